@@ -1,0 +1,40 @@
+"""Regenerate the golden vectors in testdata/ from the datum.json files (run by hand, never by tests).
+
+Each case folder holds datum.json ({"schema": "v1/Job", "datum": {...}}) and encoded.bin, the
+Avro single-object encoding of the datum. Every SDK's tests decode encoded.bin, compare with the
+datum, and re-encode it byte for byte. fingerprints.txt lists each schema's CRC-64-AVRO fingerprint
+as the 8 bytes that follow C3 01 in a message.
+"""
+
+import io
+import json
+from pathlib import Path
+
+import fastavro
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+HERE = Path(__file__).parent
+
+
+def load(version_and_name: str) -> dict:
+    return fastavro.parse_schema(json.loads((HERE / f"{version_and_name}.avsc").read_text()))
+
+
+def main() -> None:
+    lines = []
+    for path in sorted(HERE.glob("v*/*.avsc")):
+        ref = f"{path.parent.name}/{path.stem}"
+        fp = fingerprint(to_parsing_canonical_form(load(ref)), "CRC-64-AVRO")
+        lines.append(f"{ref} {fp}")
+    (HERE / "fingerprints.txt").write_text("\n".join(lines) + "\n")
+    for case in sorted((HERE / "testdata").iterdir()):
+        spec = json.loads((case / "datum.json").read_text())
+        schema = load(spec["schema"])
+        fp = bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
+        body = io.BytesIO()
+        fastavro.schemaless_writer(body, schema, spec["datum"])
+        (case / "encoded.bin").write_bytes(b"\xc3\x01" + fp + body.getvalue())
+
+
+if __name__ == "__main__":
+    main()

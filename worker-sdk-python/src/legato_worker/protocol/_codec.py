@@ -1,0 +1,89 @@
+"""Avro single-object encoding: C3 01, the writer schema's CRC-64-AVRO fingerprint, the datum.
+
+Every schema version under schemas/ is loaded, so a message written by any known version decodes
+(resolved to the newest version of its record); anything else raises DecodeError.
+"""
+
+import io
+import json
+from importlib import resources
+from typing import Any, cast
+
+import fastavro
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+from legato_worker.protocol._messages import Job, Result
+
+MAGIC = b"\xc3\x01"
+HEADER_LEN = 10
+
+
+class DecodeError(ValueError):
+    """The bytes are not a Legato message this reader knows."""
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.writers: dict[bytes, tuple[str, Any]] = {}
+        self.latest: dict[str, tuple[int, Any, bytes]] = {}
+        root = resources.files("legato_worker.protocol") / "schemas"
+        for version_dir in sorted(root.iterdir(), key=lambda p: p.name):
+            if not (version_dir.name.startswith("v") and version_dir.name[1:].isdigit()):
+                continue
+            version = int(version_dir.name[1:])
+            for file in version_dir.iterdir():
+                if not file.name.endswith(".avsc"):
+                    continue
+                schema = fastavro.parse_schema(json.loads(file.read_text()))
+                fp = bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
+                name = file.name.removesuffix(".avsc")
+                self.writers[fp] = (name, schema)
+                if name not in self.latest or self.latest[name][0] < version:
+                    self.latest[name] = (version, schema, fp)
+
+    def encode(self, name: str, datum: Any) -> bytes:
+        _, schema, fp = self.latest[name]
+        buf = io.BytesIO()
+        buf.write(MAGIC)
+        buf.write(fp)
+        fastavro.schemaless_writer(buf, schema, datum)
+        return buf.getvalue()
+
+    def decode(self, name: str, data: bytes | None) -> Any:
+        if data is None or len(data) < HEADER_LEN or data[:2] != MAGIC:
+            raise DecodeError("not Avro single-object encoding (missing C3 01 header)")
+        writer = self.writers.get(data[2:HEADER_LEN])
+        if writer is None:
+            raise DecodeError(f"unknown writer schema fingerprint {data[2:HEADER_LEN].hex()}")
+        if writer[0] != name:
+            raise DecodeError(f"expected a {name} message, got a {writer[0]}")
+        try:
+            return fastavro.schemaless_reader(
+                io.BytesIO(data[HEADER_LEN:]), writer[1], self.latest[name][1]
+            )
+        except Exception as exc:  # fastavro raises several types for corrupt input
+            raise DecodeError(f"corrupt {name} body: {exc}") from exc
+
+
+_registry = _Registry()
+
+
+def encode_job(job: Job) -> bytes:
+    return _registry.encode("Job", job)
+
+
+def decode_job(data: bytes | None) -> Job:
+    return cast(Job, _registry.decode("Job", data))
+
+
+def encode_result(result: Result) -> bytes:
+    return _registry.encode("Result", result)
+
+
+def decode_result(data: bytes | None) -> Result:
+    return cast(Result, _registry.decode("Result", data))
+
+
+def schema_versions() -> dict[str, str]:
+    """Fingerprint (hex) to schema name, for diagnostics."""
+    return {fp.hex(): name for fp, (name, _) in _registry.writers.items()}
