@@ -9,6 +9,7 @@ as the 8 bytes that follow C3 01 in a message.
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
@@ -16,7 +17,7 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 HERE = Path(__file__).parent
 
 
-def load(version_and_name: str) -> dict:
+def load(version_and_name: str) -> Any:
     return fastavro.parse_schema(json.loads((HERE / f"{version_and_name}.avsc").read_text()))
 
 
@@ -30,10 +31,10 @@ def main() -> None:
     for case in sorted((HERE / "testdata").iterdir()):
         spec = json.loads((case / "datum.json").read_text())
         schema = load(spec["schema"])
-        fp = bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
+        header = bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
         body = io.BytesIO()
         fastavro.schemaless_writer(body, schema, spec["datum"])
-        (case / "encoded.bin").write_bytes(b"\xc3\x01" + fp + body.getvalue())
+        (case / "encoded.bin").write_bytes(b"\xc3\x01" + header + body.getvalue())
 
 
 if __name__ == "__main__":

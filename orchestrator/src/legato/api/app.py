@@ -1,0 +1,23 @@
+"""The FastAPI application."""
+
+from fastapi import FastAPI
+
+from legato import __version__
+from legato.api import errors, health, runs, workflows
+from legato.api.limits import BodySizeLimit
+from legato.api.services import Services
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="Legato",
+        version=__version__,
+        description="Define and trigger workflows whose steps run on workers through Kafka.",
+    )
+    app.state.services = services
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(runs.router)
+    app.include_router(workflows.router)
+    app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
+    return app

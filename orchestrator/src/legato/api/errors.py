@@ -1,0 +1,73 @@
+"""Map failures to clear 4xx/503 answers; never a stack trace to the client."""
+
+import logging
+
+import psycopg
+import redis
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
+
+from legato.definitions import DefinitionError
+from legato.definitions.registry import UnknownWorkflow
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, exc.status, headers=exc.headers)
+
+    @app.exception_handler(DefinitionError)
+    async def bad_definition(_: Request, exc: DefinitionError) -> JSONResponse:
+        where = "body" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.loc)
+        return JSONResponse(
+            {
+                "detail": [{"loc": ["body", *exc.loc], "msg": exc.message, "type": "value_error"}],
+                "message": f"{where}: {exc.message}",
+            },
+            422,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, 422)
+
+    @app.exception_handler(UnknownWorkflow)
+    async def unknown(_: Request, exc: UnknownWorkflow) -> JSONResponse:
+        return JSONResponse({"detail": f"workflow {exc.args[0]!s} is not defined"}, 404)
+
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def db_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        return JSONResponse({"detail": "database unavailable, try again"}, 503, headers={"Retry-After": "1"})
+
+    @app.exception_handler(redis.ConnectionError)
+    @app.exception_handler(redis.TimeoutError)
+    async def redis_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("redis unavailable: %s", exc)
+        return JSONResponse(
+            {"detail": "idempotency store (Redis) unavailable; retry, or trigger without Idempotency-Key"},
+            503,
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse({"detail": "internal error"}, 500)

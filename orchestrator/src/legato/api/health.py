@@ -1,0 +1,46 @@
+"""Liveness, readiness (database, Redis, Kafka) and Prometheus metrics."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from legato.api.workflows import services
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is alive")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Database, Redis and Kafka are reachable")
+def readyz(request: Request) -> JSONResponse:
+    s = services(request)
+    checks: dict[str, Any] = {}
+    try:
+        with s.pool.connection(timeout=2) as conn:
+            conn.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means not ready; say which
+        checks["database"] = f"down: {type(exc).__name__}"
+    try:
+        s.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"down: {type(exc).__name__}"
+    try:
+        s.admin.list_topics(topic=s.settings.results_topic, timeout=2)
+        checks["kafka"] = "ok"
+    except Exception as exc:
+        checks["kafka"] = f"down: {type(exc).__name__}"
+    checks["engine"] = "ok" if s.engine.healthy.is_set() else "paused"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

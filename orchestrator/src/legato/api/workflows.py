@@ -1,0 +1,137 @@
+"""Define, list, read and trigger workflows."""
+
+import hashlib
+import time
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Body, Header, Request, Response
+
+from legato import metrics
+from legato.api.errors import ApiError
+from legato.api.services import Services
+from legato.idempotency.keys import Decision
+from legato.kafka.topics import ensure_job_topics
+from legato.runs import queries
+from legato.runs.trigger import RunAlreadyExists, trigger
+
+router = APIRouter(prefix="/workflow", tags=["workflows"])
+
+MAX_IDEMPOTENCY_KEY = 255
+
+DEFINE_EXAMPLE = {
+    "id": "my-first-workflow",
+    "steps": [{"action": "step1", "stepIndex": 0}, {"action": "step2", "stepIndex": 1}],
+}
+
+
+def services(request: Request) -> Services:
+    s: Services = request.app.state.services
+    return s
+
+
+@router.post("/", status_code=201, summary="Define a workflow (a changed body makes a new version)")
+def define(
+    request: Request,
+    response: Response,
+    body: Annotated[Any, Body(examples=[DEFINE_EXAMPLE])],
+) -> dict[str, Any]:
+    s = services(request)
+    stored, definition = s.registry.define(body)
+    if stored.created:
+        ensure_job_topics(s.admin, s.settings, {st.action for st in definition.steps})
+    else:
+        response.status_code = 200
+    return stored.to_json()
+
+
+@router.get("/", summary="List workflow definitions (latest version of each)")
+def list_definitions(request: Request) -> dict[str, Any]:
+    return {"workflows": [d.to_json() for d in services(request).registry.list_latest()]}
+
+
+@router.get("/runs", summary="List runs, newest first")
+def list_runs(
+    request: Request,
+    status: str | None = None,
+    workflowId: str | None = None,  # noqa: N803 - the API's field name
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    if status is not None and status not in {"PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"}:
+        raise ApiError(422, "status must be one of PENDING, RUNNING, COMPLETED, FAILED, CANCELLED")
+    if not 1 <= limit <= queries.MAX_PAGE:
+        raise ApiError(422, f"limit must be between 1 and {queries.MAX_PAGE}")
+    try:
+        return queries.list_runs(services(request).pool, status, workflowId, limit, cursor)
+    except ValueError as exc:
+        raise ApiError(422, "cursor is not one this API handed out") from exc
+
+
+@router.get("/{workflow_id}", summary="Read a definition (latest, or ?version=N)")
+def get_definition(request: Request, workflow_id: str, version: int | None = None) -> dict[str, Any]:
+    registry = services(request).registry
+    stored = registry.version(workflow_id, version) if version else registry.latest(workflow_id)
+    return stored.to_json()
+
+
+def _trigger_input(body: Any) -> Any:
+    if body is None:
+        return None
+    if not isinstance(body, dict):
+        raise ApiError(422, 'body must be a JSON object like {"input": ...}')
+    extra = set(body) - {"input"}
+    if extra:
+        raise ApiError(422, f"unknown field(s) {sorted(extra)}; the body takes only 'input'")
+    return body.get("input")
+
+
+@router.post("/{workflow_id}/trigger", summary="Start a run")
+def trigger_run(
+    request: Request,
+    response: Response,
+    workflow_id: str,
+    body: Annotated[Any, Body(examples=[{"input": "Hello World"}])] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id")] = None,
+) -> dict[str, str]:
+    started = time.perf_counter()
+    s = services(request)
+    value = _trigger_input(body)
+    args = (s.pool, s.registry, s.publisher, s.settings.jobs_topic, workflow_id, value)
+    if idempotency_key is None:
+        run_id = trigger(*args, correlation_id=correlation_id)
+        metrics.TRIGGER_SECONDS.observe(time.perf_counter() - started)
+        return {"runId": str(run_id)}
+    if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        raise ApiError(422, f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
+    s.registry.latest(workflow_id)  # 404 before a key is reserved for an unknown workflow
+    fingerprint = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    reservation = s.keys.reserve(
+        workflow_id, idempotency_key, fingerprint, lambda rid: queries.get_run(s.pool, rid) is not None
+    )
+    if reservation.decision is Decision.CONFLICT:
+        raise ApiError(422, "Idempotency-Key was already used with a different request body")
+    if reservation.decision is Decision.IN_FLIGHT:
+        raise ApiError(
+            409, "a request with this Idempotency-Key is still being processed", {"Retry-After": "1"}
+        )
+    if reservation.decision is Decision.REPLAY:
+        response.headers["Idempotent-Replayed"] = "true"
+        return {"runId": str(reservation.run_id)}
+    try:
+        run_id = trigger(
+            *args,
+            run_id=reservation.run_id,
+            idempotency_key=idempotency_key,
+            correlation_id=correlation_id or idempotency_key,
+        )
+    except RunAlreadyExists:
+        response.headers["Idempotent-Replayed"] = "true"
+        return {"runId": str(reservation.run_id)}
+    except BaseException:
+        s.keys.release(reservation)
+        raise
+    s.keys.complete(reservation)
+    metrics.TRIGGER_SECONDS.observe(time.perf_counter() - started)
+    return {"runId": str(run_id)}

@@ -1,0 +1,76 @@
+"""Apply one consumed batch of results (and Kafka acknowledgements) in one transaction."""
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+
+from legato.definitions import Definition
+from legato.engine.model import Claimed, Plan
+from legato.engine.transitions import Planner
+from legato.kafka.publisher import Ack
+from legato.store import engine_sql
+from legato_worker.protocol import Result
+
+Cursor = psycopg.Cursor[tuple[Any, ...]]
+
+
+def claimed_from_row(row: Sequence[Any], status: str) -> Claimed:
+    return Claimed(
+        job_id=row[0],
+        run_id=row[1],
+        step_id=row[2],
+        attempt=row[3],
+        action=row[4],
+        payload=row[5],
+        workflow_id=row[6],
+        version=row[7],
+        correlation_id=row[8],
+        status=status,
+        partition=row[9],
+        offset=row[10],
+    )
+
+
+def mark_dispatched(cur: Cursor, acks: list[Ack]) -> None:
+    if acks:
+        cur.execute(
+            engine_sql.MARK_DISPATCHED,
+            ([a[0] for a in acks], [a[1] for a in acks], [a[2] for a in acks]),
+        )
+
+
+def claim_results(cur: Cursor, results: list[Result]) -> list[Claimed]:
+    """Win the attempts these results are for; record the results that lost."""
+    first: dict[uuid.UUID, Result] = {}
+    for r in results:
+        try:
+            job_id = uuid.UUID(r["jobId"])
+        except ValueError:
+            continue  # not one of ours; nothing to apply
+        first.setdefault(job_id, r)
+    if not first:
+        return []
+    ids = list(first)
+    cur.execute(engine_sql.CLAIM_RESULTS, (ids, [first[i]["status"] for i in ids]))
+    claimed: list[Claimed] = []
+    for row in cur.fetchall():
+        r = first.pop(row[0])
+        c = claimed_from_row(row, r["status"])
+        c.output = r["output"]
+        c.failure = dict(r["failure"]) if r["failure"] else None
+        if c.status == "FAILED" and c.failure is None:
+            c.failure = {"type": "Error", "message": "worker reported failure without details"}
+        claimed.append(c)
+    if first:
+        cur.execute(engine_sql.RECORD_IGNORED, (list(first), [first[i]["status"] for i in first]))
+    return claimed
+
+
+def plan_outcomes(claimed: list[Claimed], lookup: Callable[[str, int], Definition], jobs_prefix: str) -> Plan:
+    planner = Planner(jobs_prefix, int(time.time() * 1000))
+    for c in claimed:
+        planner.outcome(c, lookup(c.workflow_id, c.version))
+    return planner.plan

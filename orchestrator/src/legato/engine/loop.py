@@ -1,0 +1,164 @@
+"""The engine thread: consume results in batches, apply each batch in one transaction, publish.
+
+Order of effects for a batch: dead letters acknowledged by Kafka -> database commit -> new jobs
+published -> consumer offsets committed. A crash anywhere re-applies the batch from Kafka; the
+attempt claim makes that a no-op for everything already applied.
+"""
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from confluent_kafka import Consumer, KafkaException, Message, Producer
+from psycopg_pool import ConnectionPool
+
+from legato import metrics
+from legato.definitions import Definition
+from legato.engine.batch import claim_results, mark_dispatched, plan_outcomes
+from legato.engine.dead_letters import job_dead_letter, undecodable_result
+from legato.engine.model import Plan
+from legato.engine.scheduler import claim_timeouts, lease_due_jobs
+from legato.engine.writes import write_plan
+from legato.kafka.confirmed import Record, produce_confirmed
+from legato.kafka.publisher import JobPublisher
+from legato.settings import Settings
+from legato.store import engine_sql
+from legato_worker.protocol import DecodeError, Result, decode_result
+from legato_worker.protocol.topics import jobs_dlt_topic, results_dlt_topic
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        pool: ConnectionPool,
+        producer: Producer,
+        publisher: JobPublisher,
+        lookup: Callable[[str, int], Definition],
+        consumer_factory: Callable[[], Consumer],
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.producer = producer
+        self.publisher = publisher
+        self.lookup = lookup
+        self.consumer_factory = consumer_factory
+        self.stop_event = threading.Event()
+        self.healthy = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="legato-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15) -> None:
+        self.stop_event.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        consumer = self.consumer_factory()
+        consumer.subscribe([self.settings.results_topic])
+        next_tick = 0.0
+        try:
+            while not self.stop_event.is_set():
+                msgs = consumer.consume(self.settings.result_batch_size, timeout=0.01)
+                self.publisher.poll(0)
+                self._until_done(functools.partial(self._apply, consumer, msgs))
+                now = time.monotonic()
+                if now >= next_tick:
+                    self._until_done(self._tick)
+                    next_tick = now + self.settings.scheduler_interval_ms / 1000
+        finally:
+            consumer.close()
+
+    def _until_done(self, work: Callable[[], None]) -> None:
+        """Run `work` until it succeeds: a database or broker outage pauses the engine, never skips."""
+        delay = 0.1
+        while not self.stop_event.is_set():
+            try:
+                work()
+                self.healthy.set()
+                return
+            except (psycopg.Error, KafkaException, OSError) as exc:
+                self.healthy.clear()
+                metrics.ENGINE_ERRORS.inc()
+                log.warning("engine paused, retrying in %.1fs: %s", delay, exc)
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _apply(self, consumer: Consumer, msgs: list[Message]) -> None:
+        results: list[Result] = []
+        poison: list[Record] = []
+        for m in msgs:
+            if m.error():
+                log.warning("consumer error: %s", m.error())
+                continue
+            try:
+                results.append(decode_result(m.value()))
+            except DecodeError as exc:
+                poison.append(undecodable_result(m, str(exc), results_dlt_topic(self.settings.results_topic)))
+        acks = self.publisher.take_acked()
+        if not results and not acks and not poison:
+            return
+        if poison:
+            produce_confirmed(self.producer, poison)
+            metrics.DEAD_LETTERS.labels("result").inc(len(poison))
+        plan = Plan()
+        try:
+            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                mark_dispatched(cur, acks)
+                if results:
+                    claimed = claim_results(cur, results)
+                    plan = plan_outcomes(claimed, self.lookup, self.settings.jobs_topic)
+                    self._dead_letter(cur, plan)
+                    write_plan(cur, plan)
+        except BaseException:
+            self.publisher.give_back(acks)
+            raise
+        self._after_commit(plan, len(results))
+        if msgs:
+            consumer.commit(asynchronous=True)
+
+    def _tick(self) -> None:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            plan = claim_timeouts(cur, self.lookup, self.settings.jobs_topic)
+            self._dead_letter(cur, plan)
+            write_plan(cur, plan)
+            due = lease_due_jobs(cur)
+        self._after_commit(plan, 0)
+        if due:
+            metrics.JOBS_PUBLISHED.inc(self.publisher.publish(due))
+
+    def _dead_letter(self, cur: psycopg.Cursor[tuple[Any, ...]], plan: Plan) -> None:
+        if not plan.dead_letters:
+            return
+        records = []
+        for dl in plan.dead_letters:
+            cur.execute(engine_sql.FIRST_FAILURE_AT, (dl.claimed.run_id, dl.claimed.step_id))
+            row = cur.fetchone()
+            first_failure = row[0] if row else None
+            records.append(
+                job_dead_letter(
+                    dl,
+                    self.settings.jobs_topic,
+                    jobs_dlt_topic(self.settings.jobs_topic),
+                    first_failure,
+                )
+            )
+        produce_confirmed(self.producer, records)
+        metrics.DEAD_LETTERS.labels("job").inc(len(records))
+
+    def _after_commit(self, plan: Plan, results: int) -> None:
+        metrics.RESULTS_APPLIED.inc(results)
+        for r in plan.runs:
+            metrics.RUNS_FINISHED.labels(r.status).inc()
+        immediate = [j for j in plan.jobs if j.immediate]
+        if immediate:
+            metrics.JOBS_PUBLISHED.inc(self.publisher.publish(immediate))

@@ -1,0 +1,59 @@
+"""The durable clock: attempts past their deadline fail, and due jobs (retries) get published."""
+
+import time
+from collections.abc import Callable
+
+from legato.definitions import Definition
+from legato.engine.batch import Cursor, claimed_from_row, plan_outcomes
+from legato.engine.model import NewJob, Plan
+from legato.store import engine_sql
+
+BATCH = 500
+
+
+def claim_timeouts(cur: Cursor, lookup: Callable[[str, int], Definition], jobs_prefix: str) -> Plan:
+    cur.execute(engine_sql.CLAIM_TIMEOUTS, (BATCH,))
+    claimed = []
+    for row in cur.fetchall():
+        if row[12] != "RUNNING":
+            continue  # the run ended meanwhile; the attempt is simply closed
+        c = claimed_from_row(row, "TIMED_OUT")
+        c.failure = {
+            "type": "Timeout",
+            "message": f"no result within {row[11] / 1000:g} s",
+            "nonRetryable": False,
+        }
+        claimed.append(c)
+    return plan_outcomes(claimed, lookup, jobs_prefix)
+
+
+def lease_due_jobs(cur: Cursor) -> list[NewJob]:
+    """Jobs to publish now; jobs of runs that ended are closed instead."""
+    cur.execute(engine_sql.LEASE_DUE_JOBS, (BATCH,))
+    due: list[NewJob] = []
+    dead = []
+    now = int(time.time() * 1000)
+    for r in cur.fetchall():
+        if r[11] != "RUNNING":
+            dead.append(r[0])
+            continue
+        due.append(
+            NewJob(
+                job_id=r[0],
+                run_id=r[1],
+                step_id=r[2],
+                attempt=r[3],
+                action=r[4],
+                topic=r[5],
+                payload=r[6],
+                timeout_ms=r[7],
+                not_before_ms=now,
+                workflow_id=r[8],
+                version=r[9],
+                correlation_id=r[10],
+                immediate=False,
+            )
+        )
+    if dead:
+        cur.execute(engine_sql.CANCEL_JOBS, (dead,))
+    return due

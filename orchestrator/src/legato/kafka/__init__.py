@@ -1,0 +1,1 @@
+"""Kafka clients of the orchestrator: configuration, topic administration, job publishing."""

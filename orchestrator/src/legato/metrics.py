@@ -1,0 +1,15 @@
+"""Prometheus metrics (served at /metrics)."""
+
+from prometheus_client import Counter, Histogram
+
+RUNS_STARTED = Counter("legato_runs_started_total", "Runs triggered")
+RUNS_FINISHED = Counter("legato_runs_finished_total", "Runs that ended", ["status"])
+RESULTS_APPLIED = Counter("legato_results_consumed_total", "Results consumed from Kafka")
+JOBS_PUBLISHED = Counter("legato_jobs_published_total", "Jobs handed to Kafka")
+DEAD_LETTERS = Counter("legato_dead_letters_total", "Records written to a DLT", ["kind"])
+ENGINE_ERRORS = Counter("legato_engine_errors_total", "Engine iterations that failed and were retried")
+TRIGGER_SECONDS = Histogram(
+    "legato_trigger_seconds",
+    "Time to accept a trigger",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+)

@@ -1,0 +1,1 @@
+"""Runs: starting them and reading them back."""

@@ -1,0 +1,45 @@
+"""Every LEGATO_* setting of the orchestrator, read in one place."""
+
+import os
+from dataclasses import dataclass, field
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    api_host: str = field(default_factory=lambda: _env("LEGATO_API_HOST", "127.0.0.1"))
+    api_port: int = field(default_factory=lambda: int(_env("LEGATO_API_PORT", "8080")))
+    database_url: str = field(
+        default_factory=lambda: _env(
+            "LEGATO_DATABASE_URL", "postgresql://legato:legato@localhost:5432/legato"
+        )
+    )
+    redis_url: str = field(default_factory=lambda: _env("LEGATO_REDIS_URL", "redis://localhost:6379/0"))
+    kafka_bootstrap_servers: str = field(
+        default_factory=lambda: _env("LEGATO_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
+    )
+    jobs_topic: str = field(default_factory=lambda: _env("LEGATO_JOBS_TOPIC", "workflow-jobs"))
+    results_topic: str = field(default_factory=lambda: _env("LEGATO_RESULTS_TOPIC", "workflow-results"))
+    group_prefix: str = field(default_factory=lambda: _env("LEGATO_GROUP_PREFIX", "legato-workers"))
+    orchestrator_group: str = field(
+        default_factory=lambda: _env("LEGATO_ORCHESTRATOR_GROUP", "legato-orchestrator")
+    )
+    job_partitions: int = field(default_factory=lambda: int(_env("LEGATO_JOB_PARTITIONS", "6")))
+    idempotency_ttl_seconds: int = field(
+        default_factory=lambda: int(_env("LEGATO_IDEMPOTENCY_TTL_SECONDS", "86400"))
+    )
+    max_body_bytes: int = field(default_factory=lambda: int(_env("LEGATO_MAX_BODY_BYTES", str(1024 * 1024))))
+    result_batch_size: int = field(default_factory=lambda: int(_env("LEGATO_RESULT_BATCH_SIZE", "2000")))
+    scheduler_interval_ms: int = field(
+        default_factory=lambda: int(_env("LEGATO_SCHEDULER_INTERVAL_MS", "200"))
+    )
+    log_level: str = field(default_factory=lambda: _env("LEGATO_LOG_LEVEL", "INFO"))
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with SQLAlchemy's psycopg 3 driver name."""
+        scheme, _, rest = self.database_url.partition("://")
+        return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else self.database_url

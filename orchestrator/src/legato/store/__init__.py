@@ -1,0 +1,1 @@
+"""PostgreSQL: the table definitions, the migrations, and every SQL statement Legato runs."""

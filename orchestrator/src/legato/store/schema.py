@@ -1,0 +1,114 @@
+"""The tables, as SQLAlchemy Core metadata (the migrations create exactly these)."""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+metadata = MetaData()
+
+NOW = text("now()")
+
+definitions = Table(
+    "workflow_definitions",
+    metadata,
+    Column("workflow_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition", JSONB, nullable=False),
+    Column("body_hash", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    PrimaryKeyConstraint("workflow_id", "version"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", UUID(as_uuid=True), primary_key=True),
+    Column("workflow_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("input", JSONB),
+    Column("output", JSONB),
+    Column("error", JSONB),
+    Column("idempotency_key", Text),
+    Column("correlation_id", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("ended_at", DateTime(timezone=True)),
+    Index("runs_status_created", "status", "created_at"),
+    Index("runs_workflow_created", "workflow_id", "created_at"),
+    Index("runs_created", "created_at"),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("step_id", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("pending_deps", Integer, nullable=False, server_default=text("0")),
+    Column("input", JSONB),
+    Column("output", JSONB),
+    Column("error", JSONB),
+    Column("started_at", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("run_id", "step_id"),
+)
+
+# One row per step attempt. A PENDING row is the transactional outbox: it is published to Kafka
+# once not_before has passed, and becomes DISPATCHED when Kafka has acknowledged it.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("job_id", UUID(as_uuid=True), primary_key=True),
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("step_id", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("timeout_ms", Integer, nullable=False),
+    Column("not_before", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("dispatched_at", DateTime(timezone=True)),
+    Column("deadline_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("kafka_partition", Integer),
+    Column("kafka_offset", BigInteger),
+    Index("jobs_run_step", "run_id", "step_id"),
+    Index(
+        "jobs_outbox",
+        "not_before",
+        postgresql_where=text("state = 'PENDING'"),
+    ),
+    Index(
+        "jobs_deadline",
+        "deadline_at",
+        postgresql_where=text("state = 'DISPATCHED'"),
+    ),
+)
+
+events = Table(
+    "run_events",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("type", Text, nullable=False),
+    Column("step_id", Text),
+    Column("attempt", Integer),
+    Column("data", JSONB),
+    Index("run_events_run", "run_id", "id"),
+)
