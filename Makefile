@@ -1,0 +1,119 @@
+# Legato: every target a user needs. No Docker engine required (see docs/local-stack.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+API_URL ?= http://127.0.0.1:$(or $(LEGATO_API_PORT),8080)
+export LEGATO_HOME ?= $(CURDIR)/.legato
+
+PROC := deploy/proc.sh
+STACK := deploy/stack.sh
+NODE_SDK := worker-sdk-node
+JAVA_SDK := worker-sdk-java
+NODE_EXAMPLE := examples/node
+JAVA_EXAMPLE := examples/java
+JAVA_JAR := $(JAVA_EXAMPLE)/target/legato-example-worker.jar
+
+.PHONY: all up python node java demo test test-python test-node test-java bench stop clean lint \
+        format install node-build java-build timer-start timer-report urls
+
+# ---- installation (first run only; each step is skipped once done) ----------------------------
+install: $(VENV)/.installed
+
+$(VENV)/.installed: orchestrator/pyproject.toml worker-sdk-python/pyproject.toml requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "python3 not found: install Python 3.11+ (apt-get install python3 python3-venv)"; exit 1; }
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV) || { echo "cannot create a venv: apt-get install python3-venv"; exit 1; }
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e worker-sdk-python -e orchestrator -r requirements-dev.txt
+	@touch $@
+
+node-build: $(NODE_SDK)/dist/.built $(NODE_EXAMPLE)/dist/.built
+
+$(NODE_SDK)/dist/.built: $(NODE_SDK)/package.json $(NODE_SDK)/package-lock.json $(wildcard $(NODE_SDK)/src/*.ts $(NODE_SDK)/src/**/*.ts) $(wildcard schemas/v*/*.avsc)
+	@command -v node >/dev/null || { echo "node not found: install Node.js 20 (apt-get install nodejs npm)"; exit 1; }
+	cd $(NODE_SDK) && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+	@mkdir -p $(@D) && touch $@
+
+$(NODE_EXAMPLE)/dist/.built: $(NODE_SDK)/dist/.built $(NODE_EXAMPLE)/package.json $(wildcard $(NODE_EXAMPLE)/*.ts)
+	cd $(NODE_EXAMPLE) && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+	@mkdir -p $(@D) && touch $@
+
+java-build: $(JAVA_JAR)
+
+$(JAVA_JAR): $(shell find $(JAVA_SDK)/src/main $(JAVA_EXAMPLE)/src -name '*.java' 2>/dev/null) $(JAVA_SDK)/pom.xml $(JAVA_EXAMPLE)/pom.xml $(wildcard schemas/v*/*.avsc)
+	@command -v mvn >/dev/null || { echo "mvn not found: install Maven 3.8+ and Java 17 (apt-get install maven openjdk-17-jdk-headless)"; exit 1; }
+	mvn -q -B -f $(JAVA_SDK)/pom.xml install -DskipTests
+	mvn -q -B -f $(JAVA_EXAMPLE)/pom.xml package -DskipTests
+
+# ---- running -----------------------------------------------------------------------------------
+timer-start:
+	@date +%s > $(LEGATO_HOME).start 2>/dev/null || { mkdir -p $(LEGATO_HOME); date +%s > $(LEGATO_HOME).start; }
+
+up: install
+	@$(STACK) start
+	@$(PROC) start orchestrator -- $(VENV)/bin/legato serve
+	@$(PROC) wait-http $(API_URL)/readyz 90 --log orchestrator
+	@$(MAKE) --no-print-directory urls
+
+urls:
+	@echo "Legato is up:"
+	@echo "  API        $(API_URL)   (docs $(API_URL)/docs, runs $(API_URL)/workflow/runs)"
+	@echo "  metrics    $(API_URL)/metrics"
+	@echo "  CLI        $(VENV)/bin/legato"
+	@echo "  logs       $(LEGATO_HOME)/logs/"
+
+python: up
+	@$(PROC) start worker-python -- $(PY) examples/python/worker.py
+	@$(PROC) start worker-python-orders -- $(PY) examples/python/order_worker.py
+
+node: up node-build
+	@$(PROC) start worker-node -- node $(NODE_EXAMPLE)/dist/worker.js
+
+java: up java-build
+	@$(PROC) start worker-java -- java -jar $(JAVA_JAR)
+
+all: timer-start
+	@$(MAKE) --no-print-directory python node java
+	@echo "make all took $$(( $$(date +%s) - $$(cat $(LEGATO_HOME).start) )) s"
+
+demo: install
+	@$(PY) examples/demo.py --api $(API_URL)
+
+bench: up
+	@$(PY) tests/bench/bench.py --api $(API_URL)
+
+stop:
+	@$(PROC) stop-all
+	@$(STACK) stop
+
+clean: stop
+	@$(STACK) clean
+
+# ---- quality -----------------------------------------------------------------------------------
+test: install node-build java-build
+	@$(STACK) start
+	$(MAKE) --no-print-directory test-python test-node test-java
+
+test-python:
+	$(VENV)/bin/pytest
+
+test-node:
+	cd $(NODE_SDK) && npm test --silent
+
+test-java:
+	mvn -q -B -f $(JAVA_SDK)/pom.xml verify
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy orchestrator/src worker-sdk-python/src
+	cd $(NODE_SDK) && npm run lint --silent && npm run format:check --silent
+	mvn -q -B -f $(JAVA_SDK)/pom.xml spotless:check
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+	cd $(NODE_SDK) && npx prettier --write src test
+	mvn -q -B -f $(JAVA_SDK)/pom.xml spotless:apply

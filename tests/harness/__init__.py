@@ -1,0 +1,1 @@
+"""Test harness: real Kafka, PostgreSQL and Redis; a real `legato serve` process; real workers."""

@@ -1,0 +1,46 @@
+"""HTTP helpers: define, trigger, and await a run's end (a bounded poll, never a bare sleep)."""
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
+
+
+def unique(name: str) -> str:
+    return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+def define(api: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
+    r = api.post("/workflow/", json=body)
+    assert r.status_code in (200, 201), r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def trigger(api: httpx.Client, workflow_id: str, value: Any, key: str | None = None) -> str:
+    headers = {"Idempotency-Key": key} if key else {}
+    r = api.post(f"/workflow/{workflow_id}/trigger", json={"input": value}, headers=headers)
+    assert r.status_code == 200, r.text
+    run_id: str = r.json()["runId"]
+    return run_id
+
+
+def wait_run(
+    api: httpx.Client, run_id: str, statuses: set[str] = TERMINAL, timeout: float = 30
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    run: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        run = api.get(f"/workflow/run/{run_id}").json()
+        if run.get("status") in statuses:
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} not in {statuses} after {timeout}s: {run}")
+
+
+def events(api: httpx.Client, run_id: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = api.get(f"/workflow/run/{run_id}/events").json()["events"]
+    return out

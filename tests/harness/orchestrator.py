@@ -1,0 +1,111 @@
+"""Run `legato serve` as a real process on its own database, topics and Redis db."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from harness.services import KAFKA, PG_URL, REDIS_HOST, REDIS_PORT
+
+REPO = Path(__file__).resolve().parents[2]
+LEGATO = Path(sys.executable).parent / "legato"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Orchestrator:
+    """One isolated Legato: fresh database, unique topic prefixes, its own Redis db."""
+
+    def __init__(self, log_dir: Path, redis_db: int = 15) -> None:
+        self.tag = f"t{uuid.uuid4().hex[:8]}"
+        self.database = f"legato_{self.tag}"
+        base, _, _ = PG_URL.rpartition("/")
+        self.database_url = f"{base}/{self.database}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_dir / f"orchestrator-{self.tag}.log"
+        self.env = {
+            "LEGATO_API_PORT": str(self.port),
+            "LEGATO_DATABASE_URL": self.database_url,
+            "LEGATO_REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}",
+            "LEGATO_KAFKA_BOOTSTRAP_SERVERS": KAFKA,
+            "LEGATO_JOBS_TOPIC": f"{self.tag}-jobs",
+            "LEGATO_RESULTS_TOPIC": f"{self.tag}-results",
+            "LEGATO_GROUP_PREFIX": f"{self.tag}-workers",
+            "LEGATO_ORCHESTRATOR_GROUP": f"{self.tag}-orchestrator",
+            "LEGATO_JOB_PARTITIONS": "3",
+            "LEGATO_SCHEDULER_INTERVAL_MS": "100",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.database}"')
+
+    def start(self, timeout: float = 60) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = self._spawn(log)
+        self._await_ready(timeout)
+
+    def _spawn(self, log: Any) -> "subprocess.Popen[bytes]":
+        return subprocess.Popen(
+            [str(LEGATO), "serve"],
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
+
+    def _await_ready(self, timeout: float) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"legato serve exited: {self.log_tail()}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"legato serve not ready in {timeout}s: {self.log_tail()}")
+
+    def kill(self) -> None:
+        """kill -9: no chance to flush or commit anything."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def drop(self) -> None:
+        self.stop()
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.database_url) as conn:
+            return conn.execute(query, params).fetchall()  # type: ignore[arg-type]

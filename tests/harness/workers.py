@@ -1,0 +1,37 @@
+"""Python SDK workers in threads, configured for one isolated orchestrator."""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from harness.orchestrator import Orchestrator
+from legato_worker import Worker, WorkerSettings
+
+
+def settings_for(orch: Orchestrator, **overrides: Any) -> WorkerSettings:
+    env = orch.env
+    return WorkerSettings(
+        bootstrap_servers=env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"],
+        jobs_topic=env["LEGATO_JOBS_TOPIC"],
+        results_topic=env["LEGATO_RESULTS_TOPIC"],
+        group_prefix=env["LEGATO_GROUP_PREFIX"],
+        job_partitions=int(env["LEGATO_JOB_PARTITIONS"]),
+        **overrides,
+    )
+
+
+@contextmanager
+def running_worker(
+    orch: Orchestrator, handlers: dict[str, Callable[[Any], Any]], **overrides: Any
+) -> Iterator[Worker]:
+    worker = Worker(settings_for(orch, **overrides))
+    for action, handler in handlers.items():
+        worker.register(action, handler)
+    thread = threading.Thread(target=worker.start, name="test-worker", daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        thread.join(30)

@@ -1,0 +1,128 @@
+"""Results: a handler error is a failure (never a success); a duplicate result never advances a run twice."""
+
+import time
+import uuid
+
+import httpx
+import pytest
+from confluent_kafka import Producer
+from harness.api import define, events, trigger, unique, wait_run
+from harness.orchestrator import Orchestrator
+from harness.workers import running_worker
+
+from legato_worker.protocol import Result, encode_result
+
+pytestmark = pytest.mark.integration
+
+
+def _fast_retry(max_attempts: int) -> dict[str, int]:
+    return {"maxAttempts": max_attempts, "initialDelayMs": 50}
+
+
+def test_handler_exception_fails_the_attempt_and_retries(
+    api: httpx.Client, orchestrator: Orchestrator
+) -> None:
+    wid = unique("flaky")
+    action = unique("flaky-step")
+    define(api, {"id": wid, "steps": [{"action": action, "stepIndex": 0, "retry": _fast_retry(4)}]})
+    calls: list[int] = []
+
+    def flaky(payload: int) -> int:
+        calls.append(payload)
+        if len(calls) < 3:
+            raise ValueError(f"not yet ({len(calls)})")
+        return payload * 2
+
+    run_id = trigger(api, wid, 21)
+    with running_worker(orchestrator, {action: flaky}):
+        run = wait_run(api, run_id)
+    assert run["status"] == "COMPLETED" and run["output"] == 42
+    step = run["steps"][0]
+    assert step["attempts"] == 3 and step["status"] == "COMPLETED"
+    kinds = [(e["type"], e["attempt"]) for e in events(api, run_id) if e["stepId"]]
+    assert kinds == [
+        ("STEP_SCHEDULED", 1),
+        ("STEP_FAILED", 1),
+        ("STEP_SCHEDULED", 2),
+        ("STEP_FAILED", 2),
+        ("STEP_SCHEDULED", 3),
+        ("STEP_COMPLETED", 3),
+    ]
+    failed = [e for e in events(api, run_id) if e["type"] == "STEP_FAILED"]
+    assert failed[0]["data"]["type"] == "ValueError" and failed[0]["data"]["message"] == "not yet (1)"
+
+
+def test_permanent_handler_error_fails_the_run_never_completes(
+    api: httpx.Client, orchestrator: Orchestrator
+) -> None:
+    wid = unique("doomed")
+    action = unique("doomed-step")
+    define(
+        api,
+        {
+            "id": wid,
+            "steps": [
+                {"action": action, "stepIndex": 0, "retry": _fast_retry(2)},
+                {"action": unique("never"), "stepIndex": 1},
+            ],
+        },
+    )
+
+    def broken(_: object) -> None:
+        raise RuntimeError("database is on fire")
+
+    run_id = trigger(api, wid, "x")
+    with running_worker(orchestrator, {action: broken}):
+        run = wait_run(api, run_id)
+    assert run["status"] == "FAILED"
+    first, second = run["steps"][0], run["steps"][1]
+    assert first["status"] == "DEAD_LETTERED" and first["attempts"] == 2 and first["output"] is None
+    assert first["error"]["type"] == "RuntimeError" and first["error"]["reason"] == "retries-exhausted"
+    assert second["status"] == "PENDING" and second["attempts"] == 0
+    assert run["error"]["stepId"] == first["id"] and run["error"]["message"] == "database is on fire"
+    assert "STEP_COMPLETED" not in [e["type"] for e in events(api, run_id)]
+
+
+def test_duplicate_result_never_advances_a_run_twice(api: httpx.Client, orchestrator: Orchestrator) -> None:
+    wid = unique("dup")
+    a, b = unique("a"), unique("b")
+    define(api, {"id": wid, "steps": [{"action": a, "stepIndex": 0}, {"action": b, "stepIndex": 1}]})
+    run_id = trigger(api, wid, 1)
+    with running_worker(orchestrator, {a: lambda p: p + 1, b: lambda p: p * 10}):
+        run = wait_run(api, run_id)
+    assert run["output"] == 20
+    job_id, step_id = orchestrator.sql(
+        "SELECT job_id, step_id FROM jobs WHERE run_id = %s AND action = %s", uuid.UUID(run_id), a
+    )[0]
+    now = int(time.time() * 1000)
+    replayed: Result = {
+        "jobId": str(job_id),
+        "runId": run_id,
+        "stepId": step_id,
+        "attempt": 1,
+        "action": a,
+        "status": "COMPLETED",
+        "output": "999",
+        "failure": None,
+        "workerId": "test",
+        "sdk": "test/0",
+        "traceparent": None,
+        "correlationId": None,
+        "startedAt": now,
+        "finishedAt": now,
+    }
+    producer = Producer({"bootstrap.servers": orchestrator.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"]})
+    for _ in range(3):
+        producer.produce(orchestrator.env["LEGATO_RESULTS_TOPIC"], encode_result(replayed), run_id.encode())
+    assert producer.flush(10) == 0
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if sum(e["type"] == "RESULT_IGNORED" for e in events(api, run_id)) >= 1:
+            break
+        time.sleep(0.05)
+    history = events(api, run_id)
+    assert [e["type"] for e in history].count("STEP_COMPLETED") == 2
+    assert [e["type"] for e in history].count("RUN_COMPLETED") == 1
+    assert any(e["type"] == "RESULT_IGNORED" for e in history)
+    after = api.get(f"/workflow/run/{run_id}").json()
+    assert after["output"] == 20 and after["steps"][0]["output"] == 2
