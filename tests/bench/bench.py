@@ -1,0 +1,134 @@
+"""`make bench`: N runs of a 3-step workflow on no-op Python workers, end to end, on this machine.
+
+Triggers go through the HTTP API; figures come from the orchestrator's own timestamps in
+PostgreSQL (step latency: job created -> its result applied; run latency: trigger -> run ended).
+Bounded: a fixed number of runs and a deadline; the worker processes it starts are stopped at the end.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import psycopg
+
+HERE = Path(__file__).parent
+ACTIONS = ("bench-a", "bench-b", "bench-c")
+
+STATS = """
+WITH r AS (SELECT run_id, created_at, ended_at FROM runs WHERE workflow_id = %(wid)s),
+     j AS (SELECT jobs.created_at, jobs.finished_at FROM jobs JOIN r USING (run_id))
+SELECT
+  (SELECT count(*) FROM r WHERE ended_at IS NOT NULL),
+  (SELECT extract(epoch FROM max(ended_at) - min(created_at)) FROM r),
+  (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)) FROM j),
+  (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)) FROM j),
+  (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ended_at - created_at)) FROM r),
+  (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ended_at - created_at)) FROM r),
+  (SELECT count(*) FROM j WHERE finished_at IS NOT NULL)
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--api", default="http://127.0.0.1:8080")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("LEGATO_DATABASE_URL", "postgresql://legato:legato@localhost:5432/legato"),
+    )
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3000")))
+    parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP triggers")
+    parser.add_argument("--workers", type=int, default=1, help="no-op worker processes")
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args()
+
+    wid = f"bench-{uuid.uuid4().hex[:6]}"
+    api = httpx.Client(base_url=args.api, timeout=30)
+    steps = [{"action": a, "stepIndex": i} for i, a in enumerate(ACTIONS)]
+    api.post("/workflow/", json={"id": wid, "steps": steps}).raise_for_status()
+
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "noop_worker.py"), *ACTIONS],
+            env={**os.environ, "LEGATO_LOG_LEVEL": "WARNING"},
+        )
+        for _ in range(args.workers)
+    ]
+    try:
+        warm = api.post(f"/workflow/{wid}/trigger", json={"input": {"warmup": True}}).json()["runId"]
+        _await(lambda: api.get(f"/workflow/run/{warm}").json()["status"] == "COMPLETED", 60)
+        with psycopg.connect(args.database_url) as conn:
+            conn.execute("DELETE FROM runs WHERE run_id = %s", (uuid.UUID(warm),))
+            conn.commit()
+
+        started = time.monotonic()
+
+        def fire(i: int) -> None:
+            with_client.post(f"/workflow/{wid}/trigger", json={"input": {"i": i}}).raise_for_status()
+
+        with_client = httpx.Client(
+            base_url=args.api, timeout=30, limits=httpx.Limits(max_connections=args.clients)
+        )
+        with ThreadPoolExecutor(args.clients) as pool:
+            list(pool.map(fire, range(args.runs)))
+        trigger_s = time.monotonic() - started
+
+        with psycopg.connect(args.database_url, autocommit=True) as conn:
+
+            def done() -> bool:
+                row = conn.execute(
+                    "SELECT count(*) FROM runs WHERE workflow_id = %s AND ended_at IS NOT NULL", (wid,)
+                ).fetchone()
+                return row is not None and row[0] >= args.runs
+
+            _await(done, args.timeout)
+            stats = conn.execute(STATS, {"wid": wid}).fetchone()
+            failed = conn.execute(
+                "SELECT count(*) FROM runs WHERE workflow_id = %s AND status <> 'COMPLETED'", (wid,)
+            ).fetchone()
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(30)
+    assert stats is not None and failed is not None
+    ended, span, s50, s99, r50, r99, step_count = stats
+    print()
+    print(
+        f"Legato bench: {args.runs} runs x {len(ACTIONS)} no-op steps, {args.clients} HTTP clients, "
+        f"{args.workers} Python worker process(es), {os.cpu_count()} cores"
+    )
+    rows = [
+        ("runs completed", f"{ended} ({failed[0]} not COMPLETED)"),
+        ("triggers/s (HTTP)", f"{args.runs / trigger_s:,.0f}"),
+        ("runs/s (end to end)", f"{ended / span:,.0f}"),
+        ("steps/s (end to end)", f"{step_count / span:,.0f}"),
+        ("step latency p50", f"{s50 * 1000:.1f} ms"),
+        ("step latency p99", f"{s99 * 1000:.1f} ms"),
+        ("run latency p50", f"{r50 * 1000:.1f} ms"),
+        ("run latency p99", f"{r99 * 1000:.1f} ms"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print("-" * (width + 20))
+    for k, v in rows:
+        print(f"{k:<{width}}  {v:>16}")
+    print("-" * (width + 20))
+    return 0 if failed[0] == 0 else 1
+
+
+def _await(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"condition not met in {timeout}s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
