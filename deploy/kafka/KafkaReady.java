@@ -1,0 +1,81 @@
+/*
+ * Readiness probe + topic bootstrap for the Legato local Kafka broker.
+ *
+ *   java -cp "$LEGATO_HOME/kafka/classes:$LEGATO_HOME/kafka/libs/*" KafkaReady \
+ *        BOOTSTRAP TIMEOUT_SECONDS [TOPIC:PARTITIONS ...]
+ *
+ * Waits (bounded) until the broker answers a metadata request (describeCluster + listTopics),
+ * then creates each listed topic that is missing (replication factor 1). Exit 0 when the broker
+ * is ready and every listed topic exists, 1 otherwise. Compiled by deploy/stack.sh install.
+ */
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+public final class KafkaReady {
+    private KafkaReady() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: KafkaReady BOOTSTRAP TIMEOUT_SECONDS [TOPIC:PARTITIONS ...]");
+            System.exit(2);
+        }
+        String bootstrap = args[0];
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.parseLong(args[1]));
+        List<NewTopic> wanted = new ArrayList<>();
+        for (int i = 2; i < args.length; i++) {
+            String[] spec = args[i].split(":", 2);
+            wanted.add(new NewTopic(spec[0], Integer.parseInt(spec[1]), (short) 1));
+        }
+
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "legato-stack-probe");
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+        props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
+
+        String lastError = "no answer";
+        try (Admin admin = Admin.create(props)) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    int nodes = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size();
+                    Set<String> existing = admin.listTopics().names().get(5, TimeUnit.SECONDS);
+                    if (nodes == 0) {
+                        throw new IllegalStateException("cluster has no broker yet");
+                    }
+                    List<NewTopic> missing = new ArrayList<>();
+                    for (NewTopic t : wanted) {
+                        if (!existing.contains(t.name())) {
+                            missing.add(t);
+                        }
+                    }
+                    for (NewTopic t : missing) {
+                        try {
+                            admin.createTopics(List.of(t)).all().get(10, TimeUnit.SECONDS);
+                            System.out.println("created topic " + t.name() + " (" + t.numPartitions() + " partitions)");
+                        } catch (ExecutionException e) {
+                            if (!(e.getCause() instanceof TopicExistsException)) {
+                                throw e;
+                            }
+                        }
+                    }
+                    return;
+                } catch (Exception e) {
+                    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                    lastError = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+                    Thread.sleep(250);
+                }
+            }
+        }
+        System.err.println("kafka at " + bootstrap + " not ready: " + lastError);
+        System.exit(1);
+    }
+}
