@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -111,4 +112,16 @@ events = Table(
     Column("attempt", Integer),
     Column("data", JSONB),
     Index("run_events_run", "run_id", "id"),
+)
+
+dlt_replays = Table(
+    "dlt_replays",
+    metadata,
+    Column("job_id", UUID(as_uuid=True), primary_key=True),
+    Column("dlt_record", Text, nullable=False),
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("step_id", Text, nullable=False),
+    Column("new_job_id", UUID(as_uuid=True), nullable=False),
+    Column("payload_edited", Boolean, nullable=False),
+    Column("replayed_at", DateTime(timezone=True), nullable=False, server_default=NOW),
 )

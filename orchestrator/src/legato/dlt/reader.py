@@ -1,0 +1,120 @@
+"""Read a dead-letter topic from its beginning to its current end (bounded; nothing committed)."""
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from confluent_kafka import Consumer, TopicPartition
+
+from legato_worker.protocol import DecodeError, Job, decode_job, headers
+
+
+@dataclass(slots=True)
+class DeadLetterRecord:
+    id: str  # "<partition>-<offset>" in its DLT topic
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+    headers: dict[str, str] = field(default_factory=dict)
+    job: Job | None = None
+    decode_error: str | None = None
+
+    @property
+    def failed_at(self) -> datetime:
+        raw = self.headers.get(headers.FAILED_AT)
+        ms = int(raw) if raw and raw.isdigit() else self.timestamp_ms
+        return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+    def get(self, name: str) -> str:
+        return self.headers.get(name, "")
+
+    @property
+    def job_id(self) -> uuid.UUID | None:
+        return uuid.UUID(self.job["jobId"]) if self.job else None
+
+    def summary(self) -> dict[str, Any]:
+        job = self.job
+        return {
+            "id": self.id,
+            "failedAt": self.failed_at.isoformat(),
+            "reason": self.get(headers.DLT_REASON),
+            "errorType": self.get(headers.ERROR_TYPE),
+            "errorMessage": self.get(headers.ERROR_MESSAGE),
+            "workflowId": job["workflowId"] if job else self.get(headers.WORKFLOW_ID),
+            "runId": job["runId"] if job else self.get(headers.RUN_ID),
+            "stepId": job["stepId"] if job else self.get(headers.STEP_ID),
+            "action": job["action"] if job else self.get(headers.ACTION),
+            "attempts": self.get(headers.ATTEMPTS),
+        }
+
+
+def read_dead_letters(bootstrap: str, topic: str, timeout: float = 15) -> list[DeadLetterRecord]:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"legato-dlt-reader-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+        }
+    )
+    try:
+        meta = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+        if meta is None or meta.error is not None:
+            return []
+        ends: dict[int, int] = {}
+        assign = []
+        for p in meta.partitions:
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
+            if high > low:
+                ends[p] = high
+                assign.append(TopicPartition(topic, p, low))
+        if not assign:
+            return []
+        consumer.assign(assign)
+        out: list[DeadLetterRecord] = []
+        deadline = time.monotonic() + timeout
+        while ends and time.monotonic() < deadline:
+            for m in consumer.consume(500, timeout=0.5):
+                if m.error():
+                    continue
+                partition, offset = m.partition() or 0, m.offset() or 0
+                out.append(
+                    _record(topic, m.key(), m.value(), m.timestamp()[1], m.headers(), partition, offset)
+                )
+                if offset + 1 >= ends.get(partition, 0):
+                    ends.pop(partition, None)
+        return sorted(out, key=lambda r: r.timestamp_ms)
+    finally:
+        consumer.close()
+
+
+def _record(
+    topic: str,
+    key: bytes | None,
+    value: bytes | None,
+    ts: int,
+    raw_headers: Any,
+    partition: int,
+    offset: int,
+) -> DeadLetterRecord:
+    record = DeadLetterRecord(
+        id=f"{partition}-{offset}",
+        topic=topic,
+        key=key,
+        value=value,
+        timestamp_ms=ts,
+        headers=_headers(raw_headers),
+    )
+    try:
+        record.job = decode_job(value)
+    except DecodeError as exc:
+        record.decode_error = str(exc)
+    return record
+
+
+def _headers(raw: Any) -> dict[str, str]:
+    pairs = raw.items() if isinstance(raw, dict) else raw or []
+    return {str(k): v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v or "") for k, v in pairs}
