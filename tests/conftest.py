@@ -5,6 +5,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from harness.orchestrator import Orchestrator
 from harness.services import require_stack
 

@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from harness.api import define, unique
 
 pytestmark = pytest.mark.integration

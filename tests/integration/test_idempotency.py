@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+
 from harness.api import define, unique
 from harness.orchestrator import Orchestrator
 

@@ -6,10 +6,10 @@ import uuid
 import httpx
 import pytest
 from confluent_kafka import Producer
+
 from harness.api import define, events, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.workers import running_worker
-
 from legato_worker.protocol import Result, encode_result
 
 pytestmark = pytest.mark.integration

@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+
 from harness.api import events, wait_run
 from harness.orchestrator import Orchestrator
 from harness.workers import running_worker
