@@ -29,10 +29,13 @@ def free_port() -> int:
 class Orchestrator:
     """One isolated Legato: fresh database, unique topic prefixes, its own Redis db."""
 
-    def __init__(self, log_dir: Path, redis_db: int = 15) -> None:
+    def __init__(
+        self, log_dir: Path, redis_url: str | None = None, pg_url: str = PG_URL, **extra_env: str
+    ) -> None:
         self.tag = f"t{uuid.uuid4().hex[:8]}"
         self.database = f"legato_{self.tag}"
-        base, _, _ = PG_URL.rpartition("/")
+        self.pg_url = pg_url
+        base, _, _ = pg_url.rpartition("/")
         self.database_url = f"{base}/{self.database}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -40,7 +43,7 @@ class Orchestrator:
         self.env = {
             "LEGATO_API_PORT": str(self.port),
             "LEGATO_DATABASE_URL": self.database_url,
-            "LEGATO_REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}",
+            "LEGATO_REDIS_URL": redis_url or f"redis://{REDIS_HOST}:{REDIS_PORT}/15",
             "LEGATO_KAFKA_BOOTSTRAP_SERVERS": KAFKA,
             "LEGATO_JOBS_TOPIC": f"{self.tag}-jobs",
             "LEGATO_RESULTS_TOPIC": f"{self.tag}-results",
@@ -48,9 +51,10 @@ class Orchestrator:
             "LEGATO_ORCHESTRATOR_GROUP": f"{self.tag}-orchestrator",
             "LEGATO_JOB_PARTITIONS": "3",
             "LEGATO_SCHEDULER_INTERVAL_MS": "100",
+            **extra_env,
         }
         self.process: subprocess.Popen[bytes] | None = None
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.database}"')
 
     def start(self, timeout: float = 60) -> None:
@@ -97,7 +101,7 @@ class Orchestrator:
 
     def drop(self) -> None:
         self.stop()
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
+        with psycopg.connect(self.pg_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
     def log_tail(self, lines: int = 30) -> str:

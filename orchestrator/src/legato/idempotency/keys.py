@@ -19,7 +19,7 @@ import redis
 KEY_PREFIX = "legato:idem:"
 RunExists = Callable[[UUID], bool]
 # A reservation older than this whose run does not exist was abandoned (its request died).
-STALE_RESERVATION_MS = 30_000
+STALE_RESERVATION_MS = 5_000
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

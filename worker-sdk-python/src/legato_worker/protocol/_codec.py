@@ -58,9 +58,7 @@ class _Registry:
         if writer[0] != name:
             raise DecodeError(f"expected a {name} message, got a {writer[0]}")
         try:
-            return fastavro.schemaless_reader(
-                io.BytesIO(data[HEADER_LEN:]), writer[1], self.latest[name][1]
-            )
+            return fastavro.schemaless_reader(io.BytesIO(data[HEADER_LEN:]), writer[1], self.latest[name][1])
         except Exception as exc:  # fastavro raises several types for corrupt input
             raise DecodeError(f"corrupt {name} body: {exc}") from exc
 

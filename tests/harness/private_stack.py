@@ -1,0 +1,42 @@
+"""A private PostgreSQL and Redis (deploy/stack.sh on other ports), for tests that stop them."""
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from harness.orchestrator import REPO, free_port
+
+
+class PrivateStack:
+    def __init__(self) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="legato-private-"))
+        self.home.chmod(0o755)  # PostgreSQL runs as its own OS user when we are root
+        self.pg_port = free_port()
+        self.redis_port = free_port()
+        self.env = {
+            **os.environ,
+            "LEGATO_HOME": str(self.home),
+            "PG_PORT": str(self.pg_port),
+            "REDIS_PORT": str(self.redis_port),
+        }
+        self.pg_url = f"postgresql://legato:legato@localhost:{self.pg_port}/legato"
+        self.redis_url = f"redis://localhost:{self.redis_port}/0"
+
+    def run(self, command: str, *services: str) -> None:
+        subprocess.run(
+            [str(REPO / "deploy" / "stack.sh"), command, *services],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    def start(self, *services: str) -> None:
+        self.run("start", *services)
+
+    def stop(self, *services: str) -> None:
+        self.run("stop", *services)
+
+    def destroy(self) -> None:
+        self.run("clean", "postgres", "redis")

@@ -1,0 +1,47 @@
+"""Creating the topics a worker needs, idempotently, before its consumers subscribe."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+
+log = logging.getLogger("legato_worker")
+
+
+class KafkaUnavailableError(RuntimeError):
+    """Kafka could not be reached or refused to create a topic at start-up."""
+
+
+def ensure_topics(config: dict[str, Any], wanted: Mapping[str, int], timeout_s: float) -> None:
+    """Create every topic in `wanted` (name -> partitions) that does not exist yet."""
+    admin = AdminClient(config)
+    try:
+        existing = admin.list_topics(timeout=timeout_s).topics
+    except KafkaException as exc:
+        raise KafkaUnavailableError(
+            f"cannot reach Kafka at {config.get('bootstrap.servers')}: {exc}"
+            " (is it running? set LEGATO_KAFKA_BOOTSTRAP_SERVERS)"
+        ) from exc
+    missing = [
+        NewTopic(name, num_partitions=partitions, replication_factor=-1)
+        for name, partitions in wanted.items()
+        if name not in existing
+    ]
+    if not missing:
+        return
+    futures = admin.create_topics(missing, operation_timeout=timeout_s, request_timeout=timeout_s)
+    for name, future in futures.items():
+        try:
+            future.result(timeout=timeout_s)
+            log.info("created topic %s", name)
+        except KafkaException as exc:
+            if exc.args and exc.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                continue
+            raise KafkaUnavailableError(f"cannot create topic {name}: {exc}") from exc
+        except TimeoutError as exc:
+            raise KafkaUnavailableError(f"creating topic {name} timed out") from exc

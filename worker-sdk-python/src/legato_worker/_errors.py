@@ -1,0 +1,84 @@
+"""The SDK's exception root and the mapping of any exception onto the Result failure envelope."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from typing import Any
+
+from legato_worker.protocol import Failure
+
+
+class ApplicationError(Exception):
+    """Raise from a handler to fail the attempt with a chosen error type, retryability and details.
+
+    `type` names the error in the failure envelope (default: the class name); the orchestrator
+    matches it against a step's `nonRetryableErrors`. `details` must be JSON-serialisable.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        type: str | None = None,
+        non_retryable: bool = False,
+        details: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.type = type
+        self.non_retryable = non_retryable
+        self.details = details
+
+
+class NonRetryableError(ApplicationError):
+    """An ApplicationError that always skips the remaining retries."""
+
+    def __init__(
+        self,
+        message: str,
+        type: str | None = None,
+        details: Any = None,
+    ) -> None:
+        super().__init__(message, type=type, non_retryable=True, details=details)
+
+
+def to_json(value: Any) -> str:
+    """The one JSON dialect on the wire: compact, UTF-8, no NaN/Infinity."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def failure_from_exception(exc: BaseException) -> Failure:
+    """Map an exception raised by a handler onto the failure envelope (docs/protocol.md, step 4)."""
+    stack = "".join(traceback.format_exception(exc))
+    if isinstance(exc, ApplicationError):
+        details = None
+        if exc.details is not None:
+            try:
+                details = to_json(exc.details)
+            except (TypeError, ValueError):
+                details = to_json(repr(exc.details))
+        return {
+            "type": exc.type or type(exc).__name__,
+            "message": exc.message,
+            "nonRetryable": exc.non_retryable,
+            "details": details,
+            "stackTrace": stack,
+        }
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "nonRetryable": False,
+        "details": None,
+        "stackTrace": stack,
+    }
+
+
+def simple_failure(error_type: str, message: str, *, non_retryable: bool) -> Failure:
+    """A failure raised by the SDK itself rather than by a handler (no stack trace)."""
+    return {
+        "type": error_type,
+        "message": message,
+        "nonRetryable": non_retryable,
+        "details": None,
+        "stackTrace": None,
+    }

@@ -1,0 +1,163 @@
+"""Running handlers: a fixed thread pool for sync handlers, one event-loop thread for async ones.
+
+One gate bounds the handlers in flight across both (LEGATO_WORKER_CONCURRENCY). A slot is taken by
+the consumer before it hands a job on and given back only once the job's result has been handed
+to the producer, so "idle" means every finished job's result is already queued for flushing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from legato_worker._handlers import Handler, failed, now_ms, run_async, run_sync
+from legato_worker._offsets import PartitionOffsets
+from legato_worker.protocol import Job, Result
+
+log = logging.getLogger("legato_worker")
+
+
+class Task:
+    """One decoded job on its way through a handler."""
+
+    __slots__ = ("handler", "is_async", "job", "offset", "state")
+
+    def __init__(
+        self, handler: Handler, is_async: bool, job: Job, state: PartitionOffsets, offset: int
+    ) -> None:
+        self.handler = handler
+        self.is_async = is_async
+        self.job = job
+        self.state = state
+        self.offset = offset
+
+
+Finish = Callable[[Task, Result], None]
+
+
+class Gate:
+    """A counting limit that can also be waited on until nothing is in flight."""
+
+    def __init__(self, limit: int) -> None:
+        self._cond = threading.Condition()
+        self._limit = limit
+        self.active = 0
+
+    def acquire(self, timeout: float) -> bool:
+        with self._cond:
+            if self.active >= self._limit and not self._cond.wait_for(
+                lambda: self.active < self._limit, timeout
+            ):
+                return False
+            self.active += 1
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            self.active -= 1
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self.active == 0, max(timeout, 0.0))
+
+
+def _await_here(awaitable: Awaitable[Any]) -> Any:
+    async def wrapper() -> Any:
+        return await awaitable
+
+    return asyncio.run(wrapper())
+
+
+class Executor:
+    def __init__(self, concurrency: int, worker_id: str, finish: Finish) -> None:
+        self.gate = Gate(concurrency)
+        self._concurrency = concurrency
+        self._worker_id = worker_id
+        self._finish = finish
+        self._queue: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
+        self._pending_async: list[Task] = []
+        self._pending_lock = threading.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, *, sync_handlers: bool, async_handlers: bool) -> None:
+        if sync_handlers:
+            for i in range(self._concurrency):
+                thread = threading.Thread(target=self._thread_loop, name=f"legato-handler-{i}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        if async_handlers:
+            self._loop = asyncio.new_event_loop()
+            self._loop_thread = threading.Thread(
+                target=self._run_loop, args=(self._loop,), name="legato-asyncio", daemon=True
+            )
+            self._loop_thread.start()
+
+    @staticmethod
+    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+
+    def submit(self, task: Task) -> None:
+        """Hand on a job; the caller must hold a gate slot, which the job gives back when done."""
+        if not task.is_async:
+            self._queue.put(task)
+            return
+        assert self._loop is not None
+        with self._pending_lock:
+            self._pending_async.append(task)
+            wake = len(self._pending_async) == 1
+        if wake:  # one wake-up of the loop per burst of async jobs, not per job
+            self._loop.call_soon_threadsafe(self._spawn_pending)
+
+    def _complete(self, task: Task, result: Result) -> None:
+        try:
+            self._finish(task, result)
+        except Exception:  # never lose the slot; the job stays unstored and is redelivered
+            log.exception("could not publish the result of job %s", task.job["jobId"])
+        finally:
+            self.gate.release()
+
+    def _thread_loop(self) -> None:
+        get = self._queue.get
+        worker_id = self._worker_id
+        while (task := get()) is not None:
+            try:
+                result = run_sync(task.handler, task.job, worker_id, _await_here)
+            except BaseException as exc:  # e.g. SystemExit raised by a handler
+                result = failed(task.job, worker_id, now_ms(), exc)
+            self._complete(task, result)
+
+    def _spawn_pending(self) -> None:
+        assert self._loop is not None
+        with self._pending_lock:
+            tasks, self._pending_async = self._pending_async, []
+        for task in tasks:
+            handle = self._loop.create_task(self._run_on_loop(task))
+            self._tasks.add(handle)
+            handle.add_done_callback(self._tasks.discard)
+
+    async def _run_on_loop(self, task: Task) -> None:
+        try:
+            result = await run_async(task.handler, task.job, self._worker_id)
+        except BaseException as exc:  # cancellation included: still answer the job
+            result = failed(task.job, self._worker_id, now_ms(), exc)
+        self._complete(task, result)
+
+    def shutdown(self) -> None:
+        """Stop idle threads; handlers still running (past the drain limit) are abandoned."""
+        for _ in self._threads:
+            self._queue.put(None)
+        if self._loop is not None and self._loop_thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._loop_thread.join(timeout=1)

@@ -1,0 +1,147 @@
+"""Handlers: registration rules, the job context, and turning one job into one Result."""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from legato_worker._errors import (
+    failure_from_exception,
+    simple_failure,
+    to_json,
+)
+from legato_worker._version import SDK
+from legato_worker.protocol import Failure, Job, Result, topics
+
+Handler = Callable[[Any], Any] | Callable[[Any], Awaitable[Any]]
+
+_current_job: contextvars.ContextVar[Job] = contextvars.ContextVar("legato_current_job")
+
+
+def current_job() -> Job:
+    """The job whose handler is running (jobId, runId, attempt, ...); only inside a handler."""
+    try:
+        return _current_job.get()
+    except LookupError:
+        raise RuntimeError("current_job() is only available while a handler runs") from None
+
+
+def is_async(handler: Handler) -> bool:
+    call = getattr(handler, "__call__", None)  # noqa: B004 - async callable objects
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
+
+
+def check_action(action: str) -> None:
+    if not isinstance(action, str) or not topics.valid_action(action):
+        raise ValueError(
+            f"invalid action name {action!r}: must match {topics.ACTION_PATTERN.pattern}"
+            f" and not be one of {sorted(topics.RESERVED_ACTIONS)}"
+        )
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class InvalidPayloadError(Exception):
+    """The job's payload is not JSON text (a bug in whoever produced the job)."""
+
+
+def parse_payload(job: Job) -> Any:
+    try:
+        return json.loads(job["payload"])
+    except ValueError as exc:
+        raise InvalidPayloadError(f"job payload is not valid JSON: {exc}") from None
+
+
+def make_result(
+    job: Job,
+    worker_id: str,
+    started_at: int,
+    status: Literal["COMPLETED", "FAILED"],
+    output: str | None,
+    failure: Failure | None,
+) -> Result:
+    return {
+        "jobId": job["jobId"],
+        "runId": job["runId"],
+        "stepId": job["stepId"],
+        "attempt": job["attempt"],
+        "action": job["action"],
+        "status": status,
+        "output": output,
+        "failure": failure,
+        "workerId": worker_id,
+        "sdk": SDK,
+        "traceparent": job.get("traceparent"),
+        "correlationId": job.get("correlationId"),
+        "startedAt": started_at,
+        "finishedAt": now_ms(),
+    }
+
+
+def completed_or_serialisation_failure(job: Job, worker_id: str, started_at: int, value: Any) -> Result:
+    try:
+        output = to_json(value)
+    except (TypeError, ValueError) as exc:
+        failure = simple_failure(
+            "SerializationError",
+            f"handler returned a value that is not JSON-serialisable: {exc}",
+            non_retryable=False,
+        )
+        return make_result(job, worker_id, started_at, "FAILED", None, failure)
+    return make_result(job, worker_id, started_at, "COMPLETED", output, None)
+
+
+def failed(job: Job, worker_id: str, started_at: int, exc: BaseException) -> Result:
+    if isinstance(exc, InvalidPayloadError):
+        failure = simple_failure("InvalidPayload", str(exc), non_retryable=True)
+    else:
+        failure = failure_from_exception(exc)
+    return make_result(job, worker_id, started_at, "FAILED", None, failure)
+
+
+def unknown_action(job: Job, worker_id: str) -> Result:
+    failure = simple_failure(
+        "UnknownAction",
+        f"no handler for action {job['action']!r} in worker {worker_id}",
+        non_retryable=True,
+    )
+    return make_result(job, worker_id, now_ms(), "FAILED", None, failure)
+
+
+def run_sync(
+    handler: Handler,
+    job: Job,
+    worker_id: str,
+    run_awaitable: Callable[[Awaitable[Any]], Any],
+) -> Result:
+    """Run a synchronous handler on the calling thread; an awaitable it returns is awaited."""
+    started_at = now_ms()
+    token = _current_job.set(job)
+    try:
+        value = handler(parse_payload(job))
+        if inspect.isawaitable(value):
+            value = run_awaitable(value)
+    except Exception as exc:
+        return failed(job, worker_id, started_at, exc)
+    finally:
+        _current_job.reset(token)
+    return completed_or_serialisation_failure(job, worker_id, started_at, value)
+
+
+async def run_async(handler: Handler, job: Job, worker_id: str) -> Result:
+    """Run a coroutine handler; called inside its own task, so the job context is per task."""
+    started_at = now_ms()
+    _current_job.set(job)
+    try:
+        value = handler(parse_payload(job))
+        if inspect.isawaitable(value):
+            value = await value
+    except Exception as exc:
+        return failed(job, worker_id, started_at, exc)
+    return completed_or_serialisation_failure(job, worker_id, started_at, value)

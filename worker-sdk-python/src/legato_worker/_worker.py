@@ -1,0 +1,207 @@
+"""The public Worker: register handlers; `start()` runs them until SIGTERM/SIGINT or `stop()`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, TypeVar
+
+from legato_worker._admin import ensure_topics
+from legato_worker._consumer import ActionConsumer
+from legato_worker._executor import Executor, Task
+from legato_worker._handlers import Handler, check_action, is_async
+from legato_worker._publisher import Publisher
+from legato_worker._settings import WorkerSettings
+from legato_worker._version import LANGUAGE
+from legato_worker.protocol import Result, encode_result, topics
+
+log = logging.getLogger("legato_worker")
+
+H = TypeVar("H", bound=Handler)
+
+_ADMIN_TIMEOUT_S = 15.0
+_MIN_FLUSH_S = 5.0
+
+
+class Worker:
+    """Runs registered handlers for jobs from Kafka; see docs/protocol.md "Worker behaviour"."""
+
+    def __init__(self, settings: WorkerSettings | None = None) -> None:
+        self.settings = settings if settings is not None else WorkerSettings.from_env()
+        self._handlers: dict[str, tuple[Handler, bool]] = {}
+        self._stop_requested = threading.Event()
+        self._started = False
+        self._fatal: BaseException | None = None
+
+    @property
+    def actions(self) -> list[str]:
+        return list(self._handlers)
+
+    def register(self, action: str, handler: Handler) -> None:
+        """Run `handler(payload)` for each job of `action`; plain or `async` functions."""
+        check_action(action)
+        if not callable(handler):
+            raise TypeError(f"handler for {action!r} is not callable: {handler!r}")
+        if action in self._handlers:
+            raise ValueError(f"action {action!r} is already registered")
+        if self._started:
+            raise RuntimeError("register() must be called before start()")
+        self._handlers[action] = (handler, is_async(handler))
+
+    def action(self, name: str) -> Callable[[H], H]:
+        """Decorator form of `register`: `@worker.action("charge-card")`."""
+
+        def decorate(handler: H) -> H:
+            self.register(name, handler)
+            return handler
+
+        return decorate
+
+    def stop(self) -> None:
+        """Ask a running `start()` to drain and return; safe from any thread or a handler."""
+        self._stop_requested.set()
+
+    def start(self) -> None:
+        """Consume and run jobs until stopped; blocks. Signals are handled in the main thread."""
+        if self._started:
+            raise RuntimeError("a Worker can only be started once")
+        if not self._handlers:
+            raise RuntimeError("register at least one action before start()")
+        self._started = True
+        self._configure_logging()
+        previous = self._install_signal_handlers()
+        try:
+            self._run()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        if self._fatal is not None:
+            raise RuntimeError(f"worker stopped on a fatal error: {self._fatal}") from self._fatal
+
+    def _run(self) -> None:
+        s = self.settings
+        base: dict[str, Any] = {
+            "bootstrap.servers": s.bootstrap_servers,
+            "logger": logging.getLogger("legato_worker.kafka"),  # librdkafka logs, via logging
+            **s.kafka_config,
+        }
+        client_id = f"legato-{LANGUAGE}-{s.worker_id}"
+        job_topics = {a: topics.job_topic(s.jobs_topic, a) for a in self._handlers}
+        dlt_topic = topics.jobs_dlt_topic(s.jobs_topic)
+        wanted = {t: s.job_partitions for t in job_topics.values()}
+        wanted.setdefault(dlt_topic, s.job_partitions)
+        wanted.setdefault(s.results_topic, s.job_partitions)
+        ensure_topics(base, wanted, _ADMIN_TIMEOUT_S)
+
+        publisher = Publisher(
+            {
+                **base,
+                "client.id": client_id,
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 2,
+            }
+        )
+        executor = Executor(s.concurrency, s.worker_id, self._publish_result(publisher))
+        executor.start(
+            sync_handlers=any(not a for _, a in self._handlers.values()),
+            async_handlers=any(a for _, a in self._handlers.values()),
+        )
+        publisher.start()
+        consumers = [
+            ActionConsumer(
+                topic,
+                {
+                    **base,
+                    "group.id": topics.worker_group(s.group_prefix, action),
+                    "client.id": client_id,
+                    "enable.auto.commit": True,
+                    "enable.auto.offset.store": False,
+                    "auto.offset.reset": "earliest",
+                },
+                self._handlers,
+                executor,
+                publisher,
+                results_topic=s.results_topic,
+                dlt_topic=dlt_topic,
+                worker_id=s.worker_id,
+                on_fatal=self._on_fatal,
+            )
+            for action, topic in job_topics.items()
+        ]
+        try:
+            for consumer in consumers:
+                consumer.start()
+            log.info(
+                "worker %s running actions %s (concurrency %d)",
+                s.worker_id,
+                ", ".join(self._handlers),
+                s.concurrency,
+            )
+            while not self._stop_requested.wait(0.5):
+                pass
+        finally:
+            self._drain(consumers, executor, publisher)
+
+    def _publish_result(self, publisher: Publisher) -> Callable[[Task, Result], None]:
+        results_topic = self.settings.results_topic
+
+        def publish(task: Task, result: Result) -> None:
+            state, offset = task.state, task.offset
+            publisher.publish(
+                results_topic,
+                encode_result(result),
+                result["runId"],
+                lambda: state.done(offset),
+            )
+
+        return publish
+
+    def _drain(self, consumers: list[ActionConsumer], executor: Executor, publisher: Publisher) -> None:
+        timeout_s = self.settings.shutdown_timeout_ms / 1000
+        deadline = time.monotonic() + timeout_s
+        log.info("stopping: draining in-flight jobs (at most %.1f s)", timeout_s)
+        for consumer in consumers:
+            consumer.stop_fetching()
+        for consumer in consumers:
+            consumer.join(deadline - time.monotonic())
+        if not executor.gate.wait_idle(deadline - time.monotonic()):
+            log.warning(
+                "%d handler(s) still running after %.1f s; their jobs will be redelivered",
+                executor.gate.active,
+                timeout_s,
+            )
+        unacked = publisher.flush(max(deadline - time.monotonic(), _MIN_FLUSH_S))
+        if unacked:
+            log.warning("%d write(s) unacknowledged at shutdown; their jobs will be redelivered", unacked)
+        for consumer in consumers:
+            try:
+                consumer.close()
+            except Exception:
+                log.exception("closing the consumer of %s failed", consumer.topic)
+        publisher.close()
+        executor.shutdown()
+        log.info("worker %s stopped", self.settings.worker_id)
+
+    def _on_fatal(self, exc: BaseException) -> None:
+        self._fatal = exc
+        self.stop()
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: finishing in-flight jobs", signal.Signals(signum).name)
+        self.stop()
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        return {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def _configure_logging(self) -> None:
+        level = logging.getLevelName(self.settings.log_level.upper())
+        log.setLevel(level)
+        if not logging.getLogger().handlers:
+            logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
