@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from legato import __version__
-from legato.api import errors, health, runs, workflows
+from legato.api import errors, health, runs, workers, workflows
 from legato.api.limits import BodySizeLimit
 from legato.api.services import Services
 
@@ -18,6 +18,7 @@ def create_app(services: Services) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(runs.router)
+    app.include_router(workers.router)
     app.include_router(workflows.router)
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
     return app
