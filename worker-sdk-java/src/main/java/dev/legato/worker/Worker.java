@@ -1,0 +1,302 @@
+package dev.legato.worker;
+
+import dev.legato.worker.internal.ShutdownSignals;
+import dev.legato.worker.internal.consume.ActionConsumer;
+import dev.legato.worker.internal.execute.JobDispatcher;
+import dev.legato.worker.internal.execute.JobRunner;
+import dev.legato.worker.internal.kafka.KafkaClients;
+import dev.legato.worker.internal.kafka.Publisher;
+import dev.legato.worker.internal.kafka.TopicAdmin;
+import dev.legato.worker.internal.protocol.MessageCodec;
+import dev.legato.worker.internal.protocol.Topics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Legato worker: runs the handlers registered for actions on the jobs Kafka delivers for them,
+ * and publishes one result per job.
+ *
+ * <pre>{@code
+ * Worker worker = new Worker();                 // config from LEGATO_* env vars
+ * worker.register("step1", payload -> "Processed: " + payload.asText());
+ * worker.start();                               // blocks; SIGTERM/SIGINT drain, then exit
+ * }</pre>
+ *
+ * <p>Each action is consumed by its own consumer in group {@code legato-workers.<action>} on topic
+ * {@code workflow-jobs.<action>}; at most {@link WorkerSettings#concurrency()} handlers run at
+ * once. Delivery is at-least-once: a job's offset is committed only after its result is
+ * acknowledged.
+ */
+public final class Worker {
+  /** This SDK's version. */
+  public static final String VERSION = "0.1.0";
+
+  /** The {@code sdk} field of every result this SDK writes. */
+  public static final String SDK = "java/" + VERSION;
+
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
+
+  private enum State {
+    NEW,
+    STARTING,
+    RUNNING,
+    STOPPING,
+    STOPPED
+  }
+
+  private final WorkerSettings settings;
+  private final Map<String, Handler> handlers = new LinkedHashMap<>();
+  private final Object lock = new Object();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final List<ActionConsumer> consumers = new ArrayList<>();
+  private final List<Thread> consumerThreads = new ArrayList<>();
+  private State state = State.NEW;
+  private boolean stopRequested;
+  private volatile Throwable failure;
+  private Producer<byte[], byte[]> producer;
+  private ExecutorService pool;
+  private JobDispatcher dispatcher;
+
+  /** A worker configured from the {@code LEGATO_*} environment variables. */
+  public Worker() {
+    this(WorkerSettings.fromEnv());
+  }
+
+  public Worker(WorkerSettings settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  public WorkerSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Runs {@code handler} for jobs of {@code action}.
+   *
+   * @throws IllegalArgumentException if the name does not match {@code
+   *     ^[A-Za-z][A-Za-z0-9_-]{0,99}$}, is {@code DLT}, or is already registered
+   * @throws IllegalStateException once the worker has started
+   */
+  public Worker register(String action, Handler handler) {
+    Objects.requireNonNull(handler, "handler");
+    if (!Topics.validAction(action)) {
+      throw new IllegalArgumentException(
+          "invalid action name '"
+              + action
+              + "': use ^[A-Za-z][A-Za-z0-9_-]{0,99}$ (and not the reserved name DLT)");
+    }
+    synchronized (lock) {
+      if (state != State.NEW) {
+        throw new IllegalStateException("register actions before start()");
+      }
+      if (handlers.putIfAbsent(action, handler) != null) {
+        throw new IllegalArgumentException("action '" + action + "' is already registered");
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Connects to Kafka, creates missing topics (the action topics, the jobs DLT and the results
+   * topic) and runs jobs until {@link #stop()} is called or the process gets SIGTERM/SIGINT. Blocks
+   * until the worker has drained and closed.
+   *
+   * @throws IllegalStateException if no action is registered, Kafka cannot be reached, the worker
+   *     was started before, or a consumer failed (after the worker has stopped)
+   */
+  public void start() {
+    synchronized (lock) {
+      if (state != State.NEW) {
+        throw new IllegalStateException("a Worker can be started once");
+      }
+      if (handlers.isEmpty()) {
+        throw new IllegalStateException("register at least one action before start()");
+      }
+      state = State.STARTING;
+    }
+    ShutdownSignals.Registration signals;
+    try {
+      launch();
+      signals = ShutdownSignals.register(this::stop);
+    } catch (RuntimeException e) {
+      closeClients();
+      finish();
+      throw e;
+    }
+    boolean stopNow;
+    synchronized (lock) {
+      stopNow = stopRequested;
+      state = stopNow ? State.STOPPING : State.RUNNING;
+    }
+    log.info(
+        "worker {} ({}) running actions {} with concurrency {}",
+        settings.workerId(),
+        SDK,
+        handlers.keySet(),
+        settings.concurrency());
+    if (stopNow) {
+      drain();
+    }
+    awaitStopped();
+    signals.close();
+    if (failure != null) {
+      throw new IllegalStateException("the worker stopped after a failure: " + failure, failure);
+    }
+  }
+
+  /**
+   * Stops fetching jobs, waits for in-flight handlers (at most {@link
+   * WorkerSettings#shutdownTimeout()}), commits what is durable and closes. Idempotent; returns
+   * once the worker has stopped.
+   */
+  public void stop() {
+    boolean drainHere = false;
+    synchronized (lock) {
+      switch (state) {
+        case NEW -> {
+          finish();
+          return;
+        }
+        case STARTING -> stopRequested = true;
+        case RUNNING -> {
+          state = State.STOPPING;
+          drainHere = true;
+        }
+        default -> {}
+      }
+    }
+    if (drainHere) {
+      drain();
+    }
+    awaitStopped();
+  }
+
+  private void launch() {
+    KafkaClients clients = new KafkaClients(settings, "java");
+    List<String> topics = new ArrayList<>();
+    handlers.keySet().forEach(a -> topics.add(Topics.jobTopic(settings.jobsTopic(), a)));
+    topics.add(Topics.jobsDltTopic(settings.jobsTopic()));
+    topics.add(settings.resultsTopic());
+    try (Admin admin = clients.admin()) {
+      TopicAdmin.ensureTopics(admin, topics, settings.jobPartitions(), KAFKA_TIMEOUT);
+    }
+    producer = clients.producer();
+    pool = Executors.newFixedThreadPool(settings.concurrency(), daemonThreads("legato-handler-"));
+    Clock clock = Clock.systemUTC();
+    Publisher publisher =
+        new Publisher(
+            producer,
+            new MessageCodec(),
+            settings.resultsTopic(),
+            Topics.jobsDltTopic(settings.jobsTopic()),
+            settings.workerId(),
+            clock);
+    dispatcher =
+        new JobDispatcher(
+            handlers,
+            new MessageCodec(),
+            new JobRunner(settings.workerId(), SDK, clock),
+            publisher,
+            pool,
+            new Semaphore(settings.concurrency()));
+    for (String action : handlers.keySet()) {
+      ActionConsumer consumer =
+          new ActionConsumer(
+              action,
+              Topics.jobTopic(settings.jobsTopic(), action),
+              clients.consumer(action),
+              dispatcher);
+      Thread thread = new Thread(() -> runConsumer(action, consumer), "legato-consumer-" + action);
+      consumers.add(consumer);
+      consumerThreads.add(thread);
+    }
+    consumerThreads.forEach(Thread::start);
+  }
+
+  private void runConsumer(String action, ActionConsumer consumer) {
+    try {
+      consumer.run();
+    } catch (Throwable e) {
+      log.error("consumer for action '{}' failed; stopping the worker", action, e);
+      failure = e;
+      new Thread(this::stop, "legato-stop").start();
+    }
+  }
+
+  private void drain() {
+    long deadline = System.currentTimeMillis() + settings.shutdownTimeout().toMillis();
+    log.info(
+        "stopping: waiting up to {} ms for in-flight jobs", settings.shutdownTimeout().toMillis());
+    try {
+      consumers.forEach(c -> c.stop(deadline));
+      for (Thread thread : consumerThreads) {
+        thread.join(Math.max(1, deadline - System.currentTimeMillis()) + 10_000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      closeClients();
+      finish();
+      log.info("worker {} stopped", settings.workerId());
+    }
+  }
+
+  private void closeClients() {
+    if (dispatcher != null) {
+      dispatcher.close(); // a handler finishing after the deadline publishes nothing
+    }
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(10));
+    }
+  }
+
+  private void finish() {
+    synchronized (lock) {
+      state = State.STOPPED;
+    }
+    stopped.countDown();
+  }
+
+  private void awaitStopped() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        stopped.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

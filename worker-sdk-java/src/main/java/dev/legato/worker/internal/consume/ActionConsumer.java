@@ -1,0 +1,234 @@
+package dev.legato.worker.internal.consume;
+
+import dev.legato.worker.internal.execute.Completion;
+import dev.legato.worker.internal.execute.JobDispatcher;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer of one action's job topic, run on its own thread. Polls, hands records to the {@link
+ * JobDispatcher} in order (pausing fetches while every handler slot is busy), and commits each
+ * partition's position only up to the first record whose outcome is not yet durable.
+ */
+public final class ActionConsumer implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(ActionConsumer.class);
+  private static final Duration POLL = Duration.ofMillis(50);
+  private static final long COMMIT_INTERVAL_MS = 200;
+
+  private final String action;
+  private final String topic;
+  private final Consumer<byte[], byte[]> consumer;
+  private final JobDispatcher dispatcher;
+  private final Map<TopicPartition, PartitionOffsets> offsets = new HashMap<>();
+  private final ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = new ArrayDeque<>();
+  private final Set<PartitionOffsets> lost = ConcurrentHashMap.newKeySet();
+  private volatile boolean running = true;
+  private volatile long drainDeadline = Long.MAX_VALUE;
+  private long lastCommit;
+
+  public ActionConsumer(
+      String action, String topic, Consumer<byte[], byte[]> consumer, JobDispatcher dispatcher) {
+    this.action = action;
+    this.topic = topic;
+    this.consumer = consumer;
+    this.dispatcher = dispatcher;
+  }
+
+  /** Stop fetching; in-flight jobs get until {@code deadlineMillis} to become durable. */
+  public void stop(long deadlineMillis) {
+    drainDeadline = deadlineMillis;
+    running = false;
+  }
+
+  @Override
+  public void run() {
+    try {
+      consumer.subscribe(List.of(topic), new Rebalance());
+      log.info("consuming {} for action '{}'", topic, action);
+      while (running) {
+        // While records wait for a handler slot, fetching is paused and the wait is for a slot.
+        for (ConsumerRecord<byte[], byte[]> record :
+            consumer.poll(waiting.isEmpty() ? POLL : Duration.ZERO)) {
+          waiting.addLast(record);
+        }
+        dispatchWaiting();
+        rewindLost();
+        commit(false);
+        pauseWhileFull();
+        if (!waiting.isEmpty()) {
+          dispatcher.awaitSlot(POLL);
+        }
+      }
+      drain();
+    } finally {
+      try {
+        commit(true);
+      } catch (KafkaException e) {
+        log.warn("final commit for action '{}' failed: {}", action, e.toString());
+      } finally {
+        consumer.close(Duration.ofSeconds(5));
+        log.info("consumer for action '{}' closed", action);
+      }
+    }
+  }
+
+  private void dispatchWaiting() {
+    while (!waiting.isEmpty()) {
+      ConsumerRecord<byte[], byte[]> record = waiting.peekFirst();
+      TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+      PartitionOffsets tracker = offsets.computeIfAbsent(partition, p -> new PartitionOffsets());
+      long offset = record.offset();
+      if (!dispatcher.tryDispatch(record, () -> completion(tracker, offset))) {
+        return;
+      }
+      waiting.removeFirst();
+    }
+  }
+
+  private Completion completion(PartitionOffsets tracker, long offset) {
+    tracker.track(offset);
+    return new Completion() {
+      @Override
+      public void durable() {
+        tracker.complete(offset);
+      }
+
+      @Override
+      public void lost(Exception cause) {
+        lost.add(tracker);
+      }
+    };
+  }
+
+  /** A write failed: consume the partition again from its first record not yet durable. */
+  private void rewindLost() {
+    if (lost.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<TopicPartition, PartitionOffsets> entry : Map.copyOf(offsets).entrySet()) {
+      PartitionOffsets tracker = entry.getValue();
+      if (!lost.remove(tracker)) {
+        continue;
+      }
+      TopicPartition partition = entry.getKey();
+      OptionalLong resume = tracker.resumePosition();
+      offsets.remove(partition);
+      waiting.removeIf(r -> r.partition() == partition.partition());
+      if (resume.isPresent() && running) {
+        log.warn("rewinding {} to offset {} after a failed write", partition, resume.getAsLong());
+        consumer.seek(partition, resume.getAsLong());
+      }
+    }
+    lost.removeIf(tracker -> !offsets.containsValue(tracker)); // revoked meanwhile
+  }
+
+  private void pauseWhileFull() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    if (!waiting.isEmpty() || !running) {
+      consumer.pause(assigned);
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
+    }
+  }
+
+  /** Stopping: fetch nothing more, wait for in-flight jobs until the deadline. */
+  private void drain() {
+    waiting.clear();
+    consumer.pause(consumer.assignment());
+    while (inFlight() > 0 && System.currentTimeMillis() < drainDeadline) {
+      consumer.poll(POLL); // keeps the group membership alive; partitions are paused
+      consumer.pause(consumer.assignment());
+      rewindLost(); // not running: forgets lost partitions, they are consumed again elsewhere
+      commit(false);
+    }
+    int left = inFlight();
+    if (left > 0) {
+      log.warn("action '{}': {} job(s) still running at the deadline; not committed", action, left);
+    }
+  }
+
+  private int inFlight() {
+    return offsets.values().stream().mapToInt(PartitionOffsets::pending).sum();
+  }
+
+  private void commit(boolean sync) {
+    long now = System.currentTimeMillis();
+    if (!sync && now - lastCommit < COMMIT_INTERVAL_MS) {
+      return;
+    }
+    lastCommit = now;
+    Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
+    offsets.forEach(
+        (partition, tracker) -> {
+          OptionalLong position = sync ? tracker.storedPosition() : tracker.takeCommittable();
+          position.ifPresent(p -> positions.put(partition, new OffsetAndMetadata(p)));
+        });
+    if (positions.isEmpty()) {
+      return;
+    }
+    if (sync) {
+      consumer.commitSync(positions);
+    } else {
+      consumer.commitAsync(
+          positions,
+          (committed, error) -> {
+            if (error != null) {
+              log.warn("offset commit for action '{}' failed: {}", action, error.toString());
+            }
+          });
+    }
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
+      for (TopicPartition partition : partitions) {
+        PartitionOffsets tracker = offsets.remove(partition);
+        if (tracker != null) {
+          tracker
+              .storedPosition()
+              .ifPresent(p -> positions.put(partition, new OffsetAndMetadata(p)));
+        }
+      }
+      waiting.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+      if (!positions.isEmpty()) {
+        try {
+          consumer.commitSync(positions);
+        } catch (KafkaException e) {
+          log.warn("commit on revocation failed for action '{}': {}", action, e.toString());
+        }
+      }
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      for (TopicPartition partition : partitions) {
+        offsets.remove(partition);
+      }
+      waiting.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (!running) {
+        consumer.pause(partitions);
+      }
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package dev.legato.worker.internal.execute;
+
+import dev.legato.protocol.v1.Job;
+import dev.legato.protocol.v1.Result;
+import dev.legato.worker.Handler;
+import dev.legato.worker.internal.kafka.Publisher;
+import dev.legato.worker.internal.protocol.DecodeException;
+import dev.legato.worker.internal.protocol.MessageCodec;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes one consumed record to its durable outcome (docs/protocol.md "Worker behaviour", steps
+ * 2-5): a dead letter if it does not decode, an UnknownAction result if no handler is registered,
+ * else the handler's result. At most {@code permits} handlers run at once in the process.
+ * Thread-safe.
+ */
+public final class JobDispatcher {
+  private static final Logger log = LoggerFactory.getLogger(JobDispatcher.class);
+
+  private final Map<String, Handler> handlers;
+  private final MessageCodec codec;
+  private final JobRunner runner;
+  private final Publisher publisher;
+  private final Executor pool;
+  private final Semaphore permits;
+  private volatile boolean closed;
+
+  public JobDispatcher(
+      Map<String, Handler> handlers,
+      MessageCodec codec,
+      JobRunner runner,
+      Publisher publisher,
+      Executor pool,
+      Semaphore permits) {
+    this.handlers = Map.copyOf(handlers);
+    this.codec = codec;
+    this.runner = runner;
+    this.publisher = publisher;
+    this.pool = pool;
+    this.permits = permits;
+  }
+
+  /**
+   * Starts processing the record, or returns false (doing nothing) when every handler slot is busy.
+   * Once a slot is taken, {@code tracking} is called (on this thread) and the completion it returns
+   * is then called exactly once.
+   */
+  public boolean tryDispatch(ConsumerRecord<byte[], byte[]> record, Supplier<Completion> tracking) {
+    if (!permits.tryAcquire()) {
+      return false;
+    }
+    Completion completion = tracking.get();
+    Job job;
+    try {
+      job = codec.decodeJob(record.value());
+    } catch (DecodeException e) {
+      permits.release();
+      log.warn(
+          "undecodable job at {}-{}@{}: {}; sending it to the DLT",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          e.getMessage());
+      send(completion, cb -> publisher.publishDeadLetter(record, e.getMessage(), cb));
+      return true;
+    }
+    Handler handler = handlers.get(job.getAction());
+    if (handler == null) {
+      permits.release();
+      log.warn("job {} has action '{}' with no handler here", job.getJobId(), job.getAction());
+      send(completion, cb -> publisher.publishResult(runner.unknownAction(job), cb));
+      return true;
+    }
+    try {
+      pool.execute(() -> runHandler(job, handler, completion));
+    } catch (RejectedExecutionException e) {
+      permits.release();
+      completion.lost(e);
+    }
+    return true;
+  }
+
+  /** Waits at most {@code timeout} for a handler slot to be free (without taking it). */
+  public void awaitSlot(Duration timeout) {
+    try {
+      if (permits.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        permits.release();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** From now on results are dropped: the jobs were not committed and run again elsewhere. */
+  public void close() {
+    closed = true;
+  }
+
+  private void runHandler(Job job, Handler handler, Completion completion) {
+    Result result;
+    try {
+      result = runner.run(job, handler);
+    } finally {
+      permits.release();
+    }
+    if (closed) {
+      log.warn(
+          "job {} finished after the shutdown deadline; its result is dropped", job.getJobId());
+      return;
+    }
+    send(completion, cb -> publisher.publishResult(result, cb));
+  }
+
+  private interface Send {
+    void send(Callback callback);
+  }
+
+  private void send(Completion completion, Send send) {
+    Callback callback =
+        (metadata, error) -> {
+          if (error == null) {
+            completion.durable();
+          } else {
+            writeFailed(completion, error);
+          }
+        };
+    try {
+      send.send(callback);
+    } catch (RuntimeException e) {
+      writeFailed(completion, e);
+    }
+  }
+
+  private void writeFailed(Completion completion, Exception error) {
+    if (closed) {
+      log.warn(
+          "shutting down: a result was not written ({}); the job runs again", error.toString());
+    } else {
+      log.error("write to Kafka failed; the job will be consumed again", error);
+    }
+    completion.lost(error);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.legato.worker.internal.kafka;
+
+import dev.legato.worker.WorkerSettings;
+import dev.legato.worker.internal.protocol.Topics;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** The Kafka client configurations of docs/protocol.md "Worker behaviour", step 1. */
+public final class KafkaClients {
+  private final WorkerSettings settings;
+  private final String clientId;
+
+  public KafkaClients(WorkerSettings settings, String language) {
+    this.settings = settings;
+    this.clientId = "legato-" + language + "-" + settings.workerId();
+  }
+
+  /** Idempotent producer, acks=all, small batching. */
+  public Producer<byte[], byte[]> producer() {
+    Map<String, Object> config = common();
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /**
+   * A consumer in group {@code <prefix>.<action>}. Java has no offset store: the worker commits the
+   * offsets it stores itself, which is what {@code enable.auto.commit=true} with {@code
+   * enable.auto.offset.store=false} means for the librdkafka-based SDKs.
+   */
+  public Consumer<byte[], byte[]> consumer(String action) {
+    Map<String, Object> config = common();
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.workerGroup(settings.groupPrefix(), action));
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  public Admin admin() {
+    Map<String, Object> config = new HashMap<>();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin");
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+    return Admin.create(config);
+  }
+
+  private Map<String, Object> common() {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    return config;
+  }
+}

@@ -1,0 +1,67 @@
+package dev.legato.worker.internal.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.legato.protocol.v1.Job;
+import dev.legato.protocol.v1.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.junit.jupiter.api.Test;
+
+class FingerprintsTest {
+  private static Map<String, String> expected() throws IOException {
+    Path file = SchemasDir.get().resolve("fingerprints.txt");
+    return Files.readAllLines(file).stream()
+        .filter(line -> !line.isBlank())
+        .map(line -> line.trim().split("\\s+"))
+        .collect(Collectors.toMap(p -> p[0], p -> p[1], (a, b) -> b, TreeMap::new));
+  }
+
+  @Test
+  void schemaFilesHaveTheListedFingerprints() throws IOException {
+    Map<String, String> actual = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(SchemasDir.get(), 2)) {
+      for (Path file : files.filter(p -> p.toString().endsWith(".avsc")).toList()) {
+        String ref = file.getParent().getFileName() + "/" + file.getFileName();
+        Schema schema = new Schema.Parser().parse(file.toFile());
+        actual.put(ref.replace(".avsc", ""), SchemaCatalog.fingerprint(schema));
+      }
+    }
+    assertEquals(expected(), actual);
+  }
+
+  @Test
+  void catalogKnowsEverySchemaVersionOnDisk() throws IOException {
+    Map<String, String> known = new TreeMap<>();
+    for (SchemaCatalog.Version v : SchemaCatalog.get().versions()) {
+      known.put(v.ref(), v.fingerprint());
+    }
+    assertEquals(expected(), known);
+  }
+
+  @Test
+  void generatedClassesMatchTheNewestSchemas() throws IOException {
+    Map<String, String> expected = expected();
+    String newestJob = newest(expected, "Job");
+    String newestResult = newest(expected, "Result");
+    assertEquals(expected.get(newestJob), SchemaCatalog.fingerprint(Job.getClassSchema()));
+    assertEquals(expected.get(newestResult), SchemaCatalog.fingerprint(Result.getClassSchema()));
+  }
+
+  private static String newest(Map<String, String> refs, String name) {
+    return refs.keySet().stream()
+        .filter(ref -> ref.endsWith("/" + name))
+        .max((a, b) -> Integer.compare(version(a), version(b)))
+        .orElseThrow();
+  }
+
+  private static int version(String ref) {
+    return Integer.parseInt(ref.substring(1, ref.indexOf('/')));
+  }
+}
