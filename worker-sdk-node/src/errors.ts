@@ -1,0 +1,45 @@
+/**
+ * The errors a handler throws to shape its failure envelope (docs/protocol.md, "Worker behaviour").
+ * Every error this package defines derives from LegatoError; retryability is a property.
+ */
+
+export class LegatoError extends Error {
+  constructor(message?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface ApplicationErrorOptions {
+  /** The failure type the orchestrator sees (default: the error class's name). */
+  type?: string;
+  /** Extra data, sent as JSON text in `failure.details`. */
+  details?: unknown;
+  /** True: the orchestrator skips the remaining retries. */
+  nonRetryable?: boolean;
+  cause?: unknown;
+}
+
+/** A handler failure with an explicit type, details and retryability. */
+export class ApplicationError extends LegatoError {
+  readonly type: string | undefined;
+  readonly details: unknown;
+  readonly nonRetryable: boolean;
+
+  constructor(message: string, options: ApplicationErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.type = options.type;
+    this.details = options.details;
+    this.nonRetryable = options.nonRetryable ?? false;
+  }
+}
+
+/** A failure that retrying cannot fix (a declined card, invalid input): no further attempts. */
+export class NonRetryableError extends ApplicationError {
+  constructor(message: string, options: Omit<ApplicationErrorOptions, "nonRetryable"> = {}) {
+    super(message, { ...options, nonRetryable: true });
+  }
+}
+
+/** A LEGATO_* variable has an invalid value. */
+export class SettingsError extends LegatoError {}

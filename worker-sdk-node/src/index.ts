@@ -1,0 +1,12 @@
+/** legato-worker: the Node.js worker SDK of Legato. */
+
+export { ApplicationError, LegatoError, NonRetryableError, SettingsError } from "./errors.js";
+export type { ApplicationErrorOptions } from "./errors.js";
+export { loadSettings } from "./settings.js";
+export type { Settings } from "./settings.js";
+export type { LogLevel } from "./logging.js";
+export { Worker } from "./worker/worker.js";
+export type { WorkerOptions } from "./worker/worker.js";
+export type { Handler, JobContext } from "./worker/execute.js";
+export { SDK, SDK_VERSION } from "./_package.js";
+export * as protocol from "./protocol/index.js";
