@@ -77,7 +77,7 @@ export class SchemaRegistry {
     const key = `${writer.ref}->${reader.ref}`;
     let resolver = this.resolvers.get(key);
     if (resolver === undefined) {
-      // Namespaces carry the version (dev.legato.protocol.v1), so names match without them.
+      // Match record names without namespaces, so a schema may move namespace between versions.
       resolver = reader.type.createResolver(writer.type, { ignoreNamespaces: true });
       this.resolvers.set(key, resolver);
     }

@@ -2,8 +2,8 @@ package dev.legato.worker.it;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.legato.protocol.v1.Job;
-import dev.legato.protocol.v1.Result;
+import dev.legato.protocol.Job;
+import dev.legato.protocol.Result;
 import dev.legato.worker.Worker;
 import dev.legato.worker.WorkerSettings;
 import dev.legato.worker.internal.protocol.DecodeException;

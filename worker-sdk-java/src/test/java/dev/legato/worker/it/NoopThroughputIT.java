@@ -2,7 +2,7 @@ package dev.legato.worker.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.legato.protocol.v1.Job;
+import dev.legato.protocol.Job;
 import dev.legato.worker.Worker;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import java.nio.charset.StandardCharsets;

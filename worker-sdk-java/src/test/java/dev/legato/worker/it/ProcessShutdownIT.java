@@ -5,9 +5,9 @@ import static dev.legato.worker.it.KafkaSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.legato.protocol.v1.Job;
-import dev.legato.protocol.v1.Result;
-import dev.legato.protocol.v1.ResultStatus;
+import dev.legato.protocol.Job;
+import dev.legato.protocol.Result;
+import dev.legato.protocol.ResultStatus;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.legato.protocol.v1.Job;
-import dev.legato.protocol.v1.Result;
-import dev.legato.protocol.v1.ResultStatus;
+import dev.legato.protocol.Job;
+import dev.legato.protocol.Result;
+import dev.legato.protocol.ResultStatus;
 import dev.legato.worker.ApplicationError;
 import dev.legato.worker.Worker;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.legato.worker.internal.execute;
 
-import dev.legato.protocol.v1.Job;
+import dev.legato.protocol.Job;
 import dev.legato.worker.JobContext;
 
 /** The job of the handler running on this thread, behind {@link JobContext#current()}. */

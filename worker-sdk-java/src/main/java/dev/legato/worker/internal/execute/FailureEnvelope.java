@@ -1,7 +1,7 @@
 package dev.legato.worker.internal.execute;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.legato.protocol.v1.Failure;
+import dev.legato.protocol.Failure;
 import dev.legato.worker.ApplicationError;
 import java.io.PrintWriter;
 import java.io.StringWriter;

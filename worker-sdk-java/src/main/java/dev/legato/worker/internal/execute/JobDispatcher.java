@@ -1,7 +1,7 @@
 package dev.legato.worker.internal.execute;
 
-import dev.legato.protocol.v1.Job;
-import dev.legato.protocol.v1.Result;
+import dev.legato.protocol.Job;
+import dev.legato.protocol.Result;
 import dev.legato.worker.Handler;
 import dev.legato.worker.internal.kafka.Publisher;
 import dev.legato.worker.internal.protocol.DecodeException;

@@ -2,10 +2,10 @@ package dev.legato.worker.internal.execute;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.legato.protocol.v1.Failure;
-import dev.legato.protocol.v1.Job;
-import dev.legato.protocol.v1.Result;
-import dev.legato.protocol.v1.ResultStatus;
+import dev.legato.protocol.Failure;
+import dev.legato.protocol.Job;
+import dev.legato.protocol.Result;
+import dev.legato.protocol.ResultStatus;
 import dev.legato.worker.Handler;
 import java.time.Clock;
 

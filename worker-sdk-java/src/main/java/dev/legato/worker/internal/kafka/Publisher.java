@@ -1,6 +1,6 @@
 package dev.legato.worker.internal.kafka;
 
-import dev.legato.protocol.v1.Result;
+import dev.legato.protocol.Result;
 import dev.legato.worker.internal.protocol.DltHeaders;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import java.nio.charset.StandardCharsets;

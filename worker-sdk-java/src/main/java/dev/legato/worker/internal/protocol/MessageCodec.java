@@ -1,7 +1,7 @@
 package dev.legato.worker.internal.protocol;
 
-import dev.legato.protocol.v1.Job;
-import dev.legato.protocol.v1.Result;
+import dev.legato.protocol.Job;
+import dev.legato.protocol.Result;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.legato.protocol.v1.Job;
-import dev.legato.protocol.v1.Result;
-import dev.legato.protocol.v1.ResultStatus;
+import dev.legato.protocol.Job;
+import dev.legato.protocol.Result;
+import dev.legato.protocol.ResultStatus;
 import dev.legato.worker.ApplicationError;
 import dev.legato.worker.JobContext;
 import dev.legato.worker.NonRetryableError;

@@ -2,8 +2,8 @@ package dev.legato.worker.internal.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.legato.protocol.v1.Job;
-import dev.legato.protocol.v1.Result;
+import dev.legato.protocol.Job;
+import dev.legato.protocol.Result;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
