@@ -1,5 +1,7 @@
 """The seed system's exact requests, through real Kafka, PostgreSQL, Redis and Python workers."""
 
+import uuid
+
 import httpx
 import pytest
 
@@ -13,6 +15,7 @@ SEED = {
     "id": "my-first-workflow",
     "steps": [{"action": "step1", "stepIndex": 0}, {"action": "step2", "stepIndex": 1}],
 }
+SEED_KEY = f"seed-key-{uuid.uuid4().hex[:8]}"
 HANDLERS = {"step1": lambda p: f"Processed: {p}", "step2": lambda p: f"Step 2 done: {p}"}
 
 
@@ -24,12 +27,12 @@ def test_seed_define_trigger_twice_and_complete(api: httpx.Client, orchestrator:
     first = api.post(
         "/workflow/my-first-workflow/trigger",
         json={"input": "Hello World"},
-        headers={"Idempotency-Key": "seed-key-1"},
+        headers={"Idempotency-Key": SEED_KEY},
     )
     again = api.post(
         "/workflow/my-first-workflow/trigger",
         json={"input": "Hello World"},
-        headers={"Idempotency-Key": "seed-key-1"},
+        headers={"Idempotency-Key": SEED_KEY},
     )
     assert first.status_code == 200 and again.status_code == 200
     assert first.json()["runId"] == again.json()["runId"]

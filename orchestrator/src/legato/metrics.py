@@ -13,3 +13,13 @@ TRIGGER_SECONDS = Histogram(
     "Time to accept a trigger",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
 )
+BATCH_SECONDS = Histogram(
+    "legato_engine_batch_seconds",
+    "Time to apply one batch of results (one transaction)",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
+BATCH_SIZE = Histogram(
+    "legato_engine_batch_results",
+    "Results per applied batch",
+    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000),
+)

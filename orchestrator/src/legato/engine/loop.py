@@ -111,8 +111,9 @@ class Engine:
             produce_confirmed(self.producer, poison)
             metrics.DEAD_LETTERS.labels("result").inc(len(poison))
         plan = Plan()
+        started = time.perf_counter()
         try:
-            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
                 mark_dispatched(cur, acks)
                 if results:
                     claimed = claim_results(cur, results)
@@ -122,12 +123,15 @@ class Engine:
         except BaseException:
             self.publisher.give_back(acks)
             raise
+        if results:
+            metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+            metrics.BATCH_SIZE.observe(len(results))
         self._after_commit(plan, len(results))
         if msgs:
             consumer.commit(asynchronous=True)
 
     def _tick(self) -> None:
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             plan = claim_timeouts(cur, self.lookup, self.settings.jobs_topic)
             self._dead_letter(cur, plan)
             write_plan(cur, plan)

@@ -1,6 +1,9 @@
-"""Write a Plan inside the caller's transaction: one statement (or COPY) per kind of change."""
+"""Write a Plan inside the caller's transaction: one set-based statement per kind of change.
 
-from datetime import UTC, datetime
+Callers run this in psycopg pipeline mode, so the statements travel to PostgreSQL together.
+"""
+
+from typing import Any
 
 import psycopg
 
@@ -8,11 +11,7 @@ from legato.engine.model import Plan
 from legato.store import engine_sql
 
 
-def ms_to_datetime(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def write_plan(cur: psycopg.Cursor[tuple[object, ...]], plan: Plan) -> None:
+def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
     if plan.steps:
         s = plan.steps
         cur.execute(
@@ -30,22 +29,21 @@ def write_plan(cur: psycopg.Cursor[tuple[object, ...]], plan: Plan) -> None:
             ),
         )
     if plan.jobs:
-        with cur.copy(engine_sql.COPY_JOBS) as copy:
-            for j in plan.jobs:
-                copy.write_row(
-                    (
-                        j.job_id,
-                        j.run_id,
-                        j.step_id,
-                        j.attempt,
-                        j.action,
-                        j.topic,
-                        j.payload,
-                        "PENDING",
-                        j.timeout_ms,
-                        ms_to_datetime(j.not_before_ms),
-                    )
-                )
+        j = plan.jobs
+        cur.execute(
+            engine_sql.INSERT_JOBS,
+            (
+                [x.job_id for x in j],
+                [x.run_id for x in j],
+                [x.step_id for x in j],
+                [x.attempt for x in j],
+                [x.action for x in j],
+                [x.topic for x in j],
+                [x.payload for x in j],
+                [x.timeout_ms for x in j],
+                [x.not_before_ms for x in j],
+            ),
+        )
     if plan.runs:
         r = plan.runs
         cur.execute(
@@ -53,6 +51,14 @@ def write_plan(cur: psycopg.Cursor[tuple[object, ...]], plan: Plan) -> None:
             ([u.run_id for u in r], [u.status for u in r], [u.output for u in r], [u.error for u in r]),
         )
     if plan.events:
-        with cur.copy(engine_sql.COPY_EVENTS) as copy:
-            for e in plan.events:
-                copy.write_row((e.run_id, e.type, e.step_id, e.attempt, e.data))
+        e = plan.events
+        cur.execute(
+            engine_sql.INSERT_EVENTS,
+            (
+                [x.run_id for x in e],
+                [x.type for x in e],
+                [x.step_id for x in e],
+                [x.attempt for x in e],
+                [x.data for x in e],
+            ),
+        )

@@ -67,11 +67,13 @@ class IdempotencyKeys:
             held_id = UUID(held["runId"])
             if held["fp"] != fingerprint:
                 return Reservation(Decision.CONFLICT, held_id, rkey)
-            if held["done"]:
-                return Reservation(Decision.REPLAY, held_id, rkey)
             if run_exists(held_id):
-                self.complete(Reservation(Decision.NEW, held_id, rkey, raw))
+                if not held["done"]:
+                    self.complete(Reservation(Decision.NEW, held_id, rkey, raw))
                 return Reservation(Decision.REPLAY, held_id, rkey)
+            if held["done"]:
+                # The key outlived its run (a restored or wiped database): create it again.
+                return Reservation(Decision.NEW, held_id, rkey, raw)
             if _now_ms() - int(held["at"]) < STALE_RESERVATION_MS:
                 return Reservation(Decision.IN_FLIGHT, held_id, rkey)
             # Abandoned: take it over with the same run id (the primary key allows one run).

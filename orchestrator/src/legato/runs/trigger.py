@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from typing import Any
 from uuid import UUID
 
 import orjson
@@ -32,7 +33,32 @@ def trigger(
     idempotency_key: str | None = None,
     correlation_id: str | None = None,
 ) -> UUID:
-    stored = registry.latest(workflow_id)
+    with pool.connection() as conn:
+        return _trigger(
+            conn,
+            registry,
+            publisher,
+            jobs_prefix,
+            workflow_id,
+            input_value,
+            run_id,
+            idempotency_key,
+            correlation_id,
+        )
+
+
+def _trigger(
+    conn: psycopg.Connection[Any],
+    registry: DefinitionRegistry,
+    publisher: JobPublisher,
+    jobs_prefix: str,
+    workflow_id: str,
+    input_value: object,
+    run_id: UUID | None,
+    idempotency_key: str | None,
+    correlation_id: str | None,
+) -> UUID:
+    stored = registry.latest(workflow_id, conn)
     definition = registry.parsed(stored)
     run_id = run_id or uuid.uuid4()
     input_text = orjson.dumps(input_value).decode()
@@ -49,7 +75,7 @@ def trigger(
     )
     steps = definition.steps
     try:
-        with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             cur.execute(
                 runs_sql.INSERT_RUN,
                 (run_id, workflow_id, stored.version, input_text, idempotency_key, correlation_id),

@@ -76,12 +76,23 @@ FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[]) AS v(run_id, status,
 WHERE r.run_id = v.run_id AND r.status = 'RUNNING'
 """
 
-COPY_JOBS = (
-    "COPY jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, not_before)"
-    " FROM STDIN"
-)
+INSERT_JOBS = """
+INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, not_before)
+SELECT job_id, run_id, step_id, attempt, action, topic, payload, 'PENDING', timeout_ms,
+       to_timestamp(not_before_ms / 1000.0)
+FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
+            %s::int[], %s::bigint[])
+     AS v(job_id, run_id, step_id, attempt, action, topic, payload, timeout_ms, not_before_ms)
+"""
 
-COPY_EVENTS = "COPY run_events (run_id, type, step_id, attempt, data) FROM STDIN"
+# Event ids follow the plan's order (WITH ORDINALITY ... ORDER BY), so history reads in order.
+INSERT_EVENTS = """
+INSERT INTO run_events (run_id, type, step_id, attempt, data)
+SELECT run_id, type, step_id, attempt, data::jsonb
+FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::text[])
+     WITH ORDINALITY AS v(run_id, type, step_id, attempt, data, ord)
+ORDER BY ord
+"""
 
 FIRST_FAILURE_AT = """
 SELECT min(finished_at) FROM jobs
