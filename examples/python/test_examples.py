@@ -12,7 +12,7 @@ import worker
 from legato_worker import ApplicationError, NonRetryableError
 
 pytestmark = pytest.mark.unit
-WORKFLOWS = Path(__file__).parent / "workflows"
+WORKFLOWS = Path(__file__).parent.parent / "workflows"
 
 
 def trigger_input(name: str) -> Any:
