@@ -104,6 +104,7 @@ test-node:
 
 test-java:
 	mvn -q -B -f $(JAVA_SDK)/pom.xml verify
+	mvn -q -B -f $(JAVA_EXAMPLE)/pom.xml verify
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -111,6 +112,7 @@ lint: install
 	$(VENV)/bin/mypy orchestrator/src worker-sdk-python/src
 	cd $(NODE_SDK) && npm run lint --silent && npm run format:check --silent
 	mvn -q -B -f $(JAVA_SDK)/pom.xml spotless:check
+	mvn -q -B -f $(JAVA_EXAMPLE)/pom.xml spotless:check
 
 format: install
 	$(VENV)/bin/ruff format .
