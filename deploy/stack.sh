@@ -25,7 +25,7 @@ set -euo pipefail
 LOG_TAG=stack
 
 ALL_SERVICES=(kafka postgres redis)
-KAFKA_DIR="$LEGATO_HOME/kafka"
+KAFKA_DIR="${LEGATO_KAFKA_DIR:-$LEGATO_HOME/kafka}"  # jars + probe; shareable between homes
 KAFKA_LIBS="$KAFKA_DIR/libs"
 KAFKA_CLASSES="$KAFKA_DIR/classes"
 KAFKA_POM="$LEGATO_REPO/deploy/kafka/pom.xml"

@@ -30,7 +30,12 @@ class Orchestrator:
     """One isolated Legato: fresh database, unique topic prefixes, its own Redis db."""
 
     def __init__(
-        self, log_dir: Path, redis_url: str | None = None, pg_url: str = PG_URL, **extra_env: str
+        self,
+        log_dir: Path,
+        redis_url: str | None = None,
+        pg_url: str = PG_URL,
+        kafka: str = KAFKA,
+        **extra_env: str,
     ) -> None:
         self.tag = f"t{uuid.uuid4().hex[:8]}"
         self.database = f"legato_{self.tag}"
@@ -44,7 +49,7 @@ class Orchestrator:
             "LEGATO_API_PORT": str(self.port),
             "LEGATO_DATABASE_URL": self.database_url,
             "LEGATO_REDIS_URL": redis_url or f"redis://{REDIS_HOST}:{REDIS_PORT}/15",
-            "LEGATO_KAFKA_BOOTSTRAP_SERVERS": KAFKA,
+            "LEGATO_KAFKA_BOOTSTRAP_SERVERS": kafka,
             "LEGATO_JOBS_TOPIC": f"{self.tag}-jobs",
             "LEGATO_RESULTS_TOPIC": f"{self.tag}-results",
             "LEGATO_GROUP_PREFIX": f"{self.tag}-workers",

@@ -1,4 +1,4 @@
-"""A private PostgreSQL and Redis (deploy/stack.sh on other ports), for tests that stop them."""
+"""A private Kafka, PostgreSQL and Redis (deploy/stack.sh on other ports), for tests that stop them."""
 
 import os
 import subprocess
@@ -14,14 +14,19 @@ class PrivateStack:
         self.home.chmod(0o755)  # PostgreSQL runs as its own OS user when we are root
         self.pg_port = free_port()
         self.redis_port = free_port()
+        self.kafka_port = free_port()
         self.env = {
             **os.environ,
             "LEGATO_HOME": str(self.home),
+            "LEGATO_KAFKA_DIR": str(REPO / ".legato" / "kafka"),  # reuse the downloaded jars
             "PG_PORT": str(self.pg_port),
             "REDIS_PORT": str(self.redis_port),
+            "KAFKA_PORT": str(self.kafka_port),
+            "KAFKA_CONTROLLER_PORT": str(free_port()),
         }
         self.pg_url = f"postgresql://legato:legato@localhost:{self.pg_port}/legato"
         self.redis_url = f"redis://localhost:{self.redis_port}/0"
+        self.kafka = f"127.0.0.1:{self.kafka_port}"
 
     def run(self, command: str, *services: str) -> None:
         subprocess.run(
@@ -39,4 +44,4 @@ class PrivateStack:
         self.run("stop", *services)
 
     def destroy(self) -> None:
-        self.run("clean", "postgres", "redis")
+        self.run("clean")

@@ -1,0 +1,59 @@
+"""A Kafka broker restart: triggers are still accepted (the outbox holds the jobs), and every run ends."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.api import define, trigger, unique, wait_run
+from harness.orchestrator import Orchestrator
+from harness.private_stack import PrivateStack
+from harness.services import require_stack
+from harness.workers import running_worker
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+LOGS = Path(__file__).parents[2] / ".legato" / "logs" / "tests"
+
+
+@pytest.fixture
+def private_kafka() -> Iterator[tuple[PrivateStack, Orchestrator]]:
+    require_stack()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    stack = PrivateStack()
+    stack.start("kafka")
+    orch = Orchestrator(LOGS, kafka=stack.kafka)
+    orch.start()
+    yield stack, orch
+    orch.stop()
+    stack.destroy()
+
+
+def _until(condition: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_broker_restart_loses_no_run(private_kafka: tuple[PrivateStack, Orchestrator]) -> None:
+    stack, orch = private_kafka
+    wid, a, b = unique("kafka-out"), unique("a"), unique("b")
+    with httpx.Client(base_url=orch.url, timeout=30) as api:
+        define(api, {"id": wid, "steps": [{"action": a, "stepIndex": 0}, {"action": b, "stepIndex": 1}]})
+        with running_worker(orch, {a: lambda p: p + 1, b: lambda p: p * 2}):
+            assert wait_run(api, trigger(api, wid, 1))["output"] == 4
+            stack.stop("kafka")
+            down = api.get("/readyz")
+            assert down.status_code == 503
+            assert down.json()["kafka"].startswith("down")
+            during = [trigger(api, wid, n) for n in range(10)]  # accepted: the outbox holds the jobs
+            stack.start("kafka")
+            _until(lambda: api.get("/readyz").status_code == 200)
+            runs = [wait_run(api, run_id, timeout=90) for run_id in during]
+    assert [r["output"] for r in runs] == [(n + 1) * 2 for n in range(10)]
