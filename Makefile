@@ -81,8 +81,9 @@ all: timer-start
 demo: install
 	@$(PY) examples/demo.py --api $(API_URL)
 
-bench: up
+bench: up node-build java-build
 	@$(PY) tests/bench/bench.py --api $(API_URL)
+	@$(PY) tests/bench/sdk_throughput.py
 
 stop:
 	@$(PROC) stop-all
