@@ -23,6 +23,17 @@ def orchestrator() -> Iterator[Orchestrator]:
 
 
 @pytest.fixture
+def fresh_orchestrator() -> Iterator[Orchestrator]:
+    """An orchestrator of the test's own, for tests that kill or restart it."""
+    require_stack()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    orch = Orchestrator(LOGS)
+    orch.start()
+    yield orch
+    orch.drop()
+
+
+@pytest.fixture
 def api(orchestrator: Orchestrator) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=orchestrator.url, timeout=30) as client:
         yield client

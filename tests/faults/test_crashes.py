@@ -6,7 +6,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,13 +13,11 @@ import pytest
 
 from harness.api import define, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
-from harness.services import require_stack
 from harness.workers import running_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HERE = Path(__file__).parent
-LOGS = HERE.parents[1] / ".legato" / "logs" / "tests"
 
 
 def _worker(orch: Orchestrator, action: str, mode: str) -> "subprocess.Popen[str]":
@@ -62,24 +59,14 @@ def test_worker_killed_mid_job_loses_no_job(api: httpx.Client, orchestrator: Orc
     assert run["steps"][0]["attempts"] == 1
 
 
-@pytest.fixture
-def crash_target() -> Iterator[Orchestrator]:
-    require_stack()
-    LOGS.mkdir(parents=True, exist_ok=True)
-    orch = Orchestrator(LOGS)
-    orch.start()
-    yield orch
-    orch.drop()
-
-
 RUNS = 300
 KILLS = 5
 
 
 def test_orchestrator_kill9_during_traffic_loses_nothing_and_applies_nothing_twice(
-    crash_target: Orchestrator,
+    fresh_orchestrator: Orchestrator,
 ) -> None:
-    orch = crash_target
+    orch = fresh_orchestrator
     wid = unique("crash")
     a, b, c = unique("plus1"), unique("times2"), unique("minus3")
     with httpx.Client(base_url=orch.url, timeout=10) as api:

@@ -1,44 +1,15 @@
 """A Kafka broker restart: triggers are still accepted (the outbox holds the jobs), and every run ends."""
 
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import httpx
 import pytest
 
 from harness.api import define, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.private_stack import PrivateStack
-from harness.services import require_stack
+from harness.waiting import until
 from harness.workers import running_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-LOGS = Path(__file__).parents[2] / ".legato" / "logs" / "tests"
-
-
-@pytest.fixture
-def private_kafka() -> Iterator[tuple[PrivateStack, Orchestrator]]:
-    require_stack()
-    LOGS.mkdir(parents=True, exist_ok=True)
-    stack = PrivateStack()
-    stack.start("kafka")
-    orch = Orchestrator(LOGS, kafka=stack.kafka)
-    orch.start()
-    yield stack, orch
-    orch.stop()
-    stack.destroy()
-
-
-def _until(condition: Any, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_broker_restart_loses_no_run(private_kafka: tuple[PrivateStack, Orchestrator]) -> None:
@@ -54,6 +25,6 @@ def test_broker_restart_loses_no_run(private_kafka: tuple[PrivateStack, Orchestr
             assert down.json()["kafka"].startswith("down")
             during = [trigger(api, wid, n) for n in range(10)]  # accepted: the outbox holds the jobs
             stack.start("kafka")
-            _until(lambda: api.get("/readyz").status_code == 200)
+            until(lambda: api.get("/readyz").status_code == 200, 60, "Kafka back")
             runs = [wait_run(api, run_id, timeout=90) for run_id in during]
     assert [r["output"] for r in runs] == [(n + 1) * 2 for n in range(10)]

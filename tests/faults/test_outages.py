@@ -1,10 +1,6 @@
 """Redis and PostgreSQL outages: the orchestrator says what is down, pauses, and resumes."""
 
 import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -12,40 +8,16 @@ import pytest
 from harness.api import define, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.private_stack import PrivateStack
-from harness.services import require_stack
+from harness.waiting import until
 from harness.workers import running_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-LOGS = Path(__file__).parents[2] / ".legato" / "logs" / "tests"
-
-
-@pytest.fixture
-def private() -> Iterator[tuple[PrivateStack, Orchestrator]]:
-    require_stack()
-    LOGS.mkdir(parents=True, exist_ok=True)
-    stack = PrivateStack()
-    stack.start("postgres", "redis")
-    orch = Orchestrator(LOGS, redis_url=stack.redis_url, pg_url=stack.pg_url)
-    orch.start()
-    yield stack, orch
-    orch.stop()
-    stack.destroy()
-
-
-def _until(condition: Any, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
-
 
 def test_redis_down_refuses_keyed_triggers_but_not_plain_ones(
-    private: tuple[PrivateStack, Orchestrator],
+    private_db: tuple[PrivateStack, Orchestrator],
 ) -> None:
-    stack, orch = private
+    stack, orch = private_db
     with httpx.Client(base_url=orch.url, timeout=10) as api:
         wid = unique("redis-out")
         define(api, {"id": wid, "steps": [{"action": unique("x"), "stepIndex": 0}]})
@@ -61,15 +33,15 @@ def test_redis_down_refuses_keyed_triggers_but_not_plain_ones(
         plain = api.post(f"/workflow/{wid}/trigger", json={"input": 1})
         assert plain.status_code == 200
         stack.start("redis")
-        _until(lambda: api.get("/readyz").status_code == 200)
+        until(lambda: api.get("/readyz").status_code == 200, 30, "Redis back")
         again = api.post(f"/workflow/{wid}/trigger", json={"input": 1}, headers={"Idempotency-Key": "k"})
         assert again.status_code == 200
 
 
 def test_postgres_restart_pauses_and_resumes_without_losing_runs(
-    private: tuple[PrivateStack, Orchestrator],
+    private_db: tuple[PrivateStack, Orchestrator],
 ) -> None:
-    stack, orch = private
+    stack, orch = private_db
     wid, first, second = unique("pg-out"), unique("first"), unique("second")
     gate_open = threading.Event()
 
@@ -83,7 +55,7 @@ def test_postgres_restart_pauses_and_resumes_without_losing_runs(
         )
         run_id = trigger(api, wid, 1)
         with running_worker(orch, {first: held, second: lambda p: p * 10}):
-            _until(lambda: orch.sql("SELECT count(*) FROM jobs WHERE state = 'DISPATCHED'") == [(1,)])
+            until(lambda: orch.sql("SELECT count(*) FROM jobs WHERE state = 'DISPATCHED'") == [(1,)])
             stack.stop("postgres")
             gate_open.set()  # the result arrives while PostgreSQL is down
             down = api.get("/readyz")
@@ -92,7 +64,7 @@ def test_postgres_restart_pauses_and_resumes_without_losing_runs(
             refused = api.post(f"/workflow/{wid}/trigger", json={"input": 2})
             assert refused.status_code == 503
             stack.start("postgres")
-            _until(lambda: api.get("/readyz").status_code == 200, timeout=60)
+            until(lambda: api.get("/readyz").status_code == 200, 60, "PostgreSQL back")
             run = wait_run(api, run_id, timeout=60)
             later = trigger(api, wid, 5)
             assert wait_run(api, later)["output"] == 60

@@ -1,7 +1,6 @@
 """Lost attempts time out and are retried; late results are ignored; garbage goes to the DLTs."""
 
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -12,18 +11,10 @@ from confluent_kafka import Producer
 from harness.api import define, events, trigger, unique, wait_run
 from harness.cli import dead_letters, legato
 from harness.orchestrator import Orchestrator
+from harness.waiting import until
 from harness.workers import running_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _await(condition: Any, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_attempt_without_result_times_out_is_retried_and_its_late_result_ignored(
@@ -53,7 +44,7 @@ def test_attempt_without_result_times_out_is_retried_and_its_late_result_ignored
     with running_worker(orchestrator, {action: slow}):
         run = wait_run(api, run_id)
         release.set()
-        _await(lambda: any(e["type"] == "RESULT_IGNORED" for e in events(api, run_id)))
+        until(lambda: any(e["type"] == "RESULT_IGNORED" for e in events(api, run_id)))
     assert run["status"] == "COMPLETED"
     assert run["output"] == "fresh"
     assert run["steps"][0]["attempts"] == 2
@@ -83,7 +74,7 @@ def test_undecodable_result_goes_to_the_results_dlt_and_the_engine_goes_on(
         out = legato(orchestrator, "dlt", "list", "--results", "--json").stdout
         return [line for line in out.splitlines() if line]  # type: ignore[misc]
 
-    _await(lambda: len(landed()) >= 2)
+    until(lambda: len(landed()) >= 2)
     wid, action = unique("after-poison"), unique("fine")
     define(api, {"id": wid, "steps": [{"action": action, "stepIndex": 0}]})
     run_id = trigger(api, wid, 1)
@@ -106,7 +97,7 @@ def test_undecodable_job_is_dead_lettered_by_the_worker_and_cannot_be_replayed(
     run_id = trigger(api, wid, 1)
     with running_worker(orchestrator, {action: lambda p: p * 3}):
         assert wait_run(api, run_id)["output"] == 3  # the partition is not blocked
-        _await(lambda: any(d["reason"] == "undecodable" for d in dead_letters(orchestrator)))
+        until(lambda: any(d["reason"] == "undecodable" for d in dead_letters(orchestrator)))
     record = next(d for d in dead_letters(orchestrator) if d["reason"] == "undecodable")
     refused = legato(orchestrator, "dlt", "replay", "--id", record["id"], check=False)
     assert refused.returncode == 1

@@ -1,6 +1,5 @@
 """Exhausted and non-retryable steps reach workflow-jobs.DLT; `legato dlt` lists, shows and replays them."""
 
-import time
 import uuid
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 from harness.api import define, events, trigger, unique, wait_run
 from harness.cli import dead_letters, legato
 from harness.orchestrator import Orchestrator
+from harness.waiting import until
 from harness.workers import running_worker
 from legato_worker import NonRetryableError
 
@@ -18,13 +18,8 @@ pytestmark = pytest.mark.integration
 
 
 def _await_dead_letter(orch: Orchestrator, run_id: str, timeout: float = 20) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = dead_letters(orch, "--run-id", run_id)
-        if found:
-            return found[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no dead letter for run {run_id}")
+    until(lambda: dead_letters(orch, "--run-id", run_id), timeout, f"a dead letter for run {run_id}")
+    return dead_letters(orch, "--run-id", run_id)[0]
 
 
 def test_exhausted_step_is_dead_lettered_then_replayed_to_completion(

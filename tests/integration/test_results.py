@@ -9,6 +9,7 @@ from confluent_kafka import Producer
 
 from harness.api import define, events, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
+from harness.waiting import until
 from harness.workers import running_worker
 from legato_worker.protocol import Result, encode_result
 
@@ -115,11 +116,7 @@ def test_duplicate_result_never_advances_a_run_twice(api: httpx.Client, orchestr
     for _ in range(3):
         producer.produce(orchestrator.env["LEGATO_RESULTS_TOPIC"], encode_result(replayed), run_id.encode())
     assert producer.flush(10) == 0
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if sum(e["type"] == "RESULT_IGNORED" for e in events(api, run_id)) >= 1:
-            break
-        time.sleep(0.05)
+    until(lambda: any(e["type"] == "RESULT_IGNORED" for e in events(api, run_id)), 20, "RESULT_IGNORED")
     history = events(api, run_id)
     assert [e["type"] for e in history].count("STEP_COMPLETED") == 2
     assert [e["type"] for e in history].count("RUN_COMPLETED") == 1
