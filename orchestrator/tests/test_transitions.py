@@ -5,7 +5,8 @@ import uuid
 import pytest
 
 from legato.definitions import parse_definition
-from legato.engine.model import Claimed
+from legato.engine import starts
+from legato.engine.model import Claimed, RunRef
 from legato.engine.transitions import OWNERSHIP_GRACE_MS, Planner
 
 pytestmark = pytest.mark.unit
@@ -38,24 +39,32 @@ def claimed(step: str, status: str, attempt: int = 1, **kw: object) -> Claimed:
     )
 
 
-def test_completion_starts_the_next_step_with_the_output() -> None:
+def test_completion_records_the_output_and_that_the_step_ended() -> None:
     p = Planner("jobs", NOW)
     p.outcome(claimed("a", "COMPLETED", output='{"x": 1}'), DEF)
     plan = p.plan
-    assert [(s.step_id, s.status) for s in plan.steps] == [("a", "COMPLETED"), ("b", "RUNNING")]
-    (job,) = plan.jobs
-    assert (job.step_id, job.attempt, job.payload, job.topic) == ("b", 1, '{"x": 1}', "jobs.b")
+    assert [(s.step_id, s.status, s.output) for s in plan.steps] == [("a", "COMPLETED", '{"x": 1}')]
+    assert [(e.run.run_id, e.step_id) for e in plan.ended] == [(uuid.UUID(int=7), "a")]
+    assert plan.jobs == [] and plan.runs == [] and plan.dead_letters == []  # dependants: engine.settle
+
+
+def test_starting_a_step_schedules_an_immediate_job_with_its_input() -> None:
+    p = Planner("jobs", NOW)
+    run = RunRef(uuid.UUID(int=7), "w", 3, "c")
+    starts.start(p, run, DEF.by_id["b"], starts.context("in", {"a": {"x": 1}}))
+    (job,) = p.plan.jobs
+    assert (job.step_id, job.attempt, job.payload, job.topic) == ("b", 1, '{"x":1}', "jobs.b")
     assert job.immediate and job.not_before_ms == NOW + OWNERSHIP_GRACE_MS
     assert job.version == 3 and job.correlation_id == "c"
-    assert plan.runs == [] and plan.dead_letters == []
+    assert p.plan.steps[0].status == "RUNNING"
 
 
-def test_completion_of_the_last_step_completes_the_run_with_its_output() -> None:
+def test_the_last_step_completes_the_run_with_its_output() -> None:
     p = Planner("jobs", NOW)
-    p.outcome(claimed("b", "COMPLETED", output="42"), DEF)
+    starts.complete_run(p, RunRef(uuid.UUID(int=7), "w", 3, "c"), DEF, {"b": ("COMPLETED", 42)})
     (run,) = p.plan.runs
     assert (run.status, run.output) == ("COMPLETED", "42")
-    assert [e.type for e in p.plan.events] == ["STEP_COMPLETED", "RUN_COMPLETED"]
+    assert [e.type for e in p.plan.events] == ["RUN_COMPLETED"]
 
 
 def test_failure_with_attempts_left_schedules_a_delayed_retry() -> None:

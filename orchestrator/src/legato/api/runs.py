@@ -1,4 +1,4 @@
-"""Read a run, and its event history."""
+"""Read a run and its event history; cancel a run; retry a failed run."""
 
 from typing import Any
 from uuid import UUID
@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from legato.api.errors import ApiError
 from legato.api.workflows import services
-from legato.runs import queries
+from legato.runs import operations, queries
 
 router = APIRouter(prefix="/workflow/run", tags=["runs"])
 
@@ -35,3 +35,34 @@ def get_events(request: Request, run_id: str, after: int = 0, limit: int = 1000)
     if events is None:
         raise ApiError(404, f"run {run_id} not found")
     return {"runId": run_id, "events": events}
+
+
+@router.post(
+    "/{run_id}/cancel",
+    summary="Cancel a run: pending jobs never dispatched, waits dropped, late results ignored",
+    responses={404: {"description": "unknown run"}, 409: {"description": "the run already ended"}},
+)
+def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
+    try:
+        return operations.cancel(services(request).pool, _run_id(run_id)).to_json()
+    except operations.RunNotFound as exc:
+        raise ApiError(404, f"run {run_id} not found") from exc
+    except operations.WrongState as exc:
+        raise ApiError(409, str(exc)) from exc
+
+
+@router.post(
+    "/{run_id}/retry",
+    summary="Retry a FAILED run: its failed, dead-lettered and unfinished steps run again",
+    responses={404: {"description": "unknown run"}, 409: {"description": "the run is not FAILED"}},
+)
+def retry_run(request: Request, run_id: str) -> dict[str, Any]:
+    s = services(request)
+    try:
+        return operations.retry(
+            s.pool, s.registry, s.publisher, s.settings.jobs_topic, _run_id(run_id)
+        ).to_json()
+    except operations.RunNotFound as exc:
+        raise ApiError(404, f"run {run_id} not found") from exc
+    except operations.WrongState as exc:
+        raise ApiError(409, str(exc)) from exc

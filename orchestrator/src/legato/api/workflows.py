@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Header, Request, Response
 from legato import metrics
 from legato.api.errors import ApiError
 from legato.api.services import Services
+from legato.definitions import SCHEMA
 from legato.idempotency.keys import Decision
 from legato.kafka.topics import ensure_job_topics
 from legato.runs import queries
@@ -39,7 +40,7 @@ def define(
     s = services(request)
     stored, definition = s.registry.define(body)
     if stored.created:
-        ensure_job_topics(s.admin, s.settings, {st.action for st in definition.steps})
+        ensure_job_topics(s.admin, s.settings, {st.action for st in definition.steps if st.action})
     else:
         response.status_code = 200
     return stored.to_json()
@@ -66,6 +67,11 @@ def list_runs(
         return queries.list_runs(services(request).pool, status, workflowId, limit, cursor)
     except ValueError as exc:
         raise ApiError(422, "cursor is not one this API handed out") from exc
+
+
+@router.get("/schema", summary="The JSON Schema of a workflow definition (the body of POST /workflow/)")
+def definition_schema() -> dict[str, Any]:
+    return SCHEMA
 
 
 @router.get("/{workflow_id}", summary="Read a definition (latest, or ?version=N)")

@@ -2,7 +2,8 @@
 
 import random
 from dataclasses import dataclass, field
-from typing import Any
+
+from legato.definitions.expressions import Expression, Template
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +34,38 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class Wait:
+    """A durable timer: `seconds` after the step becomes ready, or at `until_ms` (epoch ms)."""
+
+    seconds: float | None = None
+    until_ms: int | None = None
+
+    def wake_at_ms(self, now_ms: int) -> int:
+        if self.until_ms is not None:
+            return self.until_ms
+        return now_ms + int((self.seconds or 0) * 1000)
+
+
+@dataclass(frozen=True, slots=True)
 class StepDef:
     id: str
-    action: str
+    action: str | None  # None for a wait step
     index: int
     depends_on: tuple[str, ...]
     retry: RetryPolicy
     timeout_ms: int
+    input: Template | None = None
+    when: Expression | None = None
+    for_each: Expression | None = None
+    max_parallel: int = 0
+    wait: Wait | None = None
+    # Filled in by the parser: what evaluating this step reads from the run.
+    needs: tuple[str, ...] = ()  # step ids whose outputs go into the context
+    needs_input: bool = False  # the trigger input goes into the context
+
+    @property
+    def kind(self) -> str:
+        return "wait" if self.wait else "map" if self.for_each else "task"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,27 +87,3 @@ class Definition:
         object.__setattr__(self, "dependants", {k: tuple(v) for k, v in dependants.items()})
         object.__setattr__(self, "roots", tuple(s.id for s in self.steps if not s.depends_on))
         object.__setattr__(self, "sinks", tuple(k for k, v in dependants.items() if not v))
-
-    def to_json(self) -> dict[str, Any]:
-        """The normalised form stored with the version (and returned by GET /workflow/{id})."""
-        return {
-            "id": self.workflow_id,
-            "steps": [
-                {
-                    "id": s.id,
-                    "action": s.action,
-                    "stepIndex": s.index,
-                    "dependsOn": list(s.depends_on),
-                    "timeoutSeconds": s.timeout_ms / 1000,
-                    "retry": {
-                        "maxAttempts": s.retry.max_attempts,
-                        "initialDelayMs": s.retry.initial_delay_ms,
-                        "backoffCoefficient": s.retry.backoff_coefficient,
-                        "maxDelayMs": s.retry.max_delay_ms,
-                        "jitter": s.retry.jitter,
-                        "nonRetryableErrors": sorted(s.retry.non_retryable_errors),
-                    },
-                }
-                for s in self.steps
-            ],
-        }

@@ -1,23 +1,59 @@
 """Turn a request body into a Definition, or say exactly which field is wrong.
 
-Two formats, which may not be mixed:
+Two formats, which may not be mixed (docs/workflow-definitions.md):
 - the seed's linear list: every step has `stepIndex`; step N+1 depends on step N;
-- (the graph format builds on `id` + `dependsOn`, see docs/workflow-definitions.md).
+- the graph: every step has an `id` and lists the steps it waits for in `dependsOn`.
+Both take the same per-step fields (`input`, `when`, `forEach`, `wait`, `retry`, ...). The checks
+run field by field (precise messages), then over the graph and its expressions, then the JSON
+Schema served at GET /workflow/schema is applied to the whole body as well.
 """
 
-import re
+from datetime import datetime
 from typing import Any
 
-from legato.definitions.model import Definition, RetryPolicy, StepDef
+import orjson
+
+from legato.definitions import graph
+from legato.definitions.errors import DefinitionError, Loc
+from legato.definitions.expressions import (
+    MAP_NAMES,
+    ROOT_NAMES,
+    Expression,
+    ExpressionError,
+    TemplateError,
+    compile_expression,
+    compile_template,
+)
+from legato.definitions.json_schema import check_schema
+from legato.definitions.limits import (
+    DEFAULT_MAX_PARALLEL,
+    DEFAULT_TIMEOUT_S,
+    MAX_PARALLEL,
+    MAX_STEPS,
+    MAX_TEMPLATE_BYTES,
+    MAX_TIMEOUT_S,
+    MAX_WAIT_S,
+    RESERVED_IDS,
+    STEP_ID,
+    WORKFLOW_ID,
+)
+from legato.definitions.model import Definition, RetryPolicy, StepDef, Wait
 from legato_worker.protocol.topics import valid_action
 
-MAX_STEPS = 500
-RESERVED_IDS = frozenset({"run", "runs"})
-WORKFLOW_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-DEFAULT_TIMEOUT_S = 300.0
-MAX_TIMEOUT_S = 7 * 24 * 3600.0
-STEP_FIELDS = {"id", "action", "stepIndex", "dependsOn", "retry", "timeoutSeconds"}
+STEP_FIELDS = {
+    "id",
+    "action",
+    "stepIndex",
+    "dependsOn",
+    "input",
+    "when",
+    "forEach",
+    "maxParallel",
+    "wait",
+    "retry",
+    "timeoutSeconds",
+}
+WAIT_EXCLUDES = ("action", "forEach", "maxParallel", "retry", "timeoutSeconds")
 RETRY_FIELDS = {
     "maxAttempts",
     "initialDelayMs",
@@ -27,16 +63,7 @@ RETRY_FIELDS = {
     "nonRetryableErrors",
 }
 
-Loc = tuple[str | int, ...]
-
-
-class DefinitionError(ValueError):
-    """A definition is invalid; `loc` is the path of the offending field in the body."""
-
-    def __init__(self, loc: Loc, message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
-        self.message = message
+__all__ = ["DefinitionError", "parse_definition"]
 
 
 def _number(value: Any, loc: Loc, lo: float, hi: float, integer: bool) -> float:
@@ -85,6 +112,32 @@ def _retry(raw: Any, loc: Loc) -> RetryPolicy:
     )
 
 
+def _wait(raw: Any, loc: Loc) -> Wait:
+    if not isinstance(raw, dict) or len(raw) != 1 or not set(raw) <= {"seconds", "until"}:
+        raise DefinitionError(loc, 'must be {"seconds": <number>} or {"until": "<ISO 8601 time>"}')
+    if "seconds" in raw:
+        return Wait(seconds=_number(raw["seconds"], (*loc, "seconds"), 0, MAX_WAIT_S, False))
+    until = raw["until"]
+    try:
+        at = datetime.fromisoformat(until) if isinstance(until, str) else None
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise DefinitionError(
+            (*loc, "until"), "must be an ISO 8601 time with a UTC offset, e.g. 2030-01-01T09:00:00Z"
+        )
+    return Wait(until_ms=int(at.timestamp() * 1000))
+
+
+def _expression(raw: Any, loc: Loc) -> Expression:
+    if not isinstance(raw, str) or not raw.strip():
+        raise DefinitionError(loc, "must be a JMESPath expression (a non-empty string)")
+    try:
+        return compile_expression(raw, ROOT_NAMES)
+    except ExpressionError as exc:
+        raise DefinitionError(loc, str(exc)) from exc
+
+
 def _step(raw: Any, i: int) -> dict[str, Any]:
     loc: Loc = ("steps", i)
     if not isinstance(raw, dict):
@@ -92,8 +145,14 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
     for key in raw:
         if key not in STEP_FIELDS:
             raise DefinitionError((*loc, key), f"unknown field; allowed: {sorted(STEP_FIELDS)}")
+    wait = None
+    if "wait" in raw:
+        for key in WAIT_EXCLUDES:
+            if key in raw:
+                raise DefinitionError((*loc, key), "not allowed on a wait step (it runs no job)")
+        wait = _wait(raw["wait"], (*loc, "wait"))
     action = raw.get("action")
-    if not isinstance(action, str) or not valid_action(action):
+    if wait is None and (not isinstance(action, str) or not valid_action(action)):
         raise DefinitionError(
             (*loc, "action"),
             "must be a name of 1-100 letters, digits, '_' or '-', starting with a letter (not 'DLT')",
@@ -110,17 +169,38 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
     timeout = _number(
         raw.get("timeoutSeconds", DEFAULT_TIMEOUT_S), (*loc, "timeoutSeconds"), 0.1, MAX_TIMEOUT_S, False
     )
+    for_each = _expression(raw["forEach"], (*loc, "forEach")) if "forEach" in raw else None
+    if "maxParallel" in raw and for_each is None:
+        raise DefinitionError((*loc, "maxParallel"), "only allowed together with forEach")
+    max_parallel = int(
+        _number(raw.get("maxParallel", DEFAULT_MAX_PARALLEL), (*loc, "maxParallel"), 1, MAX_PARALLEL, True)
+    )
+    template = None
+    if "input" in raw:
+        if len(orjson.dumps(raw["input"])) > MAX_TEMPLATE_BYTES:
+            raise DefinitionError((*loc, "input"), f"larger than {MAX_TEMPLATE_BYTES} bytes")
+        try:
+            template = compile_template(raw["input"], ROOT_NAMES + (MAP_NAMES if for_each else ()))
+        except TemplateError as exc:
+            raise DefinitionError((*loc, "input", *exc.path), exc.message) from exc
     return {
         "id": step_id,
-        "action": action,
+        "action": action if wait is None else None,
         "index": index,
         "deps": deps,
         "retry": _retry(raw.get("retry"), (*loc, "retry")),
         "timeout_ms": int(timeout * 1000),
+        "input": template,
+        "when": _expression(raw["when"], (*loc, "when")) if "when" in raw else None,
+        "for_each": for_each,
+        "max_parallel": max_parallel if for_each else 0,
+        "wait": wait,
+        "position": i,
     }
 
 
-def _linear(workflow_id: str, parsed: list[dict[str, Any]]) -> Definition:
+def _linear(parsed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Order by stepIndex, give default ids, chain each step to the previous one."""
     seen: dict[int, int] = {}
     for i, p in enumerate(parsed):
         if p["index"] is None:
@@ -136,26 +216,74 @@ def _linear(workflow_id: str, parsed: list[dict[str, Any]]) -> Definition:
             )
         seen[p["index"]] = i
     ordered = sorted(parsed, key=lambda p: p["index"])
-    actions = [p["action"] for p in ordered]
-    ids: list[str] = []
-    for p in ordered:
-        default = p["action"] if actions.count(p["action"]) == 1 else f"{p['action']}-{p['index']}"
-        ids.append(p["id"] or default)
-    for i, step_id in enumerate(ids):
-        if ids.index(step_id) != i:
-            raise DefinitionError(("steps", parsed.index(ordered[i]), "id"), f"duplicate step id {step_id!r}")
-    steps = tuple(
-        StepDef(
-            id=ids[n],
-            action=p["action"],
-            index=p["index"],
-            depends_on=(ids[n - 1],) if n else (),
-            retry=p["retry"],
-            timeout_ms=p["timeout_ms"],
-        )
-        for n, p in enumerate(ordered)
+    names = [p["action"] or "wait" for p in ordered]
+    previous = None
+    for p, name in zip(ordered, names, strict=True):
+        p["id"] = p["id"] or (name if names.count(name) == 1 else f"{name}-{p['index']}")
+        p["deps"] = [previous] if previous else []
+        previous = p["id"]
+    return ordered
+
+
+def _graph(parsed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for p in parsed:
+        i = p["position"]
+        if p["id"] is None:
+            raise DefinitionError(
+                ("steps", i, "id"),
+                "missing; every step of a graph workflow needs an id (or give every step a stepIndex)",
+            )
+        if p["index"] is not None:
+            raise DefinitionError(
+                ("steps", i, "stepIndex"), "not allowed in a graph workflow (use dependsOn)"
+            )
+        p["deps"] = p["deps"] or []
+        p["index"] = i
+    return parsed
+
+
+def _check_references(p: dict[str, Any], ancestors: frozenset[str], known: set[str]) -> None:
+    fields: list[tuple[Loc, Expression]] = []
+    if p["input"] is not None:
+        fields += [(("input", *path), e) for path, e in p["input"].paths]
+    fields += [((name,), p[key]) for name, key in (("when", "when"), ("forEach", "for_each")) if p[key]]
+    for where, expr in fields:
+        for ref in sorted(expr.step_refs):
+            if ref not in known:
+                raise DefinitionError(
+                    ("steps", p["position"], *where), f"{expr.source!r}: unknown step {ref!r}"
+                )
+            if ref not in ancestors:
+                raise DefinitionError(
+                    ("steps", p["position"], *where),
+                    f"{expr.source!r}: step {ref!r} is not an ancestor of step {p['id']!r} "
+                    "(add it to dependsOn, directly or through another step)",
+                )
+
+
+def _build(p: dict[str, Any], ancestors: frozenset[str], order: dict[str, int]) -> StepDef:
+    exprs: list[Expression] = [e for e in (p["when"], p["for_each"]) if e is not None]
+    if p["input"] is not None:
+        exprs += p["input"].expressions
+    default_input = p["input"] is None and p["for_each"] is None
+    needs = set(p["deps"]) if default_input else set()
+    for e in exprs:
+        needs |= ancestors if e.reads_all_steps else e.step_refs
+    return StepDef(
+        id=p["id"],
+        action=p["action"],
+        index=p["index"],
+        depends_on=tuple(p["deps"]),
+        retry=p["retry"],
+        timeout_ms=p["timeout_ms"],
+        input=p["input"],
+        when=p["when"],
+        for_each=p["for_each"],
+        max_parallel=p["max_parallel"],
+        wait=p["wait"],
+        needs=tuple(sorted(needs, key=order.__getitem__)),
+        needs_input=(default_input and not p["deps"]) or any(e.reads_input for e in exprs),
     )
-    return Definition(workflow_id=workflow_id, steps=steps)
 
 
 def parse_definition(body: Any) -> Definition:
@@ -177,4 +305,26 @@ def parse_definition(body: Any) -> Definition:
     if len(raw_steps) > MAX_STEPS:
         raise DefinitionError(("steps",), f"too many steps ({len(raw_steps)}); the limit is {MAX_STEPS}")
     parsed = [_step(raw, i) for i, raw in enumerate(raw_steps)]
-    return _linear(workflow_id, parsed)
+    linear = any(p["index"] is not None for p in parsed)
+    steps = _linear(parsed) if linear else _graph(parsed)
+    ids = [p["id"] for p in steps]
+    first: dict[str, int] = {}
+    for p in steps:
+        if p["id"] in first:
+            raise DefinitionError(
+                ("steps", p["position"], "id"),
+                f"duplicate step id {p['id']!r} (also steps[{first[p['id']]}])",
+            )
+        first[p["id"]] = p["position"]
+    deps = [p["deps"] for p in steps]
+    if not linear:
+        graph.check_dependencies(ids, deps)
+    ancestors = graph.ancestors(ids, deps)
+    known = set(ids)
+    order = {step_id: n for n, step_id in enumerate(ids)}
+    for p in steps:
+        _check_references(p, ancestors[p["id"]], known)
+    check_schema(body)
+    return Definition(
+        workflow_id=workflow_id, steps=tuple(_build(p, ancestors[p["id"]], order) for p in steps)
+    )

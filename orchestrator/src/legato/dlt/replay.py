@@ -81,8 +81,15 @@ def replay(
         if run[0] != "RUNNING":
             cur.execute(dlt_sql.REOPEN_RUN, (run_id,))
             _event(cur, run_id, "RUN_REOPENED", None, {"previousStatus": run[0], "dltRecord": record.id})
-        cur.execute(dlt_sql.RESTART_STEP, (text, run_id, step_id))
-        cur.execute(dlt_sql.INSERT_JOB, (new_job, run_id, step_id, step[1], latest[1], text, latest[3]))
+        cur.execute(dlt_sql.JOB_ITEM, (dead_job,))
+        found = cur.fetchone()
+        item = found[0] if found else None
+        if item is None:
+            cur.execute(dlt_sql.RESTART_STEP, (text, run_id, step_id))
+        else:
+            cur.execute(dlt_sql.RESTART_ITEM, (run_id, step_id, item))
+            cur.execute(dlt_sql.RESUME_STEP, (run_id, step_id))
+        cur.execute(dlt_sql.INSERT_JOB, (new_job, run_id, step_id, step[1], latest[1], text, latest[3], item))
         _event(
             cur,
             run_id,

@@ -59,6 +59,7 @@ def claim_results(cur: Cursor, results: list[Result]) -> list[Claimed]:
     for row in cur.fetchall():
         r = first.pop(row[0])
         c = claimed_from_row(row, r["status"])
+        c.item_index = row[11]
         c.output = r["output"]
         c.failure = dict(r["failure"]) if r["failure"] else None
         if c.status == "FAILED" and c.failure is None:

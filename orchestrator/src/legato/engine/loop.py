@@ -22,7 +22,7 @@ from legato.engine.batch import claim_results, mark_dispatched, plan_outcomes
 from legato.engine.dead_letters import job_dead_letter, undecodable_result
 from legato.engine.model import Plan
 from legato.engine.scheduler import claim_timeouts, lease_due_jobs
-from legato.engine.writes import write_plan
+from legato.engine.settle import settle
 from legato.kafka.confirmed import Record, produce_confirmed
 from legato.kafka.publisher import JobPublisher
 from legato.settings import Settings
@@ -119,7 +119,7 @@ class Engine:
                     claimed = claim_results(cur, results)
                     plan = plan_outcomes(claimed, self.lookup, self.settings.jobs_topic)
                     self._dead_letter(cur, plan)
-                    write_plan(cur, plan)
+                    plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
         except BaseException:
             self.publisher.give_back(acks)
             raise
@@ -134,7 +134,7 @@ class Engine:
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             plan = claim_timeouts(cur, self.lookup, self.settings.jobs_topic)
             self._dead_letter(cur, plan)
-            write_plan(cur, plan)
+            plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
             due = lease_due_jobs(cur)
         self._after_commit(plan, 0)
         if due:

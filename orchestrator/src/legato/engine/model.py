@@ -23,6 +23,28 @@ class Claimed:
     failure: dict[str, Any] | None = None
     partition: int | None = None
     offset: int | None = None
+    item_index: int | None = None  # the item of a forEach step this attempt ran
+
+
+@dataclass(frozen=True, slots=True)
+class RunRef:
+    """What the planner needs to know about a run to schedule its steps."""
+
+    run_id: UUID
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """A step that ended (COMPLETED or SKIPPED), or an item of a map that completed: its dependants
+    (or its map) move on once this is written."""
+
+    run: RunRef
+    step_id: str
+    output: str | None = None  # JSON text, when this batch knows it (saves reading it back)
+    skipped: bool = False
 
 
 @dataclass(slots=True)
@@ -40,6 +62,7 @@ class NewJob:
     version: int
     correlation_id: str | None
     immediate: bool  # published by the engine right after commit
+    item_index: int | None = None
 
 
 @dataclass(slots=True)
@@ -53,6 +76,29 @@ class StepUpdate:
     error: str | None = None
     started: bool = False
     ended: bool = False
+    wake_at_ms: int | None = None  # a wait step's timer
+    items: int | None = None  # a map step's item count (sets items_total and items_open)
+
+
+@dataclass(slots=True)
+class NewItem:
+    run_id: UUID
+    step_id: str
+    item_index: int
+    status: str
+    attempts: int
+    input: str
+
+
+@dataclass(slots=True)
+class ItemUpdate:
+    run_id: UUID
+    step_id: str
+    item_index: int
+    status: str
+    attempts: int
+    output: str | None = None
+    error: str | None = None
 
 
 @dataclass(slots=True)
@@ -87,3 +133,16 @@ class Plan:
     runs: list[RunUpdate] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    items: list[NewItem] = field(default_factory=list)
+    item_updates: list[ItemUpdate] = field(default_factory=list)
+    ended: list[Ended] = field(default_factory=list)  # steps whose dependants may now be ready
+    items_done: list[Ended] = field(default_factory=list)  # one entry per completed map item
+
+    def extend(self, other: "Plan") -> None:
+        self.steps += other.steps
+        self.jobs += other.jobs
+        self.runs += other.runs
+        self.events += other.events
+        self.dead_letters += other.dead_letters
+        self.items += other.items
+        self.item_updates += other.item_updates

@@ -1,12 +1,14 @@
-"""The durable clock: attempts past their deadline fail, and due jobs (retries) get published."""
+"""The durable clock: attempts past their deadline fail, due waits fire, due jobs (retries) get published."""
 
 import time
 from collections.abc import Callable
 
 from legato.definitions import Definition
 from legato.engine.batch import Cursor, claimed_from_row, plan_outcomes
-from legato.engine.model import NewJob, Plan
-from legato.store import engine_sql
+from legato.engine.model import NewJob, Plan, RunRef
+from legato.engine.starts import timer_fired
+from legato.engine.transitions import Planner
+from legato.store import engine_sql, join_sql
 
 BATCH = 500
 
@@ -18,13 +20,27 @@ def claim_timeouts(cur: Cursor, lookup: Callable[[str, int], Definition], jobs_p
         if row[12] != "RUNNING":
             continue  # the run ended meanwhile; the attempt is simply closed
         c = claimed_from_row(row, "TIMED_OUT")
+        c.item_index = row[13]
         c.failure = {
             "type": "Timeout",
             "message": f"no result within {row[11] / 1000:g} s",
             "nonRetryable": False,
         }
         claimed.append(c)
-    return plan_outcomes(claimed, lookup, jobs_prefix)
+    plan = plan_outcomes(claimed, lookup, jobs_prefix)
+    _fire_timers(cur, plan, jobs_prefix)
+    return plan
+
+
+def _fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
+    """Waits whose time has come complete in SQL; engine.settle then starts their dependants."""
+    cur.execute(join_sql.FIRE_TIMERS, (BATCH,))
+    planner = Planner(jobs_prefix, int(time.time() * 1000))
+    for run_id, step_id, workflow_id, version, correlation_id, status in cur.fetchall():
+        if status == "RUNNING":
+            timer_fired(planner, RunRef(run_id, workflow_id, version, correlation_id), step_id)
+    plan.extend(planner.plan)
+    plan.ended += planner.plan.ended
 
 
 def lease_due_jobs(cur: Cursor) -> list[NewJob]:

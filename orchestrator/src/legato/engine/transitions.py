@@ -1,17 +1,29 @@
 """What a batch of attempt outcomes does to runs: the engine's decisions, with no I/O.
 
 Every function here appends to a Plan; engine.writes turns the Plan into SQL in one transaction.
+An outcome only decides about its own step (or map item): completion is recorded in `plan.ended`
+and engine.batch.settle then works out, set-based, which dependants became ready (engine.starts).
 """
 
 import uuid
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 import orjson
 
 from legato.definitions import Definition, StepDef
-from legato.engine.model import Claimed, DeadLetter, Event, NewJob, Plan, RunUpdate, StepUpdate
+from legato.engine.model import (
+    Claimed,
+    DeadLetter,
+    Ended,
+    Event,
+    ItemUpdate,
+    NewJob,
+    Plan,
+    RunRef,
+    RunUpdate,
+    StepUpdate,
+)
 from legato_worker.protocol import headers
 from legato_worker.protocol.topics import job_topic
 
@@ -26,87 +38,84 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _ref(c: Claimed) -> RunRef:
+    return RunRef(c.run_id, c.workflow_id, c.version, c.correlation_id)
+
+
 class Planner:
-    """Builds a Plan; one per batch or per trigger."""
+    """Builds a Plan; one per batch (or per settle round, trigger, retry)."""
 
     def __init__(self, jobs_prefix: str, now_ms: int) -> None:
         self.jobs_prefix = jobs_prefix
         self.now_ms = now_ms
         self.plan = Plan()
 
-    def start_step(
+    def new_job(
         self,
-        run_id: UUID,
-        definition: Definition,
-        version: int,
-        step: StepDef,
-        input_text: str,
-        correlation_id: str | None,
-    ) -> None:
-        """Create attempt 1 of a step whose dependencies have all ended."""
-        self.plan.steps.append(
-            StepUpdate(run_id, step.id, "RUNNING", attempts=1, input=input_text, started=True)
-        )
-        self._new_job(run_id, definition, version, step, 1, input_text, correlation_id, 0)
-
-    def _new_job(
-        self,
-        run_id: UUID,
-        definition: Definition,
-        version: int,
+        run: RunRef,
         step: StepDef,
         attempt: int,
         payload: str,
-        correlation_id: str | None,
-        delay_ms: int,
+        delay_ms: int = 0,
+        item_index: int | None = None,
     ) -> None:
+        assert step.action is not None
         immediate = delay_ms == 0
+        topic = job_topic(self.jobs_prefix, step.action)
         self.plan.jobs.append(
             NewJob(
                 job_id=uuid.uuid4(),
-                run_id=run_id,
+                run_id=run.run_id,
                 step_id=step.id,
                 attempt=attempt,
                 action=step.action,
-                topic=job_topic(self.jobs_prefix, step.action),
+                topic=topic,
                 payload=payload,
                 timeout_ms=step.timeout_ms,
                 not_before_ms=self.now_ms + (OWNERSHIP_GRACE_MS if immediate else delay_ms),
-                workflow_id=definition.workflow_id,
-                version=version,
-                correlation_id=correlation_id,
+                workflow_id=run.workflow_id,
+                version=run.version,
+                correlation_id=run.correlation_id,
                 immediate=immediate,
+                item_index=item_index,
             )
         )
-        data = {"jobTopic": job_topic(self.jobs_prefix, step.action)}
+        data: dict[str, Any] = {"jobTopic": topic}
         if delay_ms:
-            data["delayMs"] = delay_ms  # type: ignore[assignment]
-        self.plan.events.append(Event(run_id, "STEP_SCHEDULED", step.id, attempt, _json(data)))
+            data["delayMs"] = delay_ms
+        if item_index is not None:
+            data["item"] = item_index
+        self.plan.events.append(Event(run.run_id, "STEP_SCHEDULED", step.id, attempt, _json(data)))
+
+    def fail_run(self, run_id: uuid.UUID, error: dict[str, Any]) -> None:
+        self.plan.runs.append(RunUpdate(run_id, "FAILED", error=_json(error)))
+        self.plan.events.append(Event(run_id, "RUN_FAILED", data=_json(error)))
 
     def outcome(self, c: Claimed, definition: Definition) -> None:
         step = definition.by_id[c.step_id]
         if c.status == "COMPLETED":
-            self._completed(c, definition, step)
+            self._completed(c)
         else:
-            self._failed(c, definition, step)
+            self._failed(c, step)
 
-    def _completed(self, c: Claimed, definition: Definition, step: StepDef) -> None:
+    def _completed(self, c: Claimed) -> None:
         output = c.output if c.output is not None else "null"
+        if c.item_index is not None:
+            self.plan.item_updates.append(
+                ItemUpdate(c.run_id, c.step_id, c.item_index, "COMPLETED", c.attempt, output=output)
+            )
+            self.plan.events.append(
+                Event(c.run_id, "ITEM_COMPLETED", c.step_id, c.attempt, _json({"item": c.item_index}))
+            )
+            self.plan.items_done.append(Ended(_ref(c), c.step_id))
+            return
         self.plan.steps.append(
             StepUpdate(c.run_id, c.step_id, "COMPLETED", c.attempt, output=output, ended=True)
         )
         self.plan.events.append(Event(c.run_id, "STEP_COMPLETED", c.step_id, c.attempt))
-        dependants = definition.dependants[step.id]
-        if not dependants:
-            # A linear workflow has exactly one sink: the last step; its output is the run's.
-            self.plan.runs.append(RunUpdate(c.run_id, "COMPLETED", output=output))
-            self.plan.events.append(Event(c.run_id, "RUN_COMPLETED"))
-            return
-        for next_id in dependants:
-            nxt = definition.by_id[next_id]
-            self.start_step(c.run_id, definition, c.version, nxt, output, c.correlation_id)
+        self.plan.ended.append(Ended(_ref(c), c.step_id, output))
 
-    def _failed(self, c: Claimed, definition: Definition, step: StepDef) -> None:
+    def _failed(self, c: Claimed, step: StepDef) -> None:
         f = c.failure or {}
         error_type = str(f.get("type") or "Error")
         message = str(f.get("message") or "")
@@ -117,6 +126,8 @@ class Planner:
             "nonRetryable": non_retryable,
             "attempt": c.attempt,
         }
+        if c.item_index is not None:
+            error["item"] = c.item_index
         if f.get("details") is not None:
             error["details"] = _parse_json(f["details"])
         if f.get("stackTrace"):
@@ -124,20 +135,9 @@ class Planner:
         event_type = "STEP_TIMED_OUT" if c.status == "TIMED_OUT" else "STEP_FAILED"
         self.plan.events.append(Event(c.run_id, event_type, c.step_id, c.attempt, _json(error)))
         if step.retry.allows_retry(c.attempt, error_type, non_retryable):
-            delay = step.retry.delay_ms(c.attempt)
-            self.plan.steps.append(
-                StepUpdate(c.run_id, c.step_id, "RETRYING", c.attempt + 1, error=_json(error))
-            )
-            self._new_job(
-                c.run_id,
-                definition,
-                c.version,
-                step,
-                c.attempt + 1,
-                c.payload,
-                c.correlation_id,
-                max(delay, 1),
-            )
+            self._set_status(c, "RETRYING", c.attempt + 1, error, ended=False)
+            delay = max(step.retry.delay_ms(c.attempt), 1)
+            self.new_job(_ref(c), step, c.attempt + 1, c.payload, delay, c.item_index)
             return
         if non_retryable or error_type in step.retry.non_retryable_errors:
             reason = headers.REASON_NON_RETRYABLE
@@ -146,17 +146,28 @@ class Planner:
         else:
             reason = headers.REASON_EXHAUSTED
         error["reason"] = reason
-        self.plan.steps.append(
-            StepUpdate(c.run_id, c.step_id, "DEAD_LETTERED", c.attempt, error=_json(error), ended=True)
-        )
+        self._set_status(c, "DEAD_LETTERED", c.attempt, error, ended=True)
+        if c.item_index is not None:  # fail fast: one dead item fails the whole map step
+            self.plan.steps.append(
+                StepUpdate(c.run_id, c.step_id, "DEAD_LETTERED", 1, error=_json(error), ended=True)
+            )
         self.plan.events.append(
             Event(c.run_id, "STEP_DEAD_LETTERED", c.step_id, c.attempt, _json({"reason": reason}))
         )
         run_error = {"stepId": c.step_id, "action": c.action, **error}
         run_error.pop("stackTrace", None)
-        self.plan.runs.append(RunUpdate(c.run_id, "FAILED", error=_json(run_error)))
-        self.plan.events.append(Event(c.run_id, "RUN_FAILED", data=_json(run_error)))
+        self.fail_run(c.run_id, run_error)
         self.plan.dead_letters.append(DeadLetter(c, reason, error_type, message))
+
+    def _set_status(self, c: Claimed, status: str, attempts: int, error: dict[str, Any], ended: bool) -> None:
+        if c.item_index is None:
+            self.plan.steps.append(
+                StepUpdate(c.run_id, c.step_id, status, attempts, error=_json(error), ended=ended)
+            )
+        else:
+            self.plan.item_updates.append(
+                ItemUpdate(c.run_id, c.step_id, c.item_index, status, attempts, error=_json(error))
+            )
 
 
 def _parse_json(text: str) -> Any:

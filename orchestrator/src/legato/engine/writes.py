@@ -3,12 +3,17 @@
 Callers run this in psycopg pipeline mode, so the statements travel to PostgreSQL together.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
 from legato.engine.model import Plan
 from legato.store import engine_sql
+
+
+def ms_to_datetime(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
@@ -26,6 +31,35 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
                 [u.error for u in s],
                 [u.started for u in s],
                 [u.ended for u in s],
+                [None if u.wake_at_ms is None else ms_to_datetime(u.wake_at_ms) for u in s],
+                [u.items for u in s],
+            ),
+        )
+    if plan.items:
+        n = plan.items
+        cur.execute(
+            engine_sql.INSERT_ITEMS,
+            (
+                [x.run_id for x in n],
+                [x.step_id for x in n],
+                [x.item_index for x in n],
+                [x.status for x in n],
+                [x.attempts for x in n],
+                [x.input for x in n],
+            ),
+        )
+    if plan.item_updates:
+        i = plan.item_updates
+        cur.execute(
+            engine_sql.UPDATE_ITEMS,
+            (
+                [x.run_id for x in i],
+                [x.step_id for x in i],
+                [x.item_index for x in i],
+                [x.status for x in i],
+                [x.attempts for x in i],
+                [x.output for x in i],
+                [x.error for x in i],
             ),
         )
     if plan.jobs:
@@ -42,6 +76,7 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
                 [x.payload for x in j],
                 [x.timeout_ms for x in j],
                 [x.not_before_ms for x in j],
+                [x.item_index for x in j],
             ),
         )
     if plan.runs:
@@ -50,6 +85,10 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
             engine_sql.UPDATE_RUNS,
             ([u.run_id for u in r], [u.status for u in r], [u.output for u in r], [u.error for u in r]),
         )
+        failed = [u.run_id for u in r if u.status == "FAILED"]
+        if failed:  # a failed run stops: open steps closed, queued jobs never dispatched
+            cur.execute(engine_sql.CLOSE_RUN_STEPS, (failed,))
+            cur.execute(engine_sql.CANCEL_RUN_JOBS, (failed,))
     if plan.events:
         e = plan.events
         cur.execute(

@@ -37,21 +37,27 @@ def get_run(pool: ConnectionPool, run_id: UUID) -> dict[str, Any] | None:
         "createdAt": _iso(row[8]),
         "updatedAt": _iso(row[9]),
         "endedAt": _iso(row[10]),
-        "steps": [
-            {
-                "id": s[0],
-                "action": s[1],
-                "status": s[2],
-                "attempts": s[3],
-                "input": s[4],
-                "output": s[5],
-                "error": s[6],
-                "startedAt": _iso(s[7]),
-                "endedAt": _iso(s[8]),
-            }
-            for s in steps
-        ],
+        "steps": [_step(s) for s in steps],
     }
+
+
+def _step(s: tuple[Any, ...]) -> dict[str, Any]:
+    out = {
+        "id": s[0],
+        "action": s[1],
+        "status": s[2],
+        "attempts": s[3],
+        "input": s[4],
+        "output": s[5],
+        "error": s[6],
+        "startedAt": _iso(s[7]),
+        "endedAt": _iso(s[8]),
+    }
+    if s[9] is not None:
+        out["wakeAt"] = _iso(s[9])
+    if s[10] is not None:
+        out["items"] = {"total": s[10], "completed": s[10] - s[11]}
+    return out
 
 
 def get_events(pool: ConnectionPool, run_id: UUID, after: int, limit: int) -> list[dict[str, Any]] | None:

@@ -11,9 +11,10 @@ from psycopg_pool import ConnectionPool
 
 from legato import metrics
 from legato.definitions.registry import DefinitionRegistry
-from legato.engine.model import Event
+from legato.engine import starts
+from legato.engine.model import Event, RunRef
+from legato.engine.settle import settle
 from legato.engine.transitions import Planner
-from legato.engine.writes import write_plan
 from legato.kafka.publisher import JobPublisher
 from legato.store import runs_sql
 
@@ -62,23 +63,28 @@ def _trigger(
     definition = registry.parsed(stored)
     run_id = run_id or uuid.uuid4()
     input_text = orjson.dumps(input_value).decode()
+    run = RunRef(run_id, workflow_id, stored.version, correlation_id)
     planner = Planner(jobs_prefix, int(time.time() * 1000))
-    for root in definition.roots:
-        planner.start_step(
-            run_id, definition, stored.version, definition.by_id[root], input_text, correlation_id
-        )
-    plan = planner.plan
-    started = {u.step_id: u for u in plan.steps}
-    plan.steps = []
-    plan.events.insert(
-        0, Event(run_id, "RUN_CREATED", data=orjson.dumps({"version": stored.version}).decode())
+    planner.plan.events.append(
+        Event(run_id, "RUN_CREATED", data=orjson.dumps({"version": stored.version}).decode())
     )
+    ctx = starts.context(input_value, {})
+    for root in definition.roots:
+        starts.start(planner, run, definition.by_id[root], ctx)
     steps = definition.steps
     try:
         with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             cur.execute(
                 runs_sql.INSERT_RUN,
-                (run_id, workflow_id, stored.version, input_text, idempotency_key, correlation_id),
+                (
+                    run_id,
+                    workflow_id,
+                    stored.version,
+                    input_text,
+                    idempotency_key,
+                    correlation_id,
+                    len(definition.sinks),
+                ),
             )
             cur.execute(
                 runs_sql.INSERT_STEPS,
@@ -86,13 +92,10 @@ def _trigger(
                     run_id,
                     [s.id for s in steps],
                     [s.action for s in steps],
-                    ["RUNNING" if s.id in started else "PENDING" for s in steps],
-                    [1 if s.id in started else 0 for s in steps],
                     [len(s.depends_on) for s in steps],
-                    [started[s.id].input if s.id in started else None for s in steps],
                 ),
             )
-            write_plan(cur, plan)
+            plan = settle(cur, planner.plan, registry.get, jobs_prefix)
     except psycopg.errors.UniqueViolation as exc:
         raise RunAlreadyExists(str(run_id)) from exc
     publisher.publish(plan.jobs)

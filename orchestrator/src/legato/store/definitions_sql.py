@@ -31,4 +31,5 @@ FROM workflow_definitions ORDER BY workflow_id, version DESC
 
 ALL_ACTIONS = """
 SELECT DISTINCT step->>'action' FROM workflow_definitions, jsonb_array_elements(definition->'steps') AS step
+WHERE step ? 'action'
 """

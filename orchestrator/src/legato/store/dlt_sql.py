@@ -14,6 +14,18 @@ LOCK_RUN = "SELECT status, workflow_id, version FROM runs WHERE run_id = %s FOR 
 
 STEP_STATE = "SELECT status, action FROM steps WHERE run_id = %s AND step_id = %s"
 
+JOB_ITEM = "SELECT item_index FROM jobs WHERE job_id = %s"
+
+# A dead map item: the item runs again and its map step is running again.
+RESTART_ITEM = """
+UPDATE step_items SET status = 'RUNNING', attempts = 1, error = NULL
+WHERE run_id = %s AND step_id = %s AND item_index = %s
+"""
+
+RESUME_STEP = """
+UPDATE steps SET status = 'RUNNING', error = NULL, ended_at = NULL WHERE run_id = %s AND step_id = %s
+"""
+
 LATEST_JOB = """
 SELECT job_id, topic, payload, timeout_ms FROM jobs
 WHERE run_id = %s AND step_id = %s ORDER BY created_at DESC, attempt DESC LIMIT 1
@@ -32,8 +44,8 @@ WHERE run_id = %s AND step_id = %s
 
 # Published by the scheduler of whichever orchestrator runs next (not_before = now).
 INSERT_JOB = """
-INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms)
-VALUES (%s, %s, %s, 1, %s, %s, %s, 'PENDING', %s)
+INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, item_index)
+VALUES (%s, %s, %s, 1, %s, %s, %s, 'PENDING', %s, %s)
 """
 
 INSERT_EVENT = """

@@ -7,7 +7,7 @@ FROM unnest(%s::uuid[], %s::text[]) AS v(job_id, state), runs AS r
 WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
   AND r.run_id = j.run_id AND r.status = 'RUNNING'
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
-          r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset
+          r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset, j.item_index
 """
 
 # Results that lost (duplicates, late results of timed-out attempts) are recorded, not applied.
@@ -27,7 +27,7 @@ WHERE j.job_id IN (
   AND r.run_id = j.run_id
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset,
-          j.timeout_ms, r.status
+          j.timeout_ms, r.status, j.item_index
 """
 
 # Take the jobs whose time has come (scheduled retries, and immediate jobs whose publisher did not
@@ -62,11 +62,39 @@ UPDATE steps AS s SET status = v.status,
        output = v.output::jsonb,
        error = v.error::jsonb,
        started_at = CASE WHEN v.started THEN COALESCE(s.started_at, now()) ELSE s.started_at END,
-       ended_at = CASE WHEN v.ended THEN now() END
+       ended_at = CASE WHEN v.ended THEN now() END,
+       wake_at = v.wake_at,
+       items_total = COALESCE(v.items, s.items_total),
+       items_open = COALESCE(v.items, s.items_open)
 FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
-            %s::bool[], %s::bool[])
-     AS v(run_id, step_id, status, attempts, input, output, error, started, ended)
+            %s::bool[], %s::bool[], %s::timestamptz[], %s::int[])
+     AS v(run_id, step_id, status, attempts, input, output, error, started, ended, wake_at, items)
 WHERE s.run_id = v.run_id AND s.step_id = v.step_id
+"""
+
+UPDATE_ITEMS = """
+UPDATE step_items AS i SET status = v.status, attempts = GREATEST(i.attempts, v.attempts),
+       output = v.output::jsonb, error = v.error::jsonb
+FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::int[], %s::text[], %s::text[])
+     AS v(run_id, step_id, item_index, status, attempts, output, error)
+WHERE i.run_id = v.run_id AND i.step_id = v.step_id AND i.item_index = v.item_index
+"""
+
+INSERT_ITEMS = """
+INSERT INTO step_items (run_id, step_id, item_index, status, attempts, input)
+SELECT run_id, step_id, item_index, status, attempts, input::jsonb
+FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::int[], %s::text[])
+     AS v(run_id, step_id, item_index, status, attempts, input)
+"""
+
+# A run that failed stops: its open steps are closed and its queued jobs never dispatched.
+CLOSE_RUN_STEPS = """
+UPDATE steps SET status = 'CANCELLED', ended_at = now(), wake_at = NULL
+WHERE run_id = ANY(%s) AND status IN ('RUNNING', 'RETRYING', 'WAITING')
+"""
+
+CANCEL_RUN_JOBS = """
+UPDATE jobs SET state = 'CANCELLED', finished_at = now() WHERE run_id = ANY(%s) AND state = 'PENDING'
 """
 
 UPDATE_RUNS = """
@@ -77,12 +105,13 @@ WHERE r.run_id = v.run_id AND r.status = 'RUNNING'
 """
 
 INSERT_JOBS = """
-INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, not_before)
+INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, not_before,
+                  item_index)
 SELECT job_id, run_id, step_id, attempt, action, topic, payload, 'PENDING', timeout_ms,
-       to_timestamp(not_before_ms / 1000.0)
+       to_timestamp(not_before_ms / 1000.0), item_index
 FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
-            %s::int[], %s::bigint[])
-     AS v(job_id, run_id, step_id, attempt, action, topic, payload, timeout_ms, not_before_ms)
+            %s::int[], %s::bigint[], %s::int[])
+     AS v(job_id, run_id, step_id, attempt, action, topic, payload, timeout_ms, not_before_ms, item_index)
 """
 
 # Event ids follow the plan's order (WITH ORDINALITY ... ORDER BY), so history reads in order.

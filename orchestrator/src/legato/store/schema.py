@@ -45,6 +45,7 @@ runs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("ended_at", DateTime(timezone=True)),
+    Column("open_sinks", Integer, nullable=False, server_default=text("1")),  # run completes at 0
     Index("runs_status_created", "status", "created_at"),
     Index("runs_workflow_created", "workflow_id", "created_at"),
     Index("runs_created", "created_at"),
@@ -55,16 +56,43 @@ steps = Table(
     metadata,
     Column("run_id", UUID(as_uuid=True), nullable=False),
     Column("step_id", Text, nullable=False),
-    Column("action", Text, nullable=False),
+    Column("action", Text),  # NULL for a wait step
     Column("status", Text, nullable=False),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
-    Column("pending_deps", Integer, nullable=False, server_default=text("0")),
+    Column("pending_deps", Integer, nullable=False, server_default=text("0")),  # ready at 0
     Column("input", JSONB),
     Column("output", JSONB),
     Column("error", JSONB),
     Column("started_at", DateTime(timezone=True)),
     Column("ended_at", DateTime(timezone=True)),
+    Column("position", Integer, nullable=False, server_default=text("0")),  # order in the definition
+    Column("wake_at", DateTime(timezone=True)),  # a WAITING step's durable timer
+    Column("items_total", Integer),  # a map step's item count
+    Column("items_open", Integer),  # its items not yet completed; the map completes at 0
     PrimaryKeyConstraint("run_id", "step_id"),
+    Index("steps_timers", "wake_at", postgresql_where=text("status = 'WAITING'")),
+)
+
+# One row per item of a forEach step: its payload, state and output (gathered in item order).
+step_items = Table(
+    "step_items",
+    metadata,
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("step_id", Text, nullable=False),
+    Column("item_index", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("input", JSONB),
+    Column("output", JSONB),
+    Column("error", JSONB),
+    PrimaryKeyConstraint("run_id", "step_id", "item_index"),
+    Index(
+        "step_items_pending",
+        "run_id",
+        "step_id",
+        "item_index",
+        postgresql_where=text("status = 'PENDING'"),
+    ),
 )
 
 # One row per step attempt. A PENDING row is the transactional outbox: it is published to Kafka
@@ -88,6 +116,7 @@ jobs = Table(
     Column("finished_at", DateTime(timezone=True)),
     Column("kafka_partition", Integer),
     Column("kafka_offset", BigInteger),
+    Column("item_index", Integer),  # the map item this attempt runs
     Index("jobs_run_step", "run_id", "step_id"),
     Index(
         "jobs_outbox",

@@ -1,0 +1,116 @@
+"""The JSON Schema of a definition (served at GET /workflow/schema and applied to every body).
+
+The parser's field-by-field checks run first because their messages are more precise; the schema
+then guards the whole body, so the published schema and what the API accepts cannot drift apart.
+"""
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from legato.definitions.errors import DefinitionError
+from legato.definitions.expressions import MAX_EXPRESSION
+from legato.definitions.limits import (
+    ACTION,
+    MAX_PARALLEL,
+    MAX_STEPS,
+    MAX_TIMEOUT_S,
+    MAX_WAIT_S,
+    RESERVED_IDS,
+    STEP_ID,
+    WORKFLOW_ID,
+)
+
+_EXPRESSION = {"type": "string", "minLength": 1, "maxLength": MAX_EXPRESSION}
+
+RETRY: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "maxAttempts": {"type": "integer", "minimum": 1, "maximum": 100, "default": 4},
+        "initialDelayMs": {"type": "integer", "minimum": 0, "maximum": 86_400_000, "default": 1000},
+        "backoffCoefficient": {"type": "number", "minimum": 1, "maximum": 10, "default": 1},
+        "maxDelayMs": {"type": "integer", "minimum": 0, "maximum": 86_400_000},
+        "jitter": {"type": "number", "minimum": 0, "maximum": 1, "default": 0},
+        "nonRetryableErrors": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+STEP: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": STEP_ID.pattern, "description": "Unique id (graph format)"},
+        "action": {
+            "type": "string",
+            "pattern": ACTION,
+            "not": {"const": "DLT"},
+            "description": "The worker action that runs this step (job topic workflow-jobs.<action>)",
+        },
+        "stepIndex": {"type": "integer", "minimum": 0, "description": "Position (linear format)"},
+        "dependsOn": {
+            "type": "array",
+            "items": {"type": "string", "pattern": STEP_ID.pattern},
+            "uniqueItems": True,
+            "description": "Steps that must have ended (completed or skipped) before this one runs",
+        },
+        "input": {"description": "The step's input; strings that are exactly ${<JMESPath>} are replaced"},
+        "when": {**_EXPRESSION, "description": "JMESPath condition; falsy -> the step is SKIPPED"},
+        "forEach": {**_EXPRESSION, "description": "JMESPath expression giving a list: one job per item"},
+        "maxParallel": {"type": "integer", "minimum": 1, "maximum": MAX_PARALLEL, "default": 100},
+        "wait": {
+            "type": "object",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "maxProperties": 1,
+            "properties": {
+                "seconds": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_S},
+                "until": {"type": "string", "description": "ISO 8601 time with a UTC offset"},
+            },
+        },
+        "retry": RETRY,
+        "timeoutSeconds": {"type": "number", "minimum": 0.1, "maximum": MAX_TIMEOUT_S, "default": 300},
+    },
+    "allOf": [
+        {
+            "if": {"required": ["wait"]},
+            "then": {
+                "not": {
+                    "anyOf": [{"required": [k]} for k in ("action", "forEach", "retry", "timeoutSeconds")]
+                }
+            },
+            "else": {"required": ["action"]},
+        },
+        {"if": {"required": ["maxParallel"]}, "then": {"required": ["forEach"]}},
+        {"if": {"required": ["stepIndex"]}, "then": {"not": {"required": ["dependsOn"]}}},
+    ],
+}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://legato.dev/schemas/workflow-definition.json",
+    "title": "Legato workflow definition",
+    "description": (
+        "See docs/workflow-definitions.md. Either every step has stepIndex (linear) or every step has id."
+    ),
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "steps"],
+    "properties": {
+        "id": {"type": "string", "pattern": WORKFLOW_ID.pattern, "not": {"enum": sorted(RESERVED_IDS)}},
+        "steps": {"type": "array", "minItems": 1, "maxItems": MAX_STEPS, "items": STEP},
+    },
+    "oneOf": [
+        {"properties": {"steps": {"items": {"required": ["stepIndex"]}}}},
+        {"properties": {"steps": {"items": {"required": ["id"], "not": {"required": ["stepIndex"]}}}}},
+    ],
+}
+
+_VALIDATOR = Draft202012Validator(SCHEMA)
+
+
+def check_schema(body: Any) -> None:
+    error = best_match(_VALIDATOR.iter_errors(body))
+    if error is not None:
+        raise DefinitionError(tuple(error.absolute_path), f"{error.message} (JSON Schema: {error.json_path})")

@@ -1,0 +1,16 @@
+"""Limits and name rules of definitions, shared by the parser and the JSON Schema."""
+
+import re
+
+MAX_STEPS = 500
+MAX_TEMPLATE_BYTES = 64 * 1024
+MAX_PARALLEL = 1000
+DEFAULT_MAX_PARALLEL = 100
+MAX_MAP_ITEMS = 10_000
+MAX_WAIT_S = 366 * 24 * 3600.0
+DEFAULT_TIMEOUT_S = 300.0
+MAX_TIMEOUT_S = 7 * 24 * 3600.0
+RESERVED_IDS = frozenset({"run", "runs", "schema"})
+WORKFLOW_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+ACTION = r"^[A-Za-z][A-Za-z0-9_-]{0,99}$"

@@ -1,0 +1,178 @@
+"""Follow a Plan's consequences inside its transaction: joins, map progress, run completion.
+
+`settle` writes a plan, then asks PostgreSQL (set-based, for the whole batch at once) what the
+steps that just ended and the map items that just completed make happen:
+- dependants whose `pending_deps` reached 0 (UPDATE ... RETURNING) are ready: only the outputs
+  they need are read, and engine.starts decides what each one does;
+- a map whose `items_open` reached 0 completes (its outputs gathered in SQL); otherwise each
+  completed item lets the next PENDING item go (at most `maxParallel` in flight);
+- a run whose last open sink ended completes with its sinks' outputs.
+What that decides (skipped steps, empty maps) can end more steps, so settle repeats until a
+round ends nothing; the rounds are bounded by the graph's depth. Nothing is read per result.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import orjson
+import psycopg
+
+from legato.definitions import Definition
+from legato.engine import starts
+from legato.engine.model import Ended, Plan, RunRef
+from legato.engine.transitions import Planner
+from legato.engine.writes import write_plan
+from legato.store import join_sql
+
+Cursor = psycopg.Cursor[Any]
+Lookup = Callable[[str, int], Definition]
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def settle(cur: Cursor, plan: Plan, lookup: Lookup, jobs_prefix: str) -> Plan:
+    """Write `plan` and everything it leads to; returns all of it (jobs to publish, runs ended)."""
+    total = Plan()
+    current = plan
+    while True:
+        write_plan(cur, current)
+        total.extend(current)
+        if not current.ended and not current.items_done:
+            break
+        planner = Planner(jobs_prefix, int(time.time() * 1000))
+        _advance_maps(cur, planner, current.items_done, lookup)
+        _advance_dependants(cur, planner, current.ended, lookup)
+        current = planner.plan
+    stopped = {r.run_id for r in total.runs if r.status != "COMPLETED"}
+    if stopped:  # their queued jobs were cancelled in SQL; do not publish them either
+        total.jobs = [j for j in total.jobs if j.run_id not in stopped]
+    return total
+
+
+def _advance_maps(cur: Cursor, planner: Planner, done: list[Ended], lookup: Lookup) -> None:
+    if not done:
+        return
+    counts = Counter((e.run.run_id, e.step_id) for e in done)
+    runs = {e.run.run_id: e.run for e in done}
+    keys = sorted(counts)
+    cur.execute(join_sql.ITEMS_DONE, ([k[0] for k in keys], [k[1] for k in keys], [counts[k] for k in keys]))
+    finished: list[tuple[UUID, str, int]] = []
+    refill: list[tuple[UUID, str, int]] = []
+    for run_id, step_id, items_open, items_total in cur.fetchall():
+        if items_open <= 0:
+            finished.append((run_id, step_id, items_total))
+        else:
+            refill.append((run_id, step_id, counts[(run_id, step_id)]))
+    if finished:
+        cur.execute(join_sql.FINISH_MAPS, ([f[0] for f in finished], [f[1] for f in finished]))
+        for run_id, step_id, items in finished:
+            starts.map_completed(planner, runs[run_id], step_id, items)
+    if refill:
+        cur.execute(
+            join_sql.NEXT_ITEMS, ([r[0] for r in refill], [r[1] for r in refill], [r[2] for r in refill])
+        )
+        for run_id, step_id, index, payload in cur.fetchall():
+            run = runs[run_id]
+            step = lookup(run.workflow_id, run.version).by_id[step_id]
+            planner.new_job(run, step, 1, payload, item_index=index)
+
+
+def _advance_dependants(cur: Cursor, planner: Planner, ended: list[Ended], lookup: Lookup) -> None:
+    if not ended:
+        return
+    runs = {e.run.run_id: e.run for e in ended}
+    deps: Counter[tuple[UUID, str]] = Counter()
+    sinks: Counter[UUID] = Counter()
+    for e in ended:
+        definition = lookup(e.run.workflow_id, e.run.version)
+        dependants = definition.dependants[e.step_id]
+        if not dependants:
+            sinks[e.run.run_id] += 1
+        for d in dependants:
+            deps[(e.run.run_id, d)] += 1
+    known = {(e.run.run_id, e.step_id): e for e in ended if e.output is not None}
+    ready: list[tuple[RunRef, str]] = []
+    if deps:
+        keys = sorted(deps)
+        cur.execute(
+            join_sql.DECREMENT_DEPS, ([k[0] for k in keys], [k[1] for k in keys], [deps[k] for k in keys])
+        )
+        ready = [(runs[r[0]], r[1]) for r in cur.fetchall() if r[2] == 0 and r[3] == "PENDING"]
+    finishing: list[RunRef] = []
+    if sinks:
+        ids = sorted(sinks)
+        cur.execute(join_sql.CLOSE_SINKS, (ids, [sinks[i] for i in ids]))
+        finishing = [runs[r[0]] for r in cur.fetchall() if r[1] <= 0]
+    if ready:
+        start_ready(cur, planner, ready, lookup, known)
+    if finishing:
+        _complete_runs(cur, planner, finishing, lookup, known)
+
+
+def start_ready(
+    cur: Cursor,
+    planner: Planner,
+    ready: list[tuple[RunRef, str]],
+    lookup: Lookup,
+    known: dict[tuple[UUID, str], Ended] | None = None,
+) -> None:
+    """Read only what the ready steps' expressions need (and this batch does not already know),
+    then decide what each one does."""
+    known = known or {}
+    wanted: set[tuple[UUID, str]] = set()
+    inputs: set[UUID] = set()
+    for run, step_id in ready:
+        step = lookup(run.workflow_id, run.version).by_id[step_id]
+        wanted.update((run.run_id, n) for n in step.needs)
+        if step.needs_input:
+            inputs.add(run.run_id)
+    outputs: dict[UUID, dict[str, Any]] = {}
+    for key in wanted & known.keys():
+        outputs.setdefault(key[0], {})[key[1]] = _load(known[key].output)
+    wanted -= known.keys()
+    if wanted:
+        keys = sorted(wanted)
+        cur.execute(join_sql.READ_STEPS, ([k[0] for k in keys], [k[1] for k in keys]))
+        for run_id, step_id, _status, output in cur.fetchall():
+            outputs.setdefault(run_id, {})[step_id] = _load(output)
+    run_inputs: dict[UUID, Any] = {}
+    if inputs:
+        cur.execute(join_sql.READ_INPUTS, (sorted(inputs),))
+        run_inputs = {r[0]: _load(r[1]) for r in cur.fetchall()}
+    for run, step_id in ready:
+        step = lookup(run.workflow_id, run.version).by_id[step_id]
+        ctx = starts.context(run_inputs.get(run.run_id), outputs.get(run.run_id, {}))
+        starts.start(planner, run, step, ctx)
+
+
+def _complete_runs(
+    cur: Cursor,
+    planner: Planner,
+    finishing: list[RunRef],
+    lookup: Lookup,
+    known: dict[tuple[UUID, str], Ended],
+) -> None:
+    keys = []
+    found: dict[UUID, dict[str, tuple[str, Any]]] = {}
+    for run in finishing:
+        for sink in lookup(run.workflow_id, run.version).sinks:
+            e = known.get((run.run_id, sink))
+            if e is None:
+                keys.append((run.run_id, sink))
+            else:  # ended in this batch
+                found.setdefault(run.run_id, {})[sink] = (
+                    "SKIPPED" if e.skipped else "COMPLETED",
+                    _load(e.output),
+                )
+    if keys:
+        cur.execute(join_sql.READ_STEPS, ([k[0] for k in keys], [k[1] for k in keys]))
+        for run_id, step_id, status, output in cur.fetchall():
+            found.setdefault(run_id, {})[step_id] = (status, _load(output))
+    for run in finishing:
+        definition = lookup(run.workflow_id, run.version)
+        starts.complete_run(planner, run, definition, found.get(run.run_id, {}))

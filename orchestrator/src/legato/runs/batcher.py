@@ -1,0 +1,87 @@
+"""Group commit for triggers: concurrent requests share one transaction.
+
+Requests wait in a queue; each writer thread takes whatever has queued up (at most `max_batch`)
+and hands it to `write` in one go. Nothing waits on a timer: under light load a batch is a single
+request, under heavy load batches grow by themselves while the previous one is being written.
+"""
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from psycopg_pool import ConnectionPool
+
+log = logging.getLogger(__name__)
+
+Req = TypeVar("Req")
+
+# write(conn, requests) -> one outcome per request: a value, or an exception to raise to its caller.
+Writer = Callable[[Any, Sequence[Req]], Sequence[object]]
+
+
+@dataclass(slots=True)
+class _Pending(Generic[Req]):
+    request: Req
+    future: "Future[object]" = field(default_factory=Future)
+
+
+class Batcher(Generic[Req]):
+    def __init__(
+        self, pool: ConnectionPool, write: Writer[Req], threads: int = 2, max_batch: int = 256
+    ) -> None:
+        self._pool = pool
+        self._write = write
+        self._queue: queue.SimpleQueue[_Pending[Req] | None] = queue.SimpleQueue()
+        self._max = max_batch
+        self._threads = [
+            threading.Thread(target=self._run, name=f"legato-trigger-writer-{n}", daemon=True)
+            for n in range(threads)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, request: Req) -> "Future[object]":
+        pending = _Pending(request)
+        self._queue.put(pending)
+        return pending.future
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join(10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._max:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # let this thread finish the batch, then stop
+                    break
+                batch.append(more)
+            self._flush(batch)
+
+    def _flush(self, batch: list[_Pending[Req]]) -> None:
+        try:
+            with self._pool.connection() as conn:
+                outcomes = self._write(conn, [p.request for p in batch])
+        except BaseException as exc:  # the whole batch failed (e.g. the database is down)
+            for p in batch:
+                p.future.set_exception(exc)
+            return
+        for p, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                p.future.set_exception(outcome)
+            else:
+                p.future.set_result(outcome)

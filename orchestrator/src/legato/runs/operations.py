@@ -1,0 +1,155 @@
+"""Run operations: cancel a run, retry a failed run from where it failed.
+
+Both take the run's row lock, so they serialise with each other and with DLT replays; both are
+idempotent (cancelling a cancelled run, or retrying a run that is running again, changes nothing)
+and are recorded in the run's events.
+"""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import orjson
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from legato.definitions import Definition
+from legato.definitions.registry import DefinitionRegistry
+from legato.engine import starts
+from legato.engine.model import RunRef
+from legato.engine.settle import settle, start_ready
+from legato.engine.transitions import Planner
+from legato.kafka.publisher import JobPublisher
+from legato.store import join_sql
+from legato.store import operations_sql as sql
+
+DONE = frozenset({"COMPLETED", "SKIPPED"})
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+class WrongState(Exception):
+    """The run is in a state this operation does not apply to (HTTP 409)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    run_id: UUID
+    status: str
+    changed: bool
+    steps: tuple[str, ...] = ()  # the steps a retry re-runs
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"runId": str(self.run_id), "status": self.status, "changed": self.changed}
+        if self.steps:
+            out["retriedSteps"] = list(self.steps)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPlan:
+    pending_deps: dict[str, int]  # every step that runs again -> its dependencies not yet done
+    ready: tuple[str, ...]  # those that can start at once
+    open_sinks: int
+
+
+def plan_retry(definition: Definition, states: dict[str, str]) -> RetryPlan:
+    """Keep completed and skipped steps (and their outputs); everything else runs again."""
+    again = [s for s in definition.steps if states.get(s.id) not in DONE]
+    pending = {s.id: sum(states.get(d) not in DONE for d in s.depends_on) for s in again}
+    return RetryPlan(
+        pending_deps=pending,
+        ready=tuple(s for s, n in pending.items() if n == 0),
+        open_sinks=sum(states.get(s) not in DONE for s in definition.sinks),
+    )
+
+
+def _event(cur: psycopg.Cursor[Any], run_id: UUID, kind: str, data: dict[str, Any]) -> None:
+    cur.execute(sql.INSERT_EVENT, (run_id, kind, orjson.dumps(data).decode()))
+
+
+def _lock(cur: psycopg.Cursor[tuple[Any, ...]], run_id: UUID) -> tuple[Any, ...]:
+    cur.execute(sql.LOCK_RUN, (run_id,))
+    row: tuple[Any, ...] | None = cur.fetchone()
+    if row is None:
+        raise RunNotFound(str(run_id))
+    return row
+
+
+def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
+    with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        status = _lock(cur, run_id)[0]
+        if status == "CANCELLED":
+            return Outcome(run_id, status, changed=False)
+        if status not in ("PENDING", "RUNNING"):
+            raise WrongState(f"run {run_id} is {status}; only a PENDING or RUNNING run can be cancelled")
+        cur.execute(sql.CANCEL_RUN, (run_id,))
+        cur.execute(sql.CANCEL_STEPS, (run_id,))
+        steps = cur.rowcount
+        cur.execute(sql.CANCEL_JOBS, (run_id,))
+        _event(cur, run_id, "RUN_CANCELLED", {"previousStatus": status, "steps": steps, "jobs": cur.rowcount})
+    return Outcome(run_id, "CANCELLED", changed=True)
+
+
+def retry(
+    pool: ConnectionPool,
+    registry: DefinitionRegistry,
+    publisher: JobPublisher,
+    jobs_prefix: str,
+    run_id: UUID,
+) -> Outcome:
+    with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        status, workflow_id, version, correlation_id = _lock(cur, run_id)
+        if status == "RUNNING":
+            return Outcome(run_id, status, changed=False)
+        if status != "FAILED":
+            raise WrongState(f"run {run_id} is {status}; only a FAILED run can be retried")
+        definition = registry.get(workflow_id, version)
+        cur.execute(sql.STEP_STATES, (run_id,))
+        states = {r[0]: r[1] for r in cur.fetchall()}
+        plan = plan_retry(definition, states)
+        cur.execute(sql.MAPPED_STEPS, (run_id,))
+        mapped = {r[0] for r in cur.fetchall()} & set(plan.pending_deps)
+        resumed = sorted(mapped & set(plan.ready))
+        cur.execute(sql.REOPEN_RUN, (plan.open_sinks, run_id))
+        again = list(plan.pending_deps)
+        cur.execute(sql.RESET_STEPS, (again, [plan.pending_deps[s] for s in again], run_id))
+        if mapped - set(resumed):
+            cur.execute(sql.DELETE_ITEMS, (run_id, sorted(mapped - set(resumed))))
+        _event(cur, run_id, "RUN_RETRIED", {"steps": again})
+        run = RunRef(run_id, workflow_id, version, correlation_id)
+        planner = Planner(jobs_prefix, int(time.time() * 1000))
+        if resumed:
+            cur.execute(sql.RESET_ITEMS, (run_id, resumed))
+            cur.execute(sql.RESUME_MAPS, (run_id, resumed))
+            _resume_maps(cur, planner, run, definition, {r[0]: r[1] for r in cur.fetchall()})
+        fresh = [(run, s) for s in plan.ready if s not in resumed]
+        if fresh:
+            start_ready(cur, planner, fresh, registry.get)
+        total = settle(cur, planner.plan, registry.get, jobs_prefix)
+    publisher.publish(j for j in total.jobs if j.immediate)
+    return Outcome(run_id, "RUNNING", changed=True, steps=tuple(again))
+
+
+def _resume_maps(
+    cur: psycopg.Cursor[Any],
+    planner: Planner,
+    run: RunRef,
+    definition: Definition,
+    open_items: dict[str, int],
+) -> None:
+    """Dispatch up to maxParallel of each map's remaining items; a map with none left completes."""
+    done = sorted(s for s, n in open_items.items() if n == 0)
+    if done:
+        cur.execute(join_sql.FINISH_MAPS, ([run.run_id] * len(done), done))
+        for step_id in done:
+            starts.map_completed(planner, run, step_id, 0)
+    todo = sorted(s for s, n in open_items.items() if n > 0)
+    if todo:
+        limits = [definition.by_id[s].max_parallel for s in todo]
+        cur.execute(join_sql.NEXT_ITEMS, ([run.run_id] * len(todo), todo, limits))
+        for _run_id, step_id, index, payload in cur.fetchall():
+            planner.new_job(run, definition.by_id[step_id], 1, payload, item_index=index)

@@ -1,0 +1,72 @@
+"""The engine's joins: what ended steps, completed map items and due timers make happen next.
+
+Set-based like every engine statement: one round trip per kind of change per settle round.
+"""
+
+# A dependant waits for pending_deps more steps; the one that brings it to 0 makes it ready.
+DECREMENT_DEPS = """
+UPDATE steps AS s SET pending_deps = s.pending_deps - v.n
+FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS v(run_id, step_id, n), runs AS r
+WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND r.run_id = s.run_id AND r.status = 'RUNNING'
+RETURNING s.run_id, s.step_id, s.pending_deps, s.status
+"""
+
+# A run completes when its last open sink ends (every step is an ancestor of some sink).
+CLOSE_SINKS = """
+UPDATE runs AS r SET open_sinks = r.open_sinks - v.n
+FROM unnest(%s::uuid[], %s::int[]) AS v(run_id, n)
+WHERE r.run_id = v.run_id AND r.status = 'RUNNING'
+RETURNING r.run_id, r.open_sinks
+"""
+
+READ_STEPS = """
+SELECT s.run_id, s.step_id, s.status, s.output::text
+FROM unnest(%s::uuid[], %s::text[]) AS v(run_id, step_id)
+JOIN steps AS s ON s.run_id = v.run_id AND s.step_id = v.step_id
+"""
+
+READ_INPUTS = "SELECT run_id, input::text FROM runs WHERE run_id = ANY(%s)"
+
+ITEMS_DONE = """
+UPDATE steps AS s SET items_open = s.items_open - v.n
+FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS v(run_id, step_id, n), runs AS r
+WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND s.status = 'RUNNING'
+  AND r.run_id = s.run_id AND r.status = 'RUNNING'
+RETURNING s.run_id, s.step_id, s.items_open, s.items_total
+"""
+
+# Each completed item frees one slot: dispatch that many of the map's next PENDING items.
+NEXT_ITEMS = """
+UPDATE step_items AS i SET status = 'RUNNING', attempts = 1
+FROM (
+    SELECT x.run_id, x.step_id, x.item_index
+    FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS v(run_id, step_id, k)
+    CROSS JOIN LATERAL (
+        SELECT p.run_id, p.step_id, p.item_index FROM step_items AS p
+        WHERE p.run_id = v.run_id AND p.step_id = v.step_id AND p.status = 'PENDING'
+        ORDER BY p.item_index LIMIT v.k
+    ) AS x
+) AS picked
+WHERE i.run_id = picked.run_id AND i.step_id = picked.step_id AND i.item_index = picked.item_index
+RETURNING i.run_id, i.step_id, i.item_index, i.input::text
+"""
+
+# Every item completed: the map's output is the items' outputs, in item order.
+FINISH_MAPS = """
+UPDATE steps AS s SET status = 'COMPLETED', ended_at = now(),
+       output = (SELECT jsonb_agg(i.output ORDER BY i.item_index) FROM step_items AS i
+                 WHERE i.run_id = s.run_id AND i.step_id = s.step_id)
+FROM unnest(%s::uuid[], %s::text[]) AS v(run_id, step_id)
+WHERE s.run_id = v.run_id AND s.step_id = v.step_id
+"""
+
+# Durable waits: steps whose timer is due complete (their output is their input).
+FIRE_TIMERS = """
+UPDATE steps AS s SET status = 'COMPLETED', output = s.input, ended_at = now(), wake_at = NULL
+FROM runs AS r
+WHERE (s.run_id, s.step_id) IN (
+    SELECT run_id, step_id FROM steps WHERE status = 'WAITING' AND wake_at <= now()
+    ORDER BY wake_at LIMIT %s FOR UPDATE SKIP LOCKED)
+  AND r.run_id = s.run_id
+RETURNING s.run_id, s.step_id, r.workflow_id, r.version, r.correlation_id, r.status
+"""
