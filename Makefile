@@ -67,6 +67,7 @@ urls:
 python: up
 	@$(PROC) start worker-python -- $(PY) examples/python/worker.py
 	@$(PROC) start worker-python-orders -- $(PY) examples/python/order_worker.py
+	@$(PROC) start worker-python-dag -- $(PY) examples/python/dag_worker.py
 
 node: up node-build
 	@$(PROC) start worker-node -- node $(NODE_EXAMPLE)/dist/worker.js
@@ -83,6 +84,7 @@ demo: install
 
 bench: up node-build java-build
 	@$(PY) tests/bench/bench.py --api $(API_URL)
+	@$(PY) tests/bench/bench_fanout.py --api $(API_URL)
 	@$(PY) tests/bench/sdk_throughput.py
 
 stop:

@@ -66,7 +66,8 @@ def main() -> int:
             print(f"{wid}: skipped, no live worker for {', '.join(missing)} (start one: {starters})")
             continue
         api.post("/workflow/", json=definition).raise_for_status()
-        for trigger in sorted(WORKFLOWS.glob(f"{wid}*.trigger.json")):
+        triggers = [WORKFLOWS / f"{wid}.trigger.json", *sorted(WORKFLOWS.glob(f"{wid}.*.trigger.json"))]
+        for trigger in [t for t in triggers if t.exists()]:
             variant = trigger.name.removesuffix(".trigger.json")
             body = json.loads(trigger.read_text())
             r = api.post(

@@ -10,6 +10,8 @@ from legato.definitions.registry import DefinitionRegistry
 from legato.engine.loop import Engine
 from legato.idempotency.keys import IdempotencyKeys
 from legato.kafka.publisher import JobPublisher
+from legato.runs.batcher import Batcher
+from legato.runs.trigger import TriggerRequest
 from legato.settings import Settings
 
 
@@ -23,3 +25,4 @@ class Services:
     keys: IdempotencyKeys
     admin: AdminClient
     engine: Engine
+    triggers: "Batcher[TriggerRequest]"

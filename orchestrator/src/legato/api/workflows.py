@@ -1,20 +1,23 @@
 """Define, list, read and trigger workflows."""
 
+import asyncio
 import hashlib
 import time
 from typing import Annotated, Any
+from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Body, Header, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from legato import metrics
 from legato.api.errors import ApiError
 from legato.api.services import Services
 from legato.definitions import SCHEMA
-from legato.idempotency.keys import Decision
+from legato.idempotency.keys import Decision, Reservation
 from legato.kafka.topics import ensure_job_topics
 from legato.runs import queries
-from legato.runs.trigger import RunAlreadyExists, trigger
+from legato.runs.trigger import RunAlreadyExists, TriggerRequest
 
 router = APIRouter(prefix="/workflow", tags=["workflows"])
 
@@ -93,7 +96,7 @@ def _trigger_input(body: Any) -> Any:
 
 
 @router.post("/{workflow_id}/trigger", summary="Start a run")
-def trigger_run(
+async def trigger_run(
     request: Request,
     response: Response,
     workflow_id: str,
@@ -104,18 +107,13 @@ def trigger_run(
     started = time.perf_counter()
     s = services(request)
     value = _trigger_input(body)
-    args = (s.pool, s.registry, s.publisher, s.settings.jobs_topic, workflow_id, value)
     if idempotency_key is None:
-        run_id = trigger(*args, correlation_id=correlation_id)
+        run_id = await _start(s, TriggerRequest(workflow_id, value, correlation_id=correlation_id))
         metrics.TRIGGER_SECONDS.observe(time.perf_counter() - started)
         return {"runId": str(run_id)}
     if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         raise ApiError(422, f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
-    s.registry.latest(workflow_id)  # 404 before a key is reserved for an unknown workflow
-    fingerprint = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-    reservation = s.keys.reserve(
-        workflow_id, idempotency_key, fingerprint, lambda rid: queries.get_run(s.pool, rid) is not None
-    )
+    reservation = await run_in_threadpool(_reserve, s, workflow_id, idempotency_key, body)
     if reservation.decision is Decision.CONFLICT:
         raise ApiError(422, "Idempotency-Key was already used with a different request body")
     if reservation.decision is Decision.IN_FLIGHT:
@@ -125,19 +123,30 @@ def trigger_run(
     if reservation.decision is Decision.REPLAY:
         response.headers["Idempotent-Replayed"] = "true"
         return {"runId": str(reservation.run_id)}
+    assert reservation.run_id is not None
+    req = TriggerRequest(
+        workflow_id, value, reservation.run_id, idempotency_key, correlation_id or idempotency_key
+    )
     try:
-        run_id = trigger(
-            *args,
-            run_id=reservation.run_id,
-            idempotency_key=idempotency_key,
-            correlation_id=correlation_id or idempotency_key,
-        )
+        run_id = await _start(s, req)
     except RunAlreadyExists:
         response.headers["Idempotent-Replayed"] = "true"
         return {"runId": str(reservation.run_id)}
     except BaseException:
-        s.keys.release(reservation)
+        await run_in_threadpool(s.keys.release, reservation)
         raise
-    s.keys.complete(reservation)
+    await run_in_threadpool(s.keys.complete, reservation)
     metrics.TRIGGER_SECONDS.observe(time.perf_counter() - started)
     return {"runId": str(run_id)}
+
+
+async def _start(s: Services, request: TriggerRequest) -> UUID:
+    run_id = await asyncio.wrap_future(s.triggers.submit(request))
+    assert isinstance(run_id, UUID)
+    return run_id
+
+
+def _reserve(s: Services, workflow_id: str, key: str, body: Any) -> Reservation:
+    s.registry.latest(workflow_id)  # 404 before a key is reserved for an unknown workflow
+    fingerprint = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return s.keys.reserve(workflow_id, key, fingerprint, lambda rid: queries.get_run(s.pool, rid) is not None)

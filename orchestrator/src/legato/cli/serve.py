@@ -18,6 +18,8 @@ from legato.idempotency.keys import IdempotencyKeys
 from legato.kafka import clients
 from legato.kafka.publisher import JobPublisher
 from legato.kafka.topics import ensure_core_topics, ensure_job_topics
+from legato.runs.batcher import Batcher
+from legato.runs.trigger import Triggers
 from legato.settings import Settings
 from legato.store.migrate import upgrade
 
@@ -90,6 +92,7 @@ def serve(_: argparse.Namespace) -> int:
         keys=IdempotencyKeys(client, settings.idempotency_ttl_seconds),
         admin=admin,
         engine=engine,
+        triggers=Batcher(pool, Triggers(registry, publisher, settings.jobs_topic).write),
     )
     engine.start()
     log.info("Legato API on http://%s:%d", settings.api_host, settings.api_port)
@@ -102,6 +105,7 @@ def serve(_: argparse.Namespace) -> int:
             access_log=False,
         )
     finally:
+        services.triggers.close()
         engine.stop()
         producer.flush(10)
         pool.close()

@@ -1,18 +1,24 @@
-"""Start a run: the run, its steps, the first jobs and events in one transaction, then publish."""
+"""Start runs: each run, its steps, first jobs and events, many runs per transaction.
+
+`write_triggers` is what the trigger Batcher calls: one round of set-based statements for the
+whole batch (the latest definition of each workflow, the runs, their steps, the first jobs and
+events), then the new jobs are handed to Kafka. A single trigger is a batch of one.
+"""
 
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 import orjson
 import psycopg
-from psycopg_pool import ConnectionPool
 
 from legato import metrics
-from legato.definitions.registry import DefinitionRegistry
+from legato.definitions.registry import DefinitionRegistry, Stored, UnknownWorkflow
 from legato.engine import starts
-from legato.engine.model import Event, RunRef
+from legato.engine.model import Event, Plan, RunRef
 from legato.engine.settle import settle
 from legato.engine.transitions import Planner
 from legato.kafka.publisher import JobPublisher
@@ -23,81 +29,78 @@ class RunAlreadyExists(Exception):
     """The run id was already used (an idempotent trigger that raced itself)."""
 
 
-def trigger(
-    pool: ConnectionPool,
-    registry: DefinitionRegistry,
-    publisher: JobPublisher,
-    jobs_prefix: str,
-    workflow_id: str,
-    input_value: object,
-    run_id: UUID | None = None,
-    idempotency_key: str | None = None,
-    correlation_id: str | None = None,
-) -> UUID:
-    with pool.connection() as conn:
-        return _trigger(
-            conn,
-            registry,
-            publisher,
-            jobs_prefix,
-            workflow_id,
-            input_value,
-            run_id,
-            idempotency_key,
-            correlation_id,
-        )
+class _Conflict(Exception):
+    """A run id of the batch exists already: undo the batch and write its runs one by one."""
 
 
-def _trigger(
-    conn: psycopg.Connection[Any],
-    registry: DefinitionRegistry,
-    publisher: JobPublisher,
-    jobs_prefix: str,
-    workflow_id: str,
-    input_value: object,
-    run_id: UUID | None,
-    idempotency_key: str | None,
-    correlation_id: str | None,
-) -> UUID:
-    stored = registry.latest(workflow_id, conn)
-    definition = registry.parsed(stored)
-    run_id = run_id or uuid.uuid4()
-    input_text = orjson.dumps(input_value).decode()
-    run = RunRef(run_id, workflow_id, stored.version, correlation_id)
-    planner = Planner(jobs_prefix, int(time.time() * 1000))
-    planner.plan.events.append(
-        Event(run_id, "RUN_CREATED", data=orjson.dumps({"version": stored.version}).decode())
-    )
-    ctx = starts.context(input_value, {})
-    for root in definition.roots:
-        starts.start(planner, run, definition.by_id[root], ctx)
-    steps = definition.steps
-    try:
-        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-            cur.execute(
-                runs_sql.INSERT_RUN,
+@dataclass(frozen=True, slots=True)
+class TriggerRequest:
+    workflow_id: str
+    input_value: object
+    run_id: UUID = field(default_factory=uuid.uuid4)
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
+
+
+class Triggers:
+    def __init__(self, registry: DefinitionRegistry, publisher: JobPublisher, jobs_prefix: str) -> None:
+        self.registry = registry
+        self.publisher = publisher
+        self.jobs_prefix = jobs_prefix
+
+    def write(self, conn: psycopg.Connection[Any], requests: Sequence[TriggerRequest]) -> list[object]:
+        """One outcome per request: its run id, or the exception its caller gets."""
+        try:
+            with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+                latest = self._latest(cur, {r.workflow_id for r in requests})
+                valid = [r for r in requests if r.workflow_id in latest]
+                plan = self._write(cur, valid, latest) if valid else None
+        except _Conflict:
+            if len(requests) == 1:
+                return [RunAlreadyExists(str(requests[0].run_id))]
+            return [self.write(conn, [r])[0] for r in requests]
+        if plan is not None:
+            self.publisher.publish(plan.jobs)
+            metrics.RUNS_STARTED.inc(len(valid))
+        return [r.run_id if r.workflow_id in latest else UnknownWorkflow(r.workflow_id) for r in requests]
+
+    def _latest(self, cur: psycopg.Cursor[Any], workflow_ids: set[str]) -> dict[str, Stored]:
+        cur.execute(runs_sql.LATEST_DEFINITIONS, (list(workflow_ids),))
+        return {r[0]: Stored(r[0], r[1], r[2], r[3]) for r in cur.fetchall()}
+
+    def _write(
+        self, cur: psycopg.Cursor[Any], requests: list[TriggerRequest], latest: dict[str, Stored]
+    ) -> Plan:
+        planner = Planner(self.jobs_prefix, int(time.time() * 1000))
+        runs: list[tuple[Any, ...]] = []
+        steps: list[tuple[Any, ...]] = []
+        for r in requests:
+            stored = latest[r.workflow_id]
+            definition = self.registry.parsed(stored)
+            run = RunRef(r.run_id, r.workflow_id, stored.version, r.correlation_id)
+            planner.plan.events.append(
+                Event(r.run_id, "RUN_CREATED", data=orjson.dumps({"version": stored.version}).decode())
+            )
+            ctx = starts.context(r.input_value, {})
+            for root in definition.roots:
+                starts.start(planner, run, definition.by_id[root], ctx)
+            runs.append(
                 (
-                    run_id,
-                    workflow_id,
+                    r.run_id,
+                    r.workflow_id,
                     stored.version,
-                    input_text,
-                    idempotency_key,
-                    correlation_id,
+                    orjson.dumps(r.input_value).decode(),
+                    r.idempotency_key,
+                    r.correlation_id,
                     len(definition.sinks),
-                ),
+                )
             )
-            cur.execute(
-                runs_sql.INSERT_STEPS,
-                (
-                    run_id,
-                    [s.id for s in steps],
-                    [s.action for s in steps],
-                    [len(s.depends_on) for s in steps],
-                ),
-            )
-            plan = settle(cur, planner.plan, registry.get, jobs_prefix)
-    except psycopg.errors.UniqueViolation as exc:
-        raise RunAlreadyExists(str(run_id)) from exc
-    publisher.publish(plan.jobs)
-    metrics.RUNS_STARTED.inc()
-    return run_id
+            steps += [
+                (r.run_id, s.id, s.action, len(s.depends_on), n)
+                for n, s in enumerate(definition.steps, start=1)
+            ]
+        cur.execute(runs_sql.INSERT_RUNS, [list(col) for col in zip(*runs, strict=True)])
+        if len(cur.fetchall()) != len(runs):
+            raise _Conflict
+        cur.execute(runs_sql.INSERT_STEPS, [list(col) for col in zip(*steps, strict=True)])
+        return settle(cur, planner.plan, self.registry.get, self.jobs_prefix)

@@ -1,15 +1,27 @@
 """Statements behind the run API: create, read, list."""
 
-INSERT_RUN = """
+LATEST_DEFINITIONS = """
+SELECT DISTINCT ON (workflow_id) workflow_id, version, definition, created_at
+FROM workflow_definitions WHERE workflow_id = ANY(%s) ORDER BY workflow_id, version DESC
+"""
+
+# A run id that exists already is skipped, and the caller sees fewer rows come back.
+INSERT_RUNS = """
 INSERT INTO runs (run_id, workflow_id, version, status, input, idempotency_key, correlation_id,
                   open_sinks)
-VALUES (%s, %s, %s, 'RUNNING', %s::jsonb, %s, %s, %s)
+SELECT run_id, workflow_id, version, 'RUNNING', input::jsonb, idempotency_key, correlation_id,
+       open_sinks
+FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::int[])
+     AS v(run_id, workflow_id, version, input, idempotency_key, correlation_id, open_sinks)
+ON CONFLICT (run_id) DO NOTHING
+RETURNING run_id
 """
 
 INSERT_STEPS = """
 INSERT INTO steps (run_id, step_id, action, status, pending_deps, position)
-SELECT %s, v.step_id, v.action, 'PENDING', v.pending_deps, v.position
-FROM unnest(%s::text[], %s::text[], %s::int[]) WITH ORDINALITY AS v(step_id, action, pending_deps, position)
+SELECT run_id, step_id, action, 'PENDING', pending_deps, position
+FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::int[])
+     AS v(run_id, step_id, action, pending_deps, position)
 """
 
 GET_RUN = """
