@@ -23,6 +23,16 @@ def actions_of(definition: dict[str, Any]) -> set[str]:
     return {s["action"] for s in definition["steps"] if "action" in s}
 
 
+def live_actions(api: httpx.Client, wanted: set[str], timeout: float) -> set[str]:
+    """Actions with a live worker; waits (bounded) for workers that are still joining their groups."""
+    deadline = time.monotonic() + timeout
+    while True:
+        live = {a for a, g in api.get("/workers").json()["actions"].items() if g["workers"]}
+        if wanted <= live or time.monotonic() > deadline:
+            return live
+        time.sleep(0.5)
+
+
 def wait(api: httpx.Client, run_id: str, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
@@ -44,20 +54,24 @@ def describe(run: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--api", default="http://127.0.0.1:8080")
-    parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for each run")
+    parser.add_argument("--worker-wait", type=float, default=20, help="seconds to wait for workers to join")
     args = parser.parse_args()
     api = httpx.Client(base_url=args.api, timeout=30)
+    definitions = [
+        json.loads(p.read_text())
+        for p in sorted(WORKFLOWS.glob("*.json"))
+        if not p.name.endswith(".trigger.json")
+    ]
+    wanted = set().union(*(actions_of(d) for d in definitions))
     try:
-        live = {a for a, g in api.get("/workers").json()["actions"].items() if g["workers"]}
+        live = live_actions(api, wanted, args.worker_wait)
     except httpx.HTTPError:
         print(f"Legato is not answering at {args.api}: start it with `make all` (or make up/python)")
         return 1
     batch = uuid.uuid4().hex[:8]
     failures = 0
-    for path in sorted(WORKFLOWS.glob("*.json")):
-        if path.name.endswith(".trigger.json"):
-            continue
-        definition = json.loads(path.read_text())
+    for definition in definitions:
         wid = definition["id"]
         missing = sorted(actions_of(definition) - live)
         if missing:

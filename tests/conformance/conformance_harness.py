@@ -142,11 +142,14 @@ class Wire:
             "LEGATO_SHUTDOWN_TIMEOUT_MS": "10000",
         }
 
-    def create_topics(self) -> None:
-        names = [topics.job_topic(self.jobs_topic, a) for a in ACTIONS]
-        names += [self.dlt_topic, self.results_topic]
+    def create_topics(self, partitions: int = 1) -> None:
+        """Job topics get `partitions`; the results and DLT topics one (the readers read partition 0)."""
+        jobs = [topics.job_topic(self.jobs_topic, a) for a in ACTIONS]
         admin = AdminClient({"bootstrap.servers": self.bootstrap})
-        new = [NewTopic(n, num_partitions=1, replication_factor=1) for n in names]
+        new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in jobs]
+        new += [
+            NewTopic(n, num_partitions=1, replication_factor=1) for n in (self.dlt_topic, self.results_topic)
+        ]
         for future in admin.create_topics(new).values():
             future.result(timeout=DEADLINE_S)
 

@@ -28,8 +28,11 @@ export function createConsumer(settings: Settings, groupId: string): RawConsumer
     bootstrapBrokers: settings.bootstrapServers,
     groupId,
     autocommit: false,
-    sessionTimeout: 45_000,
-    heartbeatInterval: 3_000,
+    // Shared by every SDK so mixed-language fleets can form one group (docs/protocol.md).
+    // Version 0: what @platformatic/kafka actually encodes (it writes no v1 owned_partitions field).
+    protocols: [{ name: "roundrobin", version: 0 }],
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
     maxWaitTime: 500,
   });
 }

@@ -122,6 +122,10 @@ class Worker:
                     "enable.auto.commit": True,
                     "enable.auto.offset.store": False,
                     "auto.offset.reset": "earliest",
+                    # Shared by every SDK so mixed-language fleets can form one group (docs/protocol.md).
+                    "partition.assignment.strategy": "roundrobin",
+                    "session.timeout.ms": 10_000,
+                    "heartbeat.interval.ms": 1_000,
                 },
                 self._handlers,
                 executor,
