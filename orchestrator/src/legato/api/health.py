@@ -1,10 +1,11 @@
 """Liveness, readiness (database, Redis, Kafka) and Prometheus metrics."""
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from legato.api.workflows import services
 
@@ -36,11 +37,16 @@ def readyz(request: Request) -> JSONResponse:
         checks["kafka"] = "ok"
     except Exception as exc:
         checks["kafka"] = f"down: {type(exc).__name__}"
-    checks["engine"] = "ok" if s.engine.healthy.is_set() else "paused"
+    checks["engine"] = "ok" if s.engine_ready() else "paused"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics")
 def metrics() -> Response:
+    """The API's and the engine process's metrics together (prometheus_client multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,6 @@
-"""The long-lived objects the API and the engine share, built once by `legato serve`."""
+"""The long-lived objects the API shares, built once by `legato serve`."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -7,9 +8,7 @@ from confluent_kafka.admin import AdminClient
 from psycopg_pool import ConnectionPool
 
 from legato.definitions.registry import DefinitionRegistry
-from legato.engine.loop import Engine
 from legato.idempotency.keys import IdempotencyKeys
-from legato.kafka.publisher import JobPublisher
 from legato.runs.batcher import Batcher
 from legato.runs.trigger import TriggerRequest
 from legato.settings import Settings
@@ -20,9 +19,8 @@ class Services:
     settings: Settings
     pool: ConnectionPool
     registry: DefinitionRegistry
-    publisher: JobPublisher
     redis: "redis.Redis"
     keys: IdempotencyKeys
     admin: AdminClient
-    engine: Engine
+    engine_ready: Callable[[], bool]
     triggers: "Batcher[TriggerRequest]"

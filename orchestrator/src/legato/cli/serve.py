@@ -1,10 +1,9 @@
-"""`legato serve` (API + engine in one process) and `legato migrate`."""
+"""`legato serve` (the API, and the engine in a child process) and `legato migrate`."""
 
 import argparse
 import logging
 import socket
 import sys
-from typing import Any
 
 import redis
 import uvicorn
@@ -13,10 +12,9 @@ from psycopg_pool import ConnectionPool
 from legato.api import create_app
 from legato.api.services import Services
 from legato.definitions.registry import DefinitionRegistry
-from legato.engine.loop import Engine
+from legato.engine.process import EngineProcess
 from legato.idempotency.keys import IdempotencyKeys
 from legato.kafka import clients
-from legato.kafka.publisher import JobPublisher
 from legato.kafka.topics import ensure_core_topics, ensure_job_topics
 from legato.runs.batcher import Batcher
 from legato.runs.trigger import Triggers
@@ -24,13 +22,6 @@ from legato.settings import Settings
 from legato.store.migrate import upgrade
 
 log = logging.getLogger("legato")
-
-
-def register(sub: Any) -> None:
-    p = sub.add_parser("serve", help="run the API and the engine")
-    p.set_defaults(run=serve)
-    m = sub.add_parser("migrate", help="bring the database schema up to date")
-    m.set_defaults(run=migrate)
 
 
 def _fail(message: str) -> int:
@@ -72,29 +63,24 @@ def serve(_: argparse.Namespace) -> int:
     pool = ConnectionPool(settings.database_url, min_size=2, max_size=32, open=True, name="legato")
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     admin = clients.admin(settings)
-    producer = clients.producer(settings)
     registry = DefinitionRegistry(pool)
     try:
         ensure_core_topics(admin, settings)
         ensure_job_topics(admin, settings, registry.actions())
     except Exception as exc:  # report any failure in one line
         return _fail(f"Kafka at {settings.kafka_bootstrap_servers} is not usable: {exc}")
-    publisher = JobPublisher(producer)
-    engine = Engine(
-        settings, pool, producer, publisher, registry.get, lambda: clients.results_consumer(settings)
-    )
+    engine = EngineProcess()
+    engine.start()
     services = Services(
         settings=settings,
         pool=pool,
         registry=registry,
-        publisher=publisher,
         redis=client,
         keys=IdempotencyKeys(client, settings.idempotency_ttl_seconds),
         admin=admin,
-        engine=engine,
-        triggers=Batcher(pool, Triggers(registry, publisher, settings.jobs_topic).write),
+        engine_ready=engine.ready,
+        triggers=Batcher(pool, Triggers(registry, settings.jobs_topic).write),
     )
-    engine.start()
     log.info("Legato API on http://%s:%d", settings.api_host, settings.api_port)
     try:
         uvicorn.run(
@@ -107,9 +93,5 @@ def serve(_: argparse.Namespace) -> int:
     finally:
         services.triggers.close()
         engine.stop()
-        producer.flush(10)
         pool.close()
     return 0
-
-
-__all__ = ["register"]

@@ -2,7 +2,7 @@
 
 Everything happens in one transaction keyed by the dead job's id, so replaying the same dead
 letter twice (or two copies of it) never runs the step twice. The new attempt is written to the
-job outbox; the orchestrator's scheduler publishes it.
+job outbox and wakes the engine, which publishes it.
 """
 
 import uuid
@@ -14,7 +14,7 @@ import orjson
 import psycopg
 
 from legato.dlt.reader import DeadLetterRecord
-from legato.store import dlt_sql
+from legato.store import dlt_sql, engine_sql
 
 
 class ReplayError(Exception):
@@ -90,6 +90,7 @@ def replay(
             cur.execute(dlt_sql.RESTART_ITEM, (run_id, step_id, item))
             cur.execute(dlt_sql.RESUME_STEP, (run_id, step_id))
         cur.execute(dlt_sql.INSERT_JOB, (new_job, run_id, step_id, step[1], latest[1], text, latest[3], item))
+        cur.execute(engine_sql.NOTIFY_JOBS)
         _event(
             cur,
             run_id,

@@ -42,6 +42,7 @@ class Engine:
         publisher: JobPublisher,
         lookup: Callable[[str, int], Definition],
         consumer_factory: Callable[[], Consumer],
+        on_health: Callable[[bool], None] | None = None,
     ) -> None:
         self.settings = settings
         self.pool = pool
@@ -51,6 +52,8 @@ class Engine:
         self.consumer_factory = consumer_factory
         self.stop_event = threading.Event()
         self.healthy = threading.Event()
+        self._on_health = on_health or (lambda _: None)
+        self._listen: psycopg.Connection[Any] | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -71,12 +74,30 @@ class Engine:
                 msgs = consumer.consume(self.settings.result_batch_size, timeout=0.01)
                 self.publisher.poll(0)
                 self._until_done(functools.partial(self._apply, consumer, msgs))
+                if self._notified():
+                    self._until_done(self._relay)
                 now = time.monotonic()
                 if now >= next_tick:
                     self._until_done(self._tick)
                     next_tick = now + self.settings.scheduler_interval_ms / 1000
         finally:
             consumer.close()
+            if self._listen is not None:
+                self._listen.close()
+
+    def _notified(self) -> bool:
+        """Did anyone write jobs to the outbox (NOTIFY) since we last looked? Never blocks."""
+        try:
+            if self._listen is None:
+                self._listen = psycopg.connect(self.settings.database_url, autocommit=True)
+                self._listen.execute(engine_sql.LISTEN_JOBS)
+                return True  # we may have missed some while not listening
+            return any(True for _ in self._listen.notifies(timeout=0))
+        except psycopg.Error:
+            if self._listen is not None:
+                self._listen.close()
+            self._listen = None
+            return False  # the scheduler's tick still publishes due jobs
 
     def _until_done(self, work: Callable[[], None]) -> None:
         """Run `work` until it succeeds: a database or broker outage pauses the engine, never skips."""
@@ -84,9 +105,13 @@ class Engine:
         while not self.stop_event.is_set():
             try:
                 work()
-                self.healthy.set()
+                if not self.healthy.is_set():
+                    self.healthy.set()
+                    self._on_health(True)
                 return
             except (psycopg.Error, KafkaException, OSError) as exc:
+                if self.healthy.is_set() or delay == 0.1:
+                    self._on_health(False)
                 self.healthy.clear()
                 metrics.ENGINE_ERRORS.inc()
                 log.warning("engine paused, retrying in %.1fs: %s", delay, exc)
@@ -135,8 +160,13 @@ class Engine:
             plan = claim_timeouts(cur, self.lookup, self.settings.jobs_topic)
             self._dead_letter(cur, plan)
             plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
-            due = lease_due_jobs(cur)
         self._after_commit(plan, 0)
+        self._relay()
+
+    def _relay(self) -> None:
+        """Publish the outbox's due jobs: scheduled retries, and jobs the API and operations wrote."""
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            due = lease_due_jobs(cur)
         if due:
             metrics.JOBS_PUBLISHED.inc(self.publisher.publish(due))
 

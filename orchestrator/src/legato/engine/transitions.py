@@ -45,7 +45,8 @@ def _ref(c: Claimed) -> RunRef:
 class Planner:
     """Builds a Plan; one per batch (or per settle round, trigger, retry)."""
 
-    def __init__(self, jobs_prefix: str, now_ms: int) -> None:
+    def __init__(self, jobs_prefix: str, now_ms: int, grace_ms: int = OWNERSHIP_GRACE_MS) -> None:
+        self.grace_ms = grace_ms
         self.jobs_prefix = jobs_prefix
         self.now_ms = now_ms
         self.plan = Plan()
@@ -72,7 +73,7 @@ class Planner:
                 topic=topic,
                 payload=payload,
                 timeout_ms=step.timeout_ms,
-                not_before_ms=self.now_ms + (OWNERSHIP_GRACE_MS if immediate else delay_ms),
+                not_before_ms=self.now_ms + (self.grace_ms if immediate else delay_ms),
                 workflow_id=run.workflow_id,
                 version=run.version,
                 correlation_id=run.correlation_id,

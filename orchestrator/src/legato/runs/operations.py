@@ -20,8 +20,7 @@ from legato.engine import starts
 from legato.engine.model import RunRef
 from legato.engine.settle import settle, start_ready
 from legato.engine.transitions import Planner
-from legato.kafka.publisher import JobPublisher
-from legato.store import join_sql
+from legato.store import engine_sql, join_sql
 from legato.store import operations_sql as sql
 
 DONE = frozenset({"COMPLETED", "SKIPPED"})
@@ -97,7 +96,6 @@ def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
 def retry(
     pool: ConnectionPool,
     registry: DefinitionRegistry,
-    publisher: JobPublisher,
     jobs_prefix: str,
     run_id: UUID,
 ) -> Outcome:
@@ -121,7 +119,7 @@ def retry(
             cur.execute(sql.DELETE_ITEMS, (run_id, sorted(mapped - set(resumed))))
         _event(cur, run_id, "RUN_RETRIED", {"steps": again})
         run = RunRef(run_id, workflow_id, version, correlation_id)
-        planner = Planner(jobs_prefix, int(time.time() * 1000))
+        planner = Planner(jobs_prefix, int(time.time() * 1000), grace_ms=0)  # the relay's at once
         if resumed:
             cur.execute(sql.RESET_ITEMS, (run_id, resumed))
             cur.execute(sql.RESUME_MAPS, (run_id, resumed))
@@ -129,8 +127,8 @@ def retry(
         fresh = [(run, s) for s in plan.ready if s not in resumed]
         if fresh:
             start_ready(cur, planner, fresh, registry.get)
-        total = settle(cur, planner.plan, registry.get, jobs_prefix)
-    publisher.publish(j for j in total.jobs if j.immediate)
+        settle(cur, planner.plan, registry.get, jobs_prefix)
+        cur.execute(engine_sql.NOTIFY_JOBS)
     return Outcome(run_id, "RUNNING", changed=True, steps=tuple(again))
 
 

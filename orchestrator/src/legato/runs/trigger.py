@@ -1,8 +1,9 @@
 """Start runs: each run, its steps, first jobs and events, many runs per transaction.
 
-`write_triggers` is what the trigger Batcher calls: one round of set-based statements for the
+`Triggers.write` is what the trigger Batcher calls: one round of set-based statements for the
 whole batch (the latest definition of each workflow, the runs, their steps, the first jobs and
-events), then the new jobs are handed to Kafka. A single trigger is a batch of one.
+events) and a NOTIFY that wakes the engine, which publishes the new jobs from the outbox. A single
+trigger is a batch of one. The API never talks to Kafka on this path.
 """
 
 import time
@@ -21,8 +22,7 @@ from legato.engine import starts
 from legato.engine.model import Event, Plan, RunRef
 from legato.engine.settle import settle
 from legato.engine.transitions import Planner
-from legato.kafka.publisher import JobPublisher
-from legato.store import runs_sql
+from legato.store import engine_sql, runs_sql
 
 
 class RunAlreadyExists(Exception):
@@ -43,9 +43,8 @@ class TriggerRequest:
 
 
 class Triggers:
-    def __init__(self, registry: DefinitionRegistry, publisher: JobPublisher, jobs_prefix: str) -> None:
+    def __init__(self, registry: DefinitionRegistry, jobs_prefix: str) -> None:
         self.registry = registry
-        self.publisher = publisher
         self.jobs_prefix = jobs_prefix
 
     def write(self, conn: psycopg.Connection[Any], requests: Sequence[TriggerRequest]) -> list[object]:
@@ -60,7 +59,6 @@ class Triggers:
                 return [RunAlreadyExists(str(requests[0].run_id))]
             return [self.write(conn, [r])[0] for r in requests]
         if plan is not None:
-            self.publisher.publish(plan.jobs)
             metrics.RUNS_STARTED.inc(len(valid))
         return [r.run_id if r.workflow_id in latest else UnknownWorkflow(r.workflow_id) for r in requests]
 
@@ -71,7 +69,7 @@ class Triggers:
     def _write(
         self, cur: psycopg.Cursor[Any], requests: list[TriggerRequest], latest: dict[str, Stored]
     ) -> Plan:
-        planner = Planner(self.jobs_prefix, int(time.time() * 1000))
+        planner = Planner(self.jobs_prefix, int(time.time() * 1000), grace_ms=0)  # the relay's at once
         runs: list[tuple[Any, ...]] = []
         steps: list[tuple[Any, ...]] = []
         for r in requests:
@@ -103,4 +101,5 @@ class Triggers:
         if len(cur.fetchall()) != len(runs):
             raise _Conflict
         cur.execute(runs_sql.INSERT_STEPS, [list(col) for col in zip(*steps, strict=True)])
+        cur.execute(engine_sql.NOTIFY_JOBS)
         return settle(cur, planner.plan, self.registry.get, self.jobs_prefix)

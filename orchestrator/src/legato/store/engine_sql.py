@@ -127,3 +127,8 @@ FIRST_FAILURE_AT = """
 SELECT min(finished_at) FROM jobs
 WHERE run_id = %s AND step_id = %s AND state IN ('FAILED', 'TIMED_OUT')
 """
+
+# Jobs written outside the engine (triggers, replays, retries of runs) wake the engine's relay.
+JOBS_CHANNEL = "legato_jobs"
+LISTEN_JOBS = f"LISTEN {JOBS_CHANNEL}"
+NOTIFY_JOBS = f"NOTIFY {JOBS_CHANNEL}"

@@ -1,0 +1,107 @@
+"""The engine in a process of its own (its own GIL), started and watched by `legato serve`."""
+
+import ctypes
+import logging
+import multiprocessing
+import signal
+import sys
+import threading
+import time
+from multiprocessing.sharedctypes import Synchronized
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from legato.definitions.registry import DefinitionRegistry
+from legato.engine.loop import Engine
+from legato.kafka import clients
+from legato.kafka.publisher import JobPublisher
+from legato.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """If `legato serve` is killed (even with kill -9), its engine goes with it (Linux)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def engine_main(healthy: "Synchronized[int]") -> None:
+    _die_with_parent()
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    pool = ConnectionPool(settings.database_url, min_size=1, max_size=4, open=True, name="legato-engine")
+    producer = clients.producer(settings)
+    registry = DefinitionRegistry(pool)
+
+    def report(ok: bool) -> None:
+        healthy.value = int(ok)
+
+    engine = Engine(
+        settings,
+        pool,
+        producer,
+        JobPublisher(producer),
+        registry.get,
+        lambda: clients.results_consumer(settings),
+        on_health=report,
+    )
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: engine.stop_event.set())
+    try:
+        engine.run()
+    finally:
+        producer.flush(10)
+        pool.close()
+
+
+class EngineProcess:
+    """Runs `engine_main` in a child process and starts it again if it dies."""
+
+    def __init__(self) -> None:
+        self._ctx = multiprocessing.get_context("spawn")
+        self.healthy: Synchronized[int] = self._ctx.Value("b", 0)
+        self._process: Any = None
+        self._spawned_at = 0.0
+        self._stopping = threading.Event()
+        self._watch = threading.Thread(target=self._keep_running, name="legato-engine-watch", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()
+        self._watch.start()
+
+    def ready(self) -> bool:
+        return bool(self._process is not None and self._process.is_alive() and self.healthy.value)
+
+    def _spawn(self) -> None:
+        self._spawned_at = time.monotonic()
+        self.healthy.value = 0
+        self._process = self._ctx.Process(target=engine_main, args=(self.healthy,), name="legato-engine")
+        self._process.start()
+
+    def _keep_running(self) -> None:
+        delay = 1.0
+        while not self._stopping.is_set():
+            self._process.join(0.5)
+            if self._process.is_alive() or self._stopping.is_set():
+                continue
+            log.error("the engine process exited (code %s); starting it again", self._process.exitcode)
+            if time.monotonic() - self._spawned_at > 60:
+                delay = 1.0  # it had been running fine: no back-off
+            self._stopping.wait(delay)
+            delay = min(delay * 2, 30.0)
+            if not self._stopping.is_set():
+                self._spawn()
+
+    def stop(self, timeout: float = 20) -> None:
+        self._stopping.set()
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout)
+            if self._process.is_alive():
+                self._process.kill()
