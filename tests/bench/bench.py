@@ -41,12 +41,20 @@ SELECT
 """
 
 
-def _trigger_slice(api: str, wid: str, first: int, step: int, runs: int) -> None:
-    """One keep-alive connection triggering runs first, first + step, ... (cheap on the CPU)."""
+def _trigger_slice(api: str, wid: str, first: int, step: int, runs: int, rate: float) -> None:
+    """One keep-alive connection triggering runs first, first + step, ... (cheap on the CPU).
+
+    With a rate (runs/s over all connections), each connection keeps to its share of the schedule.
+    """
     url = urlsplit(api)
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=30)
+    start = time.monotonic()
     try:
         for i in range(first, runs, step):
+            if rate:
+                pause = start + i / rate - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)  # pacing to the requested rate
             body = b'{"input": {"i": %d}}' % i
             conn.request("POST", f"/workflow/{wid}/trigger", body, {"Content-Type": "application/json"})
             response = conn.getresponse()
@@ -85,6 +93,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3000")))
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP connections")
     parser.add_argument("--workers", type=int, default=1, help="no-op worker processes")
+    parser.add_argument("--rate", type=float, default=0, help="runs/s to offer (0: as fast as possible)")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
 
@@ -107,7 +116,7 @@ def main() -> int:
             started = time.monotonic()
             with ThreadPoolExecutor(args.clients) as pool:
                 slices = [
-                    pool.submit(_trigger_slice, args.api, wid, c, args.clients, args.runs)
+                    pool.submit(_trigger_slice, args.api, wid, c, args.clients, args.runs, args.rate)
                     for c in range(args.clients)
                 ]
                 for s in slices:
@@ -130,7 +139,8 @@ def main() -> int:
     ended, span, s50, s99, r50, r99, step_count, failed = stats
     _table(
         f"Legato bench: {args.runs} runs x {len(ACTIONS)} no-op steps, {args.clients} HTTP connections, "
-        f"{args.workers} Python worker process(es), {os.cpu_count()} cores",
+        f"{args.workers} Python worker process(es), {os.cpu_count()} cores"
+        + (f", offered {args.rate:g} runs/s" if args.rate else ", as fast as possible"),
         [
             ("runs completed", f"{ended - failed} of {args.runs}"),
             ("triggers/s (HTTP)", f"{args.runs / trigger_s:,.0f}"),

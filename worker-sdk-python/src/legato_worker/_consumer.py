@@ -81,16 +81,26 @@ class ActionConsumer:
             self._consumer.close()
 
     def _run(self) -> None:
-        consume = self._consumer.consume
         try:
             while not self._stopping.is_set():
-                for msg in consume(num_messages=BATCH_SIZE, timeout=POLL_TIMEOUT_S):
+                for msg in self._next_batch():
                     if not self._handle(msg):
                         break
                 self._store()
         except Exception as exc:
             log.exception("consumer of %s stopped", self.topic)
             self._on_fatal(exc)
+
+    def _next_batch(self) -> list[Message]:
+        """Wait for one message (no longer than it takes to arrive), then take what else is there.
+
+        `consume(n, timeout)` alone would hold a lone message back until the batch fills or the
+        timeout passes, adding up to that timeout to every job's latency under light load.
+        """
+        first = self._consumer.poll(POLL_TIMEOUT_S)
+        if first is None:
+            return []
+        return [first, *self._consumer.consume(num_messages=BATCH_SIZE - 1, timeout=0)]
 
     def _handle(self, msg: Message) -> bool:
         """Route one message; False if the worker began stopping before it could be handed on."""

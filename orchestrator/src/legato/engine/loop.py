@@ -33,6 +33,18 @@ from legato_worker.protocol.topics import jobs_dlt_topic, results_dlt_topic
 log = logging.getLogger(__name__)
 
 
+def _next_batch(consumer: Consumer, size: int) -> list[Message]:
+    """Wait (10 ms at most) for one result, then take every result already fetched.
+
+    Never waits for a batch to fill: a lone result is applied as soon as it arrives, and batches
+    grow by themselves under load while the previous one is being written.
+    """
+    first = consumer.poll(0.01)
+    if first is None:
+        return []
+    return [first, *consumer.consume(size - 1, timeout=0)]
+
+
 class Engine:
     def __init__(
         self,
@@ -71,7 +83,7 @@ class Engine:
         next_tick = 0.0
         try:
             while not self.stop_event.is_set():
-                msgs = consumer.consume(self.settings.result_batch_size, timeout=0.01)
+                msgs = _next_batch(consumer, self.settings.result_batch_size)
                 self.publisher.poll(0)
                 self._until_done(functools.partial(self._apply, consumer, msgs))
                 if self._notified():
