@@ -3,8 +3,6 @@
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,26 +10,13 @@ import pytest
 
 from harness.api import define, events, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
-from harness.services import require_stack
 from harness.workers import running_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-LOGS = Path(__file__).parents[2] / ".legato" / "logs" / "tests"
 
-
-@pytest.fixture
-def crash_target() -> Iterator[Orchestrator]:
-    require_stack()
-    LOGS.mkdir(parents=True, exist_ok=True)
-    orch = Orchestrator(LOGS)
-    orch.start()
-    yield orch
-    orch.drop()
-
-
-def test_a_pending_wait_survives_a_kill9_and_fires_once(crash_target: Orchestrator) -> None:
-    orch = crash_target
+def test_a_pending_wait_survives_a_kill9_and_fires_once(fresh_orchestrator: Orchestrator) -> None:
+    orch = fresh_orchestrator
     wid = unique("durable-wait")
     with httpx.Client(base_url=orch.url, timeout=10) as api:
         define(api, {"id": wid, "steps": [{"id": "nap", "wait": {"seconds": 2}}]})
@@ -47,8 +32,8 @@ def test_a_pending_wait_survives_a_kill9_and_fires_once(crash_target: Orchestrat
     assert types.count("TIMER_CREATED") == 1 and types.count("TIMER_FIRED") == 1
 
 
-def test_a_half_done_fan_out_survives_a_kill9_and_joins_once(crash_target: Orchestrator) -> None:
-    orch = crash_target
+def test_a_half_done_fan_out_survives_a_kill9_and_joins_once(fresh_orchestrator: Orchestrator) -> None:
+    orch = fresh_orchestrator
     wid, branch, join = unique("fan-crash"), unique("branch"), unique("join")
     width = 40
     steps: list[dict[str, Any]] = [{"id": f"b{i}", "action": branch, "input": i} for i in range(width)]

@@ -11,19 +11,18 @@ import pytest
 
 from harness.api import define, events, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
+from harness.waiting import until
 from harness.workers import running_worker
 
 pytestmark = pytest.mark.integration
 
 
 def _await_step(api: httpx.Client, run_id: str, step_id: str, status: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reached() -> bool:
         steps = {s["id"]: s["status"] for s in api.get(f"/workflow/run/{run_id}").json()["steps"]}
-        if steps.get(step_id) == status:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"step {step_id} of {run_id} never {status}")
+        return steps.get(step_id) == status
+
+    until(reached, timeout, f"step {step_id} of {run_id} {status}")
 
 
 def test_cancel_ignores_in_flight_results_drops_waits_and_is_idempotent(
