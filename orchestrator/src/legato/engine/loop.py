@@ -5,6 +5,7 @@ published -> consumer offsets committed. A crash anywhere re-applies the batch f
 attempt claim makes that a no-op for everything already applied.
 """
 
+import contextlib
 import functools
 import logging
 import threading
@@ -31,6 +32,9 @@ from legato_worker.protocol import DecodeError, Result, decode_result
 from legato_worker.protocol.topics import jobs_dlt_topic, results_dlt_topic
 
 log = logging.getLogger(__name__)
+
+
+COMMIT_INTERVAL_S = 0.2
 
 
 def _next_batch(consumer: Consumer, size: int) -> list[Message]:
@@ -66,6 +70,8 @@ class Engine:
         self.healthy = threading.Event()
         self._on_health = on_health or (lambda _: None)
         self._listen: psycopg.Connection[Any] | None = None
+        self._uncommitted = False
+        self._committed_at = 0.0
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -86,12 +92,15 @@ class Engine:
                 msgs = _next_batch(consumer, self.settings.result_batch_size)
                 self.publisher.poll(0)
                 self._until_done(functools.partial(self._apply, consumer, msgs))
+                self._commit_offsets(consumer)
                 if self._notified():
                     self._until_done(self._relay)
                 now = time.monotonic()
                 if now >= next_tick:
                     self._until_done(self._tick)
                     next_tick = now + self.settings.scheduler_interval_ms / 1000
+            with contextlib.suppress(KafkaException):
+                self._commit_offsets(consumer, force=True)
         finally:
             consumer.close()
             if self._listen is not None:
@@ -164,8 +173,26 @@ class Engine:
             metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
             metrics.BATCH_SIZE.observe(len(results))
         self._after_commit(plan, len(results))
-        if msgs:
-            consumer.commit(asynchronous=True)
+        self._uncommitted = self._uncommitted or bool(msgs)
+
+    def _commit_offsets(self, consumer: Consumer, force: bool = False) -> None:
+        """Commit consumed positions: everything consumed so far is applied and durable.
+
+        At most every COMMIT_INTERVAL_S (each commit is a broker request); a crash in between only
+        re-applies results whose attempts are already claimed, which changes nothing.
+        """
+        now = time.monotonic()
+        if self._uncommitted and (force or now - self._committed_at >= COMMIT_INTERVAL_S):
+            try:
+                if force:
+                    consumer.commit(asynchronous=False)
+                else:
+                    consumer.commit(asynchronous=True)
+            except KafkaException as exc:  # e.g. a rebalance just took the partitions: retry later
+                log.warning("offset commit failed, will retry: %s", exc)
+                return
+            self._uncommitted = False
+            self._committed_at = now
 
     def _tick(self) -> None:
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
