@@ -9,20 +9,17 @@ processes it starts are stopped at the end.
 import argparse
 import http.client
 import os
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import psycopg
+from fleet import await_runs_ended, noop_workers, print_table, warm_up
 
-HERE = Path(__file__).parent
 ACTIONS = ("bench-a", "bench-b", "bench-c")
 
 STATS = """
@@ -65,24 +62,6 @@ def _trigger_slice(api: str, wid: str, first: int, step: int, runs: int, rate: f
         conn.close()
 
 
-def _await(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"condition not met in {timeout}s")
-
-
-def _table(title: str, rows: list[tuple[str, str]]) -> None:
-    width = max(len(k) for k, _ in rows)
-    print(f"\n{title}")
-    print("-" * (width + 20))
-    for k, v in rows:
-        print(f"{k:<{width}}  {v:>16}")
-    print("-" * (width + 20))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--api", default="http://127.0.0.1:8080")
@@ -101,43 +80,21 @@ def main() -> int:
     api = httpx.Client(base_url=args.api, timeout=30)
     steps = [{"action": a, "stepIndex": i} for i, a in enumerate(ACTIONS)]
     api.post("/workflow/", json={"id": wid, "steps": steps}).raise_for_status()
-    env = {**os.environ, "LEGATO_LOG_LEVEL": "WARNING"}
-    workers = [
-        subprocess.Popen([sys.executable, str(HERE / "noop_worker.py"), *ACTIONS], env=env)
-        for _ in range(args.workers)
-    ]
-    stats: Any = None
-    try:
-        warm = api.post(f"/workflow/{wid}/trigger", json={"input": {"warmup": True}}).json()["runId"]
-        _await(lambda: api.get(f"/workflow/run/{warm}").json()["status"] == "COMPLETED", 60)
-        with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute("DELETE FROM runs WHERE run_id = %s", (uuid.UUID(warm),))
-            conn.execute("DELETE FROM jobs WHERE run_id = %s", (uuid.UUID(warm),))
-            started = time.monotonic()
-            with ThreadPoolExecutor(args.clients) as pool:
-                slices = [
-                    pool.submit(_trigger_slice, args.api, wid, c, args.clients, args.runs, args.rate)
-                    for c in range(args.clients)
-                ]
-                for s in slices:
-                    s.result()
-            trigger_s = time.monotonic() - started
-
-            def done() -> bool:
-                row = conn.execute(
-                    "SELECT count(*) FROM runs WHERE workflow_id = %s AND ended_at IS NOT NULL", (wid,)
-                ).fetchone()
-                return row is not None and row[0] >= args.runs
-
-            _await(done, args.timeout)
-            stats = conn.execute(STATS, {"wid": wid}).fetchone()
-    finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(30)
+    with noop_workers(ACTIONS, args.workers), psycopg.connect(args.database_url, autocommit=True) as conn:
+        warm_up(api, conn, wid, {"warmup": True})
+        started = time.monotonic()
+        with ThreadPoolExecutor(args.clients) as pool:
+            slices = [
+                pool.submit(_trigger_slice, args.api, wid, c, args.clients, args.runs, args.rate)
+                for c in range(args.clients)
+            ]
+            for s in slices:
+                s.result()
+        trigger_s = time.monotonic() - started
+        await_runs_ended(conn, wid, args.runs, args.timeout)
+        stats: Any = conn.execute(STATS, {"wid": wid}).fetchone()
     ended, span, s50, s99, r50, r99, step_count, failed = stats
-    _table(
+    print_table(
         f"Legato bench: {args.runs} runs x {len(ACTIONS)} no-op steps, {args.clients} HTTP connections, "
         f"{args.workers} Python worker process(es), {os.cpu_count()} cores"
         + (f", offered {args.rate:g} runs/s" if args.rate else ", as fast as possible"),

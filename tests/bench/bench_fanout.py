@@ -11,19 +11,14 @@ Usage: .venv/bin/python tests/bench/bench_fanout.py [--runs 50 --width 100] (aga
 
 import argparse
 import os
-import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
-
-HERE = Path(__file__).parent
+from fleet import await_runs_ended, noop_workers, warm_up
 
 STATS = """
 WITH r AS (SELECT run_id, created_at, ended_at, status FROM runs WHERE workflow_id = %(wid)s),
@@ -51,14 +46,6 @@ SELECT
   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ended_at - created_at)) FROM r)
 FROM per_run
 """
-
-
-def _await(check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not done within {timeout:g} s")
-        time.sleep(0.1)
 
 
 def _table(title: str, rows: list[tuple[str, str]]) -> None:
@@ -96,37 +83,19 @@ def main() -> int:
     steps.append({"id": "join", "action": join, "dependsOn": [f"b{i}" for i in range(args.width)]})
     api = httpx.Client(base_url=args.api, timeout=30)
     api.post("/workflow/", json={"id": wid, "steps": steps}).raise_for_status()
-    env = {**os.environ, "LEGATO_LOG_LEVEL": "WARNING", "LEGATO_WORKER_CONCURRENCY": "64"}
-    workers = [
-        subprocess.Popen([sys.executable, str(HERE / "noop_worker.py"), split, branch, join], env=env)
-        for _ in range(args.workers)
-    ]
-    try:
-        warm = api.post(f"/workflow/{wid}/trigger", json={"input": 0}).json()["runId"]
-        _await(lambda: api.get(f"/workflow/run/{warm}").json()["status"] == "COMPLETED", 60)
-        with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute("DELETE FROM runs WHERE run_id = %s", (uuid.UUID(warm),))
-            conn.execute("DELETE FROM jobs WHERE run_id = %s", (uuid.UUID(warm),))
+    with (
+        noop_workers((split, branch, join), args.workers, LEGATO_WORKER_CONCURRENCY="64"),
+        psycopg.connect(args.database_url, autocommit=True) as conn,
+    ):
+        warm_up(api, conn, wid, 0)
 
-            def fire(i: int) -> None:
-                api.post(f"/workflow/{wid}/trigger", json={"input": i}).raise_for_status()
+        def fire(i: int) -> None:
+            api.post(f"/workflow/{wid}/trigger", json={"input": i}).raise_for_status()
 
-            with ThreadPoolExecutor(args.clients) as pool:
-                list(pool.map(fire, range(args.runs)))
-
-            def done() -> bool:
-                row = conn.execute(
-                    "SELECT count(*) FROM runs WHERE workflow_id = %s AND ended_at IS NOT NULL", (wid,)
-                ).fetchone()
-                return row is not None and row[0] >= args.runs
-
-            _await(done, args.timeout)
-            stats = conn.execute(STATS, {"wid": wid}).fetchone()
-    finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(30)
+        with ThreadPoolExecutor(args.clients) as pool:
+            list(pool.map(fire, range(args.runs)))
+        await_runs_ended(conn, wid, args.runs, args.timeout)
+        stats = conn.execute(STATS, {"wid": wid}).fetchone()
     assert stats is not None
     completed, ended, span, jobs, f50, f99, c50, c99, s50, s99, r50 = stats
     _table(
