@@ -72,15 +72,20 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3000")))
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP connections")
     parser.add_argument("--workers", type=int, default=1, help="no-op worker processes")
+    parser.add_argument("--sdk", choices=("python", "node", "java"), default="python", help="worker SDK")
     parser.add_argument("--rate", type=float, default=0, help="runs/s to offer (0: as fast as possible)")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
 
     wid = f"bench-{uuid.uuid4().hex[:6]}"
     api = httpx.Client(base_url=args.api, timeout=30)
-    steps = [{"action": a, "stepIndex": i} for i, a in enumerate(ACTIONS)]
+    actions = ACTIONS if args.sdk == "python" else ("echo",) * len(ACTIONS)
+    steps = [{"action": a, "stepIndex": i} for i, a in enumerate(actions)]
     api.post("/workflow/", json={"id": wid, "steps": steps}).raise_for_status()
-    with noop_workers(ACTIONS, args.workers), psycopg.connect(args.database_url, autocommit=True) as conn:
+    with (
+        noop_workers(ACTIONS, args.workers, args.sdk),
+        psycopg.connect(args.database_url, autocommit=True) as conn,
+    ):
         warm_up(api, conn, wid, {"warmup": True})
         started = time.monotonic()
         with ThreadPoolExecutor(args.clients) as pool:
@@ -96,7 +101,7 @@ def main() -> int:
     ended, span, s50, s99, r50, r99, step_count, failed = stats
     print_table(
         f"Legato bench: {args.runs} runs x {len(ACTIONS)} no-op steps, {args.clients} HTTP connections, "
-        f"{args.workers} Python worker process(es), {os.cpu_count()} cores"
+        f"{args.workers} {args.sdk} worker process(es), {os.cpu_count()} cores"
         + (f", offered {args.rate:g} runs/s" if args.rate else ", as fast as possible"),
         [
             ("runs completed", f"{ended - failed} of {args.runs}"),

@@ -17,13 +17,20 @@ HERE = Path(__file__).parent
 
 
 @contextmanager
-def noop_workers(actions: Sequence[str], processes: int, **env_extra: str) -> Iterator[None]:
-    """`processes` worker processes whose handlers return their input; stopped on exit."""
+def noop_workers(
+    actions: Sequence[str], processes: int, sdk: str = "python", **env_extra: str
+) -> Iterator[None]:
+    """`processes` worker processes whose handlers return their input; stopped on exit.
+
+    Python runs noop_worker.py with `actions`; node and java run their SDK's conformance worker,
+    whose `echo` action is the no-op (the workflow must then use `echo`).
+    """
     env = {**os.environ, "LEGATO_LOG_LEVEL": "WARNING", **env_extra}
-    workers = [
-        subprocess.Popen([sys.executable, str(HERE / "noop_worker.py"), *actions], env=env)
-        for _ in range(processes)
-    ]
+    if sdk == "python":
+        command = [sys.executable, str(HERE / "noop_worker.py"), *actions]
+    else:
+        command = [str(HERE.parents[1] / f"worker-sdk-{sdk}" / "conformance" / "run-worker")]
+    workers = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(processes)]
     try:
         yield
     finally:
