@@ -121,6 +121,16 @@ def test_a_long_chain_is_not_a_recursion_problem() -> None:
             "between",
         ),
         (graph({"id": "a", "action": "x", "maxParallel": 3}), ("steps", 0, "maxParallel"), "forEach"),
+        (
+            graph({"id": "a", "action": "x", "onItemFailure": "continue"}),
+            ("steps", 0, "onItemFailure"),
+            "forEach",
+        ),
+        (
+            graph({"id": "a", "action": "x", "forEach": "input", "onItemFailure": "ignore"}),
+            ("steps", 0, "onItemFailure"),
+            "one of",
+        ),
         (graph({"id": "a", "wait": {"seconds": 1}, "action": "x"}), ("steps", 0, "action"), "wait step"),
         (graph({"id": "a", "wait": {"seconds": 1, "until": "x"}}), ("steps", 0, "wait"), "seconds"),
         (

@@ -2,6 +2,7 @@
 
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -109,10 +110,56 @@ def test_a_failed_item_fails_the_map_fast(api: httpx.Client, orchestrator: Orche
     run_id = trigger(api, wid, list(range(10)))
     with running_worker(orchestrator, {work: on_work}):
         run = wait_run(api, run_id)
-        time.sleep(0.3)
     assert run["status"] == "FAILED"
     assert run["error"]["item"] == 2 and run["error"]["type"] == "ValueError"
-    assert seen == [0, 1, 2]  # pending items never dispatched
+    assert seen == [0, 1, 2]
+    # Pending items were never dispatched: no attempt exists for items 3-9.
+    jobs = orchestrator.sql("SELECT count(*) FROM jobs WHERE run_id = %s", uuid.UUID(run_id))
+    assert jobs == [(3,)]
+
+
+def test_on_item_failure_continue_keeps_going_with_null_outputs(
+    api: httpx.Client, orchestrator: Orchestrator
+) -> None:
+    wid, work = unique("mapcontinue"), unique("work")
+    define(
+        api,
+        {
+            "id": wid,
+            "steps": [
+                {
+                    "id": "each",
+                    "action": work,
+                    "forEach": "input",
+                    "maxParallel": 2,
+                    "onItemFailure": "continue",
+                    "retry": {"maxAttempts": 2, "initialDelayMs": 10},
+                },
+                {
+                    "id": "count",
+                    "action": work,
+                    "dependsOn": ["each"],
+                    "input": "${length(steps.each.output)}",
+                },
+            ],
+        },
+    )
+
+    def on_work(p: int) -> int:
+        if p in (2, 5):
+            raise ValueError(f"bad item {p}")
+        return p * 10
+
+    run_id = trigger(api, wid, list(range(7)))
+    with running_worker(orchestrator, {work: on_work}):
+        run = wait_run(api, run_id)
+    assert run["status"] == "COMPLETED"
+    steps = {s["id"]: s for s in run["steps"]}
+    assert steps["each"]["output"] == [0, 10, None, 30, 40, None, 60]
+    assert steps["count"]["output"] == 70  # 7 * 10: length() over the gathered list is 7
+    kinds = [e["type"] for e in events(api, run_id)]
+    assert kinds.count("ITEM_DEAD_LETTERED") == 2
+    assert "RUN_FAILED" not in kinds
 
 
 def test_empty_map_completes_with_an_empty_list(api: httpx.Client, orchestrator: Orchestrator) -> None:

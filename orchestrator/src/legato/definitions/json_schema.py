@@ -59,6 +59,11 @@ STEP: dict[str, Any] = {
         "when": {**_EXPRESSION, "description": "JMESPath condition; falsy -> the step is SKIPPED"},
         "forEach": {**_EXPRESSION, "description": "JMESPath expression giving a list: one job per item"},
         "maxParallel": {"type": "integer", "minimum": 1, "maximum": MAX_PARALLEL, "default": 100},
+        "onItemFailure": {
+            "enum": ["fail", "continue"],
+            "default": "fail",
+            "description": "fail: a dead item fails the map (fail fast); continue: its output is null",
+        },
         "wait": {
             "type": "object",
             "additionalProperties": False,
@@ -83,6 +88,7 @@ STEP: dict[str, Any] = {
             "else": {"required": ["action"]},
         },
         {"if": {"required": ["maxParallel"]}, "then": {"required": ["forEach"]}},
+        {"if": {"required": ["onItemFailure"]}, "then": {"required": ["forEach"]}},
         {"if": {"required": ["stepIndex"]}, "then": {"not": {"required": ["dependsOn"]}}},
     ],
 }

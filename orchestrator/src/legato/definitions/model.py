@@ -58,6 +58,7 @@ class StepDef:
     when: Expression | None = None
     for_each: Expression | None = None
     max_parallel: int = 0
+    continue_on_item_failure: bool = False  # a dead item leaves null in the outputs; the map goes on
     wait: Wait | None = None
     # Filled in by the parser: what evaluating this step reads from the run.
     needs: tuple[str, ...] = ()  # step ids whose outputs go into the context

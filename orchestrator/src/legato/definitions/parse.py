@@ -49,11 +49,13 @@ STEP_FIELDS = {
     "when",
     "forEach",
     "maxParallel",
+    "onItemFailure",
     "wait",
     "retry",
     "timeoutSeconds",
 }
-WAIT_EXCLUDES = ("action", "forEach", "maxParallel", "retry", "timeoutSeconds")
+WAIT_EXCLUDES = ("action", "forEach", "maxParallel", "onItemFailure", "retry", "timeoutSeconds")
+ITEM_FAILURE_POLICIES = ("fail", "continue")
 RETRY_FIELDS = {
     "maxAttempts",
     "initialDelayMs",
@@ -175,6 +177,11 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
     max_parallel = int(
         _number(raw.get("maxParallel", DEFAULT_MAX_PARALLEL), (*loc, "maxParallel"), 1, MAX_PARALLEL, True)
     )
+    on_item_failure = raw.get("onItemFailure", "fail")
+    if "onItemFailure" in raw and for_each is None:
+        raise DefinitionError((*loc, "onItemFailure"), "only allowed together with forEach")
+    if on_item_failure not in ITEM_FAILURE_POLICIES:
+        raise DefinitionError((*loc, "onItemFailure"), f"must be one of {list(ITEM_FAILURE_POLICIES)}")
     template = None
     if "input" in raw:
         if len(orjson.dumps(raw["input"])) > MAX_TEMPLATE_BYTES:
@@ -194,6 +201,7 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
         "when": _expression(raw["when"], (*loc, "when")) if "when" in raw else None,
         "for_each": for_each,
         "max_parallel": max_parallel if for_each else 0,
+        "continue_on_item_failure": on_item_failure == "continue",
         "wait": wait,
         "position": i,
     }
@@ -280,6 +288,7 @@ def _build(p: dict[str, Any], ancestors: frozenset[str], order: dict[str, int]) 
         when=p["when"],
         for_each=p["for_each"],
         max_parallel=p["max_parallel"],
+        continue_on_item_failure=p["continue_on_item_failure"],
         wait=p["wait"],
         needs=tuple(sorted(needs, key=order.__getitem__)),
         needs_input=(default_input and not p["deps"]) or any(e.reads_input for e in exprs),

@@ -148,6 +148,20 @@ class Planner:
             reason = headers.REASON_EXHAUSTED
         error["reason"] = reason
         self._set_status(c, "DEAD_LETTERED", c.attempt, error, ended=True)
+        self.plan.dead_letters.append(DeadLetter(c, reason, error_type, message))
+        if c.item_index is not None and step.continue_on_item_failure:
+            # The map goes on: this item's output stays null among the gathered outputs.
+            self.plan.events.append(
+                Event(
+                    c.run_id,
+                    "ITEM_DEAD_LETTERED",
+                    c.step_id,
+                    c.attempt,
+                    _json({"item": c.item_index, "reason": reason}),
+                )
+            )
+            self.plan.items_done.append(Ended(_ref(c), c.step_id))
+            return
         if c.item_index is not None:  # fail fast: one dead item fails the whole map step
             self.plan.steps.append(
                 StepUpdate(c.run_id, c.step_id, "DEAD_LETTERED", 1, error=_json(error), ended=True)
@@ -158,7 +172,6 @@ class Planner:
         run_error = {"stepId": c.step_id, "action": c.action, **error}
         run_error.pop("stackTrace", None)
         self.fail_run(c.run_id, run_error)
-        self.plan.dead_letters.append(DeadLetter(c, reason, error_type, message))
 
     def _set_status(self, c: Claimed, status: str, attempts: int, error: dict[str, Any], ended: bool) -> None:
         if c.item_index is None:
