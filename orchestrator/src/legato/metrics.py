@@ -6,6 +6,9 @@ RUNS_STARTED = Counter("legato_runs_started_total", "Runs triggered")
 RUNS_FINISHED = Counter("legato_runs_finished_total", "Runs that ended", ["status"])
 RESULTS_APPLIED = Counter("legato_results_consumed_total", "Results consumed from Kafka")
 JOBS_PUBLISHED = Counter("legato_jobs_published_total", "Jobs handed to Kafka")
+JOBS_UNACKNOWLEDGED = Counter(
+    "legato_jobs_unacknowledged_total", "Jobs Kafka did not acknowledge (published again from the outbox)"
+)
 DEAD_LETTERS = Counter("legato_dead_letters_total", "Records written to a DLT", ["kind"])
 ENGINE_ERRORS = Counter("legato_engine_errors_total", "Engine iterations that failed and were retried")
 TRIGGER_SECONDS = Histogram(

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-import psycopg
 from psycopg_pool import ConnectionPool
 
 from legato.definitions.model import Definition
@@ -62,11 +61,9 @@ class DefinitionRegistry:
         self._parsed[(wid, version)] = definition
         return Stored(wid, version, body, created[0], created=True), definition
 
-    def latest(self, workflow_id: str, conn: psycopg.Connection[Any] | None = None) -> Stored:
-        if conn is None:
-            with self._pool.connection() as own:
-                return self.latest(workflow_id, own)
-        row = conn.execute(sql.GET_LATEST, (workflow_id,)).fetchone()
+    def latest(self, workflow_id: str) -> Stored:
+        with self._pool.connection() as conn:
+            row = conn.execute(sql.GET_LATEST, (workflow_id,)).fetchone()
         if row is None:
             raise UnknownWorkflow(workflow_id)
         return Stored(row[0], row[1], row[2], row[3])

@@ -72,16 +72,6 @@ class Engine:
         self._listen: psycopg.Connection[Any] | None = None
         self._uncommitted = False
         self._committed_at = 0.0
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="legato-engine", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 15) -> None:
-        self.stop_event.set()
-        if self._thread:
-            self._thread.join(timeout)
 
     def run(self) -> None:
         consumer = self.consumer_factory()
@@ -131,9 +121,9 @@ class Engine:
                     self._on_health(True)
                 return
             except (psycopg.Error, KafkaException, OSError) as exc:
-                if self.healthy.is_set() or delay == 0.1:
+                if self.healthy.is_set():
+                    self.healthy.clear()
                     self._on_health(False)
-                self.healthy.clear()
                 metrics.ENGINE_ERRORS.inc()
                 log.warning("engine paused, retrying in %.1fs: %s", delay, exc)
                 self.stop_event.wait(delay)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from confluent_kafka import KafkaError, Message, Producer
 
+from legato import metrics
 from legato.engine.model import NewJob
 from legato_worker.protocol import Job, encode_job
 
@@ -26,7 +27,6 @@ class JobPublisher:
     def __init__(self, producer: Producer) -> None:
         self.producer = producer
         self._acked: deque[Ack] = deque()
-        self.failures = 0
 
     def publish(self, jobs: Iterable[NewJob]) -> int:
         now = int(time.time() * 1000)
@@ -56,7 +56,7 @@ class JobPublisher:
             if err is None:
                 self._acked.append((job_id, msg.partition() or 0, msg.offset() or 0))
             else:
-                self.failures += 1
+                metrics.JOBS_UNACKNOWLEDGED.inc()
                 log.warning("job %s not acknowledged by Kafka: %s", job_id, err)
 
         while True:
