@@ -7,6 +7,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 API_URL ?= http://127.0.0.1:$(or $(LEGATO_API_PORT),8080)
 export LEGATO_HOME ?= $(CURDIR)/.legato
+# LEGATO_KAFKA_SECURITY=sasl_ssl: the local Kafka listens with SASL_SSL (docs/security.md). Every
+# process started here reads the client settings deploy/stack.sh writes to kafka-client.env.
+export LEGATO_KAFKA_SECURITY ?=
+KAFKA_CLIENT_ENV := $(LEGATO_HOME)/kafka-client.env
+WITH_KAFKA_ENV = { [ ! -f "$(KAFKA_CLIENT_ENV)" ] || . "$(KAFKA_CLIENT_ENV)"; } &&
 
 PROC := deploy/proc.sh
 STACK := deploy/stack.sh
@@ -53,7 +58,7 @@ timer-start:
 
 up: install
 	@$(STACK) start
-	@$(PROC) start orchestrator -- $(VENV)/bin/legato serve
+	@$(WITH_KAFKA_ENV) $(PROC) start orchestrator -- $(VENV)/bin/legato serve
 	@$(PROC) wait-http $(API_URL)/readyz 90 --log orchestrator
 	@$(MAKE) --no-print-directory urls
 
@@ -65,27 +70,27 @@ urls:
 	@echo "  logs       $(LEGATO_HOME)/logs/"
 
 python: up
-	@$(PROC) start worker-python -- $(PY) examples/python/worker.py
-	@$(PROC) start worker-python-orders -- $(PY) examples/python/order_worker.py
-	@$(PROC) start worker-python-dag -- $(PY) examples/python/dag_worker.py
+	@$(WITH_KAFKA_ENV) $(PROC) start worker-python -- $(PY) examples/python/worker.py
+	@$(WITH_KAFKA_ENV) $(PROC) start worker-python-orders -- $(PY) examples/python/order_worker.py
+	@$(WITH_KAFKA_ENV) $(PROC) start worker-python-dag -- $(PY) examples/python/dag_worker.py
 
 node: up node-build
-	@$(PROC) start worker-node -- node $(NODE_EXAMPLE)/dist/worker.js
+	@$(WITH_KAFKA_ENV) $(PROC) start worker-node -- node $(NODE_EXAMPLE)/dist/worker.js
 
 java: up java-build
-	@$(PROC) start worker-java -- java -jar $(JAVA_JAR)
+	@$(WITH_KAFKA_ENV) $(PROC) start worker-java -- java -jar $(JAVA_JAR)
 
 all: timer-start
 	@$(MAKE) --no-print-directory python node java
 	@echo "make all took $$(( $$(date +%s) - $$(cat $(LEGATO_HOME).start) )) s"
 
 demo: install
-	@$(PY) examples/demo.py --api $(API_URL)
+	@$(WITH_KAFKA_ENV) $(PY) examples/demo.py --api $(API_URL)
 
 bench: up node-build java-build
-	@$(PY) tests/bench/bench.py --api $(API_URL)
-	@$(PY) tests/bench/bench_fanout.py --api $(API_URL)
-	@$(PY) tests/bench/sdk_throughput.py
+	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench.py --api $(API_URL)
+	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_fanout.py --api $(API_URL)
+	@$(WITH_KAFKA_ENV) $(PY) tests/bench/sdk_throughput.py
 
 stop:
 	@$(PROC) stop-all
@@ -97,7 +102,7 @@ clean: stop
 # ---- quality -----------------------------------------------------------------------------------
 test: install node-build java-build
 	@$(STACK) start
-	$(MAKE) --no-print-directory test-python test-node test-java
+	$(WITH_KAFKA_ENV) $(MAKE) --no-print-directory test-python test-node test-java
 
 test-python:
 	$(VENV)/bin/pytest

@@ -4,6 +4,9 @@
 #   deploy/stack.sh install|start|stop|restart|status|clean [kafka|postgres|redis ...]
 #   deploy/stack.sh kafka-topics ARGS...   # org.apache.kafka.tools.TopicCommand against the broker
 #
+#   LEGATO_KAFKA_SECURITY=sasl_ssl deploy/stack.sh start   # Kafka with a SASL_SSL listener (see
+#                                                          # deploy/kafka-security.sh, docs/security.md)
+#
 # Where things come from (see docs/local-stack.md):
 #   Kafka       pinned in deploy/kafka/pom.xml; its jars are fetched from Maven Central with
 #               `mvn dependency:copy-dependencies` into $LEGATO_HOME/kafka/libs (needs java + mvn).
@@ -21,6 +24,8 @@ set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source-path=SCRIPTDIR source=kafka-security.sh
+. "$(dirname "${BASH_SOURCE[0]}")/kafka-security.sh"
 # shellcheck disable=SC2034 # read by log/warn/die in env.sh
 LOG_TAG=stack
 
@@ -43,11 +48,15 @@ usage: deploy/stack.sh COMMAND [kafka|postgres|redis ...]   (default: all three)
   status    one line per service
   clean     stop, then delete \$LEGATO_HOME/data (binaries and jars are kept)
   kafka-topics ARGS...   run Kafka's TopicCommand (--bootstrap-server is added)
+LEGATO_KAFKA_SECURITY=sasl_ssl: Kafka listens with SASL_SSL (SCRAM-SHA-512, a generated CA); the
+client settings are written to \$LEGATO_HOME/kafka-client.env either way.
 LEGATO_HOME=$LEGATO_HOME
 EOF
 }
 
 pid_file() { printf '%s/%s.pid' "$LEGATO_STACK_RUN" "$1"; }
+
+kafka_is_running() { if service_pid kafka >/dev/null; then printf 1; else printf 0; fi; }
 
 service_port() {
   case "$1" in
@@ -149,7 +158,9 @@ apt_install() {
 # =============================================================================================
 # Kafka
 
-kafka_fingerprint() { cat "$KAFKA_POM" "$KAFKA_PROBE_SRC" | cksum | awk '{print $1}'; }
+# The jars depend on the pom only; the probe is recompiled on its own when its source changes.
+kafka_jars_fingerprint() { cksum <"$KAFKA_POM" | awk '{print $1}'; }
+kafka_probe_fingerprint() { cksum <"$KAFKA_PROBE_SRC" | awk '{print $1}'; }
 
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM"; }
 
@@ -161,48 +172,64 @@ require_java() {
     die "java $v is too old: install OpenJDK 17 (apt-get install openjdk-17-jre-headless | brew install openjdk@17)"
 }
 
-kafka_installed() {
-  [ -f "$KAFKA_DIR/.installed" ] && [ "$(cat "$KAFKA_DIR/.installed")" = "$(kafka_fingerprint)" ]
+kafka_jars_installed() {
+  [ -f "$KAFKA_DIR/.jars" ] && [ "$(cat "$KAFKA_DIR/.jars")" = "$(kafka_jars_fingerprint)" ] && return 0
+  # An install made before the split (one .installed stamp) holding the pinned release is kept.
+  [ -f "$KAFKA_DIR/.installed" ] && [ -f "$KAFKA_LIBS/kafka_2.13-$(kafka_version).jar" ] || return 1
+  kafka_jars_fingerprint >"$KAFKA_DIR/.jars"
 }
+
+kafka_probe_installed() {
+  [ -f "$KAFKA_CLASSES/.probe" ] && [ "$(cat "$KAFKA_CLASSES/.probe")" = "$(kafka_probe_fingerprint)" ]
+}
+
+kafka_installed() { kafka_jars_installed && kafka_probe_installed; }
 
 install_kafka() {
   kafka_installed && { log "kafka $(kafka_version): already installed"; return 0; }
   require_java
-  have mvn || die "mvn not found: install Maven (apt-get install maven | brew install maven)"
   have javac || die "javac not found: install a JDK 17 (apt-get install openjdk-17-jdk-headless | brew install openjdk@17)"
   local t0; t0="$(now_s)"
-  log "kafka $(kafka_version): fetching jars from Maven Central into $KAFKA_LIBS"
-  rm -rf "$KAFKA_LIBS" "$KAFKA_CLASSES"
-  mkdir -p "$KAFKA_LIBS" "$KAFKA_CLASSES"
-  if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
-      -DoutputDirectory="$KAFKA_LIBS" >"$LEGATO_LOGS/kafka-install.log" 2>&1; then
-    show_log_tail "$LEGATO_LOGS/kafka-install.log"
-    die "kafka: mvn could not fetch the Kafka jars (is Maven Central reachable? log above)"
+  if ! kafka_jars_installed; then
+    have mvn || die "mvn not found: install Maven (apt-get install maven | brew install maven)"
+    log "kafka $(kafka_version): fetching jars from Maven Central into $KAFKA_LIBS"
+    rm -rf "$KAFKA_LIBS" "$KAFKA_DIR/.jars" "$KAFKA_DIR/.installed"
+    mkdir -p "$KAFKA_LIBS"
+    if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
+        -DoutputDirectory="$KAFKA_LIBS" >"$LEGATO_LOGS/kafka-install.log" 2>&1; then
+      show_log_tail "$LEGATO_LOGS/kafka-install.log"
+      die "kafka: mvn could not fetch the Kafka jars (is Maven Central reachable? log above)"
+    fi
+    kafka_jars_fingerprint >"$KAFKA_DIR/.jars"
   fi
-  javac -nowarn -d "$KAFKA_CLASSES" -cp "$KAFKA_LIBS/*" "$KAFKA_PROBE_SRC" ||
-    die "kafka: could not compile $KAFKA_PROBE_SRC"
-  kafka_fingerprint >"$KAFKA_DIR/.installed"
+  # Compiled next to the old classes, then swapped in: a probe running from another home keeps working.
+  local classes_new="$KAFKA_CLASSES.new.$$"
+  rm -rf "$classes_new"
+  mkdir -p "$classes_new"
+  javac -nowarn -d "$classes_new" -cp "$KAFKA_LIBS/*" "$KAFKA_PROBE_SRC" ||
+    { rm -rf "$classes_new"; die "kafka: could not compile $KAFKA_PROBE_SRC"; }
+  kafka_probe_fingerprint >"$classes_new/.probe"
+  rm -rf "$KAFKA_CLASSES"
+  mv "$classes_new" "$KAFKA_CLASSES"
   log "kafka $(kafka_version): installed in $(( $(now_s) - t0 ))s"
 }
 
 kafka_java() {
   java -Dlog4j.configuration="file:$LEGATO_REPO/deploy/kafka/tools-log4j.properties" \
-    -cp "$KAFKA_CLASSES:$KAFKA_LIBS/*" "$@"
+    -Dlegato.kafka.client.config="$KAFKA_CLIENT_PROPS" -cp "$KAFKA_CLASSES:$KAFKA_LIBS/*" "$@"
 }
 
 write_kafka_config() {
   local conf="$LEGATO_CONF/kafka.properties"
+  (umask 077; : >"$conf")  # holds the SCRAM and key passwords in sasl_ssl mode
   cat >"$conf" <<EOF
 # Generated by deploy/stack.sh on every start: edit deploy/stack.sh, not this file.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$LEGATO_BIND_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$LEGATO_BIND_HOST:$KAFKA_PORT,CONTROLLER://$LEGATO_BIND_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$LEGATO_BIND_HOST:$KAFKA_PORT
-inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$LEGATO_DATA/kafka
+$(kafka_listener_config)
+log.dirs=$(kafka_data_dir)
 num.partitions=$KAFKA_NUM_PARTITIONS
 default.replication.factor=1
 min.insync.replicas=1
@@ -225,15 +252,25 @@ EOF
 }
 
 launch_kafka() {
-  local conf data="$LEGATO_DATA/kafka" cluster_id pid
-  conf="$(write_kafka_config)"
+  local conf data cluster_id pid format_args=()
+  data="$(kafka_data_dir)"
   mkdir -p "$data"
-  if [ ! -f "$data/meta.properties" ]; then
-    cluster_id="$(kafka_java kafka.tools.StorageTool random-uuid)"
-    log "kafka: formatting KRaft storage (cluster $cluster_id)"
-    kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$conf" >/dev/null ||
-      die "kafka: storage format failed in $data"
+  if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
+    tls_ensure
+    # Made with a fresh storage only: the SCRAM user is created when the storage is formatted.
+    if [ -f "$data/meta.properties" ]; then scram_password 0 >/dev/null; else scram_password 1 >/dev/null; fi
   fi
+  if [ ! -f "$data/meta.properties" ]; then
+    while IFS= read -r arg; do format_args+=("$arg"); done < <(kafka_format_args)
+    conf="$(write_kafka_config)"
+    cluster_id="$(kafka_java kafka.tools.StorageTool random-uuid)"
+    log "kafka: formatting KRaft storage in $data (cluster $cluster_id, $KAFKA_SECURITY)"
+    kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$conf" "${format_args[@]+"${format_args[@]}"}" \
+      >/dev/null || die "kafka: storage format failed in $data"
+  fi
+  conf="$(write_kafka_config)"
+  write_kafka_client_settings
+  printf '%s\n' "$KAFKA_SECURITY" >"$(kafka_security_file)"
   : >"$LEGATO_LOGS/kafka.out"
   # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM flags
   pid="$(spawn "$LEGATO_LOGS/kafka.out" java $KAFKA_HEAP_OPTS -server -XX:+UseG1GC \
@@ -252,11 +289,14 @@ wait_kafka() {
   for spec in "${KAFKA_TOPICS[@]}"; do args+=("$spec"); done
   kafka_java KafkaReady "$LEGATO_BIND_HOST:$KAFKA_PORT" "$left" "${args[@]}" | sed 's/^/[stack] kafka: /' ||
     { show_log_tail "$LEGATO_LOGS/kafka.log"; die "kafka did not become ready within ${LEGATO_READY_TIMEOUT}s"; }
+  [ "$KAFKA_SECURITY" != sasl_ssl ] || log "kafka: SASL_SSL (SCRAM-SHA-512) on $LEGATO_BIND_HOST:$KAFKA_PORT, client settings in $KAFKA_CLIENT_ENV"
 }
 
 kafka_topics() {
   kafka_installed || die "kafka is not installed: run deploy/stack.sh install kafka"
-  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$LEGATO_BIND_HOST:$KAFKA_PORT" "$@"
+  [ -s "$KAFKA_CLIENT_PROPS" ] || write_kafka_client_settings
+  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$LEGATO_BIND_HOST:$KAFKA_PORT" \
+    --command-config "$KAFKA_CLIENT_PROPS" "$@"
 }
 
 # =============================================================================================
@@ -508,6 +548,7 @@ cmd_start() {
   for s in "$@"; do
     if pid="$(service_pid "$s")"; then
       log "$s: already running (pid $pid, port $(service_port "$s"))"
+      [ "$s" != kafka ] || write_kafka_client_settings
     else
       check_ports_free "$s"
       to_start+=("$s")
@@ -545,6 +586,7 @@ stop_service() {
   else
     log "$s: not running"
   fi
+  [ "$s" != kafka ] || rm -f "$(kafka_security_file)"
   for port in $(service_ports "$s"); do
     wait_until 5 port_free "$port" ||
       { warn "$s: port $port still listening: $(port_owner "$port") (not started by this stack)"; return 1; }
@@ -561,7 +603,8 @@ cmd_status() {
   local s pid
   for s in "$@"; do
     if pid="$(service_pid "$s")"; then
-      printf '%-9s running  pid %-8s port %s\n' "$s" "$pid" "$(service_port "$s")"
+      printf '%-9s running  pid %-8s port %s%s\n' "$s" "$pid" "$(service_port "$s")" \
+        "$([ "$s" != kafka ] || printf '  (%s)' "$(kafka_running_security)")"
     else
       printf '%-9s stopped  pid %-8s port %s\n' "$s" "-" "$(service_port "$s")"
     fi
@@ -573,6 +616,7 @@ cmd_clean() {
   cmd_stop "$@"
   for s in "$@"; do
     rm -rf "${LEGATO_DATA:?}/$s"
+    [ "$s" != kafka ] || rm -rf "${LEGATO_DATA:?}/kafka-sasl_ssl"
     log "$s: data deleted"
   done
 }
@@ -583,7 +627,7 @@ main() {
   shift
   case "$cmd" in
     -h|--help|help) usage; exit 0 ;;
-    kafka-topics) kafka_topics "$@"; exit ;;
+    kafka-topics) ensure_dirs; kafka_resolve_security "$(kafka_is_running)"; kafka_topics "$@"; exit ;;
   esac
   local services=("$@")
   [ "${#services[@]}" -gt 0 ] || services=("${ALL_SERVICES[@]}")
@@ -598,6 +642,7 @@ main() {
     exec 9>"$LEGATO_RUN/stack.lock"
     flock -w 120 9 || die "another deploy/stack.sh is running (lock $LEGATO_RUN/stack.lock)"
   fi
+  kafka_resolve_security "$(kafka_is_running)"
   case "$cmd" in
     install) cmd_install "${services[@]}" ;;
     start) cmd_start "${services[@]}" ;;

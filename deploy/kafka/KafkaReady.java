@@ -7,7 +7,13 @@
  * Waits (bounded) until the broker answers a metadata request (describeCluster + listTopics),
  * then creates each listed topic that is missing (replication factor 1). Exit 0 when the broker
  * is ready and every listed topic exists, 1 otherwise. Compiled by deploy/stack.sh install.
+ * Client settings (security) are read from the properties file named by the system property
+ * legato.kafka.client.config, when it exists (deploy/stack.sh writes kafka-client.properties).
  */
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -35,7 +41,7 @@ public final class KafkaReady {
             wanted.add(new NewTopic(spec[0], Integer.parseInt(spec[1]), (short) 1));
         }
 
-        Properties props = new Properties();
+        Properties props = clientConfig();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "legato-stack-probe");
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
@@ -77,5 +83,16 @@ public final class KafkaReady {
         }
         System.err.println("kafka at " + bootstrap + " not ready: " + lastError);
         System.exit(1);
+    }
+
+    private static Properties clientConfig() throws IOException {
+        Properties props = new Properties();
+        String file = System.getProperty("legato.kafka.client.config", "");
+        if (!file.isEmpty() && Files.isRegularFile(Path.of(file))) {
+            try (InputStream in = Files.newInputStream(Path.of(file))) {
+                props.load(in);
+            }
+        }
+        return props;
     }
 }
