@@ -8,6 +8,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
+from legato.kafka.clients import connection
 from legato_worker.protocol import DecodeError, Job, decode_job, headers
 
 
@@ -54,7 +55,7 @@ class DeadLetterRecord:
 def read_dead_letters(bootstrap: str, topic: str, timeout: float = 15) -> list[DeadLetterRecord]:
     consumer = Consumer(
         {
-            "bootstrap.servers": bootstrap,
+            **connection(bootstrap),
             "group.id": f"legato-dlt-reader-{uuid.uuid4().hex[:8]}",
             "enable.auto.commit": False,
             "enable.partition.eof": True,

@@ -1,17 +1,28 @@
-"""Client configurations (one place), tuned for small batches with low latency."""
+"""Client configurations (one place), tuned for small batches with low latency.
 
+Every client of the orchestrator and the CLI connects with the LEGATO_KAFKA_SECURITY_PROTOCOL /
+_SASL_* / _SSL_* settings (docs/security.md), read by the same code as the Python worker SDK's.
+"""
+
+from collections.abc import Mapping
 from typing import Any
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 
 from legato.settings import Settings
+from legato_worker.kafka_security import KafkaSecurity
+
+
+def connection(bootstrap: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Where the brokers are and how to reach them: the base of every client's configuration."""
+    return {"bootstrap.servers": bootstrap, **KafkaSecurity.from_env(environ).librdkafka_config()}
 
 
 def producer(settings: Settings) -> Producer:
     return Producer(
         {
-            "bootstrap.servers": settings.kafka_bootstrap_servers,
+            **connection(settings.kafka_bootstrap_servers),
             "client.id": "legato-orchestrator",
             "enable.idempotence": True,
             "acks": "all",
@@ -25,7 +36,7 @@ def producer(settings: Settings) -> Producer:
 def results_consumer(settings: Settings) -> Consumer:
     return Consumer(
         {
-            "bootstrap.servers": settings.kafka_bootstrap_servers,
+            **connection(settings.kafka_bootstrap_servers),
             "group.id": settings.orchestrator_group,
             "client.id": "legato-orchestrator",
             "enable.auto.commit": False,
@@ -38,4 +49,4 @@ def results_consumer(settings: Settings) -> Consumer:
 
 
 def admin(settings: Settings, **extra: Any) -> AdminClient:
-    return AdminClient({"bootstrap.servers": settings.kafka_bootstrap_servers, **extra})
+    return AdminClient({**connection(settings.kafka_bootstrap_servers), **extra})
