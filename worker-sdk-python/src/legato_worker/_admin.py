@@ -10,15 +10,21 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
+from legato_worker._errors import WorkerFatalError
+
 log = logging.getLogger("legato_worker")
 
 
-class KafkaUnavailableError(RuntimeError):
+class KafkaUnavailableError(WorkerFatalError):
     """Kafka could not be reached or refused to create a topic at start-up."""
 
 
 def ensure_topics(config: dict[str, Any], wanted: Mapping[str, int], timeout_s: float) -> None:
-    """Create every topic in `wanted` (name -> partitions) that does not exist yet."""
+    """Create the topics of `wanted` (name -> partitions) that do not exist yet.
+
+    Lists first, so a worker whose topics exist needs no CREATE permission; new topics get the
+    broker's default replication factor; a topic created meanwhile by someone else is fine.
+    """
     admin = AdminClient(config)
     try:
         existing = admin.list_topics(timeout=timeout_s).topics

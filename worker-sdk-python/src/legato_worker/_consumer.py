@@ -1,4 +1,13 @@
-"""One action's consumer: fetch in batches, route each message, store offsets as jobs finish."""
+"""One action's consumer: takes only as many jobs as there are free handler slots, never stops polling.
+
+- With free slots it fetches at most that many messages; when every slot is busy it pauses its
+  partitions and keeps polling (so the group never evicts it for exceeding max.poll.interval.ms),
+  resuming as soon as a slot frees.
+- Every message is tracked in arrival order; its offset is stored once its result or DLT copy is
+  acknowledged, never past a job still in flight (see `_offsets.py`).
+- On revocation, jobs not yet started are dropped; jobs of the revoked partitions still running
+  finish and publish, but their offsets are never stored: the new owner owns the partition.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +15,25 @@ import contextlib
 import functools
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from legato_worker._dlt import undecodable_headers
+from legato_worker._envelope import seal
+from legato_worker._errors import WorkerFatalError
 from legato_worker._executor import Executor, Task
 from legato_worker._handlers import Handler, unknown_action
+from legato_worker._kafka_errors import Kind, RateLimitedLog, kind_of
 from legato_worker._offsets import OffsetTracker
 from legato_worker._publisher import Publisher
-from legato_worker.protocol import DecodeError, decode_job, encode_result
+from legato_worker.protocol import DecodeError, decode_job
 
 log = logging.getLogger("legato_worker")
 
-BATCH_SIZE = 500
 POLL_TIMEOUT_S = 0.1
-SLOT_WAIT_S = 0.1
 
 
 class ActionConsumer:
@@ -39,18 +50,25 @@ class ActionConsumer:
         results_topic: str,
         dlt_topic: str,
         worker_id: str,
-        on_fatal: Callable[[BaseException], None],
+        max_payload_bytes: int,
+        on_fatal: Callable[[WorkerFatalError], None],
     ) -> None:
         self.topic = topic
-        self._consumer = Consumer(config)
+        self._warn = RateLimitedLog(log)
+        self._consumer = Consumer({**config, "error_cb": self._on_client_error})
         self._handlers = handlers
         self._executor = executor
         self._publisher = publisher
         self._results_topic = results_topic
         self._dlt_topic = dlt_topic
         self._worker_id = worker_id
+        self._max_payload_bytes = max_payload_bytes
         self._on_fatal = on_fatal
         self._tracker = OffsetTracker()
+        self._waiting: deque[Task] = deque()
+        """Jobs received (and tracked) but not started: no slot was free. Only the consumer thread."""
+        self._assigned: set[int] = set()
+        self._paused: set[int] = set()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"legato-{topic}", daemon=True)
 
@@ -81,69 +99,120 @@ class ActionConsumer:
             self._consumer.close()
 
     def _run(self) -> None:
+        gate = self._executor.gate
         try:
             while not self._stopping.is_set():
-                for msg in self._next_batch():
-                    if not self._handle(msg):
-                        break
                 self._store()
+                self._start_waiting()
+                if self._waiting or gate.free() == 0:
+                    self._pause()
+                    gate.wait_free(POLL_TIMEOUT_S)
+                    self._receive(self._consumer.poll(0))  # heartbeats, rebalances; paused: no jobs
+                else:
+                    self._resume()
+                    self._fetch(gate.free())
+        except WorkerFatalError as exc:
+            self._on_fatal(exc)
         except Exception as exc:
             log.exception("consumer of %s stopped", self.topic)
-            self._on_fatal(exc)
+            self._on_fatal(WorkerFatalError(f"consumer of {self.topic} stopped: {exc}"))
 
-    def _next_batch(self) -> list[Message]:
-        """Wait for one message (no longer than it takes to arrive), then take what else is there.
+    def _fetch(self, free: int) -> None:
+        """Take at most `free` messages: wait for the first, then whatever else is already there.
 
-        `consume(n, timeout)` alone would hold a lone message back until the batch fills or the
-        timeout passes, adding up to that timeout to every job's latency under light load.
+        `consume(n, timeout)` alone would hold a lone message back until `n` arrived or the
+        timeout passed, adding that timeout to every job's latency under light load.
         """
         first = self._consumer.poll(POLL_TIMEOUT_S)
         if first is None:
-            return []
-        return [first, *self._consumer.consume(num_messages=BATCH_SIZE - 1, timeout=0)]
+            return
+        self._receive(first)
+        if free > 1:
+            for msg in self._consumer.consume(num_messages=free - 1, timeout=0):
+                self._receive(msg)
 
-    def _handle(self, msg: Message) -> bool:
-        """Route one message; False if the worker began stopping before it could be handed on."""
+    def _start_waiting(self) -> None:
+        gate = self._executor.gate
+        while self._waiting and gate.try_acquire():
+            task = self._waiting.popleft()
+            if self._tracker.owns(task.state):
+                self._executor.submit(task)
+            else:  # revoked while waiting (normally dropped in _on_revoke already)
+                gate.release()
+
+    def _receive(self, msg: Message | None) -> None:
+        if msg is None:
+            return
         err = msg.error()
         if err is not None:
-            if err.fatal():
-                raise KafkaException(err)
-            if err.code() != KafkaError._PARTITION_EOF:
-                log.warning("consumer error on %s: %s", self.topic, err)
-            return True
-        state = self._tracker.get(msg.partition())  # type: ignore[arg-type]
+            self._consumer_error(err)
+            return
+        partition: int = msg.partition()  # type: ignore[assignment]
+        state = self._tracker.get(partition)
+        if state is None:  # fetched before a revocation: the partition's new owner runs it
+            return
         offset: int = msg.offset()  # type: ignore[assignment]
+        state.track(offset)
         value = msg.value()
         try:
             job = decode_job(value)
         except DecodeError as exc:
-            log.warning("poison pill at %s[%s]@%s: %s", msg.topic(), msg.partition(), offset, exc)
-            state.track(offset)
+            log.warning("poison pill at %s[%s]@%s: %s", msg.topic(), partition, offset, exc)
+            dlt_headers = undecodable_headers(msg, exc, self._worker_id)
             self._publisher.publish(
                 self._dlt_topic,
                 value or b"",
                 msg.key(),
                 functools.partial(state.done, offset),
-                headers=undecodable_headers(msg, exc, self._worker_id),
+                headers=dlt_headers,
+                on_too_large=lambda: (b"", [*dlt_headers, ("legato-dlt-value-dropped", "too large")]),
             )
-            return True
+            return
         entry = self._handlers.get(job["action"])
         if entry is None:
-            state.track(offset)
             result = unknown_action(job, self._worker_id)
             self._publisher.publish(
                 self._results_topic,
-                encode_result(result),
+                seal(result, self._max_payload_bytes),
                 job["runId"],
                 functools.partial(state.done, offset),
             )
-            return True
-        while not self._executor.gate.acquire(SLOT_WAIT_S):
-            if self._stopping.is_set():
-                return False  # not tracked: stays unstored, redelivered after a restart
-        state.track(offset)
-        self._executor.submit(Task(entry[0], entry[1], job, state, offset))
-        return True
+            return
+        task = Task(entry[0], entry[1], job, state, offset)
+        if not self._waiting and self._executor.gate.try_acquire():
+            self._executor.submit(task)
+        else:
+            self._waiting.append(task)
+
+    def _consumer_error(self, err: KafkaError) -> None:
+        if kind_of(err) is Kind.FATAL:
+            reason = f"consumer of {self.topic}: {err.str()} ({err.name()})"
+            log.error("fatal Kafka consumer error, stopping the worker: %s", reason)
+            raise WorkerFatalError(reason)
+        if err.code() != KafkaError._PARTITION_EOF:
+            self._warn.warning(err.code(), "consumer error on %s: %s", self.topic, err.str())
+
+    def _on_client_error(self, err: KafkaError) -> None:
+        if kind_of(err) is Kind.FATAL:
+            reason = f"consumer of {self.topic}: {err.str()} ({err.name()})"
+            log.error("fatal Kafka consumer error, stopping the worker: %s", reason)
+            self._on_fatal(WorkerFatalError(reason))
+        else:
+            self._warn.warning(err.code(), "Kafka consumer of %s: %s", self.topic, err.str())
+
+    def _partitions(self, partitions: set[int]) -> list[TopicPartition]:
+        return [TopicPartition(self.topic, p) for p in sorted(partitions)]
+
+    def _pause(self) -> None:
+        todo = self._assigned - self._paused
+        if todo:
+            self._consumer.pause(self._partitions(todo))
+            self._paused |= todo
+
+    def _resume(self) -> None:
+        if self._paused:
+            self._consumer.resume(self._partitions(self._paused))
+            self._paused.clear()
 
     def _store(self) -> None:
         storable = self._tracker.take_storable()
@@ -156,18 +225,34 @@ class ActionConsumer:
         except KafkaException as exc:  # partition revoked meanwhile: nothing to store
             log.debug("store_offsets on %s: %s", self.topic, exc)
 
-    def _on_assign(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self._tracker.assign([p.partition for p in partitions])
-        log.info("%s: assigned partitions %s", self.topic, [p.partition for p in partitions])
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        numbers = {p.partition for p in partitions}
+        self._tracker.assign(sorted(numbers))
+        consumer.assign(partitions)
+        self._assigned |= numbers
+        log.info("%s: assigned partitions %s", self.topic, sorted(numbers))
+
+    def _forget(self, numbers: set[int]) -> None:
+        """Drop waiting jobs and the pause state of partitions this consumer no longer owns."""
+        stale = self._partitions(numbers & self._paused)
+        if stale:  # a pause must not outlive the assignment it was made for
+            with contextlib.suppress(KafkaException):
+                self._consumer.resume(stale)
+        self._paused -= numbers
+        self._assigned -= numbers
+        self._tracker.revoke(sorted(numbers))
+        self._waiting = deque(t for t in self._waiting if t.state.partition not in numbers)
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        numbers = {p.partition for p in partitions}
         self._store()
         # nothing stored, or the group is already gone: offsets then stay as last committed
         with contextlib.suppress(KafkaException):
             consumer.commit(asynchronous=False)
-        self._tracker.revoke([p.partition for p in partitions])
-        log.info("%s: revoked partitions %s", self.topic, [p.partition for p in partitions])
+        self._forget(numbers)
+        log.info("%s: revoked partitions %s", self.topic, sorted(numbers))
 
     def _on_lost(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self._tracker.revoke([p.partition for p in partitions])
-        log.warning("%s: lost partitions %s", self.topic, [p.partition for p in partitions])
+        numbers = {p.partition for p in partitions}
+        self._forget(numbers)
+        log.warning("%s: lost partitions %s", self.topic, sorted(numbers))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from confluent_kafka import Message
 
+from legato_worker._envelope import truncate, utf8_safe
 from legato_worker._handlers import now_ms
 from legato_worker.protocol import headers
 
-MAX_MESSAGE_LEN = 2000
+MAX_MESSAGE_LEN = 1024
+"""Characters of the `legato-error-message` header (same cap in every SDK)."""
 _OURS = frozenset(
     {
         headers.DLT_REASON,
@@ -33,7 +35,7 @@ def undecodable_headers(
         *original,
         (headers.DLT_REASON, headers.REASON_UNDECODABLE),
         (headers.ERROR_TYPE, type(error).__name__),
-        (headers.ERROR_MESSAGE, str(error)[:MAX_MESSAGE_LEN]),
+        (headers.ERROR_MESSAGE, truncate(utf8_safe(str(error)), MAX_MESSAGE_LEN)),
         (headers.SOURCE_TOPIC, msg.topic() or ""),
         (headers.SOURCE_PARTITION, str(msg.partition())),
         (headers.SOURCE_OFFSET, str(msg.offset())),

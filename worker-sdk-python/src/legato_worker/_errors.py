@@ -42,6 +42,13 @@ class NonRetryableError(ApplicationError):
         super().__init__(message, type=type, non_retryable=True, details=details)
 
 
+class WorkerFatalError(RuntimeError):
+    """The worker stopped because it cannot go on (e.g. a fatal or authorization error from Kafka).
+
+    Raised by `Worker.start()`; the process should exit non-zero.
+    """
+
+
 def to_json(value: Any) -> str:
     """The one JSON dialect on the wire: compact, UTF-8, no NaN/Infinity."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -55,22 +62,30 @@ def failure_from_exception(exc: BaseException) -> Failure:
         if exc.details is not None:
             try:
                 details = to_json(exc.details)
-            except (TypeError, ValueError):
-                details = to_json(repr(exc.details))
+            except Exception:  # not JSON-serialisable (or too deep): keep its repr
+                details = to_json(_safe_str(repr, exc.details))
         return {
             "type": exc.type or type(exc).__name__,
-            "message": exc.message,
+            "message": _safe_str(str, exc.message),
             "nonRetryable": exc.non_retryable,
             "details": details,
             "stackTrace": stack,
         }
     return {
         "type": type(exc).__name__,
-        "message": str(exc),
+        "message": _safe_str(str, exc),
         "nonRetryable": False,
         "details": None,
         "stackTrace": stack,
     }
+
+
+def _safe_str(render: Any, value: Any) -> str:
+    """`str`/`repr` of a value whose own `__str__`/`__repr__` may raise."""
+    try:
+        return str(render(value))
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"
 
 
 def simple_failure(error_type: str, message: str, *, non_retryable: bool) -> Failure:

@@ -47,14 +47,21 @@ class Gate:
         self._limit = limit
         self.active = 0
 
-    def acquire(self, timeout: float) -> bool:
+    def try_acquire(self) -> bool:
         with self._cond:
-            if self.active >= self._limit and not self._cond.wait_for(
-                lambda: self.active < self._limit, timeout
-            ):
+            if self.active >= self._limit:
                 return False
             self.active += 1
             return True
+
+    def free(self) -> int:
+        with self._cond:
+            return max(self._limit - self.active, 0)
+
+    def wait_free(self, timeout: float) -> bool:
+        """Wait (at most `timeout`) until a slot is free; does not take it."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.active < self._limit, max(timeout, 0.0))
 
     def release(self) -> None:
         with self._cond:

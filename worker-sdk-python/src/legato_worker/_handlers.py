@@ -87,11 +87,11 @@ def make_result(
 def completed_or_serialisation_failure(job: Job, worker_id: str, started_at: int, value: Any) -> Result:
     try:
         output = to_json(value)
-    except (TypeError, ValueError) as exc:
+    except Exception as exc:  # TypeError, ValueError (NaN, Infinity, cycles), RecursionError
         failure = simple_failure(
             "SerializationError",
-            f"handler returned a value that is not JSON-serialisable: {exc}",
-            non_retryable=False,
+            f"handler returned a value that is not strict JSON: {type(exc).__name__}: {exc}",
+            non_retryable=True,
         )
         return make_result(job, worker_id, started_at, "FAILED", None, failure)
     return make_result(job, worker_id, started_at, "COMPLETED", output, None)

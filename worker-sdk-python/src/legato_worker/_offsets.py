@@ -67,12 +67,15 @@ class OffsetTracker:
                 self._partitions.pop(partition, None)
                 self._dirty.pop(partition, None)
 
-    def get(self, partition: int) -> PartitionOffsets:
-        state = self._partitions.get(partition)
-        if state is None:  # a message arrived before the assign callback ran (should not happen)
-            with self.lock:
-                state = self._partitions.setdefault(partition, PartitionOffsets(self, partition))
-        return state
+    def get(self, partition: int) -> PartitionOffsets | None:
+        """The state of an assigned partition; None for one this consumer does not own."""
+        with self.lock:
+            return self._partitions.get(partition)
+
+    def owns(self, state: PartitionOffsets) -> bool:
+        """Whether `state` is still the current assignment of its partition."""
+        with self.lock:
+            return self._partitions.get(state.partition) is state
 
     def mark_dirty(self, state: PartitionOffsets) -> None:
         """Called with the lock held by a partition whose `next_offset` advanced."""

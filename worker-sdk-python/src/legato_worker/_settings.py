@@ -7,11 +7,24 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-_LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
+from legato_worker._env import Env
+from legato_worker.kafka_security import KafkaSecurity
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_LEVEL_ALIASES = {"WARN": "WARNING"}
 
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def normalise_log_level(level: str) -> str:
+    """DEBUG, INFO, WARN/WARNING, ERROR in any case -> the logging module's name, else ValueError."""
+    upper = level.strip().upper()
+    upper = _LEVEL_ALIASES.get(upper, upper)
+    if upper not in LOG_LEVELS:
+        raise ValueError(f"log level must be one of DEBUG, INFO, WARN, WARNING, ERROR, got {level!r}")
+    return upper
 
 
 @dataclass(frozen=True)
@@ -27,17 +40,28 @@ class WorkerSettings:
     concurrency: int = 16
     shutdown_timeout_ms: int = 30_000
     log_level: str = "INFO"
-    kafka_config: Mapping[str, str | int | bool] = field(default_factory=dict)
-    """Extra librdkafka properties applied to every client (e.g. security settings)."""
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
+    create_topics: bool = True
+    max_payload_bytes: int = 1_000_000
+    """Largest `output` JSON text (UTF-8 bytes) a result may carry; larger is ResultTooLarge."""
+    max_poll_interval_ms: int = 300_000
+    session_timeout_ms: int = 10_000
+    kafka_config: Mapping[str, str | int | bool] = field(default_factory=dict, repr=False)
+    """Extra librdkafka properties applied to every client, after (over) the security settings."""
 
     def __post_init__(self) -> None:
-        for name in ("job_partitions", "concurrency"):
+        for name in (
+            "job_partitions",
+            "concurrency",
+            "max_payload_bytes",
+            "max_poll_interval_ms",
+            "session_timeout_ms",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.shutdown_timeout_ms < 0:
             raise ValueError(f"shutdown_timeout_ms must be >= 0, got {self.shutdown_timeout_ms}")
-        if self.log_level.upper() not in _LOG_LEVELS:
-            raise ValueError(f"log_level must be one of {sorted(_LOG_LEVELS)}, got {self.log_level!r}")
+        object.__setattr__(self, "log_level", normalise_log_level(self.log_level))
         for name in (
             "bootstrap_servers",
             "jobs_topic",
@@ -45,34 +69,45 @@ class WorkerSettings:
             "group_prefix",
             "worker_id",
         ):
-            if not getattr(self, name):
+            if not getattr(self, name).strip():
                 raise ValueError(f"{name} must not be empty")
+
+    @property
+    def heartbeat_interval_ms(self) -> int:
+        return max(1, min(1000, self.session_timeout_ms // 3))
+
+    def kafka_base_config(self) -> dict[str, str | int | bool]:
+        """bootstrap.servers, the security properties and `kafka_config`: shared by every client."""
+        return {
+            "bootstrap.servers": self.bootstrap_servers,
+            **self.security.librdkafka_config(),
+            **self.kafka_config,
+        }
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WorkerSettings:
-        """Build settings from LEGATO_* variables; unset or empty variables keep their default."""
-        env = os.environ if environ is None else environ
-
-        def text(name: str, default: str) -> str:
-            return env.get(name) or default
-
-        def number(name: str, default: int) -> int:
-            raw = env.get(name)
-            if not raw:
-                return default
-            try:
-                return int(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-
+        """Build settings from LEGATO_* variables; unset, empty or blank variables keep their default."""
+        env = Env(os.environ if environ is None else environ)
+        level = env.text("LEGATO_LOG_LEVEL", "INFO")
+        try:
+            level = normalise_log_level(level)
+        except ValueError:
+            raise ValueError(
+                f"LEGATO_LOG_LEVEL must be one of DEBUG, INFO, WARN, WARNING, ERROR, got {level!r}"
+            ) from None
         return cls(
-            bootstrap_servers=text("LEGATO_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
-            jobs_topic=text("LEGATO_JOBS_TOPIC", "workflow-jobs"),
-            results_topic=text("LEGATO_RESULTS_TOPIC", "workflow-results"),
-            group_prefix=text("LEGATO_GROUP_PREFIX", "legato-workers"),
-            job_partitions=number("LEGATO_JOB_PARTITIONS", 6),
-            worker_id=text("LEGATO_WORKER_ID", "") or default_worker_id(),
-            concurrency=number("LEGATO_WORKER_CONCURRENCY", 16),
-            shutdown_timeout_ms=number("LEGATO_SHUTDOWN_TIMEOUT_MS", 30_000),
-            log_level=text("LEGATO_LOG_LEVEL", "INFO").upper(),
+            bootstrap_servers=env.text("LEGATO_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
+            jobs_topic=env.text("LEGATO_JOBS_TOPIC", "workflow-jobs"),
+            results_topic=env.text("LEGATO_RESULTS_TOPIC", "workflow-results"),
+            group_prefix=env.text("LEGATO_GROUP_PREFIX", "legato-workers"),
+            job_partitions=env.integer("LEGATO_JOB_PARTITIONS", 6, minimum=1),
+            worker_id=env.get("LEGATO_WORKER_ID") or default_worker_id(),
+            concurrency=env.integer("LEGATO_WORKER_CONCURRENCY", 16, minimum=1),
+            shutdown_timeout_ms=env.integer("LEGATO_SHUTDOWN_TIMEOUT_MS", 30_000, minimum=0),
+            log_level=level,
+            security=KafkaSecurity.from_env(environ if environ is not None else os.environ),
+            create_topics=env.boolean("LEGATO_CREATE_TOPICS", True),
+            max_payload_bytes=env.integer("LEGATO_MAX_PAYLOAD_BYTES", 1_000_000, minimum=1),
+            max_poll_interval_ms=env.integer("LEGATO_MAX_POLL_INTERVAL_MS", 300_000, minimum=1),
+            session_timeout_ms=env.integer("LEGATO_SESSION_TIMEOUT_MS", 10_000, minimum=1),
         )

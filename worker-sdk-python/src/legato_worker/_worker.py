@@ -12,12 +12,14 @@ from typing import Any, TypeVar
 
 from legato_worker._admin import ensure_topics
 from legato_worker._consumer import ActionConsumer
+from legato_worker._envelope import seal, too_large
+from legato_worker._errors import WorkerFatalError
 from legato_worker._executor import Executor, Task
 from legato_worker._handlers import Handler, check_action, is_async
 from legato_worker._publisher import Publisher
 from legato_worker._settings import WorkerSettings
 from legato_worker._version import LANGUAGE
-from legato_worker.protocol import Result, encode_result, topics
+from legato_worker.protocol import Result, topics
 
 log = logging.getLogger("legato_worker")
 
@@ -25,6 +27,7 @@ H = TypeVar("H", bound=Handler)
 
 _ADMIN_TIMEOUT_S = 15.0
 _MIN_FLUSH_S = 5.0
+_RESULT_OVERHEAD_BYTES = 200_000  # ids, timestamps, and a capped failure envelope
 
 
 class Worker:
@@ -35,7 +38,7 @@ class Worker:
         self._handlers: dict[str, tuple[Handler, bool]] = {}
         self._stop_requested = threading.Event()
         self._started = False
-        self._fatal: BaseException | None = None
+        self._fatal: WorkerFatalError | None = None
 
     @property
     def actions(self) -> list[str]:
@@ -66,7 +69,11 @@ class Worker:
         self._stop_requested.set()
 
     def start(self) -> None:
-        """Consume and run jobs until stopped; blocks. Signals are handled in the main thread."""
+        """Consume and run jobs until stopped; blocks. Signals are handled in the main thread.
+
+        Raises `WorkerFatalError` when the worker had to stop on its own: Kafka could not be reached
+        at start, or a fatal/authorization error made publishing impossible. Exit non-zero then.
+        """
         if self._started:
             raise RuntimeError("a Worker can only be started once")
         if not self._handlers:
@@ -80,14 +87,13 @@ class Worker:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
         if self._fatal is not None:
-            raise RuntimeError(f"worker stopped on a fatal error: {self._fatal}") from self._fatal
+            raise WorkerFatalError(f"worker stopped on a fatal error: {self._fatal}") from self._fatal
 
     def _run(self) -> None:
         s = self.settings
         base: dict[str, Any] = {
-            "bootstrap.servers": s.bootstrap_servers,
+            **s.kafka_base_config(),
             "logger": logging.getLogger("legato_worker.kafka"),  # librdkafka logs, via logging
-            **s.kafka_config,
         }
         client_id = f"legato-{LANGUAGE}-{s.worker_id}"
         job_topics = {a: topics.job_topic(s.jobs_topic, a) for a in self._handlers}
@@ -95,7 +101,8 @@ class Worker:
         wanted = {t: s.job_partitions for t in job_topics.values()}
         wanted.setdefault(dlt_topic, s.job_partitions)
         wanted.setdefault(s.results_topic, s.job_partitions)
-        ensure_topics(base, wanted, _ADMIN_TIMEOUT_S)
+        if s.create_topics:
+            ensure_topics(base, wanted, _ADMIN_TIMEOUT_S)
 
         publisher = Publisher(
             {
@@ -104,7 +111,12 @@ class Worker:
                 "enable.idempotence": True,
                 "acks": "all",
                 "linger.ms": 2,
-            }
+                # Java's default for keyed records, so every SDK puts a run's results on one partition
+                "partitioner": "murmur2_random",
+                # room for an output of max_payload_bytes plus the result's other fields
+                "message.max.bytes": max(1_000_000, s.max_payload_bytes + _RESULT_OVERHEAD_BYTES),
+            },
+            on_fatal=self._on_fatal,
         )
         executor = Executor(s.concurrency, s.worker_id, self._publish_result(publisher))
         executor.start(
@@ -124,8 +136,9 @@ class Worker:
                     "auto.offset.reset": "earliest",
                     # Shared by every SDK so mixed-language fleets can form one group (docs/protocol.md).
                     "partition.assignment.strategy": "roundrobin",
-                    "session.timeout.ms": 10_000,
-                    "heartbeat.interval.ms": 1_000,
+                    "session.timeout.ms": s.session_timeout_ms,
+                    "heartbeat.interval.ms": s.heartbeat_interval_ms,
+                    "max.poll.interval.ms": s.max_poll_interval_ms,
                 },
                 self._handlers,
                 executor,
@@ -133,6 +146,7 @@ class Worker:
                 results_topic=s.results_topic,
                 dlt_topic=dlt_topic,
                 worker_id=s.worker_id,
+                max_payload_bytes=s.max_payload_bytes,
                 on_fatal=self._on_fatal,
             )
             for action, topic in job_topics.items()
@@ -153,20 +167,23 @@ class Worker:
 
     def _publish_result(self, publisher: Publisher) -> Callable[[Task, Result], None]:
         results_topic = self.settings.results_topic
+        limit = self.settings.max_payload_bytes
 
         def publish(task: Task, result: Result) -> None:
             state, offset = task.state, task.offset
             publisher.publish(
                 results_topic,
-                encode_result(result),
+                seal(result, limit),
                 result["runId"],
                 lambda: state.done(offset),
+                on_too_large=lambda: (seal(too_large(result), limit), None),
             )
 
         return publish
 
     def _drain(self, consumers: list[ActionConsumer], executor: Executor, publisher: Publisher) -> None:
-        timeout_s = self.settings.shutdown_timeout_ms / 1000
+        # after a fatal error nothing more can be published: leave without waiting for handlers
+        timeout_s = 0.0 if self._fatal is not None else self.settings.shutdown_timeout_ms / 1000
         deadline = time.monotonic() + timeout_s
         log.info("stopping: draining in-flight jobs (at most %.1f s)", timeout_s)
         for consumer in consumers:
@@ -179,7 +196,8 @@ class Worker:
                 executor.gate.active,
                 timeout_s,
             )
-        unacked = publisher.flush(max(deadline - time.monotonic(), _MIN_FLUSH_S))
+        flush_s = 0.0 if self._fatal is not None else max(deadline - time.monotonic(), _MIN_FLUSH_S)
+        unacked = publisher.flush(flush_s)
         if unacked:
             log.warning("%d write(s) unacknowledged at shutdown; their jobs will be redelivered", unacked)
         for consumer in consumers:
@@ -191,8 +209,9 @@ class Worker:
         executor.shutdown()
         log.info("worker %s stopped", self.settings.worker_id)
 
-    def _on_fatal(self, exc: BaseException) -> None:
-        self._fatal = exc
+    def _on_fatal(self, exc: WorkerFatalError) -> None:
+        if self._fatal is None:
+            self._fatal = exc
         self.stop()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
