@@ -4,6 +4,7 @@ import dev.legato.worker.internal.ShutdownSignals;
 import dev.legato.worker.internal.consume.ActionConsumer;
 import dev.legato.worker.internal.execute.JobDispatcher;
 import dev.legato.worker.internal.execute.JobRunner;
+import dev.legato.worker.internal.kafka.Delivery;
 import dev.legato.worker.internal.kafka.KafkaClients;
 import dev.legato.worker.internal.kafka.Publisher;
 import dev.legato.worker.internal.kafka.TopicAdmin;
@@ -16,9 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,8 +37,12 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * Worker worker = new Worker();                 // config from LEGATO_* env vars
  * worker.register("step1", payload -> "Processed: " + payload.asText());
- * worker.start();                               // blocks; SIGTERM/SIGINT drain, then exit
+ * worker.start();                               // blocks; SIGTERM/SIGINT drain, then return
  * }</pre>
+ *
+ * <p>Embedding: {@link #startAsync()} returns at once, {@link #stop()} drains, and {@code
+ * WorkerSettings.builder().installSignalHandlers(false)} leaves SIGTERM/SIGINT to the application.
+ * The library never exits the JVM.
  *
  * <p>Each action is consumed by its own consumer in group {@code legato-workers.<action>} on topic
  * {@code workflow-jobs.<action>}; at most {@link WorkerSettings#concurrency()} handlers run at
@@ -72,6 +79,9 @@ public final class Worker {
   private Producer<byte[], byte[]> producer;
   private ExecutorService pool;
   private JobDispatcher dispatcher;
+  private ScheduledExecutorService scheduler;
+  private Delivery delivery;
+  private final CompletableFuture<Void> done = new CompletableFuture<>();
 
   /** A worker configured from the {@code LEGATO_*} environment variables. */
   public Worker() {
@@ -113,51 +123,41 @@ public final class Worker {
   }
 
   /**
-   * Connects to Kafka, creates missing topics (the action topics, the jobs DLT and the results
-   * topic) and runs jobs until {@link #stop()} is called or the process gets SIGTERM/SIGINT. Blocks
-   * until the worker has drained and closed.
+   * Connects to Kafka, creates the missing topics (the action topics, the jobs DLT and the results
+   * topic; unless {@link WorkerSettings#createTopics()} is false) and runs jobs until {@link
+   * #stop()} is called or, with {@link WorkerSettings#installSignalHandlers()}, the process gets
+   * SIGTERM/SIGINT. Blocks until the worker has drained and closed, then returns normally.
    *
-   * @throws IllegalStateException if no action is registered, Kafka cannot be reached, the worker
-   *     was started before, or a consumer failed (after the worker has stopped)
+   * @throws IllegalStateException if no action is registered, the worker was started before, or
+   *     Kafka cannot be reached at start
+   * @throws WorkerFatalException after the worker has stopped because of a fatal Kafka error (e.g.
+   *     failed authentication or authorization) or a failed consumer
    */
   public void start() {
-    synchronized (lock) {
-      if (state != State.NEW) {
-        throw new IllegalStateException("a Worker can be started once");
-      }
-      if (handlers.isEmpty()) {
-        throw new IllegalStateException("register at least one action before start()");
-      }
-      state = State.STARTING;
-    }
-    ShutdownSignals.Registration signals;
-    try {
-      launch();
-      signals = ShutdownSignals.register(this::stop);
-    } catch (RuntimeException e) {
-      closeClients();
-      finish();
+    begin();
+    run();
+    Throwable error = failure;
+    if (error instanceof RuntimeException e) {
       throw e;
     }
-    boolean stopNow;
-    synchronized (lock) {
-      stopNow = stopRequested;
-      state = stopNow ? State.STOPPING : State.RUNNING;
+    if (error instanceof Error e) {
+      throw e;
     }
-    log.info(
-        "worker {} ({}) running actions {} with concurrency {}",
-        settings.workerId(),
-        SDK,
-        handlers.keySet(),
-        settings.concurrency());
-    if (stopNow) {
-      drain();
-    }
-    awaitStopped();
-    signals.close();
-    if (failure != null) {
-      throw new IllegalStateException("the worker stopped after a failure: " + failure, failure);
-    }
+  }
+
+  /**
+   * Like {@link #start()} but returns at once; the worker starts and runs on its own thread. The
+   * future completes when the worker has stopped: normally after {@link #stop()}, exceptionally
+   * with {@link WorkerFatalException} after a fatal error or with {@link IllegalStateException} if
+   * it could not start.
+   *
+   * @throws IllegalStateException if no action is registered or the worker was started before
+   */
+  public CompletableFuture<Void> startAsync() {
+    begin();
+    Thread thread = new Thread(this::run, "legato-worker");
+    thread.start();
+    return done;
   }
 
   /**
@@ -170,7 +170,9 @@ public final class Worker {
     synchronized (lock) {
       switch (state) {
         case NEW -> {
-          finish();
+          state = State.STOPPED;
+          done.complete(null);
+          stopped.countDown();
           return;
         }
         case STARTING -> stopRequested = true;
@@ -187,21 +189,69 @@ public final class Worker {
     awaitStopped();
   }
 
+  private void begin() {
+    synchronized (lock) {
+      if (state != State.NEW) {
+        throw new IllegalStateException("a Worker can be started once");
+      }
+      if (handlers.isEmpty()) {
+        throw new IllegalStateException("register at least one action before start()");
+      }
+      state = State.STARTING;
+    }
+  }
+
+  /** Launches, runs until stopped, completes {@link #done}; records what went wrong in failure. */
+  private void run() {
+    ShutdownSignals.Registration signals = () -> {};
+    try {
+      launch();
+      if (settings.installSignalHandlers()) {
+        signals = ShutdownSignals.register(this::stop);
+      }
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      closeClients();
+      finish();
+      return;
+    }
+    boolean stopNow;
+    synchronized (lock) {
+      stopNow = stopRequested || failure != null;
+      state = stopNow ? State.STOPPING : State.RUNNING;
+    }
+    log.info(
+        "worker {} ({}) running actions {} with concurrency {}",
+        settings.workerId(),
+        SDK,
+        handlers.keySet(),
+        settings.concurrency());
+    if (stopNow) {
+      drain();
+    }
+    awaitStopped();
+    signals.close();
+  }
+
   private void launch() {
     KafkaClients clients = new KafkaClients(settings, "java");
     List<String> topics = new ArrayList<>();
     handlers.keySet().forEach(a -> topics.add(Topics.jobTopic(settings.jobsTopic(), a)));
     topics.add(Topics.jobsDltTopic(settings.jobsTopic()));
     topics.add(settings.resultsTopic());
-    try (Admin admin = clients.admin()) {
-      TopicAdmin.ensureTopics(admin, topics, settings.jobPartitions(), KAFKA_TIMEOUT);
+    if (settings.createTopics()) {
+      try (Admin admin = clients.admin()) {
+        TopicAdmin.ensureTopics(admin, topics, settings.jobPartitions(), KAFKA_TIMEOUT);
+      }
     }
     producer = clients.producer();
     pool = Executors.newFixedThreadPool(settings.concurrency(), daemonThreads("legato-handler-"));
+    scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("legato-resend-"));
+    delivery = new Delivery(producer, scheduler, this::fatal);
     Clock clock = Clock.systemUTC();
     Publisher publisher =
         new Publisher(
-            producer,
+            delivery,
             new MessageCodec(),
             settings.resultsTopic(),
             Topics.jobsDltTopic(settings.jobsTopic()),
@@ -211,7 +261,7 @@ public final class Worker {
         new JobDispatcher(
             handlers,
             new MessageCodec(),
-            new JobRunner(settings.workerId(), SDK, clock),
+            new JobRunner(settings.workerId(), SDK, clock, settings.maxPayloadBytes()),
             publisher,
             pool,
             new Semaphore(settings.concurrency()));
@@ -233,16 +283,41 @@ public final class Worker {
     try {
       consumer.run();
     } catch (Throwable e) {
+      if (failure == null) {
+        failure =
+            new WorkerFatalException(
+                "the consumer for action '" + action + "' failed: " + e + "; the worker stopped",
+                e);
+      }
       log.error("consumer for action '{}' failed; stopping the worker", action, e);
-      failure = e;
       new Thread(this::stop, "legato-stop").start();
     }
   }
 
+  /** A fatal producer error: one ERROR line, then stop at once (nothing more can be written). */
+  private void fatal(Throwable error) {
+    synchronized (lock) {
+      if (failure != null) {
+        return;
+      }
+      failure =
+          new WorkerFatalException(
+              "fatal Kafka producer error, the worker stopped: " + error, error);
+    }
+    log.error(
+        "fatal Kafka producer error; stopping worker {} without waiting for in-flight jobs: {}",
+        settings.workerId(),
+        error.toString());
+    new Thread(this::stop, "legato-stop").start();
+  }
+
   private void drain() {
-    long deadline = System.currentTimeMillis() + settings.shutdownTimeout().toMillis();
-    log.info(
-        "stopping: waiting up to {} ms for in-flight jobs", settings.shutdownTimeout().toMillis());
+    boolean abort = failure != null;
+    long wait = abort ? 0 : settings.shutdownTimeout().toMillis();
+    long deadline = System.currentTimeMillis() + wait;
+    if (!abort) {
+      log.info("stopping: waiting up to {} ms for in-flight jobs", wait);
+    }
     try {
       consumers.forEach(c -> c.stop(deadline));
       for (Thread thread : consumerThreads) {
@@ -258,20 +333,33 @@ public final class Worker {
   }
 
   private void closeClients() {
+    boolean abort = failure != null;
     if (dispatcher != null) {
       dispatcher.close(); // a handler finishing after the deadline publishes nothing
+    }
+    if (delivery != null) {
+      delivery.close(); // nor is a result re-sent any more
+    }
+    if (scheduler != null) {
+      scheduler.shutdownNow();
     }
     if (pool != null) {
       pool.shutdownNow();
     }
     if (producer != null) {
-      producer.close(Duration.ofSeconds(10));
+      producer.close(abort ? Duration.ZERO : Duration.ofSeconds(10));
     }
   }
 
   private void finish() {
     synchronized (lock) {
       state = State.STOPPED;
+    }
+    Throwable error = failure;
+    if (error == null) {
+      done.complete(null);
+    } else {
+      done.completeExceptionally(error);
     }
     stopped.countDown();
   }

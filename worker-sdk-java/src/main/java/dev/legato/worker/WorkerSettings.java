@@ -1,9 +1,9 @@
 package dev.legato.worker;
 
+import dev.legato.worker.internal.config.EnvValues;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -22,6 +22,20 @@ public final class WorkerSettings {
   public static final String WORKER_CONCURRENCY = "LEGATO_WORKER_CONCURRENCY";
   public static final String SHUTDOWN_TIMEOUT_MS = "LEGATO_SHUTDOWN_TIMEOUT_MS";
   public static final String LOG_LEVEL = "LEGATO_LOG_LEVEL";
+  public static final String SECURITY_PROTOCOL = "LEGATO_KAFKA_SECURITY_PROTOCOL";
+  public static final String SASL_MECHANISM = "LEGATO_KAFKA_SASL_MECHANISM";
+  public static final String SASL_USERNAME = "LEGATO_KAFKA_SASL_USERNAME";
+  public static final String SASL_PASSWORD = "LEGATO_KAFKA_SASL_PASSWORD";
+  public static final String SSL_CA_FILE = "LEGATO_KAFKA_SSL_CA_FILE";
+  public static final String SSL_CERT_FILE = "LEGATO_KAFKA_SSL_CERT_FILE";
+  public static final String SSL_KEY_FILE = "LEGATO_KAFKA_SSL_KEY_FILE";
+  public static final String CREATE_TOPICS = "LEGATO_CREATE_TOPICS";
+  public static final String MAX_PAYLOAD_BYTES = "LEGATO_MAX_PAYLOAD_BYTES";
+  public static final String MAX_POLL_INTERVAL_MS = "LEGATO_MAX_POLL_INTERVAL_MS";
+  public static final String SESSION_TIMEOUT_MS = "LEGATO_SESSION_TIMEOUT_MS";
+
+  private static final String[] PROTOCOLS = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
+  private static final String[] MECHANISMS = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
 
   private final String bootstrapServers;
   private final String jobsTopic;
@@ -32,6 +46,18 @@ public final class WorkerSettings {
   private final int concurrency;
   private final Duration shutdownTimeout;
   private final String logLevel;
+  private final String securityProtocol;
+  private final String saslMechanism;
+  private final String saslUsername;
+  private final String saslPassword;
+  private final String sslCaFile;
+  private final String sslCertFile;
+  private final String sslKeyFile;
+  private final boolean createTopics;
+  private final int maxPayloadBytes;
+  private final Duration maxPollInterval;
+  private final Duration sessionTimeout;
+  private final boolean installSignalHandlers;
 
   private WorkerSettings(Builder b) {
     this.bootstrapServers = requireText(b.bootstrapServers, BOOTSTRAP_SERVERS);
@@ -43,10 +69,41 @@ public final class WorkerSettings {
     this.concurrency = requirePositive(b.concurrency, WORKER_CONCURRENCY);
     Objects.requireNonNull(b.shutdownTimeout, SHUTDOWN_TIMEOUT_MS);
     if (b.shutdownTimeout.isNegative()) {
-      throw new IllegalArgumentException(SHUTDOWN_TIMEOUT_MS + " must be >= 0");
+      throw new IllegalArgumentException(
+          SHUTDOWN_TIMEOUT_MS + " must be at least 0, got " + b.shutdownTimeout.toMillis());
     }
     this.shutdownTimeout = b.shutdownTimeout;
-    this.logLevel = requireText(b.logLevel, LOG_LEVEL).toUpperCase(Locale.ROOT);
+    this.logLevel = EnvValues.logLevel(LOG_LEVEL, requireText(b.logLevel, LOG_LEVEL));
+    this.securityProtocol =
+        EnvValues.oneOf(
+            SECURITY_PROTOCOL, requireText(b.securityProtocol, SECURITY_PROTOCOL), PROTOCOLS);
+    this.saslMechanism =
+        blankToNull(b.saslMechanism) == null
+            ? null
+            : EnvValues.oneOf(SASL_MECHANISM, b.saslMechanism, MECHANISMS);
+    this.saslUsername = blankToNull(b.saslUsername);
+    this.saslPassword = b.saslPassword == null || b.saslPassword.isEmpty() ? null : b.saslPassword;
+    this.sslCaFile = blankToNull(b.sslCaFile);
+    this.sslCertFile = blankToNull(b.sslCertFile);
+    this.sslKeyFile = blankToNull(b.sslKeyFile);
+    if (securityProtocol.startsWith("SASL_")) {
+      requireFor(saslMechanism, SASL_MECHANISM);
+      requireFor(saslUsername, SASL_USERNAME);
+      requireFor(saslPassword, SASL_PASSWORD);
+    }
+    if (sslCertFile != null && sslKeyFile == null) {
+      throw new IllegalArgumentException(
+          SSL_KEY_FILE + " must be set with " + SSL_CERT_FILE + " (mutual TLS needs both)");
+    }
+    if (sslKeyFile != null && sslCertFile == null) {
+      throw new IllegalArgumentException(
+          SSL_CERT_FILE + " must be set with " + SSL_KEY_FILE + " (mutual TLS needs both)");
+    }
+    this.createTopics = b.createTopics;
+    this.maxPayloadBytes = requirePositive(b.maxPayloadBytes, MAX_PAYLOAD_BYTES);
+    this.maxPollInterval = requirePositive(b.maxPollInterval, MAX_POLL_INTERVAL_MS);
+    this.sessionTimeout = requirePositive(b.sessionTimeout, SESSION_TIMEOUT_MS);
+    this.installSignalHandlers = b.installSignalHandlers;
   }
 
   /** Settings from the process environment. */
@@ -54,36 +111,63 @@ public final class WorkerSettings {
     return fromEnv(System.getenv());
   }
 
-  /** Settings from the given variables; a missing or empty variable takes its default. */
+  /**
+   * Settings from the given variables. A variable that is unset, empty or whitespace-only keeps its
+   * default; values are trimmed.
+   *
+   * @throws IllegalArgumentException naming the variable, for a value that does not parse or an
+   *     invalid combination (e.g. SASL without a username)
+   */
   public static WorkerSettings fromEnv(Map<String, String> env) {
     Builder b = builder();
     String v;
-    if ((v = get(env, BOOTSTRAP_SERVERS)) != null) {
+    if ((v = EnvValues.text(env, BOOTSTRAP_SERVERS)) != null) {
       b.bootstrapServers(v);
     }
-    if ((v = get(env, JOBS_TOPIC)) != null) {
+    if ((v = EnvValues.text(env, JOBS_TOPIC)) != null) {
       b.jobsTopic(v);
     }
-    if ((v = get(env, RESULTS_TOPIC)) != null) {
+    if ((v = EnvValues.text(env, RESULTS_TOPIC)) != null) {
       b.resultsTopic(v);
     }
-    if ((v = get(env, GROUP_PREFIX)) != null) {
+    if ((v = EnvValues.text(env, GROUP_PREFIX)) != null) {
       b.groupPrefix(v);
     }
-    if ((v = get(env, JOB_PARTITIONS)) != null) {
-      b.jobPartitions(parseInt(JOB_PARTITIONS, v));
+    if ((v = EnvValues.text(env, JOB_PARTITIONS)) != null) {
+      b.jobPartitions(EnvValues.integer(JOB_PARTITIONS, v));
     }
-    if ((v = get(env, WORKER_ID)) != null) {
+    if ((v = EnvValues.text(env, WORKER_ID)) != null) {
       b.workerId(v);
     }
-    if ((v = get(env, WORKER_CONCURRENCY)) != null) {
-      b.concurrency(parseInt(WORKER_CONCURRENCY, v));
+    if ((v = EnvValues.text(env, WORKER_CONCURRENCY)) != null) {
+      b.concurrency(EnvValues.integer(WORKER_CONCURRENCY, v));
     }
-    if ((v = get(env, SHUTDOWN_TIMEOUT_MS)) != null) {
-      b.shutdownTimeout(Duration.ofMillis(parseInt(SHUTDOWN_TIMEOUT_MS, v)));
+    if ((v = EnvValues.text(env, SHUTDOWN_TIMEOUT_MS)) != null) {
+      b.shutdownTimeout(Duration.ofMillis(EnvValues.integer(SHUTDOWN_TIMEOUT_MS, v)));
     }
-    if ((v = get(env, LOG_LEVEL)) != null) {
-      b.logLevel(v);
+    if ((v = EnvValues.text(env, LOG_LEVEL)) != null) {
+      b.logLevel(EnvValues.logLevel(LOG_LEVEL, v));
+    }
+    if ((v = EnvValues.text(env, SECURITY_PROTOCOL)) != null) {
+      b.securityProtocol(v);
+    }
+    b.saslMechanism(EnvValues.text(env, SASL_MECHANISM));
+    b.saslUsername(EnvValues.text(env, SASL_USERNAME));
+    b.saslPassword(EnvValues.text(env, SASL_PASSWORD));
+    b.sslCaFile(EnvValues.text(env, SSL_CA_FILE));
+    b.sslCertFile(EnvValues.text(env, SSL_CERT_FILE));
+    b.sslKeyFile(EnvValues.text(env, SSL_KEY_FILE));
+    if ((v = EnvValues.text(env, CREATE_TOPICS)) != null) {
+      b.createTopics(EnvValues.bool(CREATE_TOPICS, v));
+    }
+    if ((v = EnvValues.text(env, MAX_PAYLOAD_BYTES)) != null) {
+      b.maxPayloadBytes(EnvValues.integer(MAX_PAYLOAD_BYTES, v));
+    }
+    if ((v = EnvValues.text(env, MAX_POLL_INTERVAL_MS)) != null) {
+      b.maxPollInterval(Duration.ofMillis(EnvValues.integer(MAX_POLL_INTERVAL_MS, v)));
+    }
+    if ((v = EnvValues.text(env, SESSION_TIMEOUT_MS)) != null) {
+      b.sessionTimeout(Duration.ofMillis(EnvValues.integer(SESSION_TIMEOUT_MS, v)));
     }
     return b.build();
   }
@@ -103,7 +187,19 @@ public final class WorkerSettings {
         .workerId(workerId)
         .concurrency(concurrency)
         .shutdownTimeout(shutdownTimeout)
-        .logLevel(logLevel);
+        .logLevel(logLevel)
+        .securityProtocol(securityProtocol)
+        .saslMechanism(saslMechanism)
+        .saslUsername(saslUsername)
+        .saslPassword(saslPassword)
+        .sslCaFile(sslCaFile)
+        .sslCertFile(sslCertFile)
+        .sslKeyFile(sslKeyFile)
+        .createTopics(createTopics)
+        .maxPayloadBytes(maxPayloadBytes)
+        .maxPollInterval(maxPollInterval)
+        .sessionTimeout(sessionTimeout)
+        .installSignalHandlers(installSignalHandlers);
   }
 
   /** {@code LEGATO_KAFKA_BOOTSTRAP_SERVERS}, default {@code localhost:9092}. */
@@ -147,11 +243,87 @@ public final class WorkerSettings {
   }
 
   /**
-   * {@code LEGATO_LOG_LEVEL}, default {@code INFO}. The SDK logs through the SLF4J API only; the
-   * application's logging backend applies the level.
+   * {@code LEGATO_LOG_LEVEL}, default {@code INFO}: DEBUG, INFO, WARN or ERROR ({@code WARNING}
+   * reads as WARN). The SDK logs through the SLF4J API only; the application's logging backend
+   * applies the level.
    */
   public String logLevel() {
     return logLevel;
+  }
+
+  /**
+   * {@code LEGATO_KAFKA_SECURITY_PROTOCOL}, default {@code PLAINTEXT}: PLAINTEXT, SSL,
+   * SASL_PLAINTEXT or SASL_SSL.
+   */
+  public String securityProtocol() {
+    return securityProtocol;
+  }
+
+  /**
+   * {@code LEGATO_KAFKA_SASL_MECHANISM}: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; null when unset.
+   */
+  public String saslMechanism() {
+    return saslMechanism;
+  }
+
+  /** {@code LEGATO_KAFKA_SASL_USERNAME}, or null. */
+  public String saslUsername() {
+    return saslUsername;
+  }
+
+  /** {@code LEGATO_KAFKA_SASL_PASSWORD}, or null. Never printed by {@link #toString()}. */
+  public String saslPassword() {
+    return saslPassword;
+  }
+
+  /** {@code LEGATO_KAFKA_SSL_CA_FILE}: a PEM CA bundle; null means the JVM's trusted CAs. */
+  public String sslCaFile() {
+    return sslCaFile;
+  }
+
+  /** {@code LEGATO_KAFKA_SSL_CERT_FILE}: the PEM client certificate (chain), or null. */
+  public String sslCertFile() {
+    return sslCertFile;
+  }
+
+  /** {@code LEGATO_KAFKA_SSL_KEY_FILE}: the client's unencrypted PKCS#8 PEM key, or null. */
+  public String sslKeyFile() {
+    return sslKeyFile;
+  }
+
+  /** {@code LEGATO_CREATE_TOPICS}, default true: create missing topics at start. */
+  public boolean createTopics() {
+    return createTopics;
+  }
+
+  /**
+   * {@code LEGATO_MAX_PAYLOAD_BYTES}, default 1000000: the largest output (UTF-8 bytes of its JSON
+   * text) a result may carry; a larger one is sent as a FAILED {@code ResultTooLarge}.
+   */
+  public int maxPayloadBytes() {
+    return maxPayloadBytes;
+  }
+
+  /** {@code LEGATO_MAX_POLL_INTERVAL_MS}, default 300000: the consumers' max.poll.interval.ms. */
+  public Duration maxPollInterval() {
+    return maxPollInterval;
+  }
+
+  /**
+   * {@code LEGATO_SESSION_TIMEOUT_MS}, default 10000: the consumers' session.timeout.ms (heartbeat
+   * every min(1000, session / 3) ms).
+   */
+  public Duration sessionTimeout() {
+    return sessionTimeout;
+  }
+
+  /**
+   * Whether {@link Worker#start()} handles SIGTERM/SIGINT (drain, then let the JVM exit) and adds a
+   * JVM shutdown hook that drains; default true. Not an environment variable: an application that
+   * embeds workers and owns its shutdown turns it off with {@code installSignalHandlers(false)}.
+   */
+  public boolean installSignalHandlers() {
+    return installSignalHandlers;
   }
 
   @Override
@@ -174,6 +346,30 @@ public final class WorkerSettings {
         + shutdownTimeout
         + ", logLevel="
         + logLevel
+        + ", securityProtocol="
+        + securityProtocol
+        + ", saslMechanism="
+        + saslMechanism
+        + ", saslUsername="
+        + saslUsername
+        + ", saslPassword="
+        + (saslPassword == null ? null : "***")
+        + ", sslCaFile="
+        + sslCaFile
+        + ", sslCertFile="
+        + sslCertFile
+        + ", sslKeyFile="
+        + sslKeyFile
+        + ", createTopics="
+        + createTopics
+        + ", maxPayloadBytes="
+        + maxPayloadBytes
+        + ", maxPollInterval="
+        + maxPollInterval
+        + ", sessionTimeout="
+        + sessionTimeout
+        + ", installSignalHandlers="
+        + installSignalHandlers
         + "}";
   }
 
@@ -188,6 +384,18 @@ public final class WorkerSettings {
     private int concurrency = 16;
     private Duration shutdownTimeout = Duration.ofMillis(30_000);
     private String logLevel = "INFO";
+    private String securityProtocol = "PLAINTEXT";
+    private String saslMechanism;
+    private String saslUsername;
+    private String saslPassword;
+    private String sslCaFile;
+    private String sslCertFile;
+    private String sslKeyFile;
+    private boolean createTopics = true;
+    private int maxPayloadBytes = 1_000_000;
+    private Duration maxPollInterval = Duration.ofMillis(300_000);
+    private Duration sessionTimeout = Duration.ofMillis(10_000);
+    private boolean installSignalHandlers = true;
 
     private Builder() {}
 
@@ -236,21 +444,69 @@ public final class WorkerSettings {
       return this;
     }
 
+    public Builder securityProtocol(String value) {
+      this.securityProtocol = value;
+      return this;
+    }
+
+    public Builder saslMechanism(String value) {
+      this.saslMechanism = value;
+      return this;
+    }
+
+    public Builder saslUsername(String value) {
+      this.saslUsername = value;
+      return this;
+    }
+
+    public Builder saslPassword(String value) {
+      this.saslPassword = value;
+      return this;
+    }
+
+    public Builder sslCaFile(String value) {
+      this.sslCaFile = value;
+      return this;
+    }
+
+    public Builder sslCertFile(String value) {
+      this.sslCertFile = value;
+      return this;
+    }
+
+    public Builder sslKeyFile(String value) {
+      this.sslKeyFile = value;
+      return this;
+    }
+
+    public Builder createTopics(boolean value) {
+      this.createTopics = value;
+      return this;
+    }
+
+    public Builder maxPayloadBytes(int value) {
+      this.maxPayloadBytes = value;
+      return this;
+    }
+
+    public Builder maxPollInterval(Duration value) {
+      this.maxPollInterval = value;
+      return this;
+    }
+
+    public Builder sessionTimeout(Duration value) {
+      this.sessionTimeout = value;
+      return this;
+    }
+
+    /** See {@link WorkerSettings#installSignalHandlers()}. */
+    public Builder installSignalHandlers(boolean value) {
+      this.installSignalHandlers = value;
+      return this;
+    }
+
     public WorkerSettings build() {
       return new WorkerSettings(this);
-    }
-  }
-
-  private static String get(Map<String, String> env, String name) {
-    String value = env.get(name);
-    return value == null || value.isBlank() ? null : value.trim();
-  }
-
-  private static int parseInt(String name, String value) {
-    try {
-      return Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be an integer, got '" + value + "'", e);
     }
   }
 
@@ -263,9 +519,28 @@ public final class WorkerSettings {
 
   private static int requirePositive(int value, String name) {
     if (value < 1) {
-      throw new IllegalArgumentException(name + " must be >= 1, got " + value);
+      throw new IllegalArgumentException(name + " must be at least 1, got " + value);
     }
     return value;
+  }
+
+  private static Duration requirePositive(Duration value, String name) {
+    Objects.requireNonNull(value, name);
+    if (value.toMillis() < 1) {
+      throw new IllegalArgumentException(name + " must be at least 1, got " + value.toMillis());
+    }
+    return value;
+  }
+
+  private static void requireFor(String value, String name) {
+    if (value == null) {
+      throw new IllegalArgumentException(
+          name + " must be set when " + SECURITY_PROTOCOL + " is SASL_PLAINTEXT or SASL_SSL");
+    }
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value.strip();
   }
 
   private static String defaultWorkerId() {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -22,8 +21,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer of one action's job topic, run on its own thread. Polls, hands records to the {@link
- * JobDispatcher} in order (pausing fetches while every handler slot is busy), and commits each
- * partition's position only up to the first record whose outcome is not yet durable.
+ * JobDispatcher} in order, and commits each partition's position only up to the first record whose
+ * outcome is not yet durable.
+ *
+ * <p>Never livelocks under a backlog: a record starts only when a handler slot is free; the records
+ * of a poll beyond the free slots wait in a small buffer (at most {@code max.poll.records}, set to
+ * the concurrency) while every assigned partition is paused, and the consumer keeps polling, so it
+ * stays in its group however long the handlers take. On revocation the buffered records are
+ * dropped, and the offsets of the revoked partitions' jobs still running are never committed by
+ * this consumer (their new owner runs them again).
  */
 public final class ActionConsumer implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ActionConsumer.class);
@@ -36,7 +42,6 @@ public final class ActionConsumer implements Runnable {
   private final JobDispatcher dispatcher;
   private final Map<TopicPartition, PartitionOffsets> offsets = new HashMap<>();
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = new ArrayDeque<>();
-  private final Set<PartitionOffsets> lost = ConcurrentHashMap.newKeySet();
   private volatile boolean running = true;
   private volatile long drainDeadline = Long.MAX_VALUE;
   private long lastCommit;
@@ -67,7 +72,6 @@ public final class ActionConsumer implements Runnable {
           waiting.addLast(record);
         }
         dispatchWaiting();
-        rewindLost();
         commit(false);
         pauseWhileFull();
         if (!waiting.isEmpty()) {
@@ -102,39 +106,7 @@ public final class ActionConsumer implements Runnable {
 
   private Completion completion(PartitionOffsets tracker, long offset) {
     tracker.track(offset);
-    return new Completion() {
-      @Override
-      public void durable() {
-        tracker.complete(offset);
-      }
-
-      @Override
-      public void lost(Exception cause) {
-        lost.add(tracker);
-      }
-    };
-  }
-
-  /** A write failed: consume the partition again from its first record not yet durable. */
-  private void rewindLost() {
-    if (lost.isEmpty()) {
-      return;
-    }
-    for (Map.Entry<TopicPartition, PartitionOffsets> entry : Map.copyOf(offsets).entrySet()) {
-      PartitionOffsets tracker = entry.getValue();
-      if (!lost.remove(tracker)) {
-        continue;
-      }
-      TopicPartition partition = entry.getKey();
-      OptionalLong resume = tracker.resumePosition();
-      offsets.remove(partition);
-      waiting.removeIf(r -> r.partition() == partition.partition());
-      if (resume.isPresent() && running) {
-        log.warn("rewinding {} to offset {} after a failed write", partition, resume.getAsLong());
-        consumer.seek(partition, resume.getAsLong());
-      }
-    }
-    lost.removeIf(tracker -> !offsets.containsValue(tracker)); // revoked meanwhile
+    return () -> tracker.complete(offset);
   }
 
   private void pauseWhileFull() {
@@ -153,7 +125,6 @@ public final class ActionConsumer implements Runnable {
     while (inFlight() > 0 && System.currentTimeMillis() < drainDeadline) {
       consumer.poll(POLL); // keeps the group membership alive; partitions are paused
       consumer.pause(consumer.assignment());
-      rewindLost(); // not running: forgets lost partitions, they are consumed again elsewhere
       commit(false);
     }
     int left = inFlight();

@@ -6,16 +6,20 @@ import dev.legato.worker.ApplicationError;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
-/** Maps a handler's exception onto the schema's failure envelope (docs/protocol.md, step 4). */
+/**
+ * Maps a handler's exception onto the schema's failure envelope (docs/protocol.md, step 4), capped
+ * by {@link EnvelopeCaps}.
+ */
 public final class FailureEnvelope {
   public static final String UNKNOWN_ACTION = "UnknownAction";
   public static final String SERIALIZATION_ERROR = "SerializationError";
   public static final String INVALID_PAYLOAD = "InvalidPayload";
+  public static final String RESULT_TOO_LARGE = "ResultTooLarge";
 
   private FailureEnvelope() {}
 
   public static Failure of(Throwable error) {
-    String type = error.getClass().getSimpleName();
+    String type = typeOf(error);
     boolean nonRetryable = false;
     String details = null;
     if (error instanceof ApplicationError app) {
@@ -25,10 +29,10 @@ public final class FailureEnvelope {
     }
     return Failure.newBuilder()
         .setType(type)
-        .setMessage(messageOf(error))
+        .setMessage(EnvelopeCaps.cap(messageOf(error), EnvelopeCaps.MESSAGE_CHARS))
         .setNonRetryable(nonRetryable)
-        .setDetails(details)
-        .setStackTrace(stackTraceOf(error))
+        .setDetails(EnvelopeCaps.capDetails(details))
+        .setStackTrace(EnvelopeCaps.cap(stackTraceOf(error), EnvelopeCaps.STACK_TRACE_CHARS))
         .build();
   }
 
@@ -36,22 +40,43 @@ public final class FailureEnvelope {
   public static Failure of(String type, String message, boolean nonRetryable) {
     return Failure.newBuilder()
         .setType(type)
-        .setMessage(message)
+        .setMessage(EnvelopeCaps.cap(message, EnvelopeCaps.MESSAGE_CHARS))
         .setNonRetryable(nonRetryable)
         .setDetails(null)
         .setStackTrace(null)
         .build();
   }
 
+  /** A failure the SDK raises because of {@code cause}, whose stack trace it carries. */
+  public static Failure of(String type, String message, boolean nonRetryable, Throwable cause) {
+    Failure failure = of(type, message, nonRetryable);
+    failure.setStackTrace(EnvelopeCaps.cap(stackTraceOf(cause), EnvelopeCaps.STACK_TRACE_CHARS));
+    return failure;
+  }
+
+  /** The class's simple name; the full name for anonymous classes, which have none. */
+  static String typeOf(Throwable error) {
+    String simple = error.getClass().getSimpleName();
+    return simple.isEmpty() ? error.getClass().getName() : simple;
+  }
+
   static String messageOf(Throwable error) {
-    String message = error.getMessage();
-    return message != null ? message : "";
+    try {
+      String message = error.getMessage();
+      return message != null ? message : "";
+    } catch (RuntimeException e) {
+      return "(getMessage() threw " + e.getClass().getName() + ")";
+    }
   }
 
   static String stackTraceOf(Throwable error) {
-    StringWriter out = new StringWriter();
-    error.printStackTrace(new PrintWriter(out));
-    return out.toString();
+    try {
+      StringWriter out = new StringWriter();
+      error.printStackTrace(new PrintWriter(out));
+      return out.toString();
+    } catch (RuntimeException | StackOverflowError e) {
+      return error.getClass().getName(); // a toString() that throws, or a cause cycle too deep
+    }
   }
 
   private static String detailsJson(Object details) {
@@ -60,10 +85,10 @@ public final class FailureEnvelope {
     }
     try {
       return Json.write(details);
-    } catch (JsonProcessingException e) {
+    } catch (JsonProcessingException | RuntimeException | StackOverflowError e) {
       try {
         return Json.write(String.valueOf(details));
-      } catch (JsonProcessingException impossible) {
+      } catch (JsonProcessingException | RuntimeException impossible) {
         return null;
       }
     }

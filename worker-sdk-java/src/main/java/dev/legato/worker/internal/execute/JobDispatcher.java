@@ -14,15 +14,14 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Takes one consumed record to its durable outcome (docs/protocol.md "Worker behaviour", steps
  * 2-5): a dead letter if it does not decode, an UnknownAction result if no handler is registered,
- * else the handler's result. At most {@code permits} handlers run at once in the process.
- * Thread-safe.
+ * else the handler's result. At most {@code permits} handlers run at once in the process. A handler
+ * runs once per record: its result is re-sent until Kafka has it, never recomputed. Thread-safe.
  */
 public final class JobDispatcher {
   private static final Logger log = LoggerFactory.getLogger(JobDispatcher.class);
@@ -53,7 +52,7 @@ public final class JobDispatcher {
   /**
    * Starts processing the record, or returns false (doing nothing) when every handler slot is busy.
    * Once a slot is taken, {@code tracking} is called (on this thread) and the completion it returns
-   * is then called exactly once.
+   * is called once the outcome is durable (never if the worker stops first).
    */
   public boolean tryDispatch(ConsumerRecord<byte[], byte[]> record, Supplier<Completion> tracking) {
     if (!permits.tryAcquire()) {
@@ -71,21 +70,20 @@ public final class JobDispatcher {
           record.partition(),
           record.offset(),
           e.getMessage());
-      send(completion, cb -> publisher.publishDeadLetter(record, e.getMessage(), cb));
+      publisher.publishDeadLetter(record, e.getMessage(), completion::durable);
       return true;
     }
     Handler handler = handlers.get(job.getAction());
     if (handler == null) {
       permits.release();
       log.warn("job {} has action '{}' with no handler here", job.getJobId(), job.getAction());
-      send(completion, cb -> publisher.publishResult(runner.unknownAction(job), cb));
+      publisher.publishResult(runner.unknownAction(job), completion::durable);
       return true;
     }
     try {
       pool.execute(() -> runHandler(job, handler, completion));
     } catch (RejectedExecutionException e) {
-      permits.release();
-      completion.lost(e);
+      permits.release(); // stopping: the job is not committed and runs again elsewhere
     }
     return true;
   }
@@ -118,36 +116,6 @@ public final class JobDispatcher {
           "job {} finished after the shutdown deadline; its result is dropped", job.getJobId());
       return;
     }
-    send(completion, cb -> publisher.publishResult(result, cb));
-  }
-
-  private interface Send {
-    void send(Callback callback);
-  }
-
-  private void send(Completion completion, Send send) {
-    Callback callback =
-        (metadata, error) -> {
-          if (error == null) {
-            completion.durable();
-          } else {
-            writeFailed(completion, error);
-          }
-        };
-    try {
-      send.send(callback);
-    } catch (RuntimeException e) {
-      writeFailed(completion, e);
-    }
-  }
-
-  private void writeFailed(Completion completion, Exception error) {
-    if (closed) {
-      log.warn(
-          "shutting down: a result was not written ({}); the job runs again", error.toString());
-    } else {
-      log.error("write to Kafka failed; the job will be consumed again", error);
-    }
-    completion.lost(error);
+    publisher.publishResult(result, completion::durable);
   }
 }

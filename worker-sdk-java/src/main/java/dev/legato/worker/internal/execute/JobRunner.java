@@ -14,16 +14,28 @@ public final class JobRunner {
   private final String workerId;
   private final String sdk;
   private final Clock clock;
+  private final long maxOutputBytes;
 
   public JobRunner(String workerId, String sdk, Clock clock) {
-    this.workerId = workerId;
-    this.sdk = sdk;
-    this.clock = clock;
+    this(workerId, sdk, clock, 1_000_000);
   }
 
   /**
-   * Parses the payload and calls the handler: a return value is COMPLETED, any exception FAILED, a
-   * payload that is not JSON FAILED with type {@code InvalidPayload} (not retryable).
+   * @param maxOutputBytes the largest output (UTF-8 bytes of its JSON text) a result may carry
+   */
+  public JobRunner(String workerId, String sdk, Clock clock, long maxOutputBytes) {
+    this.workerId = workerId;
+    this.sdk = sdk;
+    this.clock = clock;
+    this.maxOutputBytes = maxOutputBytes;
+  }
+
+  /**
+   * Parses the payload and calls the handler. Every outcome is a result: a return value is
+   * COMPLETED; anything thrown (any {@link Throwable}, StackOverflowError and OutOfMemoryError
+   * included) FAILED; these are FAILED and not retryable: a payload that is not JSON ({@code
+   * InvalidPayload}, handler not called), an output that is not strict JSON ({@code
+   * SerializationError}) or larger than the limit ({@code ResultTooLarge}).
    */
   public Result run(Job job, Handler handler) {
     long startedAt = clock.millis();
@@ -46,24 +58,69 @@ public final class JobRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return failed(job, startedAt, FailureEnvelope.of(e));
-    } catch (Exception | LinkageError | AssertionError e) {
+    } catch (Throwable e) { // NOPMD: a handler's StackOverflowError/OOM must still be answered
       return failed(job, startedAt, FailureEnvelope.of(e));
     } finally {
       CurrentJob.clear();
     }
-    String json;
+    OutputEncoder.Encoded encoded;
     try {
-      json = Json.write(output);
-    } catch (JsonProcessingException e) {
-      Failure failure =
+      encoded = OutputEncoder.encode(output);
+    } catch (OutputEncoder.NotJsonException e) {
+      return failed(
+          job,
+          startedAt,
           FailureEnvelope.of(
               FailureEnvelope.SERIALIZATION_ERROR,
-              "the handler's return value cannot be serialised to JSON: " + e.getOriginalMessage(),
-              false);
-      failure.setStackTrace(FailureEnvelope.stackTraceOf(e));
-      return failed(job, startedAt, failure);
+              "the handler's return value cannot be serialised to JSON: " + e.getMessage(),
+              true,
+              e));
+    } catch (Throwable e) { // NOPMD: e.g. OutOfMemoryError writing a huge output
+      return failed(
+          job,
+          startedAt,
+          FailureEnvelope.of(
+              FailureEnvelope.SERIALIZATION_ERROR,
+              "the handler's return value cannot be serialised to JSON: " + e,
+              true,
+              e));
     }
-    return base(job, startedAt).setStatus(ResultStatus.COMPLETED).setOutput(json).build();
+    if (encoded.bytes() > maxOutputBytes) {
+      return failed(job, startedAt, tooLarge(encoded.bytes(), maxOutputBytes));
+    }
+    return base(job, startedAt).setStatus(ResultStatus.COMPLETED).setOutput(encoded.json()).build();
+  }
+
+  /** The failure of an output of {@code bytes} UTF-8 bytes over the limit of {@code max}. */
+  static Failure tooLarge(long bytes, long max) {
+    return FailureEnvelope.of(
+        FailureEnvelope.RESULT_TOO_LARGE,
+        "the handler's output is "
+            + bytes
+            + " bytes of JSON, over the limit of "
+            + max
+            + " bytes (LEGATO_MAX_PAYLOAD_BYTES)",
+        true);
+  }
+
+  /**
+   * The same job's result as FAILED {@code ResultTooLarge}: what is sent instead of a result Kafka
+   * refused as too large (a limit of the broker or topic below LEGATO_MAX_PAYLOAD_BYTES).
+   */
+  public static Result refusedAsTooLarge(Result refused, int encodedBytes, Throwable why) {
+    Failure failure =
+        FailureEnvelope.of(
+            FailureEnvelope.RESULT_TOO_LARGE,
+            "Kafka refused the result ("
+                + encodedBytes
+                + " bytes encoded) as too large: "
+                + why.getMessage(),
+            true);
+    return Result.newBuilder(refused)
+        .setStatus(ResultStatus.FAILED)
+        .setOutput(null)
+        .setFailure(failure)
+        .build();
   }
 
   /** The job's action has no handler in this worker: FAILED, not retryable, nothing run. */

@@ -32,6 +32,11 @@ public final class KafkaClients {
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+    // Room for the largest output allowed plus the rest of the result; the broker's own limit
+    // (message.max.bytes) still applies, and a result it refuses becomes a ResultTooLarge.
+    config.put(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Math.max(1_048_576, settings.maxPayloadBytes() + 256 * 1024));
     return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
@@ -48,14 +53,21 @@ public final class KafkaClients {
     // Shared by every SDK so mixed-language fleets can form one group (docs/protocol.md).
     config.put(
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RoundRobinAssignor.class.getName());
-    config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-    config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+    int session = (int) Math.min(Integer.MAX_VALUE, settings.sessionTimeout().toMillis());
+    config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, session);
+    config.put(
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(1, Math.min(1_000, session / 3)));
+    config.put(
+        ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+        (int) Math.min(Integer.MAX_VALUE, settings.maxPollInterval().toMillis()));
+    // A poll hands over at most one slot's worth per handler: the records beyond the free slots
+    // wait (paused) in a buffer of at most this size, dropped if the partition is revoked.
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.concurrency());
     return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   public Admin admin() {
-    Map<String, Object> config = new HashMap<>();
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    Map<String, Object> config = common();
     config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin");
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
@@ -66,6 +78,7 @@ public final class KafkaClients {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    KafkaSecurity.apply(settings, config);
     return config;
   }
 }

@@ -1,19 +1,22 @@
 package dev.legato.worker.internal.kafka;
 
 import dev.legato.protocol.Result;
+import dev.legato.worker.internal.execute.EnvelopeCaps;
+import dev.legato.worker.internal.execute.JobRunner;
 import dev.legato.worker.internal.protocol.DltHeaders;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.Callback;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-/** Writes results and dead letters with the worker's one producer. Thread-safe. */
+/**
+ * Writes results and dead letters through the worker's {@link Delivery}: re-sent until Kafka has
+ * them, never given up on except for a fatal producer error. Thread-safe.
+ */
 public final class Publisher {
   private static final Set<String> DLT_HEADER_NAMES =
       Set.of(
@@ -26,7 +29,7 @@ public final class Publisher {
           DltHeaders.WORKER_ID,
           DltHeaders.FAILED_AT);
 
-  private final Producer<byte[], byte[]> producer;
+  private final Delivery delivery;
   private final MessageCodec codec;
   private final String resultsTopic;
   private final String deadLetterTopic;
@@ -34,13 +37,13 @@ public final class Publisher {
   private final Clock clock;
 
   public Publisher(
-      Producer<byte[], byte[]> producer,
+      Delivery delivery,
       MessageCodec codec,
       String resultsTopic,
       String deadLetterTopic,
       String workerId,
       Clock clock) {
-    this.producer = producer;
+    this.delivery = delivery;
     this.codec = codec;
     this.resultsTopic = resultsTopic;
     this.deadLetterTopic = deadLetterTopic;
@@ -48,31 +51,68 @@ public final class Publisher {
     this.clock = clock;
   }
 
-  /** The result, keyed by runId; {@code done} runs once Kafka has acknowledged it (or failed). */
-  public void publishResult(Result result, Callback done) {
-    byte[] key = result.getRunId().getBytes(StandardCharsets.UTF_8);
-    producer.send(new ProducerRecord<>(resultsTopic, key, codec.encodeResult(result)), done);
+  /**
+   * The result, keyed by runId (so the default murmur2 partitioner places it); {@code durable} runs
+   * once Kafka has acknowledged it. A result Kafka refuses as too large is replaced by a FAILED
+   * {@code ResultTooLarge} for the same job.
+   */
+  public void publishResult(Result result, Runnable durable) {
+    byte[] encoded = codec.encodeResult(result);
+    delivery.deliver(
+        "the result of job " + result.getJobId(),
+        resultRecord(result, encoded),
+        error -> {
+          Result replacement = JobRunner.refusedAsTooLarge(result, encoded.length, error);
+          return resultRecord(replacement, codec.encodeResult(replacement));
+        },
+        durable);
   }
 
-  /** The undecodable record, byte for byte, with its key, its headers and the DLT headers. */
+  /**
+   * The undecodable record, byte for byte, with its key, its headers and the DLT headers; if Kafka
+   * refuses it as too large, the DLT headers alone, without the original value.
+   */
   public void publishDeadLetter(
-      ConsumerRecord<byte[], byte[]> record, String error, Callback done) {
+      ConsumerRecord<byte[], byte[]> record, String error, Runnable durable) {
+    String what =
+        "the dead letter of " + record.topic() + "-" + record.partition() + "@" + record.offset();
+    delivery.deliver(
+        what,
+        new ProducerRecord<>(
+            deadLetterTopic, null, record.key(), record.value(), headers(record, error, true)),
+        tooLarge ->
+            new ProducerRecord<>(
+                deadLetterTopic, null, record.key(), null, headers(record, error, false)),
+        durable);
+  }
+
+  private ProducerRecord<byte[], byte[]> resultRecord(Result result, byte[] encoded) {
+    byte[] key = result.getRunId().getBytes(StandardCharsets.UTF_8);
+    return new ProducerRecord<>(resultsTopic, key, encoded);
+  }
+
+  private RecordHeaders headers(
+      ConsumerRecord<byte[], byte[]> record, String error, boolean withOriginal) {
     RecordHeaders headers = new RecordHeaders();
-    for (Header header : record.headers()) {
-      if (!DLT_HEADER_NAMES.contains(header.key())) {
-        headers.add(header);
+    if (withOriginal) {
+      for (Header header : record.headers()) {
+        if (!DLT_HEADER_NAMES.contains(header.key())) {
+          headers.add(header);
+        }
       }
     }
     add(headers, DltHeaders.DLT_REASON, DltHeaders.REASON_UNDECODABLE);
     add(headers, DltHeaders.ERROR_TYPE, DltHeaders.DECODE_ERROR);
-    add(headers, DltHeaders.ERROR_MESSAGE, error);
+    add(
+        headers,
+        DltHeaders.ERROR_MESSAGE,
+        EnvelopeCaps.cap(error, EnvelopeCaps.DLT_ERROR_MESSAGE_CHARS));
     add(headers, DltHeaders.SOURCE_TOPIC, record.topic());
     add(headers, DltHeaders.SOURCE_PARTITION, Integer.toString(record.partition()));
     add(headers, DltHeaders.SOURCE_OFFSET, Long.toString(record.offset()));
     add(headers, DltHeaders.WORKER_ID, workerId);
     add(headers, DltHeaders.FAILED_AT, Long.toString(clock.millis()));
-    producer.send(
-        new ProducerRecord<>(deadLetterTopic, null, record.key(), record.value(), headers), done);
+    return headers;
   }
 
   private static void add(RecordHeaders headers, String name, String value) {

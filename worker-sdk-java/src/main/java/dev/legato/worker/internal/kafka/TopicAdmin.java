@@ -6,60 +6,93 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates job topics that do not exist yet (idempotent: an existing topic is left alone). */
+/**
+ * Creates the topics that do not exist yet. Lists the topics first and asks to create only the
+ * missing ones, so a worker needs no CREATE permission when the topics exist.
+ */
 public final class TopicAdmin {
   private static final Logger log = LoggerFactory.getLogger(TopicAdmin.class);
 
   private TopicAdmin() {}
 
   /**
-   * Creates the topics with {@code partitions} partitions and the broker's default replication.
+   * Creates the missing topics with {@code partitions} partitions and the broker's default
+   * replication factor. A topic created meanwhile by someone else is fine.
    *
-   * @throws IllegalStateException if Kafka does not answer within {@code timeout}
+   * @return the topics this call created
+   * @throws IllegalStateException if Kafka does not answer within {@code timeout} or refuses
    */
-  public static void ensureTopics(
+  public static List<String> ensureTopics(
       Admin admin, Collection<String> topics, int partitions, Duration timeout) {
+    Set<String> existing =
+        await(
+            admin.listTopics(new ListTopicsOptions().timeoutMs(millis(timeout))).names(),
+            "list topics",
+            timeout);
     List<NewTopic> requests = new ArrayList<>();
     for (String topic : topics) {
-      requests.add(new NewTopic(topic, Optional.of(partitions), Optional.empty()));
+      if (!existing.contains(topic)) {
+        requests.add(new NewTopic(topic, Optional.of(partitions), Optional.empty()));
+      }
     }
-    CreateTopicsOptions options = new CreateTopicsOptions().timeoutMs((int) timeout.toMillis());
+    List<String> created = new ArrayList<>();
+    if (requests.isEmpty()) {
+      return created;
+    }
+    CreateTopicsOptions options = new CreateTopicsOptions().timeoutMs(millis(timeout));
     Map<String, KafkaFuture<Void>> results = admin.createTopics(requests, options).values();
     for (Map.Entry<String, KafkaFuture<Void>> entry : results.entrySet()) {
       try {
-        entry.getValue().get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        await(entry.getValue(), "create topic " + entry.getKey(), timeout);
         log.info("created topic {} with {} partitions", entry.getKey(), partitions);
-      } catch (ExecutionException e) {
+        created.add(entry.getKey());
+      } catch (IllegalStateException e) {
         if (!(e.getCause() instanceof TopicExistsException)) {
-          throw new IllegalStateException(
-              "cannot create topic "
-                  + entry.getKey()
-                  + ": "
-                  + e.getCause()
-                  + " (is Kafka running? set LEGATO_KAFKA_BOOTSTRAP_SERVERS)",
-              e.getCause());
+          throw e;
         }
-      } catch (TimeoutException e) {
-        throw new IllegalStateException(
-            "cannot reach Kafka to create "
-                + entry.getKey()
-                + " (is it running? set LEGATO_KAFKA_BOOTSTRAP_SERVERS)",
-            e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted creating " + entry.getKey(), e);
       }
     }
+    return created;
+  }
+
+  private static <T> T await(Future<T> future, String what, Duration timeout) {
+    try {
+      return future.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(
+          "cannot "
+              + what
+              + ": "
+              + e.getCause()
+              + " (is Kafka running? set LEGATO_KAFKA_BOOTSTRAP_SERVERS and the"
+              + " LEGATO_KAFKA_SECURITY_* settings; LEGATO_CREATE_TOPICS=false skips topic"
+              + " creation)",
+          e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "cannot reach Kafka to " + what + " (is it running? set LEGATO_KAFKA_BOOTSTRAP_SERVERS)",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted: " + what, e);
+    }
+  }
+
+  private static int millis(Duration timeout) {
+    return (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
   }
 }
