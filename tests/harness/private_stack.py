@@ -9,7 +9,10 @@ from harness.orchestrator import REPO, free_port
 
 
 class PrivateStack:
-    def __init__(self) -> None:
+    """`security="sasl_ssl"`: its Kafka listens with SASL_SSL (deploy/kafka-security.sh); clients get
+    the settings from `client_env()`."""
+
+    def __init__(self, security: str = "plaintext") -> None:
         self.home = Path(tempfile.mkdtemp(prefix="legato-private-"))
         self.home.chmod(0o755)  # PostgreSQL runs as its own OS user when we are root
         self.pg_port = free_port()
@@ -23,6 +26,7 @@ class PrivateStack:
             "REDIS_PORT": str(self.redis_port),
             "KAFKA_PORT": str(self.kafka_port),
             "KAFKA_CONTROLLER_PORT": str(free_port()),
+            "LEGATO_KAFKA_SECURITY": security,
         }
         self.pg_url = f"postgresql://legato:legato@localhost:{self.pg_port}/legato"
         self.redis_url = f"redis://localhost:{self.redis_port}/0"
@@ -45,3 +49,12 @@ class PrivateStack:
 
     def destroy(self) -> None:
         self.run("clean")
+
+    def client_env(self) -> dict[str, str]:
+        """The LEGATO_KAFKA_* settings deploy/stack.sh wrote for this stack (after `start("kafka")`)."""
+        settings: dict[str, str] = {}
+        for line in (self.home / "kafka-client.env").read_text().splitlines():
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").partition("=")
+                settings[name] = value
+        return settings
