@@ -28,4 +28,26 @@ worker.register("slow", async (payload: { ms?: number }, context) => {
   return { slept: ms };
 });
 
-await worker.start();
+worker.register("big", (payload: { bytes?: number }) => "x".repeat(Number(payload?.bytes ?? 0)));
+
+worker.register("nan", () => ({ value: NaN }));
+
+worker.register("recurse", () => {
+  const down = (depth: number): number => down(depth + 1) + 1;
+  return down(0);
+});
+
+worker.register("count", (_payload, context) => {
+  process.stdout.write(`RAN ${context.jobId}\n`);
+  return { ok: true };
+});
+
+try {
+  await worker.start();
+} catch (error) {
+  // start() rejects with WorkerFatalError (already logged by the worker): exit non-zero.
+  process.stderr.write(
+    `conformance worker: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}

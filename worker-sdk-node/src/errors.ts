@@ -43,3 +43,10 @@ export class NonRetryableError extends ApplicationError {
 
 /** A LEGATO_* variable has an invalid value. */
 export class SettingsError extends LegatoError {}
+
+/**
+ * The worker stopped because of an error it cannot recover from (an authorization or
+ * authentication failure, a fenced producer, or a failure at start): `Worker.start()` rejects
+ * with it, and the process should exit non-zero.
+ */
+export class WorkerFatalError extends LegatoError {}

@@ -1,9 +1,16 @@
 /** legato-worker: the Node.js worker SDK of Legato. */
 
-export { ApplicationError, LegatoError, NonRetryableError, SettingsError } from "./errors.js";
+export {
+  ApplicationError,
+  LegatoError,
+  NonRetryableError,
+  SettingsError,
+  WorkerFatalError,
+} from "./errors.js";
 export type { ApplicationErrorOptions } from "./errors.js";
 export { loadSettings } from "./settings.js";
-export type { Settings } from "./settings.js";
+export type { KafkaSecurity, SaslMechanism, SecurityProtocol, Settings } from "./settings.js";
+export { Secret } from "./secret.js";
 export type { LogLevel } from "./logging.js";
 export { Worker } from "./worker/worker.js";
 export type { WorkerOptions } from "./worker/worker.js";

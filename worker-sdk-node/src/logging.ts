@@ -7,7 +7,7 @@ const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR
 export function parseLogLevel(raw: string): LogLevel | undefined {
   const upper = raw.toUpperCase();
   if (upper === "WARN") return "WARNING";
-  return upper in RANK ? (upper as LogLevel) : undefined;
+  return Object.hasOwn(RANK, upper) ? (upper as LogLevel) : undefined;
 }
 
 export type LogFields = Record<string, unknown>;

@@ -3,6 +3,29 @@
 import { hostname } from "node:os";
 import { SettingsError } from "./errors.js";
 import { type LogLevel, parseLogLevel } from "./logging.js";
+import { Secret } from "./secret.js";
+
+export const SECURITY_PROTOCOLS = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
+export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
+export const SASL_MECHANISMS = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/** How to reach a secured Kafka (LEGATO_KAFKA_SECURITY_PROTOCOL and friends). */
+export interface KafkaSecurity {
+  /** LEGATO_KAFKA_SECURITY_PROTOCOL. */
+  protocol: SecurityProtocol;
+  /** LEGATO_KAFKA_SASL_MECHANISM (SASL_* only). */
+  saslMechanism: SaslMechanism | null;
+  /** LEGATO_KAFKA_SASL_USERNAME (SASL_* only). */
+  saslUsername: string | null;
+  /** LEGATO_KAFKA_SASL_PASSWORD (SASL_* only); masked as *** when printed. */
+  saslPassword: Secret | null;
+  /** LEGATO_KAFKA_SSL_CA_FILE: PEM CA bundle (default: the system CAs). */
+  sslCaFile: string | null;
+  /** LEGATO_KAFKA_SSL_CERT_FILE / LEGATO_KAFKA_SSL_KEY_FILE: PEM client cert and key (mutual TLS). */
+  sslCertFile: string | null;
+  sslKeyFile: string | null;
+}
 
 export interface Settings {
   /** LEGATO_KAFKA_BOOTSTRAP_SERVERS, comma-separated. */
@@ -19,25 +42,105 @@ export interface Settings {
   workerId: string;
   /** LEGATO_WORKER_CONCURRENCY: handlers running at once per process. */
   concurrency: number;
-  /** LEGATO_SHUTDOWN_TIMEOUT_MS: drain limit on SIGTERM/SIGINT. */
+  /** LEGATO_SHUTDOWN_TIMEOUT_MS: drain limit on SIGTERM/SIGINT (0: no drain wait). */
   shutdownTimeoutMs: number;
   /** LEGATO_LOG_LEVEL. */
   logLevel: LogLevel;
+  /** LEGATO_CREATE_TOPICS: create missing topics at start. */
+  createTopics: boolean;
+  /** LEGATO_MAX_PAYLOAD_BYTES: max UTF-8 bytes of a result's output JSON text. */
+  maxPayloadBytes: number;
+  /** LEGATO_MAX_POLL_INTERVAL_MS: the consumer's max.poll.interval.ms (rebalance timeout). */
+  maxPollIntervalMs: number;
+  /** LEGATO_SESSION_TIMEOUT_MS: the consumer's session.timeout.ms. */
+  sessionTimeoutMs: number;
+  /** Security of every Kafka connection. */
+  security: KafkaSecurity;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function text(env: Env, name: string, fallback: string): string {
+function optional(env: Env, name: string): string | null {
   const value = env[name]?.trim();
-  return value === undefined || value === "" ? fallback : value;
+  return value === undefined || value === "" ? null : value;
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = text(env, name, String(fallback));
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
-    throw new SettingsError(`${name} must be a positive integer, got "${raw}"`);
+function text(env: Env, name: string, fallback: string): string {
+  return optional(env, name) ?? fallback;
+}
+
+function integer(env: Env, name: string, fallback: number, minimum: number): number {
+  const raw = optional(env, name);
+  if (raw === null) return fallback;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new SettingsError(`${name} must be a decimal integer, got "${raw}"`);
   }
-  return Number(raw);
+  const value = Number(raw);
+  if (value < minimum) throw new SettingsError(`${name} must be at least ${minimum}, got "${raw}"`);
+  return value;
+}
+
+const TRUE = new Set(["true", "1", "yes"]);
+const FALSE = new Set(["false", "0", "no"]);
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === null) return fallback;
+  const lower = raw.toLowerCase();
+  if (TRUE.has(lower)) return true;
+  if (FALSE.has(lower)) return false;
+  throw new SettingsError(`${name} must be true, false, 1, 0, yes or no, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[]): T | null {
+  const raw = optional(env, name);
+  if (raw === null) return null;
+  const found = allowed.find((value) => value === raw.toUpperCase());
+  if (found === undefined) {
+    throw new SettingsError(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+  }
+  return found;
+}
+
+function loadSecurity(env: Env): KafkaSecurity {
+  const protocol = oneOf(env, "LEGATO_KAFKA_SECURITY_PROTOCOL", SECURITY_PROTOCOLS) ?? "PLAINTEXT";
+  const sasl = protocol.startsWith("SASL_");
+  const security: KafkaSecurity = {
+    protocol,
+    saslMechanism: null,
+    saslUsername: null,
+    saslPassword: null,
+    sslCaFile: optional(env, "LEGATO_KAFKA_SSL_CA_FILE"),
+    sslCertFile: optional(env, "LEGATO_KAFKA_SSL_CERT_FILE"),
+    sslKeyFile: optional(env, "LEGATO_KAFKA_SSL_KEY_FILE"),
+  };
+  if (sasl) {
+    const mechanism = oneOf(env, "LEGATO_KAFKA_SASL_MECHANISM", SASL_MECHANISMS);
+    const username = optional(env, "LEGATO_KAFKA_SASL_USERNAME");
+    const password = optional(env, "LEGATO_KAFKA_SASL_PASSWORD");
+    for (const [name, value] of [
+      ["LEGATO_KAFKA_SASL_MECHANISM", mechanism],
+      ["LEGATO_KAFKA_SASL_USERNAME", username],
+      ["LEGATO_KAFKA_SASL_PASSWORD", password],
+    ] as const) {
+      if (value === null) {
+        throw new SettingsError(
+          `${name} is required when LEGATO_KAFKA_SECURITY_PROTOCOL=${protocol}`,
+        );
+      }
+    }
+    security.saslMechanism = mechanism;
+    security.saslUsername = username;
+    security.saslPassword = new Secret(password as string);
+  }
+  if ((security.sslCertFile === null) !== (security.sslKeyFile === null)) {
+    const missing =
+      security.sslCertFile === null ? "LEGATO_KAFKA_SSL_CERT_FILE" : "LEGATO_KAFKA_SSL_KEY_FILE";
+    throw new SettingsError(
+      `${missing} is required: mutual TLS needs both LEGATO_KAFKA_SSL_CERT_FILE and LEGATO_KAFKA_SSL_KEY_FILE`,
+    );
+  }
+  return security;
 }
 
 /** Reads the LEGATO_* variables (default: process.env); `overrides` win over the environment. */
@@ -50,7 +153,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
   const logLevel = parseLogLevel(level);
   if (logLevel === undefined) {
     throw new SettingsError(
-      `LEGATO_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got "${level}"`,
+      `LEGATO_LOG_LEVEL must be DEBUG, INFO, WARN, WARNING or ERROR, got "${level}"`,
     );
   }
   const settings: Settings = {
@@ -58,11 +161,16 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     jobsTopic: text(env, "LEGATO_JOBS_TOPIC", "workflow-jobs"),
     resultsTopic: text(env, "LEGATO_RESULTS_TOPIC", "workflow-results"),
     groupPrefix: text(env, "LEGATO_GROUP_PREFIX", "legato-workers"),
-    jobPartitions: positiveInt(env, "LEGATO_JOB_PARTITIONS", 6),
+    jobPartitions: integer(env, "LEGATO_JOB_PARTITIONS", 6, 1),
     workerId: text(env, "LEGATO_WORKER_ID", `${hostname()}-${process.pid}`),
-    concurrency: positiveInt(env, "LEGATO_WORKER_CONCURRENCY", 16),
-    shutdownTimeoutMs: positiveInt(env, "LEGATO_SHUTDOWN_TIMEOUT_MS", 30000),
+    concurrency: integer(env, "LEGATO_WORKER_CONCURRENCY", 16, 1),
+    shutdownTimeoutMs: integer(env, "LEGATO_SHUTDOWN_TIMEOUT_MS", 30_000, 0),
     logLevel,
+    createTopics: boolean(env, "LEGATO_CREATE_TOPICS", true),
+    maxPayloadBytes: integer(env, "LEGATO_MAX_PAYLOAD_BYTES", 1_000_000, 1),
+    maxPollIntervalMs: integer(env, "LEGATO_MAX_POLL_INTERVAL_MS", 300_000, 1),
+    sessionTimeoutMs: integer(env, "LEGATO_SESSION_TIMEOUT_MS", 10_000, 1),
+    security: loadSecurity(env),
     ...overrides,
   };
   if (settings.bootstrapServers.length === 0) {

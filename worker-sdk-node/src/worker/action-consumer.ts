@@ -1,50 +1,53 @@
 /**
  * One consumer per registered action: group `<groupPrefix>.<action>` on `<jobsTopic>.<action>`.
- * Reads jobs, runs them under the process-wide concurrency limit, publishes each outcome and
+ * Takes a message only when a handler slot is free (the stream's buffer fills and fetching
+ * pauses meanwhile, while the group heartbeat goes on), runs it, publishes its outcome and
  * stores the offset once Kafka acknowledged it; stored offsets are committed every second.
+ * Kafka outages are ridden out: a broken consumer is replaced, with backoff, until the worker
+ * stops; only an authorization or authentication error is fatal.
  */
 
-import type { Message, MessagesStream } from "@platformatic/kafka";
+import { WorkerFatalError } from "../errors.js";
 import type { Logger } from "../logging.js";
-import { DecodeError, decodeJob, encodeResult } from "../protocol/codec.js";
-import type { Job } from "../protocol/messages.js";
+import { DecodeError, decodeJob } from "../protocol/codec.js";
+import type { Job, Result } from "../protocol/messages.js";
 import { jobTopic, jobsDltTopic, workerGroup } from "../protocol/topics.js";
 import type { Settings } from "../settings.js";
+import { ThrottledWarning, backoffMs, delay } from "./backoff.js";
 import { deadLetter } from "./dead-letter.js";
+import { seal, tooLarge } from "./envelope.js";
 import { type ExecutionIdentity, type Handler, executeJob } from "./execute.js";
-import { type RawConsumer, createConsumer } from "./kafka.js";
+import { GroupSession, type RawMessage } from "./group-session.js";
+import type { ClientBase } from "./kafka.js";
+import { isFatalKafkaError } from "./kafka-errors.js";
 import type { Limiter } from "./limiter.js";
-import { MessageReader } from "./message-reader.js";
-import { type Ticket, OffsetTracker } from "./offsets.js";
-import type { Publisher } from "./publisher.js";
+import type { Ticket } from "./offsets.js";
+import { type Publisher, RecordTooLargeError } from "./publisher.js";
 
 const COMMIT_INTERVAL_MS = 1_000;
 
-type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
-type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
-
 export interface ActionConsumerDeps {
   settings: Settings;
+  clientBase: ClientBase;
   handlers: ReadonlyMap<string, Handler>;
   limiter: Limiter;
   publisher: Publisher;
   identity: ExecutionIdentity;
   logger: Logger;
-  /** Called once if the consumer dies (its stream failed); the worker then stops. */
-  onFatal: (error: Error) => void;
+  /** Called if the consumer hits an error no retry can fix; the worker then stops. */
+  onFatal: (error: WorkerFatalError) => void;
 }
 
 export class ActionConsumer {
   readonly topic: string;
   readonly groupId: string;
-  private readonly offsets = new OffsetTracker();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly fetching = new AbortController();
-  private consumer: RawConsumer | undefined;
-  private stream: RawStream | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly warnings: ThrottledWarning;
+  private session: GroupSession | undefined;
+  private supervisor: Promise<void> | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
-  private committing: Promise<void> = Promise.resolve();
+  private markStarted: (() => void) | undefined;
 
   constructor(
     readonly action: string,
@@ -52,39 +55,22 @@ export class ActionConsumer {
   ) {
     this.topic = jobTopic(deps.settings.jobsTopic, action);
     this.groupId = workerGroup(deps.settings.groupPrefix, action);
+    this.warnings = new ThrottledWarning(deps.logger);
   }
 
-  async start(): Promise<void> {
-    const consumer = createConsumer(this.deps.settings, this.groupId);
-    this.consumer = consumer;
-    consumer.on("consumer:group:join", () => {
-      // Partitions may have moved: unfinished work is redelivered from the committed offsets.
-      const pending = this.offsets.pendingCommits();
-      this.offsets.reset();
-      if (pending.length > 0) void this.commit(pending);
-    });
-    this.stream = await consumer.consume({
-      topics: [this.topic],
-      mode: "committed",
-      fallbackMode: "earliest",
-      autocommit: false,
-    });
-    this.stream.on("error", (error: Error) => {
-      if (!this.fetching.signal.aborted) this.deps.onFatal(error);
-    });
-    this.loop = this.pull(this.stream);
-    this.commitTimer = setInterval(() => void this.commit(), COMMIT_INTERVAL_MS);
-    this.deps.logger.info("consuming", {
-      action: this.action,
-      topic: this.topic,
-      group: this.groupId,
-    });
+  /** Starts consuming; resolves once the group is joined (or the worker stops meanwhile). */
+  start(): Promise<void> {
+    const started = new Promise<void>((resolve) => (this.markStarted = resolve));
+    this.supervisor = this.supervise();
+    void this.supervisor.finally(() => this.markStarted?.());
+    this.commitTimer = setInterval(() => void this.session?.commit(), COMMIT_INTERVAL_MS);
+    return started;
   }
 
   /** Stops fetching; resolves when the in-flight jobs finished or `deadline` fired. */
   async drain(deadline: Promise<void>): Promise<void> {
     this.fetching.abort();
-    await this.loop;
+    await this.supervisor;
     await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
   }
 
@@ -92,27 +78,79 @@ export class ActionConsumer {
   async close(): Promise<void> {
     clearInterval(this.commitTimer);
     this.fetching.abort();
-    await this.commit();
-    try {
-      await this.stream?.close();
-    } finally {
-      await this.consumer?.close(true);
-    }
+    await this.supervisor;
+    await this.session?.close(true);
   }
 
   inFlightCount(): number {
     return this.inFlight.size;
   }
 
-  private async pull(stream: RawStream): Promise<void> {
+  /** Keeps one healthy session: replaces a broken one with backoff until the worker stops. */
+  private async supervise(): Promise<void> {
     const signal = this.fetching.signal;
-    const reader = new MessageReader<RawMessage>(stream);
-    while (!signal.aborted) {
-      const message = await reader.next(signal);
-      if (message === undefined) return;
-      if (!(await this.deps.limiter.acquire(signal))) return;
-      const ticket = this.offsets.track(message.topic, message.partition, message.offset);
-      const task = this.process(message, ticket).finally(() => this.inFlight.delete(task));
+    for (let failures = 0; !signal.aborted;) {
+      const session = new GroupSession(
+        this.deps.clientBase,
+        this.deps.settings,
+        this.topic,
+        this.groupId,
+        this.deps.logger,
+      );
+      let failure: unknown;
+      try {
+        await session.open();
+        this.session = session;
+        if (failures > 0) this.deps.logger.info("consumer reconnected", { group: this.groupId });
+        failures = 0;
+        this.warnings.reset();
+        this.markStarted?.();
+        this.deps.logger.info("consuming", {
+          action: this.action,
+          topic: this.topic,
+          group: this.groupId,
+        });
+        await this.pull(session, signal);
+        if (signal.aborted) return;
+        failure = session.failure;
+      } catch (error) {
+        failure = error;
+      }
+      if (isFatalKafkaError(failure)) {
+        await session.close(false);
+        this.deps.onFatal(
+          new WorkerFatalError(`the consumer of ${this.topic} was refused by Kafka`, {
+            cause: failure,
+          }),
+        );
+        return;
+      }
+      failures++;
+      this.warnings.warn("Kafka consumer failed; reconnecting", {
+        group: this.groupId,
+        attempt: failures,
+        error: failure instanceof Error ? failure : new Error(String(failure)),
+      });
+      if (this.session === session) this.session = undefined;
+      await session.close(false);
+      await delay(backoffMs(failures), signal);
+    }
+  }
+
+  /** Takes messages while a handler slot is free and they belong to the current generation. */
+  private async pull(session: GroupSession, signal: AbortSignal): Promise<void> {
+    const { limiter } = this.deps;
+    for (;;) {
+      const taken = await session.next(signal);
+      if (taken === undefined) return;
+      if (!(await limiter.acquire(signal))) return;
+      if (!session.isCurrent(taken)) {
+        // Fetched before a rebalance (or its partition is no longer ours): the owner re-reads it.
+        limiter.release();
+        continue;
+      }
+      const ticket = session.track(taken.message);
+      const task = this.process(taken.message, ticket).finally(() => this.inFlight.delete(task));
       this.inFlight.add(task);
     }
   }
@@ -137,14 +175,10 @@ export class ActionConsumer {
       }
       const result = await executeJob(job, this.deps.handlers, this.deps.identity);
       releaseSlot();
-      await this.deps.publisher.publish({
-        topic: this.deps.settings.resultsTopic,
-        key: Buffer.from(job.runId, "utf8"),
-        value: encodeResult(result),
-      });
+      await this.publishResult(result);
       ticket.finish();
     } catch (error) {
-      // Nothing stored: the job is redelivered after a restart or rebalance.
+      // Nothing stored: the job is redelivered after a restart or rebalance, never re-run here.
       this.deps.logger.error("job outcome not delivered; its offset stays unstored", {
         topic: message.topic,
         partition: message.partition,
@@ -153,6 +187,27 @@ export class ActionConsumer {
       });
     } finally {
       releaseSlot();
+    }
+  }
+
+  /** Publishes the result; one Kafka refuses as too large is answered by FAILED ResultTooLarge. */
+  private async publishResult(result: Result): Promise<void> {
+    const { settings, publisher } = this.deps;
+    const key = Buffer.from(result.runId, "utf8");
+    const topic = settings.resultsTopic;
+    try {
+      await publisher.publish({ topic, key, value: seal(result, settings.maxPayloadBytes) });
+    } catch (error) {
+      if (!(error instanceof RecordTooLargeError)) throw error;
+      this.deps.logger.warning("Kafka refused a result as too large; sending ResultTooLarge", {
+        jobId: result.jobId,
+        error,
+      });
+      await publisher.publish({
+        topic,
+        key,
+        value: seal(tooLarge(result), settings.maxPayloadBytes),
+      });
     }
   }
 
@@ -167,24 +222,5 @@ export class ActionConsumer {
     await this.deps.publisher.publish(
       deadLetter(message, error, jobsDltTopic(settings.jobsTopic), settings.workerId),
     );
-  }
-
-  private commit(positions = this.offsets.pendingCommits()): Promise<void> {
-    const consumer = this.consumer;
-    if (consumer === undefined || positions.length === 0) return this.committing;
-    this.committing = this.committing.then(async () => {
-      try {
-        await consumer.commit({
-          offsets: positions.map((position) => ({ ...position, leaderEpoch: -1 })),
-        });
-        this.offsets.markCommitted(positions);
-      } catch (error) {
-        this.deps.logger.warning("offset commit failed; will retry", {
-          group: this.groupId,
-          error,
-        });
-      }
-    });
-    return this.committing;
   }
 }

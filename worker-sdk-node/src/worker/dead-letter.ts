@@ -1,6 +1,7 @@
 /** Builds the dead letter of an undecodable job: the original bytes, key and headers, plus why. */
 
 import * as headers from "../protocol/headers.js";
+import { MAX_DLT_ERROR_MESSAGE_CHARS, truncate } from "./envelope.js";
 import type { OutgoingMessage } from "./publisher.js";
 
 export interface IncomingMessage {
@@ -22,7 +23,7 @@ export function deadLetter(
   const added: [string, string][] = [
     [headers.DLT_REASON, headers.REASON_UNDECODABLE],
     [headers.ERROR_TYPE, error.name],
-    [headers.ERROR_MESSAGE, error.message],
+    [headers.ERROR_MESSAGE, truncate(error.message, MAX_DLT_ERROR_MESSAGE_CHARS)],
     [headers.SOURCE_TOPIC, message.topic],
     [headers.SOURCE_PARTITION, String(message.partition)],
     [headers.SOURCE_OFFSET, String(message.offset)],

@@ -1,7 +1,7 @@
 /** Runs one decoded job through its handler and builds the Result (never throws). */
 
 import type { Failure, Job, Result } from "../protocol/messages.js";
-import { failureFrom, serializeOutput, unknownActionFailure } from "./failure.js";
+import { failureFrom, sdkFailure, serializeOutput, unknownActionFailure } from "./failure.js";
 
 /** What a handler knows about the attempt it runs, besides its payload. */
 export interface JobContext {
@@ -80,12 +80,19 @@ export async function executeJob(
   try {
     payload = JSON.parse(job.payload);
   } catch (error) {
-    const failure = { ...failureFrom(error), type: "InvalidPayload", nonRetryable: true };
+    const reason = error instanceof Error ? error.message : String(error);
+    const failure = sdkFailure("InvalidPayload", `the job payload is not valid JSON: ${reason}`);
     return resultOf(job, identity, startedAt, { failure });
   }
+  let value: unknown;
   try {
-    const output = serializeOutput(await handler(payload, contextOf(job)));
-    return resultOf(job, identity, startedAt, { output });
+    // Anything thrown counts, including non-Error values and a RangeError from deep recursion.
+    value = await handler(payload, contextOf(job));
+  } catch (error) {
+    return resultOf(job, identity, startedAt, { failure: failureFrom(error) });
+  }
+  try {
+    return resultOf(job, identity, startedAt, { output: serializeOutput(value) });
   } catch (error) {
     return resultOf(job, identity, startedAt, { failure: failureFrom(error) });
   }

@@ -3,11 +3,31 @@
 import { ApplicationError, LegatoError } from "../errors.js";
 import type { Failure } from "../protocol/messages.js";
 
-/** The handler returned a value that has no JSON form. */
+/** The handler returned a value that has no strict JSON form (NaN, Infinity, BigInt, a cycle...). */
 export class SerializationError extends LegatoError {}
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Throws on what JSON.stringify would silently turn into `null` or escape into invalid UTF-8. */
+function strict(this: unknown, key: string, value: unknown): unknown {
+  if (LONE_SURROGATE.test(key)) {
+    throw new SerializationError(`a key is not valid Unicode text (a lone surrogate)`);
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    throw new SerializationError(
+      `${String(value)} has no JSON form${key === "" ? "" : ` (at key "${key}")`}`,
+    );
+  }
+  if (typeof value === "string" && LONE_SURROGATE.test(value)) {
+    throw new SerializationError(
+      `a string is not valid Unicode text (a lone surrogate)${key === "" ? "" : ` (at key "${key}")`}`,
+    );
+  }
+  return value;
+}
+
 /** JSON text of a value, or undefined when it has none (functions, symbols, cycles, BigInt). */
-function jsonText(value: unknown): string | undefined {
+export function jsonText(value: unknown): string | undefined {
   try {
     return JSON.stringify(value) ?? undefined;
   } catch {
@@ -15,27 +35,52 @@ function jsonText(value: unknown): string | undefined {
   }
 }
 
-/** The `output` of a COMPLETED result: the return value as JSON text (`undefined` -> `null`). */
+/**
+ * The `output` of a COMPLETED result: the return value as strict JSON text (`undefined` ->
+ * `null`). Throws SerializationError for NaN, +/-Infinity, BigInt, cycles, lone surrogates, or a
+ * value with no JSON form at all (a function, a symbol).
+ */
 export function serializeOutput(value: unknown): string {
   if (value === undefined) return "null";
-  const text = jsonText(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, strict);
+  } catch (error) {
+    if (error instanceof SerializationError) throw error;
+    const reason = error instanceof Error ? error.message : safeString(error);
+    throw new SerializationError(
+      `the handler's return value cannot be serialised to JSON: ${reason}`,
+      {
+        cause: error,
+      },
+    );
+  }
   if (text === undefined) {
-    throw new SerializationError(`handler returned a value that cannot be serialised to JSON`);
+    throw new SerializationError(`the handler returned a ${typeof value}, which has no JSON form`);
   }
   return text;
 }
 
-function detailsText(details: unknown): string | null {
-  if (details === undefined) return null;
-  return jsonText(details) ?? JSON.stringify(String(details));
+/** String(value), or a placeholder when even that throws (an object with a broken toString). */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
-/** The failure envelope for anything a handler threw. */
+function detailsText(details: unknown): string | null {
+  if (details === undefined) return null;
+  return jsonText(details) ?? JSON.stringify(safeString(details));
+}
+
+/** The failure envelope for anything a handler threw (Errors and non-Error values alike). */
 export function failureFrom(error: unknown): Failure {
   if (!(error instanceof Error)) {
     return {
       type: "Error",
-      message: typeof error === "string" ? error : (jsonText(error) ?? String(error)),
+      message: typeof error === "string" ? error : (jsonText(error) ?? safeString(error)),
       nonRetryable: false,
       details: null,
       stackTrace: null,
@@ -43,20 +88,26 @@ export function failureFrom(error: unknown): Failure {
   }
   const app = error instanceof ApplicationError ? error : undefined;
   return {
-    type: app?.type ?? error.name,
-    message: error.message,
-    nonRetryable: app?.nonRetryable ?? false,
+    type: app?.type ?? (typeof error.name === "string" && error.name !== "" ? error.name : "Error"),
+    message: typeof error.message === "string" ? error.message : safeString(error.message),
+    nonRetryable: app?.nonRetryable ?? error instanceof SerializationError,
     details: detailsText(app?.details),
-    stackTrace: error.stack ?? null,
+    stackTrace: typeof error.stack === "string" ? error.stack : null,
   };
 }
 
+/** A failure the SDK itself decides (never retried): UnknownAction, InvalidPayload, ... */
+export function sdkFailure(
+  type: string,
+  message: string,
+  stackTrace: string | null = null,
+): Failure {
+  return { type, message, nonRetryable: true, details: null, stackTrace };
+}
+
 export function unknownActionFailure(action: string): Failure {
-  return {
-    type: "UnknownAction",
-    message: `no handler is registered for action "${action}" in this worker`,
-    nonRetryable: true,
-    details: null,
-    stackTrace: null,
-  };
+  return sdkFailure(
+    "UnknownAction",
+    `no handler is registered for action "${action}" in this worker`,
+  );
 }

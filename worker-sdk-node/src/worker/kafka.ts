@@ -1,39 +1,96 @@
-/** Kafka client construction and topic creation, in one place. */
+/** Kafka client construction (security, partitioner, group timeouts) and topic creation. */
 
-import { Admin, Consumer, ProduceAcks, Producer } from "@platformatic/kafka";
+import { readFileSync } from "node:fs";
+import type { ConnectionOptions as TlsOptions } from "node:tls";
+import { Admin, Consumer, ProduceAcks, Producer, type SASLOptions } from "@platformatic/kafka";
+import { SettingsError } from "../errors.js";
 import type { Settings } from "../settings.js";
+import { javaPartitioner } from "./murmur2.js";
 
 export type RawConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
 export type RawProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+
+/** What every client of this worker shares: brokers, client id, TLS and SASL. */
+export interface ClientBase {
+  clientId: string;
+  bootstrapBrokers: string[];
+  tls?: TlsOptions;
+  sasl?: SASLOptions;
+}
 
 /** `client.id=legato-node-<workerId>`. */
 export function clientId(settings: Settings): string {
   return `legato-node-${settings.workerId}`;
 }
 
-export function createProducer(settings: Settings): RawProducer {
-  return new Producer({
+function pem(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new SettingsError(`${name}: cannot read "${path}": ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The connection options of LEGATO_KAFKA_SECURITY_PROTOCOL and friends. PEM files are read here
+ * (once, at construction); the SASL password is handed over through a function, so the options
+ * object never holds it as plain text.
+ */
+export function clientBase(settings: Settings): ClientBase {
+  const { security } = settings;
+  const base: ClientBase = {
     clientId: clientId(settings),
     bootstrapBrokers: settings.bootstrapServers,
+  };
+  if (security.protocol === "SSL" || security.protocol === "SASL_SSL") {
+    const tls: TlsOptions = {};
+    if (security.sslCaFile !== null) tls.ca = pem("LEGATO_KAFKA_SSL_CA_FILE", security.sslCaFile);
+    if (security.sslCertFile !== null && security.sslKeyFile !== null) {
+      tls.cert = pem("LEGATO_KAFKA_SSL_CERT_FILE", security.sslCertFile);
+      tls.key = pem("LEGATO_KAFKA_SSL_KEY_FILE", security.sslKeyFile);
+    }
+    base.tls = tls;
+  }
+  if (security.saslMechanism !== null && security.saslPassword !== null) {
+    const password = security.saslPassword;
+    base.sasl = {
+      mechanism: security.saslMechanism,
+      username: security.saslUsername ?? "",
+      password: () => password.reveal(),
+    };
+  }
+  return base;
+}
+
+export function createProducer(base: ClientBase): RawProducer {
+  return new Producer({
+    ...base,
     idempotent: true,
     acks: ProduceAcks.ALL,
     autocreateTopics: false,
-    retries: 5,
+    partitioner: javaPartitioner(),
+    retries: 3,
+    retryDelay: 250,
   });
 }
 
-export function createConsumer(settings: Settings, groupId: string): RawConsumer {
+export function createConsumer(base: ClientBase, settings: Settings, groupId: string): RawConsumer {
+  const sessionTimeout = settings.sessionTimeoutMs;
   return new Consumer({
-    clientId: clientId(settings),
-    bootstrapBrokers: settings.bootstrapServers,
+    ...base,
     groupId,
     autocommit: false,
     // Shared by every SDK so mixed-language fleets can form one group (docs/protocol.md).
     // Version 0: what @platformatic/kafka actually encodes (it writes no v1 owned_partitions field).
     protocols: [{ name: "roundrobin", version: 0 }],
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
+    sessionTimeout,
+    // max.poll.interval.ms is the rebalance timeout of the JoinGroup request; the client
+    // requires it to be at least the session timeout.
+    rebalanceTimeout: Math.max(settings.maxPollIntervalMs, sessionTimeout),
+    heartbeatInterval: Math.max(1, Math.min(1_000, Math.floor(sessionTimeout / 3))),
     maxWaitTime: 500,
+    // A small buffer: messages fetched but not yet taken are dropped after a rebalance.
+    highWaterMark: Math.max(16, settings.concurrency),
   });
 }
 
@@ -44,24 +101,27 @@ function alreadyExists(error: unknown): boolean {
   return own || (nested.length > 0 && nested.every(alreadyExists));
 }
 
-/** Creates each topic that does not exist yet (idempotent; concurrent creators are fine). */
+/**
+ * Creates the topics that do not exist yet, with the broker's default replication factor. Lists
+ * first, so no CREATE permission is needed when they all exist; a concurrent creator is fine.
+ */
 export async function ensureTopics(
-  settings: Settings,
+  base: ClientBase,
   topics: readonly string[],
   partitions: number,
-): Promise<void> {
-  const admin = new Admin({
-    clientId: clientId(settings),
-    bootstrapBrokers: settings.bootstrapServers,
-  });
+): Promise<string[]> {
+  const admin = new Admin(base);
   try {
-    for (const topic of topics) {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    for (const topic of missing) {
       try {
-        await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+        await admin.createTopics({ topics: [topic], partitions, replicas: -1 });
       } catch (error) {
         if (!alreadyExists(error)) throw error;
       }
     }
+    return missing;
   } finally {
     await admin.close();
   }

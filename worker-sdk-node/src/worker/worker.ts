@@ -1,13 +1,15 @@
 /** The Worker: register handlers, start one consumer per action, drain on SIGTERM/SIGINT. */
 
 import { SDK } from "../_package.js";
-import { LegatoError } from "../errors.js";
+import { LegatoError, WorkerFatalError } from "../errors.js";
 import { type Logger, createLogger, describeError } from "../logging.js";
 import { isValidAction, jobTopic, jobsDltTopic } from "../protocol/topics.js";
 import { type Settings, loadSettings } from "../settings.js";
 import { ActionConsumer } from "./action-consumer.js";
 import type { Handler } from "./execute.js";
-import { createProducer, ensureTopics } from "./kafka.js";
+import { ThrottledWarning, backoffMs, delay } from "./backoff.js";
+import { type ClientBase, clientBase, createProducer, ensureTopics } from "./kafka.js";
+import { isFatalKafkaError } from "./kafka-errors.js";
 import { Limiter } from "./limiter.js";
 import { Publisher } from "./publisher.js";
 import { installSignalHandlers } from "./signals.js";
@@ -33,7 +35,9 @@ export class Worker {
   private consumers: ActionConsumer[] = [];
   private publisher: Publisher | undefined;
   private stopping: Promise<void> | undefined;
-  private fatal: Error | undefined;
+  private fatal: WorkerFatalError | undefined;
+  private readonly clientBase: ClientBase;
+  private readonly halted = new AbortController();
   private removeSignalHandlers: (() => void) | undefined;
   private resolveStopped: (() => void) | undefined;
   private readonly stopped: Promise<void>;
@@ -42,6 +46,7 @@ export class Worker {
     const { env, handleSignals, ...overrides } = options;
     this.settings = loadSettings(env ?? process.env, overrides);
     this.logger = createLogger(this.settings.logLevel);
+    this.clientBase = clientBase(this.settings);
     this.handleSignals = handleSignals ?? true;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
@@ -60,7 +65,10 @@ export class Worker {
     return this;
   }
 
-  /** Starts consuming; resolves once the worker has stopped (rejects if it died). */
+  /**
+   * Starts consuming; resolves once the worker has stopped. Rejects with WorkerFatalError if it
+   * stopped because of an error no retry can fix (the process should then exit non-zero).
+   */
   async start(): Promise<void> {
     if (this.state !== "new") throw new LegatoError("a Worker can only be started once");
     if (this.handlers.size === 0)
@@ -72,13 +80,13 @@ export class Worker {
     try {
       await this.open();
     } catch (error) {
-      const servers = this.settings.bootstrapServers.join(",");
-      const reason = error instanceof Error ? describeError(error) : String(error);
-      this.fatal = new LegatoError(`the worker could not start (Kafka at ${servers}): ${reason}`, {
-        cause: error,
-      });
-      this.logger.error(this.fatal.message);
-      await this.stop();
+      this.die(
+        error instanceof WorkerFatalError
+          ? error
+          : new WorkerFatalError(`the worker could not start: ${describe(error)}`, {
+              cause: error,
+            }),
+      );
     }
     if (this.state === "starting") this.state = "running";
     await this.stopped;
@@ -87,41 +95,49 @@ export class Worker {
 
   /** Stops fetching, drains in-flight jobs (at most LEGATO_SHUTDOWN_TIMEOUT_MS), commits, closes. */
   stop(): Promise<void> {
+    this.halted.abort();
     this.stopping ??= this.shutdown();
     return this.stopping;
+  }
+
+  /** Stops the worker for good after an error no retry can fix: one ERROR line, then stop(). */
+  private die(error: WorkerFatalError): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = error;
+    this.logger.error(`fatal: ${describe(error)}; stopping the worker`);
+    void this.stop();
   }
 
   private async open(): Promise<void> {
     const { settings } = this;
     const actions = [...this.handlers.keys()];
-    await ensureTopics(
-      settings,
-      [
+    if (settings.createTopics) {
+      await this.createTopics([
         ...actions.map((a) => jobTopic(settings.jobsTopic, a)),
         settings.resultsTopic,
         jobsDltTopic(settings.jobsTopic),
-      ],
-      settings.jobPartitions,
+      ]);
+    }
+    if (this.halted.signal.aborted) return;
+    this.publisher = new Publisher(
+      () => createProducer(this.clientBase),
+      this.logger,
+      (error) => this.die(error),
     );
-    this.publisher = new Publisher(() => createProducer(settings), this.logger);
     const deps = {
       settings,
+      clientBase: this.clientBase,
       handlers: this.handlers,
       limiter: new Limiter(settings.concurrency),
       publisher: this.publisher,
       identity: { workerId: settings.workerId, sdk: SDK },
       logger: this.logger,
-      onFatal: (error: Error) => {
-        this.logger.error("consumer failed; stopping the worker", { error });
-        this.fatal ??= error;
-        void this.stop();
-      },
+      onFatal: (error: WorkerFatalError) => this.die(error),
     };
-    for (const action of actions) {
-      const consumer = new ActionConsumer(action, deps);
-      this.consumers.push(consumer);
-      await consumer.start();
-    }
+    const consumers = actions.map((action) => new ActionConsumer(action, deps));
+    this.consumers.push(...consumers);
+    await Promise.all(consumers.map((consumer) => consumer.start()));
+    if (this.halted.signal.aborted) return;
     this.logger.info("worker started", {
       workerId: settings.workerId,
       actions: actions.join(","),
@@ -129,13 +145,40 @@ export class Worker {
     });
   }
 
+  /** Lists and creates the missing topics; retries while Kafka is unreachable. */
+  private async createTopics(topics: string[]): Promise<void> {
+    const warnings = new ThrottledWarning(this.logger);
+    for (let attempt = 1; !this.halted.signal.aborted; attempt++) {
+      try {
+        const created = await ensureTopics(this.clientBase, topics, this.settings.jobPartitions);
+        if (created.length > 0) this.logger.info("topics created", { topics: created.join(",") });
+        return;
+      } catch (error) {
+        if (isFatalKafkaError(error)) {
+          throw new WorkerFatalError(
+            `Kafka refused to list or create the topics (set LEGATO_CREATE_TOPICS=false if they exist and this worker may not create them): ${describe(error)}`,
+            { cause: error },
+          );
+        }
+        warnings.warn("cannot reach Kafka to check the topics; retrying", {
+          servers: this.settings.bootstrapServers.join(","),
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
+        await delay(backoffMs(attempt), this.halted.signal);
+      }
+    }
+  }
+
   private async shutdown(): Promise<void> {
     this.state = "stopping";
+    this.halted.abort();
     const inFlight = this.consumers.reduce((sum, c) => sum + c.inFlightCount(), 0);
     this.logger.info("stopping: draining in-flight jobs", { inFlight });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.settings.shutdownTimeoutMs);
+      // After a fatal error nothing more can be delivered: no drain wait.
+      const wait = this.fatal === undefined ? this.settings.shutdownTimeoutMs : 0;
+      timer = setTimeout(resolve, wait);
     });
     try {
       await Promise.all(this.consumers.map((consumer) => consumer.drain(deadline)));
@@ -155,4 +198,8 @@ export class Worker {
       this.resolveStopped?.();
     }
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? describeError(error) : String(error);
 }

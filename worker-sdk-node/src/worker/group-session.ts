@@ -1,0 +1,246 @@
+/**
+ * One Kafka consumer of one action's group, for as long as it stays healthy. It hands out only
+ * messages of the current group generation: after a rebalance it drops what it had buffered,
+ * opens a fresh stream (positions read again from the committed offsets, so no stale fetch can
+ * move them) and starts a new offset tracker, so jobs of revoked partitions that are still
+ * running never store or commit anything. When the consumer breaks (a fetch failed for good, a
+ * rejoin failed), `failure` says why and the ActionConsumer replaces the whole session.
+ */
+
+import type { Message, MessagesStream } from "@platformatic/kafka";
+import type { Logger } from "../logging.js";
+import type { Settings } from "../settings.js";
+import { within } from "./backoff.js";
+import { type ClientBase, type RawConsumer, createConsumer } from "./kafka.js";
+import { MessageReader } from "./message-reader.js";
+import { OffsetTracker, type Ticket } from "./offsets.js";
+
+export type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+
+/** A message and the stream epoch it was read in (see GroupSession.isCurrent). */
+export interface Taken {
+  message: RawMessage;
+  epoch: number;
+}
+
+interface StreamState {
+  stream: RawStream;
+  reader: MessageReader<RawMessage>;
+  stop: AbortController;
+  epoch: number;
+  generation: number;
+}
+
+const CLOSE_TIMEOUT_MS = 5_000;
+
+export class GroupSession {
+  private consumer: RawConsumer | undefined;
+  private current: StreamState | undefined;
+  private tracker = new OffsetTracker();
+  private epoch = 0;
+  /** A rebalance started: take nothing new until the next generation's stream is open. */
+  private revoking = false;
+  private swapping: Promise<void> | undefined;
+  private swapAgain = false;
+  private failed: Error | undefined;
+  private closed = false;
+  private waiters: (() => void)[] = [];
+  private committing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly base: ClientBase,
+    private readonly settings: Settings,
+    readonly topic: string,
+    readonly groupId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Why the session broke, once it did. */
+  get failure(): Error | undefined {
+    return this.failed;
+  }
+
+  /** Joins the group and opens the first stream; rejects if Kafka cannot be reached. */
+  async open(): Promise<void> {
+    const consumer = createConsumer(this.base, this.settings, this.groupId);
+    this.consumer = consumer;
+    consumer.on("error", (error: Error) => this.fail(error));
+    consumer.on("consumer:group:rebalance", () => this.onRebalance());
+    consumer.on("consumer:group:join", () => this.onJoin());
+    this.current = await this.openStream(consumer);
+  }
+
+  /** The next message of the current generation, or undefined once broken or `signal` aborted. */
+  async next(signal: AbortSignal): Promise<Taken | undefined> {
+    for (;;) {
+      if (signal.aborted || this.failed !== undefined || this.closed) return undefined;
+      const state = this.current;
+      if (state === undefined || this.revoking) {
+        await this.changed(signal);
+        continue;
+      }
+      const message = await state.reader.next(AbortSignal.any([signal, state.stop.signal]));
+      if (message !== undefined) return { message, epoch: state.epoch };
+      if (this.current === state && !state.stop.signal.aborted && !signal.aborted) {
+        this.fail(new Error(`the consumer stream of ${this.topic} ended`));
+      }
+    }
+  }
+
+  /** True while `taken` still belongs to the current generation and its partition is ours. */
+  isCurrent(taken: Taken): boolean {
+    const state = this.current;
+    if (state === undefined || this.revoking || this.failed !== undefined) return false;
+    if (taken.epoch !== state.epoch || this.consumer?.generationId !== state.generation) {
+      return false;
+    }
+    const { topic, partition } = taken.message;
+    return (
+      this.consumer?.assignments?.some(
+        (a) => a.topic === topic && a.partitions.includes(partition),
+      ) ?? false
+    );
+  }
+
+  /** Starts tracking a message that is about to run (call right after isCurrent()). */
+  track(message: RawMessage): Ticket {
+    return this.tracker.track(message.topic, message.partition, message.offset);
+  }
+
+  inFlight(): number {
+    return this.tracker.inFlight();
+  }
+
+  /** Commits the offsets stored in the current generation (never those of an older one). */
+  commit(): Promise<void> {
+    this.committing = this.committing.then(() => this.commitNow());
+    return this.committing;
+  }
+
+  /** Commits what is stored, then leaves the group (bounded in time: Kafka may be down). */
+  async close(commit: boolean): Promise<void> {
+    if (commit && this.failed === undefined) await within(this.commit(), CLOSE_TIMEOUT_MS);
+    this.closed = true;
+    this.wake();
+    const state = this.current;
+    this.current = undefined;
+    state?.stop.abort();
+    const consumer = this.consumer;
+    const closing = (async () => {
+      await state?.stream.close().catch(() => undefined);
+      if (consumer !== undefined) {
+        await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
+      }
+    })();
+    await within(closing, CLOSE_TIMEOUT_MS);
+  }
+
+  private async commitNow(): Promise<void> {
+    const consumer = this.consumer;
+    const state = this.current;
+    if (consumer === undefined || state === undefined || this.failed !== undefined) return;
+    if (consumer.generationId !== state.generation) return;
+    const tracker = this.tracker;
+    const positions = tracker.pendingCommits();
+    if (positions.length === 0) return;
+    try {
+      await consumer.commit({
+        offsets: positions.map((position) => ({ ...position, leaderEpoch: -1 })),
+      });
+      tracker.markCommitted(positions);
+    } catch (error) {
+      this.logger.warning("offset commit failed; will retry", { group: this.groupId, error });
+    }
+  }
+
+  private async openStream(consumer: RawConsumer): Promise<StreamState> {
+    const stream = await consumer.consume({
+      topics: [this.topic],
+      mode: "committed",
+      fallbackMode: "earliest",
+      autocommit: false,
+    });
+    const state: StreamState = {
+      stream,
+      reader: new MessageReader<RawMessage>(stream),
+      stop: new AbortController(),
+      epoch: ++this.epoch,
+      generation: consumer.generationId,
+    };
+    stream.on("error", (error: Error) => {
+      if (this.current === state && !state.stop.signal.aborted) this.fail(error);
+    });
+    return state;
+  }
+
+  private onRebalance(): void {
+    if (this.revoking || this.closed) return;
+    // Store what is done while this generation is still valid; then take nothing new.
+    void this.commit();
+    this.revoking = true;
+  }
+
+  private onJoin(): void {
+    if (this.closed || this.failed !== undefined || this.current === undefined) return;
+    if (this.consumer?.generationId === this.current.generation && !this.revoking) return;
+    if (this.swapping !== undefined) {
+      this.swapAgain = true;
+      return;
+    }
+    this.swapping = this.swap().finally(() => (this.swapping = undefined));
+  }
+
+  /** A new generation: drop the old stream, its buffer and tracker; open a fresh stream. */
+  private async swap(): Promise<void> {
+    const consumer = this.consumer;
+    const old = this.current;
+    if (consumer === undefined || old === undefined) return;
+    this.revoking = true;
+    this.tracker = new OffsetTracker();
+    try {
+      do {
+        this.swapAgain = false;
+        // The new stream first: closing the last stream of a topic would leave the group.
+        const next = await this.openStream(consumer);
+        const previous = this.current;
+        this.current = next;
+        if (previous !== undefined) {
+          previous.stop.abort();
+          void previous.stream.close().catch(() => undefined);
+        }
+      } while (this.swapAgain && !this.closed);
+      this.revoking = false;
+      this.logger.debug("new group generation", {
+        group: this.groupId,
+        generation: consumer.generationId,
+      });
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.wake();
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.closed) return;
+    this.failed ??= error;
+    this.current?.stop.abort();
+    this.wake();
+  }
+
+  private changed(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.waiters.push(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  private wake(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+}
