@@ -107,11 +107,17 @@ public final class Delivery {
       int failures,
       Throwable error) {
     if (closed) {
-      log.warn("stopping: {} was not written ({}); the job runs again elsewhere", what, error);
+      log.warn(
+          "stopping: {} was not written ({}); the job runs again elsewhere",
+          what,
+          error.toString());
       return;
     }
     if (ProducerErrors.isTooLarge(error) && tooLarge != null) {
-      log.warn("{} is too large for Kafka ({}); sending a ResultTooLarge instead", what, error);
+      log.warn(
+          "{} is too large for Kafka ({}); sending a ResultTooLarge instead",
+          what,
+          error.toString());
       ProducerRecord<byte[], byte[]> replacement = tooLarge.apply(error);
       schedule(() -> attempt(what, replacement, null, onDurable, 0), 0);
       return;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.legato.protocol.Job;
 import dev.legato.protocol.Result;
 import dev.legato.protocol.ResultStatus;
@@ -15,6 +16,9 @@ import dev.legato.worker.NonRetryableError;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -128,11 +132,102 @@ class JobRunnerTest {
   }
 
   @Test
-  void unserialisableReturnValueIsASerializationError() throws Exception {
+  void unserialisableReturnValueIsANonRetryableSerializationError() throws Exception {
     Result result = runner.run(job(), p -> new Object());
     assertEquals(ResultStatus.FAILED, result.getStatus());
     assertEquals("SerializationError", result.getFailure().getType());
+    assertTrue(result.getFailure().getNonRetryable());
     assertNull(result.getOutput());
+  }
+
+  @Test
+  void nanAndInfinitiesAreSerializationErrorsNotStrings() {
+    List<Object> outputs =
+        List.of(
+            mapOf("value", Double.NaN),
+            Double.POSITIVE_INFINITY,
+            List.of(1.0, Float.NEGATIVE_INFINITY),
+            JsonNodeFactory.instance.objectNode().put("v", Double.NaN));
+    for (Object output : outputs) {
+      Result result = runner.run(job(), p -> output);
+      assertEquals(ResultStatus.FAILED, result.getStatus(), String.valueOf(output));
+      assertEquals("SerializationError", result.getFailure().getType());
+      assertTrue(result.getFailure().getNonRetryable());
+      assertTrue(
+          result.getFailure().getMessage().contains("JSON"), result.getFailure().getMessage());
+    }
+    assertEquals("[1.5,-0.0]", runner.run(job(), p -> List.of(1.5, -0.0)).getOutput());
+  }
+
+  @Test
+  void aLoneSurrogateIsASerializationError() {
+    Result result = runner.run(job(), p -> "broken \uD800 text");
+    assertEquals("SerializationError", result.getFailure().getType());
+    assertEquals("\"ok \uD83D\uDE00\"", runner.run(job(), p -> "ok \uD83D\uDE00").getOutput());
+  }
+
+  @Test
+  void aCyclicOutputIsASerializationError() {
+    List<Object> cycle = new ArrayList<>();
+    cycle.add(cycle);
+    Result result = runner.run(job(), p -> cycle);
+    assertEquals("SerializationError", result.getFailure().getType());
+  }
+
+  @Test
+  void outputOverTheLimitIsResultTooLargeNamingSizeAndLimit() {
+    JobRunner small = new JobRunner("w-1", "java/0.1.0", Clock.systemUTC(), 100);
+    assertEquals(ResultStatus.COMPLETED, small.run(job(), p -> "x".repeat(98)).getStatus());
+    Result result = small.run(job(), p -> "x".repeat(99)); // 101 bytes with the quotes
+    assertEquals(ResultStatus.FAILED, result.getStatus());
+    assertNull(result.getOutput());
+    assertEquals("ResultTooLarge", result.getFailure().getType());
+    assertTrue(result.getFailure().getNonRetryable());
+    assertTrue(result.getFailure().getMessage().contains("101"), result.getFailure().getMessage());
+    assertTrue(result.getFailure().getMessage().contains("100"), result.getFailure().getMessage());
+    Result multibyte = small.run(job(), p -> "é".repeat(50)); // 102 bytes
+    assertEquals("ResultTooLarge", multibyte.getFailure().getType());
+  }
+
+  @Test
+  void stackOverflowAndOutOfMemoryAreFailedResults() {
+    Result overflow = runner.run(job(), p -> recurse(0));
+    assertEquals(ResultStatus.FAILED, overflow.getStatus());
+    assertEquals("StackOverflowError", overflow.getFailure().getType());
+    assertTrue(
+        overflow.getFailure().getStackTrace().length() <= EnvelopeCaps.STACK_TRACE_CHARS,
+        "stack trace capped");
+    Result oom =
+        runner.run(
+            job(),
+            p -> {
+              throw new OutOfMemoryError("Java heap space");
+            });
+    assertEquals("OutOfMemoryError", oom.getFailure().getType());
+    assertEquals("Java heap space", oom.getFailure().getMessage());
+  }
+
+  @Test
+  void hugeMessagesAndDetailsAreCapped() {
+    Result result =
+        runner.run(
+            job(),
+            p -> {
+              throw new ApplicationError("m".repeat(10_000), "Big", "d".repeat(70_000));
+            });
+    assertEquals(EnvelopeCaps.MESSAGE_CHARS, result.getFailure().getMessage().length());
+    assertTrue(result.getFailure().getMessage().endsWith("...[truncated]"));
+    assertEquals("{\"truncated\":true,\"bytes\":70002}", result.getFailure().getDetails());
+  }
+
+  private static long recurse(long depth) {
+    return recurse(depth + 1) + 1;
+  }
+
+  private static Map<String, Object> mapOf(String key, Object value) {
+    Map<String, Object> map = new HashMap<>();
+    map.put(key, value);
+    return map;
   }
 
   @Test
