@@ -9,6 +9,16 @@ JOBS_PUBLISHED = Counter("legato_jobs_published_total", "Jobs handed to Kafka")
 JOBS_UNACKNOWLEDGED = Counter(
     "legato_jobs_unacknowledged_total", "Jobs Kafka did not acknowledge (published again from the outbox)"
 )
+JOBS_REFUSED = Counter(
+    "legato_jobs_refused_total", "Jobs Kafka refused for good (their attempt fails, non-retryable)"
+)
+POISON_RESULTS = Counter(
+    "legato_results_isolated_total",
+    "Results that could not be applied (data error or bug): sent to workflow-results.DLT, engine went on",
+)
+TRIGGERS_ISOLATED = Counter(
+    "legato_trigger_batches_split_total", "Trigger group commits that failed and were retried one by one"
+)
 DEAD_LETTERS = Counter("legato_dead_letters_total", "Records written to a DLT", ["kind"])
 ENGINE_ERRORS = Counter("legato_engine_errors_total", "Engine iterations that failed and were retried")
 TRIGGER_SECONDS = Histogram(

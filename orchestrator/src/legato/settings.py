@@ -32,6 +32,10 @@ class Settings:
         default_factory=lambda: int(_env("LEGATO_IDEMPOTENCY_TTL_SECONDS", "86400"))
     )
     max_body_bytes: int = field(default_factory=lambda: int(_env("LEGATO_MAX_BODY_BYTES", str(1024 * 1024))))
+    # One limit for a job's payload and a result's output (UTF-8 bytes of the JSON text): below what
+    # the producers (message.max.bytes 1048576) and the broker (1048588) accept with the envelope.
+    max_payload_bytes: int = field(default_factory=lambda: int(_env("LEGATO_MAX_PAYLOAD_BYTES", "1000000")))
+    max_json_depth: int = field(default_factory=lambda: int(_env("LEGATO_MAX_JSON_DEPTH", "64")))
     result_batch_size: int = field(default_factory=lambda: int(_env("LEGATO_RESULT_BATCH_SIZE", "2000")))
     scheduler_interval_ms: int = field(
         default_factory=lambda: int(_env("LEGATO_SCHEDULER_INTERVAL_MS", "200"))

@@ -11,6 +11,8 @@ from psycopg_pool import PoolTimeout
 
 from legato.definitions import DefinitionError
 from legato.definitions.registry import UnknownWorkflow
+from legato.payloads import InvalidValue, PayloadTooLarge
+from legato.runs.trigger import InvalidTrigger
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,20 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(UnknownWorkflow)
     async def unknown(_: Request, exc: UnknownWorkflow) -> JSONResponse:
         return JSONResponse({"detail": f"workflow {exc.args[0]!s} is not defined"}, 404)
+
+    @app.exception_handler(InvalidTrigger)
+    async def invalid_trigger(_: Request, exc: InvalidTrigger) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 422)
+
+    @app.exception_handler(InvalidValue)
+    async def invalid_value(_: Request, exc: InvalidValue) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 413 if isinstance(exc, PayloadTooLarge) else 422)
+
+    @app.exception_handler(psycopg.DataError)
+    async def bad_data(_: Request, exc: psycopg.DataError) -> JSONResponse:
+        # A value of the request the database refused (out of range, not storable): the caller's to fix.
+        log.info("request value refused by the database: %s", exc)
+        return JSONResponse({"detail": f"a value in the request is not acceptable: {exc}"}, 422)
 
     @app.exception_handler(psycopg.OperationalError)
     @app.exception_handler(PoolTimeout)

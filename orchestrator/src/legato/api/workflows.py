@@ -3,25 +3,25 @@
 import asyncio
 import hashlib
 import time
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import orjson
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from legato import metrics
 from legato.api.errors import ApiError
+from legato.api.inputs import copied_header, json_body, payload_size
 from legato.api.services import Services
-from legato.definitions import SCHEMA
+from legato.definitions import SCHEMA, DefinitionError
 from legato.idempotency.keys import Decision, Reservation
 from legato.kafka.topics import ensure_job_topics
+from legato.payloads import InvalidValue, PayloadTooLarge
 from legato.runs import queries
 from legato.runs.trigger import RunAlreadyExists, TriggerRequest
 
 router = APIRouter(prefix="/workflow", tags=["workflows"])
-
-MAX_IDEMPOTENCY_KEY = 255
 
 DEFINE_EXAMPLE = {
     "id": "my-first-workflow",
@@ -34,13 +34,34 @@ def services(request: Request) -> Services:
     return s
 
 
-@router.post("/", status_code=201, summary="Define a workflow (a changed body makes a new version)")
-def define(
-    request: Request,
-    response: Response,
-    body: Annotated[Any, Body(examples=[DEFINE_EXAMPLE])],
-) -> dict[str, Any]:
+DEFINE_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}, "example": DEFINE_EXAMPLE}},
+    },
+}
+
+
+@router.post(
+    "/",
+    status_code=201,
+    summary="Define a workflow (a changed body makes a new version)",
+    openapi_extra=DEFINE_DOC,
+)
+async def define(request: Request, response: Response) -> dict[str, Any]:
     s = services(request)
+    try:
+        body = await json_body(request, s.settings.max_body_bytes)
+    except PayloadTooLarge:
+        raise
+    except InvalidValue as exc:
+        raise DefinitionError((), str(exc)) from None
+    if not isinstance(body, dict):
+        raise DefinitionError((), "must be a JSON object: a workflow definition")
+    return await run_in_threadpool(_define, s, response, body)
+
+
+def _define(s: Services, response: Response, body: dict[str, Any]) -> dict[str, Any]:
     stored, definition = s.registry.define(body)
     if stored.created:
         ensure_job_topics(s.admin, s.settings, {st.action for st in definition.steps if st.action})
@@ -129,20 +150,15 @@ def _run_response(run_id: UUID, replayed: bool = False) -> Response:
 async def trigger_run(request: Request, workflow_id: str) -> Response:
     started = time.perf_counter()
     s = services(request)
-    raw = await request.body()
-    try:
-        body = orjson.loads(raw) if raw.strip() else None
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(422, f"body is not valid JSON: {exc}") from exc
+    body = await json_body(request, s.settings.max_body_bytes)
     value = _trigger_input(body)
-    idempotency_key = request.headers.get("idempotency-key")
-    correlation_id = request.headers.get("x-correlation-id")
+    payload_size(value, "body.input")
+    idempotency_key = copied_header(request, "Idempotency-Key")
+    correlation_id = copied_header(request, "X-Correlation-Id")
     if idempotency_key is None:
         run_id = await _start(s, TriggerRequest(workflow_id, value, correlation_id=correlation_id))
         metrics.TRIGGER_SECONDS.observe(time.perf_counter() - started)
         return _run_response(run_id)
-    if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-        raise ApiError(422, f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
     reservation = await run_in_threadpool(_reserve, s, workflow_id, idempotency_key, body)
     if reservation.decision is Decision.CONFLICT:
         raise ApiError(422, "Idempotency-Key was already used with a different request body")

@@ -28,10 +28,13 @@ from legato.definitions.json_schema import check_schema
 from legato.definitions.limits import (
     DEFAULT_MAX_PARALLEL,
     DEFAULT_TIMEOUT_S,
+    MAX_ERROR_NAME,
+    MAX_ERROR_NAMES,
     MAX_PARALLEL,
     MAX_STEPS,
     MAX_TEMPLATE_BYTES,
     MAX_TIMEOUT_S,
+    MAX_UNTIL_MS,
     MAX_WAIT_S,
     RESERVED_IDS,
     STEP_ID,
@@ -90,6 +93,14 @@ def _retry(raw: Any, loc: Loc) -> RetryPolicy:
     errors = raw.get("nonRetryableErrors", [])
     if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
         raise DefinitionError((*loc, "nonRetryableErrors"), "must be a list of error type names")
+    if len(errors) > MAX_ERROR_NAMES:
+        raise DefinitionError((*loc, "nonRetryableErrors"), f"at most {MAX_ERROR_NAMES} names")
+    for n, name in enumerate(errors):
+        if not 0 < len(name) <= MAX_ERROR_NAME or not name.isprintable():
+            raise DefinitionError(
+                (*loc, "nonRetryableErrors", n),
+                f"must be an error type name of 1-{MAX_ERROR_NAME} printable characters",
+            )
     initial = int(
         _number(raw.get("initialDelayMs", d.initial_delay_ms), (*loc, "initialDelayMs"), 0, 86_400_000, True)
     )
@@ -128,7 +139,13 @@ def _wait(raw: Any, loc: Loc) -> Wait:
         raise DefinitionError(
             (*loc, "until"), "must be an ISO 8601 time with a UTC offset, e.g. 2030-01-01T09:00:00Z"
         )
-    return Wait(until_ms=int(at.timestamp() * 1000))
+    try:
+        until_ms = int(at.timestamp() * 1000)
+    except (OverflowError, ValueError):  # a date whose UTC time is outside what Python can hold
+        until_ms = None
+    if until_ms is None or not 0 <= until_ms <= MAX_UNTIL_MS:
+        raise DefinitionError((*loc, "until"), "must be between 1970-01-01 and 9999-12-31 (UTC)")
+    return Wait(until_ms=until_ms)
 
 
 def _expression(raw: Any, loc: Loc) -> Expression:

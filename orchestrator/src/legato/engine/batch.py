@@ -8,9 +8,11 @@ from typing import Any
 import psycopg
 
 from legato.definitions import Definition
+from legato.engine.admit import admit
 from legato.engine.model import Claimed, Plan
 from legato.engine.transitions import Planner
 from legato.kafka.publisher import Ack
+from legato.payloads import JsonLimits
 from legato.store import engine_sql
 from legato_worker.protocol import Result
 
@@ -42,15 +44,18 @@ def mark_dispatched(cur: Cursor, acks: list[Ack]) -> None:
         )
 
 
-def claim_results(cur: Cursor, results: list[Result]) -> list[Claimed]:
-    """Win the attempts these results are for; record the results that lost."""
+def claim_results(cur: Cursor, results: list[Result], limits: JsonLimits) -> list[Claimed]:
+    """Win the attempts these results are for; record the results that lost.
+
+    Each result is admitted first (engine.admit): what cannot be stored fails its attempt instead."""
     first: dict[uuid.UUID, Result] = {}
     for r in results:
         try:
             job_id = uuid.UUID(r["jobId"])
         except ValueError:
             continue  # not one of ours; nothing to apply
-        first.setdefault(job_id, r)
+        if job_id not in first:
+            first[job_id] = admit(r, limits)
     if not first:
         return []
     ids = list(first)

@@ -7,8 +7,13 @@ from confluent_kafka import Message
 
 from legato.engine.model import DeadLetter
 from legato.kafka.confirmed import Record
+from legato.payloads import clean_text, configured
 from legato_worker.protocol import Job, encode_job, headers
 from legato_worker.protocol.topics import job_topic
+
+# A result the engine decoded but could not apply (a value that slipped past admission, a bug).
+REASON_UNAPPLIABLE = "unappliable"
+PAYLOAD_OMITTED = "legato-payload-omitted"
 
 
 def _ms(at: datetime | None) -> bytes:
@@ -21,13 +26,17 @@ def job_dead_letter(
     c = dl.claimed
     now = int(time.time() * 1000)
     topic = job_topic(jobs_prefix, c.action)
+    payload = c.payload
+    omitted = len(payload) > configured().max_bytes  # e.g. a job Kafka refused as too large
+    if omitted:
+        payload = f'{{"legatoPayloadOmitted": true, "chars": {len(c.payload)}}}'
     job: Job = {
         "jobId": str(c.job_id),
         "runId": str(c.run_id),
         "stepId": c.step_id,
         "attempt": c.attempt,
         "action": c.action,
-        "payload": c.payload,
+        "payload": payload,
         "workflowId": c.workflow_id,
         "workflowVersion": c.version,
         "queue": topic,
@@ -39,7 +48,7 @@ def job_dead_letter(
     hdrs: list[tuple[str, str | bytes | None]] = [
         (headers.DLT_REASON, dl.reason.encode()),
         (headers.ERROR_TYPE, dl.error_type.encode()),
-        (headers.ERROR_MESSAGE, dl.error_message.encode()[:4096]),
+        (headers.ERROR_MESSAGE, clean_text(dl.error_message, 1024).encode()),
         (headers.RUN_ID, str(c.run_id).encode()),
         (headers.STEP_ID, c.step_id.encode()),
         (headers.JOB_ID, str(c.job_id).encode()),
@@ -51,6 +60,8 @@ def job_dead_letter(
         (headers.FAILED_AT, str(now).encode()),
         (headers.SOURCE_TOPIC, topic.encode()),
     ]
+    if omitted:
+        hdrs.append((PAYLOAD_OMITTED, b"true"))
     if c.partition is not None:
         hdrs.append((headers.SOURCE_PARTITION, str(c.partition).encode()))
     if c.offset is not None:
@@ -59,14 +70,23 @@ def job_dead_letter(
 
 
 def undecodable_result(msg: Message, error: str, dlt_topic: str) -> Record:
+    return _result_dead_letter(msg, headers.REASON_UNDECODABLE, "DecodeError", error, dlt_topic)
+
+
+def _result_dead_letter(msg: Message, reason: str, error_type: str, error: str, dlt_topic: str) -> Record:
     hdrs: list[tuple[str, str | bytes | None]] = [(str(h[0]), h[1]) for h in msg.headers() or []]
     hdrs += [
-        (headers.DLT_REASON, headers.REASON_UNDECODABLE.encode()),
-        (headers.ERROR_TYPE, b"DecodeError"),
-        (headers.ERROR_MESSAGE, error.encode()[:4096]),
+        (headers.DLT_REASON, reason.encode()),
+        (headers.ERROR_TYPE, error_type.encode()),
+        (headers.ERROR_MESSAGE, clean_text(error, 1024).encode()),
         (headers.SOURCE_TOPIC, (msg.topic() or "").encode()),
         (headers.SOURCE_PARTITION, str(msg.partition()).encode()),
         (headers.SOURCE_OFFSET, str(msg.offset()).encode()),
         (headers.FAILED_AT, str(int(time.time() * 1000)).encode()),
     ]
     return Record(dlt_topic, msg.key(), msg.value(), [(str(k), v) for k, v in hdrs])
+
+
+def unappliable_result(msg: Message, exc: BaseException, dlt_topic: str) -> Record:
+    """The original result record, with the usual provenance headers and why it was not applied."""
+    return _result_dead_letter(msg, REASON_UNAPPLIABLE, type(exc).__name__, str(exc), dlt_topic)

@@ -1,8 +1,12 @@
-"""The engine thread: consume results in batches, apply each batch in one transaction, publish.
+"""The engine loop: consume results in batches, apply each batch in one transaction, publish.
 
 Order of effects for a batch: dead letters acknowledged by Kafka -> database commit -> new jobs
-published -> consumer offsets committed. A crash anywhere re-applies the batch from Kafka; the
-attempt claim makes that a no-op for everything already applied.
+published -> offsets of the applied results committed. A crash anywhere re-applies the batch from
+Kafka; the attempt claim makes that a no-op for everything already applied.
+
+Isolation: an outage (engine.faults) pauses the engine until it is over. Any other error a batch
+hits is about one of its messages: the batch is applied again result by result, and a result that
+still fails alone goes to workflow-results.DLT with the reason; the engine goes on.
 """
 
 import contextlib
@@ -20,12 +24,15 @@ from psycopg_pool import ConnectionPool
 from legato import metrics
 from legato.definitions import Definition
 from legato.engine.batch import claim_results, mark_dispatched, plan_outcomes
-from legato.engine.dead_letters import job_dead_letter, undecodable_result
+from legato.engine.dead_letters import job_dead_letter, unappliable_result, undecodable_result
+from legato.engine.faults import is_outage
 from legato.engine.model import Plan
+from legato.engine.offsets import AppliedOffsets
 from legato.engine.scheduler import claim_timeouts, lease_due_jobs
 from legato.engine.settle import settle
 from legato.kafka.confirmed import Record, produce_confirmed
-from legato.kafka.publisher import JobPublisher
+from legato.kafka.publisher import Ack, JobPublisher, Refusal
+from legato.payloads import configured
 from legato.settings import Settings
 from legato.store import engine_sql
 from legato_worker.protocol import DecodeError, Result, decode_result
@@ -35,6 +42,31 @@ log = logging.getLogger(__name__)
 
 
 COMMIT_INTERVAL_S = 0.2
+
+
+def _refused_result(refusal: Refusal) -> Result:
+    """A job Kafka will never take fails its attempt like a non-retryable handler error."""
+    job_id, reason = refusal
+    return {
+        "jobId": str(job_id),
+        "runId": "",
+        "stepId": "",
+        "attempt": 0,
+        "action": "",
+        "status": "FAILED",
+        "output": None,
+        "failure": {
+            "type": "PayloadTooLarge" if "too large" in reason.lower() else "PublishRefused",
+            "message": reason,
+            "nonRetryable": True,
+            "details": None,
+            "stackTrace": None,
+        },
+        "workerId": "legato-orchestrator",
+        "sdk": "",
+        "startedAt": 0,
+        "finishedAt": 0,
+    }
 
 
 def _next_batch(consumer: Consumer, size: int) -> list[Message]:
@@ -68,20 +100,28 @@ class Engine:
         self.consumer_factory = consumer_factory
         self.stop_event = threading.Event()
         self.healthy = threading.Event()
+        self.limits = configured()
+        self.offsets = AppliedOffsets()
         self._on_health = on_health or (lambda _: None)
         self._listen: psycopg.Connection[Any] | None = None
-        self._uncommitted = False
         self._committed_at = 0.0
+        self._results_dlt = results_dlt_topic(settings.results_topic)
 
     def run(self) -> None:
         consumer = self.consumer_factory()
-        consumer.subscribe([self.settings.results_topic])
+        consumer.subscribe(
+            [self.settings.results_topic],
+            on_assign=self.offsets.on_assign,
+            on_revoke=self.offsets.on_revoke,
+            on_lost=self.offsets.on_lost,
+        )
         next_tick = 0.0
         try:
             while not self.stop_event.is_set():
                 msgs = _next_batch(consumer, self.settings.result_batch_size)
                 self.publisher.poll(0)
-                self._until_done(functools.partial(self._apply, consumer, msgs))
+                if self._until_done(functools.partial(self._apply, msgs), skip_on_bug=False):
+                    self.offsets.applied(msgs)
                 self._commit_offsets(consumer)
                 if self._notified():
                     self._until_done(self._relay)
@@ -90,7 +130,7 @@ class Engine:
                     self._until_done(self._tick)
                     next_tick = now + self.settings.scheduler_interval_ms / 1000
             with contextlib.suppress(KafkaException):
-                self._commit_offsets(consumer, force=True)
+                self.offsets.commit(consumer, synchronous=True)
         finally:
             consumer.close()
             if self._listen is not None:
@@ -110,78 +150,119 @@ class Engine:
             self._listen = None
             return False  # the scheduler's tick still publishes due jobs
 
-    def _until_done(self, work: Callable[[], None]) -> None:
-        """Run `work` until it succeeds: a database or broker outage pauses the engine, never skips."""
+    def _until_done(self, work: Callable[[], None], skip_on_bug: bool = True) -> bool:
+        """Run `work` until it succeeds (True). An outage pauses the engine, never skips work.
+
+        Any other error is a bug or bad data: the scheduler's work (`skip_on_bug`) is skipped
+        until its next tick, so results keep flowing; a result batch is retried after a pause
+        (its messages are isolated one by one inside `_apply`). The engine never crashes here.
+        """
         delay = 0.1
         while not self.stop_event.is_set():
             try:
                 work()
-                if not self.healthy.is_set():
-                    self.healthy.set()
-                    self._on_health(True)
-                return
-            except (psycopg.Error, KafkaException, OSError) as exc:
-                if self.healthy.is_set():
+            except Exception as exc:
+                outage = is_outage(exc)
+                if outage and self.healthy.is_set():
                     self.healthy.clear()
                     self._on_health(False)
                 metrics.ENGINE_ERRORS.inc()
-                log.warning("engine paused, retrying in %.1fs: %s", delay, exc)
+                if not outage:
+                    log.exception("engine error (not an outage)")
+                    if skip_on_bug:
+                        return False
+                else:
+                    log.warning("engine paused, retrying in %.1fs: %s", delay, exc)
                 self.stop_event.wait(delay)
                 delay = min(delay * 2, 5.0)
+                continue
+            if not self.healthy.is_set():
+                self.healthy.set()
+                self._on_health(True)
+            return True
+        return False
 
-    def _apply(self, consumer: Consumer, msgs: list[Message]) -> None:
-        results: list[Result] = []
+    def _apply(self, msgs: list[Message]) -> None:
+        decoded: list[tuple[Message, Result]] = []
         poison: list[Record] = []
         for m in msgs:
             if m.error():
                 log.warning("consumer error: %s", m.error())
                 continue
             try:
-                results.append(decode_result(m.value()))
+                decoded.append((m, decode_result(m.value())))
             except DecodeError as exc:
-                poison.append(undecodable_result(m, str(exc), results_dlt_topic(self.settings.results_topic)))
+                poison.append(undecodable_result(m, str(exc), self._results_dlt))
         acks = self.publisher.take_acked()
-        if not results and not acks and not poison:
+        refused = [_refused_result(r) for r in self.publisher.take_refused()]
+        if not decoded and not acks and not poison and not refused:
             return
         if poison:
             produce_confirmed(self.producer, poison)
             metrics.DEAD_LETTERS.labels("result").inc(len(poison))
+        results = [r for _, r in decoded] + refused
+        try:
+            plan = self._write(acks, results)
+        except Exception as exc:
+            self.publisher.give_back(acks)
+            if is_outage(exc):
+                raise
+            log.error("a batch of %d results failed (%r); applying them one by one", len(results), exc)
+            plan = self._write_one_by_one(self.publisher.take_acked(), decoded, refused)
+        self._after_commit(plan, len(results))
+
+    def _write(self, acks: list[Ack], results: list[Result]) -> Plan:
         plan = Plan()
         started = time.perf_counter()
-        try:
-            with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-                mark_dispatched(cur, acks)
-                if results:
-                    claimed = claim_results(cur, results)
-                    plan = plan_outcomes(claimed, self.lookup, self.settings.jobs_topic)
-                    self._dead_letter(cur, plan)
-                    plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
-        except BaseException:
-            self.publisher.give_back(acks)
-            raise
+        with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+            mark_dispatched(cur, acks)
+            if results:
+                claimed = claim_results(cur, results, self.limits)
+                plan = plan_outcomes(claimed, self.lookup, self.settings.jobs_topic)
+                self._dead_letter(cur, plan)
+                plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
         if results:
             metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
             metrics.BATCH_SIZE.observe(len(results))
-        self._after_commit(plan, len(results))
-        self._uncommitted = self._uncommitted or bool(msgs)
+        return plan
 
-    def _commit_offsets(self, consumer: Consumer, force: bool = False) -> None:
-        """Commit consumed positions: everything consumed so far is applied and durable.
-
-        At most every COMMIT_INTERVAL_S (each commit is a broker request); a crash in between only
-        re-applies results whose attempts are already claimed, which changes nothing.
-        """
-        now = time.monotonic()
-        if self._uncommitted and (force or now - self._committed_at >= COMMIT_INTERVAL_S):
+    def _write_one_by_one(
+        self, acks: list[Ack], decoded: list[tuple[Message, Result]], refused: list[Result]
+    ) -> Plan:
+        """Each result in a transaction of its own; one that still fails costs only itself."""
+        total = Plan()
+        try:
+            self._write(acks, [])
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            log.exception("dropping %d delivery acknowledgements (their jobs are re-published)", len(acks))
+        for msg, result in decoded:
             try:
-                if force:
-                    consumer.commit(asynchronous=False)
-                else:
-                    consumer.commit(asynchronous=True)
-            except KafkaException as exc:  # e.g. a rebalance just took the partitions: retry later
-                log.warning("offset commit failed, will retry: %s", exc)
-                return
-            self._uncommitted = False
+                total.extend(self._write([], [result]))
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+                log.error("result of job %s cannot be applied: %r", result.get("jobId"), exc)
+                produce_confirmed(self.producer, [unappliable_result(msg, exc, self._results_dlt)])
+                metrics.DEAD_LETTERS.labels("result").inc()
+                metrics.POISON_RESULTS.inc()
+        for result in refused:
+            try:
+                total.extend(self._write([], [result]))
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+                log.exception("cannot fail refused job %s; its run's timeout will", result["jobId"])
+        return total
+
+    def _commit_offsets(self, consumer: Consumer) -> None:
+        """Commit the offsets of applied results, at most every COMMIT_INTERVAL_S (each commit is a
+        broker request); a crash in between only re-applies results whose attempts are already
+        claimed, which changes nothing."""
+        now = time.monotonic()
+        if now - self._committed_at >= COMMIT_INTERVAL_S and self.offsets.pending():
+            self.offsets.commit(consumer, synchronous=False)
             self._committed_at = now
 
     def _tick(self) -> None:

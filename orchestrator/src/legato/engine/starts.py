@@ -15,6 +15,7 @@ from legato.definitions import Definition, ExpressionError, StepDef, truthy
 from legato.definitions.limits import MAX_MAP_ITEMS
 from legato.engine.model import Ended, Event, NewItem, RunRef, RunUpdate, StepUpdate
 from legato.engine.transitions import Planner
+from legato.payloads import InvalidValue, configured, dumps_checked
 
 Context = dict[str, Any]
 
@@ -52,9 +53,11 @@ def start(planner: Planner, run: RunRef, step: StepDef, ctx: Context) -> None:
             _map(planner, run, step, ctx)
         else:
             payload = step.input.render(ctx) if step.input else default_input(step, ctx)
-            text = _json(payload)
+            text = dumps_checked(payload, configured(), f"steps.{step.id}.input")
             planner.plan.steps.append(StepUpdate(run.run_id, step.id, "RUNNING", 1, input=text, started=True))
             planner.new_job(run, step, 1, text)
+    except InvalidValue as exc:  # the job could never be published, or stored
+        fail_step(planner, run, step, exc.error_type, str(exc))
     except (ExpressionError, StepFailed, orjson.JSONEncodeError) as exc:
         fail_step(planner, run, step, "ExpressionError", str(exc))
 
@@ -108,9 +111,10 @@ def _map(planner: Planner, run: RunRef, step: StepDef, ctx: Context) -> None:
         planner.plan.ended.append(Ended(run, step.id, "[]"))
         return
     payloads = []
+    limits = configured()
     for index, item in enumerate(items):
         value = step.input.render({**ctx, "item": item, "index": index}) if step.input else item
-        payloads.append(_json(value))
+        payloads.append(dumps_checked(value, limits, f"steps.{step.id}.input[{index}]"))
     planner.plan.steps.append(
         StepUpdate(run.run_id, step.id, "RUNNING", 1, input=_json(items), started=True, items=len(items))
     )

@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Iterable
 from uuid import UUID
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from legato import metrics
 from legato.engine.model import NewJob
@@ -15,18 +15,34 @@ from legato_worker.protocol import Job, encode_job
 log = logging.getLogger(__name__)
 
 Ack = tuple[UUID, int, int]  # job id, partition, offset
+Refusal = tuple[UUID, str]  # job id, why Kafka will never take it
+
+# Errors that say "this record can never be written", whatever the retries: the job's attempt
+# fails (non-retryable) and goes down the dead-letter path instead of being re-published forever.
+PERMANENT = frozenset(
+    {
+        KafkaError.MSG_SIZE_TOO_LARGE,
+        KafkaError.RECORD_LIST_TOO_LARGE,
+        KafkaError.INVALID_MSG,
+        KafkaError.INVALID_MSG_SIZE,
+        KafkaError.INVALID_RECORD,
+        KafkaError._INVALID_ARG,
+    }
+)
 
 
 class JobPublisher:
     """Thread-safe: the API and the engine publish; the engine drains acknowledgements.
 
     A job that Kafka does not acknowledge stays PENDING in the outbox and is published again by
-    the scheduler once its ownership grace has passed; nothing is lost.
+    the scheduler once its ownership grace has passed; nothing is lost. A job Kafka refuses for
+    good (too large, invalid) is reported by `take_refused` so the engine fails its attempt.
     """
 
     def __init__(self, producer: Producer) -> None:
         self.producer = producer
         self._acked: deque[Ack] = deque()
+        self._refused: deque[Refusal] = deque()
 
     def publish(self, jobs: Iterable[NewJob]) -> int:
         now = int(time.time() * 1000)
@@ -55,6 +71,8 @@ class JobPublisher:
         def delivered(err: KafkaError | None, msg: Message) -> None:
             if err is None:
                 self._acked.append((job_id, msg.partition() or 0, msg.offset() or 0))
+            elif err.code() in PERMANENT:
+                self._refuse(job_id, err)
             else:
                 metrics.JOBS_UNACKNOWLEDGED.inc()
                 log.warning("job %s not acknowledged by Kafka: %s", job_id, err)
@@ -65,6 +83,23 @@ class JobPublisher:
                 return
             except BufferError:
                 self.producer.poll(0.05)
+            except KafkaException as exc:
+                err = exc.args[0]
+                if not isinstance(err, KafkaError) or err.code() not in PERMANENT:
+                    raise
+                self._refuse(job_id, err)
+                return
+
+    def _refuse(self, job_id: UUID, err: KafkaError) -> None:
+        metrics.JOBS_REFUSED.inc()
+        log.error("job %s refused by Kafka for good: %s", job_id, err)
+        self._refused.append((job_id, f"Kafka refused the job: {err.str()}"))
+
+    def take_refused(self) -> list[Refusal]:
+        out: list[Refusal] = []
+        while self._refused:
+            out.append(self._refused.popleft())
+        return out
 
     def poll(self, timeout: float = 0) -> None:
         self.producer.poll(timeout)

@@ -6,6 +6,7 @@ events) and a NOTIFY that wakes the engine, which publishes the new jobs from th
 trigger is a batch of one. The API never talks to Kafka on this path.
 """
 
+import logging
 import time
 import uuid
 from collections.abc import Sequence
@@ -19,14 +20,21 @@ import psycopg
 from legato import metrics
 from legato.definitions.registry import DefinitionRegistry, Stored, UnknownWorkflow
 from legato.engine import starts
+from legato.engine.faults import is_outage
 from legato.engine.model import Event, Plan, RunRef
 from legato.engine.settle import settle
 from legato.engine.transitions import Planner
 from legato.store import engine_sql, runs_sql
 
+log = logging.getLogger(__name__)
+
 
 class RunAlreadyExists(Exception):
     """The run id was already used (an idempotent trigger that raced itself)."""
+
+
+class InvalidTrigger(Exception):
+    """This request's run could not be stored (a value the database refused): its caller gets a 4xx."""
 
 
 class _Conflict(Exception):
@@ -48,7 +56,10 @@ class Triggers:
         self.jobs_prefix = jobs_prefix
 
     def write(self, conn: psycopg.Connection[Any], requests: Sequence[TriggerRequest]) -> list[object]:
-        """One outcome per request: its run id, or the exception its caller gets."""
+        """One outcome per request: its run id, or the exception its caller gets.
+
+        A group commit that fails for any reason but an outage is written again one request at a
+        time, so only the request at fault gets an error; nothing else in its group fails."""
         try:
             with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
                 latest = self._latest(cur, {r.workflow_id for r in requests})
@@ -57,6 +68,14 @@ class Triggers:
         except _Conflict:
             if len(requests) == 1:
                 return [RunAlreadyExists(str(requests[0].run_id))]
+            return [self.write(conn, [r])[0] for r in requests]
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            if len(requests) == 1:
+                log.warning("trigger of %s refused: %r", requests[0].workflow_id, exc)
+                return [InvalidTrigger(f"the run could not be stored: {type(exc).__name__}: {exc}")]
+            metrics.TRIGGERS_ISOLATED.inc()
             return [self.write(conn, [r])[0] for r in requests]
         if plan is not None:
             metrics.RUNS_STARTED.inc(len(valid))

@@ -1,0 +1,111 @@
+"""Parse and check JSON text once, at the boundary.
+
+The common case costs one orjson parse plus two substring scans: only text that could hide a
+problem (a `\\u0000` escape, a long run of digits, a 3-digit exponent, deep brackets) is walked
+value by value, with a path for the error message.
+"""
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+
+from legato.payloads.errors import InvalidValue, PayloadTooLarge
+from legato.payloads.limits import MAX_INT, MIN_INT, JsonLimits
+
+# A number literal that may not survive a float round trip, or an integer that may be out of range.
+_SUSPECT_NUMBER = re.compile(r"[0-9.]{16,}|[eE][+-]?[0-9]{3}")
+
+
+def parse_checked(text: str | bytes, limits: JsonLimits, where: str) -> Any:
+    """The value of JSON `text`, or InvalidValue naming the field under `where`."""
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise PayloadTooLarge(where, f"{size} bytes is over the limit of {limits.max_bytes} bytes")
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidValue(where, f"not valid JSON ({exc})") from None
+    raw = text if isinstance(text, str) else text.decode("utf-8")
+    if _needs_walk(raw, limits):
+        exact = json.loads(raw, parse_float=Decimal, parse_int=int)
+        _walk(exact, where, limits.max_depth)
+    return value
+
+
+def dumps_checked(value: Any, limits: JsonLimits, where: str) -> str:
+    """JSON text of a value computed here (rendered templates, gathered outputs), within the limits."""
+    try:
+        text = orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, RecursionError) as exc:
+        raise InvalidValue(where, f"cannot be written as JSON ({exc})") from None
+    if len(text) > limits.max_bytes:  # characters <= bytes: a cheap first test
+        size = len(text.encode())
+        if size > limits.max_bytes:
+            raise PayloadTooLarge(where, f"{size} bytes is over the limit of {limits.max_bytes} bytes")
+    if _needs_walk(text, limits):
+        _walk(json.loads(text, parse_float=Decimal, parse_int=int), where, limits.max_depth)
+    return text
+
+
+def _needs_walk(text: str, limits: JsonLimits) -> bool:
+    return (
+        "u0000" in text
+        or text.count("[") + text.count("{") > limits.max_depth
+        or _SUSPECT_NUMBER.search(text) is not None
+    )
+
+
+def _walk(root: Any, where: str, max_depth: int) -> None:
+    stack: list[tuple[Any, str, int]] = [(root, where, 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict):
+            _container(path, depth, max_depth)
+            for key, item in value.items():
+                _string(key, f"{path} (a key)")
+                stack.append((item, f"{path}.{key}" if _plain(key) else f"{path}[{key!r}]", depth + 1))
+        elif isinstance(value, list):
+            _container(path, depth, max_depth)
+            stack.extend((item, f"{path}[{n}]", depth + 1) for n, item in enumerate(value))
+        elif isinstance(value, str):
+            _string(value, path)
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int):
+            if not MIN_INT <= value <= MAX_INT:
+                raise InvalidValue(path, "integer outside the signed 64-bit range; send it as a string")
+        elif isinstance(value, Decimal):
+            _exact(value, path)
+
+
+def _container(path: str, depth: int, max_depth: int) -> None:
+    if depth > max_depth:
+        raise InvalidValue(path, f"nested deeper than {max_depth} levels")
+
+
+def _string(value: str, path: str) -> None:
+    if "\x00" in value:
+        raise InvalidValue(path, "contains a NUL character (\\u0000), which cannot be stored")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValue(path, "contains a lone UTF-16 surrogate, which is not valid Unicode") from None
+
+
+def _exact(value: Decimal, path: str) -> None:
+    as_float = float(value)
+    try:
+        same = Decimal(repr(as_float)) == value
+    except InvalidOperation:  # inf or nan
+        same = False
+    if not same:
+        raise InvalidValue(
+            path, f"number {value} does not survive a round trip as a 64-bit float; send it as a string"
+        )
+
+
+def _plain(key: str) -> bool:
+    return key.isidentifier()
