@@ -1,9 +1,11 @@
 """The Python SDK's conformance worker: the actions every SDK implements identically."""
 
+import logging
+import sys
 import time
 from typing import Any
 
-from legato_worker import ApplicationError, NonRetryableError, Worker, current_job
+from legato_worker import ApplicationError, NonRetryableError, Worker, WorkerFatalError, current_job
 
 worker = Worker()
 
@@ -35,5 +37,34 @@ def slow(payload: Any) -> Any:
     return {"slept": payload["ms"]}
 
 
+@worker.action("big")
+def big(payload: Any) -> Any:
+    return "x" * int(payload["bytes"])
+
+
+@worker.action("nan")
+def nan(payload: Any) -> Any:
+    return {"value": float("nan")}
+
+
+def _descend(depth: int) -> int:
+    return _descend(depth + 1) + 1
+
+
+@worker.action("recurse")
+def recurse(payload: Any) -> Any:
+    return _descend(0)
+
+
+@worker.action("count")
+def count(payload: Any) -> Any:
+    print(f"RAN {current_job()['jobId']}", flush=True)
+    return {"ok": True}
+
+
 if __name__ == "__main__":
-    worker.start()
+    try:
+        worker.start()
+    except WorkerFatalError as exc:
+        logging.getLogger("legato_worker").error("worker stopped: %s", exc)
+        sys.exit(1)

@@ -39,6 +39,7 @@ class Worker:
         self._stop_requested = threading.Event()
         self._started = False
         self._fatal: WorkerFatalError | None = None
+        self._publisher: Publisher | None = None
 
     @property
     def actions(self) -> list[str]:
@@ -118,6 +119,7 @@ class Worker:
             },
             on_fatal=self._on_fatal,
         )
+        self._publisher = publisher
         executor = Executor(s.concurrency, s.worker_id, self._publish_result(publisher))
         executor.start(
             sync_handlers=any(not a for _, a in self._handlers.values()),

@@ -42,17 +42,46 @@ class KafkaSide:
         self.results: dict[str, Result] = {}
         self.dead: list[Message] = []
 
-    def create_topics(self, actions: list[str], partitions: int = 1) -> None:
-        names = [topics.job_topic(self.settings.jobs_topic, a) for a in actions]
-        names += [topics.jobs_dlt_topic(self.settings.jobs_topic), self.settings.results_topic]
-        admin = AdminClient({"bootstrap.servers": self.bootstrap})  # must outlive the futures
-        futures = admin.create_topics(
-            [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names]
+    def create_topics(
+        self,
+        actions: list[str],
+        partitions: int = 1,
+        *,
+        results: bool = True,
+        results_config: dict[str, str] | None = None,
+    ) -> None:
+        """Job topics of `actions` and the jobs DLT; the results topic too unless `results=False`."""
+        new = [
+            NewTopic(n, num_partitions=partitions, replication_factor=1)
+            for n in [topics.job_topic(self.settings.jobs_topic, a) for a in actions]
+            + [topics.jobs_dlt_topic(self.settings.jobs_topic)]
+        ]
+        if results:
+            new.append(self.results_topic_spec(results_config))
+        self._create(new)
+
+    def create_results_topic(self) -> None:
+        self._create([self.results_topic_spec(None)])
+
+    def results_topic_spec(self, config: dict[str, str] | None) -> NewTopic:
+        return NewTopic(
+            self.settings.results_topic, num_partitions=1, replication_factor=1, config=config or {}
         )
-        for future in futures.values():
+
+    def _create(self, new: list[NewTopic]) -> None:
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})  # must outlive the futures
+        for future in admin.create_topics(new).values():
             future.result(timeout=DEADLINE_S)
 
-    def job(self, action: str, payload: Any, *, topic_action: str | None = None, flush: bool = True) -> Job:
+    def job(
+        self,
+        action: str,
+        payload: Any,
+        *,
+        topic_action: str | None = None,
+        flush: bool = True,
+        payload_text: str | None = None,
+    ) -> Job:
         run_id = str(uuid.uuid4())
         job: Job = {
             "jobId": str(uuid.uuid4()),
@@ -60,7 +89,7 @@ class KafkaSide:
             "stepId": "0",
             "attempt": 1,
             "action": action,
-            "payload": json.dumps(payload),
+            "payload": json.dumps(payload) if payload_text is None else payload_text,
             "workflowId": "it",
             "workflowVersion": 1,
             "queue": topics.job_topic(self.settings.jobs_topic, topic_action or action),

@@ -95,3 +95,14 @@ def test_concurrent_random_completion_stores_everything_in_order() -> None:
     seen.extend(o for _, o in tracker.take_storable())
     assert seen == sorted(seen)
     assert seen[-1] == 2000
+
+
+def test_unowned_partitions_have_no_state() -> None:
+    tracker = OffsetTracker()
+    tracker.assign([1])
+    state = tracker.get(1)
+    assert tracker.get(0) is None  # a message of a partition not (or no longer) ours is dropped
+    assert state is not None and tracker.owns(state)
+    tracker.revoke([1])
+    assert tracker.get(1) is None
+    assert not tracker.owns(state)
