@@ -219,7 +219,12 @@ final class KafkaSupport implements AutoCloseable {
 
   /** The committed position of a worker group on partition 0 of the action's topic, or -1. */
   long committedOffset(String action) throws Exception {
-    TopicPartition partition = new TopicPartition(jobTopic(action), 0);
+    return committedOffset(action, 0);
+  }
+
+  /** The committed position of a worker group on a partition of the action's topic, or -1. */
+  long committedOffset(String action, int partitionNumber) throws Exception {
+    TopicPartition partition = new TopicPartition(jobTopic(action), partitionNumber);
     Map<TopicPartition, OffsetAndMetadata> offsets =
         admin
             .listConsumerGroupOffsets(groupPrefix + "." + action)
