@@ -115,6 +115,11 @@ class Orchestrator:
         except OSError:
             return "(no log)"
 
+    def sql_script(self, script: str) -> None:
+        """Run statements (DDL) in the orchestrator's database."""
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute(script.encode())
+
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.database_url) as conn:
             return conn.execute(query, params).fetchall()  # type: ignore[arg-type]

@@ -38,13 +38,12 @@ def parse_checked(text: str | bytes, limits: JsonLimits, where: str) -> Any:
 def dumps_checked(value: Any, limits: JsonLimits, where: str) -> str:
     """JSON text of a value computed here (rendered templates, gathered outputs), within the limits."""
     try:
-        text = orjson.dumps(value).decode()
+        data = orjson.dumps(value)
     except (orjson.JSONEncodeError, RecursionError) as exc:
         raise InvalidValue(where, f"cannot be written as JSON ({exc})") from None
-    if len(text) > limits.max_bytes:  # characters <= bytes: a cheap first test
-        size = len(text.encode())
-        if size > limits.max_bytes:
-            raise PayloadTooLarge(where, f"{size} bytes is over the limit of {limits.max_bytes} bytes")
+    if len(data) > limits.max_bytes:
+        raise PayloadTooLarge(where, f"{len(data)} bytes is over the limit of {limits.max_bytes} bytes")
+    text = data.decode()
     if _needs_walk(text, limits):
         _walk(json.loads(text, parse_float=Decimal, parse_int=int), where, limits.max_depth)
     return text
