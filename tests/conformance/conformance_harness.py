@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,12 @@ from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
+from legato_worker.kafka_security import KafkaSecurity
 from legato_worker.protocol import Job, Result, decode_result, encode_job, topics
 
 REPO = Path(__file__).resolve().parents[2]
 LANGUAGES = ("python", "node", "java")
-ACTIONS = ("echo", "fail", "fail-plain", "nonretryable", "slow")
+ACTIONS = ("echo", "fail", "fail-plain", "nonretryable", "slow", "big", "nan", "recurse", "count")
 DEADLINE_S = 30.0
 
 
@@ -41,6 +42,16 @@ def headers_of(msg: Message) -> dict[str, str]:
     raw = msg.headers() or []
     pairs = raw.items() if isinstance(raw, dict) else raw
     return {k: v.decode() if isinstance(v, bytes) else (v or "") for k, v in pairs}
+
+
+def security_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The LEGATO_KAFKA_* settings (besides the address) of this process: kafka-client.env under make."""
+    source = os.environ if environ is None else environ
+    return {k: v for k, v in source.items() if k.startswith("LEGATO_KAFKA_") and "BOOTSTRAP" not in k}
+
+
+def client_config(bootstrap: str, security: Mapping[str, str], **extra: Any) -> dict[str, Any]:
+    return {"bootstrap.servers": bootstrap, **KafkaSecurity.from_env(security).librdkafka_config(), **extra}
 
 
 def run_worker_path(language: str) -> Path:
@@ -71,11 +82,22 @@ class WorkerProcess:
         for line in self.proc.stdout:
             self.lines.append(line.rstrip("\n"))
 
+    def count(self, marker: str) -> int:
+        """How often `marker` was printed. Substrings, not whole lines: two handler threads that
+        print at once may share a line ("STARTED aSTARTED b")."""
+        return sum(line.count(marker) for line in list(self.lines))
+
+    def printed(self, marker: str) -> bool:
+        return self.count(marker) > 0
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
     def wait_for_line(self, line: str, timeout: float = DEADLINE_S) -> None:
         def seen() -> bool:
-            if self.proc.poll() is not None and line not in self.lines:
+            if self.proc.poll() is not None and not self.printed(line):
                 raise AssertionError(f"worker exited ({self.proc.returncode}){self.diagnostics()}")
-            return line in self.lines
+            return self.printed(line)
 
         wait_until(seen, timeout, f"{line!r} on the {self.language} worker's stdout")
 
@@ -118,21 +140,27 @@ class WorkerProcess:
 class Wire:
     """Topics of one conformance module: produce Jobs, collect Results and DLT messages."""
 
-    def __init__(self, bootstrap: str, prefix: str) -> None:
+    def __init__(self, bootstrap: str, prefix: str, security: Mapping[str, str] | None = None) -> None:
         self.bootstrap = bootstrap
+        self.security = security_env() if security is None else dict(security)
         self.jobs_topic = f"{prefix}.jobs"
         self.results_topic = f"{prefix}.results"
         self.group_prefix = f"{prefix}.workers"
         self.dlt_topic = topics.jobs_dlt_topic(self.jobs_topic)
-        self.producer = Producer({"bootstrap.servers": bootstrap})
+        self.producer = Producer(self.config())
         self.results: dict[str, Result] = {}
+        self.delivered: list[str] = []  # jobIds of every Result read, duplicates included
         self.result_keys: dict[str, bytes | None] = {}
         self.dead: list[Message] = []
         self._readers: dict[str, Consumer] = {}
         self.worker: WorkerProcess | None = None
 
+    def config(self, **extra: Any) -> dict[str, Any]:
+        return client_config(self.bootstrap, self.security, **extra)
+
     def env(self, worker_id: str) -> dict[str, str]:
         return {
+            **self.security,
             "LEGATO_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
             "LEGATO_JOBS_TOPIC": self.jobs_topic,
             "LEGATO_RESULTS_TOPIC": self.results_topic,
@@ -142,18 +170,27 @@ class Wire:
             "LEGATO_SHUTDOWN_TIMEOUT_MS": "10000",
         }
 
-    def create_topics(self, partitions: int = 1) -> None:
-        """Job topics get `partitions`; the results and DLT topics one (the readers read partition 0)."""
+    def create_topics(self, partitions: int = 1, *, results: bool = True) -> None:
+        """Job topics get `partitions`; the results and DLT topics one (the readers read partition 0).
+        `results=False` leaves the results topic out (the broker does not auto-create topics)."""
         jobs = [topics.job_topic(self.jobs_topic, a) for a in ACTIONS]
-        admin = AdminClient({"bootstrap.servers": self.bootstrap})
         new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in jobs]
-        new += [
-            NewTopic(n, num_partitions=1, replication_factor=1) for n in (self.dlt_topic, self.results_topic)
-        ]
+        singles = (self.dlt_topic, self.results_topic) if results else (self.dlt_topic,)
+        new += [NewTopic(n, num_partitions=1, replication_factor=1) for n in singles]
+        self._create(new)
+
+    def create_results_topic(self) -> None:
+        self._create([NewTopic(self.results_topic, num_partitions=1, replication_factor=1)])
+
+    def _create(self, new: list[NewTopic]) -> None:
+        admin = AdminClient(self.config())  # referenced until the futures resolve
         for future in admin.create_topics(new).values():
             future.result(timeout=DEADLINE_S)
 
-    def job(self, action: str, payload: Any, *, topic_action: str | None = None) -> Job:
+    def job(
+        self, action: str, payload: Any, *, topic_action: str | None = None, payload_text: str | None = None
+    ) -> Job:
+        """Produce a Job; `payload_text` replaces the JSON encoding of `payload` (e.g. with non-JSON)."""
         run_id = str(uuid.uuid4())
         job: Job = {
             "jobId": str(uuid.uuid4()),
@@ -161,7 +198,7 @@ class Wire:
             "stepId": f"step-{action}",
             "attempt": 2,
             "action": action,
-            "payload": json.dumps(payload),
+            "payload": json.dumps(payload) if payload_text is None else payload_text,
             "workflowId": "conformance",
             "workflowVersion": 3,
             "queue": topics.job_topic(self.jobs_topic, topic_action or action),
@@ -180,7 +217,7 @@ class Wire:
 
     def _reader(self, topic: str) -> Consumer:
         if topic not in self._readers:
-            consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "unused"})
+            consumer = Consumer(self.config(**{"group.id": "unused"}))
             consumer.assign([TopicPartition(topic, 0, 0)])
             self._readers[topic] = consumer
         return self._readers[topic]
@@ -191,6 +228,7 @@ class Wire:
                 result = decode_result(msg.value())
                 self.results[result["jobId"]] = result
                 self.result_keys[result["jobId"]] = msg.key()
+                self.delivered.append(result["jobId"])
         self.dead += [m for m in self._reader(self.dlt_topic).consume(100, 0.05) if not m.error()]
 
     def _diagnostics(self) -> str:
@@ -220,14 +258,42 @@ class Wire:
         return self.dead
 
     def committed(self, action: str) -> int:
+        return self.committed_offsets(action, 1)[0]
+
+    def committed_offsets(self, action: str, partitions: int) -> list[int]:
+        """The group's committed offset of each partition of the action's topic (-1001: none)."""
         group = topics.worker_group(self.group_prefix, action)
-        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": group})
+        consumer = Consumer(self.config(**{"group.id": group}))
         try:
             topic = topics.job_topic(self.jobs_topic, action)
-            [tp] = consumer.committed([TopicPartition(topic, 0)], timeout=10)
-            return int(tp.offset)
+            wanted = [TopicPartition(topic, p) for p in range(partitions)]
+            return [int(tp.offset) for tp in consumer.committed(wanted, timeout=10)]
         finally:
             consumer.close()
+
+    def end_offsets(self, action: str, partitions: int) -> list[int]:
+        consumer = Consumer(self.config(**{"group.id": "unused"}))
+        try:
+            topic = topics.job_topic(self.jobs_topic, action)
+            return [
+                consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in range(partitions)
+            ]
+        finally:
+            consumer.close()
+
+    def await_committed_to_end(self, action: str, partitions: int, timeout: float = DEADLINE_S) -> None:
+        ends = self.end_offsets(action, partitions)
+        seen: list[int] = []
+
+        def caught_up() -> bool:
+            seen[:] = self.committed_offsets(action, partitions)
+            return seen == ends
+
+        try:
+            wait_until(caught_up, timeout, f"committed offsets of {action} to reach {ends}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc} (committed {seen}){self._diagnostics()}") from None
 
     def close(self) -> None:
         for consumer in self._readers.values():

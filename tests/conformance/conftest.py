@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
-from conformance_harness import LANGUAGES, Wire, WorkerProcess, run_worker_path
+from conformance_harness import LANGUAGES, Wire, WorkerProcess, client_config, run_worker_path, security_env
 
 
 def _selected() -> list[str]:
@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def conformance_kafka() -> str:
     bootstrap = os.environ.get("LEGATO_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
     try:
-        AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=5)
+        AdminClient(client_config(bootstrap, security_env())).list_topics(timeout=5)
     except KafkaException as exc:
         reason = f"Kafka is not reachable at {bootstrap} ({exc}); start it with deploy/stack.sh"
         if os.environ.get("CI"):
@@ -51,19 +51,24 @@ def language(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def wire(conformance_kafka: str, language: str, request: pytest.FixtureRequest) -> Iterator[Wire]:
-    """Fresh topics for this module and language; Jobs produced before the worker starts."""
+    """Fresh topics for this module and language; Jobs produced before the worker starts.
+    A module may set JOB_PARTITIONS (default 1) and CREATE_RESULTS_TOPIC (default True)."""
     module = request.module.__name__.removeprefix("test_").replace("_", "-")
     wire = Wire(conformance_kafka, f"conf-{language}-{module}-{uuid.uuid4().hex[:8]}")
-    wire.create_topics()
+    wire.create_topics(
+        getattr(request.module, "JOB_PARTITIONS", 1),
+        results=getattr(request.module, "CREATE_RESULTS_TOPIC", True),
+    )
     yield wire
     wire.close()
 
 
 @pytest.fixture(scope="module")
 def start_worker(
-    wire: Wire, language: str, tmp_path_factory: pytest.TempPathFactory
+    wire: Wire, language: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[], WorkerProcess]]:
-    """Call it to start the SDK's run-worker on this module's topics (once per module)."""
+    """Call it to start the SDK's run-worker on this module's topics (each call: one more worker).
+    A module may set WORKER_ENV: extra LEGATO_* settings of its workers."""
     script = run_worker_path(language)
     if not (script.is_file() and os.access(script, os.X_OK)):
         pytest.fail(
@@ -72,11 +77,12 @@ def start_worker(
         )
     started: list[WorkerProcess] = []
     logs = tmp_path_factory.mktemp(f"{language}-worker")
+    extra: dict[str, str] = getattr(request.module, "WORKER_ENV", {})
 
     def start() -> WorkerProcess:
-        process = WorkerProcess(
-            language, wire.env(f"conformance-{language}-{len(started)}"), logs / "stderr.log"
-        )
+        n = len(started)
+        env = {**wire.env(f"conformance-{language}-{n}"), **extra}
+        process = WorkerProcess(language, env, logs / f"stderr-{n}.log")
         started.append(process)
         wire.worker = process
         return process

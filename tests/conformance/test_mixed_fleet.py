@@ -8,14 +8,22 @@ import uuid
 from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
-from conformance_harness import DEADLINE_S, LANGUAGES, Wire, WorkerProcess, wait_until
+from conformance_harness import (
+    DEADLINE_S,
+    LANGUAGES,
+    Wire,
+    WorkerProcess,
+    client_config,
+    security_env,
+    wait_until,
+)
 
 from legato_worker.protocol import topics
 
 
 def _languages_with_partitions(bootstrap: str, group: str) -> set[str]:
     """Languages (from client ids `legato-<language>-...`) of members that hold partitions."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(client_config(bootstrap, security_env()))
     description = admin.describe_consumer_groups([group])[group].result(timeout=10)
     return {m.client_id.split("-")[1] for m in description.members if m.assignment.topic_partitions}
 
