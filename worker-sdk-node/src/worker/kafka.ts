@@ -74,8 +74,23 @@ export function createProducer(base: ClientBase): RawProducer {
   });
 }
 
-export function createConsumer(base: ClientBase, settings: Settings, groupId: string): RawConsumer {
+/** The group timing of LEGATO_SESSION_TIMEOUT_MS and LEGATO_MAX_POLL_INTERVAL_MS. */
+export function groupTiming(settings: Settings): {
+  sessionTimeout: number;
+  rebalanceTimeout: number;
+  heartbeatInterval: number;
+} {
   const sessionTimeout = settings.sessionTimeoutMs;
+  return {
+    sessionTimeout,
+    // max.poll.interval.ms is the rebalance timeout of the JoinGroup request; the client
+    // requires it to be at least the session timeout.
+    rebalanceTimeout: Math.max(settings.maxPollIntervalMs, sessionTimeout),
+    heartbeatInterval: Math.max(1, Math.min(1_000, Math.floor(sessionTimeout / 3))),
+  };
+}
+
+export function createConsumer(base: ClientBase, settings: Settings, groupId: string): RawConsumer {
   return new Consumer({
     ...base,
     groupId,
@@ -83,11 +98,7 @@ export function createConsumer(base: ClientBase, settings: Settings, groupId: st
     // Shared by every SDK so mixed-language fleets can form one group (docs/protocol.md).
     // Version 0: what @platformatic/kafka actually encodes (it writes no v1 owned_partitions field).
     protocols: [{ name: "roundrobin", version: 0 }],
-    sessionTimeout,
-    // max.poll.interval.ms is the rebalance timeout of the JoinGroup request; the client
-    // requires it to be at least the session timeout.
-    rebalanceTimeout: Math.max(settings.maxPollIntervalMs, sessionTimeout),
-    heartbeatInterval: Math.max(1, Math.min(1_000, Math.floor(sessionTimeout / 3))),
+    ...groupTiming(settings),
     maxWaitTime: 500,
     // A small buffer: messages fetched but not yet taken are dropped after a rebalance.
     highWaterMark: Math.max(16, settings.concurrency),

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import {
   committedOffsets,
+  ensureTopic,
   eventually,
   isolatedEnv,
   makeJob,
@@ -93,6 +94,8 @@ describe("graceful shutdown", () => {
     const exited = once(child, "exit");
     const lines = createInterface({ input: child.stdout });
     const job = makeJob("slow", { ms: 1500 }, env.LEGATO_JOBS_TOPIC);
+    // The child creates its topics at start; make sure the job topic exists before producing.
+    await ensureTopic(`${env.LEGATO_JOBS_TOPIC}.slow`);
     await produceJobs(env.LEGATO_JOBS_TOPIC, [job]);
     await withTimeout(
       (async () => {

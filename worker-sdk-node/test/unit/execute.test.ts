@@ -102,4 +102,77 @@ describe("executeJob", () => {
     assert.equal(result.failure?.type, "InvalidPayload");
     assert.equal(result.failure?.nonRetryable, true);
   });
+
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  for (const [label, value] of [
+    ["NaN", { value: NaN }],
+    ["Infinity", [1, Infinity]],
+    ["-Infinity", -Infinity],
+    ["a BigInt", { n: 10n }],
+    ["a cycle", cyclic],
+    ["a lone surrogate", { text: "a\uD800b" }],
+    ["a lone surrogate in a key", { ["\uDC00"]: 1 }],
+    ["a function", () => 1],
+  ] as const) {
+    it(`fails with SerializationError, non-retryable, for ${label} (never a silent null)`, async () => {
+      const result = await executeJob(job(), handlers({ step1: () => value }), identity);
+      assert.equal(result.status, "FAILED");
+      assert.equal(result.output, null);
+      assert.equal(result.failure?.type, "SerializationError");
+      assert.equal(result.failure?.nonRetryable, true);
+    });
+  }
+
+  it("keeps valid surrogate pairs and nested nulls", async () => {
+    const value = { emoji: "😀", list: [null, 1.5, "x"] };
+    const result = await executeJob(job(), handlers({ step1: () => value }), identity);
+    assert.equal(result.status, "COMPLETED");
+    assert.deepEqual(JSON.parse(result.output ?? ""), value);
+  });
+
+  it("does not call the handler for an invalid payload", async () => {
+    let called = false;
+    const result = await executeJob(
+      job({ payload: "" }),
+      handlers({
+        step1: () => {
+          called = true;
+        },
+      }),
+      identity,
+    );
+    assert.equal(result.failure?.type, "InvalidPayload");
+    assert.equal(called, false);
+  });
+
+  it("reports unbounded recursion as a FAILED RangeError", async () => {
+    const down = (n: number): number => down(n + 1) + 1;
+    const result = await executeJob(job(), handlers({ step1: () => down(0) }), identity);
+    assert.equal(result.status, "FAILED");
+    assert.equal(result.failure?.type, "RangeError");
+  });
+
+  for (const [label, thrown] of [
+    ["a string", "plain"],
+    ["a number", 42],
+    ["undefined", undefined],
+    ["null", null],
+    ["an object", { code: 7 }],
+  ] as const) {
+    it(`reports a thrown ${label} as FAILED "Error"`, async () => {
+      const result = await executeJob(
+        job(),
+        handlers({
+          step1: async () => {
+            throw thrown;
+          },
+        }),
+        identity,
+      );
+      assert.equal(result.status, "FAILED");
+      assert.equal(result.failure?.type, "Error");
+      assert.equal(typeof result.failure?.message, "string");
+    });
+  }
 });
