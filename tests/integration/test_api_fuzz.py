@@ -1,0 +1,34 @@
+"""Fuzz every operation of the API from its own OpenAPI document: no input ever gets a 5xx."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from harness.orchestrator import Orchestrator
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def api_schema(orchestrator: Orchestrator) -> schemathesis.BaseSchema:
+    loaded = schemathesis.openapi.from_url(f"{orchestrator.url}/openapi.json")
+    # Valid and invalid requests, with NUL characters allowed anywhere they can travel.
+    loaded.config.generation.update(
+        modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
+        allow_x00=True,
+        max_examples=60,
+    )
+    return loaded
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_request_gets_a_5xx(case: schemathesis.Case) -> None:
+    response = case.call(timeout=30)
+    assert response.status_code < 500, (
+        f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}\n"
+        f"{case.as_curl_command()}"
+    )
