@@ -1,6 +1,5 @@
 """The Python SDK's conformance worker: the actions every SDK implements identically."""
 
-import logging
 import sys
 import time
 from typing import Any
@@ -8,6 +7,11 @@ from typing import Any
 from legato_worker import ApplicationError, NonRetryableError, Worker, WorkerFatalError, current_job
 
 worker = Worker()
+
+
+def say(line: str) -> None:
+    """One write per line, so lines printed by handler threads at once never share a line."""
+    print(line + "\n", end="", flush=True)
 
 
 @worker.action("echo")
@@ -32,7 +36,7 @@ def nonretryable(payload: Any) -> Any:
 
 @worker.action("slow")
 def slow(payload: Any) -> Any:
-    print(f"STARTED {current_job()['jobId']}", flush=True)
+    say(f"STARTED {current_job()['jobId']}")
     time.sleep(payload["ms"] / 1000)
     return {"slept": payload["ms"]}
 
@@ -58,13 +62,12 @@ def recurse(payload: Any) -> Any:
 
 @worker.action("count")
 def count(payload: Any) -> Any:
-    print(f"RAN {current_job()['jobId']}", flush=True)
+    say(f"RAN {current_job()['jobId']}")
     return {"ok": True}
 
 
 if __name__ == "__main__":
     try:
         worker.start()
-    except WorkerFatalError as exc:
-        logging.getLogger("legato_worker").error("worker stopped: %s", exc)
+    except WorkerFatalError:  # already logged by the worker, as one ERROR line
         sys.exit(1)

@@ -27,6 +27,7 @@ H = TypeVar("H", bound=Handler)
 
 _ADMIN_TIMEOUT_S = 15.0
 _MIN_FLUSH_S = 5.0
+_CONSUMER_JOIN_S = 5.0
 _RESULT_OVERHEAD_BYTES = 200_000  # ids, timestamps, and a capped failure envelope
 
 
@@ -84,6 +85,9 @@ class Worker:
         previous = self._install_signal_handlers()
         try:
             self._run()
+        except WorkerFatalError as exc:  # could not start (e.g. Kafka unreachable)
+            log.error("worker cannot start: %s", exc)
+            raise
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -190,8 +194,8 @@ class Worker:
         log.info("stopping: draining in-flight jobs (at most %.1f s)", timeout_s)
         for consumer in consumers:
             consumer.stop_fetching()
-        for consumer in consumers:
-            consumer.join(deadline - time.monotonic())
+        for consumer in consumers:  # they stop within one poll; never close one still polling
+            consumer.join(max(deadline - time.monotonic(), _CONSUMER_JOIN_S))
         if not executor.gate.wait_idle(deadline - time.monotonic()):
             log.warning(
                 "%d handler(s) still running after %.1f s; their jobs will be redelivered",
