@@ -1,0 +1,304 @@
+"""`make chaos`: a bounded soak that hunts for lost, duplicated or twice-applied work.
+
+Keyed runs of a 3-step workflow are triggered by clients that retry with the same Idempotency-Key
+until accepted, while the orchestrator and the worker processes are killed with SIGKILL on a
+schedule, workers return poison outputs for a second workflow, garbage is written to the results
+topic and a third client sends bad requests. Then it waits for every run to end and reports.
+Exit status 1 on any lost, duplicated, wrong or twice-applied run, or any 5xx answer.
+"""
+
+import argparse
+import collections
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from confluent_kafka import Producer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness.orchestrator import REPO, Orchestrator
+from harness.services import require_stack
+
+LOGS = REPO / ".legato" / "logs" / "chaos"
+TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.statuses: collections.Counter[int] = collections.Counter()
+        self.server_errors: list[str] = []
+
+    def saw(self, what: str, response: httpx.Response) -> None:
+        with self.lock:
+            self.statuses[response.status_code] += 1
+            if response.status_code >= 500:
+                self.server_errors.append(f"{what}: {response.status_code} {response.text[:200]}")
+
+
+def _post(client: httpx.Client, tally: Tally, what: str, url: str, **kw: Any) -> httpx.Response | None:
+    try:
+        r = client.post(url, **kw)
+    except httpx.HTTPError:
+        return None  # the orchestrator is down (being killed): retry
+    tally.saw(what, r)
+    return r
+
+
+def trigger_keyed(
+    url: str, wid: str, runs: range, accepted: dict[int, set[str]], tally: Tally, stop: threading.Event
+) -> None:
+    with httpx.Client(base_url=url, timeout=5) as client:
+        for i in runs:
+            while not stop.is_set():
+                body = {"input": {"run": i, "value": i}}
+                r = _post(
+                    client,
+                    tally,
+                    "trigger",
+                    f"/workflow/{wid}/trigger",
+                    json=body,
+                    headers={"Idempotency-Key": f"chaos-{i}"},
+                )
+                if r is not None and r.status_code == 200:
+                    accepted.setdefault(i, set()).add(r.json()["runId"])
+                    break
+                time.sleep(0.02)
+
+
+BAD_REQUESTS: list[tuple[str, dict[str, Any]]] = [
+    ("nul input", {"content": b'{"input": "a\\u0000b"}'}),
+    ("deep input", {"content": b'{"input": ' + b"[" * 300 + b"]" * 300 + b"}"}),
+    ("huge number", {"content": b'{"input": 123456789012345678901234567890}'}),
+    ("lossy float", {"content": b'{"input": 0.1000000000000000000001}'}),
+    ("not json", {"content": b'{"input": '}),
+    ("oversized", {"content": b'{"input": "' + b"x" * 1_100_000 + b'"}'}),
+    ("long correlation id", {"json": {"input": 1}, "headers": {"X-Correlation-Id": "c" * 300}}),
+    ("extra field", {"json": {"input": 1, "other": 2}}),
+]
+
+
+def send_bad_requests(url: str, wid: str, count: int, tally: Tally, stop: threading.Event) -> int:
+    sent = 0
+    with httpx.Client(base_url=url, timeout=10, headers={"content-type": "application/json"}) as client:
+        while sent < count and not stop.is_set():
+            what, kw = BAD_REQUESTS[sent % len(BAD_REQUESTS)]
+            r = _post(client, tally, what, f"/workflow/{wid}/trigger", **kw)
+            if r is not None:
+                if r.status_code < 400:
+                    tally.server_errors.append(f"{what}: accepted ({r.status_code})")
+                sent += 1
+            else:
+                time.sleep(0.05)
+    return sent
+
+
+class Workers:
+    def __init__(self, orch: Orchestrator, actions: list[str], count: int, executions: Path) -> None:
+        self.env = {**os.environ, **orch.env, "CHAOS_EXECUTIONS": str(executions)}
+        self.args = [sys.executable, str(Path(__file__).parent / "chaos_worker.py"), *actions]
+        self.procs = [self._spawn(n) for n in range(count)]
+        self.kills = 0
+
+    def _spawn(self, n: int) -> "subprocess.Popen[bytes]":
+        log = (LOGS / f"worker-{n}.log").open("ab")
+        return subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def kill_one(self) -> None:
+        n = random.randrange(len(self.procs))
+        self.procs[n].kill()
+        self.procs[n].wait(10)
+        self.kills += 1
+        self.procs[n] = self._spawn(n)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def inject_garbage(orch: Orchestrator, count: int) -> None:
+    producer = Producer({"bootstrap.servers": orch.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"]})
+    for n in range(count):
+        producer.produce(orch.env["LEGATO_RESULTS_TOPIC"], value=os.urandom(40 + n), key=b"garbage")
+    producer.flush(10)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--orchestrator-kills", type=int, default=10)
+    ap.add_argument("--worker-kills", type=int, default=6)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--poison", type=int, default=30, help="runs whose worker returns a poison output")
+    ap.add_argument("--garbage", type=int, default=20, help="undecodable records written to workflow-results")
+    ap.add_argument("--bad-requests", type=int, default=200)
+    ap.add_argument("--kill-interval", type=float, default=2.0, help="seconds between orchestrator kills")
+    ap.add_argument("--timeout", type=float, default=600, help="give up waiting for runs after this long")
+    args = ap.parse_args()
+
+    require_stack()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    executions = LOGS / f"executions-{os.getpid()}.log"
+    executions.unlink(missing_ok=True)
+    orch = Orchestrator(LOGS)
+    orch.start()
+    started = time.monotonic()
+    tag = orch.tag
+    wid, poison_wid = f"chaos-{tag}", f"chaos-poison-{tag}"
+    plus, times, minus, poison = (f"{tag}-{a}" for a in ("plus1", "times2", "minus3", "poison"))
+    with httpx.Client(base_url=orch.url, timeout=10) as api:
+        steps = [
+            {"action": a, "stepIndex": n, "retry": {"initialDelayMs": 200}}
+            for n, a in enumerate((plus, times, minus))
+        ]
+        assert api.post("/workflow/", json={"id": wid, "steps": steps}).status_code == 201
+        one = [{"action": poison, "stepIndex": 0, "retry": {"maxAttempts": 1}}]
+        assert api.post("/workflow/", json={"id": poison_wid, "steps": one}).status_code == 201
+    workers = Workers(orch, [plus, times, minus, poison], args.workers, executions)
+    tally = Tally()
+    accepted: dict[int, set[str]] = {}
+    poisoned: dict[int, set[str]] = {}
+    stop = threading.Event()
+    half = args.runs // 2
+    clients = [
+        threading.Thread(target=trigger_keyed, args=(orch.url, wid, range(0, half), accepted, tally, stop)),
+        threading.Thread(
+            target=trigger_keyed, args=(orch.url, wid, range(half, args.runs), accepted, tally, stop)
+        ),
+        threading.Thread(
+            target=trigger_keyed, args=(orch.url, poison_wid, range(args.poison), poisoned, tally, stop)
+        ),
+    ]
+    bad_sent = [0]
+    bad = threading.Thread(
+        target=lambda: bad_sent.__setitem__(
+            0, send_bad_requests(orch.url, wid, args.bad_requests, tally, stop)
+        )
+    )
+    for t in [*clients, bad]:
+        t.start()
+    inject_garbage(orch, args.garbage)
+    kills = 0
+    next_worker_kill = time.monotonic() + args.kill_interval * 1.5
+    try:
+        while kills < args.orchestrator_kills or workers.kills < args.worker_kills:
+            stop.wait(args.kill_interval * random.uniform(0.5, 1.5))
+            if kills < args.orchestrator_kills:
+                orch.kill()
+                kills += 1
+                orch.start()
+            if workers.kills < args.worker_kills and time.monotonic() >= next_worker_kill:
+                workers.kill_one()
+                next_worker_kill = time.monotonic() + args.kill_interval * 1.5
+            print(
+                f"  {time.monotonic() - started:5.0f}s  orchestrator kills {kills}, "
+                f"worker kills {workers.kills}, triggers accepted {len(accepted)}/{args.runs}",
+                flush=True,
+            )
+        for t in [*clients, bad]:
+            t.join(args.timeout)
+        deadline = time.monotonic() + args.timeout
+        while time.monotonic() < deadline:
+            open_runs = orch.sql(
+                "SELECT count(*) FROM runs WHERE status NOT IN ('COMPLETED', 'FAILED', 'CANCELLED')"
+            )[0][0]
+            if open_runs == 0:
+                break
+            time.sleep(0.5)
+        report = measure(orch, wid, poison_wid, args, accepted, poisoned, executions)
+    finally:
+        stop.set()
+        workers.stop()
+        orch.drop()
+    report["orchestrator kills"] = kills
+    report["worker kills"] = workers.kills
+    report["bad requests sent"] = bad_sent[0]
+    report["5xx answers"] = len(tally.server_errors)
+    report["answers by status"] = dict(sorted(tally.statuses.items()))
+    report["seconds"] = round(time.monotonic() - started)
+    for key, value in report.items():
+        print(f"{key:>34}  {value}")
+    for line in tally.server_errors[:10]:
+        print(f"  5xx/accepted bad request: {line}")
+    failed = any(
+        report[k]
+        for k in (
+            "runs lost",
+            "duplicate runs",
+            "wrong outputs",
+            "steps applied twice",
+            "5xx answers",
+            "poison not isolated",
+        )
+    )
+    print("CHAOS FAILED" if failed else "chaos passed: nothing lost, duplicated, wrong or applied twice")
+    return 1 if failed else 0
+
+
+def measure(
+    orch: Orchestrator,
+    wid: str,
+    poison_wid: str,
+    args: argparse.Namespace,
+    accepted: dict[int, set[str]],
+    poisoned: dict[int, set[str]],
+    executions: Path,
+) -> dict[str, Any]:
+    rows = {
+        str(r[0]): r for r in orch.sql("SELECT run_id, status, output FROM runs WHERE workflow_id = %s", wid)
+    }
+    lost = [
+        i
+        for i in range(args.runs)
+        if i not in accepted or not any(rows.get(r, (0, ""))[1] == "COMPLETED" for r in accepted[i])
+    ]
+    duplicates = len(rows) - len(accepted) + sum(len(ids) - 1 for ids in accepted.values())
+    wrong = [
+        i
+        for i, ids in accepted.items()
+        for r in ids
+        if r in rows and rows[r][2] != {"run": i, "value": (i + 1) * 2 - 3}
+    ]
+    twice = orch.sql(
+        """SELECT count(*) FROM (SELECT e.run_id, e.step_id FROM run_events e JOIN runs r USING (run_id)
+           WHERE r.workflow_id = %s AND e.type = 'STEP_COMPLETED' GROUP BY 1, 2 HAVING count(*) > 1) AS d""",
+        wid,
+    )[0][0]
+    counts = collections.Counter(tuple(line.split()) for line in executions.read_text().splitlines() if line)
+    per_step = collections.Counter(counts.values())
+    poison_rows = orch.sql(
+        "SELECT r.status, s.error ->> 'type' FROM runs r JOIN steps s USING (run_id)"
+        " WHERE r.workflow_id = %s",
+        poison_wid,
+    )
+    isolated = sum(1 for status, error in poison_rows if status == "FAILED" and error == "InvalidOutput")
+    return {
+        "runs": args.runs,
+        "runs stored": len(rows),
+        "runs completed": sum(1 for r in rows.values() if r[1] == "COMPLETED"),
+        "runs lost": len(lost),
+        "duplicate runs": duplicates,
+        "wrong outputs": len(wrong),
+        "steps applied twice": twice,
+        "handler executions per step": dict(sorted(per_step.items())),
+        "steps never executed": args.runs * 3 - len(counts),
+        "poison runs failed InvalidOutput": f"{isolated}/{len(poisoned)}",
+        "poison not isolated": len(poisoned) - isolated,
+        "garbage results injected": args.garbage,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

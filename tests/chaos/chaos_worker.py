@@ -1,0 +1,35 @@
+"""A worker process for `make chaos`: the three no-op steps (each execution logged) and a poison step."""
+
+import os
+import sys
+
+from legato_worker import Worker, WorkerSettings
+
+POISON = ["bad\x00byte", 10**30, {"k\x00": 1}]
+
+
+def main() -> None:
+    plus, times, minus, poison = sys.argv[1:5]
+    log = os.open(os.environ["CHAOS_EXECUTIONS"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    settings = WorkerSettings.from_env()
+    settings = WorkerSettings(
+        **{**settings.__dict__, "kafka_config": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}}
+    )
+    worker = Worker(settings)
+
+    def step(name: str, fn: "type[int] | object") -> object:
+        def handle(payload: dict[str, int]) -> dict[str, int]:
+            os.write(log, f"{name} {payload['run']}\n".encode())  # one O_APPEND write: atomic
+            return {"run": payload["run"], "value": fn(payload["value"])}  # type: ignore[operator]
+
+        return handle
+
+    worker.register(plus, step("plus1", lambda v: v + 1))
+    worker.register(times, step("times2", lambda v: v * 2))
+    worker.register(minus, step("minus3", lambda v: v - 3))
+    worker.register(poison, lambda p: POISON[p % len(POISON)])
+    worker.start()
+
+
+if __name__ == "__main__":
+    main()
