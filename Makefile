@@ -21,7 +21,7 @@ NODE_EXAMPLE := examples/node
 JAVA_EXAMPLE := examples/java
 JAVA_JAR := $(JAVA_EXAMPLE)/target/legato-example-worker.jar
 
-.PHONY: all up python node java demo test test-python test-node test-java bench stop clean lint \
+.PHONY: all up python node java demo test test-python test-node test-java bench chaos stop clean lint \
         format install node-build java-build timer-start timer-report urls
 
 # ---- installation (first run only; each step is skipped once done) ----------------------------
@@ -91,6 +91,11 @@ bench: up node-build java-build
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench.py --api $(API_URL)
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_fanout.py --api $(API_URL)
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/sdk_throughput.py
+
+# A bounded soak (~2-4 min): kill -9 of the orchestrator and workers, poison, bad requests.
+chaos: install
+	@$(STACK) start
+	@$(PY) tests/chaos/chaos.py $(CHAOS_ARGS)
 
 stop:
 	@$(PROC) stop-all
