@@ -14,6 +14,9 @@ from legato.settings import Settings
 from legato_worker.kafka_security import KafkaSecurity
 
 
+MAX_MESSAGE_BYTES = 1_048_576
+
+
 def connection(bootstrap: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Where the brokers are and how to reach them: the base of every client's configuration."""
     return {"bootstrap.servers": bootstrap, **KafkaSecurity.from_env(environ).librdkafka_config()}
@@ -29,6 +32,8 @@ def producer(settings: Settings) -> Producer:
             "linger.ms": 1,
             "compression.type": "lz4",
             "message.timeout.ms": 30000,
+            # A job of LEGATO_MAX_PAYLOAD_BYTES plus its envelope fits; the broker takes 1048588.
+            "message.max.bytes": MAX_MESSAGE_BYTES,
         }
     )
 
