@@ -95,7 +95,7 @@ bench: up node-build java-build
 # A bounded soak (~2-4 min): kill -9 of the orchestrator and workers, poison, bad requests.
 chaos: install
 	@$(STACK) start
-	@$(PY) tests/chaos/chaos.py $(CHAOS_ARGS)
+	@$(WITH_KAFKA_ENV) $(PY) tests/chaos/chaos.py $(CHAOS_ARGS)
 
 stop:
 	@$(PROC) stop-all
