@@ -252,7 +252,7 @@ EOF
 }
 
 launch_kafka() {
-  local conf data cluster_id pid format_args=()
+  local conf data cluster_id pid arg format_args=()
   data="$(kafka_data_dir)"
   mkdir -p "$data"
   if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
