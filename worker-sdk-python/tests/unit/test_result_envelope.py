@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from legato_worker._dlt import MAX_MESSAGE_LEN
@@ -54,6 +54,7 @@ def test_truncate_keeps_short_text_and_caps_long_text(text: str, limit: int) -> 
         assert cut.endswith(TRUNCATED) and text.startswith(cut.removesuffix(TRUNCATED))
 
 
+@settings(deadline=None, max_examples=50)  # large texts: no per-example deadline on a busy machine
 @given(
     message=st.text(max_size=6000),
     stack=st.text(max_size=20_000),
