@@ -6,6 +6,7 @@ from datetime import datetime
 from confluent_kafka import Message
 
 from legato.engine.model import DeadLetter
+from legato.kafka.clients import MAX_MESSAGE_BYTES
 from legato.kafka.confirmed import Record
 from legato.payloads import clean_text, configured
 from legato_worker.protocol import Job, encode_job, headers
@@ -14,6 +15,7 @@ from legato_worker.protocol.topics import job_topic
 # A result the engine decoded but could not apply (a value that slipped past admission, a bug).
 REASON_UNAPPLIABLE = "unappliable"
 PAYLOAD_OMITTED = "legato-payload-omitted"
+MAX_DLT_PAYLOAD = MAX_MESSAGE_BYTES - 48 * 1024  # room for the envelope and the headers
 
 
 def _ms(at: datetime | None) -> bytes:
@@ -27,7 +29,8 @@ def job_dead_letter(
     now = int(time.time() * 1000)
     topic = job_topic(jobs_prefix, c.action)
     payload = c.payload
-    omitted = len(payload) > configured().max_bytes  # e.g. a job Kafka refused as too large
+    # A job Kafka refused as too large would be refused again as a dead letter: keep its size only.
+    omitted = len(payload.encode()) > min(configured().max_bytes, MAX_DLT_PAYLOAD)
     if omitted:
         payload = f'{{"legatoPayloadOmitted": true, "chars": {len(c.payload)}}}'
     job: Job = {

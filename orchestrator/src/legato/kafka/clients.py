@@ -13,7 +13,6 @@ from confluent_kafka.admin import AdminClient
 from legato.settings import Settings
 from legato_worker.kafka_security import KafkaSecurity
 
-
 MAX_MESSAGE_BYTES = 1_048_576
 
 
