@@ -14,6 +14,7 @@ import psycopg
 
 from legato.dlt import DeadLetterRecord, ReplayError, read_dead_letters, replay
 from legato.dlt.replay import ReplayOutcome
+from legato.payloads import InvalidValue, configured, parse_checked
 from legato.settings import Settings
 from legato.store import dlt_sql, runs_sql
 from legato_worker.protocol.topics import jobs_dlt_topic, results_dlt_topic
@@ -164,10 +165,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
     settings = Settings()
     payload: Any = None
     if args.payload is not None:
-        try:
-            payload = orjson.loads(args.payload)
-        except orjson.JSONDecodeError as exc:
-            return _fail(f"--payload is not valid JSON: {exc}")
+        try:  # checked like every payload that enters (legato.payloads)
+            payload = parse_checked(args.payload, configured(), "--payload")
+        except InvalidValue as exc:
+            return _fail(str(exc))
     if args.rate <= 0:
         return _fail("--rate must be positive")
     records = _records(settings)
