@@ -3,6 +3,7 @@
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Index,
@@ -46,7 +47,9 @@ runs = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("ended_at", DateTime(timezone=True)),
     Column("open_sinks", Integer, nullable=False, server_default=text("1")),  # run completes at 0
+    CheckConstraint("open_sinks >= 0", name="runs_open_sinks_nonnegative"),
     Index("runs_status_created", "status", "created_at"),
+    Index("runs_ended", "ended_at", postgresql_where=text("ended_at IS NOT NULL")),
     Index("runs_workflow_created", "workflow_id", "created_at"),
     Index("runs_created", "created_at"),
 )
@@ -69,7 +72,10 @@ steps = Table(
     Column("wake_at", DateTime(timezone=True)),  # a WAITING step's durable timer
     Column("items_total", Integer),  # a map step's item count
     Column("items_open", Integer),  # its items not yet completed; the map completes at 0
+    Column("generation", Integer, nullable=False, server_default=text("1")),  # +1 on every reset
     PrimaryKeyConstraint("run_id", "step_id"),
+    CheckConstraint("pending_deps >= 0", name="steps_pending_deps_nonnegative"),
+    CheckConstraint("items_open IS NULL OR items_open >= 0", name="steps_items_open_nonnegative"),
     Index("steps_timers", "wake_at", postgresql_where=text("status = 'WAITING'")),
 )
 
@@ -85,6 +91,7 @@ step_items = Table(
     Column("input", JSONB),
     Column("output", JSONB),
     Column("error", JSONB),
+    Column("generation", Integer, nullable=False, server_default=text("1")),  # +1 on every reset
     PrimaryKeyConstraint("run_id", "step_id", "item_index"),
     Index(
         "step_items_pending",
@@ -117,6 +124,7 @@ jobs = Table(
     Column("kafka_partition", Integer),
     Column("kafka_offset", BigInteger),
     Column("item_index", Integer),  # the map item this attempt runs
+    Column("generation", Integer, nullable=False, server_default=text("1")),  # of its step or item
     Index("jobs_run_step", "run_id", "step_id"),
     Index(
         "jobs_outbox",
@@ -153,4 +161,47 @@ dlt_replays = Table(
     Column("new_job_id", UUID(as_uuid=True), nullable=False),
     Column("payload_edited", Boolean, nullable=False),
     Column("replayed_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+# The record of Idempotency-Keys, written in the trigger's transaction (Redis is the fast path).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("workflow_id", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("workflow_id", "key"),
+    Index("idempotency_keys_expires", "expires_at"),
+    Index("idempotency_keys_run", "run_id"),
+)
+
+# Dead jobs, written in the transaction that dead-letters them; `legato dlt` reads this table.
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("job_id", UUID(as_uuid=True), primary_key=True),
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("step_id", Text, nullable=False),
+    Column("item_index", Integer),
+    Column("workflow_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("generation", Integer, nullable=False, server_default=text("1")),
+    Column("reason", Text, nullable=False),
+    Column("error_type", Text, nullable=False),
+    Column("error_message", Text, nullable=False),
+    Column("payload", Text),  # NULL once dropped (retention) or when Kafka refused it
+    Column("headers", JSONB),
+    Column("correlation_id", Text),
+    Column("dead_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("replayed_at", DateTime(timezone=True)),
+    Column("replay_job_id", UUID(as_uuid=True)),
+    Index("dead_letters_dead_at", "dead_at"),
+    Index("dead_letters_run", "run_id"),
+    Index("dead_letters_workflow", "workflow_id", "dead_at"),
+    Index("dead_letters_action", "action", "dead_at"),
 )
