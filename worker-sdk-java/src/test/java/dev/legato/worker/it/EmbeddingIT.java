@@ -19,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,8 +56,7 @@ class EmbeddingIT {
 
   @Test
   void topicsAreListedFirstAndOnlyTheMissingOnesCreated() throws Exception {
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap))) {
+    try (Admin admin = Admin.create(KafkaSupport.clientConfig(kafka.bootstrap, Map.of()))) {
       String missing = kafka.prefix + ".missing";
       List<String> created =
           TopicAdmin.ensureTopics(
@@ -90,8 +88,7 @@ class EmbeddingIT {
     Job job = kafka.job("present", "{}");
     kafka.send(kafka.jobTopic("present"), job);
     assertEquals("\"here\"", kafka.awaitResult(job.getJobId()).getOutput());
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap))) {
+    try (Admin admin = Admin.create(KafkaSupport.clientConfig(kafka.bootstrap, Map.of()))) {
       Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       assertFalse(
           topics.contains(kafka.jobTopic("absent")), "created with LEGATO_CREATE_TOPICS=false");

@@ -6,11 +6,13 @@ import dev.legato.protocol.Job;
 import dev.legato.protocol.Result;
 import dev.legato.worker.Worker;
 import dev.legato.worker.WorkerSettings;
+import dev.legato.worker.internal.kafka.KafkaSecurity;
 import dev.legato.worker.internal.protocol.DecodeException;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -43,6 +46,20 @@ final class KafkaSupport implements AutoCloseable {
   private static final MessageCodec CODEC = new MessageCodec();
   private static volatile Exception unreachable;
 
+  /**
+   * The LEGATO_KAFKA_SECURITY_* settings of the environment (e.g. from .legato/kafka-client.env of
+   * a SASL_SSL stack): every client of the tests, and every worker they start, uses them.
+   */
+  static final WorkerSettings SECURITY = WorkerSettings.fromEnv();
+
+  /** A kafka-clients configuration for the test's own clients, with the security settings. */
+  static Map<String, Object> clientConfig(String bootstrap, Map<String, Object> extra) {
+    Map<String, Object> config = new HashMap<>(extra);
+    config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    KafkaSecurity.apply(SECURITY, config);
+    return config;
+  }
+
   final String bootstrap;
   final String prefix;
   final String jobsTopic;
@@ -64,11 +81,13 @@ final class KafkaSupport implements AutoCloseable {
     this.groupPrefix = prefix + ".legato-workers";
     this.producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            clientConfig(
                 bootstrap,
-                ProducerConfig.LINGER_MS_CONFIG,
-                1),
+                Map.of(
+                    ProducerConfig.LINGER_MS_CONFIG,
+                    1,
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                    2_000_000)),
             new ByteArraySerializer(),
             new ByteArraySerializer());
   }
@@ -81,15 +100,16 @@ final class KafkaSupport implements AutoCloseable {
             .orElse("localhost:9092");
     Admin admin =
         Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000));
+            clientConfig(
+                bootstrap,
+                Map.of(
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000)));
     try {
       if (unreachable != null) {
         throw unreachable;
       }
-      admin.describeCluster().clusterId().get(6, TimeUnit.SECONDS);
+      admin.describeCluster().clusterId().get(16, TimeUnit.SECONDS);
     } catch (Exception e) {
       unreachable = e; // asked once per test JVM
       admin.close(Duration.ZERO);
@@ -106,7 +126,7 @@ final class KafkaSupport implements AutoCloseable {
   }
 
   WorkerSettings.Builder settings() {
-    return WorkerSettings.builder()
+    return SECURITY.toBuilder()
         .bootstrapServers(bootstrap)
         .jobsTopic(jobsTopic)
         .resultsTopic(resultsTopic)
@@ -263,11 +283,7 @@ final class KafkaSupport implements AutoCloseable {
 
   private KafkaConsumer<byte[], byte[]> reader() {
     return new KafkaConsumer<>(
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrap,
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-            false),
+        clientConfig(bootstrap, Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
         new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
   }

@@ -16,10 +16,11 @@ import org.apache.kafka.common.config.SslConfigs;
  * ({@code ssl.truststore.type=PEM}, {@code ssl.keystore.type=PEM}). The secrets go into properties
  * of kafka-clients' PASSWORD type, which it never logs.
  */
-final class KafkaSecurity {
+public final class KafkaSecurity {
   private KafkaSecurity() {}
 
-  static void apply(WorkerSettings settings, Map<String, Object> config) {
+  /** Puts the security properties of {@code settings} into a kafka-clients configuration. */
+  public static void apply(WorkerSettings settings, Map<String, Object> config) {
     String protocol = settings.securityProtocol();
     config.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol);
     if (protocol.startsWith("SASL_")) {
