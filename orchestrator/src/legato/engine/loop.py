@@ -23,6 +23,7 @@ from psycopg_pool import ConnectionPool
 
 from legato import metrics
 from legato.definitions import Definition
+from legato.dlt.rows import dead_letter_rows
 from legato.engine.batch import claim_results, mark_dispatched, plan_outcomes
 from legato.engine.dead_letters import job_dead_letter, unappliable_result, undecodable_result
 from legato.engine.faults import is_outage
@@ -34,7 +35,7 @@ from legato.kafka.confirmed import Record, produce_confirmed
 from legato.kafka.publisher import Ack, JobPublisher, Refusal
 from legato.payloads import configured
 from legato.settings import Settings
-from legato.store import engine_sql
+from legato.store import dlt_sql, engine_sql
 from legato_worker.protocol import DecodeError, Result, decode_result
 from legato_worker.protocol.topics import jobs_dlt_topic, results_dlt_topic
 
@@ -296,6 +297,9 @@ class Engine:
                     first_failure,
                 )
             )
+        # The dead_letters rows (what `legato dlt` reads) commit with the batch; the DLT records
+        # are acknowledged before that commit.
+        cur.execute(dlt_sql.INSERT_DEAD_LETTERS, dead_letter_rows(plan.dead_letters, records))
         produce_confirmed(self.producer, records)
         metrics.DEAD_LETTERS.labels("job").inc(len(records))
 

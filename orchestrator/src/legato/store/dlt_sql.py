@@ -1,20 +1,72 @@
-"""Statements behind `legato dlt replay`."""
+"""Statements behind the `dead_letters` table and `legato dlt list | show | replay`."""
 
-RECORD_REPLAY = """
-INSERT INTO dlt_replays (job_id, dlt_record, run_id, step_id, new_job_id, payload_edited)
-VALUES (%s, %s, %s, %s, %s, %s)
+# One row per dead job, in the engine transaction that dead-letters it. The generation is the
+# job's own; a batch applied again finds its rows already there.
+INSERT_DEAD_LETTERS = """
+INSERT INTO dead_letters (job_id, run_id, step_id, item_index, workflow_id, version, action, attempt,
+                          generation, reason, error_type, error_message, payload, headers, correlation_id)
+SELECT v.job_id, v.run_id, v.step_id, v.item_index, v.workflow_id, v.version, v.action, v.attempt,
+       COALESCE(j.generation, 1), v.reason, v.error_type, v.error_message, v.payload, v.headers::jsonb,
+       v.correlation_id
+FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::int[], %s::text[], %s::int[],
+            %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+     AS v(job_id, run_id, step_id, item_index, workflow_id, version, action, attempt,
+          reason, error_type, error_message, payload, headers, correlation_id)
+LEFT JOIN jobs AS j ON j.job_id = v.job_id
 ON CONFLICT (job_id) DO NOTHING
 """
 
-REPLAYED = "SELECT dlt_record, new_job_id, replayed_at FROM dlt_replays WHERE job_id = %s"
+COLUMNS = """
+job_id, dead_at, workflow_id, version, run_id, step_id, item_index, action, attempt, generation,
+reason, error_type, error_message, correlation_id, replayed_at, replay_job_id
+"""
 
-REPLAYED_MANY = "SELECT job_id FROM dlt_replays WHERE job_id = ANY(%s)"
+# Every filter is optional (NULL); a custom plan drops the unused ones and uses the indexes.
+LIST = f"""
+SELECT {COLUMNS} FROM dead_letters
+WHERE (%(workflow)s::text IS NULL OR workflow_id = %(workflow)s)
+  AND (%(action)s::text IS NULL OR action = %(action)s)
+  AND (%(error_type)s::text IS NULL OR error_type = %(error_type)s)
+  AND (%(run_id)s::uuid IS NULL OR run_id = %(run_id)s)
+  AND (%(since)s::timestamptz IS NULL OR dead_at >= %(since)s)
+  AND (NOT %(pending)s OR replayed_at IS NULL)
+  AND (%(after_at)s::timestamptz IS NULL OR (dead_at, job_id) > (%(after_at)s, %(after_id)s::uuid))
+ORDER BY dead_at, job_id
+LIMIT %(limit)s
+"""
+
+GET = f"SELECT {COLUMNS}, payload, headers FROM dead_letters WHERE job_id = %s"
+
+# A shortened id (the table shows the first characters): at most two matches, to tell ambiguity.
+BY_PREFIX = "SELECT job_id FROM dead_letters WHERE job_id::text LIKE %s ORDER BY job_id LIMIT 2"
+
+BY_RUN = "SELECT job_id FROM dead_letters WHERE run_id = %s ORDER BY dead_at, job_id"
+
+NOT_REPLAYED = "SELECT job_id FROM dead_letters WHERE replayed_at IS NULL ORDER BY dead_at, job_id"
+
+# Replay: the run is locked first (lock order run -> steps -> items -> jobs), then the row.
+RUN_OF = "SELECT run_id FROM dead_letters WHERE job_id = %s"
+
+LOCK = f"SELECT {COLUMNS}, payload, headers FROM dead_letters WHERE job_id = %s FOR UPDATE"
+
+# The same step (or map item) died again later (a replay runs after its death committed, so a
+# later death has a later dead_at): replaying this older record would use a stale attempt.
+NEWER = """
+SELECT job_id FROM dead_letters
+WHERE run_id = %s AND step_id = %s AND item_index IS NOT DISTINCT FROM %s AND job_id <> %s
+  AND dead_at > %s
+ORDER BY dead_at DESC LIMIT 1
+"""
+
+MARK_REPLAYED = """
+UPDATE dead_letters SET replayed_at = now(), replay_job_id = %s WHERE job_id = %s AND replayed_at IS NULL
+"""
+
+# --- re-opening the run (dlt.replay.reopen) ---
 
 LOCK_RUN = "SELECT status, workflow_id, version FROM runs WHERE run_id = %s FOR UPDATE"
 
 STEP_STATE = "SELECT status, action FROM steps WHERE run_id = %s AND step_id = %s"
-
-JOB_ITEM = "SELECT item_index FROM jobs WHERE job_id = %s"
 
 # A dead map item: the item runs again and its map step is running again.
 RESTART_ITEM = """
@@ -51,3 +103,17 @@ VALUES (%s, %s, %s, 1, %s, %s, %s, 'PENDING', %s, %s)
 INSERT_EVENT = """
 INSERT INTO run_events (run_id, type, step_id, attempt, data) VALUES (%s, %s, %s, %s, %s::jsonb)
 """
+
+# --- the Kafka-scan replay (being replaced by the table) ---
+
+RECORD_REPLAY = """
+INSERT INTO dlt_replays (job_id, dlt_record, run_id, step_id, new_job_id, payload_edited)
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT (job_id) DO NOTHING
+"""
+
+REPLAYED = "SELECT dlt_record, new_job_id, replayed_at FROM dlt_replays WHERE job_id = %s"
+
+REPLAYED_MANY = "SELECT job_id FROM dlt_replays WHERE job_id = ANY(%s)"
+
+JOB_ITEM = "SELECT item_index FROM jobs WHERE job_id = %s"
