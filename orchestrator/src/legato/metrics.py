@@ -36,3 +36,20 @@ BATCH_SIZE = Histogram(
     "Results per applied batch",
     buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000),
 )
+RETENTION_RUNS = Counter(
+    "legato_retention_deleted_runs_total", "Finished runs deleted by retention (LEGATO_RETENTION_DAYS)"
+)
+RETENTION_ROWS = Counter(
+    "legato_retention_deleted_rows_total", "Rows deleted by retention, by table", ["table"]
+)
+RETENTION_PAYLOADS = Counter(
+    "legato_retention_dropped_payloads_total",
+    "Payloads of finished jobs emptied (LEGATO_JOB_PAYLOAD_RETENTION_HOURS)",
+)
+RETENTION_ERRORS = Counter("legato_retention_errors_total", "Retention sweeps that failed (retried later)")
+RETENTION_BATCH_SECONDS = Histogram(
+    "legato_retention_batch_seconds",
+    "Time of one retention transaction (a batch of runs deleted or payloads dropped)",
+    ["kind"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)

@@ -41,6 +41,17 @@ class Settings:
         default_factory=lambda: int(_env("LEGATO_SCHEDULER_INTERVAL_MS", "200"))
     )
     log_level: str = field(default_factory=lambda: _env("LEGATO_LOG_LEVEL", "INFO"))
+    # Data lifecycle (engine/retention.py). Finished runs older than this are deleted with all
+    # their rows; 0 keeps them forever. Fractions are allowed (0.5 = 12 hours).
+    retention_days: float = field(default_factory=lambda: float(_env("LEGATO_RETENTION_DAYS", "30")))
+    # Payloads of attempts finished longer ago than this are emptied; 0 keeps them.
+    job_payload_retention_hours: float = field(
+        default_factory=lambda: float(_env("LEGATO_JOB_PAYLOAD_RETENTION_HOURS", "24"))
+    )
+    retention_interval_s: float = field(
+        default_factory=lambda: float(_env("LEGATO_RETENTION_INTERVAL_S", "60"))
+    )
+    retention_batch_runs: int = field(default_factory=lambda: int(_env("LEGATO_RETENTION_BATCH_RUNS", "500")))
 
     @property
     def sqlalchemy_url(self) -> str:

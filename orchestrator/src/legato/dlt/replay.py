@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from uuid_utils.compat import uuid7
 
 from legato.dlt.reader import DeadLetterRecord
 from legato.store import dlt_sql, engine_sql
@@ -72,7 +73,7 @@ def replay(
         text = job["payload"] if payload is None else orjson.dumps(payload).decode()
         if dry_run:
             return Replayed(ReplayOutcome.WOULD_REPLAY, run_id, step_id, None)
-        new_job = uuid.uuid4()
+        new_job = uuid7()
         cur.execute(
             dlt_sql.RECORD_REPLAY, (dead_job, record.id, run_id, step_id, new_job, payload is not None)
         )

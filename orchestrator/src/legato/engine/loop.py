@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool
 from legato import metrics
 from legato.definitions import Definition
 from legato.dlt.rows import dead_letter_rows
+from legato.engine import retention
 from legato.engine.batch import claim_results, mark_dispatched, plan_outcomes
 from legato.engine.dead_letters import job_dead_letter, unappliable_result, undecodable_result
 from legato.engine.faults import is_outage
@@ -273,6 +274,7 @@ class Engine:
             plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
         self._after_commit(plan, 0)
         self._relay()
+        retention.run_due(self.pool, self.settings, self.stop_event)  # low cadence, in the background
 
     def _relay(self) -> None:
         """Publish the outbox's due jobs: scheduled retries, and jobs the API and operations wrote."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from uuid_utils.compat import uuid7
 
 from legato.definitions import Definition, StepDef
 from legato.engine.model import (
@@ -65,7 +66,7 @@ class Planner:
         topic = job_topic(self.jobs_prefix, step.action)
         self.plan.jobs.append(
             NewJob(
-                job_id=uuid.uuid4(),
+                job_id=uuid7(),
                 run_id=run.run_id,
                 step_id=step.id,
                 attempt=attempt,

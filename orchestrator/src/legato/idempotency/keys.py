@@ -7,7 +7,6 @@ for the key. A failed trigger releases its reservation.
 """
 
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -15,6 +14,7 @@ from uuid import UUID
 
 import orjson
 import redis
+from uuid_utils.compat import uuid7
 
 KEY_PREFIX = "legato:idem:"
 RunExists = Callable[[UUID], bool]
@@ -55,7 +55,7 @@ class IdempotencyKeys:
     def reserve(self, workflow_id: str, key: str, fingerprint: str, run_exists: RunExists) -> Reservation:
         rkey = redis_key(workflow_id, key)
         for _ in range(3):
-            run_id = uuid.uuid4()
+            run_id = uuid7()
             value = orjson.dumps({"fp": fingerprint, "runId": str(run_id), "at": _now_ms(), "done": False})
             if self.client.set(rkey, value, nx=True, ex=self.ttl):
                 return Reservation(Decision.NEW, run_id, rkey, value)

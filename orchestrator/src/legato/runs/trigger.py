@@ -8,7 +8,6 @@ trigger is a batch of one. The API never talks to Kafka on this path.
 
 import logging
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from uuid import UUID
 
 import orjson
 import psycopg
+from uuid_utils.compat import uuid7
 
 from legato import metrics
 from legato.definitions.registry import DefinitionRegistry, Stored, UnknownWorkflow
@@ -45,7 +45,7 @@ class _Conflict(Exception):
 class TriggerRequest:
     workflow_id: str
     input_value: object
-    run_id: UUID = field(default_factory=uuid.uuid4)
+    run_id: UUID = field(default_factory=uuid7)
     idempotency_key: str | None = None
     correlation_id: str | None = None
 

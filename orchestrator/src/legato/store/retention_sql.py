@@ -1,0 +1,42 @@
+"""Statements behind retention (engine/retention.py): expired runs deleted, old job payloads dropped.
+
+Everything is set-based and batched; rows are taken with SKIP LOCKED, so several orchestrators
+share the work and a run an operation holds is simply left for the next sweep. Lock order is the
+engine's: the runs first (FOR UPDATE), then their rows in the other tables.
+"""
+
+# Finished runs whose end is older than the retention age, oldest first (index runs_ended).
+LOCK_EXPIRED_RUNS = """
+SELECT run_id FROM runs
+WHERE ended_at IS NOT NULL AND ended_at < now() - make_interval(secs => %s)
+  AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+ORDER BY ended_at
+LIMIT %s
+FOR UPDATE SKIP LOCKED
+"""
+
+# Every table holding rows of a run, children first; each takes the array of locked run ids.
+# (table, statement): the table names the metric label.
+DELETE_RUN_ROWS: tuple[tuple[str, str], ...] = (
+    ("run_events", "DELETE FROM run_events WHERE run_id = ANY(%s)"),
+    ("step_items", "DELETE FROM step_items WHERE run_id = ANY(%s)"),
+    ("jobs", "DELETE FROM jobs WHERE run_id = ANY(%s)"),
+    ("steps", "DELETE FROM steps WHERE run_id = ANY(%s)"),
+    ("dead_letters", "DELETE FROM dead_letters WHERE run_id = ANY(%s)"),
+    ("dlt_replays", "DELETE FROM dlt_replays WHERE run_id = ANY(%s)"),
+    ("idempotency_keys", "DELETE FROM idempotency_keys WHERE run_id = ANY(%s)"),
+    ("runs", "DELETE FROM runs WHERE run_id = ANY(%s)"),
+)
+
+# Payloads of attempts that ended long ago: nothing reads them any more (a retry re-renders the
+# step's input, a replay uses the dead letter's own copy), so they are emptied in batches.
+# A job is terminal once it is neither PENDING nor DISPATCHED (finished_at is then set).
+DROP_OLD_PAYLOADS = """
+UPDATE jobs SET payload = ''
+WHERE job_id IN (
+    SELECT job_id FROM jobs
+    WHERE payload <> '' AND finished_at < now() - make_interval(secs => %s)
+      AND state NOT IN ('PENDING', 'DISPATCHED')
+    LIMIT %s
+    FOR UPDATE SKIP LOCKED)
+"""
