@@ -53,3 +53,12 @@ RETENTION_BATCH_SECONDS = Histogram(
     ["kind"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+IDEMPOTENCY_DECISIONS = Counter(
+    "legato_idempotency_decisions_total",
+    "Keyed triggers by decision (new, replay, conflict, in_flight) and by who decided (redis, postgres)",
+    ["decision", "source"],
+)
+IDEMPOTENCY_REDIS_ERRORS = Counter(
+    "legato_idempotency_redis_errors_total",
+    "Redis errors on the idempotency fast path (PostgreSQL answered instead)",
+)

@@ -16,6 +16,7 @@ from legato.api.inputs import copied_header, json_body, payload_size
 from legato.api.services import Services
 from legato.definitions import SCHEMA, DefinitionError
 from legato.idempotency.keys import Decision, Reservation
+from legato.idempotency.record import KeyBusy, KeyReused, Replayed
 from legato.kafka.topics import ensure_job_topics
 from legato.payloads import InvalidValue, PayloadTooLarge
 from legato.runs import queries
@@ -159,29 +160,58 @@ async def trigger_run(request: Request, workflow_id: str) -> Response:
         run_id = await _start(s, TriggerRequest(workflow_id, value, correlation_id=correlation_id))
         metrics.TRIGGER_SECONDS.observe(time.perf_counter() - started)
         return _run_response(run_id)
-    reservation = await run_in_threadpool(_reserve, s, workflow_id, idempotency_key, body)
-    if reservation.decision is Decision.CONFLICT:
-        raise ApiError(422, "Idempotency-Key was already used with a different request body")
-    if reservation.decision is Decision.IN_FLIGHT:
-        raise ApiError(
-            409, "a request with this Idempotency-Key is still being processed", {"Retry-After": "1"}
-        )
+    fingerprint = _fingerprint(body)
+    reservation = await run_in_threadpool(_reserve, s, workflow_id, idempotency_key, fingerprint)
+    if reservation.decision is not Decision.NEW:
+        return _answer_from_redis(reservation)
     assert reservation.run_id is not None
-    if reservation.decision is Decision.REPLAY:
-        return _run_response(reservation.run_id, replayed=True)
     req = TriggerRequest(
-        workflow_id, value, reservation.run_id, idempotency_key, correlation_id or idempotency_key
+        workflow_id,
+        value,
+        reservation.run_id,
+        idempotency_key,
+        correlation_id or idempotency_key,
+        fingerprint,
     )
     try:
-        run_id = await _start(s, req)
+        outcome = await asyncio.wrap_future(s.triggers.submit(req))
     except RunAlreadyExists:
         return _run_response(reservation.run_id, replayed=True)
+    except KeyReused as exc:  # PostgreSQL holds the key for another body
+        metrics.IDEMPOTENCY_DECISIONS.labels("conflict", "postgres").inc()
+        await run_in_threadpool(s.keys.remember, reservation, exc.fingerprint, exc.run_id, exc.ttl_seconds)
+        raise ApiError(422, _REUSED) from None
+    except KeyBusy:
+        await run_in_threadpool(s.keys.release, reservation)
+        raise ApiError(409, _BUSY, {"Retry-After": "1"}) from None
     except BaseException:
         await run_in_threadpool(s.keys.release, reservation)
         raise
-    await run_in_threadpool(s.keys.complete, reservation)
+    if isinstance(outcome, Replayed):  # PostgreSQL had the run (Redis lost or never got it)
+        metrics.IDEMPOTENCY_DECISIONS.labels("replay", "postgres").inc()
+        await run_in_threadpool(
+            s.keys.remember, reservation, fingerprint, outcome.run_id, outcome.ttl_seconds
+        )
+        return _run_response(outcome.run_id, replayed=True)
+    assert isinstance(outcome, UUID)
+    metrics.IDEMPOTENCY_DECISIONS.labels("new", "postgres").inc()
+    await run_in_threadpool(s.keys.complete, reservation, fingerprint, outcome)
     metrics.TRIGGER_SECONDS.observe(time.perf_counter() - started)
-    return _run_response(run_id)
+    return _run_response(outcome)
+
+
+_REUSED = "Idempotency-Key was already used with a different request body"
+_BUSY = "a request with this Idempotency-Key is still being processed"
+
+
+def _answer_from_redis(reservation: Reservation) -> Response:
+    metrics.IDEMPOTENCY_DECISIONS.labels(reservation.decision.value.replace("-", "_"), "redis").inc()
+    if reservation.decision is Decision.CONFLICT:
+        raise ApiError(422, _REUSED)
+    if reservation.decision is Decision.IN_FLIGHT:
+        raise ApiError(409, _BUSY, {"Retry-After": "1"})
+    assert reservation.run_id is not None
+    return _run_response(reservation.run_id, replayed=True)
 
 
 async def _start(s: Services, request: TriggerRequest) -> UUID:
@@ -190,7 +220,11 @@ async def _start(s: Services, request: TriggerRequest) -> UUID:
     return run_id
 
 
-def _reserve(s: Services, workflow_id: str, key: str, body: Any) -> Reservation:
+def _fingerprint(body: Any) -> str:
+    """sha256 of the canonical body (keys sorted): the same JSON in any key order is the same body."""
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _reserve(s: Services, workflow_id: str, key: str, fingerprint: str) -> Reservation:
     s.registry.latest(workflow_id)  # 404 before a key is reserved for an unknown workflow
-    fingerprint = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-    return s.keys.reserve(workflow_id, key, fingerprint, lambda rid: queries.get_run(s.pool, rid) is not None)
+    return s.keys.reserve(workflow_id, key, fingerprint)

@@ -1,11 +1,16 @@
-"""Race-free trigger idempotency.
+"""The fast path of trigger idempotency: a Redis reservation per workflow and key.
 
-The first request with a key reserves it with SET NX, storing the body's fingerprint and the run
-id it will create. The run id is fixed before the run exists, so whatever happens next (a crash, a
-takeover of a stale reservation), PostgreSQL's primary key on runs lets at most one run be created
-for the key. A failed trigger releases its reservation.
+The first request with a key reserves it with SET NX (the body's fingerprint and the run id it will
+create). A request that finds a finished reservation is answered from Redis alone (the run id, or
+422 for another body), one that finds a fresh unfinished one gets 409. Everything else goes to
+PostgreSQL, which decides (record.py): a free key, an abandoned reservation (taken over), Redis
+down or out of memory. Redis may lose keys (flush, failover) without a second run being possible:
+what Redis answers is only ever what PostgreSQL committed or what a live request holds.
+
+Redis errors never fail a trigger: after one, Redis is skipped for a second and PostgreSQL answers.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,19 +21,32 @@ import orjson
 import redis
 from uuid_utils.compat import uuid7
 
+from legato import metrics
+
+log = logging.getLogger(__name__)
+
 KEY_PREFIX = "legato:idem:"
-RunExists = Callable[[UUID], bool]
-# A reservation older than this whose run does not exist was abandoned (its request died).
+# An unfinished reservation older than this is taken over: its request died, or is slow enough
+# that PostgreSQL (which makes the slower of the two wait for the other) settles it.
 STALE_RESERVATION_MS = 5_000
+# After a Redis error, triggers go straight to PostgreSQL for this long.
+SKIP_AFTER_ERROR_S = 1.0
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+_TAKE_OVER = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return 1
+end
+return 0
+"""
 
 
 class Decision(Enum):
-    NEW = "new"  # create the run with this id
+    NEW = "new"  # Redis does not know the answer: PostgreSQL decides (run_id is the one to create)
     REPLAY = "replay"  # the run exists: answer with it
     CONFLICT = "conflict"  # same key, different body: 422
     IN_FLIGHT = "in-flight"  # same key, first request still running: 409
@@ -39,11 +57,15 @@ class Reservation:
     decision: Decision
     run_id: UUID | None
     key: str
-    value: bytes | None = None
+    value: bytes | None = None  # what this request holds in Redis (None: nothing)
 
 
 def redis_key(workflow_id: str, key: str) -> str:
     return f"{KEY_PREFIX}{workflow_id}:{key}"
+
+
+def _value(fingerprint: str, run_id: UUID, done: bool) -> bytes:
+    return orjson.dumps({"fp": fingerprint, "runId": str(run_id), "at": _now_ms(), "done": done})
 
 
 class IdempotencyKeys:
@@ -51,12 +73,23 @@ class IdempotencyKeys:
         self.client = client
         self.ttl = ttl_seconds
         self._release = client.register_script(_RELEASE)
+        self._take_over = client.register_script(_TAKE_OVER)
+        self._skip_until = 0.0
 
-    def reserve(self, workflow_id: str, key: str, fingerprint: str, run_exists: RunExists) -> Reservation:
+    def reserve(self, workflow_id: str, key: str, fingerprint: str) -> Reservation:
         rkey = redis_key(workflow_id, key)
+        if time.monotonic() < self._skip_until:
+            return Reservation(Decision.NEW, uuid7(), rkey)
+        try:
+            return self._reserve(rkey, fingerprint)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return Reservation(Decision.NEW, uuid7(), rkey)
+
+    def _reserve(self, rkey: str, fingerprint: str) -> Reservation:
         for _ in range(3):
             run_id = uuid7()
-            value = orjson.dumps({"fp": fingerprint, "runId": str(run_id), "at": _now_ms(), "done": False})
+            value = _value(fingerprint, run_id, done=False)
             if self.client.set(rkey, value, nx=True, ex=self.ttl):
                 return Reservation(Decision.NEW, run_id, rkey, value)
             raw = self.client.get(rkey)
@@ -67,28 +100,45 @@ class IdempotencyKeys:
             held_id = UUID(held["runId"])
             if held["fp"] != fingerprint:
                 return Reservation(Decision.CONFLICT, held_id, rkey)
-            if run_exists(held_id):
-                if not held["done"]:
-                    self.complete(Reservation(Decision.NEW, held_id, rkey, raw))
-                return Reservation(Decision.REPLAY, held_id, rkey)
             if held["done"]:
-                # The key outlived its run (a restored or wiped database): create it again.
-                return Reservation(Decision.NEW, held_id, rkey, raw)
+                return Reservation(Decision.REPLAY, held_id, rkey)
             if _now_ms() - int(held["at"]) < STALE_RESERVATION_MS:
                 return Reservation(Decision.IN_FLIGHT, held_id, rkey)
-            # Abandoned: take it over with the same run id (the primary key allows one run).
-            return Reservation(Decision.NEW, held_id, rkey, raw)
+            # Abandoned (or slow): take it over with the same run id; PostgreSQL settles it.
+            mine = _value(fingerprint, held_id, done=False)
+            if self._take_over(keys=[rkey], args=[raw, mine]) == 1:
+                return Reservation(Decision.NEW, held_id, rkey, mine)
         return Reservation(Decision.IN_FLIGHT, None, rkey)
 
-    def complete(self, r: Reservation) -> None:
-        held = orjson.loads(r.value or b"{}")
-        held["done"] = True
-        held["runId"] = str(r.run_id)
-        self.client.set(r.key, orjson.dumps(held), xx=True, keepttl=True)
+    def complete(self, r: Reservation, fingerprint: str, run_id: UUID) -> None:
+        """The run was committed: later requests are answered from Redis."""
+        if r.value is not None:
+            done = _value(fingerprint, run_id, True)
+            self._quietly(lambda: self.client.set(r.key, done, xx=True, keepttl=True))
+
+    def remember(self, r: Reservation, fingerprint: str, run_id: UUID, ttl_seconds: int) -> None:
+        """Put what PostgreSQL holds for the key back in Redis (after a flush, a failover, a miss)."""
+        self._quietly(lambda: self.client.set(r.key, _value(fingerprint, run_id, True), ex=ttl_seconds))
 
     def release(self, r: Reservation) -> None:
+        """This request made no run: free its reservation (if it still holds it)."""
         if r.value is not None:
-            self._release(keys=[r.key], args=[r.value])
+            value = r.value
+            self._quietly(lambda: self._release(keys=[r.key], args=[value]))
+
+    def _quietly(self, write: Callable[[], object]) -> None:
+        if time.monotonic() < self._skip_until:
+            return
+        try:
+            write()
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: redis.RedisError) -> None:
+        if time.monotonic() >= self._skip_until:
+            log.warning("Redis unavailable for idempotency keys (PostgreSQL answers): %s", exc)
+        metrics.IDEMPOTENCY_REDIS_ERRORS.inc()
+        self._skip_until = time.monotonic() + SKIP_AFTER_ERROR_S
 
 
 def _now_ms() -> int:

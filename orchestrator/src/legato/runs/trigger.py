@@ -1,9 +1,13 @@
 """Start runs: each run, its steps, first jobs and events, many runs per transaction.
 
 `Triggers.write` is what the trigger Batcher calls: one round of set-based statements for the
-whole batch (the latest definition of each workflow, the runs, their steps, the first jobs and
-events) and a NOTIFY that wakes the engine, which publishes the new jobs from the outbox. A single
-trigger is a batch of one. The API never talks to Kafka on this path.
+whole batch (the latest definition of each workflow, the Idempotency-Keys of the keyed requests,
+the runs, their steps, the first jobs and events) and a NOTIFY that wakes the engine, which
+publishes the new jobs from the outbox. A single trigger is a batch of one. The API never talks to
+Kafka on this path.
+
+A keyed request's key row (idempotency.record) is claimed in the same transaction as its run: a
+request whose key is held already makes no run and is answered from the row (its run, or 422).
 """
 
 import logging
@@ -24,6 +28,8 @@ from legato.engine.faults import is_outage
 from legato.engine.model import Event, Plan, RunRef
 from legato.engine.settle import settle
 from legato.engine.transitions import Planner
+from legato.idempotency import record
+from legato.settings import Settings
 from legato.store import engine_sql, runs_sql
 
 log = logging.getLogger(__name__)
@@ -48,15 +54,22 @@ class TriggerRequest:
     run_id: UUID = field(default_factory=uuid7)
     idempotency_key: str | None = None
     correlation_id: str | None = None
+    fingerprint: str = ""  # of the request body, with idempotency_key
 
 
 class Triggers:
-    def __init__(self, registry: DefinitionRegistry, jobs_prefix: str) -> None:
+    def __init__(
+        self, registry: DefinitionRegistry, jobs_prefix: str, idempotency_ttl_seconds: int | None = None
+    ) -> None:
         self.registry = registry
         self.jobs_prefix = jobs_prefix
+        self.key_ttl = (
+            Settings().idempotency_ttl_seconds if idempotency_ttl_seconds is None else idempotency_ttl_seconds
+        )
 
     def write(self, conn: psycopg.Connection[Any], requests: Sequence[TriggerRequest]) -> list[object]:
-        """One outcome per request: its run id, or the exception its caller gets.
+        """One outcome per request: its run id, a record.Replayed (its key's run existed), or the
+        exception its caller gets (record.KeyReused, record.KeyBusy, UnknownWorkflow, ...).
 
         A group commit that fails for any reason but an outage is written again one request at a
         time, so only the request at fault gets an error; nothing else in its group fails."""
@@ -64,7 +77,9 @@ class Triggers:
             with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
                 latest = self._latest(cur, {r.workflow_id for r in requests})
                 valid = [r for r in requests if r.workflow_id in latest]
-                plan = self._write(cur, valid, latest) if valid else None
+                answered = self._claim(cur, valid)
+                new = [r for n, r in enumerate(valid) if answered[n] is None]
+                plan = self._write(cur, new, latest) if new else None
         except _Conflict:
             if len(requests) == 1:
                 return [RunAlreadyExists(str(requests[0].run_id))]
@@ -78,8 +93,31 @@ class Triggers:
             metrics.TRIGGERS_ISOLATED.inc()
             return [self.write(conn, [r])[0] for r in requests]
         if plan is not None:
-            metrics.RUNS_STARTED.inc(len(valid))
-        return [r.run_id if r.workflow_id in latest else UnknownWorkflow(r.workflow_id) for r in requests]
+            metrics.RUNS_STARTED.inc(len(new))
+        outcomes = iter(answered)
+        results: list[object] = []
+        for r in requests:
+            if r.workflow_id not in latest:
+                results.append(UnknownWorkflow(r.workflow_id))
+            elif (answer := next(outcomes)) is not None:
+                results.append(answer)
+            else:
+                results.append(r.run_id)
+        return results
+
+    def _claim(self, cur: psycopg.Cursor[Any], requests: list[TriggerRequest]) -> list[record.Outcome]:
+        """The keys of the keyed requests: None for a request that makes its run."""
+        keyed = [n for n, r in enumerate(requests) if r.idempotency_key is not None]
+        answered: list[record.Outcome] = [None] * len(requests)
+        if not keyed:
+            return answered
+        claims = [
+            record.Claim(r.workflow_id, r.idempotency_key or "", r.fingerprint, r.run_id)
+            for r in (requests[n] for n in keyed)
+        ]
+        for n, outcome in zip(keyed, record.claim(cur, claims, self.key_ttl), strict=True):
+            answered[n] = outcome
+        return answered
 
     def _latest(self, cur: psycopg.Cursor[Any], workflow_ids: set[str]) -> dict[str, Stored]:
         cur.execute(runs_sql.LATEST_DEFINITIONS, (list(workflow_ids),))
