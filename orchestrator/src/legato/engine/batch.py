@@ -36,6 +36,18 @@ def claimed_from_row(row: Sequence[Any], status: str) -> Claimed:
     )
 
 
+def lock_runs(cur: Cursor, acks: list[Ack], results: list[Result]) -> None:
+    """Lock the runs this batch touches, in run id order, before any step, item or job row."""
+    ids = [a[0] for a in acks]
+    for r in results:
+        try:
+            ids.append(uuid.UUID(r["jobId"]))
+        except ValueError:
+            continue
+    if ids:
+        cur.execute(engine_sql.LOCK_RUNS_OF_JOBS, (ids,))
+
+
 def mark_dispatched(cur: Cursor, acks: list[Ack]) -> None:
     if acks:
         cur.execute(

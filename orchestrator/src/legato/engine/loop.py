@@ -25,7 +25,7 @@ from legato import metrics
 from legato.definitions import Definition
 from legato.dlt.rows import dead_letter_rows
 from legato.engine import retention
-from legato.engine.batch import claim_results, mark_dispatched, plan_outcomes
+from legato.engine.batch import claim_results, lock_runs, mark_dispatched, plan_outcomes
 from legato.engine.dead_letters import job_dead_letter, unappliable_result, undecodable_result
 from legato.engine.faults import is_outage
 from legato.engine.model import Plan
@@ -217,6 +217,7 @@ class Engine:
         plan = Plan()
         started = time.perf_counter()
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+            lock_runs(cur, acks, results)
             mark_dispatched(cur, acks)
             if results:
                 claimed = claim_results(cur, results, self.limits)

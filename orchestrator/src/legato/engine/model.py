@@ -57,7 +57,7 @@ class NewJob:
     topic: str
     payload: str
     timeout_ms: int
-    not_before_ms: int  # epoch ms; the scheduler owns the job from then on
+    delay_ms: int  # from now (the database's clock) until the scheduler owns the job
     workflow_id: str
     version: int
     correlation_id: str | None

@@ -8,17 +8,24 @@ from legato.engine.batch import Cursor, claimed_from_row, plan_outcomes
 from legato.engine.model import NewJob, Plan, RunRef
 from legato.engine.starts import timer_fired
 from legato.engine.transitions import Planner
+from legato.kafka.clients import HANDOVER_MS
 from legato.store import engine_sql, join_sql
 
 BATCH = 500
 
 
 def claim_timeouts(cur: Cursor, lookup: Callable[[str, int], Definition], jobs_prefix: str) -> Plan:
-    cur.execute(engine_sql.CLAIM_TIMEOUTS, (BATCH,))
+    cur.execute(engine_sql.LOCK_TIMED_OUT_RUNS, (BATCH,))
+    runs = [r[0] for r in cur.fetchall()]
     claimed = []
-    for row in cur.fetchall():
-        if row[12] != "RUNNING":
-            continue  # the run ended meanwhile; the attempt is simply closed
+    if runs:
+        cur.execute(engine_sql.CLAIM_TIMEOUTS, (runs,))
+        rows = cur.fetchall()
+    else:
+        rows = []
+    for row in rows:
+        if row[12] != "RUNNING" or not row[14]:
+            continue  # the run ended, or a retry moved on: the attempt is simply closed
         c = claimed_from_row(row, "TIMED_OUT")
         c.item_index = row[13]
         c.failure = {
@@ -34,7 +41,11 @@ def claim_timeouts(cur: Cursor, lookup: Callable[[str, int], Definition], jobs_p
 
 def _fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
     """Waits whose time has come complete in SQL; engine.settle then starts their dependants."""
-    cur.execute(join_sql.FIRE_TIMERS, (BATCH,))
+    cur.execute(join_sql.LOCK_TIMER_RUNS, (BATCH,))
+    runs = [r[0] for r in cur.fetchall()]
+    if not runs:
+        return
+    cur.execute(join_sql.FIRE_TIMERS, (runs,))
     planner = Planner(jobs_prefix, int(time.time() * 1000))
     for run_id, step_id, workflow_id, version, correlation_id, status in cur.fetchall():
         if status == "RUNNING":
@@ -45,10 +56,9 @@ def _fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
 
 def lease_due_jobs(cur: Cursor) -> list[NewJob]:
     """Jobs to publish now; jobs of runs that ended are closed instead."""
-    cur.execute(engine_sql.LEASE_DUE_JOBS, (BATCH,))
+    cur.execute(engine_sql.LEASE_DUE_JOBS, (HANDOVER_MS, BATCH))
     due: list[NewJob] = []
     dead = []
-    now = int(time.time() * 1000)
     for r in cur.fetchall():
         if r[11] != "RUNNING":
             dead.append(r[0])
@@ -63,7 +73,7 @@ def lease_due_jobs(cur: Cursor) -> list[NewJob]:
                 topic=r[5],
                 payload=r[6],
                 timeout_ms=r[7],
-                not_before_ms=now,
+                delay_ms=0,
                 workflow_id=r[8],
                 version=r[9],
                 correlation_id=r[10],

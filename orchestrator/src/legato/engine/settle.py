@@ -120,9 +120,11 @@ def start_ready(
     ready: list[tuple[RunRef, str]],
     lookup: Lookup,
     known: dict[tuple[UUID, str], Ended] | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> None:
     """Read only what the ready steps' expressions need (and this batch does not already know),
-    then decide what each one does."""
+    then decide what each one does. `overrides`: step id -> its input (JSON text), instead of
+    rendering it (a replay's payload)."""
     known = known or {}
     wanted: set[tuple[UUID, str]] = set()
     inputs: set[UUID] = set()
@@ -147,7 +149,7 @@ def start_ready(
     for run, step_id in ready:
         step = lookup(run.workflow_id, run.version).by_id[step_id]
         ctx = starts.context(run_inputs.get(run.run_id), outputs.get(run.run_id, {}))
-        starts.start(planner, run, step, ctx)
+        starts.start(planner, run, step, ctx, (overrides or {}).get(step_id))
 
 
 def _complete_runs(

@@ -43,7 +43,8 @@ class StepFailed(Exception):
     pass
 
 
-def start(planner: Planner, run: RunRef, step: StepDef, ctx: Context) -> None:
+def start(planner: Planner, run: RunRef, step: StepDef, ctx: Context, payload: str | None = None) -> None:
+    """`payload`: the step's input as checked JSON text, instead of rendering its template."""
     try:
         if step.when is not None and not truthy(step.when.evaluate(ctx)):
             _skip(planner, run, step)
@@ -52,8 +53,11 @@ def start(planner: Planner, run: RunRef, step: StepDef, ctx: Context) -> None:
         elif step.for_each is not None:
             _map(planner, run, step, ctx)
         else:
-            payload = step.input.render(ctx) if step.input else default_input(step, ctx)
-            text = dumps_checked(payload, configured(), f"steps.{step.id}.input")
+            if payload is not None:
+                text = payload
+            else:
+                value = step.input.render(ctx) if step.input else default_input(step, ctx)
+                text = dumps_checked(value, configured(), f"steps.{step.id}.input")
             planner.plan.steps.append(StepUpdate(run.run_id, step.id, "RUNNING", 1, input=text, started=True))
             planner.new_job(run, step, 1, text)
     except InvalidValue as exc:  # the job could never be published, or stored

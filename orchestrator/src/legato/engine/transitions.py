@@ -25,12 +25,14 @@ from legato.engine.model import (
     RunUpdate,
     StepUpdate,
 )
+from legato.kafka.clients import HANDOVER_MS
 from legato_worker.protocol import headers
 from legato_worker.protocol.topics import job_topic
 
 # A job created for immediate publication is the engine's to publish for this long; after that the
 # scheduler publishes it (this is how a job survives an orchestrator crash between commit and send).
-OWNERSHIP_GRACE_MS = 3000
+# Longer than the producer's delivery timeout, so a job still being delivered is never sent twice.
+OWNERSHIP_GRACE_MS = HANDOVER_MS
 
 DefinitionLookup = Callable[[str, int], Definition]
 
@@ -51,6 +53,7 @@ class Planner:
         self.jobs_prefix = jobs_prefix
         self.now_ms = now_ms
         self.plan = Plan()
+        self._failed_runs: set[uuid.UUID] = set()
 
     def new_job(
         self,
@@ -74,7 +77,7 @@ class Planner:
                 topic=topic,
                 payload=payload,
                 timeout_ms=step.timeout_ms,
-                not_before_ms=self.now_ms + (self.grace_ms if immediate else delay_ms),
+                delay_ms=self.grace_ms if immediate else delay_ms,
                 workflow_id=run.workflow_id,
                 version=run.version,
                 correlation_id=run.correlation_id,
@@ -90,6 +93,10 @@ class Planner:
         self.plan.events.append(Event(run.run_id, "STEP_SCHEDULED", step.id, attempt, _json(data)))
 
     def fail_run(self, run_id: uuid.UUID, error: dict[str, Any]) -> None:
+        """The first failure of a run in this plan fails it; later ones are only their steps' events."""
+        if run_id in self._failed_runs:
+            return
+        self._failed_runs.add(run_id)
         self.plan.runs.append(RunUpdate(run_id, "FAILED", error=_json(error)))
         self.plan.events.append(Event(run_id, "RUN_FAILED", data=_json(error)))
 

@@ -75,7 +75,7 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
                 [x.topic for x in j],
                 [x.payload for x in j],
                 [x.timeout_ms for x in j],
-                [x.not_before_ms for x in j],
+                [x.delay_ms for x in j],
                 [x.item_index for x in j],
             ),
         )

@@ -14,6 +14,10 @@ from legato.settings import Settings
 from legato_worker.kafka_security import KafkaSecurity
 
 MAX_MESSAGE_BYTES = 1_048_576
+# How long the producer tries to deliver a record; the engine's hand-over of a fresh job to the
+# scheduler and the scheduler's lease are longer, so a job being delivered is never sent again.
+DELIVERY_TIMEOUT_MS = 10_000
+HANDOVER_MS = 15_000
 
 
 def connection(bootstrap: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -30,7 +34,7 @@ def producer(settings: Settings) -> Producer:
             "acks": "all",
             "linger.ms": 1,
             "compression.type": "lz4",
-            "message.timeout.ms": 30000,
+            "message.timeout.ms": DELIVERY_TIMEOUT_MS,
             # A job of LEGATO_MAX_PAYLOAD_BYTES plus its envelope fits; the broker takes 1048588.
             "message.max.bytes": MAX_MESSAGE_BYTES,
         }

@@ -43,11 +43,16 @@ class JobPublisher:
         self.producer = producer
         self._acked: deque[Ack] = deque()
         self._refused: deque[Refusal] = deque()
+        # Jobs handed to the producer and not yet recorded as acknowledged: the scheduler's lease
+        # can hand one of them back (e.g. a slow delivery); it is not produced a second time.
+        self._in_flight: set[UUID] = set()
 
     def publish(self, jobs: Iterable[NewJob]) -> int:
         now = int(time.time() * 1000)
         count = 0
         for j in jobs:
+            if j.job_id in self._in_flight:
+                continue
             job: Job = {
                 "jobId": str(j.job_id),
                 "runId": str(j.run_id),
@@ -63,6 +68,7 @@ class JobPublisher:
                 "createdAt": now,
                 "deadlineAt": now + j.timeout_ms,
             }
+            self._in_flight.add(j.job_id)
             self._produce(j.topic, job["runId"].encode(), encode_job(job), j.job_id)
             count += 1
         return count
@@ -74,6 +80,7 @@ class JobPublisher:
             elif err.code() in PERMANENT:
                 self._refuse(job_id, err)
             else:
+                self._in_flight.discard(job_id)  # the scheduler publishes it again
                 metrics.JOBS_UNACKNOWLEDGED.inc()
                 log.warning("job %s not acknowledged by Kafka: %s", job_id, err)
 
@@ -91,6 +98,7 @@ class JobPublisher:
                 return
 
     def _refuse(self, job_id: UUID, err: KafkaError) -> None:
+        self._in_flight.discard(job_id)
         metrics.JOBS_REFUSED.inc()
         log.error("job %s refused by Kafka for good: %s", job_id, err)
         self._refused.append((job_id, f"Kafka refused the job: {err.str()}"))
@@ -108,8 +116,10 @@ class JobPublisher:
         out: list[Ack] = []
         while self._acked:
             out.append(self._acked.popleft())
+        self._in_flight.difference_update(a[0] for a in out)
         return out
 
     def give_back(self, acks: list[Ack]) -> None:
         """Acknowledgements whose recording failed; recorded again with the next batch."""
         self._acked.extendleft(reversed(acks))
+        self._in_flight.update(a[0] for a in acks)

@@ -88,6 +88,7 @@ def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
         cur.execute(sql.CANCEL_RUN, (run_id,))
         cur.execute(sql.CANCEL_STEPS, (run_id,))
         steps = cur.rowcount
+        cur.execute(sql.CANCEL_ITEMS, (run_id,))
         cur.execute(sql.CANCEL_JOBS, (run_id,))
         _event(cur, run_id, "RUN_CANCELLED", {"previousStatus": status, "steps": steps, "jobs": cur.rowcount})
     return Outcome(run_id, "CANCELLED", changed=True)
@@ -105,31 +106,85 @@ def retry(
             return Outcome(run_id, status, changed=False)
         if status != "FAILED":
             raise WrongState(f"run {run_id} is {status}; only a FAILED run can be retried")
-        definition = registry.get(workflow_id, version)
-        cur.execute(sql.STEP_STATES, (run_id,))
-        states = {r[0]: r[1] for r in cur.fetchall()}
-        plan = plan_retry(definition, states)
-        cur.execute(sql.MAPPED_STEPS, (run_id,))
-        mapped = {r[0] for r in cur.fetchall()} & set(plan.pending_deps)
-        resumed = sorted(mapped & set(plan.ready))
-        cur.execute(sql.REOPEN_RUN, (plan.open_sinks, run_id))
-        again = list(plan.pending_deps)
-        cur.execute(sql.RESET_STEPS, (again, [plan.pending_deps[s] for s in again], run_id))
-        if mapped - set(resumed):
-            cur.execute(sql.DELETE_ITEMS, (run_id, sorted(mapped - set(resumed))))
-        _event(cur, run_id, "RUN_RETRIED", {"steps": again})
         run = RunRef(run_id, workflow_id, version, correlation_id)
-        planner = Planner(jobs_prefix, int(time.time() * 1000), grace_ms=0)  # the relay's at once
-        if resumed:
-            cur.execute(sql.RESET_ITEMS, (run_id, resumed))
-            cur.execute(sql.RESUME_MAPS, (run_id, resumed))
-            _resume_maps(cur, planner, run, definition, {r[0]: r[1] for r in cur.fetchall()})
-        fresh = [(run, s) for s in plan.ready if s not in resumed]
-        if fresh:
-            start_ready(cur, planner, fresh, registry.get)
+        again = resume(cur, registry, jobs_prefix, run, "RUN_RETRIED")
+    return Outcome(run_id, "RUNNING", changed=True, steps=tuple(again))
+
+
+def resume(
+    cur: psycopg.Cursor[Any],
+    registry: DefinitionRegistry,
+    jobs_prefix: str,
+    run: RunRef,
+    event: str,
+    event_data: dict[str, Any] | None = None,
+    overrides: dict[str, str] | None = None,
+    item_overrides: dict[tuple[str, int], str] | None = None,
+) -> list[str]:
+    """Re-open a run from where it stopped; the caller holds the run's lock (lock order: run first).
+
+    Every attempt still open is closed; completed and skipped steps keep their outputs; every other
+    step (failed, dead-lettered, cancelled siblings, never started) starts a new generation and runs
+    again as its dependencies allow; a map whose dependencies are unchanged keeps its completed
+    items and re-runs the others at `maxParallel`. `overrides` replace a step's rendered input (JSON
+    text), `item_overrides` a map item's. Returns the steps that run again."""
+    run_id = run.run_id
+    definition = registry.get(run.workflow_id, run.version)
+    cur.execute(sql.CANCEL_JOBS, (run_id,))
+    cur.execute(sql.STEP_STATES, (run_id,))
+    states = {r[0]: r[1] for r in cur.fetchall()}
+    plan = plan_retry(definition, states)
+    cur.execute(sql.MAPPED_STEPS, (run_id,))
+    mapped = {r[0] for r in cur.fetchall()} & set(plan.pending_deps)
+    resumed = sorted(mapped & set(plan.ready))
+    cur.execute(sql.REOPEN_RUN, (plan.open_sinks, run_id))
+    again = list(plan.pending_deps)
+    cur.execute(sql.RESET_STEPS, (again, [plan.pending_deps[s] for s in again], run_id))
+    if mapped - set(resumed):
+        cur.execute(sql.DELETE_ITEMS, (run_id, sorted(mapped - set(resumed))))
+    _event(cur, run_id, event, {"steps": again, **(event_data or {})})
+    planner = Planner(jobs_prefix, int(time.time() * 1000), grace_ms=0)  # the relay's at once
+    if resumed:
+        cur.execute(sql.RESET_ITEMS, (run_id, resumed))
+        for (step_id, index), text in (item_overrides or {}).items():
+            cur.execute(sql.SET_ITEM_INPUT, (text, run_id, step_id, index))
+        cur.execute(sql.RESUME_MAPS, (run_id, resumed))
+        _resume_maps(cur, planner, run, definition, {r[0]: r[1] for r in cur.fetchall()})
+    fresh = [(run, s) for s in plan.ready if s not in resumed]
+    if fresh:
+        start_ready(cur, planner, fresh, registry.get, overrides=overrides)
+    settle(cur, planner.plan, registry.get, jobs_prefix)
+    cur.execute(engine_sql.NOTIFY_JOBS)
+    return again
+
+
+def requeue_item(
+    cur: psycopg.Cursor[Any],
+    registry: DefinitionRegistry,
+    jobs_prefix: str,
+    run: RunRef,
+    step_id: str,
+    index: int,
+    payload: str | None,
+) -> bool:
+    """A dead item of a map that is still running (`onItemFailure: continue`) goes again, as a new
+    generation, when the map has a free slot. False when the map is no longer running."""
+    cur.execute(sql.REQUEUE_ITEM, (payload, run.run_id, step_id, index))
+    if cur.rowcount == 0:
+        return False
+    cur.execute(sql.REOPEN_ITEM_SLOT, (run.run_id, step_id))
+    row = cur.fetchone()
+    if row is None:
+        raise WrongState(f"step {step_id} of run {run.run_id} is no longer running")
+    step = registry.get(run.workflow_id, run.version).by_id[step_id]
+    if row[0] < step.max_parallel:
+        planner = Planner(jobs_prefix, int(time.time() * 1000), grace_ms=0)
+        cur.execute(join_sql.NEXT_ITEMS, ([run.run_id], [step_id], [1]))
+        for _run_id, _step_id, item, text in cur.fetchall():
+            planner.new_job(run, step, 1, text, item_index=item)
         settle(cur, planner.plan, registry.get, jobs_prefix)
         cur.execute(engine_sql.NOTIFY_JOBS)
-    return Outcome(run_id, "RUNNING", changed=True, steps=tuple(again))
+    return True
 
 
 def _resume_maps(

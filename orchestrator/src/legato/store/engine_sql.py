@@ -1,11 +1,26 @@
 """The engine's statements: set-based, one round trip per kind of change per batch."""
 
-# Claim the outcome of attempts: only the first outcome of a live attempt of a RUNNING run wins.
+# Lock order everywhere (engine, operations, replay): run -> steps -> items -> jobs. A batch first
+# locks the runs its results and acknowledgements touch, in run id order (no deadlock between
+# engines), so an operator's cancel or retry and a batch never interleave on one run.
+LOCK_RUNS_OF_JOBS = """
+SELECT r.run_id FROM runs AS r
+WHERE r.run_id IN (SELECT j.run_id FROM jobs AS j WHERE j.job_id = ANY(%s))
+ORDER BY r.run_id FOR UPDATE OF r
+"""
+
+# Claim the outcome of attempts: only the first outcome of a live attempt of the current generation
+# of its step (or map item) of a RUNNING run wins.
 CLAIM_RESULTS = """
 UPDATE jobs AS j SET state = v.state, finished_at = now()
-FROM unnest(%s::uuid[], %s::text[]) AS v(job_id, state), runs AS r
+FROM unnest(%s::uuid[], %s::text[]) AS v(job_id, state), runs AS r, steps AS s
 WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
   AND r.run_id = j.run_id AND r.status = 'RUNNING'
+  AND s.run_id = j.run_id AND s.step_id = j.step_id
+  AND j.generation = COALESCE(
+      (SELECT i.generation FROM step_items AS i
+       WHERE i.run_id = j.run_id AND i.step_id = j.step_id AND i.item_index = j.item_index),
+      s.generation)
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset, j.item_index
 """
@@ -18,22 +33,38 @@ SELECT j.run_id, 'RESULT_IGNORED', j.step_id, j.attempt,
 FROM unnest(%s::uuid[], %s::text[]) AS v(job_id, status) JOIN jobs AS j ON j.job_id = v.job_id
 """
 
+# Runs with an attempt past its deadline, locked first (lock order); runs another engine or an
+# operation holds are skipped this tick.
+LOCK_TIMED_OUT_RUNS = """
+SELECT r.run_id FROM runs AS r
+WHERE r.run_id IN (
+    SELECT run_id FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now()
+    ORDER BY deadline_at LIMIT %s)
+ORDER BY r.run_id FOR UPDATE OF r SKIP LOCKED
+"""
+
+# `current`: the attempt belongs to the current generation of its step or item (else it is closed
+# without consequence: a retry or replay has moved on).
 CLAIM_TIMEOUTS = """
 UPDATE jobs AS j SET state = 'TIMED_OUT', finished_at = now()
-FROM runs AS r
-WHERE j.job_id IN (
-    SELECT job_id FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now()
-    ORDER BY deadline_at LIMIT %s FOR UPDATE SKIP LOCKED)
-  AND r.run_id = j.run_id
+FROM runs AS r, steps AS s
+WHERE j.run_id = ANY(%s) AND j.state = 'DISPATCHED' AND j.deadline_at < now()
+  AND r.run_id = j.run_id AND s.run_id = j.run_id AND s.step_id = j.step_id
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset,
-          j.timeout_ms, r.status, j.item_index
+          j.timeout_ms, r.status, j.item_index,
+          j.generation = COALESCE(
+              (SELECT i.generation FROM step_items AS i
+               WHERE i.run_id = j.run_id AND i.step_id = j.step_id AND i.item_index = j.item_index),
+              s.generation) AS current
 """
 
 # Take the jobs whose time has come (scheduled retries, and immediate jobs whose publisher did not
-# confirm them in time); the lease keeps other orchestrators from publishing them at once too.
+# confirm them in time); the lease keeps other orchestrators from publishing them at once too. The
+# lease (like the engine's hand-over, OWNERSHIP_GRACE_MS) outlasts the producer's delivery timeout
+# (kafka.clients.DELIVERY_TIMEOUT_MS), so a job still being delivered is never published again.
 LEASE_DUE_JOBS = """
-UPDATE jobs AS j SET not_before = now() + interval '10 seconds'
+UPDATE jobs AS j SET not_before = now() + %s * interval '1 millisecond'
 FROM runs AS r
 WHERE j.job_id IN (
     SELECT job_id FROM jobs WHERE state = 'PENDING' AND not_before <= now()
@@ -69,7 +100,7 @@ UPDATE steps AS s SET status = v.status,
 FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
             %s::bool[], %s::bool[], %s::timestamptz[], %s::int[])
      AS v(run_id, step_id, status, attempts, input, output, error, started, ended, wake_at, items)
-WHERE s.run_id = v.run_id AND s.step_id = v.step_id
+WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND s.status <> 'CANCELLED'
 """
 
 UPDATE_ITEMS = """
@@ -78,23 +109,27 @@ UPDATE step_items AS i SET status = v.status, attempts = GREATEST(i.attempts, v.
 FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::int[], %s::text[], %s::text[])
      AS v(run_id, step_id, item_index, status, attempts, output, error)
 WHERE i.run_id = v.run_id AND i.step_id = v.step_id AND i.item_index = v.item_index
+  AND i.status NOT IN ('COMPLETED', 'CANCELLED')
 """
 
 INSERT_ITEMS = """
-INSERT INTO step_items (run_id, step_id, item_index, status, attempts, input)
-SELECT run_id, step_id, item_index, status, attempts, input::jsonb
+INSERT INTO step_items (run_id, step_id, item_index, status, attempts, input, generation)
+SELECT v.run_id, v.step_id, v.item_index, v.status, v.attempts, v.input::jsonb, s.generation
 FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::int[], %s::text[])
      AS v(run_id, step_id, item_index, status, attempts, input)
+JOIN steps AS s ON s.run_id = v.run_id AND s.step_id = v.step_id
 """
 
-# A run that failed stops: its open steps are closed and its queued jobs never dispatched.
+# A run that failed stops: its open steps are closed and every attempt not yet ended is closed too
+# (a queued one is never dispatched, a running one's late result or timeout is ignored).
 CLOSE_RUN_STEPS = """
 UPDATE steps SET status = 'CANCELLED', ended_at = now(), wake_at = NULL
 WHERE run_id = ANY(%s) AND status IN ('RUNNING', 'RETRYING', 'WAITING')
 """
 
 CANCEL_RUN_JOBS = """
-UPDATE jobs SET state = 'CANCELLED', finished_at = now() WHERE run_id = ANY(%s) AND state = 'PENDING'
+UPDATE jobs SET state = 'CANCELLED', finished_at = now()
+WHERE run_id = ANY(%s) AND state IN ('PENDING', 'DISPATCHED')
 """
 
 UPDATE_RUNS = """
@@ -104,14 +139,19 @@ FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[]) AS v(run_id, status,
 WHERE r.run_id = v.run_id AND r.status = 'RUNNING'
 """
 
+# A job belongs to the current generation of its step (or map item); its due time is computed by
+# the database's clock, like every due time (no application clock is compared with it).
 INSERT_JOBS = """
 INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, not_before,
-                  item_index)
-SELECT job_id, run_id, step_id, attempt, action, topic, payload, 'PENDING', timeout_ms,
-       to_timestamp(not_before_ms / 1000.0), item_index
+                  item_index, generation)
+SELECT v.job_id, v.run_id, v.step_id, v.attempt, v.action, v.topic, v.payload, 'PENDING', v.timeout_ms,
+       now() + v.delay_ms * interval '1 millisecond', v.item_index,
+       COALESCE(i.generation, s.generation)
 FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
             %s::int[], %s::bigint[], %s::int[])
-     AS v(job_id, run_id, step_id, attempt, action, topic, payload, timeout_ms, not_before_ms, item_index)
+     AS v(job_id, run_id, step_id, attempt, action, topic, payload, timeout_ms, delay_ms, item_index)
+JOIN steps AS s ON s.run_id = v.run_id AND s.step_id = v.step_id
+LEFT JOIN step_items AS i ON i.run_id = v.run_id AND i.step_id = v.step_id AND i.item_index = v.item_index
 """
 
 # Event ids follow the plan's order (WITH ORDINALITY ... ORDER BY), so history reads in order.

@@ -60,13 +60,19 @@ FROM unnest(%s::uuid[], %s::text[]) AS v(run_id, step_id)
 WHERE s.run_id = v.run_id AND s.step_id = v.step_id
 """
 
+# Runs with a due timer, locked first (lock order run -> steps); runs held elsewhere wait a tick.
+LOCK_TIMER_RUNS = """
+SELECT r.run_id FROM runs AS r
+WHERE r.run_id IN (
+    SELECT run_id FROM steps WHERE status = 'WAITING' AND wake_at <= now() ORDER BY wake_at LIMIT %s)
+ORDER BY r.run_id FOR UPDATE OF r SKIP LOCKED
+"""
+
 # Durable waits: steps whose timer is due complete (their output is their input).
 FIRE_TIMERS = """
 UPDATE steps AS s SET status = 'COMPLETED', output = s.input, ended_at = now(), wake_at = NULL
 FROM runs AS r
-WHERE (s.run_id, s.step_id) IN (
-    SELECT run_id, step_id FROM steps WHERE status = 'WAITING' AND wake_at <= now()
-    ORDER BY wake_at LIMIT %s FOR UPDATE SKIP LOCKED)
+WHERE s.run_id = ANY(%s) AND s.status = 'WAITING' AND s.wake_at <= now()
   AND r.run_id = s.run_id
 RETURNING s.run_id, s.step_id, r.workflow_id, r.version, r.correlation_id, r.status
 """

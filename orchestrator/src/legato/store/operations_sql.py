@@ -12,8 +12,15 @@ UPDATE steps SET status = 'CANCELLED', ended_at = now(), wake_at = NULL
 WHERE run_id = %s AND status IN ('PENDING', 'RUNNING', 'RETRYING', 'WAITING')
 """
 
+# Every attempt of the run not yet ended: a queued one is never dispatched, a running one's late
+# result or timeout is ignored (its job row is no longer PENDING or DISPATCHED).
 CANCEL_JOBS = """
-UPDATE jobs SET state = 'CANCELLED', finished_at = now() WHERE run_id = %s AND state = 'PENDING'
+UPDATE jobs SET state = 'CANCELLED', finished_at = now()
+WHERE run_id = %s AND state IN ('PENDING', 'DISPATCHED')
+"""
+
+CANCEL_ITEMS = """
+UPDATE step_items SET status = 'CANCELLED' WHERE run_id = %s AND status IN ('PENDING', 'RUNNING', 'RETRYING')
 """
 
 STEP_STATES = "SELECT step_id, status FROM steps WHERE run_id = %s"
@@ -28,15 +35,47 @@ WHERE run_id = %s
 
 RESET_STEPS = """
 UPDATE steps AS s SET status = 'PENDING', attempts = 0, output = NULL, error = NULL, started_at = NULL,
-       ended_at = NULL, wake_at = NULL, items_total = NULL, items_open = NULL, pending_deps = v.n
+       ended_at = NULL, wake_at = NULL, items_total = NULL, items_open = NULL, pending_deps = v.n,
+       generation = s.generation + 1
 FROM unnest(%s::text[], %s::int[]) AS v(step_id, n)
 WHERE s.run_id = %s AND s.step_id = v.step_id
 """
 
 # A map whose dependencies are unchanged keeps its completed items and re-runs the others.
 RESET_ITEMS = """
-UPDATE step_items SET status = 'PENDING', attempts = 0, error = NULL
+UPDATE step_items SET status = 'PENDING', attempts = 0, error = NULL, generation = generation + 1
 WHERE run_id = %s AND step_id = ANY(%s) AND status <> 'COMPLETED'
+"""
+
+# A replay's payload override for one map item.
+SET_ITEM_INPUT = (
+    "UPDATE step_items SET input = %s::jsonb WHERE run_id = %s AND step_id = %s AND item_index = %s"
+)
+
+# One dead item of a map that is still running goes again (a new generation), in its turn.
+REQUEUE_ITEM = """
+UPDATE step_items SET status = 'PENDING', attempts = 0, error = NULL, generation = generation + 1,
+       input = COALESCE(%s::jsonb, input)
+WHERE run_id = %s AND step_id = %s AND item_index = %s AND status = 'DEAD_LETTERED'
+"""
+
+REOPEN_ITEM_SLOT = """
+UPDATE steps SET items_open = items_open + 1
+WHERE run_id = %s AND step_id = %s AND status = 'RUNNING'
+RETURNING (SELECT count(*) FROM step_items AS i
+           WHERE i.run_id = steps.run_id AND i.step_id = steps.step_id
+             AND i.status IN ('RUNNING', 'RETRYING'))
+"""
+
+# Runs RUNNING with nothing that can move them on: no attempt queued or running, no timer. Every
+# commit that leaves a run RUNNING also leaves one of these, so such a run is stuck (a bug, or data
+# changed by hand); the reconciler reports and resumes it.
+STUCK_RUNS = """
+SELECT r.run_id, r.workflow_id, r.version, r.correlation_id FROM runs AS r
+WHERE r.status = 'RUNNING' AND r.updated_at < now() - %s * interval '1 millisecond'
+  AND NOT EXISTS (SELECT 1 FROM jobs AS j WHERE j.run_id = r.run_id AND j.state IN ('PENDING', 'DISPATCHED'))
+  AND NOT EXISTS (SELECT 1 FROM steps AS s WHERE s.run_id = r.run_id AND s.status = 'WAITING')
+ORDER BY r.run_id LIMIT %s FOR UPDATE OF r SKIP LOCKED
 """
 
 RESUME_MAPS = """

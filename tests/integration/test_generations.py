@@ -1,0 +1,164 @@
+"""Retry and cancel are exact: attempts of an earlier generation never count, a cancel racing a
+result batch never lets a cancelled run complete, and counters never drift."""
+
+import threading
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.api import define, events, trigger, unique, wait_run
+from harness.orchestrator import Orchestrator
+from harness.waiting import until
+from harness.workers import running_worker
+from legato_worker import NonRetryableError
+
+pytestmark = pytest.mark.integration
+
+
+class Gate:
+    """Calls of a handler, each blocked until the test opens its gate."""
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+        self.gates: dict[int, threading.Event] = {}
+        self.lock = threading.Lock()
+
+    def call(self, payload: Any) -> int:
+        with self.lock:
+            self.calls.append(payload)
+            n = len(self.calls)
+            gate = self.gates.setdefault(n, threading.Event())
+        assert gate.wait(30), f"call {n} never released"
+        return n
+
+    def open(self, n: int) -> None:
+        with self.lock:
+            self.gates.setdefault(n, threading.Event()).set()
+
+
+def _ignored(api: httpx.Client, run_id: str, step_id: str) -> int:
+    return sum(1 for e in events(api, run_id) if e["type"] == "RESULT_IGNORED" and e["stepId"] == step_id)
+
+
+def test_retry_with_a_slow_sibling_still_running_ignores_its_old_attempt(
+    api: httpx.Client, orchestrator: Orchestrator
+) -> None:
+    wid, fast, slow, join = unique("sibling"), unique("fast"), unique("slow"), unique("join")
+    define(
+        api,
+        {
+            "id": wid,
+            "steps": [
+                {"id": "b", "action": fast, "retry": {"maxAttempts": 1}},
+                {"id": "c", "action": slow},
+                {"id": "d", "action": join, "dependsOn": ["b", "c"]},
+            ],
+        },
+    )
+    b_calls: list[Any] = []
+    c = Gate()
+
+    def on_b(p: Any) -> str:
+        b_calls.append(p)
+        if len(b_calls) == 1:
+            raise NonRetryableError("first time unlucky")
+        return "b-ok"
+
+    joined: list[Any] = []
+    run_id = trigger(api, wid, "go")
+    with running_worker(orchestrator, {fast: on_b, slow: c.call, join: lambda p: joined.append(p) or p}):
+        assert wait_run(api, run_id)["status"] == "FAILED"  # b died while c's first call still runs
+        assert len(c.calls) == 1
+        r = api.post(f"/workflow/run/{run_id}/retry")
+        assert r.status_code == 200 and sorted(r.json()["retriedSteps"]) == ["b", "c", "d"]
+        until(lambda: len(c.calls) == 2, 20, "c's attempt of the new generation to start")
+        c.open(1)  # the old attempt ends now: its result belongs to the old generation
+        until(lambda: _ignored(api, run_id, "c") == 1, 20, "the old attempt's result to be ignored")
+        assert api.get(f"/workflow/run/{run_id}").json()["status"] == "RUNNING"
+        c.open(2)
+        run = wait_run(api, run_id)
+    assert run["status"] == "COMPLETED", run
+    assert joined == [{"b": "b-ok", "c": 2}]
+    assert run["output"] == {"b": "b-ok", "c": 2}
+    completed = Counter(e["stepId"] for e in events(api, run_id) if e["type"] == "STEP_COMPLETED")
+    assert completed == {"b": 1, "c": 1, "d": 1}
+
+
+def test_retry_of_a_fail_fast_map_with_items_in_flight(api: httpx.Client, orchestrator: Orchestrator) -> None:
+    wid, each = unique("fail-fast"), unique("each")
+    define(
+        api,
+        {
+            "id": wid,
+            "steps": [
+                {
+                    "id": "m",
+                    "action": each,
+                    "forEach": "${input}",
+                    "maxParallel": 6,
+                    "retry": {"maxAttempts": 1},
+                }
+            ],
+        },
+    )
+    seen: Counter[int] = Counter()
+    released = threading.Event()
+    lock = threading.Lock()
+
+    def on_item(n: int) -> int:
+        with lock:
+            seen[n] += 1
+            first = seen[n] == 1
+        if n == 0 and first:
+            raise NonRetryableError("item 0 fails first")
+        if first:  # the first generation of items 1..5 is still running when the map fails
+            assert released.wait(30)
+        return n * 10
+
+    run_id = trigger(api, wid, list(range(6)))
+    with running_worker(orchestrator, {each: on_item}):
+        assert wait_run(api, run_id)["status"] == "FAILED"
+        until(lambda: sum(seen.values()) == 6, 20, "every item of the first generation to start")
+        assert api.post(f"/workflow/run/{run_id}/retry").status_code == 200
+        until(lambda: all(seen[n] == 2 for n in range(6)), 20, "the new generation of every item")
+        run = wait_run(api, run_id)
+        released.set()  # late results of the old generation arrive after the map completed
+        until(lambda: _ignored(api, run_id, "m") == 5, 20, "five late results ignored")
+    assert run["status"] == "COMPLETED" and run["output"] == [0, 10, 20, 30, 40, 50]
+    after = api.get(f"/workflow/run/{run_id}").json()
+    assert after["output"] == [0, 10, 20, 30, 40, 50]
+    assert [e["type"] for e in events(api, run_id)].count("STEP_COMPLETED") == 1
+
+
+def test_cancel_racing_result_batches_never_completes_a_cancelled_run(
+    api: httpx.Client, orchestrator: Orchestrator
+) -> None:
+    wid, first, second = unique("race"), unique("first"), unique("second")
+    define(api, {"id": wid, "steps": [{"action": first, "stepIndex": 0}, {"action": second, "stepIndex": 1}]})
+    runs = [trigger(api, wid, n) for n in range(80)]
+    codes: Counter[int] = Counter()
+
+    def cancel_all() -> None:
+        with httpx.Client(base_url=orchestrator.url, timeout=30) as client:
+            for run_id in runs:
+                codes[client.post(f"/workflow/run/{run_id}/cancel").status_code] += 1
+
+    with running_worker(orchestrator, {first: lambda n: n + 1, second: lambda n: n * 2}):
+        canceller = threading.Thread(target=cancel_all)
+        canceller.start()
+        canceller.join(60)
+        finished = [wait_run(api, r) for r in runs]
+    assert set(codes) <= {200, 409} and sum(codes.values()) == 80, codes
+    for run in finished:
+        history = [e["type"] for e in events(api, run["runId"])]
+        if run["status"] == "CANCELLED":
+            assert "RUN_COMPLETED" not in history
+            assert all(s["status"] in ("CANCELLED", "COMPLETED") for s in run["steps"])
+            tail = history[history.index("RUN_CANCELLED") + 1 :]
+            assert "STEP_COMPLETED" not in tail and "STEP_SCHEDULED" not in tail, history
+        else:
+            assert run["status"] == "COMPLETED" and run["output"] == (run["input"] + 1) * 2
+            assert "RUN_CANCELLED" not in history
+    assert api.get("/readyz").status_code == 200
