@@ -11,7 +11,8 @@ import java.util.Locale;
 /**
  * The Java example worker: the steps of the example workflows ({@code step1}, {@code step2}) and
  * this language's hand in the cross-language relay ({@code hand-java}). Configured by the {@code
- * LEGATO_*} environment variables; SIGTERM/SIGINT drain in-flight jobs, then exit 0; a fatal Kafka error exits 1.
+ * LEGATO_*} environment variables; SIGTERM/SIGINT drain in-flight jobs, then exit 0; a fatal Kafka
+ * error exits 1.
  */
 public final class ExampleWorkerApp {
   private ExampleWorkerApp() {}
