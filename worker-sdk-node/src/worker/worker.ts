@@ -156,7 +156,7 @@ export class Worker {
       } catch (error) {
         if (isFatalKafkaError(error)) {
           throw new WorkerFatalError(
-            `Kafka refused to list or create the topics (set LEGATO_CREATE_TOPICS=false if they exist and this worker may not create them): ${describe(error)}`,
+            `Kafka refused the worker while checking its topics (authentication or authorization; if the topics exist and this worker may not create them, set LEGATO_CREATE_TOPICS=false): ${describe(error)}`,
             { cause: error },
           );
         }
