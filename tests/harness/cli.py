@@ -8,11 +8,16 @@ import orjson
 
 from harness.orchestrator import LEGATO, Orchestrator
 
+# A Kafka address nothing listens on: what `legato dlt` sees when Kafka is down.
+NO_KAFKA = {"LEGATO_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
 
-def legato(orch: Orchestrator, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+
+def legato(
+    orch: Orchestrator, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(LEGATO), *args],
-        env={**os.environ, **orch.env},
+        env={**os.environ, **orch.env, **(env or {})},
         capture_output=True,
         text=True,
         timeout=60,
@@ -22,6 +27,10 @@ def legato(orch: Orchestrator, *args: str, check: bool = True) -> subprocess.Com
     return done
 
 
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in text.splitlines() if line.strip()]
+
+
 def dead_letters(orch: Orchestrator, *filters: str) -> list[dict[str, Any]]:
-    out = legato(orch, "dlt", "list", "--json", *filters).stdout
-    return [orjson.loads(line) for line in out.splitlines() if line.strip()]
+    """`legato dlt list --json` with these filters (the dead_letters table; `--kafka` for the topic)."""
+    return json_lines(legato(orch, "dlt", "list", "--json", *filters).stdout)

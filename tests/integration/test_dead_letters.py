@@ -1,4 +1,5 @@
-"""Exhausted and non-retryable steps reach workflow-jobs.DLT; `legato dlt` lists, shows and replays them."""
+"""Exhausted and non-retryable steps reach workflow-jobs.DLT and the dead_letters table; `legato dlt`
+lists, shows and replays them from the table."""
 
 import uuid
 from typing import Any
@@ -53,12 +54,22 @@ def test_exhausted_step_is_dead_lettered_then_replayed_to_completion(
         assert dl["reason"] == "retries-exhausted"
         assert dl["errorType"] == "ConnectionError"
         assert dl["errorMessage"] == "gateway refused"
-        assert dl["attempts"] == "2"
+        assert dl["attempts"] == 2
         assert dl["workflowId"] == wid
         assert dl["replayed"] is False
 
+        # The row is written with the Kafka record (which integrations read): same job, same headers.
+        [kafka] = dead_letters(orchestrator, "--kafka", "--run-id", run_id)
+        assert kafka["jobId"] == dl["id"]
+        in_kafka = orjson.loads(legato(orchestrator, "dlt", "show", "--kafka", kafka["id"]).stdout)
         shown = orjson.loads(legato(orchestrator, "dlt", "show", dl["id"]).stdout)
-        assert shown["job"]["payload"] == {"amount": 5}
+        assert shown["headers"] == {k: v for k, v in in_kafka["headers"].items() if k.startswith("legato-")}
+        assert shown["headers"]["legato-job-id"] == dl["id"]
+        assert shown["payload"] == {"amount": 5} == in_kafka["job"]["payload"]
+        assert shown["payloadKept"] is True
+        # The old <partition>-<offset> id still names it while the topic keeps the record.
+        by_offset = orjson.loads(legato(orchestrator, "dlt", "show", kafka["id"]).stdout)
+        assert by_offset["id"] == dl["id"]
         for header in (
             "legato-run-id",
             "legato-step-id",
@@ -89,7 +100,10 @@ def test_exhausted_step_is_dead_lettered_then_replayed_to_completion(
     again = legato(orchestrator, "dlt", "replay", "--id", dl["id"], "--payload", fixed)
     assert "already replayed" in again.stdout
     assert orchestrator.sql("SELECT count(*) FROM jobs WHERE run_id = %s", uuid.UUID(run_id)) == jobs_before
-    assert dead_letters(orchestrator, "--run-id", run_id)[0]["replayed"] is True
+    replayed = dead_letters(orchestrator, "--run-id", run_id)[0]
+    assert replayed["replayed"] is True
+    step_replayed = next(e for e in events(api, run_id) if e["type"] == "STEP_REPLAYED")
+    assert replayed["replayJobId"] == step_replayed["data"]["jobId"]
 
 
 def test_run_completes_all_steps_after_replay(api: httpx.Client, orchestrator: Orchestrator) -> None:
@@ -119,7 +133,7 @@ def test_run_completes_all_steps_after_replay(api: httpx.Client, orchestrator: O
         legato(orchestrator, "dlt", "replay", "--run-id", run_id)
         run = wait_run(api, run_id, {"COMPLETED"})
     assert run["output"] == 200
-    assert dl["attempts"] == "1"
+    assert dl["attempts"] == 1
 
 
 def test_non_retryable_error_skips_retries(api: httpx.Client, orchestrator: Orchestrator) -> None:
@@ -147,8 +161,12 @@ def test_replay_errors_are_clear(api: httpx.Client, orchestrator: Orchestrator) 
     bad = legato(orchestrator, "dlt", "replay", "--all", "--payload", "{not json", check=False)
     assert bad.returncode == 2
     assert "not valid JSON" in bad.stderr
+    unknown = legato(orchestrator, "dlt", "show", str(uuid.uuid4()), check=False)
+    assert unknown.returncode == 2
+    assert "no dead letter" in unknown.stderr
     since = legato(orchestrator, "dlt", "list", "--since", "yesterday-ish", check=False)
     assert since.returncode == 2
+    assert "--since" in since.stderr
 
 
 def test_replay_refuses_a_cancelled_run(api: httpx.Client, orchestrator: Orchestrator) -> None:

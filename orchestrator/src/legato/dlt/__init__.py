@@ -1,6 +1,17 @@
-"""Dead letters: read them back from Kafka, and replay them into their runs."""
+"""Dead letters: the `dead_letters` table the engine writes, and replaying them into their runs."""
 
-from legato.dlt.reader import DeadLetterRecord, read_dead_letters
-from legato.dlt.replay import ReplayError, ReplayOutcome, replay
+from legato.dlt.records import DeadLetterRow, Filters, UnknownId, get_row, list_rows, resolve
+from legato.dlt.replay import Replayed, ReplayError, ReplayOutcome, replay
 
-__all__ = ["DeadLetterRecord", "ReplayError", "ReplayOutcome", "read_dead_letters", "replay"]
+__all__ = [
+    "DeadLetterRow",
+    "Filters",
+    "ReplayError",
+    "ReplayOutcome",
+    "Replayed",
+    "UnknownId",
+    "get_row",
+    "list_rows",
+    "replay",
+    "resolve",
+]

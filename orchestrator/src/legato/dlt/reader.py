@@ -1,4 +1,9 @@
-"""Read a dead-letter topic from its beginning to its current end (bounded; nothing committed)."""
+"""Read dead-letter topics from Kafka (nothing committed).
+
+`legato dlt` reads the `dead_letters` table; Kafka is read only to look at what the table does not
+hold: results the orchestrator could not decode (workflow-results.DLT), job messages a worker could
+not decode (written to workflow-jobs.DLT by the worker), and one record named `<partition>-<offset>`.
+"""
 
 import time
 import uuid
@@ -119,3 +124,36 @@ def _record(
 def _headers(raw: Any) -> dict[str, str]:
     pairs = raw.items() if isinstance(raw, dict) else raw or []
     return {str(k): v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v or "") for k, v in pairs}
+
+
+def read_record(
+    bootstrap: str, topic: str, partition: int, offset: int, timeout: float = 10
+) -> DeadLetterRecord | None:
+    """The one record at `partition`/`offset` of `topic`, or None if the topic does not hold it."""
+    consumer = Consumer(
+        {
+            **connection(bootstrap),
+            "group.id": f"legato-dlt-reader-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        meta = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+        if meta is None or meta.error is not None or partition not in meta.partitions:
+            return None
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)
+        if not low <= offset < high:
+            return None  # never written, or gone with the topic's retention
+        consumer.assign([TopicPartition(topic, partition, offset)])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = consumer.poll(0.5)
+            if m is None or m.error():
+                continue
+            if m.offset() == offset:
+                return _record(topic, m.key(), m.value(), m.timestamp()[1], m.headers(), partition, offset)
+            if (m.offset() or 0) > offset:  # compacted away
+                return None
+        return None
+    finally:
+        consumer.close()

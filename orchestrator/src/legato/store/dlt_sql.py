@@ -103,17 +103,3 @@ VALUES (%s, %s, %s, 1, %s, %s, %s, 'PENDING', %s, %s)
 INSERT_EVENT = """
 INSERT INTO run_events (run_id, type, step_id, attempt, data) VALUES (%s, %s, %s, %s, %s::jsonb)
 """
-
-# --- the Kafka-scan replay (being replaced by the table) ---
-
-RECORD_REPLAY = """
-INSERT INTO dlt_replays (job_id, dlt_record, run_id, step_id, new_job_id, payload_edited)
-VALUES (%s, %s, %s, %s, %s, %s)
-ON CONFLICT (job_id) DO NOTHING
-"""
-
-REPLAYED = "SELECT dlt_record, new_job_id, replayed_at FROM dlt_replays WHERE job_id = %s"
-
-REPLAYED_MANY = "SELECT job_id FROM dlt_replays WHERE job_id = ANY(%s)"
-
-JOB_ITEM = "SELECT item_index FROM jobs WHERE job_id = %s"

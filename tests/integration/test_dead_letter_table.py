@@ -1,0 +1,261 @@
+"""The dead_letters table: written with each DLT record, read by `legato dlt` without Kafka, and
+replayed exactly once per record, also after the topic dropped it, one record at a time in bulk."""
+
+import os
+import subprocess
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+import pytest
+from confluent_kafka.admin import AdminClient
+
+from harness.api import define, trigger, unique, wait_run
+from harness.cli import NO_KAFKA, dead_letters, json_lines, legato
+from harness.orchestrator import LEGATO, Orchestrator
+from harness.waiting import until
+from harness.workers import running_worker
+from legato.dlt.rows import dead_letter_rows
+from legato.engine.dead_letters import PAYLOAD_OMITTED
+from legato.engine.model import Claimed, DeadLetter
+from legato.kafka.confirmed import Record
+from legato.store import dlt_sql
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def own_api(fresh_orchestrator: Orchestrator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=fresh_orchestrator.url, timeout=30) as client:
+        yield client
+
+
+def _workflow(api: httpx.Client, action: str) -> str:
+    wid = unique("dl")
+    define(api, {"id": wid, "steps": [{"action": action, "stepIndex": 0, "retry": {"maxAttempts": 1}}]})
+    return wid
+
+
+def _refusing(broken: threading.Event, error: type[Exception] = ConnectionError) -> Callable[[Any], Any]:
+    """A handler that fails while `broken` is set, and echoes its input once it is cleared."""
+    calls: list[Any] = []
+
+    def handler(payload: Any) -> Any:
+        if broken.is_set():
+            raise error("refused")
+        calls.append(payload)
+        return {"done": payload}
+
+    handler.calls = calls  # type: ignore[attr-defined]
+    return handler
+
+
+def _await_rows(orch: Orchestrator, count: int, *filters: str) -> list[dict[str, Any]]:
+    until(lambda: len(dead_letters(orch, *filters)) >= count, 30, f"{count} dead letter(s) {filters}")
+    return dead_letters(orch, *filters)
+
+
+def test_list_filters_and_pages(api: httpx.Client, orchestrator: Orchestrator) -> None:
+    conn_action, value_action = unique("gateway"), unique("validate")
+    wid_a, wid_b = _workflow(api, conn_action), _workflow(api, value_action)
+    broken = threading.Event()
+    broken.set()
+    runs_a = [trigger(api, wid_a, n) for n in range(3)]
+    run_b = trigger(api, wid_b, "x")
+    handlers = {conn_action: _refusing(broken), value_action: _refusing(broken, ValueError)}
+    with running_worker(orchestrator, handlers):
+        for run_id in [*runs_a, run_b]:
+            assert wait_run(api, run_id)["status"] == "FAILED"
+    rows_a = _await_rows(orchestrator, 3, "--workflow", wid_a)
+    assert sorted(r["runId"] for r in rows_a) == sorted(runs_a)
+    assert [r["failedAt"] for r in rows_a] == sorted(r["failedAt"] for r in rows_a)  # oldest first
+    assert {(r["action"], r["errorType"], r["reason"]) for r in rows_a} == {
+        (conn_action, "ConnectionError", "retries-exhausted")
+    }
+
+    [b] = dead_letters(orchestrator, "--action", value_action)
+    assert (b["workflowId"], b["runId"], b["errorType"]) == (wid_b, run_b, "ValueError")
+    assert dead_letters(orchestrator, "--workflow", wid_b, "--error-type", "ValueError") == [b]
+    assert dead_letters(orchestrator, "--workflow", wid_b, "--error-type", "ConnectionError") == []
+    assert [r["runId"] for r in dead_letters(orchestrator, "--run-id", runs_a[1])] == [runs_a[1]]
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert dead_letters(orchestrator, "--workflow", wid_a, "--since", later) == []
+    assert dead_letters(orchestrator, "--workflow", wid_a, "--since", "1h") == rows_a
+    assert dead_letters(orchestrator, "--workflow", wid_a, "--pending") == rows_a
+
+    first = legato(orchestrator, "dlt", "list", "--json", "--workflow", wid_a, "--limit", "2")
+    page1 = json_lines(first.stdout)
+    assert len(page1) == 2
+    assert f"--after {page1[-1]['id']}" in first.stderr
+    page2 = dead_letters(orchestrator, "--workflow", wid_a, "--limit", "2", "--after", page1[-1]["id"])
+    assert page1 + page2 == rows_a
+
+    table = legato(orchestrator, "dlt", "list", "--workflow", wid_a).stdout
+    assert "3 dead letter(s)" in table
+    assert all(r["id"] in table for r in rows_a)
+
+
+def test_a_batch_applied_again_writes_each_row_once(orchestrator: Orchestrator) -> None:
+    """The engine's statement against the real table: ON CONFLICT keeps the first row."""
+
+    def dead(item: int | None, omitted: bool) -> tuple[DeadLetter, Record]:
+        job = Claimed(
+            job_id=uuid.uuid4(),
+            run_id=uuid.uuid4(),
+            step_id="charge",
+            attempt=3,
+            action="charge-card",
+            payload='{"amount": 5}',
+            workflow_id="orders",
+            version=2,
+            correlation_id="corr-1",
+            status="FAILED",
+            item_index=item,
+        )
+        hdrs: list[tuple[str, str | bytes | None]] = [
+            ("legato-job-id", str(job.job_id).encode()),
+            ("legato-dlt-reason", b"retries-exhausted"),
+            ("not-legato", b"dropped"),
+        ]
+        if omitted:
+            hdrs.append((PAYLOAD_OMITTED, b"true"))
+        return DeadLetter(job, "retries-exhausted", "Boom", "it broke\x00"), Record("t.DLT", None, b"", hdrs)
+
+    batch = [dead(None, False), dead(4, True)]
+    params = dead_letter_rows([d for d, _ in batch], [r for _, r in batch])
+    with psycopg.connect(orchestrator.database_url) as conn:
+        for _ in range(2):
+            with conn.transaction():
+                conn.execute(dlt_sql.INSERT_DEAD_LETTERS, params)
+        ids = [d.claimed.job_id for d, _ in batch]
+        rows = conn.execute(
+            "SELECT item_index, payload, headers, error_message, attempt, generation, correlation_id"
+            " FROM dead_letters WHERE job_id = ANY(%s) ORDER BY item_index NULLS FIRST",
+            (ids,),
+        ).fetchall()
+    assert len(rows) == 2
+    (item0, payload0, headers0, message, attempt, generation, corr), (item1, payload1, headers1, *_) = rows
+    assert (item0, payload0, attempt, generation, corr) == (None, '{"amount": 5}', 3, 1, "corr-1")
+    assert headers0 == {"legato-job-id": str(ids[0]), "legato-dlt-reason": "retries-exhausted"}
+    assert message == "it broke\ufffd"
+    assert (item1, payload1, headers1[PAYLOAD_OMITTED]) == (4, None, "true")
+
+
+def test_dlt_works_without_kafka_and_replays_after_the_topic_is_gone(
+    own_api: httpx.Client, fresh_orchestrator: Orchestrator
+) -> None:
+    orch = fresh_orchestrator
+    action = unique("flaky")
+    wid = _workflow(own_api, action)
+    broken = threading.Event()
+    broken.set()
+    handler = _refusing(broken)
+    run_id = trigger(own_api, wid, {"order": 7})
+    with running_worker(orch, {action: handler}):
+        assert wait_run(own_api, run_id)["status"] == "FAILED"
+        [dl] = _await_rows(orch, 1, "--run-id", run_id)
+
+        topic = f"{orch.env['LEGATO_JOBS_TOPIC']}.DLT"
+        admin = AdminClient({"bootstrap.servers": orch.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"]})
+        assert topic in admin.list_topics(timeout=10).topics
+        for done in admin.delete_topics([topic], operation_timeout=30).values():
+            done.result(30)
+        until(lambda: topic not in admin.list_topics(timeout=10).topics, 30, f"{topic} deleted")
+
+        # Kafka down for the CLI: list, show and replay need only PostgreSQL.
+        listed = json_lines(legato(orch, "dlt", "list", "--json", "--run-id", run_id, env=NO_KAFKA).stdout)
+        assert listed == [dl]
+        shown = orjson.loads(legato(orch, "dlt", "show", dl["id"][:13], env=NO_KAFKA).stdout)
+        assert (shown["id"], shown["payload"]) == (dl["id"], {"order": 7})
+        assert "RUN_FAILED" in [e["type"] for e in shown["history"]]
+
+        broken.clear()
+        out = legato(orch, "dlt", "replay", "--id", dl["id"], env=NO_KAFKA).stdout
+        assert f"{dl['id']}: replayed" in out
+        run = wait_run(own_api, run_id, {"COMPLETED"})
+    assert run["output"] == {"done": {"order": 7}}
+    assert handler.calls == [{"order": 7}]  # type: ignore[attr-defined]
+
+
+def test_replaying_one_record_twice_at_once_dispatches_it_once(
+    api: httpx.Client, orchestrator: Orchestrator
+) -> None:
+    action = unique("twice")
+    wid = _workflow(api, action)
+    broken = threading.Event()
+    broken.set()
+    handler = _refusing(broken)
+    run_id = trigger(api, wid, 1)
+    with running_worker(orchestrator, {action: handler}):
+        assert wait_run(api, run_id)["status"] == "FAILED"
+        [dl] = _await_rows(orchestrator, 1, "--run-id", run_id)
+        broken.clear()
+        env = {**os.environ, **orchestrator.env}
+        racers = [
+            subprocess.Popen(
+                [str(LEGATO), "dlt", "replay", "--id", dl["id"], "--json"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        results = [r.communicate(timeout=60) for r in racers]
+        assert [r.returncode for r in racers] == [0, 0], results
+        outcomes = sorted(json_lines(out)[0]["outcome"] for out, _ in results)
+        assert outcomes == ["already replayed", "replayed"]
+        wait_run(api, run_id, {"COMPLETED"})
+        again = json_lines(legato(orchestrator, "dlt", "replay", "--run-id", run_id, "--json").stdout)
+        assert [a["outcome"] for a in again] == ["already replayed"]
+    assert handler.calls == [1]  # type: ignore[attr-defined]
+    replays = orchestrator.sql(
+        "SELECT count(*) FROM run_events WHERE run_id = %s AND type = 'STEP_REPLAYED'", uuid.UUID(run_id)
+    )
+    assert replays == [(1,)]
+
+
+def test_bulk_replay_goes_on_past_a_bad_record_and_refuses_one_payload_for_many(
+    own_api: httpx.Client, fresh_orchestrator: Orchestrator
+) -> None:
+    orch = fresh_orchestrator
+    action = unique("bulk")
+    wid = _workflow(own_api, action)
+    broken = threading.Event()
+    broken.set()
+    handler = _refusing(broken)
+    with running_worker(orch, {action: handler}):
+        runs = []
+        for n in range(3):  # one after another: the first dies first
+            runs.append(trigger(own_api, wid, n))
+            assert wait_run(own_api, runs[-1])["status"] == "FAILED"
+        rows = _await_rows(orch, 3)
+        assert [r["runId"] for r in rows] == runs
+
+        many = legato(orch, "dlt", "replay", "--all", "--payload", "42", check=False)
+        assert many.returncode == 2
+        assert "holds 3 dead letters" in many.stderr and "one at a time" in many.stderr
+        assert len(dead_letters(orch, "--pending")) == 3  # nothing replayed
+
+        # The oldest record cannot be replayed (its run was cancelled); the bulk goes on past it.
+        orch.sql("UPDATE runs SET status = 'CANCELLED' WHERE run_id = %s RETURNING 1", uuid.UUID(runs[0]))
+        broken.clear()
+        bulk = legato(orch, "dlt", "replay", "--all", "--json", check=False)
+        assert bulk.returncode == 1
+        outcomes = json_lines(bulk.stdout)
+        assert [o["id"] for o in outcomes] == [r["id"] for r in rows]
+        assert [o["outcome"] for o in outcomes] == ["failed", "replayed", "replayed"]
+        assert "cancelled" in outcomes[0]["error"]
+        for run_id in runs[1:]:
+            assert wait_run(own_api, run_id, {"COMPLETED"})["status"] == "COMPLETED"
+        assert [r["id"] for r in dead_letters(orch, "--pending")] == [rows[0]["id"]]
+
+        summary = legato(orch, "dlt", "replay", "--run-id", runs[1], check=False)
+        assert summary.returncode == 0
+        assert "1 dead letter(s): 1 already replayed, 0 failed" in summary.stdout
+    assert sorted(handler.calls) == [1, 2]  # type: ignore[attr-defined]
