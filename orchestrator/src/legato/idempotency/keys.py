@@ -75,12 +75,15 @@ class IdempotencyKeys:
         self._release = client.register_script(_RELEASE)
         self._take_over = client.register_script(_TAKE_OVER)
         self._skip_until = 0.0
+        self._checked = False
 
     def reserve(self, workflow_id: str, key: str, fingerprint: str) -> Reservation:
         rkey = redis_key(workflow_id, key)
         if time.monotonic() < self._skip_until:
             return Reservation(Decision.NEW, uuid7(), rkey)
         try:
+            if not self._checked:
+                self._check_settings()
             return self._reserve(rkey, fingerprint)
         except redis.RedisError as exc:
             self._failed(exc)
@@ -109,6 +112,20 @@ class IdempotencyKeys:
             if self._take_over(keys=[rkey], args=[raw, mine]) == 1:
                 return Reservation(Decision.NEW, held_id, rkey, mine)
         return Reservation(Decision.IN_FLIGHT, None, rkey)
+
+    def _check_settings(self) -> None:
+        """Warn once if Redis may evict reservations (docs/failure-handling.md, Redis settings)."""
+        self._checked = True
+        try:
+            policy = self.client.config_get("maxmemory-policy").get("maxmemory-policy")
+        except redis.ResponseError:  # CONFIG disabled (managed Redis): nothing to check
+            return
+        if policy is not None and policy not in ("noeviction", b"noeviction"):
+            log.warning(
+                "Redis maxmemory-policy is %r: set it to noeviction, or reservations of requests in "
+                "flight may be evicted (keys stay exact, PostgreSQL is their record)",
+                policy,
+            )
 
     def complete(self, r: Reservation, fingerprint: str, run_id: UUID) -> None:
         """The run was committed: later requests are answered from Redis."""
