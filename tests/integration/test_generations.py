@@ -161,3 +161,28 @@ def test_cancel_racing_result_batches_never_completes_a_cancelled_run(
             assert run["status"] == "COMPLETED" and run["output"] == (run["input"] + 1) * 2
             assert "RUN_CANCELLED" not in history
     assert api.get("/readyz").status_code == 200
+
+
+def test_a_run_left_with_nothing_to_run_is_reported_and_resumed(tmp_path: Any) -> None:
+    from harness.services import require_stack
+
+    require_stack()
+    orch = Orchestrator(tmp_path, LEGATO_RECONCILE_INTERVAL_MS="500")
+    orch.start()
+    try:
+        wid, action = unique("stuck"), unique("stuck-step")
+        with httpx.Client(base_url=orch.url, timeout=30) as api:
+            define(api, {"id": wid, "steps": [{"action": action, "stepIndex": 0}]})
+            run_id = trigger(api, wid, 20)
+            until(
+                lambda: orch.sql("SELECT count(*) FROM jobs WHERE run_id::text = %s", run_id)[0][0] == 1, 20
+            )
+            orch.sql_script(f"DELETE FROM jobs WHERE run_id = '{run_id}'")  # the run's only job is lost
+            until(lambda: any(e["type"] == "RUN_RESUMED" for e in events(api, run_id)), 30, "RUN_RESUMED")
+            with running_worker(orch, {action: lambda n: n + 1}):
+                run = wait_run(api, run_id)
+            metrics = api.get("/metrics").text
+        assert run["status"] == "COMPLETED" and run["output"] == 21
+        assert "legato_runs_stuck_total 1.0" in metrics
+    finally:
+        orch.drop()

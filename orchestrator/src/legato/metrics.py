@@ -19,6 +19,9 @@ POISON_RESULTS = Counter(
 TRIGGERS_ISOLATED = Counter(
     "legato_trigger_batches_split_total", "Trigger group commits that failed and were retried one by one"
 )
+RUNS_STUCK = Counter(
+    "legato_runs_stuck_total", "RUNNING runs found with nothing queued, running or waiting (resumed)"
+)
 DEAD_LETTERS = Counter("legato_dead_letters_total", "Records written to a DLT", ["kind"])
 ENGINE_ERRORS = Counter("legato_engine_errors_total", "Engine iterations that failed and were retried")
 TRIGGER_SECONDS = Histogram(

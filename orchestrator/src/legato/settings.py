@@ -40,6 +40,10 @@ class Settings:
     scheduler_interval_ms: int = field(
         default_factory=lambda: int(_env("LEGATO_SCHEDULER_INTERVAL_MS", "200"))
     )
+    # How often the engine looks for RUNNING runs with nothing to run (and resumes them).
+    reconcile_interval_ms: int = field(
+        default_factory=lambda: int(_env("LEGATO_RECONCILE_INTERVAL_MS", "30000"))
+    )
     log_level: str = field(default_factory=lambda: _env("LEGATO_LOG_LEVEL", "INFO"))
     # Data lifecycle (engine/retention.py). Finished runs older than this are deleted with all
     # their rows; 0 keeps them forever. Fractions are allowed (0.5 = 12 hours).

@@ -35,6 +35,7 @@ from legato.engine.settle import settle
 from legato.kafka.confirmed import Record, produce_confirmed
 from legato.kafka.publisher import Ack, JobPublisher, Refusal
 from legato.payloads import configured
+from legato.runs.operations import resume_stuck
 from legato.settings import Settings
 from legato.store import dlt_sql, engine_sql
 from legato_worker.protocol import DecodeError, Result, decode_result
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 
 COMMIT_INTERVAL_S = 0.2
+STUCK_AFTER_MS = 5_000  # a run must have been still for this long to count as stuck
 
 
 def _refused_result(refusal: Refusal) -> Result:
@@ -107,6 +109,7 @@ class Engine:
         self._on_health = on_health or (lambda _: None)
         self._listen: psycopg.Connection[Any] | None = None
         self._committed_at = 0.0
+        self._reconcile_at = 0.0
         self._results_dlt = results_dlt_topic(settings.results_topic)
 
     def run(self) -> None:
@@ -275,7 +278,18 @@ class Engine:
             plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
         self._after_commit(plan, 0)
         self._relay()
+        if time.monotonic() >= self._reconcile_at:
+            self._reconcile_at = time.monotonic() + self.settings.reconcile_interval_ms / 1000
+            self._reconcile()
         retention.run_due(self.pool, self.settings, self.stop_event)  # low cadence, in the background
+
+    def _reconcile(self) -> None:
+        """No operation may leave a run RUNNING with nothing to run; if one does, say so and resume it."""
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            stuck = resume_stuck(cur, self.lookup, self.settings.jobs_topic, STUCK_AFTER_MS)
+        if stuck:
+            metrics.RUNS_STUCK.inc(len(stuck))
+            log.error("resumed %d stuck runs (RUNNING with nothing to run): %s", len(stuck), stuck[:5])
 
     def _relay(self) -> None:
         """Publish the outbox's due jobs: scheduled retries, and jobs the API and operations wrote."""

@@ -6,6 +6,7 @@ and are recorded in the run's events.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ from legato.store import engine_sql, join_sql
 from legato.store import operations_sql as sql
 
 DONE = frozenset({"COMPLETED", "SKIPPED"})
+STUCK_BATCH = 50
 
 
 class RunNotFound(LookupError):
@@ -107,13 +109,13 @@ def retry(
         if status != "FAILED":
             raise WrongState(f"run {run_id} is {status}; only a FAILED run can be retried")
         run = RunRef(run_id, workflow_id, version, correlation_id)
-        again = resume(cur, registry, jobs_prefix, run, "RUN_RETRIED")
+        again = resume(cur, registry.get, jobs_prefix, run, "RUN_RETRIED")
     return Outcome(run_id, "RUNNING", changed=True, steps=tuple(again))
 
 
 def resume(
     cur: psycopg.Cursor[Any],
-    registry: DefinitionRegistry,
+    lookup: Callable[[str, int], Definition],
     jobs_prefix: str,
     run: RunRef,
     event: str,
@@ -129,7 +131,7 @@ def resume(
     items and re-runs the others at `maxParallel`. `overrides` replace a step's rendered input (JSON
     text), `item_overrides` a map item's. Returns the steps that run again."""
     run_id = run.run_id
-    definition = registry.get(run.workflow_id, run.version)
+    definition = lookup(run.workflow_id, run.version)
     cur.execute(sql.CANCEL_JOBS, (run_id,))
     cur.execute(sql.STEP_STATES, (run_id,))
     states = {r[0]: r[1] for r in cur.fetchall()}
@@ -152,15 +154,15 @@ def resume(
         _resume_maps(cur, planner, run, definition, {r[0]: r[1] for r in cur.fetchall()})
     fresh = [(run, s) for s in plan.ready if s not in resumed]
     if fresh:
-        start_ready(cur, planner, fresh, registry.get, overrides=overrides)
-    settle(cur, planner.plan, registry.get, jobs_prefix)
+        start_ready(cur, planner, fresh, lookup, overrides=overrides)
+    settle(cur, planner.plan, lookup, jobs_prefix)
     cur.execute(engine_sql.NOTIFY_JOBS)
     return again
 
 
 def requeue_item(
     cur: psycopg.Cursor[Any],
-    registry: DefinitionRegistry,
+    lookup: Callable[[str, int], Definition],
     jobs_prefix: str,
     run: RunRef,
     step_id: str,
@@ -176,15 +178,26 @@ def requeue_item(
     row = cur.fetchone()
     if row is None:
         raise WrongState(f"step {step_id} of run {run.run_id} is no longer running")
-    step = registry.get(run.workflow_id, run.version).by_id[step_id]
+    step = lookup(run.workflow_id, run.version).by_id[step_id]
     if row[0] < step.max_parallel:
         planner = Planner(jobs_prefix, int(time.time() * 1000), grace_ms=0)
         cur.execute(join_sql.NEXT_ITEMS, ([run.run_id], [step_id], [1]))
         for _run_id, _step_id, item, text in cur.fetchall():
             planner.new_job(run, step, 1, text, item_index=item)
-        settle(cur, planner.plan, registry.get, jobs_prefix)
+        settle(cur, planner.plan, lookup, jobs_prefix)
         cur.execute(engine_sql.NOTIFY_JOBS)
     return True
+
+
+def resume_stuck(
+    cur: psycopg.Cursor[Any], lookup: Callable[[str, int], Definition], jobs_prefix: str, min_age_ms: int
+) -> list[UUID]:
+    """Find RUNNING runs with nothing queued, running or waiting, report and resume them."""
+    cur.execute(sql.STUCK_RUNS, (min_age_ms, STUCK_BATCH))
+    stuck = [RunRef(r[0], r[1], r[2], r[3]) for r in cur.fetchall()]
+    for run in stuck:
+        resume(cur, lookup, jobs_prefix, run, "RUN_RESUMED", {"reason": "nothing queued, running or waiting"})
+    return [r.run_id for r in stuck]
 
 
 def _resume_maps(
