@@ -5,14 +5,17 @@ writes to kafka-client.env; a workflow completes through each. A wrong password 
 bounded failure, and the password appears in no log.
 """
 
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
 from sdk_process import LANGUAGES, SdkWorker, worker_env
 
 from harness.api import define, trigger, unique, wait_run
-from harness.orchestrator import Orchestrator
+from harness.orchestrator import REPO, Orchestrator
 from harness.private_stack import PrivateStack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -29,6 +32,24 @@ def test_stack_writes_sasl_ssl_client_settings(secured_stack: PrivateStack) -> N
     assert len(env[PASSWORD]) >= 32
     assert Path(env["LEGATO_KAFKA_SSL_CA_FILE"]).read_text().startswith("-----BEGIN CERTIFICATE-----")
     assert (secured_stack.home / "kafka-client.env").stat().st_mode & 0o077 == 0, "readable by others"
+
+
+def test_plaintext_clients_are_refused(secured_stack: PrivateStack) -> None:
+    admin = AdminClient({"bootstrap.servers": secured_stack.kafka, "socket.timeout.ms": 3000})
+    with pytest.raises(KafkaException):
+        admin.list_topics(timeout=5)
+
+
+def test_the_running_mode_is_not_switched_behind_its_clients(secured_stack: PrivateStack) -> None:
+    done = subprocess.run(
+        [str(REPO / "deploy" / "stack.sh"), "start", "kafka"],
+        env={**secured_stack.env, "LEGATO_KAFKA_SECURITY": "plaintext"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "kafka is running with sasl_ssl, not plaintext" in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
