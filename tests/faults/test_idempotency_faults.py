@@ -161,6 +161,64 @@ def test_reservation_taken_over_while_first_request_fails_makes_one_run(
     assert _runs(orch, wid) == [held["runId"]]
 
 
+# Holds the COMMIT of the gated request's transaction (a deferred trigger runs at commit time).
+COMMIT_GATE = """
+CREATE FUNCTION legato_test_commit_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.correlation_id = 'gated' THEN
+    PERFORM pg_advisory_xact_lock(903);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER legato_test_commit_gate AFTER INSERT ON runs
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION legato_test_commit_gate();
+"""
+
+
+def test_orchestrator_killed_while_committing_then_retry_gets_the_run(
+    fresh_orchestrator: Orchestrator,
+) -> None:
+    orch = fresh_orchestrator
+    orch.sql_script(COMMIT_GATE)
+    with httpx.Client(base_url=orch.url, timeout=60) as api:
+        wid = _flow(api)
+    body = {"input": "pay"}
+    with (
+        psycopg.connect(orch.database_url, autocommit=True) as gates,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        gates.execute("SELECT pg_advisory_lock(903)")
+        first = pool.submit(_keyed, orch.url, wid, body, "k", "gated")
+        until(lambda: _waiting(orch, "advisory", 903) == 1, 30, "first request committing")
+        orch.kill()  # kill -9: the orchestrator never hears how its COMMIT ended
+        gates.execute("SELECT pg_advisory_unlock(903)")
+        with pytest.raises(httpx.TransportError):
+            first.result(60)
+    until(lambda: len(_runs(orch, wid)) == 1, 30, "the orphaned transaction committed")
+    [run_id] = _runs(orch, wid)
+    orch.start()
+
+    # Redis still holds the dead request's unfinished reservation: 409 until it is stale, then
+    # the retry takes it over and PostgreSQL answers with the committed run.
+    answers: list[httpx.Response] = []
+
+    def retried() -> bool:
+        answers.append(_keyed(orch.url, wid, body, "k"))
+        return answers[-1].status_code != 409
+
+    until(retried, 30, "retry accepted")
+    assert answers[-1].status_code == 200, answers[-1].text
+    assert answers[-1].json()["runId"] == run_id and answers[-1].headers["Idempotent-Replayed"] == "true"
+    assert {r.headers.get("Retry-After") for r in answers[:-1]} <= {"1"}
+    # And once Redis has lost everything of the workflow, the record still answers.
+    client = redis.Redis.from_url(orch.env["LEGATO_REDIS_URL"])
+    for name in client.scan_iter(f"{KEY_PREFIX}{wid}:*"):
+        client.delete(name)
+    assert _keyed(orch.url, wid, body, "k").json()["runId"] == run_id
+    assert _keyed(orch.url, wid, {"input": "other"}, "k").status_code == 422
+    assert _runs(orch, wid) == [run_id]
+
+
 @pytest.fixture
 def private_redis() -> Iterator[tuple[PrivateStack, Orchestrator]]:
     """An orchestrator on the shared PostgreSQL and Kafka, and a Redis of its own to stop."""
