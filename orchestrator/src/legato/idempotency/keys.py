@@ -135,6 +135,8 @@ class IdempotencyKeys:
 
     def remember(self, r: Reservation, fingerprint: str, run_id: UUID, ttl_seconds: int) -> None:
         """Put what PostgreSQL holds for the key back in Redis (after a flush, a failover, a miss)."""
+        if ttl_seconds < 1:
+            return  # about to expire: Redis must not outlive the record
         self._quietly(lambda: self.client.set(r.key, _value(fingerprint, run_id, True), ex=ttl_seconds))
 
     def release(self, r: Reservation) -> None:

@@ -30,7 +30,7 @@ class Replayed:
     """The key's run exists already (same body): answer with it."""
 
     run_id: UUID
-    ttl_seconds: int  # what is left of the key, by the database clock
+    ttl_seconds: int  # whole seconds left of the key, by the database clock
 
 
 class KeyReused(Exception):

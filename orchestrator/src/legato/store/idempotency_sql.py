@@ -21,10 +21,10 @@ WHERE k.expires_at <= now()
 RETURNING workflow_id, key
 """
 
-# The rows that hold keys a claim did not get, with the whole seconds they have left (at least 1).
+# The rows that hold keys a claim did not get, with the whole seconds they have left.
 HOLDERS = """
 SELECT k.workflow_id, k.key, k.fingerprint, k.run_id,
-       greatest(floor(extract(epoch FROM k.expires_at - now())), 1)::int
+       greatest(floor(extract(epoch FROM k.expires_at - now())), 0)::int
 FROM idempotency_keys k
 JOIN unnest(%s::text[], %s::text[]) AS v(workflow_id, key)
   ON k.workflow_id = v.workflow_id AND k.key = v.key
