@@ -62,6 +62,17 @@ class Orchestrator:
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.database}"')
 
+    def twin(self) -> "Orchestrator":
+        """A second `legato serve` on the same database, topics and groups (stop it; never drop)."""
+        other = object.__new__(Orchestrator)
+        other.__dict__.update(self.__dict__)
+        other.port = free_port()
+        other.url = f"http://127.0.0.1:{other.port}"
+        other.log_path = self.log_path.with_name(f"orchestrator-{self.tag}-twin-{other.port}.log")
+        other.env = {**self.env, "LEGATO_API_PORT": str(other.port)}
+        other.process = None
+        return other
+
     def start(self, timeout: float = 60) -> None:
         with self.log_path.open("ab") as log:
             self.process = self._spawn(log)

@@ -186,3 +186,64 @@ def test_a_run_left_with_nothing_to_run_is_reported_and_resumed(tmp_path: Any) -
         assert "legato_runs_stuck_total 1.0" in metrics
     finally:
         orch.drop()
+
+
+def test_two_orchestrators_racing_retries_and_cancels_apply_nothing_twice(
+    fresh_orchestrator: Orchestrator,
+) -> None:
+    one = fresh_orchestrator
+    two = one.twin()
+    two.start()
+    try:
+        wid, flaky, then = unique("twins"), unique("flaky"), unique("then")
+        steps = [
+            {"id": "a", "action": flaky, "retry": {"maxAttempts": 1}},
+            {"id": "b", "action": then, "dependsOn": ["a"]},
+        ]
+        calls: Counter[int] = Counter()
+        lock = threading.Lock()
+
+        def on_a(n: int) -> int:
+            with lock:
+                calls[n] += 1
+                first = calls[n] == 1
+            if first:
+                raise NonRetryableError("fails once")
+            return n + 1
+
+        with httpx.Client(base_url=one.url, timeout=30) as api:
+            define(api, {"id": wid, "steps": steps})
+            runs = [trigger(api, wid, n) for n in range(40)]
+            codes: Counter[int] = Counter()
+
+            def operate(url: str, order: list[str], cancel_every: int) -> None:
+                with httpx.Client(base_url=url, timeout=30) as client:
+                    for k, run_id in enumerate(order):
+                        until(
+                            lambda r=run_id: client.get(f"/workflow/run/{r}").json()["status"] != "RUNNING",
+                            30,
+                        )
+                        op = "cancel" if k % cancel_every == 0 else "retry"
+                        codes[client.post(f"/workflow/run/{run_id}/{op}").status_code] += 1
+
+            with running_worker(one, {flaky: on_a, then: lambda n: n * 2}):
+                ops = [
+                    threading.Thread(target=operate, args=(one.url, runs, 7)),
+                    threading.Thread(target=operate, args=(two.url, runs[::-1], 5)),
+                ]
+                for t in ops:
+                    t.start()
+                for t in ops:
+                    t.join(120)
+                finished = [wait_run(api, r, timeout=60) for r in runs]
+            assert set(codes) <= {200, 409}, codes
+            for run in finished:
+                history = events(api, run["runId"])
+                completed = Counter(e["stepId"] for e in history if e["type"] == "STEP_COMPLETED")
+                assert all(n == 1 for n in completed.values()), (run["runId"], completed)
+                if run["status"] == "COMPLETED":
+                    assert run["output"] == (run["input"] + 1) * 2 and completed == {"a": 1, "b": 1}
+                else:
+                    assert run["status"] in ("CANCELLED", "FAILED"), run["status"]
+    finally:
+        two.stop()
