@@ -107,7 +107,7 @@ tls_make_broker() {
   rm -f "$d/broker.csr" "$d/broker-key.enc.pem" "$ext"
 }
 
-# tls_ensure: CA, broker certificate and the SCRAM password, made once and kept.
+# tls_ensure: the CA and the broker certificate, made once and kept (re-issued when expiring or renamed).
 tls_ensure() {
   local d="$KAFKA_TLS_DIR"
   require_openssl
