@@ -269,3 +269,40 @@ def test_delete_expired_takes_small_batches_and_spares_live_keys(orchestrator: O
         while delete_expired(conn, 2) == 2:
             pass
     assert orchestrator.sql("SELECT key FROM idempotency_keys WHERE workflow_id = %s", wid) == [("live",)]
+
+
+def test_a_refused_keyed_trigger_leaves_its_key_free_and_its_group_exact(
+    api: httpx.Client, orchestrator: Orchestrator
+) -> None:
+    """A group commit split one by one (a run the database refuses): keys follow their runs."""
+    import uuid
+
+    wid = _flow(api)
+    tag = uuid.uuid4().hex[:8]
+    orchestrator.sql_script(
+        f"""
+        CREATE FUNCTION refuse_{tag}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.input ->> 'poison' = '{tag}' THEN RAISE EXCEPTION 'refused run'; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER refuse_{tag} BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION refuse_{tag}();
+        """
+    )
+    bodies = [{"input": {"poison": tag} if n % 5 == 0 else {"n": n}} for n in range(30)]
+
+    def fire(n: int) -> httpx.Response:
+        with httpx.Client(base_url=orchestrator.url, timeout=30) as c:
+            return c.post(f"/workflow/{wid}/trigger", json=bodies[n], headers={"Idempotency-Key": f"k{n}"})
+
+    with ThreadPoolExecutor(30) as pool:
+        first = list(pool.map(fire, range(30)))
+    assert [r.status_code for r in first] == [422 if n % 5 == 0 else 200 for n in range(30)]
+    keys = orchestrator.sql("SELECT key, run_id::text FROM idempotency_keys WHERE workflow_id = %s", wid)
+    made = {f"k{n}": r.json()["runId"] for n, r in enumerate(first) if r.status_code == 200}
+    assert dict(keys) == made
+    with ThreadPoolExecutor(30) as pool:
+        again = list(pool.map(fire, range(30)))
+    assert {f"k{n}": r.json()["runId"] for n, r in enumerate(again) if r.status_code == 200} == made
+    assert all(r.status_code == 422 for n, r in enumerate(again) if n % 5 == 0)
+    assert orchestrator.sql("SELECT count(*) FROM runs WHERE workflow_id = %s", wid) == [(24,)]
