@@ -111,7 +111,7 @@ class IdempotencyKeys:
             mine = _value(fingerprint, held_id, done=False)
             if self._take_over(keys=[rkey], args=[raw, mine]) == 1:
                 return Reservation(Decision.NEW, held_id, rkey, mine)
-        return Reservation(Decision.IN_FLIGHT, None, rkey)
+        return Reservation(Decision.NEW, uuid7(), rkey)  # the key keeps changing: PostgreSQL decides
 
     def _check_settings(self) -> None:
         """Warn once if Redis may evict reservations (docs/failure-handling.md, Redis settings)."""
