@@ -17,6 +17,7 @@ import orjson
 import psycopg
 
 from legato.dlt import reader
+from legato.dlt.backfill import import_rows
 from legato.dlt.bulk import Outcome, pending_of, replay_each, select_not_replayed, select_run
 from legato.dlt.records import KAFKA_ID, Filters, UnknownId, get_row, list_rows, resolve
 from legato.dlt.replay import ReplayOutcome
@@ -90,6 +91,11 @@ def register(sub: Any) -> None:
     rp.add_argument("--rate", type=float, default=20.0, help="replays per second at most (default 20)")
     rp.add_argument("--json", action="store_true", help="print one JSON line per dead letter")
     rp.set_defaults(run=cmd_replay)
+
+    im = dsub.add_parser(
+        "import", help="index dead letters only workflow-jobs.DLT holds (dead before the table existed)"
+    )
+    im.set_defaults(run=cmd_import)
 
 
 def _fail(message: str) -> int:
@@ -346,6 +352,16 @@ def _one_for_payload(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> Non
     )
 
 
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    topic = jobs_dlt_topic(settings.jobs_topic)
+    records = reader.read_dead_letters(settings.kafka_bootstrap_servers, topic)
+    with _database(settings) as conn:
+        added = import_rows(conn, records)
+    print(f"{added} dead letter(s) indexed from {topic} ({len(records)} record(s) read)")
+    return 0
+
+
 cmd_list = _guarded(_list)
 cmd_show = _guarded(_show)
 cmd_replay = _guarded(_replay)
+cmd_import = _guarded(_import)

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from uuid_utils.compat import uuid7
 
 from legato.dlt.records import DeadLetterRow, row
 from legato.store import dlt_sql, engine_sql
@@ -137,7 +138,7 @@ def reopen(cur: psycopg.Cursor[Any], target: Target) -> uuid.UUID:
     else:
         cur.execute(dlt_sql.RESTART_ITEM, (run_id, step_id, item))
         cur.execute(dlt_sql.RESUME_STEP, (run_id, step_id))
-    new_job = uuid.uuid4()
+    new_job = uuid7()
     cur.execute(
         dlt_sql.INSERT_JOB, (new_job, run_id, step_id, step[1], latest[1], target.payload, latest[3], item)
     )

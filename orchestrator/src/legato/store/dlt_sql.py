@@ -103,3 +103,22 @@ VALUES (%s, %s, %s, 1, %s, %s, %s, 'PENDING', %s, %s)
 INSERT_EVENT = """
 INSERT INTO run_events (run_id, type, step_id, attempt, data) VALUES (%s, %s, %s, %s, %s::jsonb)
 """
+
+# `legato dlt import`: rows for dead jobs only the Kafka topic holds (dead-lettered before the
+# table existed). Only runs that still exist; a replay recorded in dlt_replays stays replayed.
+IMPORT = """
+INSERT INTO dead_letters (job_id, run_id, step_id, item_index, workflow_id, version, action, attempt,
+                          generation, reason, error_type, error_message, payload, headers, correlation_id,
+                          dead_at, replayed_at, replay_job_id)
+SELECT v.job_id, v.run_id, v.step_id, j.item_index, v.workflow_id, v.version, v.action, v.attempt,
+       COALESCE(j.generation, 1), v.reason, v.error_type, v.error_message, v.payload, v.headers::jsonb,
+       v.correlation_id, v.dead_at, d.replayed_at, d.new_job_id
+FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::int[], %s::text[], %s::int[],
+            %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])
+     AS v(job_id, run_id, step_id, workflow_id, version, action, attempt,
+          reason, error_type, error_message, payload, headers, correlation_id, dead_at)
+JOIN runs AS r ON r.run_id = v.run_id
+LEFT JOIN jobs AS j ON j.job_id = v.job_id
+LEFT JOIN dlt_replays AS d ON d.job_id = v.job_id
+ON CONFLICT (job_id) DO NOTHING
+"""
