@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from legato.dlt.records import DeadLetterRow, get_row
+from legato.dlt.records import DeadLetterRow, row
 from legato.dlt.replay import Replayed, ReplayError, replay
 from legato.store import dlt_sql
 
@@ -31,8 +31,7 @@ def select_not_replayed(conn: psycopg.Connection[Any]) -> list[uuid.UUID]:
 
 def pending_of(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> list[DeadLetterRow]:
     """The records of `ids` not replayed yet (what a replay of them would dispatch)."""
-    rows = [get_row(conn, i) for i in ids]
-    return [r for r in rows if r is not None and r.replayed_at is None]
+    return [row(r) for r in conn.execute(dlt_sql.PENDING_AMONG, (ids,)).fetchall()]
 
 
 def replay_each(

@@ -42,6 +42,10 @@ BY_PREFIX = "SELECT job_id FROM dead_letters WHERE job_id::text LIKE %s ORDER BY
 
 BY_RUN = "SELECT job_id FROM dead_letters WHERE run_id = %s ORDER BY dead_at, job_id"
 
+PENDING_AMONG = f"""
+SELECT {COLUMNS} FROM dead_letters WHERE job_id = ANY(%s) AND replayed_at IS NULL ORDER BY dead_at, job_id
+"""
+
 NOT_REPLAYED = "SELECT job_id FROM dead_letters WHERE replayed_at IS NULL ORDER BY dead_at, job_id"
 
 # Replay: the run is locked first (lock order run -> steps -> items -> jobs), then the row.
