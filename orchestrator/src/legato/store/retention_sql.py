@@ -30,13 +30,14 @@ DELETE_RUN_ROWS: tuple[tuple[str, str], ...] = (
 
 # Payloads of attempts that ended long ago: nothing reads them any more (a retry re-renders the
 # step's input, a replay uses the dead letter's own copy), so they are emptied in batches.
-# A job is terminal once it is neither PENDING nor DISPATCHED (finished_at is then set).
+# A job is terminal once it is neither PENDING nor DISPATCHED (finished_at is then set). The ids
+# are taken first (ARRAY(...)), so the update itself reads the primary key, never the whole table.
 DROP_OLD_PAYLOADS = """
 UPDATE jobs SET payload = ''
-WHERE job_id IN (
+WHERE job_id = ANY(ARRAY(
     SELECT job_id FROM jobs
     WHERE payload <> '' AND finished_at < now() - make_interval(secs => %s)
       AND state NOT IN ('PENDING', 'DISPATCHED')
     LIMIT %s
-    FOR UPDATE SKIP LOCKED)
+    FOR UPDATE SKIP LOCKED))
 """
