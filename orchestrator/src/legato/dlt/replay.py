@@ -8,16 +8,21 @@ replay does to the run, its steps and items (the one function to swap for retry-
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 import orjson
 import psycopg
-from uuid_utils.compat import uuid7
 
+from legato.definitions import Definition
+from legato.definitions.parse import parse_definition
 from legato.dlt.records import DeadLetterRow, row
-from legato.store import dlt_sql, engine_sql
+from legato.engine.model import RunRef
+from legato.runs.operations import requeue_item, resume
+from legato.settings import Settings
+from legato.store import dlt_sql
 
 
 class ReplayError(Exception):
@@ -110,39 +115,57 @@ def _event(
     cur.execute(dlt_sql.INSERT_EVENT, (run_id, kind, step, 1 if step else None, orjson.dumps(data).decode()))
 
 
-def reopen(cur: psycopg.Cursor[Any], target: Target) -> uuid.UUID:
-    """Re-open the run (FAILED back to RUNNING) and queue a fresh attempt of the dead step or
-    item; return the new job's id. Runs inside `replay`'s transaction with the run and the
-    record locked; raises ReplayError (rolling everything back) when the run cannot take it."""
+def reopen(cur: psycopg.Cursor[Any], target: Target) -> uuid.UUID | None:
+    """Retry-from-failure with the dead step's (or item's) payload: a FAILED run resumes
+    everything its failure stopped (the dead step, cancelled siblings, map items at maxParallel,
+    steps never started), each as a new generation; in a map still running (`onItemFailure:
+    continue`) the dead item runs again. Returns the new attempt's job id (None when it waits for a
+    map slot). Runs inside `replay`'s transaction with the run and the record locked; raises
+    ReplayError (rolling everything back) with what to do when the run cannot take it."""
     record = target.record
     run_id, step_id, item = record.run_id, record.step_id, record.item_index
+    where = f"step {step_id}" if item is None else f"item {item} of step {step_id}"
     if target.run_status == "CANCELLED":
-        raise ReplayError(f"{record.id}: run {run_id} was cancelled; it cannot be re-opened")
-    cur.execute(dlt_sql.STEP_STATE, (run_id, step_id))
-    step = cur.fetchone()
-    if step is None:
-        raise ReplayError(f"{record.id}: step {step_id} is not part of run {run_id}")
-    if step[0] != "DEAD_LETTERED":
-        raise ReplayError(f"{record.id}: step {step_id} is {step[0]}, not DEAD_LETTERED; nothing to replay")
-    cur.execute(dlt_sql.LATEST_JOB, (run_id, step_id))
-    latest = cur.fetchone()
-    if latest is None:
-        raise ReplayError(f"{record.id}: step {step_id} of run {run_id} has no attempt to start from")
-    if target.run_status != "RUNNING":
-        cur.execute(dlt_sql.REOPEN_RUN, (run_id,))
-        _event(
-            cur, run_id, "RUN_REOPENED", None, {"previousStatus": target.run_status, "dltRecord": record.id}
+        raise ReplayError(
+            f"{record.id}: run {run_id} was cancelled; it cannot be re-opened (trigger a new run)"
         )
-    if item is None:
-        cur.execute(dlt_sql.RESTART_STEP, (target.payload, run_id, step_id))
+    cur.execute(dlt_sql.RUN_REF, (run_id,))
+    found = cur.fetchone()
+    assert found is not None  # locked by `replay`
+    run = RunRef(run_id, found[0], found[1], found[2])
+    lookup = _definitions(cur)
+    jobs_prefix = Settings().jobs_topic
+    edited = target.payload if target.payload_edited else None
+    if target.run_status == "FAILED":
+        resume(
+            cur,
+            lookup,
+            jobs_prefix,
+            run,
+            "RUN_REPLAYED",
+            {"dltRecord": record.id, "deadJobId": str(record.job_id)},
+            overrides={step_id: edited} if edited is not None and item is None else None,
+            item_overrides={(step_id, item): edited} if edited is not None and item is not None else None,
+        )
+    elif target.run_status == "RUNNING" and item is not None:
+        if not requeue_item(cur, lookup, jobs_prefix, run, step_id, item, edited):
+            raise ReplayError(
+                f"{record.id}: {where} of run {run_id} is not dead-lettered any more "
+                "(resumed by a retry or an earlier replay); nothing to replay"
+            )
+    elif target.run_status == "RUNNING":
+        raise ReplayError(
+            f"{record.id}: run {run_id} is running again (resumed by a retry or an earlier replay); "
+            "nothing to replay"
+        )
     else:
-        cur.execute(dlt_sql.RESTART_ITEM, (run_id, step_id, item))
-        cur.execute(dlt_sql.RESUME_STEP, (run_id, step_id))
-    new_job = uuid7()
-    cur.execute(
-        dlt_sql.INSERT_JOB, (new_job, run_id, step_id, step[1], latest[1], target.payload, latest[3], item)
-    )
-    cur.execute(engine_sql.NOTIFY_JOBS)
+        raise ReplayError(
+            f"{record.id}: run {run_id} is {target.run_status} (it went on without {where}); "
+            "nothing is left to resume: trigger a new run"
+        )
+    cur.execute(dlt_sql.NEW_ATTEMPT, (run_id, step_id, item))
+    attempt = cur.fetchone()
+    new_job = attempt[0] if attempt else None
     _event(
         cur,
         run_id,
@@ -151,8 +174,25 @@ def reopen(cur: psycopg.Cursor[Any], target: Target) -> uuid.UUID:
         {
             "dltRecord": record.id,
             "deadJobId": str(record.job_id),
-            "jobId": str(new_job),
+            "jobId": None if new_job is None else str(new_job),
             "payloadEdited": target.payload_edited,
+            **({} if item is None else {"item": item}),
         },
     )
     return new_job
+
+
+def _definitions(cur: psycopg.Cursor[Any]) -> Callable[[str, int], Definition]:
+    cache: dict[tuple[str, int], Definition] = {}
+
+    def lookup(workflow_id: str, version: int) -> Definition:
+        key = (workflow_id, version)
+        if key not in cache:
+            cur.execute(dlt_sql.DEFINITION, key)
+            body = cur.fetchone()
+            if body is None:
+                raise ReplayError(f"workflow {workflow_id} version {version} is not defined any more")
+            cache[key] = parse_definition(body[0])
+        return cache[key]
+
+    return lookup

@@ -32,6 +32,7 @@ from legato.engine.model import Plan
 from legato.engine.offsets import AppliedOffsets
 from legato.engine.scheduler import claim_timeouts, lease_due_jobs
 from legato.engine.settle import settle
+from legato.idempotency import record as idempotency_record
 from legato.kafka.confirmed import Record, produce_confirmed
 from legato.kafka.publisher import Ack, JobPublisher, Refusal
 from legato.payloads import configured
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 
 COMMIT_INTERVAL_S = 0.2
+KEY_BATCH = 1000
 STUCK_AFTER_MS = 5_000  # a run must have been still for this long to count as stuck
 
 
@@ -287,6 +289,12 @@ class Engine:
         """No operation may leave a run RUNNING with nothing to run; if one does, say so and resume it."""
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             stuck = resume_stuck(cur, self.lookup, self.settings.jobs_topic, STUCK_AFTER_MS)
+        with self.pool.connection() as conn:  # expired Idempotency-Keys, a small batch at a time
+            while (
+                idempotency_record.delete_expired(conn, KEY_BATCH) == KEY_BATCH
+                and not self.stop_event.is_set()
+            ):
+                pass
         if stuck:
             metrics.RUNS_STUCK.inc(len(stuck))
             log.error("resumed %d stuck runs (RUNNING with nothing to run): %s", len(stuck), stuck[:5])

@@ -70,40 +70,6 @@ UPDATE dead_letters SET replayed_at = now(), replay_job_id = %s WHERE job_id = %
 
 LOCK_RUN = "SELECT status, workflow_id, version FROM runs WHERE run_id = %s FOR UPDATE"
 
-STEP_STATE = "SELECT status, action FROM steps WHERE run_id = %s AND step_id = %s"
-
-# A dead map item: the item runs again and its map step is running again.
-RESTART_ITEM = """
-UPDATE step_items SET status = 'RUNNING', attempts = 1, error = NULL
-WHERE run_id = %s AND step_id = %s AND item_index = %s
-"""
-
-RESUME_STEP = """
-UPDATE steps SET status = 'RUNNING', error = NULL, ended_at = NULL WHERE run_id = %s AND step_id = %s
-"""
-
-LATEST_JOB = """
-SELECT job_id, topic, payload, timeout_ms FROM jobs
-WHERE run_id = %s AND step_id = %s ORDER BY created_at DESC, attempt DESC LIMIT 1
-"""
-
-REOPEN_RUN = """
-UPDATE runs SET status = 'RUNNING', error = NULL, ended_at = NULL, updated_at = now()
-WHERE run_id = %s
-"""
-
-RESTART_STEP = """
-UPDATE steps SET status = 'RUNNING', attempts = 1, error = NULL, output = NULL, ended_at = NULL,
-       input = %s::jsonb
-WHERE run_id = %s AND step_id = %s
-"""
-
-# Published by the scheduler of whichever orchestrator runs next (not_before = now).
-INSERT_JOB = """
-INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, item_index)
-VALUES (%s, %s, %s, 1, %s, %s, %s, 'PENDING', %s, %s)
-"""
-
 INSERT_EVENT = """
 INSERT INTO run_events (run_id, type, step_id, attempt, data) VALUES (%s, %s, %s, %s, %s::jsonb)
 """
@@ -125,4 +91,15 @@ JOIN runs AS r ON r.run_id = v.run_id
 LEFT JOIN jobs AS j ON j.job_id = v.job_id
 LEFT JOIN dlt_replays AS d ON d.job_id = v.job_id
 ON CONFLICT (job_id) DO NOTHING
+"""
+
+RUN_REF = "SELECT workflow_id, version, correlation_id FROM runs WHERE run_id = %s"
+
+DEFINITION = "SELECT definition FROM workflow_definitions WHERE workflow_id = %s AND version = %s"
+
+# The attempt a replay queued (none when the item waits for a free slot of its map).
+NEW_ATTEMPT = """
+SELECT job_id FROM jobs
+WHERE run_id = %s AND step_id = %s AND item_index IS NOT DISTINCT FROM %s AND state = 'PENDING'
+ORDER BY created_at DESC LIMIT 1
 """
