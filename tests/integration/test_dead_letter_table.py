@@ -288,3 +288,60 @@ def test_import_indexes_what_only_the_topic_holds(api: httpx.Client, orchestrato
         broken.clear()
         legato(orchestrator, "dlt", "replay", "--id", dl["id"])
         assert wait_run(api, run_id, {"COMPLETED"})["output"] == {"done": {"legacy": True}}
+
+
+def test_replay_marks_every_dead_letter_its_resume_reruns(
+    api: httpx.Client, orchestrator: Orchestrator
+) -> None:
+    """Retry-from-failure re-runs every step the failure stopped: a second dead letter of the run
+    (here written by hand for the step cancelled with it, as when two steps die in one batch) is
+    replayed by the first one's replay and answers "already replayed", never failed."""
+    wid, charge, ship = unique("two-dead"), unique("charge"), unique("ship")
+    define(
+        api,
+        {
+            "id": wid,
+            "steps": [
+                {"id": "charge", "action": charge, "retry": {"maxAttempts": 1}},
+                {"id": "ship", "action": ship, "retry": {"maxAttempts": 1}},
+            ],
+        },
+    )
+    broken, release = threading.Event(), threading.Event()
+    broken.set()
+    ship_calls: list[Any] = []
+
+    def on_ship(p: Any) -> Any:
+        ship_calls.append(p)
+        if len(ship_calls) == 1:
+            assert release.wait(30)
+        return "shipped"
+
+    run_id = trigger(api, wid, "x")
+    with running_worker(orchestrator, {charge: _Refusing(broken), ship: on_ship}):
+        assert wait_run(api, run_id)["status"] == "FAILED"
+        [dl] = _await_rows(orchestrator, 1, "--run-id", run_id)
+        [(ship_job,)] = orchestrator.sql(
+            "INSERT INTO dead_letters (job_id, run_id, step_id, workflow_id, version, action, attempt,"
+            " generation, reason, error_type, error_message, payload)"
+            " SELECT job_id, run_id, step_id, %s, 1, action, attempt, generation, 'timed-out', 'Timeout',"
+            " 'late', payload FROM jobs WHERE run_id = %s AND step_id = 'ship' RETURNING job_id",
+            wid,
+            uuid.UUID(run_id),
+        )
+        broken.clear()
+        out = json_lines(legato(orchestrator, "dlt", "replay", "--run-id", run_id, "--json").stdout)
+        assert [(o["id"], o["outcome"]) for o in out] == [
+            (dl["id"], "replayed"),
+            (str(ship_job), "already replayed"),
+        ]
+        until(lambda: len(ship_calls) == 2, 20, "ship to run again")
+        release.set()
+        assert wait_run(api, run_id)["status"] == "COMPLETED"
+    [ship_row] = [r for r in dead_letters(orchestrator, "--run-id", run_id) if r["stepId"] == "ship"]
+    [(new_ship_job,)] = orchestrator.sql(
+        "SELECT job_id FROM jobs WHERE run_id = %s AND step_id = 'ship' AND job_id <> %s",
+        uuid.UUID(run_id),
+        ship_job,
+    )
+    assert ship_row["replayJobId"] == str(new_ship_job)

@@ -94,7 +94,7 @@ def test_exhausted_step_is_dead_lettered_then_replayed_to_completion(
     assert run["steps"][0]["output"] == {"charged": 5}
     assert good_calls == [{"amount": 5, "ok": True}]
     kinds = [e["type"] for e in events(api, run_id)]
-    assert kinds.index("RUN_FAILED") < kinds.index("RUN_REOPENED") < kinds.index("STEP_REPLAYED")
+    assert kinds.index("RUN_FAILED") < kinds.index("RUN_REPLAYED") < kinds.index("STEP_REPLAYED")
 
     jobs_before = orchestrator.sql("SELECT count(*) FROM jobs WHERE run_id = %s", uuid.UUID(run_id))
     again = legato(orchestrator, "dlt", "replay", "--id", dl["id"], "--payload", fixed)

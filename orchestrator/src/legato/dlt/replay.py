@@ -104,6 +104,7 @@ def _replay(cur: psycopg.Cursor[Any], job_id: uuid.UUID, payload: Any, dry_run: 
     cur.execute(dlt_sql.MARK_REPLAYED, (new_job, record.job_id))
     if cur.rowcount != 1:  # cannot happen while the row is locked; never dispatch twice
         raise RuntimeError(f"{record.id}: marked replayed by someone else while locked")
+    cur.execute(dlt_sql.MARK_RESUMED, (record.run_id, record.job_id))
     if dry_run:
         raise _DryRun(Replayed(ReplayOutcome.WOULD_REPLAY, record, None))
     return Replayed(ReplayOutcome.REPLAYED, record, new_job)

@@ -66,6 +66,17 @@ MARK_REPLAYED = """
 UPDATE dead_letters SET replayed_at = now(), replay_job_id = %s WHERE job_id = %s AND replayed_at IS NULL
 """
 
+# Retry-from-failure re-runs every step and item the failure stopped: the run's other dead letters
+# whose step (or item) got a new generation's attempt in this transaction are replayed by it too.
+MARK_RESUMED = """
+UPDATE dead_letters AS d SET replayed_at = now(), replay_job_id = j.job_id
+FROM jobs AS j
+WHERE d.run_id = %s AND d.job_id <> %s AND d.replayed_at IS NULL
+  AND j.run_id = d.run_id AND j.step_id = d.step_id AND j.item_index IS NOT DISTINCT FROM d.item_index
+  AND j.generation > d.generation AND j.created_at = now()
+RETURNING d.job_id
+"""
+
 # --- re-opening the run (dlt.replay.reopen) ---
 
 LOCK_RUN = "SELECT status, workflow_id, version FROM runs WHERE run_id = %s FOR UPDATE"
