@@ -97,8 +97,8 @@ def test_undecodable_job_is_dead_lettered_by_the_worker_and_cannot_be_replayed(
     run_id = trigger(api, wid, 1)
     with running_worker(orchestrator, {action: lambda p: p * 3}):
         assert wait_run(api, run_id)["output"] == 3  # the partition is not blocked
-        until(lambda: any(d["reason"] == "undecodable" for d in dead_letters(orchestrator)))
-    record = next(d for d in dead_letters(orchestrator) if d["reason"] == "undecodable")
+        until(lambda: any(d["reason"] == "undecodable" for d in dead_letters(orchestrator, "--kafka")))
+    record = next(d for d in dead_letters(orchestrator, "--kafka") if d["reason"] == "undecodable")
     refused = legato(orchestrator, "dlt", "replay", "--id", record["id"], check=False)
     assert refused.returncode == 1
     assert "undecodable" in refused.stderr

@@ -15,6 +15,9 @@ from legato_worker._errors import WorkerFatalError
 log = logging.getLogger("legato_worker")
 
 
+_AUTH_ERRORS = frozenset({KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED})
+
+
 class KafkaUnavailableError(WorkerFatalError):
     """Kafka could not be reached or refused to create a topic at start-up."""
 
@@ -25,10 +28,23 @@ def ensure_topics(config: dict[str, Any], wanted: Mapping[str, int], timeout_s: 
     Lists first, so a worker whose topics exist needs no CREATE permission; new topics get the
     broker's default replication factor; a topic created meanwhile by someone else is fine.
     """
-    admin = AdminClient(config)
+    refused: list[KafkaError] = []
+
+    def on_error(err: KafkaError) -> None:
+        if err.code() in _AUTH_ERRORS:
+            refused.append(err)
+
+    admin_config: dict[str, Any] = {**config, "error_cb": on_error}
+    admin = AdminClient(admin_config)
     try:
         existing = admin.list_topics(timeout=timeout_s).topics
     except KafkaException as exc:
+        admin.poll(0.1)  # serves error_cb: did the broker refuse our credentials?
+        if refused:
+            raise KafkaUnavailableError(
+                f"Kafka at {config.get('bootstrap.servers')} refused the worker: authentication failed "
+                f"({refused[0].str()}); check LEGATO_KAFKA_SASL_USERNAME / LEGATO_KAFKA_SASL_PASSWORD"
+            ) from exc
         raise KafkaUnavailableError(
             f"cannot reach Kafka at {config.get('bootstrap.servers')}: {exc}"
             " (is it running? set LEGATO_KAFKA_BOOTSTRAP_SERVERS)"
