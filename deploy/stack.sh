@@ -496,6 +496,8 @@ daemonize no
 dir $LEGATO_DATA/redis
 appendonly yes
 appendfsync everysec
+# Idempotency keys must never be evicted (PostgreSQL stays the record; see docs/failure-handling.md).
+maxmemory-policy noeviction
 save 3600 1 300 100 60 10000
 logfile ""
 loglevel notice

@@ -27,7 +27,12 @@ def live_actions(api: httpx.Client, wanted: set[str], timeout: float) -> set[str
     """Actions with a live worker; waits (bounded) for workers that are still joining their groups."""
     deadline = time.monotonic() + timeout
     while True:
-        live = {a for a, g in api.get("/workers").json()["actions"].items() if g["workers"]}
+        answer = api.get("/workers")  # 503 while Kafka is still electing the group coordinator
+        live = (
+            {a for a, g in answer.json()["actions"].items() if g["workers"]}
+            if answer.status_code == 200
+            else set()
+        )
         if wanted <= live or time.monotonic() > deadline:
             return live
         time.sleep(0.5)

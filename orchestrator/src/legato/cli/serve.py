@@ -62,9 +62,9 @@ def serve(_: argparse.Namespace) -> int:
         return code
     pool = ConnectionPool(settings.database_url, min_size=2, max_size=32, open=True, name="legato")
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-    admin = clients.admin(settings)
     registry = DefinitionRegistry(pool)
     try:
+        admin = clients.admin(settings)  # an invalid LEGATO_KAFKA_* security setting fails here
         ensure_core_topics(admin, settings)
         ensure_job_topics(admin, settings, registry.actions())
     except Exception as exc:  # report any failure in one line
