@@ -1,5 +1,6 @@
 """`make bench`, large history: the 3-step bench against an empty database and against one holding
 a million finished runs, then how fast retention deletes expired runs.
+The workload runs `--rounds` times on each database, alternately.
 
 Each scenario gets an orchestrator of its own (harness.orchestrator: own database, topics and
 groups, the settings of `make up`). The history is written with set-based SQL (harness.history:
@@ -163,6 +164,10 @@ def _timed(work: Any) -> float:
     return time.perf_counter() - started
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _count(conn: psycopg.Connection[Any], table: str) -> int:
     row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[arg-type]
     return int(row[0]) if row else 0
@@ -178,22 +183,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--rounds", type=int, default=2, help="workload rounds on each database")
     args = parser.parse_args()
     LOGS.mkdir(parents=True, exist_ok=True)
     title = f"{args.runs} runs x 3 no-op steps, {args.clients} HTTP connections, {os.cpu_count()} cores"
-    print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    print(f"load average before: {_load()}")
 
-    empty = Orchestrator(LOGS, **MAKE_UP)
-    try:
-        empty.start()
-        print_table(
-            f"Large history bench, empty database: {title}",
-            list(_workload(empty, args.runs, args.clients, args.workers, args.timeout).items()),
-        )
-    finally:
-        empty.drop()
-
-    history = Orchestrator(LOGS, **MAKE_UP)
+    empty, history = Orchestrator(LOGS, **MAKE_UP), Orchestrator(LOGS, **MAKE_UP)
     try:
         _migrate(history)
         took = _fill_history(history, args.history)
@@ -202,11 +198,16 @@ def main() -> int:
             f"{took['indexes']:.0f} s, vacuum {took['vacuum']:.0f} s; "
             f"database {took['bytes'] / 2**30:.2f} GiB"
         )
+        empty.start()
         history.start()
-        print_table(
-            f"Large history bench, {args.history:,} finished runs in the database: {title}",
-            list(_workload(history, args.runs, args.clients, args.workers, args.timeout).items()),
-        )
+        # Alternated, so a change in the machine's load hits both scenarios alike.
+        for n in range(1, args.rounds + 1):
+            for name, orch in (("empty database", empty), (f"{args.history:,} finished runs", history)):
+                figures = _workload(orch, args.runs, args.clients, args.workers, args.timeout)
+                print_table(
+                    f"Large history bench, round {n}, {name}: {title} (load {_load()})", list(figures.items())
+                )
+        empty.stop()
         history.stop()
         if args.expire:
             print_table(
@@ -214,8 +215,9 @@ def main() -> int:
                 list(_measure_retention(history, args.expire).items()),
             )
     finally:
+        empty.drop()
         history.drop()
-    print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    print(f"load average after: {_load()}")
     return 0
 
 
