@@ -76,7 +76,8 @@ class StepUpdate:
     error: str | None = None
     started: bool = False
     ended: bool = False
-    wake_at_ms: int | None = None  # a wait step's timer
+    wake_at_ms: int | None = None  # a wait step's timer at a fixed time (`until`)
+    wake_in_ms: int | None = None  # or this long from now by the database's clock (`seconds`)
     items: int | None = None  # a map step's item count (sets items_total and items_open)
 
 

@@ -86,8 +86,18 @@ def _wait(planner: Planner, run: RunRef, step: StepDef, ctx: Context) -> None:
     assert step.wait is not None
     payload = step.input.render(ctx) if step.input else default_input(step, ctx)
     wake = step.wait.wake_at_ms(planner.now_ms)
+    fixed = step.wait.until_ms is not None
     planner.plan.steps.append(
-        StepUpdate(run.run_id, step.id, "WAITING", 0, input=_json(payload), started=True, wake_at_ms=wake)
+        StepUpdate(
+            run.run_id,
+            step.id,
+            "WAITING",
+            0,
+            input=_json(payload),
+            started=True,
+            wake_at_ms=wake if fixed else None,
+            wake_in_ms=None if fixed else wake - planner.now_ms,
+        )
     )
     at = datetime.fromtimestamp(wake / 1000, tz=UTC).isoformat()
     planner.plan.events.append(Event(run.run_id, "TIMER_CREATED", step.id, None, _json({"wakeAt": at})))

@@ -32,6 +32,7 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
                 [u.started for u in s],
                 [u.ended for u in s],
                 [None if u.wake_at_ms is None else ms_to_datetime(u.wake_at_ms) for u in s],
+                [u.wake_in_ms for u in s],
                 [u.items for u in s],
             ),
         )

@@ -94,12 +94,12 @@ UPDATE steps AS s SET status = v.status,
        error = v.error::jsonb,
        started_at = CASE WHEN v.started THEN COALESCE(s.started_at, now()) ELSE s.started_at END,
        ended_at = CASE WHEN v.ended THEN now() END,
-       wake_at = v.wake_at,
+       wake_at = COALESCE(v.wake_at, now() + v.wake_in * interval '1 millisecond'),
        items_total = COALESCE(v.items, s.items_total),
        items_open = COALESCE(v.items, s.items_open)
 FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
-            %s::bool[], %s::bool[], %s::timestamptz[], %s::int[])
-     AS v(run_id, step_id, status, attempts, input, output, error, started, ended, wake_at, items)
+            %s::bool[], %s::bool[], %s::timestamptz[], %s::bigint[], %s::int[])
+     AS v(run_id, step_id, status, attempts, input, output, error, started, ended, wake_at, wake_in, items)
 WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND s.status <> 'CANCELLED'
 """
 
