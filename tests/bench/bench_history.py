@@ -89,8 +89,10 @@ def _fill_history(orch: Orchestrator, runs: int) -> dict[str, float]:
     return took
 
 
-def _workload(orch: Orchestrator, runs: int, clients: int, workers: int, timeout: float) -> dict[str, Any]:
-    """bench.py's workload against `orch`: `runs` 3-step runs as fast as possible."""
+def _workload(
+    orch: Orchestrator, runs: int, clients: int, workers: int, timeout: float, rate: float = 0
+) -> dict[str, Any]:
+    """bench.py's workload against `orch`: `runs` 3-step runs at `rate` runs/s (0: at once)."""
     wid = f"bench-{uuid.uuid4().hex[:6]}"
     api = httpx.Client(base_url=orch.url, timeout=30)
     steps = [{"action": a, "stepIndex": i} for i, a in enumerate(ACTIONS)]
@@ -104,7 +106,7 @@ def _workload(orch: Orchestrator, runs: int, clients: int, workers: int, timeout
         started = time.monotonic()
         with ThreadPoolExecutor(clients) as pool:
             for s in [
-                pool.submit(_trigger_slice, orch.url, wid, c, clients, runs, 0) for c in range(clients)
+                pool.submit(_trigger_slice, orch.url, wid, c, clients, runs, rate) for c in range(clients)
             ]:
                 s.result()
         trigger_s = time.monotonic() - started
@@ -183,10 +185,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--rate", type=float, default=0, help="runs/s to offer (0: as fast as possible)")
     parser.add_argument("--rounds", type=int, default=2, help="workload rounds on each database")
     args = parser.parse_args()
     LOGS.mkdir(parents=True, exist_ok=True)
-    title = f"{args.runs} runs x 3 no-op steps, {args.clients} HTTP connections, {os.cpu_count()} cores"
+    title = f"{args.runs} runs x 3 no-op steps, {args.clients} HTTP connections, {os.cpu_count()} cores" + (
+        f", offered {args.rate:g} runs/s" if args.rate else ", as fast as possible"
+    )
     print(f"load average before: {_load()}")
 
     empty, history = Orchestrator(LOGS, **MAKE_UP), Orchestrator(LOGS, **MAKE_UP)
@@ -203,7 +208,7 @@ def main() -> int:
         # Alternated, so a change in the machine's load hits both scenarios alike.
         for n in range(1, args.rounds + 1):
             for name, orch in (("empty database", empty), (f"{args.history:,} finished runs", history)):
-                figures = _workload(orch, args.runs, args.clients, args.workers, args.timeout)
+                figures = _workload(orch, args.runs, args.clients, args.workers, args.timeout, args.rate)
                 print_table(
                     f"Large history bench, round {n}, {name}: {title} (load {_load()})", list(figures.items())
                 )

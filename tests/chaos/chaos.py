@@ -129,7 +129,7 @@ class Workers:
 
 
 def inject_garbage(orch: Orchestrator, count: int) -> None:
-    producer = Producer({"bootstrap.servers": orch.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"]})
+    producer = Producer(orch.kafka_config())
     for n in range(count):
         producer.produce(orch.env["LEGATO_RESULTS_TOPIC"], value=os.urandom(40 + n), key=b"garbage")
     producer.flush(10)

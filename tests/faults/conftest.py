@@ -33,7 +33,7 @@ def private_kafka() -> Iterator[tuple[PrivateStack, Orchestrator]]:
     LOGS.mkdir(parents=True, exist_ok=True)
     stack = PrivateStack()
     stack.start("kafka")
-    orch = Orchestrator(LOGS, kafka=stack.kafka)
+    orch = Orchestrator(LOGS, kafka=stack.kafka, **stack.client_env())
     orch.start()
     yield stack, orch
     orch.stop()

@@ -63,7 +63,7 @@ def test_undecodable_result_goes_to_the_results_dlt_and_the_engine_goes_on(
     api: httpx.Client, orchestrator: Orchestrator
 ) -> None:
     marker = uuid.uuid4().hex.encode()
-    producer = Producer({"bootstrap.servers": orchestrator.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"]})
+    producer = Producer(orchestrator.kafka_config())
     producer.produce(orchestrator.env["LEGATO_RESULTS_TOPIC"], b"\x00garbage " + marker, b"poison-key")
     producer.produce(
         orchestrator.env["LEGATO_RESULTS_TOPIC"], b"\xc3\x01" + b"\x00" * 8 + marker, b"poison-key"
@@ -91,7 +91,7 @@ def test_undecodable_job_is_dead_lettered_by_the_worker_and_cannot_be_replayed(
     wid, action = unique("garbled"), unique("garbled-step")
     define(api, {"id": wid, "steps": [{"action": action, "stepIndex": 0}]})
     topic = f"{orchestrator.env['LEGATO_JOBS_TOPIC']}.{action}"
-    producer = Producer({"bootstrap.servers": orchestrator.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"]})
+    producer = Producer(orchestrator.kafka_config())
     producer.produce(topic, b"definitely not avro", b"k")
     assert producer.flush(10) == 0
     run_id = trigger(api, wid, 1)

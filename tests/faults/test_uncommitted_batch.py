@@ -30,7 +30,7 @@ CREATE TRIGGER outage_{tag} BEFORE UPDATE ON steps FOR EACH ROW EXECUTE FUNCTION
 def _result_offset(orch: Orchestrator, run_id: str) -> tuple[int, int]:
     consumer = Consumer(
         {
-            "bootstrap.servers": orch.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"],
+            **orch.kafka_config(),
             "group.id": f"probe-{uuid.uuid4().hex[:6]}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
@@ -55,7 +55,7 @@ def _result_offset(orch: Orchestrator, run_id: str) -> tuple[int, int]:
 def _committed(orch: Orchestrator, partition: int) -> int:
     consumer = Consumer(
         {
-            "bootstrap.servers": orch.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"],
+            **orch.kafka_config(),
             "group.id": orch.env["LEGATO_ORCHESTRATOR_GROUP"],
             "enable.auto.commit": False,
         }

@@ -14,6 +14,7 @@ import httpx
 import psycopg
 
 from harness.services import KAFKA, PG_URL, REDIS_HOST, REDIS_PORT
+from legato_worker.kafka_security import KafkaSecurity
 
 REPO = Path(__file__).resolve().parents[2]
 LEGATO = Path(sys.executable).parent / "legato"
@@ -125,6 +126,15 @@ class Orchestrator:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+    def kafka_config(self) -> dict[str, Any]:
+        """librdkafka settings for a test's own Kafka client: this orchestrator's brokers, reached
+        with the same LEGATO_KAFKA_* security settings (PLAINTEXT unless the stack is secured)."""
+        security = KafkaSecurity.from_env({**os.environ, **self.env})
+        return {
+            "bootstrap.servers": self.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"],
+            **security.librdkafka_config(),
+        }
 
     def sql_script(self, script: str) -> None:
         """Run statements (DDL) in the orchestrator's database."""

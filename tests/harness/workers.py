@@ -1,5 +1,6 @@
 """Python SDK workers in threads, configured for one isolated orchestrator."""
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -7,12 +8,14 @@ from typing import Any
 
 from harness.orchestrator import Orchestrator
 from legato_worker import Worker, WorkerSettings
+from legato_worker.kafka_security import KafkaSecurity
 
 
 def settings_for(orch: Orchestrator, **overrides: Any) -> WorkerSettings:
     env = orch.env
     return WorkerSettings(
         bootstrap_servers=env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"],
+        security=KafkaSecurity.from_env({**os.environ, **env}),
         jobs_topic=env["LEGATO_JOBS_TOPIC"],
         results_topic=env["LEGATO_RESULTS_TOPIC"],
         group_prefix=env["LEGATO_GROUP_PREFIX"],

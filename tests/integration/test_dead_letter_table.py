@@ -161,7 +161,7 @@ def test_dlt_works_without_kafka_and_replays_after_the_topic_is_gone(
         [dl] = _await_rows(orch, 1, "--run-id", run_id)
 
         topic = f"{orch.env['LEGATO_JOBS_TOPIC']}.DLT"
-        admin = AdminClient({"bootstrap.servers": orch.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"]})
+        admin = AdminClient(orch.kafka_config())
         assert topic in admin.list_topics(timeout=10).topics
         for done in admin.delete_topics([topic], operation_timeout=30).values():
             done.result(30)

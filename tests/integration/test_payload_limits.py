@@ -81,7 +81,7 @@ def test_a_job_kafka_refuses_fails_its_step_and_is_dead_lettered(tmp_path: "pyte
         assert "Kafka refused the job" in step["error"]["message"]
         consumer = Consumer(
             {
-                "bootstrap.servers": orch.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"],
+                **orch.kafka_config(),
                 "group.id": unique("dlt-probe"),
                 "auto.offset.reset": "earliest",
             }

@@ -61,7 +61,7 @@ def watching_readiness(url: str) -> Iterator[list[int]]:
 
 
 def _produce_result(orch: Orchestrator, result: Result) -> None:
-    producer = Producer({"bootstrap.servers": orch.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"]})
+    producer = Producer(orch.kafka_config())
     producer.produce(orch.env["LEGATO_RESULTS_TOPIC"], encode_result(result), result["runId"].encode())
     assert producer.flush(10) == 0
 
@@ -181,7 +181,7 @@ def _curse(orch: Orchestrator, action: str, errcode: str) -> str:
 def _dead_result_letters(orch: Orchestrator, run_id: str, timeout: float = 20) -> list[dict[str, str]]:
     consumer = Consumer(
         {
-            "bootstrap.servers": orch.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"],
+            **orch.kafka_config(),
             "group.id": f"test-{uuid.uuid4().hex[:6]}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,

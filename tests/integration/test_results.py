@@ -112,7 +112,7 @@ def test_duplicate_result_never_advances_a_run_twice(api: httpx.Client, orchestr
         "startedAt": now,
         "finishedAt": now,
     }
-    producer = Producer({"bootstrap.servers": orchestrator.env["LEGATO_KAFKA_BOOTSTRAP_SERVERS"]})
+    producer = Producer(orchestrator.kafka_config())
     for _ in range(3):
         producer.produce(orchestrator.env["LEGATO_RESULTS_TOPIC"], encode_result(replayed), run_id.encode())
     assert producer.flush(10) == 0
