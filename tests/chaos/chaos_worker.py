@@ -27,7 +27,7 @@ def main() -> None:
     worker.register(plus, step("plus1", lambda v: v + 1))
     worker.register(times, step("times2", lambda v: v * 2))
     worker.register(minus, step("minus3", lambda v: v - 3))
-    worker.register(poison, lambda p: POISON[p % len(POISON)])
+    worker.register(poison, lambda p: POISON[p["run"] % len(POISON)])
     worker.start()
 
 
