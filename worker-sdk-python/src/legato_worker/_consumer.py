@@ -1,8 +1,12 @@
-"""One action's consumer: takes only as many jobs as there are free handler slots, never stops polling.
+"""One action's consumer: takes only as many jobs as it has handler slots, never stops polling.
 
-- With free slots it fetches at most that many messages; when every slot is busy it pauses its
-  partitions and keeps polling (so the group never evicts it for exceeding max.poll.interval.ms),
-  resuming as soon as a slot frees.
+- It holds at most one slot's worth of jobs beyond the running ones (`concurrency` running plus
+  `concurrency` waiting for a slot, like Java's `max.poll.records`). When that buffer stays full
+  (longer than PAUSE_AFTER_S, or a quarter of max.poll.interval.ms) it pauses its partitions and
+  keeps polling, so the group never evicts it for exceeding max.poll.interval.ms, and resumes as
+  soon as the buffer has room again. Short waits never pause: a pause drops librdkafka's
+  prefetched messages and a resume waits for a new fetch, and pausing whenever every slot was
+  busy for a few milliseconds cut no-op throughput a hundredfold (6,700 -> 65 jobs/s).
 - Every message is tracked in arrival order; its offset is stored once its result or DLT copy is
   acknowledged, never past a job still in flight (see `_offsets.py`).
 - On revocation, jobs not yet started are dropped; jobs of the revoked partitions still running
@@ -15,6 +19,7 @@ import contextlib
 import functools
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -34,6 +39,7 @@ from legato_worker.protocol import DecodeError, decode_job
 log = logging.getLogger("legato_worker")
 
 POLL_TIMEOUT_S = 0.1
+PAUSE_AFTER_S = 1.0
 
 
 class ActionConsumer:
@@ -69,6 +75,9 @@ class ActionConsumer:
         """Jobs received (and tracked) but not started: no slot was free. Only the consumer thread."""
         self._assigned: set[int] = set()
         self._paused: set[int] = set()
+        self._full_since: float | None = None
+        max_poll_s = int(config.get("max.poll.interval.ms", 300_000)) / 1000
+        self._pause_after_s = min(PAUSE_AFTER_S, max_poll_s / 4)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"legato-{topic}", daemon=True)
 
@@ -104,13 +113,19 @@ class ActionConsumer:
             while not self._stopping.is_set():
                 self._store()
                 self._start_waiting()
-                if self._waiting or gate.free() == 0:
-                    self._pause()
+                room = gate.limit - len(self._waiting)
+                if room <= 0:
+                    now = time.monotonic()
+                    if self._full_since is None:
+                        self._full_since = now
+                    if now - self._full_since >= self._pause_after_s:
+                        self._pause()
+                        self._receive(self._consumer.poll(0))  # stays in the group; paused: no jobs
                     gate.wait_free(POLL_TIMEOUT_S)
-                    self._receive(self._consumer.poll(0))  # heartbeats, rebalances; paused: no jobs
                 else:
+                    self._full_since = None
                     self._resume()
-                    self._fetch(gate.free())
+                    self._fetch(gate.free() + room)
         except WorkerFatalError as exc:
             self._on_fatal(exc)
         except Exception as exc:

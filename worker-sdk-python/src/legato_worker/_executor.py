@@ -54,6 +54,10 @@ class Gate:
             self.active += 1
             return True
 
+    @property
+    def limit(self) -> int:
+        return self._limit
+
     def free(self) -> int:
         with self._cond:
             return max(self._limit - self.active, 0)
