@@ -132,6 +132,11 @@ jobs = Table(
         postgresql_where=text("state = 'PENDING'"),
     ),
     Index(
+        "jobs_payload_kept",
+        "finished_at",
+        postgresql_where=text("payload <> '' AND finished_at IS NOT NULL"),
+    ),
+    Index(
         "jobs_deadline",
         "deadline_at",
         postgresql_where=text("state = 'DISPATCHED'"),
