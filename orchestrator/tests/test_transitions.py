@@ -54,7 +54,7 @@ def test_starting_a_step_schedules_an_immediate_job_with_its_input() -> None:
     starts.start(p, run, DEF.by_id["b"], starts.context("in", {"a": {"x": 1}}))
     (job,) = p.plan.jobs
     assert (job.step_id, job.attempt, job.payload, job.topic) == ("b", 1, '{"x":1}', "jobs.b")
-    assert job.immediate and job.not_before_ms == NOW + OWNERSHIP_GRACE_MS
+    assert job.immediate and job.delay_ms == OWNERSHIP_GRACE_MS
     assert job.version == 3 and job.correlation_id == "c"
     assert p.plan.steps[0].status == "RUNNING"
 
@@ -71,7 +71,7 @@ def test_failure_with_attempts_left_schedules_a_delayed_retry() -> None:
     p = Planner("jobs", NOW)
     p.outcome(claimed("a", "FAILED", failure={"type": "Boom", "message": "m", "nonRetryable": False}), DEF)
     (job,) = p.plan.jobs
-    assert (job.attempt, job.immediate, job.not_before_ms, job.payload) == (2, False, NOW + 500, '"in"')
+    assert (job.attempt, job.immediate, job.delay_ms, job.payload) == (2, False, 500, '"in"')
     assert p.plan.steps[0].status == "RETRYING"
     assert p.plan.runs == []
 
