@@ -52,7 +52,7 @@ STUCK_AFTER_MS = 5_000  # a run must have been still for this long to count as s
 
 def _refused_result(refusal: Refusal) -> Result:
     """A job Kafka will never take fails its attempt like a non-retryable handler error."""
-    job_id, reason = refusal
+    job_id, error_type, reason = refusal
     return {
         "jobId": str(job_id),
         "runId": "",
@@ -62,7 +62,7 @@ def _refused_result(refusal: Refusal) -> Result:
         "status": "FAILED",
         "output": None,
         "failure": {
-            "type": "PayloadTooLarge" if "too large" in reason.lower() else "PublishRefused",
+            "type": error_type,
             "message": reason,
             "nonRetryable": True,
             "details": None,

@@ -15,20 +15,14 @@ from legato_worker.protocol import Job, encode_job
 log = logging.getLogger(__name__)
 
 Ack = tuple[UUID, int, int]  # job id, partition, offset
-Refusal = tuple[UUID, str]  # job id, why Kafka will never take it
+Refusal = tuple[UUID, str, str]  # job id, error type, why Kafka will never take it
 
 # Errors that say "this record can never be written", whatever the retries: the job's attempt
 # fails (non-retryable) and goes down the dead-letter path instead of being re-published forever.
-PERMANENT = frozenset(
-    {
-        KafkaError.MSG_SIZE_TOO_LARGE,
-        KafkaError.RECORD_LIST_TOO_LARGE,
-        KafkaError.INVALID_MSG,
-        KafkaError.INVALID_MSG_SIZE,
-        KafkaError.INVALID_RECORD,
-        KafkaError._INVALID_ARG,
-    }
+TOO_LARGE = frozenset(
+    {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE, KafkaError.INVALID_MSG_SIZE}
 )
+PERMANENT = TOO_LARGE | {KafkaError.INVALID_MSG, KafkaError.INVALID_RECORD, KafkaError._INVALID_ARG}
 
 
 class JobPublisher:
@@ -101,7 +95,8 @@ class JobPublisher:
         self._in_flight.discard(job_id)
         metrics.JOBS_REFUSED.inc()
         log.error("job %s refused by Kafka for good: %s", job_id, err)
-        self._refused.append((job_id, f"Kafka refused the job: {err.str()}"))
+        error_type = "PayloadTooLarge" if err.code() in TOO_LARGE else "PublishRefused"
+        self._refused.append((job_id, error_type, f"Kafka refused the job: {err.str()}"))
 
     def take_refused(self) -> list[Refusal]:
         out: list[Refusal] = []
