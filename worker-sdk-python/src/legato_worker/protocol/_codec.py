@@ -12,7 +12,7 @@ from typing import Any, cast
 import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
-from legato_worker.protocol._messages import Job, Result
+from legato_worker.protocol._messages import Cancel, Job, Progress, Result
 
 MAGIC = b"\xc3\x01"
 HEADER_LEN = 10
@@ -49,16 +49,23 @@ class _Registry:
         fastavro.schemaless_writer(buf, schema, datum)
         return buf.getvalue()
 
-    def decode(self, name: str, data: bytes | None) -> Any:
+    def writer_of(self, data: bytes | None) -> tuple[str, Any]:
         if data is None or len(data) < HEADER_LEN or data[:2] != MAGIC:
             raise DecodeError("not Avro single-object encoding (missing C3 01 header)")
         writer = self.writers.get(data[2:HEADER_LEN])
         if writer is None:
             raise DecodeError(f"unknown writer schema fingerprint {data[2:HEADER_LEN].hex()}")
-        if writer[0] != name:
-            raise DecodeError(f"expected a {name} message, got a {writer[0]}")
+        return writer
+
+    def decode(self, names: tuple[str, ...], data: bytes | None) -> tuple[str, Any]:
+        name, writer = self.writer_of(data)
+        if name not in names:
+            raise DecodeError(f"expected a {' or '.join(names)} message, got a {name}")
+        assert data is not None
         try:
-            return fastavro.schemaless_reader(io.BytesIO(data[HEADER_LEN:]), writer[1], self.latest[name][1])
+            return name, fastavro.schemaless_reader(
+                io.BytesIO(data[HEADER_LEN:]), writer, self.latest[name][1]
+            )
         except Exception as exc:  # fastavro raises several types for corrupt input
             raise DecodeError(f"corrupt {name} body: {exc}") from exc
 
@@ -71,7 +78,7 @@ def encode_job(job: Job) -> bytes:
 
 
 def decode_job(data: bytes | None) -> Job:
-    return cast(Job, _registry.decode("Job", data))
+    return cast(Job, _registry.decode(("Job",), data)[1])
 
 
 def encode_result(result: Result) -> bytes:
@@ -79,7 +86,33 @@ def encode_result(result: Result) -> bytes:
 
 
 def decode_result(data: bytes | None) -> Result:
-    return cast(Result, _registry.decode("Result", data))
+    return cast(Result, _registry.decode(("Result",), data)[1])
+
+
+def encode_progress(progress: Progress) -> bytes:
+    return _registry.encode("Progress", progress)
+
+
+def decode_progress(data: bytes | None) -> Progress:
+    return cast(Progress, _registry.decode(("Progress",), data)[1])
+
+
+def encode_cancel(cancel: Cancel) -> bytes:
+    return _registry.encode("Cancel", cancel)
+
+
+def decode_cancel(data: bytes | None) -> Cancel:
+    return cast(Cancel, _registry.decode(("Cancel",), data)[1])
+
+
+def decode_results_record(data: bytes | None) -> Result | Progress:
+    """A record of the results topic: a Result or (v2) a Progress, told apart by its fingerprint.
+    Tell them apart with is_progress()."""
+    return cast(Result | Progress, _registry.decode(("Result", "Progress"), data)[1])
+
+
+def is_progress(record: Result | Progress) -> bool:
+    return "kind" in record
 
 
 def schema_versions() -> dict[str, str]:
