@@ -2,12 +2,16 @@ package dev.legato.worker.internal.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.legato.protocol.Cancel;
 import dev.legato.protocol.Job;
+import dev.legato.protocol.Progress;
 import dev.legato.protocol.Result;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -48,10 +52,22 @@ class FingerprintsTest {
   @Test
   void generatedClassesMatchTheNewestSchemas() throws IOException {
     Map<String, String> expected = expected();
-    String newestJob = newest(expected, "Job");
-    String newestResult = newest(expected, "Result");
-    assertEquals(expected.get(newestJob), SchemaCatalog.fingerprint(Job.getClassSchema()));
-    assertEquals(expected.get(newestResult), SchemaCatalog.fingerprint(Result.getClassSchema()));
+    for (Schema generated :
+        List.of(
+            Job.getClassSchema(),
+            Result.getClassSchema(),
+            Progress.getClassSchema(),
+            Cancel.getClassSchema())) {
+      String newest = newest(expected, generated.getName());
+      assertEquals(
+          expected.get(newest), SchemaCatalog.fingerprint(generated), "generated from " + newest);
+    }
+    // Every record of schemas/ has a generated class above.
+    assertEquals(
+        Set.of("Job", "Result", "Progress", "Cancel"),
+        expected.keySet().stream()
+            .map(r -> r.substring(r.indexOf('/') + 1))
+            .collect(Collectors.toSet()));
   }
 
   private static String newest(Map<String, String> refs, String name) {

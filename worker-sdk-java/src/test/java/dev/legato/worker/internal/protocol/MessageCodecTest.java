@@ -33,7 +33,7 @@ class MessageCodecTest {
     assertEquals((byte) 0xC3, bytes[0]);
     assertEquals((byte) 0x01, bytes[1]);
     assertEquals(job(), codec.decodeJob(bytes));
-    assertEquals("v1/Job", codec.writerOf(bytes).ref());
+    assertEquals("v2/Job", codec.writerOf(bytes).ref());
   }
 
   @Test
