@@ -52,7 +52,7 @@ def test_attempt_without_result_times_out_is_retried_and_its_late_result_ignored
     timed_out = [e for e in history if e["type"] == "STEP_TIMED_OUT"]
     assert len(timed_out) == 1
     assert timed_out[0]["attempt"] == 1
-    assert timed_out[0]["data"]["type"] == "Timeout"
+    assert timed_out[0]["data"]["type"] == "StartToCloseTimeout"
     ignored = next(e for e in history if e["type"] == "RESULT_IGNORED")
     assert ignored["attempt"] == 1
     assert ignored["data"]["attemptState"] == "TIMED_OUT"

@@ -231,8 +231,9 @@ def test_a_result_the_database_refuses_costs_one_message(
         and "cursed step" in letters[0][headers.ERROR_MESSAGE]
     )
     assert headers.SOURCE_OFFSET in letters[0]
-    # The refused result cost only itself: its attempt timed out and failed the run by its policy.
-    assert run["status"] == "FAILED" and run["steps"][0]["error"]["type"] == "Timeout"
+    # The refused result cost only itself: its attempt (which it shows ran) timed out and failed
+    # the run by its policy.
+    assert run["status"] == "FAILED" and run["steps"][0]["error"]["type"] == "StartToCloseTimeout"
     assert set(readiness) == {200}, readiness
 
 

@@ -65,3 +65,10 @@ IDEMPOTENCY_REDIS_ERRORS = Counter(
     "legato_idempotency_redis_errors_total",
     "Redis errors on the idempotency fast path (PostgreSQL answered instead)",
 )
+ATTEMPTS_WITHDRAWN = Counter(
+    "legato_attempts_withdrawn_total", "Cancel records published on the control topic (attempts withdrawn)"
+)
+PROGRESS_RECORDS = Counter(
+    "legato_progress_records_total", "Progress records from workers (protocol v2)", ["kind"]
+)
+ATTEMPT_TIMEOUTS = Counter("legato_attempt_timeouts_total", "Attempts whose deadline passed", ["kind"])

@@ -23,6 +23,7 @@ class Settings:
     )
     jobs_topic: str = field(default_factory=lambda: _env("LEGATO_JOBS_TOPIC", "workflow-jobs"))
     results_topic: str = field(default_factory=lambda: _env("LEGATO_RESULTS_TOPIC", "workflow-results"))
+    control_topic: str = field(default_factory=lambda: _env("LEGATO_CONTROL_TOPIC", "workflow-control"))
     group_prefix: str = field(default_factory=lambda: _env("LEGATO_GROUP_PREFIX", "legato-workers"))
     orchestrator_group: str = field(
         default_factory=lambda: _env("LEGATO_ORCHESTRATOR_GROUP", "legato-orchestrator")

@@ -75,14 +75,50 @@ STEP: dict[str, Any] = {
             },
         },
         "retry": RETRY,
-        "timeoutSeconds": {"type": "number", "minimum": 0.1, "maximum": MAX_TIMEOUT_S, "default": 300},
+        "timeoutSeconds": {
+            "type": "number",
+            "minimum": 0.1,
+            "maximum": MAX_TIMEOUT_S,
+            "description": "the old name of startToCloseSeconds",
+        },
+        "startToCloseSeconds": {
+            "type": "number",
+            "minimum": 0.1,
+            "maximum": MAX_TIMEOUT_S,
+            "default": 300,
+            "description": "how long one execution may run, from when a worker starts it",
+        },
+        "scheduleToStartSeconds": {
+            "type": "number",
+            "minimum": 0.1,
+            "maximum": MAX_TIMEOUT_S,
+            "description": "how long an attempt may wait in its queue; expiry re-queues it "
+            "without using an execution attempt (no limit when absent)",
+        },
+        "heartbeatSeconds": {
+            "type": "number",
+            "minimum": 0.1,
+            "maximum": MAX_TIMEOUT_S,
+            "description": "a started attempt with no heartbeat for this long is dead and retried",
+        },
     },
     "allOf": [
         {
             "if": {"required": ["wait"]},
             "then": {
                 "not": {
-                    "anyOf": [{"required": [k]} for k in ("action", "forEach", "retry", "timeoutSeconds")]
+                    "anyOf": [
+                        {"required": [k]}
+                        for k in (
+                            "action",
+                            "forEach",
+                            "retry",
+                            "timeoutSeconds",
+                            "startToCloseSeconds",
+                            "scheduleToStartSeconds",
+                            "heartbeatSeconds",
+                        )
+                    ]
                 }
             },
             "else": {"required": ["action"]},

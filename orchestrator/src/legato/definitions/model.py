@@ -53,8 +53,10 @@ class StepDef:
     index: int
     depends_on: tuple[str, ...]
     retry: RetryPolicy
-    timeout_ms: int
+    timeout_ms: int  # startToCloseSeconds (alias timeoutSeconds): one execution, from its start
     input: Template | None = None
+    schedule_to_start_ms: int | None = None  # queued, not yet started; None: no limit
+    heartbeat_ms: int | None = None  # no heartbeat for this long: the attempt is dead
     when: Expression | None = None
     for_each: Expression | None = None
     max_parallel: int = 0

@@ -56,8 +56,12 @@ STEP_FIELDS = {
     "wait",
     "retry",
     "timeoutSeconds",
+    "startToCloseSeconds",
+    "scheduleToStartSeconds",
+    "heartbeatSeconds",
 }
-WAIT_EXCLUDES = ("action", "forEach", "maxParallel", "onItemFailure", "retry", "timeoutSeconds")
+TIMEOUT_FIELDS = ("timeoutSeconds", "startToCloseSeconds", "scheduleToStartSeconds", "heartbeatSeconds")
+WAIT_EXCLUDES = ("action", "forEach", "maxParallel", "onItemFailure", "retry", *TIMEOUT_FIELDS)
 ITEM_FAILURE_POLICIES = ("fail", "continue")
 RETRY_FIELDS = {
     "maxAttempts",
@@ -185,9 +189,7 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
     deps = raw.get("dependsOn")
     if deps is not None and (not isinstance(deps, list) or not all(isinstance(d, str) for d in deps)):
         raise DefinitionError((*loc, "dependsOn"), "must be a list of step ids")
-    timeout = _number(
-        raw.get("timeoutSeconds", DEFAULT_TIMEOUT_S), (*loc, "timeoutSeconds"), 0.1, MAX_TIMEOUT_S, False
-    )
+    timeouts = _timeouts(raw, loc)
     for_each = _expression(raw["forEach"], (*loc, "forEach")) if "forEach" in raw else None
     if "maxParallel" in raw and for_each is None:
         raise DefinitionError((*loc, "maxParallel"), "only allowed together with forEach")
@@ -213,7 +215,7 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
         "index": index,
         "deps": deps,
         "retry": _retry(raw.get("retry"), (*loc, "retry")),
-        "timeout_ms": int(timeout * 1000),
+        **timeouts,
         "input": template,
         "when": _expression(raw["when"], (*loc, "when")) if "when" in raw else None,
         "for_each": for_each,
@@ -221,6 +223,36 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
         "continue_on_item_failure": on_item_failure == "continue",
         "wait": wait,
         "position": i,
+    }
+
+
+def _seconds_ms(raw: dict[str, Any], key: str, loc: Loc) -> int | None:
+    if key not in raw:
+        return None
+    return int(_number(raw[key], (*loc, key), 0.1, MAX_TIMEOUT_S, False) * 1000)
+
+
+def _timeouts(raw: dict[str, Any], loc: Loc) -> dict[str, int | None]:
+    """The three timeouts of a step's attempts; timeoutSeconds is startToCloseSeconds' old name."""
+    alias = _seconds_ms(raw, "timeoutSeconds", loc)
+    start_to_close = _seconds_ms(raw, "startToCloseSeconds", loc)
+    if alias is not None and start_to_close is not None and alias != start_to_close:
+        raise DefinitionError(
+            (*loc, "timeoutSeconds"), "is the old name of startToCloseSeconds; give one of them, not both"
+        )
+    if start_to_close is None:
+        start_to_close = alias if alias is not None else int(DEFAULT_TIMEOUT_S * 1000)
+    heartbeat = _seconds_ms(raw, "heartbeatSeconds", loc)
+    if heartbeat is not None and heartbeat > start_to_close:
+        raise DefinitionError(
+            (*loc, "heartbeatSeconds"),
+            f"must not exceed startToCloseSeconds ({start_to_close / 1000:g} s): "
+            "the attempt would time out before a missing heartbeat could be noticed",
+        )
+    return {
+        "timeout_ms": start_to_close,
+        "schedule_to_start_ms": _seconds_ms(raw, "scheduleToStartSeconds", loc),
+        "heartbeat_ms": heartbeat,
     }
 
 
@@ -301,6 +333,8 @@ def _build(p: dict[str, Any], ancestors: frozenset[str], order: dict[str, int]) 
         depends_on=tuple(p["deps"]),
         retry=p["retry"],
         timeout_ms=p["timeout_ms"],
+        schedule_to_start_ms=p["schedule_to_start_ms"],
+        heartbeat_ms=p["heartbeat_ms"],
         input=p["input"],
         when=p["when"],
         for_each=p["for_each"],

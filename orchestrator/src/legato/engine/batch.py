@@ -14,7 +14,7 @@ from legato.engine.transitions import Planner
 from legato.kafka.publisher import Ack
 from legato.payloads import JsonLimits
 from legato.store import engine_sql
-from legato_worker.protocol import Result
+from legato_worker.protocol import Progress, Result
 
 Cursor = psycopg.Cursor[tuple[Any, ...]]
 
@@ -36,10 +36,10 @@ def claimed_from_row(row: Sequence[Any], status: str) -> Claimed:
     )
 
 
-def lock_runs(cur: Cursor, acks: list[Ack], results: list[Result]) -> None:
+def lock_runs(cur: Cursor, acks: list[Ack], results: list[Result], progress: list[Progress]) -> None:
     """Lock the runs this batch touches, in run id order, before any step, item or job row."""
     ids = [a[0] for a in acks]
-    for r in results:
+    for r in [*results, *progress]:
         try:
             ids.append(uuid.UUID(r["jobId"]))
         except ValueError:
@@ -77,6 +77,8 @@ def claim_results(cur: Cursor, results: list[Result], limits: JsonLimits) -> lis
         r = first.pop(row[0])
         c = claimed_from_row(row, r["status"])
         c.item_index = row[11]
+        c.details = row[12]
+        c.requeues = row[13]
         c.output = r["output"]
         c.failure = dict(r["failure"]) if r["failure"] else None
         if c.status == "FAILED" and c.failure is None:

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from confluent_kafka import Consumer, KafkaException, Message, Producer
@@ -30,8 +30,10 @@ from legato.engine.dead_letters import job_dead_letter, unappliable_result, unde
 from legato.engine.faults import is_outage
 from legato.engine.model import Plan
 from legato.engine.offsets import AppliedOffsets
+from legato.engine.progress import apply_progress
 from legato.engine.scheduler import claim_timeouts, lease_due_jobs
 from legato.engine.settle import settle
+from legato.engine.withdrawals import publish_withdrawals
 from legato.idempotency import record as idempotency_record
 from legato.kafka.confirmed import Record, produce_confirmed
 from legato.kafka.publisher import Ack, JobPublisher, Refusal
@@ -39,7 +41,7 @@ from legato.payloads import configured
 from legato.runs.operations import resume_stuck
 from legato.settings import Settings
 from legato.store import dlt_sql, engine_sql
-from legato_worker.protocol import DecodeError, Result, decode_result
+from legato_worker.protocol import DecodeError, Progress, Result, decode_results_record, is_progress
 from legato_worker.protocol.topics import jobs_dlt_topic, results_dlt_topic
 
 log = logging.getLogger(__name__)
@@ -190,14 +192,14 @@ class Engine:
         return False
 
     def _apply(self, msgs: list[Message]) -> None:
-        decoded: list[tuple[Message, Result]] = []
+        decoded: list[tuple[Message, Result | Progress]] = []
         poison: list[Record] = []
         for m in msgs:
             if m.error():
                 log.warning("consumer error: %s", m.error())
                 continue
             try:
-                decoded.append((m, decode_result(m.value())))
+                decoded.append((m, decode_results_record(m.value())))
             except DecodeError as exc:
                 poison.append(undecodable_result(m, str(exc), self._results_dlt))
         acks = self.publisher.take_acked()
@@ -207,9 +209,17 @@ class Engine:
         if poison:
             produce_confirmed(self.producer, poison)
             metrics.DEAD_LETTERS.labels("result").inc(len(poison))
-        results = [r for _, r in decoded] + refused
+        results: list[Result] = []
+        progress: list[Progress] = []
+        for _, record in decoded:
+            if is_progress(record):
+                progress.append(record)
+                metrics.PROGRESS_RECORDS.labels(record["kind"]).inc()
+            else:
+                results.append(cast(Result, record))
+        results += refused
         try:
-            plan = self._write(acks, results)
+            plan = self._write(acks, results, progress)
         except Exception as exc:
             self.publisher.give_back(acks)
             if is_outage(exc):
@@ -218,16 +228,21 @@ class Engine:
             plan = self._write_one_by_one(self.publisher.take_acked(), decoded, refused)
         self._after_commit(plan, len(results))
 
-    def _write(self, acks: list[Ack], results: list[Result]) -> Plan:
+    def _write(self, acks: list[Ack], results: list[Result], progress: list[Progress] | None = None) -> Plan:
         plan = Plan()
         started = time.perf_counter()
+        progress = progress or []
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-            lock_runs(cur, acks, results)
+            lock_runs(cur, acks, results, progress)
             mark_dispatched(cur, acks)
+            # Progress before results: details a worker flushed just before failing are kept.
+            events = apply_progress(cur, progress, self.limits) if progress else []
             if results:
                 claimed = claim_results(cur, results, self.limits)
                 plan = plan_outcomes(claimed, self.lookup, self.settings.jobs_topic)
                 self._dead_letter(cur, plan)
+            plan.events[:0] = events
+            if results or events:
                 plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
         if results:
             metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
@@ -235,7 +250,7 @@ class Engine:
         return plan
 
     def _write_one_by_one(
-        self, acks: list[Ack], decoded: list[tuple[Message, Result]], refused: list[Result]
+        self, acks: list[Ack], decoded: list[tuple[Message, Result | Progress]], refused: list[Result]
     ) -> Plan:
         """Each result in a transaction of its own; one that still fails costs only itself."""
         total = Plan()
@@ -247,7 +262,10 @@ class Engine:
             log.exception("dropping %d delivery acknowledgements (their jobs are re-published)", len(acks))
         for msg, result in decoded:
             try:
-                total.extend(self._write([], [result]))
+                if is_progress(result):
+                    total.extend(self._write([], [], [result]))
+                else:
+                    total.extend(self._write([], [cast(Result, result)]))
             except Exception as exc:
                 if is_outage(exc):
                     raise
@@ -255,6 +273,8 @@ class Engine:
                 produce_confirmed(self.producer, [unappliable_result(msg, exc, self._results_dlt)])
                 metrics.DEAD_LETTERS.labels("result").inc()
                 metrics.POISON_RESULTS.inc()
+                if not is_progress(result):
+                    self._ran_anyway(cast(Result, result))
         for result in refused:
             try:
                 total.extend(self._write([], [result]))
@@ -263,6 +283,30 @@ class Engine:
                     raise
                 log.exception("cannot fail refused job %s; its run's timeout will", result["jobId"])
         return total
+
+    def _ran_anyway(self, result: Result) -> None:
+        """A result that cannot be applied still says its attempt ran: record the start it reports,
+        so the attempt's startToClose deadline runs and its retry policy decides what follows."""
+        started: Progress = {
+            "jobId": result["jobId"],
+            "runId": result["runId"],
+            "stepId": result["stepId"],
+            "attempt": result["attempt"],
+            "action": result["action"],
+            "kind": "HEARTBEAT",
+            "details": None,
+            "reason": None,
+            "workerId": result["workerId"],
+            "sdk": result["sdk"],
+            "startedAt": result["startedAt"],
+            "at": result["finishedAt"],
+        }
+        try:
+            self._write([], [], [started])
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            log.exception("cannot record that job %s ran", result["jobId"])
 
     def _commit_offsets(self, consumer: Consumer) -> None:
         """Commit the offsets of applied results, at most every COMMIT_INTERVAL_S (each commit is a
@@ -305,6 +349,9 @@ class Engine:
             due = lease_due_jobs(cur)
         if due:
             metrics.JOBS_PUBLISHED.inc(self.publisher.publish(due))
+        withdrawn = publish_withdrawals(self.pool, self.producer, self.settings.control_topic)
+        if withdrawn:
+            metrics.ATTEMPTS_WITHDRAWN.inc(withdrawn)
 
     def _dead_letter(self, cur: psycopg.Cursor[tuple[Any, ...]], plan: Plan) -> None:
         if not plan.dead_letters:

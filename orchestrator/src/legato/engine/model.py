@@ -24,6 +24,9 @@ class Claimed:
     partition: int | None = None
     offset: int | None = None
     item_index: int | None = None  # the item of a forEach step this attempt ran
+    details: str | None = None  # its last heartbeat details (JSON text): the next attempt resumes from them
+    requeues: int = 0  # how often this attempt expired in its queue before a worker started it
+    requeue: bool = False  # expired in its queue: run it again without using an execution attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,10 @@ class NewJob:
     correlation_id: str | None
     immediate: bool  # published by the engine right after commit
     item_index: int | None = None
+    schedule_to_start_ms: int | None = None
+    heartbeat_ms: int | None = None
+    details: str | None = None  # last heartbeat details of an earlier attempt (JSON text)
+    requeues: int = 0
 
 
 @dataclass(slots=True)
@@ -128,6 +135,15 @@ class DeadLetter:
 
 
 @dataclass(slots=True)
+class Withdrawal:
+    """An attempt the orchestrator no longer wants: a Cancel record for the workers."""
+
+    job_id: UUID
+    reason: str
+    message: str
+
+
+@dataclass(slots=True)
 class Plan:
     steps: list[StepUpdate] = field(default_factory=list)
     jobs: list[NewJob] = field(default_factory=list)
@@ -138,6 +154,7 @@ class Plan:
     item_updates: list[ItemUpdate] = field(default_factory=list)
     ended: list[Ended] = field(default_factory=list)  # steps whose dependants may now be ready
     items_done: list[Ended] = field(default_factory=list)  # one entry per completed map item
+    withdrawals: list[Withdrawal] = field(default_factory=list)  # attempts timed out: Cancel records
 
     def extend(self, other: "Plan") -> None:
         self.steps += other.steps
@@ -147,3 +164,4 @@ class Plan:
         self.dead_letters += other.dead_letters
         self.items += other.items
         self.item_updates += other.item_updates
+        self.withdrawals += other.withdrawals

@@ -1,11 +1,13 @@
 """The durable clock: attempts past their deadline fail, due waits fire, due jobs (retries) get published."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from legato import metrics
 from legato.definitions import Definition
 from legato.engine.batch import Cursor, claimed_from_row, plan_outcomes
-from legato.engine.model import NewJob, Plan, RunRef
+from legato.engine.model import NewJob, Plan, RunRef, Withdrawal
 from legato.engine.starts import timer_fired
 from legato.engine.transitions import Planner
 from legato.kafka.clients import HANDOVER_MS
@@ -23,20 +25,44 @@ def claim_timeouts(cur: Cursor, lookup: Callable[[str, int], Definition], jobs_p
         rows = cur.fetchall()
     else:
         rows = []
+    withdrawals = []
     for row in rows:
+        kind = row[15] or "StartToClose"
+        metrics.ATTEMPT_TIMEOUTS.labels(kind).inc()
+        error_type, message = _timed_out(kind, row)
+        withdrawals.append(Withdrawal(row[0], error_type, message))
         if row[12] != "RUNNING" or not row[14]:
             continue  # the run ended, or a retry moved on: the attempt is simply closed
         c = claimed_from_row(row, "TIMED_OUT")
         c.item_index = row[13]
-        c.failure = {
-            "type": "Timeout",
-            "message": f"no result within {row[11] / 1000:g} s",
-            "nonRetryable": False,
-        }
+        c.details = row[16]
+        c.requeues = row[17]
+        c.requeue = kind == "ScheduleToStart"
+        c.failure = {"type": error_type, "message": message, "nonRetryable": False}
         claimed.append(c)
     plan = plan_outcomes(claimed, lookup, jobs_prefix)
+    plan.withdrawals += withdrawals
     _fire_timers(cur, plan, jobs_prefix)
     return plan
+
+
+def _timed_out(kind: str, row: Sequence[Any]) -> tuple[str, str]:
+    """The error type (also the Cancel reason) and message of an attempt whose deadline passed."""
+    if kind == "ScheduleToStart":
+        return (
+            "ScheduleToStartTimeout",
+            f"no worker started attempt {row[3]} within scheduleToStartSeconds ({row[18] / 1000:g} s) of "
+            "queueing it; queued again, no execution attempt was used",
+        )
+    if kind == "Heartbeat":
+        return (
+            "HeartbeatTimeout",
+            f"attempt {row[3]} sent no heartbeat for heartbeatSeconds ({row[19] / 1000:g} s)",
+        )
+    return (
+        "StartToCloseTimeout",
+        f"attempt {row[3]} ran longer than startToCloseSeconds ({row[11] / 1000:g} s)",
+    )
 
 
 def _fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
@@ -78,6 +104,10 @@ def lease_due_jobs(cur: Cursor) -> list[NewJob]:
                 version=r[9],
                 correlation_id=r[10],
                 immediate=False,
+                schedule_to_start_ms=r[12],
+                heartbeat_ms=r[13],
+                details=r[14],
+                requeues=r[15],
             )
         )
     if dead:

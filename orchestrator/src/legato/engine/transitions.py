@@ -63,6 +63,8 @@ class Planner:
         payload: str,
         delay_ms: int = 0,
         item_index: int | None = None,
+        details: str | None = None,
+        requeues: int = 0,
     ) -> None:
         assert step.action is not None
         immediate = delay_ms == 0
@@ -83,6 +85,10 @@ class Planner:
                 correlation_id=run.correlation_id,
                 immediate=immediate,
                 item_index=item_index,
+                schedule_to_start_ms=step.schedule_to_start_ms,
+                heartbeat_ms=step.heartbeat_ms,
+                details=details,
+                requeues=requeues,
             )
         )
         data: dict[str, Any] = {"jobTopic": topic}
@@ -104,8 +110,28 @@ class Planner:
         step = definition.by_id[c.step_id]
         if c.status == "COMPLETED":
             self._completed(c)
+        elif c.requeue:
+            self._requeued(c, step)
         else:
             self._failed(c, step)
+
+    def _requeued(self, c: Claimed, step: StepDef) -> None:
+        """Expired in its queue (scheduleToStartSeconds): never started, so the same attempt goes
+        again, after the retry policy's delay for its number of expiries."""
+        f = c.failure or {}
+        error: dict[str, Any] = {
+            "type": f.get("type"),
+            "message": f.get("message"),
+            "nonRetryable": False,
+            "attempt": c.attempt,
+            "requeues": c.requeues + 1,
+        }
+        if c.item_index is not None:
+            error["item"] = c.item_index
+        self.plan.events.append(Event(c.run_id, "STEP_TIMED_OUT", c.step_id, c.attempt, _json(error)))
+        self._set_status(c, "RUNNING", c.attempt, error, ended=False)
+        delay = max(step.retry.delay_ms(c.requeues + 1), 1)
+        self.new_job(_ref(c), step, c.attempt, c.payload, delay, c.item_index, c.details, c.requeues + 1)
 
     def _completed(self, c: Claimed) -> None:
         output = c.output if c.output is not None else "null"
@@ -146,7 +172,7 @@ class Planner:
         if step.retry.allows_retry(c.attempt, error_type, non_retryable):
             self._set_status(c, "RETRYING", c.attempt + 1, error, ended=False)
             delay = max(step.retry.delay_ms(c.attempt), 1)
-            self.new_job(_ref(c), step, c.attempt + 1, c.payload, delay, c.item_index)
+            self.new_job(_ref(c), step, c.attempt + 1, c.payload, delay, c.item_index, c.details)
             return
         if non_retryable or error_type in step.retry.non_retryable_errors:
             reason = headers.REASON_NON_RETRYABLE

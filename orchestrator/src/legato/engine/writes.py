@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 from legato.engine.model import Plan
-from legato.store import engine_sql
+from legato.store import attempts_sql, engine_sql
 
 
 def ms_to_datetime(ms: int) -> datetime:
@@ -78,6 +78,10 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
                 [x.timeout_ms for x in j],
                 [x.delay_ms for x in j],
                 [x.item_index for x in j],
+                [x.schedule_to_start_ms for x in j],
+                [x.heartbeat_ms for x in j],
+                [x.details for x in j],
+                [x.requeues for x in j],
             ),
         )
     if plan.runs:
@@ -87,9 +91,15 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
             ([u.run_id for u in r], [u.status for u in r], [u.output for u in r], [u.error for u in r]),
         )
         failed = [u.run_id for u in r if u.status == "FAILED"]
-        if failed:  # a failed run stops: open steps closed, queued jobs never dispatched
+        if failed:  # a failed run stops: open steps closed, its attempts closed and withdrawn
             cur.execute(engine_sql.CLOSE_RUN_STEPS, (failed,))
-            cur.execute(engine_sql.CANCEL_RUN_JOBS, (failed,))
+            cur.execute(attempts_sql.WITHDRAW_RUN_JOBS, (failed, "RunEnded", "the run failed"))
+    if plan.withdrawals:
+        w = plan.withdrawals
+        cur.execute(
+            attempts_sql.WITHDRAW_JOBS,
+            ([x.job_id for x in w], [x.reason for x in w], [x.message for x in w]),
+        )
     if plan.events:
         e = plan.events
         cur.execute(

@@ -60,7 +60,11 @@ class JobPublisher:
                 "traceparent": None,
                 "correlationId": j.correlation_id,
                 "createdAt": now,
-                "deadlineAt": now + j.timeout_ms,
+                # v2: the start-by time; the orchestrator's own deadline adds a grace to it.
+                "deadlineAt": None if j.schedule_to_start_ms is None else now + j.schedule_to_start_ms,
+                "startToCloseMs": j.timeout_ms,
+                "heartbeatTimeoutMs": j.heartbeat_ms,
+                "lastHeartbeatDetails": j.details,
             }
             self._in_flight.add(j.job_id)
             self._produce(j.topic, job["runId"].encode(), encode_job(job), j.job_id)

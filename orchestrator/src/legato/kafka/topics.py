@@ -6,14 +6,20 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from legato.settings import Settings
-from legato_worker.protocol.topics import job_topic, jobs_dlt_topic, results_dlt_topic
+from legato_worker.protocol.topics import CONTROL_TOPIC_CONFIG, job_topic, jobs_dlt_topic, results_dlt_topic
 
 
 class TopicError(RuntimeError):
     pass
 
 
-def ensure_topics(admin: AdminClient, names: Iterable[str], partitions: int, timeout: float = 15) -> None:
+def ensure_topics(
+    admin: AdminClient,
+    names: Iterable[str],
+    partitions: int,
+    timeout: float = 15,
+    config: dict[str, str] | None = None,
+) -> None:
     wanted = sorted(set(names))
     if not wanted:
         return
@@ -22,7 +28,7 @@ def ensure_topics(admin: AdminClient, names: Iterable[str], partitions: int, tim
     if not missing:
         return
     futures = admin.create_topics(
-        [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing],
+        [NewTopic(n, num_partitions=partitions, replication_factor=1, config=config or {}) for n in missing],
         operation_timeout=timeout,
         request_timeout=timeout,
     )
@@ -37,6 +43,7 @@ def ensure_topics(admin: AdminClient, names: Iterable[str], partitions: int, tim
 def ensure_core_topics(admin: AdminClient, settings: Settings) -> None:
     ensure_topics(admin, [settings.results_topic], settings.job_partitions)
     ensure_topics(admin, [jobs_dlt_topic(settings.jobs_topic), results_dlt_topic(settings.results_topic)], 1)
+    ensure_topics(admin, [settings.control_topic], 1, config=CONTROL_TOPIC_CONFIG)
 
 
 def ensure_job_topics(admin: AdminClient, settings: Settings, actions: Iterable[str]) -> None:

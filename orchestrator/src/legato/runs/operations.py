@@ -21,7 +21,7 @@ from legato.engine import starts
 from legato.engine.model import RunRef
 from legato.engine.settle import settle, start_ready
 from legato.engine.transitions import Planner
-from legato.store import engine_sql, join_sql
+from legato.store import attempts_sql, engine_sql, join_sql
 from legato.store import operations_sql as sql
 
 DONE = frozenset({"COMPLETED", "SKIPPED"})
@@ -91,8 +91,9 @@ def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
         cur.execute(sql.CANCEL_STEPS, (run_id,))
         steps = cur.rowcount
         cur.execute(sql.CANCEL_ITEMS, (run_id,))
-        cur.execute(sql.CANCEL_JOBS, (run_id,))
+        cur.execute(attempts_sql.WITHDRAW_RUN_JOBS, ([run_id], "RunCancelled", "the run was cancelled"))
         _event(cur, run_id, "RUN_CANCELLED", {"previousStatus": status, "steps": steps, "jobs": cur.rowcount})
+        cur.execute(engine_sql.NOTIFY_JOBS)  # the engine publishes the withdrawals at once
     return Outcome(run_id, "CANCELLED", changed=True)
 
 
@@ -132,7 +133,7 @@ def resume(
     text), `item_overrides` a map item's. Returns the steps that run again."""
     run_id = run.run_id
     definition = lookup(run.workflow_id, run.version)
-    cur.execute(sql.CANCEL_JOBS, (run_id,))
+    cur.execute(attempts_sql.WITHDRAW_RUN_JOBS, ([run_id], "Superseded", f"the run was re-opened ({event})"))
     cur.execute(sql.STEP_STATES, (run_id,))
     states = {r[0]: r[1] for r in cur.fetchall()}
     plan = plan_retry(definition, states)

@@ -1,5 +1,7 @@
 """The engine's statements: set-based, one round trip per kind of change per batch."""
 
+from legato.store.attempts_sql import START_GRACE_MS
+
 # Lock order everywhere (engine, operations, replay): run -> steps -> items -> jobs. A batch first
 # locks the runs its results and acknowledgements touch, in run id order (no deadlock between
 # engines), so an operator's cancel or retry and a batch never interleave on one run.
@@ -22,7 +24,8 @@ WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
        WHERE i.run_id = j.run_id AND i.step_id = j.step_id AND i.item_index = j.item_index),
       s.generation)
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
-          r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset, j.item_index
+          r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset, j.item_index,
+          j.details, j.requeues
 """
 
 # Results that lost (duplicates, late results of timed-out attempts) are recorded, not applied.
@@ -56,7 +59,8 @@ RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           j.generation = COALESCE(
               (SELECT i.generation FROM step_items AS i
                WHERE i.run_id = j.run_id AND i.step_id = j.step_id AND i.item_index = j.item_index),
-              s.generation) AS current
+              s.generation) AS current,
+          j.deadline_kind, j.details, j.requeues, j.schedule_to_start_ms, j.heartbeat_ms
 """
 
 # Take the jobs whose time has come (scheduled retries, and immediate jobs whose publisher did not
@@ -71,16 +75,25 @@ WHERE j.job_id IN (
     ORDER BY not_before LIMIT %s FOR UPDATE SKIP LOCKED)
   AND r.run_id = j.run_id
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.topic, j.payload, j.timeout_ms,
-          r.workflow_id, r.version, r.correlation_id, r.status
+          r.workflow_id, r.version, r.correlation_id, r.status,
+          j.schedule_to_start_ms, j.heartbeat_ms, j.details, j.requeues
 """
 
 CANCEL_JOBS = (
     "UPDATE jobs SET state = 'CANCELLED', finished_at = now() WHERE job_id = ANY(%s) AND state = 'PENDING'"
 )
 
-MARK_DISPATCHED = """
+# Queued from now: the schedule-to-start deadline (if any) runs until a worker reports a start
+# (a worker may report it before the acknowledgement is recorded: its deadlines are kept).
+MARK_DISPATCHED = f"""
 UPDATE jobs AS j SET state = 'DISPATCHED', dispatched_at = now(),
-       deadline_at = now() + j.timeout_ms * interval '1 millisecond',
+       deadline_at = CASE
+           WHEN j.started_at IS NOT NULL THEN j.deadline_at
+           WHEN j.schedule_to_start_ms IS NOT NULL
+           THEN now() + (j.schedule_to_start_ms + {START_GRACE_MS}) * interval '1 millisecond' END,
+       deadline_kind = CASE
+           WHEN j.started_at IS NOT NULL THEN j.deadline_kind
+           WHEN j.schedule_to_start_ms IS NOT NULL THEN 'ScheduleToStart' END,
        kafka_partition = v.p, kafka_offset = v.o
 FROM unnest(%s::uuid[], %s::int[], %s::bigint[]) AS v(job_id, p, o)
 WHERE j.job_id = v.job_id AND j.state = 'PENDING'
@@ -120,16 +133,11 @@ FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::int[], %s::text[]
 JOIN steps AS s ON s.run_id = v.run_id AND s.step_id = v.step_id
 """
 
-# A run that failed stops: its open steps are closed and every attempt not yet ended is closed too
-# (a queued one is never dispatched, a running one's late result or timeout is ignored).
+# A run that failed stops: its open steps are closed and every attempt not yet ended is closed and
+# withdrawn too (attempts_sql.WITHDRAW_RUN_JOBS; a running one's late result or timeout is ignored).
 CLOSE_RUN_STEPS = """
 UPDATE steps SET status = 'CANCELLED', ended_at = now(), wake_at = NULL
 WHERE run_id = ANY(%s) AND status IN ('RUNNING', 'RETRYING', 'WAITING')
-"""
-
-CANCEL_RUN_JOBS = """
-UPDATE jobs SET state = 'CANCELLED', finished_at = now()
-WHERE run_id = ANY(%s) AND state IN ('PENDING', 'DISPATCHED')
 """
 
 UPDATE_RUNS = """
@@ -143,13 +151,14 @@ WHERE r.run_id = v.run_id AND r.status = 'RUNNING'
 # the database's clock, like every due time (no application clock is compared with it).
 INSERT_JOBS = """
 INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, not_before,
-                  item_index, generation)
+                  item_index, generation, schedule_to_start_ms, heartbeat_ms, details, requeues)
 SELECT v.job_id, v.run_id, v.step_id, v.attempt, v.action, v.topic, v.payload, 'PENDING', v.timeout_ms,
        now() + v.delay_ms * interval '1 millisecond', v.item_index,
-       COALESCE(i.generation, s.generation)
+       COALESCE(i.generation, s.generation), v.sts_ms, v.hb_ms, v.details, v.requeues
 FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
-            %s::int[], %s::bigint[], %s::int[])
-     AS v(job_id, run_id, step_id, attempt, action, topic, payload, timeout_ms, delay_ms, item_index)
+            %s::int[], %s::bigint[], %s::int[], %s::int[], %s::int[], %s::text[], %s::int[])
+     AS v(job_id, run_id, step_id, attempt, action, topic, payload, timeout_ms, delay_ms, item_index,
+          sts_ms, hb_ms, details, requeues)
 JOIN steps AS s ON s.run_id = v.run_id AND s.step_id = v.step_id
 LEFT JOIN step_items AS i ON i.run_id = v.run_id AND i.step_id = v.step_id AND i.item_index = v.item_index
 """

@@ -12,12 +12,7 @@ UPDATE steps SET status = 'CANCELLED', ended_at = now(), wake_at = NULL
 WHERE run_id = %s AND status IN ('PENDING', 'RUNNING', 'RETRYING', 'WAITING')
 """
 
-# Every attempt of the run not yet ended: a queued one is never dispatched, a running one's late
-# result or timeout is ignored (its job row is no longer PENDING or DISPATCHED).
-CANCEL_JOBS = """
-UPDATE jobs SET state = 'CANCELLED', finished_at = now()
-WHERE run_id = %s AND state IN ('PENDING', 'DISPATCHED')
-"""
+# Every attempt of the run not yet ended is closed and withdrawn: attempts_sql.WITHDRAW_RUN_JOBS.
 
 CANCEL_ITEMS = """
 UPDATE step_items SET status = 'CANCELLED' WHERE run_id = %s AND status IN ('PENDING', 'RUNNING', 'RETRYING')

@@ -125,6 +125,16 @@ jobs = Table(
     Column("kafka_offset", BigInteger),
     Column("item_index", Integer),  # the map item this attempt runs
     Column("generation", Integer, nullable=False, server_default=text("1")),  # of its step or item
+    # Long-running attempts (protocol v2). timeout_ms is startToClose; deadline_at is the earliest
+    # deadline that applies now, deadline_kind says which (ScheduleToStart, StartToClose, Heartbeat).
+    Column("schedule_to_start_ms", Integer),
+    Column("heartbeat_ms", Integer),
+    Column("started_at", DateTime(timezone=True)),  # a worker reported it started (Progress)
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("details", Text),  # last heartbeat details (JSON text); a retry inherits them
+    Column("deadline_kind", Text),
+    Column("requeues", Integer, nullable=False, server_default=text("0")),  # schedule-to-start expiries
+    Column("worker_id", Text),
     Index("jobs_run_step", "run_id", "step_id"),
     Index(
         "jobs_outbox",
@@ -141,6 +151,21 @@ jobs = Table(
         "deadline_at",
         postgresql_where=text("state = 'DISPATCHED'"),
     ),
+)
+
+# The outbox of Cancel records: attempts the orchestrator no longer wants, published to the control
+# topic by the engine and deleted once Kafka has acknowledged them.
+job_withdrawals = Table(
+    "job_withdrawals",
+    metadata,
+    Column("job_id", UUID(as_uuid=True), primary_key=True),
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("step_id", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
 )
 
 events = Table(

@@ -7,7 +7,7 @@ Every schema version under schemas/ is loaded, so a message written by any known
 import io
 import json
 from importlib import resources
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
@@ -111,7 +111,7 @@ def decode_results_record(data: bytes | None) -> Result | Progress:
     return cast(Result | Progress, _registry.decode(("Result", "Progress"), data)[1])
 
 
-def is_progress(record: Result | Progress) -> bool:
+def is_progress(record: Result | Progress) -> TypeGuard[Progress]:
     return "kind" in record
 
 

@@ -2,6 +2,10 @@
 
 import re
 
+# The control topic (Cancel records, protocol v2): one partition, read whole by every worker, so a
+# day of withdrawals is what a starting worker learns (docs/protocol.md).
+CONTROL_TOPIC_CONFIG = {"retention.ms": "86400000", "cleanup.policy": "delete"}
+
 ACTION_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,99}$")
 RESERVED_ACTIONS = frozenset({"DLT"})
 
