@@ -53,6 +53,7 @@ class Orchestrator:
             "LEGATO_KAFKA_BOOTSTRAP_SERVERS": kafka,
             "LEGATO_JOBS_TOPIC": f"{self.tag}-jobs",
             "LEGATO_RESULTS_TOPIC": f"{self.tag}-results",
+            "LEGATO_CONTROL_TOPIC": f"{self.tag}-control",
             "LEGATO_GROUP_PREFIX": f"{self.tag}-workers",
             "LEGATO_ORCHESTRATOR_GROUP": f"{self.tag}-orchestrator",
             "LEGATO_JOB_PARTITIONS": "3",
