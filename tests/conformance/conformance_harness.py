@@ -1,7 +1,8 @@
 """The harness side of the conformance suite: one SDK's run-worker process, and the wire to it.
 
 The harness plays the orchestrator: it produces Jobs (encoded with legato_worker.protocol) straight
-onto the job topics and reads Results and dead letters back, so every SDK is judged on its bytes.
+onto the job topics, Cancels onto the module's control topic, and reads Results, Progress records
+(protocol v2) and dead letters back, so every SDK is judged on its bytes.
 """
 
 from __future__ import annotations
@@ -13,20 +14,43 @@ import subprocess
 import threading
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
 from legato_worker.kafka_security import KafkaSecurity
-from legato_worker.protocol import Job, Result, decode_result, encode_job, topics
+from legato_worker.protocol import (
+    Cancel,
+    Job,
+    Progress,
+    Result,
+    decode_results_record,
+    encode_cancel,
+    encode_job,
+    is_progress,
+    topics,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 LANGUAGES = ("python", "node", "java")
-ACTIONS = ("echo", "fail", "fail-plain", "nonretryable", "slow", "big", "nan", "recurse", "count")
+ACTIONS = (
+    "echo",
+    "fail",
+    "fail-plain",
+    "nonretryable",
+    "slow",
+    "big",
+    "nan",
+    "recurse",
+    "count",
+    "heartbeat",
+    "wait-cancel",
+)
 DEADLINE_S = 30.0
 
 
@@ -36,6 +60,10 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
         if time.monotonic() > end:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.02)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 def headers_of(msg: Message) -> dict[str, str]:
@@ -65,6 +93,7 @@ class WorkerProcess:
         self.language = language
         self.log_path = log_path
         self.lines: list[str] = []
+        self.times: list[float] = []  # time.monotonic() each line was read, same index as lines
         self._log = log_path.open("w")
         self.proc = subprocess.Popen(
             [str(run_worker_path(language))],
@@ -80,12 +109,20 @@ class WorkerProcess:
     def _read_stdout(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
+            self.times.append(time.monotonic())
             self.lines.append(line.rstrip("\n"))
 
     def count(self, marker: str) -> int:
         """How often `marker` was printed. Substrings, not whole lines: two handler threads that
         print at once may share a line ("STARTED aSTARTED b")."""
         return sum(line.count(marker) for line in list(self.lines))
+
+    def line_time(self, marker: str) -> float | None:
+        """time.monotonic() when the first line containing `marker` was read, None if never."""
+        for line, at in list(zip(self.lines, self.times, strict=False)):
+            if marker in line:
+                return at
+        return None
 
     def printed(self, marker: str) -> bool:
         return self.count(marker) > 0
@@ -138,7 +175,8 @@ class WorkerProcess:
 
 
 class Wire:
-    """Topics of one conformance module: produce Jobs, collect Results and DLT messages."""
+    """Topics of one conformance module: produce Jobs and Cancels, collect Results, Progress and
+    DLT messages."""
 
     def __init__(self, bootstrap: str, prefix: str, security: Mapping[str, str] | None = None) -> None:
         self.bootstrap = bootstrap
@@ -146,11 +184,15 @@ class Wire:
         self.jobs_topic = f"{prefix}.jobs"
         self.results_topic = f"{prefix}.results"
         self.group_prefix = f"{prefix}.workers"
+        self.control_topic = f"{prefix}.control"
         self.dlt_topic = topics.jobs_dlt_topic(self.jobs_topic)
         self.producer = Producer(self.config())
         self.results: dict[str, Result] = {}
         self.delivered: list[str] = []  # jobIds of every Result read, duplicates included
         self.result_keys: dict[str, bytes | None] = {}
+        self.progress: defaultdict[str, list[Progress]] = defaultdict(list)  # per jobId, arrival order
+        self.progress_keys: dict[str, bytes | None] = {}
+        self.records: list[tuple[str, str]] = []  # (jobId, "RESULT" or a Progress kind), arrival order
         self.dead: list[Message] = []
         self._readers: dict[str, Consumer] = {}
         self.worker: WorkerProcess | None = None
@@ -164,6 +206,7 @@ class Wire:
             "LEGATO_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
             "LEGATO_JOBS_TOPIC": self.jobs_topic,
             "LEGATO_RESULTS_TOPIC": self.results_topic,
+            "LEGATO_CONTROL_TOPIC": self.control_topic,
             "LEGATO_GROUP_PREFIX": self.group_prefix,
             "LEGATO_JOB_PARTITIONS": "1",
             "LEGATO_WORKER_ID": worker_id,
@@ -171,11 +214,13 @@ class Wire:
         }
 
     def create_topics(self, partitions: int = 1, *, results: bool = True) -> None:
-        """Job topics get `partitions`; the results and DLT topics one (the readers read partition 0).
-        `results=False` leaves the results topic out (the broker does not auto-create topics)."""
+        """Job topics get `partitions`; the results, control and DLT topics one (the readers read
+        partition 0). `results=False` leaves the results topic out (the broker does not auto-create
+        topics)."""
         jobs = [topics.job_topic(self.jobs_topic, a) for a in ACTIONS]
         new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in jobs]
-        singles = (self.dlt_topic, self.results_topic) if results else (self.dlt_topic,)
+        singles = (self.dlt_topic, self.control_topic)
+        singles += (self.results_topic,) if results else ()
         new += [NewTopic(n, num_partitions=1, replication_factor=1) for n in singles]
         self._create(new)
 
@@ -188,11 +233,35 @@ class Wire:
             future.result(timeout=DEADLINE_S)
 
     def job(
-        self, action: str, payload: Any, *, topic_action: str | None = None, payload_text: str | None = None
+        self,
+        action: str,
+        payload: Any,
+        *,
+        topic_action: str | None = None,
+        payload_text: str | None = None,
+        **options: Any,
     ) -> Job:
-        """Produce a Job; `payload_text` replaces the JSON encoding of `payload` (e.g. with non-JSON)."""
+        """Produce a Job; `payload_text` replaces the JSON encoding of `payload` (e.g. with non-JSON).
+        `options` are those of `make_job` (v2 limits, lastHeartbeatDetails)."""
+        job = self.make_job(action, payload, topic_action=topic_action, payload_text=payload_text, **options)
+        self.send(job)
+        return job
+
+    def make_job(
+        self,
+        action: str,
+        payload: Any,
+        *,
+        topic_action: str | None = None,
+        payload_text: str | None = None,
+        deadline_at: int | None = None,
+        start_to_close_ms: int | None = None,
+        heartbeat_timeout_ms: int | None = None,
+        last_heartbeat_details: str | None = None,
+    ) -> Job:
+        """A Job not produced yet (see `send`): e.g. to cancel it before it exists."""
         run_id = str(uuid.uuid4())
-        job: Job = {
+        return {
             "jobId": str(uuid.uuid4()),
             "runId": run_id,
             "stepId": f"step-{action}",
@@ -204,12 +273,32 @@ class Wire:
             "queue": topics.job_topic(self.jobs_topic, topic_action or action),
             "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             "correlationId": f"corr-{run_id[:8]}",
-            "createdAt": int(time.time() * 1000),
-            "deadlineAt": None,
+            "createdAt": now_ms(),
+            "deadlineAt": deadline_at,
+            "startToCloseMs": start_to_close_ms,
+            "heartbeatTimeoutMs": heartbeat_timeout_ms,
+            "lastHeartbeatDetails": last_heartbeat_details,
         }
-        self.producer.produce(job["queue"], encode_job(job), run_id)
+
+    def send(self, job: Job) -> None:
+        self.producer.produce(job["queue"], encode_job(job), job["runId"])
         self.producer.flush(DEADLINE_S)
-        return job
+
+    def cancel(self, job: Job, reason: str = "RunCancelled") -> Cancel:
+        """Withdraw `job`: a Cancel keyed by its jobId on the control topic (as the orchestrator does)."""
+        cancel: Cancel = {
+            "jobId": job["jobId"],
+            "runId": job["runId"],
+            "stepId": job["stepId"],
+            "attempt": job["attempt"],
+            "action": job["action"],
+            "reason": reason,
+            "message": f"withdrawn by the conformance harness ({reason})",
+            "at": now_ms(),
+        }
+        self.producer.produce(self.control_topic, encode_cancel(cancel), job["jobId"])
+        self.producer.flush(DEADLINE_S)
+        return cancel
 
     def raw(self, action: str, value: bytes, key: bytes) -> None:
         self.producer.produce(topics.job_topic(self.jobs_topic, action), value, key)
@@ -224,11 +313,20 @@ class Wire:
 
     def _drain(self) -> None:
         for msg in self._reader(self.results_topic).consume(100, timeout=0.05):
-            if msg.error() is None:
-                result = decode_result(msg.value())
-                self.results[result["jobId"]] = result
-                self.result_keys[result["jobId"]] = msg.key()
-                self.delivered.append(result["jobId"])
+            if msg.error() is not None:
+                continue
+            record = decode_results_record(msg.value())
+            if is_progress(record):
+                progress = cast(Progress, record)
+                self.progress[progress["jobId"]].append(progress)
+                self.progress_keys[progress["jobId"]] = msg.key()
+                self.records.append((progress["jobId"], progress["kind"]))
+                continue
+            result = cast(Result, record)
+            self.results[result["jobId"]] = result
+            self.result_keys[result["jobId"]] = msg.key()
+            self.delivered.append(result["jobId"])
+            self.records.append((result["jobId"], "RESULT"))
         self.dead += [m for m in self._reader(self.dlt_topic).consume(100, 0.05) if not m.error()]
 
     def _diagnostics(self) -> str:
@@ -245,6 +343,30 @@ class Wire:
         except AssertionError as exc:
             raise AssertionError(str(exc) + self._diagnostics()) from None
         return self.results[job["jobId"]]
+
+    def progress_of(self, job: Job) -> list[Progress]:
+        """The Progress records of `job` read so far, in arrival order (read more first: `_drain`)."""
+        self._drain()
+        return list(self.progress.get(job["jobId"], []))
+
+    def await_progress(
+        self, job: Job, kind: str, timeout: float = DEADLINE_S, count: int = 1
+    ) -> list[Progress]:
+        """Wait until `count` Progress records of `kind` arrived for `job`; returns all of its records."""
+
+        def arrived() -> bool:
+            self._drain()
+            return sum(p["kind"] == kind for p in self.progress.get(job["jobId"], [])) >= count
+
+        try:
+            wait_until(arrived, timeout, f"{count} {kind} Progress record(s) of a {job['action']!r} job")
+        except AssertionError as exc:
+            raise AssertionError(str(exc) + self._diagnostics()) from None
+        return list(self.progress[job["jobId"]])
+
+    def kinds(self, job: Job) -> list[str]:
+        """What arrived for `job` on the results topic, in order: Progress kinds and "RESULT"."""
+        return [kind for job_id, kind in self.records if job_id == job["jobId"]]
 
     def dead_letters(self, count: int, timeout: float = DEADLINE_S) -> list[Message]:
         def arrived() -> bool:
