@@ -4,7 +4,15 @@ import sys
 import time
 from typing import Any
 
-from legato_worker import ApplicationError, NonRetryableError, Worker, WorkerFatalError, current_job
+from legato_worker import (
+    ApplicationError,
+    AttemptCancelled,
+    JobContext,
+    NonRetryableError,
+    Worker,
+    WorkerFatalError,
+    current_job,
+)
 
 worker = Worker()
 
@@ -64,6 +72,30 @@ def recurse(payload: Any) -> Any:
 def count(payload: Any) -> Any:
     say(f"RAN {current_job()['jobId']}")
     return {"ok": True}
+
+
+@worker.action("heartbeat")
+def heartbeat(payload: Any, ctx: JobContext) -> Any:
+    last = ctx.last_heartbeat_details
+    done = last.get("done") if isinstance(last, dict) else None
+    start = done if isinstance(done, int) and not isinstance(done, bool) else 0
+    say(f"RESUMED {ctx.job_id} {start}")
+    for i in range(start + 1, payload["beats"] + 1):
+        if ctx.cancelled.wait(payload["intervalMs"] / 1000):
+            raise AttemptCancelled(ctx.cancel_reason)
+        ctx.heartbeat({"done": i})
+        if payload.get("failAt") == i:
+            raise ApplicationError(f"failed at {i}", type="Interrupted")
+    return {"done": payload["beats"], "resumedFrom": start, "attempt": ctx.attempt}
+
+
+@worker.action("wait-cancel")
+def wait_cancel(payload: Any, ctx: JobContext) -> Any:
+    say(f"STARTED {ctx.job_id}")
+    if ctx.cancelled.wait(payload.get("ms", 30000) / 1000):
+        say(f"CANCELLED {ctx.job_id} {ctx.cancel_reason}")
+        raise AttemptCancelled(ctx.cancel_reason)
+    return {"cancelled": False}
 
 
 if __name__ == "__main__":

@@ -4,11 +4,25 @@ from legato_worker import Worker
 
 worker = Worker()  # configured by LEGATO_* environment variables
 worker.register("step1", lambda payload: f"Processed: {payload}")
+
+@worker.action("import-rows")      # a second parameter receives the JobContext
+def import_rows(payload, ctx):
+    for i in range((ctx.last_heartbeat_details or {}).get("done", 0), payload["rows"]):
+        ctx.raise_if_cancelled()       # ctx.cancelled is a threading.Event
+        ...
+        ctx.heartbeat({"done": i + 1})  # coalesced: cheap to call often
 worker.start()     # blocks; SIGTERM/SIGINT drain in-flight jobs, then return;
                    # raises WorkerFatalError if Kafka makes going on impossible
 """
 
-from legato_worker._errors import ApplicationError, NonRetryableError, WorkerFatalError
+from legato_worker._context import JobContext
+from legato_worker._errors import (
+    ApplicationError,
+    AttemptCancelled,
+    NonRetryableError,
+    SerializationError,
+    WorkerFatalError,
+)
 from legato_worker._handlers import Handler, current_job
 from legato_worker._settings import WorkerSettings
 from legato_worker._version import __version__
@@ -16,8 +30,11 @@ from legato_worker._worker import Worker
 
 __all__ = [
     "ApplicationError",
+    "AttemptCancelled",
     "Handler",
+    "JobContext",
     "NonRetryableError",
+    "SerializationError",
     "Worker",
     "WorkerFatalError",
     "WorkerSettings",

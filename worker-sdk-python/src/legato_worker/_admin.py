@@ -22,8 +22,14 @@ class KafkaUnavailableError(WorkerFatalError):
     """Kafka could not be reached or refused to create a topic at start-up."""
 
 
-def ensure_topics(config: dict[str, Any], wanted: Mapping[str, int], timeout_s: float) -> None:
-    """Create the topics of `wanted` (name -> partitions) that do not exist yet.
+def ensure_topics(
+    config: dict[str, Any],
+    wanted: Mapping[str, int],
+    timeout_s: float,
+    topic_configs: Mapping[str, dict[str, str]] | None = None,
+) -> None:
+    """Create the topics of `wanted` (name -> partitions) that do not exist yet, with the topic
+    settings `topic_configs` gives for some (e.g. the control topic's retention.ms).
 
     Lists first, so a worker whose topics exist needs no CREATE permission; new topics get the
     broker's default replication factor; a topic created meanwhile by someone else is fine.
@@ -50,7 +56,12 @@ def ensure_topics(config: dict[str, Any], wanted: Mapping[str, int], timeout_s: 
             " (is it running? set LEGATO_KAFKA_BOOTSTRAP_SERVERS)"
         ) from exc
     missing = [
-        NewTopic(name, num_partitions=partitions, replication_factor=-1)
+        NewTopic(
+            name,
+            num_partitions=partitions,
+            replication_factor=-1,
+            config=(topic_configs or {}).get(name, {}),
+        )
         for name, partitions in wanted.items()
         if name not in existing
     ]

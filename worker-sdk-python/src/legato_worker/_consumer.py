@@ -30,7 +30,7 @@ from legato_worker._dlt import undecodable_headers
 from legato_worker._envelope import seal
 from legato_worker._errors import WorkerFatalError
 from legato_worker._executor import Executor, Task
-from legato_worker._handlers import Handler, unknown_action
+from legato_worker._handlers import Registered, unknown_action
 from legato_worker._kafka_errors import Kind, RateLimitedLog, kind_of
 from legato_worker._offsets import OffsetTracker
 from legato_worker._publisher import Publisher
@@ -49,7 +49,7 @@ class ActionConsumer:
         self,
         topic: str,
         config: dict[str, Any],
-        handlers: Mapping[str, tuple[Handler, bool]],
+        handlers: Mapping[str, Registered],
         executor: Executor,
         publisher: Publisher,
         *,
@@ -193,7 +193,7 @@ class ActionConsumer:
                 functools.partial(state.done, offset),
             )
             return
-        task = Task(entry[0], entry[1], job, state, offset)
+        task = Task(entry, job, state, offset)
         if not self._waiting and self._executor.gate.try_acquire():
             self._executor.submit(task)
         else:

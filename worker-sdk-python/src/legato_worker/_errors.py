@@ -42,6 +42,23 @@ class NonRetryableError(ApplicationError):
         super().__init__(message, type=type, non_retryable=True, details=details)
 
 
+class AttemptCancelled(ApplicationError):
+    """Raise from a handler whose attempt was cancelled (`ctx.cancelled` is set): the attempt ends
+    FAILED with type `AttemptCancelled` (retryable). The orchestrator ignores the late result of a
+    withdrawn or timed-out attempt; after a `WorkerShutdown` it retries the attempt elsewhere.
+
+    `reason` is the cancellation reason (`ctx.cancel_reason`), e.g. `RunCancelled`.
+    """
+
+    def __init__(self, reason: str | None = None) -> None:
+        self.reason = reason or "Cancelled"
+        super().__init__(f"attempt cancelled: {self.reason}", type="AttemptCancelled")
+
+
+class SerializationError(ValueError):
+    """`heartbeat(details)` got details that are not strict JSON, or over 65,536 bytes of JSON text."""
+
+
 class WorkerFatalError(RuntimeError):
     """The worker stopped because it cannot go on (e.g. a fatal or authorization error from Kafka).
 

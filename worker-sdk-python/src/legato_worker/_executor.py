@@ -14,26 +14,45 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from legato_worker._handlers import Handler, failed, now_ms, run_async, run_sync
+from legato_worker._attempts import Attempts
+from legato_worker._context import JobContext
+from legato_worker._handlers import Registered, failed, run_async, run_sync
 from legato_worker._offsets import PartitionOffsets
 from legato_worker.protocol import Job, Result
 
 log = logging.getLogger("legato_worker")
 
+_RELEASE_LOCK = threading.Lock()
+
 
 class Task:
     """One decoded job on its way through a handler."""
 
-    __slots__ = ("handler", "is_async", "job", "offset", "state")
+    __slots__ = ("entry", "job", "offset", "released", "state")
 
-    def __init__(
-        self, handler: Handler, is_async: bool, job: Job, state: PartitionOffsets, offset: int
-    ) -> None:
-        self.handler = handler
-        self.is_async = is_async
+    def __init__(self, entry: Registered, job: Job, state: PartitionOffsets, offset: int) -> None:
+        self.entry = entry
         self.job = job
         self.state = state
         self.offset = offset
+        self.released = False
+
+    @property
+    def is_async(self) -> bool:
+        return self.entry.is_async
+
+    def release(self) -> None:
+        """The job is finished for offset storage (its SKIPPED, Result or DLT copy acknowledged)."""
+        self.state.done(self.offset)
+
+    def release_once(self) -> None:
+        """For heartbeating steps, whose STARTED or Result, whichever is acknowledged first,
+        finishes the job for offset storage (docs/protocol.md, item 16)."""
+        with _RELEASE_LOCK:
+            if self.released:
+                return
+            self.released = True
+        self.state.done(self.offset)
 
 
 Finish = Callable[[Task, Result], None]
@@ -85,8 +104,9 @@ def _await_here(awaitable: Awaitable[Any]) -> Any:
 
 
 class Executor:
-    def __init__(self, concurrency: int, worker_id: str, finish: Finish) -> None:
+    def __init__(self, concurrency: int, worker_id: str, finish: Finish, attempts: Attempts) -> None:
         self.gate = Gate(concurrency)
+        self._attempts = attempts
         self._concurrency = concurrency
         self._worker_id = worker_id
         self._finish = finish
@@ -131,8 +151,22 @@ class Executor:
         if wake:  # one wake-up of the loop per burst of async jobs, not per job
             self._loop.call_soon_threadsafe(self._spawn_pending)
 
-    def _complete(self, task: Task, result: Result) -> None:
+    def _begin(self, task: Task) -> JobContext | None:
+        """The attempt's context, or None if it was skipped (its slot is then given back)."""
         try:
+            ctx = self._attempts.begin(
+                task.job, task.release, task.release_once if _heartbeating(task.job) else None
+            )
+        except Exception:  # never lose the slot; the job stays unstored and is redelivered
+            log.exception("could not start job %s", task.job["jobId"])
+            ctx = None
+        if ctx is None:
+            self.gate.release()
+        return ctx
+
+    def _complete(self, task: Task, ctx: JobContext, result: Result) -> None:
+        try:
+            self._attempts.end(ctx, failed=result["status"] == "FAILED")
             self._finish(task, result)
         except Exception:  # never lose the slot; the job stays unstored and is redelivered
             log.exception("could not publish the result of job %s", task.job["jobId"])
@@ -143,11 +177,15 @@ class Executor:
         get = self._queue.get
         worker_id = self._worker_id
         while (task := get()) is not None:
+            ctx = self._begin(task)
+            if ctx is None:
+                continue
+            entry = task.entry
             try:
-                result = run_sync(task.handler, task.job, worker_id, _await_here)
+                result = run_sync(entry.handler, task.job, worker_id, _await_here, ctx, entry.with_context)
             except BaseException as exc:  # e.g. SystemExit raised by a handler
-                result = failed(task.job, worker_id, now_ms(), exc)
-            self._complete(task, result)
+                result = failed(task.job, worker_id, ctx.started_at, exc)
+            self._complete(task, ctx, result)
 
     def _spawn_pending(self) -> None:
         assert self._loop is not None
@@ -159,11 +197,22 @@ class Executor:
             handle.add_done_callback(self._tasks.discard)
 
     async def _run_on_loop(self, task: Task) -> None:
+        ctx = self._begin(task)
+        if ctx is None:
+            return
+        current = asyncio.current_task()
+        assert self._loop is not None and current is not None
+        ctx.bind_task(self._loop, current)
+        entry = task.entry
         try:
-            result = await run_async(task.handler, task.job, self._worker_id)
+            result = await run_async(entry.handler, task.job, self._worker_id, ctx, entry.with_context)
         except BaseException as exc:  # cancellation included: still answer the job
-            result = failed(task.job, self._worker_id, now_ms(), exc)
-        self._complete(task, result)
+            result = failed(task.job, self._worker_id, ctx.started_at, exc)
+        self._complete(task, ctx, result)
+
+    def cancel_running(self, reason: str) -> int:
+        """Signal cancellation to every running handler; returns how many there were."""
+        return self._attempts.cancel_all(reason)
 
     def shutdown(self) -> None:
         """Stop idle threads; handlers still running (past the drain limit) are abandoned."""
@@ -172,3 +221,7 @@ class Executor:
         if self._loop is not None and self._loop_thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop_thread.join(timeout=1)
+
+
+def _heartbeating(job: Job) -> bool:
+    return job.get("heartbeatTimeoutMs") is not None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import inspect
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+from legato_worker._context import JobContext
 from legato_worker._errors import (
+    AttemptCancelled,
     failure_from_exception,
     simple_failure,
     to_json,
@@ -17,22 +20,50 @@ from legato_worker._errors import (
 from legato_worker._version import SDK
 from legato_worker.protocol import Failure, Job, Result, topics
 
-Handler = Callable[[Any], Any] | Callable[[Any], Awaitable[Any]]
+Handler = (
+    Callable[[Any], Any]
+    | Callable[[Any], Awaitable[Any]]
+    | Callable[[Any, JobContext], Any]
+    | Callable[[Any, JobContext], Awaitable[Any]]
+)
 
-_current_job: contextvars.ContextVar[Job] = contextvars.ContextVar("legato_current_job")
+_current_job: contextvars.ContextVar[JobContext] = contextvars.ContextVar("legato_current_job")
 
 
-def current_job() -> Job:
-    """The job whose handler is running (jobId, runId, attempt, ...); only inside a handler."""
+def current_job() -> JobContext:
+    """The context of the attempt whose handler is running (`job_id`, `attempt`, `heartbeat()`,
+    `cancelled`, ...; also `ctx["jobId"]`); only inside a handler."""
     try:
         return _current_job.get()
     except LookupError:
         raise RuntimeError("current_job() is only available while a handler runs") from None
 
 
+class Registered(NamedTuple):
+    handler: Handler
+    is_async: bool
+    with_context: bool
+    """Called as `handler(payload, ctx)`: it declares a second positional parameter without default."""
+
+
 def is_async(handler: Handler) -> bool:
     call = getattr(handler, "__call__", None)  # noqa: B004 - async callable objects
     return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
+
+
+def takes_context(handler: Handler) -> bool:
+    """Whether `handler` has at least two positional parameters without defaults."""
+    try:
+        params = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):  # some builtins have no signature: payload only
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = [p for p in params if p.kind in positional and p.default is inspect.Parameter.empty]
+    return len(required) >= 2
+
+
+def registered(handler: Handler) -> Registered:
+    return Registered(handler, is_async(handler), takes_context(handler))
 
 
 def check_action(action: str) -> None:
@@ -114,34 +145,54 @@ def unknown_action(job: Job, worker_id: str) -> Result:
     return make_result(job, worker_id, now_ms(), "FAILED", None, failure)
 
 
+def _call(handler: Handler, payload: Any, ctx: JobContext, with_context: bool) -> Any:
+    return handler(payload, ctx) if with_context else handler(payload)  # type: ignore[call-arg]
+
+
 def run_sync(
     handler: Handler,
     job: Job,
     worker_id: str,
     run_awaitable: Callable[[Awaitable[Any]], Any],
+    ctx: JobContext | None = None,
+    with_context: bool = False,
 ) -> Result:
     """Run a synchronous handler on the calling thread; an awaitable it returns is awaited."""
-    started_at = now_ms()
-    token = _current_job.set(job)
+    ctx = JobContext(job) if ctx is None else ctx
+    token = _current_job.set(ctx)
     try:
-        value = handler(parse_payload(job))
+        value = _call(handler, parse_payload(job), ctx, with_context)
         if inspect.isawaitable(value):
             value = run_awaitable(value)
     except Exception as exc:
-        return failed(job, worker_id, started_at, exc)
+        return failed(job, worker_id, ctx.started_at, exc)
     finally:
         _current_job.reset(token)
-    return completed_or_serialisation_failure(job, worker_id, started_at, value)
+    return completed_or_serialisation_failure(job, worker_id, ctx.started_at, value)
 
 
-async def run_async(handler: Handler, job: Job, worker_id: str) -> Result:
-    """Run a coroutine handler; called inside its own task, so the job context is per task."""
-    started_at = now_ms()
-    _current_job.set(job)
+async def run_async(
+    handler: Handler,
+    job: Job,
+    worker_id: str,
+    ctx: JobContext | None = None,
+    with_context: bool = False,
+) -> Result:
+    """Run a coroutine handler; called inside its own task, so the job context is per task.
+
+    A cancelled attempt cancels that task: the CancelledError the handler lets through becomes a
+    FAILED `AttemptCancelled` result (any other cancellation of the task propagates).
+    """
+    ctx = JobContext(job) if ctx is None else ctx
+    _current_job.set(ctx)
     try:
-        value = handler(parse_payload(job))
+        value = _call(handler, parse_payload(job), ctx, with_context)
         if inspect.isawaitable(value):
             value = await value
+    except asyncio.CancelledError:
+        if not ctx.cancelled.is_set():
+            raise
+        return failed(job, worker_id, ctx.started_at, AttemptCancelled(ctx.cancel_reason))
     except Exception as exc:
-        return failed(job, worker_id, started_at, exc)
-    return completed_or_serialisation_failure(job, worker_id, started_at, value)
+        return failed(job, worker_id, ctx.started_at, exc)
+    return completed_or_serialisation_failure(job, worker_id, ctx.started_at, value)

@@ -34,6 +34,8 @@ class WorkerSettings:
     bootstrap_servers: str = "localhost:9092"
     jobs_topic: str = "workflow-jobs"
     results_topic: str = "workflow-results"
+    control_topic: str = "workflow-control"
+    """Protocol v2: Cancel records, read by every worker from the beginning (no group)."""
     group_prefix: str = "legato-workers"
     job_partitions: int = 6
     worker_id: str = field(default_factory=default_worker_id)
@@ -66,6 +68,7 @@ class WorkerSettings:
             "bootstrap_servers",
             "jobs_topic",
             "results_topic",
+            "control_topic",
             "group_prefix",
             "worker_id",
         ):
@@ -99,6 +102,7 @@ class WorkerSettings:
             bootstrap_servers=env.text("LEGATO_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
             jobs_topic=env.text("LEGATO_JOBS_TOPIC", "workflow-jobs"),
             results_topic=env.text("LEGATO_RESULTS_TOPIC", "workflow-results"),
+            control_topic=env.text("LEGATO_CONTROL_TOPIC", "workflow-control"),
             group_prefix=env.text("LEGATO_GROUP_PREFIX", "legato-workers"),
             job_partitions=env.integer("LEGATO_JOB_PARTITIONS", 6, minimum=1),
             worker_id=env.get("LEGATO_WORKER_ID") or default_worker_id(),

@@ -11,11 +11,13 @@ from types import FrameType
 from typing import Any, TypeVar
 
 from legato_worker._admin import ensure_topics
+from legato_worker._attempts import Attempts
 from legato_worker._consumer import ActionConsumer
+from legato_worker._control import ControlReader
 from legato_worker._envelope import seal, too_large
 from legato_worker._errors import WorkerFatalError
 from legato_worker._executor import Executor, Task
-from legato_worker._handlers import Handler, check_action, is_async
+from legato_worker._handlers import Handler, Registered, check_action, registered
 from legato_worker._publisher import Publisher
 from legato_worker._settings import WorkerSettings
 from legato_worker._version import LANGUAGE
@@ -29,6 +31,8 @@ _ADMIN_TIMEOUT_S = 15.0
 _MIN_FLUSH_S = 5.0
 _CONSUMER_JOIN_S = 5.0
 _RESULT_OVERHEAD_BYTES = 200_000  # ids, timestamps, and a capped failure envelope
+_CANCEL_GRACE_S = 2.0  # after the drain limit: how long cancelled handlers get to answer
+CONTROL_TOPIC_CONFIG = {"retention.ms": "86400000"}
 
 
 class Worker:
@@ -36,7 +40,7 @@ class Worker:
 
     def __init__(self, settings: WorkerSettings | None = None) -> None:
         self.settings = settings if settings is not None else WorkerSettings.from_env()
-        self._handlers: dict[str, tuple[Handler, bool]] = {}
+        self._handlers: dict[str, Registered] = {}
         self._stop_requested = threading.Event()
         self._started = False
         self._fatal: WorkerFatalError | None = None
@@ -47,7 +51,11 @@ class Worker:
         return list(self._handlers)
 
     def register(self, action: str, handler: Handler) -> None:
-        """Run `handler(payload)` for each job of `action`; plain or `async` functions."""
+        """Run `handler(payload)` for each job of `action`; plain or `async` functions.
+
+        A handler that declares a second positional parameter without a default is called as
+        `handler(payload, ctx)` with the attempt's `JobContext` (also `current_job()`).
+        """
         check_action(action)
         if not callable(handler):
             raise TypeError(f"handler for {action!r} is not callable: {handler!r}")
@@ -55,7 +63,7 @@ class Worker:
             raise ValueError(f"action {action!r} is already registered")
         if self._started:
             raise RuntimeError("register() must be called before start()")
-        self._handlers[action] = (handler, is_async(handler))
+        self._handlers[action] = registered(handler)
 
     def action(self, name: str) -> Callable[[H], H]:
         """Decorator form of `register`: `@worker.action("charge-card")`."""
@@ -106,8 +114,9 @@ class Worker:
         wanted = {t: s.job_partitions for t in job_topics.values()}
         wanted.setdefault(dlt_topic, s.job_partitions)
         wanted.setdefault(s.results_topic, s.job_partitions)
+        wanted.setdefault(s.control_topic, 1)
         if s.create_topics:
-            ensure_topics(base, wanted, _ADMIN_TIMEOUT_S)
+            ensure_topics(base, wanted, _ADMIN_TIMEOUT_S, {s.control_topic: CONTROL_TOPIC_CONFIG})
 
         publisher = Publisher(
             {
@@ -124,12 +133,26 @@ class Worker:
             on_fatal=self._on_fatal,
         )
         self._publisher = publisher
-        executor = Executor(s.concurrency, s.worker_id, self._publish_result(publisher))
+        attempts = Attempts(publisher, s.results_topic, s.worker_id)
+        executor = Executor(s.concurrency, s.worker_id, self._publish_result(publisher), attempts)
         executor.start(
-            sync_handlers=any(not a for _, a in self._handlers.values()),
-            async_handlers=any(a for _, a in self._handlers.values()),
+            sync_handlers=any(not e.is_async for e in self._handlers.values()),
+            async_handlers=any(e.is_async for e in self._handlers.values()),
         )
         publisher.start()
+        attempts.start()
+        control = ControlReader(
+            s.control_topic, {**base, "client.id": client_id}, attempts.withdraw, self._on_fatal
+        )
+        try:
+            caught_up = control.catch_up(self._stop_requested)  # before any job starts (item 11)
+        except BaseException:
+            self._close_early(control, attempts, executor, publisher)
+            raise
+        if not caught_up:  # stopped while waiting for the control topic
+            self._close_early(control, attempts, executor, publisher)
+            return
+        control.start()
         consumers = [
             ActionConsumer(
                 topic,
@@ -169,25 +192,41 @@ class Worker:
             while not self._stop_requested.wait(0.5):
                 pass
         finally:
-            self._drain(consumers, executor, publisher)
+            self._drain(consumers, executor, publisher, attempts, control)
+
+    @staticmethod
+    def _close_early(
+        control: ControlReader, attempts: Attempts, executor: Executor, publisher: Publisher
+    ) -> None:
+        control.close()
+        attempts.close()
+        publisher.close()
+        executor.shutdown()
 
     def _publish_result(self, publisher: Publisher) -> Callable[[Task, Result], None]:
         results_topic = self.settings.results_topic
         limit = self.settings.max_payload_bytes
 
         def publish(task: Task, result: Result) -> None:
-            state, offset = task.state, task.offset
+            heartbeating = task.job.get("heartbeatTimeoutMs") is not None
             publisher.publish(
                 results_topic,
                 seal(result, limit),
                 result["runId"],
-                lambda: state.done(offset),
+                task.release_once if heartbeating else task.release,
                 on_too_large=lambda: (seal(too_large(result), limit), None),
             )
 
         return publish
 
-    def _drain(self, consumers: list[ActionConsumer], executor: Executor, publisher: Publisher) -> None:
+    def _drain(
+        self,
+        consumers: list[ActionConsumer],
+        executor: Executor,
+        publisher: Publisher,
+        attempts: Attempts,
+        control: ControlReader,
+    ) -> None:
         # after a fatal error nothing more can be published: leave without waiting for handlers
         timeout_s = 0.0 if self._fatal is not None else self.settings.shutdown_timeout_ms / 1000
         deadline = time.monotonic() + timeout_s
@@ -197,11 +236,18 @@ class Worker:
         for consumer in consumers:  # they stop within one poll; never close one still polling
             consumer.join(max(deadline - time.monotonic(), _CONSUMER_JOIN_S))
         if not executor.gate.wait_idle(deadline - time.monotonic()):
-            log.warning(
-                "%d handler(s) still running after %.1f s; their jobs will be redelivered",
-                executor.gate.active,
-                timeout_s,
-            )
+            running = executor.cancel_running("WorkerShutdown")
+            log.warning("%d handler(s) still running after %.1f s: cancelling them", running, timeout_s)
+            grace = 0.0 if self._fatal is not None else _CANCEL_GRACE_S
+            if not executor.gate.wait_idle(grace):
+                log.warning(
+                    "%d handler(s) still running %.1f s after their cancellation; their jobs will be"
+                    " redelivered",
+                    executor.gate.active,
+                    grace,
+                )
+            deadline = max(deadline, time.monotonic())
+        attempts.close()
         flush_s = 0.0 if self._fatal is not None else max(deadline - time.monotonic(), _MIN_FLUSH_S)
         unacked = publisher.flush(flush_s)
         if unacked:
@@ -211,6 +257,10 @@ class Worker:
                 consumer.close()
             except Exception:
                 log.exception("closing the consumer of %s failed", consumer.topic)
+        try:
+            control.close()
+        except Exception:
+            log.exception("closing the reader of %s failed", control.topic)
         publisher.close()
         executor.shutdown()
         log.info("worker %s stopped", self.settings.worker_id)

@@ -73,7 +73,7 @@ def test_completed_result_echoes_the_job() -> None:
     for field in ("jobId", "runId", "stepId", "attempt", "action", "traceparent", "correlationId"):
         assert result[field] == job()[field]
     assert result["workerId"] == "w-1"
-    assert result["sdk"] == "python/0.1.0"
+    assert result["sdk"] == "python/0.2.0"
     assert result["startedAt"] <= result["finishedAt"]
 
 

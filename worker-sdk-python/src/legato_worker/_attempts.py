@@ -1,0 +1,218 @@
+"""Protocol v2 bookkeeping of the attempts this worker runs (docs/protocol.md, items 12-16).
+
+- `begin` runs just before a handler: a withdrawn attempt or one past its start-by time is skipped
+  (Progress SKIPPED, the offset stored once that is acknowledged); otherwise the attempt is
+  registered, so a Cancel can reach it, and a heartbeating step reports STARTED at once.
+- One ticker thread sends what is due: the lazy STARTED after 1 s, coalesced heartbeats, and it
+  signals StartToCloseTimeout. It scans the running attempts (at most the concurrency), so a
+  no-op job costs two dict operations and nothing on the wire besides its Result.
+- `end` closes an attempt; after a failure, details still pending go out before the Result.
+- Withdrawn jobIds (from the control topic) are kept for 24 h.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from legato_worker._context import JobContext
+from legato_worker._handlers import now_ms
+from legato_worker._publisher import OnAck, Publisher
+from legato_worker._version import SDK
+from legato_worker.protocol import Cancel, Job, Progress, ProgressKind, encode_progress
+
+log = logging.getLogger("legato_worker")
+
+KEEP_WITHDRAWN_S = 86_400.0
+TICK_S = 0.1
+SUMMARY_EVERY_S = 10.0
+PRUNE_EVERY_S = 60.0
+
+WITHDRAWN = "Withdrawn"
+DEADLINE_PASSED = "DeadlinePassed"
+
+
+class Attempts:
+    """Running attempts by jobId, withdrawn jobIds, and the ticker that reports progress."""
+
+    def __init__(self, publisher: Publisher, results_topic: str, worker_id: str) -> None:
+        self._publisher = publisher
+        self._results_topic = results_topic
+        self._worker_id = worker_id
+        self._lock = threading.Lock()
+        self._running: dict[str, JobContext] = {}
+        self._withdrawn: dict[str, float] = {}  # jobId -> time.monotonic() it may be forgotten
+        self._skipped = {WITHDRAWN: 0, DEADLINE_PASSED: 0}
+        self._last_summary = time.monotonic()
+        self._last_prune = time.monotonic()
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._tick_loop, name="legato-progress", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+        self._log_summary(force=True)
+
+    # --- the control topic -------------------------------------------------------------------
+
+    def withdraw(self, cancel: Cancel) -> None:
+        """A Cancel was read: never start that jobId, and signal it if it runs here."""
+        with self._lock:
+            self._withdrawn[cancel["jobId"]] = time.monotonic() + KEEP_WITHDRAWN_S
+            ctx = self._running.get(cancel["jobId"])
+        if ctx is not None:
+            log.info("cancelling job %s (%s: %s)", ctx.job_id, cancel["reason"], cancel["message"])
+            ctx.cancel(cancel["reason"])
+
+    def withdrawn(self, job_id: str) -> bool:
+        with self._lock:
+            return job_id in self._withdrawn
+
+    def cancel_all(self, reason: str) -> int:
+        """Signal every running attempt (e.g. WorkerShutdown); returns how many there were."""
+        with self._lock:
+            running = list(self._running.values())
+        for ctx in running:
+            ctx.cancel(reason)
+        return len(running)
+
+    # --- one attempt -------------------------------------------------------------------------
+
+    def begin(self, job: Job, on_skipped: OnAck, on_started: OnAck | None) -> JobContext | None:
+        """Just before the handler: its context, or None when the attempt was skipped.
+
+        `on_skipped` runs once the SKIPPED record is acknowledged; `on_started` (heartbeating
+        steps only) once STARTED is.
+        """
+        deadline = job.get("deadlineAt")
+        late = deadline is not None and now_ms() >= deadline
+        ctx = JobContext(job, self)
+        with self._lock:
+            withdrawn = ctx.job_id in self._withdrawn
+            if not withdrawn and not late:
+                self._running[ctx.job_id] = ctx
+        if withdrawn or late:
+            self._skip(job, WITHDRAWN if withdrawn else DEADLINE_PASSED, on_skipped)
+            return None
+        if on_started is not None:
+            with ctx.lock:
+                ctx.mark_started(ctx.started_mono)
+                self._send(ctx, "STARTED", None, on_started)
+        return ctx
+
+    def end(self, ctx: JobContext, failed: bool) -> None:
+        """The handler ended (before its Result is produced)."""
+        with ctx.lock:
+            flush = ctx.close(failed)
+            if flush is not None:
+                self._send(ctx, flush[0], flush[1])
+        with self._lock:
+            if self._running.get(ctx.job_id) is ctx:
+                del self._running[ctx.job_id]
+
+    def wake(self) -> None:
+        """A heartbeat is due now (called by `JobContext.heartbeat`)."""
+        self._wake.set()
+
+    # --- sending -----------------------------------------------------------------------------
+
+    def _progress(self, ctx_or_job: JobContext | Job, kind: ProgressKind, details: str | None) -> Progress:
+        job = ctx_or_job.job if isinstance(ctx_or_job, JobContext) else ctx_or_job
+        now = now_ms()
+        return {
+            "jobId": job["jobId"],
+            "runId": job["runId"],
+            "stepId": job["stepId"],
+            "attempt": job["attempt"],
+            "action": job["action"],
+            "kind": kind,
+            "details": details,
+            "reason": None,
+            "workerId": self._worker_id,
+            "sdk": SDK,
+            "startedAt": ctx_or_job.started_at if isinstance(ctx_or_job, JobContext) else now,
+            "at": now,
+        }
+
+    def _send(self, ctx: JobContext, kind: str, details: str | None, on_ack: OnAck | None = None) -> None:
+        """Called with `ctx.lock` held, so a Progress is always produced before its Result."""
+        progress = self._progress(ctx, "STARTED" if kind == "STARTED" else "HEARTBEAT", details)
+        self._publisher.publish(
+            self._results_topic, encode_progress(progress), ctx.run_id, on_ack or _nothing
+        )
+
+    def _skip(self, job: Job, reason: str, on_ack: OnAck) -> None:
+        progress = self._progress(job, "SKIPPED", None)
+        progress["reason"] = reason
+        self._publisher.publish(self._results_topic, encode_progress(progress), job["runId"], on_ack)
+        log.debug("skipped job %s of run %s: %s", job["jobId"], job["runId"], reason)
+        with self._lock:
+            self._skipped[reason] += 1
+        self._log_summary()
+
+    def _log_summary(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        with self._lock:
+            total = sum(self._skipped.values())
+            if total == 0 or (not force and now - self._last_summary < SUMMARY_EVERY_S):
+                return
+            counts = dict(self._skipped)
+            self._skipped = dict.fromkeys(self._skipped, 0)
+            self._last_summary = now
+        log.info(
+            "skipped %d stale attempts (deadline passed: %d, withdrawn: %d)",
+            total,
+            counts[DEADLINE_PASSED],
+            counts[WITHDRAWN],
+        )
+
+    # --- the ticker --------------------------------------------------------------------------
+
+    def _tick_loop(self) -> None:
+        while not self._closed.is_set():
+            self._wake.clear()  # a wake-up during the tick makes the next wait return at once
+            try:
+                wait = self._tick(time.monotonic())
+            except Exception:  # never let reporting die; the next tick tries again
+                log.exception("progress reporting failed")
+                wait = TICK_S
+            self._wake.wait(wait)
+
+    def _tick(self, now: float) -> float:
+        """Send what is due; returns how long to sleep (at most TICK_S)."""
+        with self._lock:
+            running = list(self._running.values())
+        next_due = now + TICK_S
+        for ctx in running:
+            if ctx.stop_by is not None and now >= ctx.stop_by:
+                ctx.cancel("StartToCloseTimeout")
+            with ctx.lock:
+                due = ctx.due_progress(now)
+                if due is not None:
+                    self._send(ctx, due[0], due[1])
+                at = ctx.next_due
+            if at is not None and at < next_due:
+                next_due = at
+        if now - self._last_summary >= SUMMARY_EVERY_S:
+            self._log_summary()
+        if now - self._last_prune >= PRUNE_EVERY_S:
+            self._prune(now)
+        return max(next_due - time.monotonic(), 0.0)
+
+    def _prune(self, now: float) -> None:
+        self._last_prune = now
+        with self._lock:
+            expired = [job_id for job_id, until in self._withdrawn.items() if until <= now]
+            for job_id in expired:
+                del self._withdrawn[job_id]
+
+
+def _nothing() -> None:
+    return None
