@@ -5,6 +5,31 @@
 
 import { ApplicationError, NonRetryableError, Worker } from "legato-worker";
 
+/** Waits `ms`, or throws the signal's reason (a CancelledError) once it aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function resumePoint(details: unknown): number {
+  if (typeof details !== "object" || details === null) return 0;
+  const done = (details as { done?: unknown }).done;
+  return Number.isInteger(done) ? (done as number) : 0;
+}
+
 const worker = new Worker();
 
 worker.register("echo", (payload) => ({ echo: payload, sdk: "node" }));
@@ -40,6 +65,34 @@ worker.register("recurse", () => {
 worker.register("count", (_payload, context) => {
   process.stdout.write(`RAN ${context.jobId}\n`);
   return { ok: true };
+});
+
+worker.register(
+  "heartbeat",
+  async (payload: { beats?: number; intervalMs?: number; failAt?: number }, context) => {
+    const start = resumePoint(context.lastHeartbeatDetails);
+    process.stdout.write(`RESUMED ${context.jobId} ${start}\n`);
+    const beats = Number(payload?.beats ?? 0);
+    for (let i = start + 1; i <= beats; i++) {
+      await sleep(Number(payload?.intervalMs ?? 0), context.signal);
+      context.heartbeat({ done: i });
+      if (payload?.failAt === i) {
+        throw new ApplicationError(`failed at ${i}`, { type: "Interrupted" });
+      }
+    }
+    return { done: beats, resumedFrom: start, attempt: context.attempt };
+  },
+);
+
+worker.register("wait-cancel", async (payload: { ms?: number }, context) => {
+  process.stdout.write(`STARTED ${context.jobId}\n`);
+  try {
+    await sleep(Number(payload?.ms ?? 30_000), context.signal);
+  } catch (error) {
+    process.stdout.write(`CANCELLED ${context.jobId} ${context.cancelReason}\n`);
+    throw error;
+  }
+  return { cancelled: false };
 });
 
 try {

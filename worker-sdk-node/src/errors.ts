@@ -1,6 +1,7 @@
 /**
  * The errors a handler throws to shape its failure envelope (docs/protocol.md, "Worker behaviour").
- * Every error this package defines derives from LegatoError; retryability is a property.
+ * Every error this package defines derives from LegatoError (except SerializationError, a
+ * TypeError as the protocol asks); retryability is a property.
  */
 
 export class LegatoError extends Error {
@@ -50,3 +51,31 @@ export class SettingsError extends LegatoError {}
  * with it, and the process should exit non-zero.
  */
 export class WorkerFatalError extends LegatoError {}
+
+/**
+ * A value has no strict JSON form (NaN, +/-Infinity, BigInt, a cycle, a lone surrogate, a
+ * function), or heartbeat details are over 65,536 bytes of JSON text. A TypeError (protocol v2).
+ */
+export class SerializationError extends TypeError {
+  constructor(message?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SerializationError";
+  }
+}
+
+/**
+ * Why an attempt was cancelled: a Cancel record's reason (RunCancelled, RunEnded, Superseded,
+ * ScheduleToStartTimeout, StartToCloseTimeout, HeartbeatTimeout), or StartToCloseTimeout /
+ * WorkerShutdown when the worker itself cancels.
+ */
+export type CancelReason = string;
+
+/**
+ * The attempt was cancelled: `context.signal.reason` once `context.signal` aborted, so
+ * `context.signal.throwIfAborted()` throws it. Its result is still sent (and ignored as late).
+ */
+export class CancelledError extends LegatoError {
+  constructor(readonly reason: CancelReason) {
+    super(`the attempt was cancelled (${reason})`);
+  }
+}

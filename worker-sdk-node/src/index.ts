@@ -2,12 +2,14 @@
 
 export {
   ApplicationError,
+  CancelledError,
   LegatoError,
   NonRetryableError,
+  SerializationError,
   SettingsError,
   WorkerFatalError,
 } from "./errors.js";
-export type { ApplicationErrorOptions } from "./errors.js";
+export type { ApplicationErrorOptions, CancelReason } from "./errors.js";
 export { loadSettings } from "./settings.js";
 export type { KafkaSecurity, SaslMechanism, SecurityProtocol, Settings } from "./settings.js";
 export { Secret } from "./secret.js";

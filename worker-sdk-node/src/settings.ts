@@ -34,6 +34,8 @@ export interface Settings {
   jobsTopic: string;
   /** LEGATO_RESULTS_TOPIC. */
   resultsTopic: string;
+  /** LEGATO_CONTROL_TOPIC: the control topic (Cancel records, protocol v2). */
+  controlTopic: string;
   /** LEGATO_GROUP_PREFIX: consumer group prefix. */
   groupPrefix: string;
   /** LEGATO_JOB_PARTITIONS: partitions of a job topic created by this process. */
@@ -160,6 +162,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     bootstrapServers: servers,
     jobsTopic: text(env, "LEGATO_JOBS_TOPIC", "workflow-jobs"),
     resultsTopic: text(env, "LEGATO_RESULTS_TOPIC", "workflow-results"),
+    controlTopic: text(env, "LEGATO_CONTROL_TOPIC", "workflow-control"),
     groupPrefix: text(env, "LEGATO_GROUP_PREFIX", "legato-workers"),
     jobPartitions: integer(env, "LEGATO_JOB_PARTITIONS", 6, 1),
     workerId: text(env, "LEGATO_WORKER_ID", `${hostname()}-${process.pid}`),

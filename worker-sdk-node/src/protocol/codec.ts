@@ -6,7 +6,7 @@
  */
 
 import type avro from "avsc";
-import type { Job, Result } from "./messages.js";
+import type { Cancel, Job, Progress, Result } from "./messages.js";
 import { type LoadedSchema, loadSchemas } from "./schemas.js";
 
 export const MAGIC = Buffer.from([0xc3, 0x01]);
@@ -42,17 +42,19 @@ export class SchemaRegistry {
     return Buffer.concat([MAGIC, schema.fingerprint, schema.type.toBuffer(datum)]);
   }
 
-  decode(name: string, data: Buffer | null | undefined): unknown {
+  /** Decodes a message whose writer schema is one of the records `names`, resolved to its newest version. */
+  decode(names: string | readonly string[], data: Buffer | null | undefined): unknown {
+    const accepted = typeof names === "string" ? [names] : names;
     if (data == null || data.length < HEADER_LENGTH || !data.subarray(0, 2).equals(MAGIC)) {
       throw new DecodeError("not Avro single-object encoding (missing C3 01 header)");
     }
     const hex = data.subarray(2, HEADER_LENGTH).toString("hex");
     const writer = this.writers.get(hex);
     if (writer === undefined) throw new DecodeError(`unknown writer schema fingerprint ${hex}`);
-    if (writer.name !== name) {
-      throw new DecodeError(`expected a ${name} message, got a ${writer.name}`);
+    if (!accepted.includes(writer.name)) {
+      throw new DecodeError(`expected a ${accepted.join(" or ")} message, got a ${writer.name}`);
     }
-    const reader = this.latestOf(name);
+    const reader = this.latestOf(writer.name);
     try {
       const { value, offset } = reader.type.decode(
         data,
@@ -62,7 +64,9 @@ export class SchemaRegistry {
       if (offset < 0) throw new Error("truncated datum");
       return value;
     } catch (error) {
-      throw new DecodeError(`corrupt ${name} body: ${(error as Error).message}`, { cause: error });
+      throw new DecodeError(`corrupt ${writer.name} body: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -96,6 +100,7 @@ export function encodeJob(job: Job): Buffer {
   return registry().encode("Job", withNullDefaults(job, JOB_OPTIONALS));
 }
 
+/** A Job of any known version (v1 resolves to v2: its new fields are null). */
 export function decodeJob(data: Buffer | null | undefined): Job {
   return registry().decode("Job", data) as Job;
 }
@@ -108,12 +113,46 @@ export function decodeResult(data: Buffer | null | undefined): Result {
   return registry().decode("Result", data) as Result;
 }
 
+export function encodeProgress(progress: Progress): Buffer {
+  return registry().encode("Progress", withNullDefaults(progress, PROGRESS_OPTIONALS));
+}
+
+export function decodeProgress(data: Buffer | null | undefined): Progress {
+  return registry().decode("Progress", data) as Progress;
+}
+
+export function encodeCancel(cancel: Cancel): Buffer {
+  return registry().encode("Cancel", cancel);
+}
+
+export function decodeCancel(data: Buffer | null | undefined): Cancel {
+  return registry().decode("Cancel", data) as Cancel;
+}
+
+/** A record of the results topic: a Result or (v2) a Progress, told apart by its fingerprint. */
+export function decodeResultsRecord(data: Buffer | null | undefined): Result | Progress {
+  return registry().decode(RESULTS_RECORDS, data) as Result | Progress;
+}
+
+export function isProgress(record: Result | Progress): record is Progress {
+  return "kind" in record;
+}
+
 export function schemaVersions(): Map<string, string> {
   return registry().versions();
 }
 
-const JOB_OPTIONALS = ["traceparent", "correlationId", "deadlineAt"] as const;
+const RESULTS_RECORDS = ["Result", "Progress"] as const;
+const JOB_OPTIONALS = [
+  "traceparent",
+  "correlationId",
+  "deadlineAt",
+  "startToCloseMs",
+  "heartbeatTimeoutMs",
+  "lastHeartbeatDetails",
+] as const;
 const RESULT_OPTIONALS = ["traceparent", "correlationId"] as const;
+const PROGRESS_OPTIONALS = ["details", "reason"] as const;
 
 function withNullDefaults<T extends object>(datum: T, optionals: readonly string[]): T {
   const copy = { ...datum } as Record<string, unknown>;

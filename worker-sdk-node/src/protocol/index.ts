@@ -6,10 +6,25 @@ export { crc64Avro, crc64AvroBytes } from "./crc64.js";
 export {
   DecodeError,
   SchemaRegistry,
+  decodeCancel,
   decodeJob,
+  decodeProgress,
   decodeResult,
+  decodeResultsRecord,
+  encodeCancel,
   encodeJob,
+  encodeProgress,
   encodeResult,
+  isProgress,
   schemaVersions,
 } from "./codec.js";
-export type { Failure, Job, Result, ResultStatus } from "./messages.js";
+export type {
+  Cancel,
+  Failure,
+  Job,
+  Progress,
+  ProgressKind,
+  Result,
+  ResultStatus,
+  SkipReason,
+} from "./messages.js";

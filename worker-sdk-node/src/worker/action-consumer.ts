@@ -1,21 +1,24 @@
 /**
  * One consumer per registered action: group `<groupPrefix>.<action>` on `<jobsTopic>.<action>`.
  * Takes a message only when a handler slot is free (the stream's buffer fills and fetching
- * pauses meanwhile, while the group heartbeat goes on), runs it, publishes its outcome and
- * stores the offset once Kafka acknowledged it; stored offsets are committed every second.
+ * pauses meanwhile, while the group heartbeat goes on), skips it if it is stale (withdrawn, or
+ * its start-by deadline passed: Progress SKIPPED), else runs it, publishes its outcome and
+ * stores the offset once Kafka acknowledged it (a heartbeating attempt's once its STARTED is);
+ * stored offsets are committed every second.
  * Kafka outages are ridden out: a broken consumer is replaced, with backoff, until the worker
  * stops; only an authorization or authentication error is fatal.
  */
 
 import { WorkerFatalError } from "../errors.js";
 import type { Logger } from "../logging.js";
-import { DecodeError, decodeJob } from "../protocol/codec.js";
-import type { Job, Result } from "../protocol/messages.js";
+import { DecodeError, decodeJob, encodeProgress } from "../protocol/codec.js";
+import type { Job, Progress, Result, SkipReason } from "../protocol/messages.js";
 import { jobTopic, jobsDltTopic, workerGroup } from "../protocol/topics.js";
 import type { Settings } from "../settings.js";
 import { ThrottledWarning, backoffMs, delay } from "./backoff.js";
 import { deadLetter } from "./dead-letter.js";
 import { seal, tooLarge } from "./envelope.js";
+import { Attempt, progressOf } from "./attempt.js";
 import { type ExecutionIdentity, type Handler, executeJob } from "./execute.js";
 import { GroupSession, type RawMessage } from "./group-session.js";
 import type { ClientBase } from "./kafka.js";
@@ -23,6 +26,8 @@ import { isFatalKafkaError } from "./kafka-errors.js";
 import type { Limiter } from "./limiter.js";
 import type { Ticket } from "./offsets.js";
 import { type Publisher, RecordTooLargeError } from "./publisher.js";
+import type { SkipSummary } from "./skips.js";
+import type { RunningAttempts, Withdrawals } from "./withdrawals.js";
 
 const COMMIT_INTERVAL_MS = 1_000;
 
@@ -34,6 +39,11 @@ export interface ActionConsumerDeps {
   publisher: Publisher;
   identity: ExecutionIdentity;
   logger: Logger;
+  /** The jobIds the control topic withdrew. */
+  withdrawals: Withdrawals;
+  /** The attempts running in this process (to cancel them). */
+  running: RunningAttempts;
+  skips: SkipSummary;
   /** Called if the consumer hits an error no retry can fix; the worker then stops. */
   onFatal: (error: WorkerFatalError) => void;
 }
@@ -80,6 +90,11 @@ export class ActionConsumer {
     this.fetching.abort();
     await this.supervisor;
     await this.session?.close(true);
+  }
+
+  /** Resolves once every job taken so far has finished (published or given up). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
   }
 
   inFlightCount(): number {
@@ -150,13 +165,15 @@ export class ActionConsumer {
         continue;
       }
       const ticket = session.track(taken.message);
-      const task = this.process(taken.message, ticket).finally(() => this.inFlight.delete(task));
+      const task = this.process(taken.message, ticket, session).finally(() =>
+        this.inFlight.delete(task),
+      );
       this.inFlight.add(task);
     }
   }
 
   /** Runs one message; holds one limiter slot (acquired by the caller) while its handler runs. */
-  private async process(message: RawMessage, ticket: Ticket): Promise<void> {
+  private async process(message: RawMessage, ticket: Ticket, session: GroupSession): Promise<void> {
     let slotHeld = true;
     const releaseSlot = (): void => {
       if (slotHeld) this.deps.limiter.release();
@@ -173,7 +190,14 @@ export class ActionConsumer {
         ticket.finish();
         return;
       }
-      const result = await executeJob(job, this.deps.handlers, this.deps.identity);
+      const stale = this.staleReason(job);
+      if (stale !== undefined) {
+        releaseSlot();
+        await this.skip(job, stale);
+        ticket.finish();
+        return;
+      }
+      const result = await this.run(job, ticket, session);
       releaseSlot();
       await this.publishResult(result);
       ticket.finish();
@@ -188,6 +212,55 @@ export class ActionConsumer {
     } finally {
       releaseSlot();
     }
+  }
+
+  /** Why the job must not start (docs/protocol.md, item 12), if it must not. */
+  private staleReason(job: Job): SkipReason | undefined {
+    if (this.deps.withdrawals.has(job.jobId)) return "Withdrawn";
+    if (job.deadlineAt != null && Date.now() >= job.deadlineAt) return "DeadlinePassed";
+    return undefined;
+  }
+
+  private async skip(job: Job, reason: SkipReason): Promise<void> {
+    const now = Date.now();
+    const { identity } = this.deps;
+    await this.publishProgress(
+      progressOf(job, identity, "SKIPPED", { startedAt: now, at: now, reason }),
+    );
+    this.deps.skips.record(job.jobId, reason);
+  }
+
+  /** Runs the handler as a cancellable attempt that reports its progress. */
+  private async run(job: Job, ticket: Ticket, session: GroupSession): Promise<Result> {
+    const { running, identity } = this.deps;
+    // With a heartbeat timeout the attempt is owned by its heartbeats once STARTED is
+    // acknowledged: store (and commit) its offset then, so a crash does not redeliver it.
+    const onStartedAcked =
+      job.heartbeatTimeoutMs == null
+        ? undefined
+        : (): void => {
+            ticket.finish();
+            void session.commit();
+          };
+    const attempt = new Attempt(job, {
+      identity,
+      publishProgress: (progress) => this.publishProgress(progress),
+      onStartedAcked,
+    });
+    running.add(attempt);
+    try {
+      return await executeJob(job, this.deps.handlers, identity, attempt);
+    } finally {
+      running.delete(attempt);
+    }
+  }
+
+  private publishProgress(progress: Progress): Promise<void> {
+    return this.deps.publisher.publish({
+      topic: this.deps.settings.resultsTopic,
+      key: Buffer.from(progress.runId, "utf8"),
+      value: encodeProgress(progress),
+    });
   }
 
   /** Publishes the result; one Kafka refuses as too large is answered by FAILED ResultTooLarge. */

@@ -1,45 +1,14 @@
 /** Runs one decoded job through its handler and builds the Result (never throws). */
 
 import type { Failure, Job, Result } from "../protocol/messages.js";
+import { Attempt, type ExecutionHooks, type ExecutionIdentity } from "./attempt.js";
+import type { JobContext } from "./context.js";
 import { failureFrom, sdkFailure, serializeOutput, unknownActionFailure } from "./failure.js";
 
-/** What a handler knows about the attempt it runs, besides its payload. */
-export interface JobContext {
-  jobId: string;
-  runId: string;
-  stepId: string;
-  attempt: number;
-  action: string;
-  workflowId: string;
-  workflowVersion: number;
-  traceparent: string | null;
-  correlationId: string | null;
-  /** When the orchestrator will count this attempt as timed out (epoch ms), if it set one. */
-  deadlineAt: number | null;
-}
+export type { ExecutionIdentity, JobContext };
 
 /** A step implementation: gets the step input (parsed JSON), returns its output (a JSON value). */
 export type Handler<P = unknown> = (payload: P, context: JobContext) => unknown;
-
-export interface ExecutionIdentity {
-  workerId: string;
-  sdk: string;
-}
-
-function contextOf(job: Job): JobContext {
-  return {
-    jobId: job.jobId,
-    runId: job.runId,
-    stepId: job.stepId,
-    attempt: job.attempt,
-    action: job.action,
-    workflowId: job.workflowId,
-    workflowVersion: job.workflowVersion,
-    traceparent: job.traceparent ?? null,
-    correlationId: job.correlationId ?? null,
-    deadlineAt: job.deadlineAt ?? null,
-  };
-}
 
 function resultOf(
   job: Job,
@@ -66,10 +35,15 @@ function resultOf(
   };
 }
 
+/**
+ * Calls the job's handler and turns its outcome into a Result. `hooks` (default: an attempt
+ * that reports nothing) hear when the handler starts and ends, and give it its context.
+ */
 export async function executeJob(
   job: Job,
   handlers: ReadonlyMap<string, Handler>,
   identity: ExecutionIdentity,
+  hooks: ExecutionHooks = new Attempt(job, { identity, publishProgress: () => Promise.resolve() }),
 ): Promise<Result> {
   const startedAt = Date.now();
   const handler = handlers.get(job.action);
@@ -84,16 +58,14 @@ export async function executeJob(
     const failure = sdkFailure("InvalidPayload", `the job payload is not valid JSON: ${reason}`);
     return resultOf(job, identity, startedAt, { failure });
   }
-  let value: unknown;
+  let result: Result;
   try {
     // Anything thrown counts, including non-Error values and a RangeError from deep recursion.
-    value = await handler(payload, contextOf(job));
+    const value = await handler(payload, hooks.begin(startedAt));
+    result = resultOf(job, identity, startedAt, { output: serializeOutput(value) });
   } catch (error) {
-    return resultOf(job, identity, startedAt, { failure: failureFrom(error) });
+    result = resultOf(job, identity, startedAt, { failure: failureFrom(error) });
   }
-  try {
-    return resultOf(job, identity, startedAt, { output: serializeOutput(value) });
-  } catch (error) {
-    return resultOf(job, identity, startedAt, { failure: failureFrom(error) });
-  }
+  hooks.end(result.status === "FAILED");
+  return result;
 }

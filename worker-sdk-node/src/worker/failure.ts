@@ -1,10 +1,9 @@
 /** Maps a handler's exception (or unserialisable return value) onto the Result failure envelope. */
 
-import { ApplicationError, LegatoError } from "../errors.js";
+import { ApplicationError, SerializationError } from "../errors.js";
 import type { Failure } from "../protocol/messages.js";
 
-/** The handler returned a value that has no strict JSON form (NaN, Infinity, BigInt, a cycle...). */
-export class SerializationError extends LegatoError {}
+export { SerializationError };
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -36,29 +35,33 @@ export function jsonText(value: unknown): string | undefined {
 }
 
 /**
- * The `output` of a COMPLETED result: the return value as strict JSON text (`undefined` ->
- * `null`). Throws SerializationError for NaN, +/-Infinity, BigInt, cycles, lone surrogates, or a
- * value with no JSON form at all (a function, a symbol).
+ * `value` as strict JSON text. Throws SerializationError for NaN, +/-Infinity, BigInt, cycles,
+ * lone surrogates, or a value with no JSON form at all (a function, a symbol, undefined);
+ * `what` names the value in the message.
  */
-export function serializeOutput(value: unknown): string {
-  if (value === undefined) return "null";
+export function strictJson(value: unknown, what: string): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(value, strict);
   } catch (error) {
     if (error instanceof SerializationError) throw error;
     const reason = error instanceof Error ? error.message : safeString(error);
-    throw new SerializationError(
-      `the handler's return value cannot be serialised to JSON: ${reason}`,
-      {
-        cause: error,
-      },
-    );
+    throw new SerializationError(`${what} cannot be serialised to JSON: ${reason}`, {
+      cause: error,
+    });
   }
   if (text === undefined) {
-    throw new SerializationError(`the handler returned a ${typeof value}, which has no JSON form`);
+    throw new SerializationError(`${what} is a ${typeof value}, which has no JSON form`);
   }
   return text;
+}
+
+/**
+ * The `output` of a COMPLETED result: the return value as strict JSON text (`undefined` ->
+ * `null`); see strictJson.
+ */
+export function serializeOutput(value: unknown): string {
+  return value === undefined ? "null" : strictJson(value, "the handler's return value");
 }
 
 /** String(value), or a placeholder when even that throws (an object with a broken toString). */

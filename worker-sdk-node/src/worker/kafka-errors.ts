@@ -61,3 +61,8 @@ export function isTooLarge(error: unknown): boolean {
 export function needsNewProducer(error: unknown): boolean {
   return matches(error, NEW_PRODUCER_API_IDS);
 }
+
+/** True when the error tree holds the Kafka error `apiId` (e.g. OFFSET_OUT_OF_RANGE). */
+export function hasKafkaError(error: unknown, apiId: string): boolean {
+  return matches(error, new Set([apiId]));
+}

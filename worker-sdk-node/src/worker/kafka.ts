@@ -112,28 +112,55 @@ function alreadyExists(error: unknown): boolean {
   return own || (nested.length > 0 && nested.every(alreadyExists));
 }
 
+/** A topic to create if missing: its partitions and topic-level configs. */
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  configs?: Record<string, string>;
+}
+
+/** The control topic (docs/protocol.md, item 11): one partition, 24 h retention. */
+export function controlTopicSpec(topic: string): TopicSpec {
+  return { topic, partitions: 1, configs: { "retention.ms": "86400000" } };
+}
+
 /**
  * Creates the topics that do not exist yet, with the broker's default replication factor. Lists
  * first, so no CREATE permission is needed when they all exist; a concurrent creator is fine.
  */
 export async function ensureTopics(
   base: ClientBase,
-  topics: readonly string[],
-  partitions: number,
+  topics: readonly TopicSpec[],
 ): Promise<string[]> {
   const admin = new Admin(base);
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((topic) => !existing.has(topic));
-    for (const topic of missing) {
+    const missing = topics.filter((spec) => !existing.has(spec.topic));
+    for (const spec of missing) {
       try {
-        await admin.createTopics({ topics: [topic], partitions, replicas: -1 });
+        await admin.createTopics({
+          topics: [spec.topic],
+          partitions: spec.partitions,
+          replicas: -1,
+          configs: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+        });
       } catch (error) {
         if (!alreadyExists(error)) throw error;
       }
     }
-    return missing;
+    return missing.map((spec) => spec.topic);
   } finally {
     await admin.close();
   }
+}
+
+/** A consumer that joins no group: reads partitions it assigns itself (the control topic). */
+export function createStandaloneConsumer(base: ClientBase, purpose: string): RawConsumer {
+  return new Consumer({
+    ...base,
+    // Required by the client's options; never used: this consumer never joins a group.
+    groupId: `legato-${purpose}-unused`,
+    autocommit: false,
+    maxWaitTime: 500,
+  });
 }

@@ -7,12 +7,22 @@ import { isValidAction, jobTopic, jobsDltTopic } from "../protocol/topics.js";
 import { type Settings, loadSettings } from "../settings.js";
 import { ActionConsumer } from "./action-consumer.js";
 import type { Handler } from "./execute.js";
-import { ThrottledWarning, backoffMs, delay } from "./backoff.js";
-import { type ClientBase, clientBase, createProducer, ensureTopics } from "./kafka.js";
+import { ThrottledWarning, backoffMs, delay, within } from "./backoff.js";
+import { ControlReader } from "./control.js";
+import {
+  type ClientBase,
+  type TopicSpec,
+  clientBase,
+  controlTopicSpec,
+  createProducer,
+  ensureTopics,
+} from "./kafka.js";
 import { isFatalKafkaError } from "./kafka-errors.js";
 import { Limiter } from "./limiter.js";
 import { Publisher } from "./publisher.js";
 import { installSignalHandlers } from "./signals.js";
+import { SkipSummary } from "./skips.js";
+import { RunningAttempts, Withdrawals } from "./withdrawals.js";
 
 export interface WorkerOptions extends Partial<Settings> {
   /** Environment to read LEGATO_* from (default: process.env). */
@@ -25,6 +35,8 @@ type State = "new" | "starting" | "running" | "stopping" | "stopped";
 
 /** Time allowed, after the drain, to flush the producer and to commit and leave the groups. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/** After the drain limit, how long cancelled handlers get to end and send their result. */
+const CANCEL_GRACE_MS = 1_000;
 
 export class Worker {
   readonly settings: Settings;
@@ -34,6 +46,10 @@ export class Worker {
   private state: State = "new";
   private consumers: ActionConsumer[] = [];
   private publisher: Publisher | undefined;
+  private control: ControlReader | undefined;
+  private readonly withdrawals = new Withdrawals();
+  private readonly running = new RunningAttempts();
+  private skips: SkipSummary | undefined;
   private stopping: Promise<void> | undefined;
   private fatal: WorkerFatalError | undefined;
   private readonly clientBase: ClientBase;
@@ -112,10 +128,14 @@ export class Worker {
     const { settings } = this;
     const actions = [...this.handlers.keys()];
     if (settings.createTopics) {
+      const partitions = settings.jobPartitions;
       await this.createTopics([
-        ...actions.map((a) => jobTopic(settings.jobsTopic, a)),
-        settings.resultsTopic,
-        jobsDltTopic(settings.jobsTopic),
+        ...[
+          ...actions.map((a) => jobTopic(settings.jobsTopic, a)),
+          settings.resultsTopic,
+          jobsDltTopic(settings.jobsTopic),
+        ].map((topic) => ({ topic, partitions })),
+        controlTopicSpec(settings.controlTopic),
       ]);
     }
     if (this.halted.signal.aborted) return;
@@ -124,6 +144,25 @@ export class Worker {
       this.logger,
       (error) => this.die(error),
     );
+    // Every withdrawal of the last day is known before the first job starts.
+    this.control = new ControlReader({
+      base: this.clientBase,
+      topic: settings.controlTopic,
+      logger: this.logger,
+      onCancel: (cancel) => {
+        this.withdrawals.add(cancel.jobId, cancel.at);
+        if (this.running.cancel(cancel.jobId, cancel.reason) > 0) {
+          this.logger.info("cancelling a running attempt", {
+            jobId: cancel.jobId,
+            reason: cancel.reason,
+          });
+        }
+      },
+      onFatal: (error) => this.die(error),
+    });
+    await this.control.start();
+    if (this.halted.signal.aborted) return;
+    this.skips = new SkipSummary(this.logger);
     const deps = {
       settings,
       clientBase: this.clientBase,
@@ -132,6 +171,9 @@ export class Worker {
       publisher: this.publisher,
       identity: { workerId: settings.workerId, sdk: SDK },
       logger: this.logger,
+      withdrawals: this.withdrawals,
+      running: this.running,
+      skips: this.skips,
       onFatal: (error: WorkerFatalError) => this.die(error),
     };
     const consumers = actions.map((action) => new ActionConsumer(action, deps));
@@ -146,11 +188,11 @@ export class Worker {
   }
 
   /** Lists and creates the missing topics; retries while Kafka is unreachable. */
-  private async createTopics(topics: string[]): Promise<void> {
+  private async createTopics(topics: TopicSpec[]): Promise<void> {
     const warnings = new ThrottledWarning(this.logger);
     for (let attempt = 1; !this.halted.signal.aborted; attempt++) {
       try {
-        const created = await ensureTopics(this.clientBase, topics, this.settings.jobPartitions);
+        const created = await ensureTopics(this.clientBase, topics);
         if (created.length > 0) this.logger.info("topics created", { topics: created.join(",") });
         return;
       } catch (error) {
@@ -169,6 +211,22 @@ export class Worker {
     }
   }
 
+  /**
+   * The drain limit passed with handlers still running: signal them (WorkerShutdown) and give
+   * them a moment to end, so their results go out with the final flush.
+   */
+  private async cancelRunning(): Promise<void> {
+    if (this.running.size === 0) return;
+    const cancelled = this.running.cancelAll("WorkerShutdown");
+    this.logger.warning("drain limit passed: cancelling the handlers still running", {
+      handlers: cancelled,
+    });
+    await within(
+      Promise.all(this.consumers.map((consumer) => consumer.settled())),
+      CANCEL_GRACE_MS,
+    );
+  }
+
   private async shutdown(): Promise<void> {
     this.state = "stopping";
     this.halted.abort();
@@ -183,6 +241,7 @@ export class Worker {
     try {
       await Promise.all(this.consumers.map((consumer) => consumer.drain(deadline)));
       clearTimeout(timer);
+      await this.cancelRunning();
       await this.publisher?.close(CLOSE_TIMEOUT_MS);
       const closed = await Promise.allSettled(this.consumers.map((consumer) => consumer.close()));
       for (const outcome of closed) {
@@ -190,6 +249,8 @@ export class Worker {
           this.logger.warning("consumer close failed", { error: outcome.reason });
         }
       }
+      await this.control?.close();
+      this.skips?.flush();
     } finally {
       clearTimeout(timer);
       this.removeSignalHandlers?.();

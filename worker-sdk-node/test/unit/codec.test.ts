@@ -6,22 +6,60 @@ import { describe, it } from "node:test";
 import {
   DecodeError,
   SchemaRegistry,
+  decodeCancel,
   decodeJob,
+  decodeProgress,
   decodeResult,
+  decodeResultsRecord,
+  encodeCancel,
   encodeJob,
+  encodeProgress,
   encodeResult,
+  isProgress,
   schemaVersions,
 } from "../../src/protocol/codec.js";
-import type { Job, Result } from "../../src/protocol/messages.js";
 import { loadSchemas } from "../../src/protocol/schemas.js";
 import { SCHEMAS_DIR } from "../support/paths.js";
 
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
+const CODECS: Record<
+  string,
+  { decode: (data: Buffer) => unknown; encode: (datum: never) => Buffer }
+> = {
+  Job: { decode: decodeJob, encode: encodeJob },
+  Result: { decode: decodeResult, encode: encodeResult },
+  Progress: { decode: decodeProgress, encode: encodeProgress },
+  Cancel: { decode: decodeCancel, encode: encodeCancel },
+};
+
+/** The newest version of each record: a vector written by it must round-trip byte for byte. */
+const NEWEST: Record<string, string> = {
+  Job: "v2/Job",
+  Result: "v1/Result",
+  Progress: "v2/Progress",
+  Cancel: "v2/Cancel",
+};
+
 describe("golden vectors", () => {
   const cases = readdirSync(join(SCHEMAS_DIR, "testdata")).sort();
 
-  it("exist", () => assert.ok(cases.length >= 5));
+  it("exist, for every record and version", () => {
+    const schemas = new Set(
+      cases.map(
+        (name) =>
+          (
+            JSON.parse(readFileSync(join(SCHEMAS_DIR, "testdata", name, "datum.json"), "utf8")) as {
+              schema: string;
+            }
+          ).schema,
+      ),
+    );
+    assert.deepEqual(
+      [...schemas].sort(),
+      ["v1/Job", "v1/Result", "v2/Cancel", "v2/Job", "v2/Progress"].sort(),
+    );
+  });
 
   for (const name of cases) {
     const dir = join(SCHEMAS_DIR, "testdata", name);
@@ -30,20 +68,78 @@ describe("golden vectors", () => {
       datum: Record<string, unknown>;
     };
     const encoded = readFileSync(join(dir, "encoded.bin"));
-    const isJob = spec.schema.endsWith("/Job");
+    const record = spec.schema.split("/")[1] as string;
+    const codec = CODECS[record];
+    assert.ok(codec !== undefined, `no codec for ${spec.schema}`);
 
-    it(`${name} decodes to its datum`, () => {
-      const decoded = isJob ? decodeJob(encoded) : decodeResult(encoded);
-      assert.deepEqual(plain(decoded), spec.datum);
-    });
+    if (NEWEST[record] === spec.schema) {
+      it(`${name} decodes to its datum`, () => {
+        assert.deepEqual(plain(codec.decode(encoded)), spec.datum);
+      });
 
-    it(`${name} re-encodes byte for byte`, () => {
-      const reencoded = isJob
-        ? encodeJob(spec.datum as unknown as Job)
-        : encodeResult(spec.datum as unknown as Result);
-      assert.equal(reencoded.toString("hex"), encoded.toString("hex"));
-    });
+      it(`${name} re-encodes byte for byte`, () => {
+        const reencoded = codec.encode(spec.datum as never);
+        assert.equal(reencoded.toString("hex"), encoded.toString("hex"));
+      });
+    } else {
+      const resolved = JSON.parse(readFileSync(join(dir, "resolved.json"), "utf8")) as {
+        schema: string;
+        datum: Record<string, unknown>;
+      };
+
+      it(`${name} (${spec.schema}) decodes to resolved.json (${resolved.schema})`, () => {
+        assert.equal(resolved.schema, NEWEST[record]);
+        assert.deepEqual(plain(codec.decode(encoded)), resolved.datum);
+      });
+
+      it(`${name} is what the ${spec.schema} writer produces, byte for byte`, () => {
+        const version = Number(spec.schema.slice(1, spec.schema.indexOf("/")));
+        const old = new SchemaRegistry(
+          loadSchemas(SCHEMAS_DIR).filter((s) => s.version <= version),
+        );
+        assert.equal(old.encode(record, spec.datum).toString("hex"), encoded.toString("hex"));
+      });
+    }
   }
+});
+
+describe("results topic records", () => {
+  const vector = (name: string): Buffer =>
+    readFileSync(join(SCHEMAS_DIR, "testdata", name, "encoded.bin"));
+
+  it("tells a Progress from a Result by its fingerprint", () => {
+    const progress = decodeResultsRecord(vector("progress-heartbeat"));
+    const result = decodeResultsRecord(vector("result-completed"));
+    assert.ok(isProgress(progress));
+    assert.equal(progress.kind, "HEARTBEAT");
+    assert.ok(!isProgress(result));
+    assert.equal(result.status, "COMPLETED");
+  });
+
+  it("rejects a Job or a Cancel", () => {
+    assert.throws(
+      () => decodeResultsRecord(vector("job-v2-full")),
+      /expected a Result or Progress message, got a Job/,
+    );
+    assert.throws(() => decodeResultsRecord(vector("cancel-run-cancelled")), DecodeError);
+  });
+
+  it("fills the optional Progress fields with null", () => {
+    const progress = {
+      jobId: "j",
+      runId: "r",
+      stepId: "s",
+      attempt: 1,
+      action: "a",
+      kind: "STARTED" as const,
+      workerId: "w",
+      sdk: "node/0",
+      startedAt: 1,
+      at: 2,
+    };
+    const decoded = decodeProgress(encodeProgress(progress));
+    assert.deepEqual(plain(decoded), { ...progress, details: null, reason: null });
+  });
 });
 
 describe("fingerprints", () => {

@@ -1,0 +1,131 @@
+/**
+ * One execution of a job in this worker: its handler context, its Progress records and its
+ * cancellation (a Cancel record, startToCloseMs elapsing, or the worker's shutdown).
+ */
+
+import { CancelledError } from "../errors.js";
+import type { Job, Progress, ProgressKind, SkipReason } from "../protocol/messages.js";
+import { type Clock, type TimerHandle, systemClock } from "./clock.js";
+import { AttemptContext, type AttemptControl, type JobContext } from "./context.js";
+import { ProgressReporter, heartbeatInterval } from "./heartbeats.js";
+
+export interface ExecutionIdentity {
+  workerId: string;
+  sdk: string;
+}
+
+/** What executeJob tells the attempt around the handler call. */
+export interface ExecutionHooks {
+  /** The handler is called right after this, at `startedAt`; returns its context. */
+  begin(startedAt: number): JobContext;
+  /** The handler settled; `failed`: the Result is FAILED. */
+  end(failed: boolean): void;
+}
+
+export interface AttemptOptions {
+  identity: ExecutionIdentity;
+  /** Produces one Progress record; resolves once Kafka acknowledged it. */
+  publishProgress: (progress: Progress) => Promise<void>;
+  /** STARTED was acknowledged (heartbeating attempts store their offset then). */
+  onStartedAcked?: () => void;
+  clock?: Clock;
+}
+
+export function progressOf(
+  job: Job,
+  identity: ExecutionIdentity,
+  kind: ProgressKind,
+  fields: { startedAt: number; at: number; details?: string | null; reason?: SkipReason | null },
+): Progress {
+  return {
+    jobId: job.jobId,
+    runId: job.runId,
+    stepId: job.stepId,
+    attempt: job.attempt,
+    action: job.action,
+    kind,
+    details: fields.details ?? null,
+    reason: fields.reason ?? null,
+    workerId: identity.workerId,
+    sdk: identity.sdk,
+    startedAt: fields.startedAt,
+    at: fields.at,
+  };
+}
+
+export class Attempt implements ExecutionHooks, AttemptControl {
+  private controller: AbortController | undefined;
+  private reason: string | null = null;
+  private ended = false;
+  private startedAt = 0;
+  private closeTimer: TimerHandle | undefined;
+  private readonly clock: Clock;
+  private readonly reporter: ProgressReporter;
+
+  constructor(
+    readonly job: Job,
+    options: AttemptOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    const { identity, publishProgress } = options;
+    this.reporter = new ProgressReporter(
+      heartbeatInterval(job.heartbeatTimeoutMs),
+      (kind, details) =>
+        publishProgress(
+          progressOf(job, identity, kind, {
+            startedAt: this.startedAt,
+            at: this.clock.now(),
+            details,
+          }),
+        ),
+      this.clock,
+      options.onStartedAcked,
+    );
+  }
+
+  begin(startedAt: number): JobContext {
+    this.startedAt = startedAt;
+    this.reporter.begin(this.job.heartbeatTimeoutMs != null);
+    const limit = this.job.startToCloseMs;
+    if (limit != null) {
+      this.closeTimer = this.clock.setTimeout(() => this.cancel("StartToCloseTimeout"), limit);
+    }
+    return new AttemptContext(this.job, this);
+  }
+
+  end(failed: boolean): void {
+    this.ended = true;
+    if (this.closeTimer !== undefined) this.clock.clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    this.reporter.end(failed);
+  }
+
+  /** Signals cancellation to the handler (once; not after it ended). True if it did. */
+  cancel(reason: string): boolean {
+    if (this.reason !== null || this.ended) return false;
+    this.reason = reason;
+    this.controller?.abort(new CancelledError(reason));
+    return true;
+  }
+
+  /** Created on first use, so attempts whose handler never looks at it cost nothing. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.reason !== null) this.controller.abort(new CancelledError(this.reason));
+    }
+    return this.controller.signal;
+  }
+
+  get cancelReason(): string | null {
+    return this.reason;
+  }
+
+  get isRunning(): boolean {
+    return !this.ended;
+  }
+
+  beat(details: string | undefined): void {
+    this.reporter.beat(details);
+  }
+}
