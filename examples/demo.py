@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import resume_demo
 
 WORKFLOWS = Path(__file__).parent / "workflows"
+# Workflows whose workers the demo runs itself, to show something happening to them.
+SHOWCASES = {"data-import"}
 STARTERS = {"node": "make node", "java": "make java"}
 
 
@@ -56,6 +59,28 @@ def describe(run: dict[str, Any]) -> str:
     return f"{run['status']} (still going after the demo's wait; see /workflow/run/{run['runId']})"
 
 
+def showcase(api: httpx.Client, definition: dict[str, Any], batch: str, timeout: float) -> int:
+    """data-import: its worker is killed mid-step and the retry resumes from the last progress."""
+    wid = definition["id"]
+    api.post("/workflow/", json=definition).raise_for_status()
+    body = json.loads((WORKFLOWS / f"{wid}.trigger.json").read_text())
+
+    def trigger() -> str:
+        r = api.post(
+            f"/workflow/{wid}/trigger", json=body, headers={"Idempotency-Key": f"demo-{batch}-{wid}"}
+        )
+        r.raise_for_status()
+        run_id: str = r.json()["runId"]
+        return run_id
+
+    run = resume_demo.run(api, trigger, timeout)
+    killed = run["killed"]
+    print(f"{wid:<32} {describe(run)}")
+    print(f"{'':<32} (worker {killed['worker']} was killed -9 after batch {killed['atBatch']};")
+    print(f"{'':<32}  attempt {run['steps'][0]['attempts']} resumed from the last heartbeat's progress)")
+    return 0 if run["status"] == "COMPLETED" else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--api", default="http://127.0.0.1:8080")
@@ -68,7 +93,7 @@ def main() -> int:
         for p in sorted(WORKFLOWS.glob("*.json"))
         if not p.name.endswith(".trigger.json")
     ]
-    wanted = set().union(*(actions_of(d) for d in definitions))
+    wanted = set().union(*(actions_of(d) for d in definitions if d["id"] not in SHOWCASES))
     try:
         live = live_actions(api, wanted, args.worker_wait)
     except httpx.HTTPError:
@@ -78,6 +103,9 @@ def main() -> int:
     failures = 0
     for definition in definitions:
         wid = definition["id"]
+        if wid in SHOWCASES:
+            failures += showcase(api, definition, batch, args.timeout)
+            continue
         missing = sorted(actions_of(definition) - live)
         if missing:
             hints = {STARTERS.get(a.rsplit("-", 1)[-1], "make python") for a in missing}

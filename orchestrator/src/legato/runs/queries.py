@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from psycopg_pool import ConnectionPool
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.dialects import postgresql
@@ -57,6 +58,16 @@ def _step(s: tuple[Any, ...]) -> dict[str, Any]:
         out["wakeAt"] = _iso(s[9])
     if s[10] is not None:
         out["items"] = {"total": s[10], "completed": s[10] - s[11]}
+    if s[12] is not None:
+        out["liveAttempt"] = {
+            "jobId": str(s[12]),
+            "state": "running" if s[13] else "queued",
+            "startedAt": _iso(s[13]),
+            "heartbeatAt": _iso(s[14]),
+            "progress": None if s[15] is None else orjson.loads(s[15]),
+            "workerId": s[16],
+            "deadline": None if s[17] is None else {"at": _iso(s[17]), "kind": s[18]},
+        }
     return out
 
 

@@ -30,10 +30,20 @@ SELECT run_id, workflow_id, version, status, input, output, error, correlation_i
 FROM runs WHERE run_id = %s
 """
 
+# With each task step's live attempt (queued or running): what its worker last reported.
 GET_STEPS = """
-SELECT step_id, action, status, attempts, input, output, error, started_at, ended_at,
-       wake_at, items_total, items_open
-FROM steps WHERE run_id = %s ORDER BY position
+SELECT s.step_id, s.action, s.status, s.attempts, s.input, s.output, s.error, s.started_at, s.ended_at,
+       s.wake_at, s.items_total, s.items_open,
+       live.job_id, live.started_at, live.heartbeat_at, live.details, live.worker_id, live.deadline_at,
+       live.deadline_kind
+FROM steps AS s
+LEFT JOIN LATERAL (
+    SELECT j.job_id, j.started_at, j.heartbeat_at, j.details, j.worker_id, j.deadline_at, j.deadline_kind
+    FROM jobs AS j
+    WHERE j.run_id = s.run_id AND j.step_id = s.step_id AND j.item_index IS NULL
+      AND j.state IN ('PENDING', 'DISPATCHED')
+    ORDER BY j.created_at DESC LIMIT 1) AS live ON true
+WHERE s.run_id = %s ORDER BY s.position
 """
 
 GET_EVENTS = """
