@@ -32,7 +32,6 @@ _MIN_FLUSH_S = 5.0
 _CONSUMER_JOIN_S = 5.0
 _RESULT_OVERHEAD_BYTES = 200_000  # ids, timestamps, and a capped failure envelope
 _CANCEL_GRACE_S = 2.0  # after the drain limit: how long cancelled handlers get to answer
-CONTROL_TOPIC_CONFIG = {"retention.ms": "86400000"}
 
 
 class Worker:
@@ -116,7 +115,8 @@ class Worker:
         wanted.setdefault(s.results_topic, s.job_partitions)
         wanted.setdefault(s.control_topic, 1)
         if s.create_topics:
-            ensure_topics(base, wanted, _ADMIN_TIMEOUT_S, {s.control_topic: CONTROL_TOPIC_CONFIG})
+            control_config = dict(topics.CONTROL_TOPIC_CONFIG)
+            ensure_topics(base, wanted, _ADMIN_TIMEOUT_S, {s.control_topic: control_config})
 
         publisher = Publisher(
             {

@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
@@ -15,7 +15,17 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
 from legato_worker import Worker, WorkerSettings
-from legato_worker.protocol import Job, Result, decode_result, encode_job, topics
+from legato_worker.protocol import (
+    Cancel,
+    Job,
+    Progress,
+    Result,
+    decode_results_record,
+    encode_cancel,
+    encode_job,
+    is_progress,
+    topics,
+)
 
 DEADLINE_S = 30.0
 
@@ -30,7 +40,8 @@ def wait_until(condition: Callable[[], bool], timeout: float = DEADLINE_S, what:
 
 
 class KafkaSide:
-    """The orchestrator's side of the wire for one test: produces Jobs, reads Results and DLT."""
+    """The orchestrator's side of the wire for one test: produces Jobs and Cancels, reads Results,
+    Progress records and the DLT."""
 
     wait_until = staticmethod(wait_until)
 
@@ -40,6 +51,7 @@ class KafkaSide:
         self.producer = Producer({"bootstrap.servers": bootstrap})
         self._readers: dict[str, Consumer] = {}
         self.results: dict[str, Result] = {}
+        self.progress: dict[str, list[Progress]] = {}
         self.dead: list[Message] = []
 
     def create_topics(
@@ -50,12 +62,14 @@ class KafkaSide:
         results: bool = True,
         results_config: dict[str, str] | None = None,
     ) -> None:
-        """Job topics of `actions` and the jobs DLT; the results topic too unless `results=False`."""
+        """Job topics of `actions`, the jobs DLT and the control topic (one partition); the results
+        topic too unless `results=False`."""
         new = [
             NewTopic(n, num_partitions=partitions, replication_factor=1)
             for n in [topics.job_topic(self.settings.jobs_topic, a) for a in actions]
             + [topics.jobs_dlt_topic(self.settings.jobs_topic)]
         ]
+        new.append(NewTopic(self.settings.control_topic, num_partitions=1, replication_factor=1))
         if results:
             new.append(self.results_topic_spec(results_config))
         self._create(new)
@@ -81,6 +95,9 @@ class KafkaSide:
         topic_action: str | None = None,
         flush: bool = True,
         payload_text: str | None = None,
+        heartbeat_timeout_ms: int | None = None,
+        start_to_close_ms: int | None = None,
+        last_heartbeat_details: str | None = None,
     ) -> Job:
         run_id = str(uuid.uuid4())
         job: Job = {
@@ -97,11 +114,29 @@ class KafkaSide:
             "correlationId": "corr-" + run_id[:8],
             "createdAt": int(time.time() * 1000),
             "deadlineAt": None,
+            "startToCloseMs": start_to_close_ms,
+            "heartbeatTimeoutMs": heartbeat_timeout_ms,
+            "lastHeartbeatDetails": last_heartbeat_details,
         }
         self.producer.produce(job["queue"], encode_job(job), run_id)
         if flush:
             self.producer.flush(DEADLINE_S)
         return job
+
+    def cancel(self, job: Job, reason: str = "RunCancelled") -> None:
+        """A Cancel for `job` on the control topic, keyed by jobId (as the orchestrator writes it)."""
+        cancel: Cancel = {
+            "jobId": job["jobId"],
+            "runId": job["runId"],
+            "stepId": job["stepId"],
+            "attempt": job["attempt"],
+            "action": job["action"],
+            "reason": reason,
+            "message": "cancelled by the test",
+            "at": int(time.time() * 1000),
+        }
+        self.producer.produce(self.settings.control_topic, encode_cancel(cancel), job["jobId"])
+        self.producer.flush(DEADLINE_S)
 
     def raw(self, action: str, value: bytes, key: bytes) -> None:
         self.producer.produce(topics.job_topic(self.settings.jobs_topic, action), value, key)
@@ -118,8 +153,13 @@ class KafkaSide:
     def _drain(self) -> None:
         for msg in self._reader(self.settings.results_topic).consume(100, timeout=0.05):
             if msg.error() is None:
-                result = decode_result(msg.value())
-                self.results[result["jobId"]] = result
+                record = decode_results_record(msg.value())
+                if is_progress(record):
+                    progress = cast(Progress, record)
+                    self.progress.setdefault(progress["jobId"], []).append(progress)
+                else:
+                    result = cast(Result, record)
+                    self.results[result["jobId"]] = result
         dlt = topics.jobs_dlt_topic(self.settings.jobs_topic)
         self.dead.extend(m for m in self._reader(dlt).consume(100, 0.05) if m.error() is None)
 
@@ -183,6 +223,7 @@ def settings(kafka_bootstrap: str, unique_prefix: str) -> WorkerSettings:
         bootstrap_servers=kafka_bootstrap,
         jobs_topic=f"{unique_prefix}.jobs",
         results_topic=f"{unique_prefix}.results",
+        control_topic=f"{unique_prefix}.control",
         group_prefix=f"{unique_prefix}.workers",
         job_partitions=2,
         worker_id="it-worker",
