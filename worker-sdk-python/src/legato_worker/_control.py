@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,8 @@ log = logging.getLogger("legato_worker")
 POLL_S = 0.2
 METADATA_TIMEOUT_S = 10.0
 WAIT_FOR_TOPIC_S = 2.0
+RETRY_S = 0.5
+QUIET_S = 3.0
 
 
 class ControlReader:
@@ -91,7 +94,9 @@ class ControlReader:
         self._consumer.close()
 
     def _await_partitions(self, stop: threading.Event) -> list[int] | None:
-        """The topic's partitions; waits (logging every 10 s) while the topic does not exist."""
+        """The topic's partitions; waits while the topic does not exist (a WARN every 10 s once it
+        has waited QUIET_S: a topic just created may take a moment to appear in the metadata)."""
+        began = time.monotonic()
         while not stop.is_set():
             try:
                 metadata = self._consumer.list_topics(self.topic, timeout=METADATA_TIMEOUT_S)
@@ -101,8 +106,9 @@ class ControlReader:
                 reason = f"{info.error}" if info is not None and info.error is not None else "missing"
             except KafkaException as exc:
                 reason = str(exc)
-            self._warn.warning(-1, "waiting for the control topic %s (%s)", self.topic, reason)
-            stop.wait(WAIT_FOR_TOPIC_S)
+            if time.monotonic() - began >= QUIET_S:
+                self._warn.warning(-1, "waiting for the control topic %s (%s)", self.topic, reason)
+            stop.wait(RETRY_S)
         return None
 
     def _watermarks(self, partition: int, stop: threading.Event) -> tuple[int, int]:
