@@ -18,6 +18,7 @@ def settings_for(orch: Orchestrator, **overrides: Any) -> WorkerSettings:
         security=KafkaSecurity.from_env({**os.environ, **env}),
         jobs_topic=env["LEGATO_JOBS_TOPIC"],
         results_topic=env["LEGATO_RESULTS_TOPIC"],
+        control_topic=env["LEGATO_CONTROL_TOPIC"],
         group_prefix=env["LEGATO_GROUP_PREFIX"],
         job_partitions=int(env["LEGATO_JOB_PARTITIONS"]),
         **overrides,
@@ -26,7 +27,7 @@ def settings_for(orch: Orchestrator, **overrides: Any) -> WorkerSettings:
 
 @contextmanager
 def running_worker(
-    orch: Orchestrator, handlers: dict[str, Callable[[Any], Any]], **overrides: Any
+    orch: Orchestrator, handlers: dict[str, Callable[..., Any]], **overrides: Any
 ) -> Iterator[Worker]:
     worker = Worker(settings_for(orch, **overrides))
     for action, handler in handlers.items():
