@@ -65,6 +65,7 @@ class JobContext(Mapping[str, Any]):
 
     __slots__ = (
         "_attempts",
+        "_cancelled",
         "_closed",
         "_has_pending",
         "_interval_s",
@@ -78,7 +79,6 @@ class JobContext(Mapping[str, Any]):
         "action",
         "attempt",
         "cancel_reason",
-        "cancelled",
         "deadline_at",
         "job",
         "job_id",
@@ -101,7 +101,7 @@ class JobContext(Mapping[str, Any]):
         self.workflow_id = job["workflowId"]
         self.workflow_version = job["workflowVersion"]
         self.deadline_at: int | None = job.get("deadlineAt")
-        self.cancelled = threading.Event()
+        self._cancelled: threading.Event | None = None  # made on first use: most jobs never need it
         self.cancel_reason: str | None = None
         self.started_at = time.time_ns() // 1_000_000
         self.started_mono = time.monotonic()
@@ -121,6 +121,17 @@ class JobContext(Mapping[str, Any]):
         self._task: asyncio.Task[Any] | None = None
 
     # --- the handler's API -------------------------------------------------------------------
+
+    @property
+    def cancelled(self) -> threading.Event:
+        """Set when the attempt is cancelled (`cancel_reason` says why)."""
+        event = self._cancelled
+        if event is None:
+            with self._lock:
+                if self._cancelled is None:
+                    self._cancelled = threading.Event()
+                event = self._cancelled
+        return event
 
     @property
     def last_heartbeat_details(self) -> Any:
@@ -151,7 +162,7 @@ class JobContext(Mapping[str, Any]):
 
     def raise_if_cancelled(self) -> None:
         """Raise AttemptCancelled if the attempt was cancelled: a check point for sync handlers."""
-        if self.cancelled.is_set():
+        if self.cancel_reason is not None:
             raise AttemptCancelled(self.cancel_reason)
 
     # --- Mapping of the Job's fields (ctx["jobId"], as before protocol v2) ---------------------
@@ -181,7 +192,10 @@ class JobContext(Mapping[str, Any]):
             if self._closed or self.cancel_reason is not None:
                 return
             self.cancel_reason = reason
-        self.cancelled.set()
+            if self._cancelled is None:
+                self._cancelled = threading.Event()
+            event = self._cancelled
+        event.set()
         loop = self._loop
         if loop is not None:
             with contextlib.suppress(RuntimeError):  # a closed loop: the worker is gone
@@ -191,7 +205,7 @@ class JobContext(Mapping[str, Any]):
         """On the loop thread, before the handler runs: where an asyncio cancellation goes."""
         self._loop = loop
         self._task = task
-        if self.cancelled.is_set():
+        if self.cancel_reason is not None:
             task.cancel()
 
     def _cancel_task(self) -> None:

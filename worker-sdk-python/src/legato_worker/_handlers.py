@@ -190,7 +190,7 @@ async def run_async(
         if inspect.isawaitable(value):
             value = await value
     except asyncio.CancelledError:
-        if not ctx.cancelled.is_set():
+        if ctx.cancel_reason is None:  # not our cancellation
             raise
         return failed(job, worker_id, ctx.started_at, AttemptCancelled(ctx.cancel_reason))
     except Exception as exc:
