@@ -2,8 +2,13 @@ package dev.legato.worker;
 
 import dev.legato.worker.internal.ShutdownSignals;
 import dev.legato.worker.internal.consume.ActionConsumer;
+import dev.legato.worker.internal.control.ControlConsumer;
+import dev.legato.worker.internal.execute.Attempt;
 import dev.legato.worker.internal.execute.JobDispatcher;
 import dev.legato.worker.internal.execute.JobRunner;
+import dev.legato.worker.internal.execute.RunningAttempts;
+import dev.legato.worker.internal.execute.SkipLog;
+import dev.legato.worker.internal.execute.Withdrawals;
 import dev.legato.worker.internal.kafka.Delivery;
 import dev.legato.worker.internal.kafka.KafkaClients;
 import dev.legato.worker.internal.kafka.Publisher;
@@ -24,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.Producer;
@@ -47,17 +53,29 @@ import org.slf4j.LoggerFactory;
  * <p>Each action is consumed by its own consumer in group {@code legato-workers.<action>} on topic
  * {@code workflow-jobs.<action>}; at most {@link WorkerSettings#concurrency()} handlers run at
  * once. Delivery is at-least-once: a job's offset is committed only after its result is
- * acknowledged.
+ * acknowledged (or, for a step with a heartbeat timeout, its {@code STARTED}).
+ *
+ * <p>Protocol v2: before any job starts, the worker reads the control topic ({@link
+ * WorkerSettings#controlTopic()}) to its end, and keeps tailing it: a withdrawn attempt, or one
+ * whose start-by time has passed, is skipped (reported {@code SKIPPED}) and a running one is
+ * cancelled (see {@link JobContext}).
  */
 public final class Worker {
   /** This SDK's version. */
-  public static final String VERSION = "0.1.0";
+  public static final String VERSION = "0.2.0";
 
   /** The {@code sdk} field of every result this SDK writes. */
   public static final String SDK = "java/" + VERSION;
 
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
+  private static final long TICK_MS = 50;
+
+  /**
+   * After the drain limit, how long the handlers cancelled with {@code WorkerShutdown} get to
+   * return before the worker closes (their results are not sent: the jobs were not committed).
+   */
+  static final long CANCEL_GRACE_MS = 2_000;
 
   private enum State {
     NEW,
@@ -81,6 +99,9 @@ public final class Worker {
   private JobDispatcher dispatcher;
   private ScheduledExecutorService scheduler;
   private Delivery delivery;
+  private ControlConsumer control;
+  private Thread controlThread;
+  private final RunningAttempts running = new RunningAttempts();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
 
   /** A worker configured from the {@code LEGATO_*} environment variables. */
@@ -242,29 +263,48 @@ public final class Worker {
     if (settings.createTopics()) {
       try (Admin admin = clients.admin()) {
         TopicAdmin.ensureTopics(admin, topics, settings.jobPartitions(), KAFKA_TIMEOUT);
+        TopicAdmin.ensureControlTopic(admin, settings.controlTopic(), KAFKA_TIMEOUT);
       }
     }
     producer = clients.producer();
     pool = Executors.newFixedThreadPool(settings.concurrency(), daemonThreads("legato-handler-"));
-    scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("legato-resend-"));
+    scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("legato-timer-"));
     delivery = new Delivery(producer, scheduler, this::fatal);
     Clock clock = Clock.systemUTC();
+    MessageCodec codec = new MessageCodec();
+    JobRunner.warmUp();
     Publisher publisher =
         new Publisher(
             delivery,
-            new MessageCodec(),
+            codec,
             settings.resultsTopic(),
             Topics.jobsDltTopic(settings.jobsTopic()),
             settings.workerId(),
             clock);
+    Withdrawals withdrawals = new Withdrawals(running);
+    SkipLog skipLog = new SkipLog();
     dispatcher =
         new JobDispatcher(
             handlers,
-            new MessageCodec(),
+            codec,
             new JobRunner(settings.workerId(), SDK, clock, settings.maxPayloadBytes()),
             publisher,
             pool,
-            new Semaphore(settings.concurrency()));
+            new Semaphore(settings.concurrency()),
+            new JobDispatcher.Attempts(running, withdrawals, skipLog, scheduler, clock));
+    scheduler.scheduleWithFixedDelay(
+        () -> tick(clock, skipLog), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+
+    control =
+        new ControlConsumer(
+            settings.controlTopic(), clients.controlConsumer(), codec, withdrawals, clock);
+    controlThread = new Thread(this::runControl, "legato-control");
+    controlThread.setDaemon(true);
+    controlThread.start();
+    if (!awaitControlCaughtUp()) {
+      return; // stopping (or failed) before any job started
+    }
+
     for (String action : handlers.keySet()) {
       ActionConsumer consumer =
           new ActionConsumer(
@@ -277,6 +317,53 @@ public final class Worker {
       consumerThreads.add(thread);
     }
     consumerThreads.forEach(Thread::start);
+  }
+
+  /** The timer: progress and cancellations of running attempts, the skip summary. */
+  private void tick(Clock clock, SkipLog skipLog) {
+    try {
+      long now = clock.millis();
+      running.tick(now);
+      skipLog.summarize(now);
+    } catch (RuntimeException e) {
+      log.warn("worker timer: {}", e.toString(), e); // never let the periodic task die
+    }
+  }
+
+  /**
+   * Waits until the control topic is read to its end; false if the worker is stopping or failed
+   * first. No job starts before (docs/protocol.md, v2 item 11).
+   */
+  private boolean awaitControlCaughtUp() {
+    try {
+      while (!control.awaitCaughtUp(100, TimeUnit.MILLISECONDS)) {
+        synchronized (lock) {
+          if (stopRequested || failure != null) {
+            return false;
+          }
+        }
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void runControl() {
+    try {
+      control.run();
+    } catch (Throwable e) {
+      synchronized (lock) {
+        if (failure == null) {
+          failure =
+              new WorkerFatalException(
+                  "the control topic consumer failed: " + e + "; the worker stopped", e);
+        }
+      }
+      log.error("control topic consumer failed; stopping the worker", e);
+      new Thread(this::stop, "legato-stop").start();
+    }
   }
 
   private void runConsumer(String action, ActionConsumer consumer) {
@@ -314,14 +401,22 @@ public final class Worker {
   private void drain() {
     boolean abort = failure != null;
     long wait = abort ? 0 : settings.shutdownTimeout().toMillis();
+    long grace = abort ? 0 : CANCEL_GRACE_MS;
     long deadline = System.currentTimeMillis() + wait;
     if (!abort) {
       log.info("stopping: waiting up to {} ms for in-flight jobs", wait);
     }
     try {
-      consumers.forEach(c -> c.stop(deadline));
+      // The consumers keep committing what becomes durable until the handlers cancelled at the
+      // deadline have had their grace.
+      consumers.forEach(c -> c.stop(deadline + grace));
+      awaitHandlers(deadline);
+      cancelStillRunning(grace);
+      if (dispatcher != null) {
+        dispatcher.close(); // a handler finishing after this publishes nothing
+      }
       for (Thread thread : consumerThreads) {
-        thread.join(Math.max(1, deadline - System.currentTimeMillis()) + 10_000);
+        thread.join(Math.max(1, deadline + grace - System.currentTimeMillis()) + 10_000);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -332,8 +427,42 @@ public final class Worker {
     }
   }
 
+  /**
+   * Past the drain limit: the handlers still running are cancelled with reason {@code
+   * WorkerShutdown} and get a short grace to return; what they return or throw in it is sent as
+   * their result (and a pending heartbeat before a failure). Jobs still running after it are not
+   * committed: they run again elsewhere.
+   */
+  private void cancelStillRunning(long grace) throws InterruptedException {
+    if (dispatcher == null || dispatcher.idle()) {
+      return;
+    }
+    log.warn(
+        "{} handler(s) still running at the shutdown deadline: cancelling them ({})",
+        running.size(),
+        Attempt.WORKER_SHUTDOWN);
+    running.cancelAll(Attempt.WORKER_SHUTDOWN);
+    awaitHandlers(System.currentTimeMillis() + grace);
+    if (!dispatcher.idle()) {
+      log.warn(
+          "{} handler(s) still running {} ms after their cancellation; their results are dropped",
+          running.size(),
+          grace);
+    }
+  }
+
+  /** Waits until no handler runs, or until {@code deadline}. */
+  private void awaitHandlers(long deadline) throws InterruptedException {
+    while (dispatcher != null && !dispatcher.idle() && System.currentTimeMillis() < deadline) {
+      running.awaitEmpty(Math.min(100, Math.max(1, deadline - System.currentTimeMillis())));
+    }
+  }
+
   private void closeClients() {
     boolean abort = failure != null;
+    if (control != null) {
+      control.stop();
+    }
     if (dispatcher != null) {
       dispatcher.close(); // a handler finishing after the deadline publishes nothing
     }

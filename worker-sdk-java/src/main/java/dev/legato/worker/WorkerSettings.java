@@ -16,6 +16,7 @@ public final class WorkerSettings {
   public static final String BOOTSTRAP_SERVERS = "LEGATO_KAFKA_BOOTSTRAP_SERVERS";
   public static final String JOBS_TOPIC = "LEGATO_JOBS_TOPIC";
   public static final String RESULTS_TOPIC = "LEGATO_RESULTS_TOPIC";
+  public static final String CONTROL_TOPIC = "LEGATO_CONTROL_TOPIC";
   public static final String GROUP_PREFIX = "LEGATO_GROUP_PREFIX";
   public static final String JOB_PARTITIONS = "LEGATO_JOB_PARTITIONS";
   public static final String WORKER_ID = "LEGATO_WORKER_ID";
@@ -40,6 +41,7 @@ public final class WorkerSettings {
   private final String bootstrapServers;
   private final String jobsTopic;
   private final String resultsTopic;
+  private final String controlTopic;
   private final String groupPrefix;
   private final int jobPartitions;
   private final String workerId;
@@ -63,6 +65,7 @@ public final class WorkerSettings {
     this.bootstrapServers = requireText(b.bootstrapServers, BOOTSTRAP_SERVERS);
     this.jobsTopic = requireText(b.jobsTopic, JOBS_TOPIC);
     this.resultsTopic = requireText(b.resultsTopic, RESULTS_TOPIC);
+    this.controlTopic = requireText(b.controlTopic, CONTROL_TOPIC);
     this.groupPrefix = requireText(b.groupPrefix, GROUP_PREFIX);
     this.jobPartitions = requirePositive(b.jobPartitions, JOB_PARTITIONS);
     this.workerId = b.workerId != null ? requireText(b.workerId, WORKER_ID) : defaultWorkerId();
@@ -130,6 +133,9 @@ public final class WorkerSettings {
     if ((v = EnvValues.text(env, RESULTS_TOPIC)) != null) {
       b.resultsTopic(v);
     }
+    if ((v = EnvValues.text(env, CONTROL_TOPIC)) != null) {
+      b.controlTopic(v);
+    }
     if ((v = EnvValues.text(env, GROUP_PREFIX)) != null) {
       b.groupPrefix(v);
     }
@@ -182,6 +188,7 @@ public final class WorkerSettings {
         .bootstrapServers(bootstrapServers)
         .jobsTopic(jobsTopic)
         .resultsTopic(resultsTopic)
+        .controlTopic(controlTopic)
         .groupPrefix(groupPrefix)
         .jobPartitions(jobPartitions)
         .workerId(workerId)
@@ -215,6 +222,14 @@ public final class WorkerSettings {
   /** {@code LEGATO_RESULTS_TOPIC}, default {@code workflow-results}. */
   public String resultsTopic() {
     return resultsTopic;
+  }
+
+  /**
+   * {@code LEGATO_CONTROL_TOPIC}, default {@code workflow-control}: the orchestrator's {@code
+   * Cancel} records, read by every worker (protocol v2).
+   */
+  public String controlTopic() {
+    return controlTopic;
   }
 
   /** {@code LEGATO_GROUP_PREFIX}, default {@code legato-workers}. */
@@ -334,6 +349,8 @@ public final class WorkerSettings {
         + jobsTopic
         + ", resultsTopic="
         + resultsTopic
+        + ", controlTopic="
+        + controlTopic
         + ", groupPrefix="
         + groupPrefix
         + ", jobPartitions="
@@ -378,6 +395,7 @@ public final class WorkerSettings {
     private String bootstrapServers = "localhost:9092";
     private String jobsTopic = "workflow-jobs";
     private String resultsTopic = "workflow-results";
+    private String controlTopic = "workflow-control";
     private String groupPrefix = "legato-workers";
     private int jobPartitions = 6;
     private String workerId;
@@ -411,6 +429,11 @@ public final class WorkerSettings {
 
     public Builder resultsTopic(String value) {
       this.resultsTopic = value;
+      return this;
+    }
+
+    public Builder controlTopic(String value) {
+      this.controlTopic = value;
       return this;
     }
 

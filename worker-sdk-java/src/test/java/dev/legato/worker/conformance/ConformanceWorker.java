@@ -1,5 +1,6 @@
 package dev.legato.worker.conformance;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.legato.worker.ApplicationError;
 import dev.legato.worker.JobContext;
 import dev.legato.worker.NonRetryableError;
@@ -14,8 +15,9 @@ import java.util.Map;
  * conformance/run-worker. Configured by the LEGATO_* environment variables. Actions: echo, fail,
  * fail-plain, nonretryable, slow ({@code STARTED <jobId>} on stdout, then sleeps {@code
  * payload.ms}), big ({@code payload.bytes} times 'x'), nan ({@code {"value": NaN}}), recurse
- * (StackOverflowError), count ({@code RAN <jobId>} on stdout, returns {@code {"ok": true}}). Exits
- * 1 after a fatal error.
+ * (StackOverflowError), count ({@code RAN <jobId>} on stdout, returns {@code {"ok": true}}),
+ * heartbeat and wait-cancel (protocol v2; see tests/conformance/README.md). Exits 1 after a fatal
+ * error.
  */
 public final class ConformanceWorker {
   private ConformanceWorker() {}
@@ -66,12 +68,64 @@ public final class ConformanceWorker {
           System.out.flush();
           return Map.of("ok", true);
         });
+    worker.register("heartbeat", ConformanceWorker::heartbeat);
+    worker.register("wait-cancel", ConformanceWorker::waitCancel);
     try {
       worker.start();
     } catch (WorkerFatalException e) {
       System.err.println("run-worker: " + e.getMessage());
       System.exit(1);
     }
+  }
+
+  /**
+   * Resumes from the last heartbeat's {@code done}, then heartbeats {@code {"done": i}} every
+   * {@code payload.intervalMs} up to {@code payload.beats}; fails with type Interrupted at {@code
+   * payload.failAt}.
+   */
+  private static Object heartbeat(JsonNode payload) throws InterruptedException {
+    JobContext job = JobContext.current();
+    JsonNode last = job.lastHeartbeatDetails();
+    int start =
+        last != null && last.path("done").isIntegralNumber() ? last.path("done").asInt() : 0;
+    say("RESUMED " + job.jobId() + " " + start);
+    int beats = payload.path("beats").asInt(0);
+    long intervalMs = payload.path("intervalMs").asLong(0);
+    JsonNode failAt = payload.path("failAt");
+    for (int i = start + 1; i <= beats; i++) {
+      try {
+        Thread.sleep(intervalMs);
+      } catch (InterruptedException e) {
+        job.throwIfCancelled();
+        throw e;
+      }
+      job.heartbeat(Map.of("done", i));
+      if (failAt.isIntegralNumber() && failAt.asInt() == i) {
+        throw new ApplicationError("failed at " + i, "Interrupted");
+      }
+    }
+    return Map.of("done", beats, "resumedFrom", start, "attempt", job.attempt());
+  }
+
+  /** Waits up to {@code payload.ms} (30 s) for a cancellation; says CANCELLED and rethrows it. */
+  private static Object waitCancel(JsonNode payload) throws InterruptedException {
+    JobContext job = JobContext.current();
+    say("STARTED " + job.jobId());
+    try {
+      Thread.sleep(payload.path("ms").asLong(30_000));
+    } catch (InterruptedException e) {
+      if (job.isCancelled()) {
+        say("CANCELLED " + job.jobId() + " " + job.cancelReason());
+        job.throwIfCancelled();
+      }
+      throw e;
+    }
+    return Map.of("cancelled", false);
+  }
+
+  private static void say(String line) {
+    System.out.println(line);
+    System.out.flush();
   }
 
   /** Never returns: StackOverflowError. */

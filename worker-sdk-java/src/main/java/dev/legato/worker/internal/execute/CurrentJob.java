@@ -1,6 +1,5 @@
 package dev.legato.worker.internal.execute;
 
-import dev.legato.protocol.Job;
 import dev.legato.worker.JobContext;
 
 /** The job of the handler running on this thread, behind {@link JobContext#current()}. */
@@ -13,19 +12,8 @@ public final class CurrentJob {
     return CURRENT.get();
   }
 
-  static void set(Job job) {
-    CURRENT.set(
-        new JobContext(
-            job.getJobId(),
-            job.getRunId(),
-            job.getStepId(),
-            job.getAttempt(),
-            job.getAction(),
-            job.getWorkflowId(),
-            job.getWorkflowVersion(),
-            job.getTraceparent(),
-            job.getCorrelationId(),
-            job.getDeadlineAt()));
+  static void set(Attempt attempt) {
+    CURRENT.set(JobContext.of(attempt));
   }
 
   static void clear() {

@@ -6,6 +6,7 @@ import dev.legato.worker.Handler;
 import dev.legato.worker.internal.kafka.Publisher;
 import dev.legato.worker.internal.protocol.DecodeException;
 import dev.legato.worker.internal.protocol.MessageCodec;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -18,13 +19,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes one consumed record to its durable outcome (docs/protocol.md "Worker behaviour", steps
- * 2-5): a dead letter if it does not decode, an UnknownAction result if no handler is registered,
- * else the handler's result. At most {@code permits} handlers run at once in the process. A handler
- * runs once per record: its result is re-sent until Kafka has it, never recomputed. Thread-safe.
+ * Takes one consumed record to its durable outcome (docs/protocol.md "Worker behaviour", steps 2-5,
+ * and v2 items 12-16): a dead letter if it does not decode, an UnknownAction result if no handler
+ * is registered, a {@code SKIPPED} progress record if the attempt was withdrawn or its start-by
+ * time has passed, else the handler's result. At most {@code permits} handlers run at once in the
+ * process. A handler runs once per record: its result is re-sent until Kafka has it, never
+ * recomputed. Thread-safe.
  */
 public final class JobDispatcher {
   private static final Logger log = LoggerFactory.getLogger(JobDispatcher.class);
+
+  /** The v2 parts: what runs, what was withdrawn, where progress goes and on which thread. */
+  public record Attempts(
+      RunningAttempts running,
+      Withdrawals withdrawals,
+      SkipLog skipLog,
+      Executor flusher,
+      Clock clock) {}
 
   private final Map<String, Handler> handlers;
   private final MessageCodec codec;
@@ -32,6 +43,7 @@ public final class JobDispatcher {
   private final Publisher publisher;
   private final Executor pool;
   private final Semaphore permits;
+  private final Attempts attempts;
   private volatile boolean closed;
 
   public JobDispatcher(
@@ -40,13 +52,15 @@ public final class JobDispatcher {
       JobRunner runner,
       Publisher publisher,
       Executor pool,
-      Semaphore permits) {
+      Semaphore permits,
+      Attempts attempts) {
     this.handlers = Map.copyOf(handlers);
     this.codec = codec;
     this.runner = runner;
     this.publisher = publisher;
     this.pool = pool;
     this.permits = permits;
+    this.attempts = attempts;
   }
 
   /**
@@ -80,9 +94,21 @@ public final class JobDispatcher {
       publisher.publishResult(runner.unknownAction(job), completion::durable);
       return true;
     }
+    long now = attempts.clock().millis();
+    String stale = StaleAttempt.reason(job, attempts.withdrawals(), now);
+    if (stale != null) {
+      permits.release();
+      attempts.skipLog().skipped(job.getJobId(), job.getAction(), stale, now);
+      publisher.publishProgress(runner.skipped(job, stale, now), completion::durable);
+      return true;
+    }
+    Completion once = Completion.once(completion);
+    Attempt attempt = runner.attempt(job, publisher, attempts.flusher(), once);
+    attempts.running().add(attempt);
     try {
-      pool.execute(() -> runHandler(job, handler, completion));
+      pool.execute(() -> runHandler(attempt, handler, once));
     } catch (RejectedExecutionException e) {
+      attempts.running().remove(attempt);
       permits.release(); // stopping: the job is not committed and runs again elsewhere
     }
     return true;
@@ -99,21 +125,27 @@ public final class JobDispatcher {
     }
   }
 
+  /** Whether no handler is running (heartbeating attempts included, whose offsets are stored). */
+  public boolean idle() {
+    return attempts.running().isEmpty();
+  }
+
   /** From now on results are dropped: the jobs were not committed and run again elsewhere. */
   public void close() {
     closed = true;
   }
 
-  private void runHandler(Job job, Handler handler, Completion completion) {
+  private void runHandler(Attempt attempt, Handler handler, Completion completion) {
     Result result;
     try {
-      result = runner.run(job, handler);
+      result = runner.run(attempt, handler);
     } finally {
+      attempts.running().remove(attempt);
       permits.release();
     }
     if (closed) {
       log.warn(
-          "job {} finished after the shutdown deadline; its result is dropped", job.getJobId());
+          "job {} finished after the shutdown deadline; its result is dropped", attempt.jobId());
       return;
     }
     publisher.publishResult(result, completion::durable);

@@ -4,10 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.legato.protocol.Failure;
 import dev.legato.protocol.Job;
+import dev.legato.protocol.Progress;
+import dev.legato.protocol.ProgressKind;
 import dev.legato.protocol.Result;
 import dev.legato.protocol.ResultStatus;
+import dev.legato.worker.AttemptCancelled;
 import dev.legato.worker.Handler;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
 
 /** Runs one job's handler and turns what happened into a {@link Result}. Stateless, thread-safe. */
 public final class JobRunner {
@@ -38,6 +44,16 @@ public final class JobRunner {
    * SerializationError}) or larger than the limit ({@code ResultTooLarge}).
    */
   public Result run(Job job, Handler handler) {
+    return run(Attempt.detached(job, clock), handler);
+  }
+
+  /**
+   * {@link #run(Job, Handler)} for an attempt the worker tracks: the handler's {@code JobContext}
+   * reports through it, it may be cancelled, and its pending heartbeat goes out before a failed
+   * result (docs/protocol.md, v2 items 13-15).
+   */
+  public Result run(Attempt attempt, Handler handler) {
+    Job job = attempt.job();
     long startedAt = clock.millis();
     JsonNode payload;
     try {
@@ -52,16 +68,21 @@ public final class JobRunner {
               true));
     }
     Object output;
-    CurrentJob.set(job);
+    CurrentJob.set(attempt);
+    attempt.begin(startedAt);
+    boolean failed = true;
     try {
       output = handler.handle(payload);
+      failed = false;
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return failed(job, startedAt, FailureEnvelope.of(e));
+      Throwable reported =
+          attempt.isCancelled() ? new AttemptCancelled(attempt.cancelReason(), e) : e;
+      return failed(job, startedAt, FailureEnvelope.of(reported));
     } catch (Throwable e) { // NOPMD: a handler's StackOverflowError/OOM must still be answered
       return failed(job, startedAt, FailureEnvelope.of(e));
     } finally {
       CurrentJob.clear();
+      attempt.end(failed); // clears an interrupt left by a cancellation
     }
     OutputEncoder.Encoded encoded;
     try {
@@ -121,6 +142,31 @@ public final class JobRunner {
         .setOutput(null)
         .setFailure(failure)
         .build();
+  }
+
+  /**
+   * Parses and writes a little JSON once, so the first job (and a handler's first heartbeat, which
+   * goes out at once) does not pay for loading Jackson's parsers and serialisers.
+   */
+  public static void warmUp() {
+    try {
+      Json.parse("{\"a\":[1,2.5,\"x\",true,null]}");
+      OutputEncoder.encode(Map.of("a", List.of(1, 2.5, "x", true), "b", Map.of("c", 1L)));
+    } catch (JsonProcessingException | OutputEncoder.NotJsonException e) {
+      throw new IllegalStateException("JSON warm-up failed", e);
+    }
+  }
+
+  /** A tracked execution of the job, reporting progress to {@code sink}. */
+  public Attempt attempt(Job job, ProgressSink sink, Executor flusher, Completion completion) {
+    return new Attempt(job, workerId, sdk, clock, sink, flusher, completion);
+  }
+
+  /**
+   * The {@code SKIPPED} record of a job not started, for {@code reason}, decided at {@code now}.
+   */
+  public Progress skipped(Job job, String reason, long now) {
+    return ProgressRecords.of(job, ProgressKind.SKIPPED, null, reason, workerId, sdk, now, now);
   }
 
   /** The job's action has no handler in this worker: FAILED, not retryable, nothing run. */

@@ -66,6 +66,19 @@ public final class KafkaClients {
     return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
+  /**
+   * The reader of the control topic: no consumer group, no commits, no topic auto-creation; the
+   * worker assigns itself every partition and seeks to the beginning.
+   */
+  public Consumer<byte[], byte[]> controlConsumer() {
+    Map<String, Object> config = common();
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-control");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
   public Admin admin() {
     Map<String, Object> config = common();
     config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin");

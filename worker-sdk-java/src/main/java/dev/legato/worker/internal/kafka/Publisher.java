@@ -1,8 +1,10 @@
 package dev.legato.worker.internal.kafka;
 
+import dev.legato.protocol.Progress;
 import dev.legato.protocol.Result;
 import dev.legato.worker.internal.execute.EnvelopeCaps;
 import dev.legato.worker.internal.execute.JobRunner;
+import dev.legato.worker.internal.execute.ProgressSink;
 import dev.legato.worker.internal.protocol.DltHeaders;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +16,10 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Writes results and dead letters through the worker's {@link Delivery}: re-sent until Kafka has
- * them, never given up on except for a fatal producer error. Thread-safe.
+ * Writes results, progress records and dead letters through the worker's {@link Delivery}: re-sent
+ * until Kafka has them, never given up on except for a fatal producer error. Thread-safe.
  */
-public final class Publisher {
+public final class Publisher implements ProgressSink {
   private static final Set<String> DLT_HEADER_NAMES =
       Set.of(
           DltHeaders.DLT_REASON,
@@ -66,6 +68,24 @@ public final class Publisher {
           return resultRecord(replacement, codec.encodeResult(replacement));
         },
         durable);
+  }
+
+  /**
+   * A progress record (v2), keyed by runId like the results, so a run's progress and result share a
+   * partition and keep their order; {@code durable} runs once Kafka has acknowledged it.
+   */
+  public void publishProgress(Progress progress, Runnable durable) {
+    byte[] key = progress.getRunId().getBytes(StandardCharsets.UTF_8);
+    delivery.deliver(
+        progress.getKind() + " of job " + progress.getJobId(),
+        new ProducerRecord<>(resultsTopic, key, codec.encodeProgress(progress)),
+        null,
+        durable);
+  }
+
+  @Override
+  public void send(Progress progress, Runnable onAck) {
+    publishProgress(progress, onAck);
   }
 
   /**

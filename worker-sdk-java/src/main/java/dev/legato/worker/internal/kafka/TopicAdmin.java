@@ -38,15 +38,39 @@ public final class TopicAdmin {
    */
   public static List<String> ensureTopics(
       Admin admin, Collection<String> topics, int partitions, Duration timeout) {
+    List<NewTopic> wanted = new ArrayList<>();
+    for (String topic : topics) {
+      wanted.add(new NewTopic(topic, Optional.of(partitions), Optional.empty()));
+    }
+    return ensure(admin, wanted, timeout);
+  }
+
+  /**
+   * The control topic (docs/protocol.md, v2 item 11): one partition, {@code retention.ms} 24 h,
+   * created if missing.
+   *
+   * @return whether this call created it
+   */
+  public static boolean ensureControlTopic(Admin admin, String topic, Duration timeout) {
+    NewTopic control =
+        new NewTopic(topic, Optional.of(1), Optional.empty())
+            .configs(Map.of("retention.ms", Long.toString(CONTROL_RETENTION_MS)));
+    return !ensure(admin, List.of(control), timeout).isEmpty();
+  }
+
+  /** The control topic's retention: every worker knows the withdrawals of the last day. */
+  public static final long CONTROL_RETENTION_MS = 86_400_000L;
+
+  private static List<String> ensure(Admin admin, List<NewTopic> wanted, Duration timeout) {
     Set<String> existing =
         await(
             admin.listTopics(new ListTopicsOptions().timeoutMs(millis(timeout))).names(),
             "list topics",
             timeout);
     List<NewTopic> requests = new ArrayList<>();
-    for (String topic : topics) {
-      if (!existing.contains(topic)) {
-        requests.add(new NewTopic(topic, Optional.of(partitions), Optional.empty()));
+    for (NewTopic topic : wanted) {
+      if (!existing.contains(topic.name())) {
+        requests.add(topic);
       }
     }
     List<String> created = new ArrayList<>();
@@ -55,11 +79,11 @@ public final class TopicAdmin {
     }
     CreateTopicsOptions options = new CreateTopicsOptions().timeoutMs(millis(timeout));
     Map<String, KafkaFuture<Void>> results = admin.createTopics(requests, options).values();
-    for (Map.Entry<String, KafkaFuture<Void>> entry : results.entrySet()) {
+    for (NewTopic request : requests) {
       try {
-        await(entry.getValue(), "create topic " + entry.getKey(), timeout);
-        log.info("created topic {} with {} partitions", entry.getKey(), partitions);
-        created.add(entry.getKey());
+        await(results.get(request.name()), "create topic " + request.name(), timeout);
+        log.info("created topic {} with {} partitions", request.name(), request.numPartitions());
+        created.add(request.name());
       } catch (IllegalStateException e) {
         if (!(e.getCause() instanceof TopicExistsException)) {
           throw e;
