@@ -92,6 +92,7 @@ bench: up node-build java-build
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_fanout.py --api $(API_URL)
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_history.py
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/sdk_throughput.py
+	@$(WITH_KAFKA_ENV) $(PY) tests/bench/backlog.py --timeouts '{"startToCloseSeconds": 2, "scheduleToStartSeconds": 2}'
 
 # A bounded soak (~2-4 min): kill -9 of the orchestrator and workers, poison, bad requests.
 chaos: install
