@@ -113,7 +113,7 @@ export class ControlReader {
 
   /** One round: positions known, one fetch per leader, records handed over. */
   private async poll(): Promise<void> {
-    const consumer = (this.consumer ??= createStandaloneConsumer(this.options.base, "control"));
+    const consumer = this.client();
     const metadata = await this.metadata(consumer);
     if (this.target === undefined) {
       await this.refreshPositions(false);
@@ -192,7 +192,7 @@ export class ControlReader {
   }
 
   private async offsets(timestamp: bigint): Promise<Map<number, bigint>> {
-    const consumer = (this.consumer ??= createStandaloneConsumer(this.options.base, "control"));
+    const consumer = this.client();
     const listed = await consumer.listOffsets({ topics: [this.options.topic], timestamp });
     const offsets = new Map<number, bigint>();
     (listed.get(this.options.topic) ?? []).forEach((offset, partition) =>
@@ -250,6 +250,13 @@ export class ControlReader {
       cancels: this.read,
     });
     this.onCaughtUp?.();
+  }
+
+  /** The Kafka client, created on first use (never again once closing). */
+  private client(): RawConsumer {
+    if (this.stopping.signal.aborted) throw new Error("the control reader is closed");
+    this.consumer ??= createStandaloneConsumer(this.options.base, "control");
+    return this.consumer;
   }
 
   private async replaceConsumer(): Promise<void> {

@@ -162,5 +162,8 @@ export function createStandaloneConsumer(base: ClientBase, purpose: string): Raw
     groupId: `legato-${purpose}-unused`,
     autocommit: false,
     maxWaitTime: 500,
+    // The caller retries with its own backoff; the client's retries would also hold up close()
+    // by their delays (a fetch cut short by close() is retried).
+    retries: 0,
   });
 }
