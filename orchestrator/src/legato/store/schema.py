@@ -6,6 +6,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -234,4 +235,32 @@ dead_letters = Table(
     Index("dead_letters_run", "run_id"),
     Index("dead_letters_workflow", "workflow_id", "dead_at"),
     Index("dead_letters_action", "action", "dead_at"),
+)
+
+
+# API keys: only a SHA-256 of each key is kept (keys are 256-bit random, so a slow hash buys nothing).
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("prefix", Text, nullable=False),  # the key's first characters, to recognise it in a list
+    Column("key_hash", Text, nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    CheckConstraint("scope IN ('read', 'trigger', 'operate', 'admin')", name="api_keys_scope"),
+)
+
+# Dashboard sessions: a hash of the cookie's token, the key it stands for, its CSRF token.
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("key_id", UUID(as_uuid=True), ForeignKey("api_keys.key_id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("auth_sessions_expires", "expires_at"),
 )
