@@ -18,6 +18,7 @@ class WorkerSettingsTest {
     assertEquals("localhost:9092", s.bootstrapServers());
     assertEquals("workflow-jobs", s.jobsTopic());
     assertEquals("workflow-results", s.resultsTopic());
+    assertEquals("workflow-control", s.controlTopic());
     assertEquals("legato-workers", s.groupPrefix());
     assertEquals(6, s.jobPartitions());
     assertTrue(s.workerId().endsWith("-" + ProcessHandle.current().pid()), s.workerId());
@@ -44,6 +45,7 @@ class WorkerSettingsTest {
     env.put("LEGATO_KAFKA_BOOTSTRAP_SERVERS", "kafka:29092");
     env.put("LEGATO_JOBS_TOPIC", "jobs");
     env.put("LEGATO_RESULTS_TOPIC", "results");
+    env.put("LEGATO_CONTROL_TOPIC", "control");
     env.put("LEGATO_GROUP_PREFIX", "workers");
     env.put("LEGATO_JOB_PARTITIONS", "3");
     env.put("LEGATO_WORKER_ID", "w-7");
@@ -65,6 +67,7 @@ class WorkerSettingsTest {
     assertEquals("kafka:29092", s.bootstrapServers());
     assertEquals("jobs", s.jobsTopic());
     assertEquals("results", s.resultsTopic());
+    assertEquals("control", s.controlTopic());
     assertEquals("workers", s.groupPrefix());
     assertEquals(3, s.jobPartitions());
     assertEquals("w-7", s.workerId());

@@ -64,6 +64,7 @@ final class KafkaSupport implements AutoCloseable {
   final String prefix;
   final String jobsTopic;
   final String resultsTopic;
+  final String controlTopic;
   final String dltTopic;
   final String groupPrefix;
   private final Admin admin;
@@ -77,6 +78,7 @@ final class KafkaSupport implements AutoCloseable {
     this.prefix = "it-" + UUID.randomUUID().toString().substring(0, 8);
     this.jobsTopic = prefix + ".workflow-jobs";
     this.resultsTopic = prefix + ".workflow-results";
+    this.controlTopic = prefix + ".workflow-control";
     this.dltTopic = jobsTopic + ".DLT";
     this.groupPrefix = prefix + ".legato-workers";
     this.producer =
@@ -121,7 +123,7 @@ final class KafkaSupport implements AutoCloseable {
       Assumptions.abort(why + "; set CI=true to make this a failure");
     }
     KafkaSupport kafka = new KafkaSupport(bootstrap, admin);
-    kafka.createTopics(List.of(kafka.resultsTopic, kafka.dltTopic), 1);
+    kafka.createTopics(List.of(kafka.resultsTopic, kafka.dltTopic, kafka.controlTopic), 1);
     return kafka;
   }
 
@@ -130,6 +132,7 @@ final class KafkaSupport implements AutoCloseable {
         .bootstrapServers(bootstrap)
         .jobsTopic(jobsTopic)
         .resultsTopic(resultsTopic)
+        .controlTopic(controlTopic)
         .groupPrefix(groupPrefix)
         .jobPartitions(1)
         .workerId(prefix + "-worker")
@@ -231,7 +234,7 @@ final class KafkaSupport implements AutoCloseable {
       long end = consumer.endOffsets(List.of(partition)).get(partition);
       consumer.seekToBeginning(List.of(partition));
       while (consumer.position(partition) < end) {
-        consumer.poll(Duration.ofMillis(100)).forEach(r -> results.add(decodeResult(r.value())));
+        consumer.poll(Duration.ofMillis(100)).forEach(r -> results.addAll(resultIn(r)));
       }
     }
     return results;
@@ -269,8 +272,19 @@ final class KafkaSupport implements AutoCloseable {
     }
   }
 
+  /** The jobId of a Result record; "" for a Progress record (protocol v2). */
   private String jobId(ConsumerRecord<byte[], byte[]> record) {
-    return decodeResult(record.value()).getJobId();
+    return resultIn(record).stream().map(Result::getJobId).findFirst().orElse("");
+  }
+
+  private static List<Result> resultIn(ConsumerRecord<byte[], byte[]> record) {
+    try {
+      return CODEC.decodeResultsRecord(record.value()) instanceof Result result
+          ? List.of(result)
+          : List.of();
+    } catch (DecodeException e) {
+      throw new AssertionError("a worker wrote an undecodable record", e);
+    }
   }
 
   private static Result decodeResult(byte[] bytes) {

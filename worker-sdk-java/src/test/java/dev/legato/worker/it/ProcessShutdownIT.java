@@ -48,6 +48,8 @@ class ProcessShutdownIT {
     env.put("LEGATO_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap);
     env.put("LEGATO_JOBS_TOPIC", kafka.jobsTopic);
     env.put("LEGATO_RESULTS_TOPIC", kafka.resultsTopic);
+    env.put("LEGATO_CONTROL_TOPIC", kafka.controlTopic);
+    env.put("RUN_WORKER_BUILD", "never"); // mvn verify built it; never rebuild under its feet
     env.put("LEGATO_GROUP_PREFIX", kafka.groupPrefix);
     env.put("LEGATO_JOB_PARTITIONS", "1");
     env.put("LEGATO_WORKER_ID", kafka.prefix + "-process");

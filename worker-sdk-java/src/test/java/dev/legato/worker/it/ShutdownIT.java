@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,14 +101,44 @@ class ShutdownIT {
   }
 
   @Test
-  void aJobStillRunningAtTheDeadlineIsRedeliveredNotCommitted() throws Exception {
+  void aHandlerCancelledAtTheDeadlineSendsItsResultAndIsCommitted() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
+    Worker worker = new Worker(kafka.settings().shutdownTimeout(Duration.ofMillis(500)).build());
+    worker.register(
+        "long",
+        payload -> {
+          started.countDown();
+          Thread.sleep(60_000); // interrupted by the WorkerShutdown cancellation
+          return "never";
+        });
+    Thread running = kafka.startInBackground(worker);
+    Job job = kafka.job("long", "{}");
+    kafka.send(kafka.jobTopic("long"), job);
+    assertTrue(started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+    worker.stop();
+    running.join(TIMEOUT.toMillis());
+    Result result = kafka.awaitResult(job.getJobId());
+    assertEquals("AttemptCancelled", result.getFailure().getType());
+    assertTrue(result.getFailure().getMessage().contains("WorkerShutdown"), result.toString());
+    assertEquals(1, kafka.committedOffset("long"), "the answered job was not committed");
+  }
+
+  @Test
+  void aJobStillRunningAfterItsCancellationGraceIsRedeliveredNotCommitted() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicBoolean release = new AtomicBoolean();
     Worker first = new Worker(kafka.settings().shutdownTimeout(Duration.ofMillis(500)).build());
     first.register(
         "stuck",
         payload -> {
           started.countDown();
-          Thread.sleep(60_000); // interrupted by the shutdown
+          while (!release.get()) { // ignores its cancellation (and every interrupt)
+            try {
+              Thread.sleep(20);
+            } catch (InterruptedException ignored) {
+              // keep going
+            }
+          }
           return "never";
         });
     Thread running = kafka.startInBackground(first);
@@ -116,6 +147,7 @@ class ShutdownIT {
     assertTrue(started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
     first.stop();
     running.join(TIMEOUT.toMillis());
+    release.set(true); // it ends now, after the worker stopped: its result is dropped
     assertTrue(kafka.committedOffset("stuck") <= 0, "an unfinished job was committed");
     assertTrue(kafka.resultsSoFar().isEmpty(), "an unfinished job published a result");
 

@@ -57,7 +57,7 @@ class WorkerIT {
     assertEquals(job.getTraceparent(), result.getTraceparent());
     assertEquals(job.getCorrelationId(), result.getCorrelationId());
     assertEquals(kafka.prefix + "-worker", result.getWorkerId());
-    assertEquals("java/0.1.0", result.getSdk());
+    assertEquals("java/0.2.0", result.getSdk());
     assertTrue(result.getFinishedAt() >= result.getStartedAt());
     await("offset committed", TIMEOUT, () -> committed("step1") == 1);
   }

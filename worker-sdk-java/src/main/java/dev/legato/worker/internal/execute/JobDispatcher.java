@@ -136,18 +136,23 @@ public final class JobDispatcher {
   }
 
   private void runHandler(Attempt attempt, Handler handler, Completion completion) {
-    Result result;
     try {
-      result = runner.run(attempt, handler);
+      Result result;
+      try {
+        result = runner.run(attempt, handler);
+      } finally {
+        permits.release();
+      }
+      if (closed) {
+        log.warn(
+            "job {} finished after the shutdown deadline; its result is dropped", attempt.jobId());
+        return;
+      }
+      publisher.publishResult(result, completion::durable);
     } finally {
+      // Only now: a drain waiting for idle() must not close the dispatcher before this result
+      // went to the producer.
       attempts.running().remove(attempt);
-      permits.release();
     }
-    if (closed) {
-      log.warn(
-          "job {} finished after the shutdown deadline; its result is dropped", attempt.jobId());
-      return;
-    }
-    publisher.publishResult(result, completion::durable);
   }
 }
