@@ -91,20 +91,27 @@ export class ControlReader {
           return;
         }
         failures++;
+        this.options.logger.debug("control topic read failed", {
+          topic: this.options.topic,
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
         if (hasKafkaError(error, "OFFSET_OUT_OF_RANGE")) {
           // Records expired under us (retention): go on from what is left.
           await this.refreshPositions(true).catch(() => undefined);
           continue;
         }
-        this.warnings.warn(
-          error instanceof TopicMissingError
-            ? "waiting for the control topic to exist"
-            : "cannot read the control topic; retrying",
-          {
-            topic: this.options.topic,
-            error: error instanceof Error ? error : new Error(String(error)),
-          },
-        );
+        // A topic this worker just created may be unknown to the broker's metadata for a moment.
+        if (!(error instanceof TopicMissingError && failures === 1)) {
+          this.warnings.warn(
+            error instanceof TopicMissingError
+              ? "waiting for the control topic to exist"
+              : "cannot read the control topic; retrying",
+            {
+              topic: this.options.topic,
+              error: error instanceof Error ? error : new Error(String(error)),
+            },
+          );
+        }
         await this.replaceConsumer();
         await delay(backoffMs(failures), signal);
       }

@@ -7,8 +7,13 @@ import { randomUUID } from "node:crypto";
 import { Socket } from "node:net";
 import type { TestContext } from "node:test";
 import { Admin, Consumer, Producer, ProduceAcks } from "@platformatic/kafka";
-import { decodeResult, encodeJob } from "../../src/protocol/codec.js";
-import type { Job, Result } from "../../src/protocol/messages.js";
+import {
+  decodeResultsRecord,
+  encodeCancel,
+  encodeJob,
+  isProgress,
+} from "../../src/protocol/codec.js";
+import type { Cancel, Job, Progress, Result } from "../../src/protocol/messages.js";
 
 export const BOOTSTRAP = process.env.LEGATO_KAFKA_BOOTSTRAP_SERVERS ?? "localhost:9092";
 const BROKERS = BOOTSTRAP.split(",").map((s) => s.trim());
@@ -41,6 +46,7 @@ export interface TestEnv extends Record<string, string> {
   LEGATO_JOBS_TOPIC: string;
   LEGATO_RESULTS_TOPIC: string;
   LEGATO_GROUP_PREFIX: string;
+  LEGATO_CONTROL_TOPIC: string;
   LEGATO_WORKER_ID: string;
 }
 
@@ -52,9 +58,10 @@ export function isolatedEnv(): TestEnv {
     LEGATO_JOBS_TOPIC: `${id}.jobs`,
     LEGATO_RESULTS_TOPIC: `${id}.results`,
     LEGATO_GROUP_PREFIX: `${id}.workers`,
+    LEGATO_CONTROL_TOPIC: `${id}.control`,
     LEGATO_JOB_PARTITIONS: "2",
     LEGATO_WORKER_ID: `${id}-worker`,
-    LEGATO_LOG_LEVEL: "WARNING",
+    LEGATO_LOG_LEVEL: process.env.IT_LOG_LEVEL ?? "WARNING",
   };
 }
 
@@ -134,6 +141,26 @@ export async function readRecords(
   count: number,
   timeoutMs = 30_000,
 ): Promise<ConsumedRecord[]> {
+  const records: ConsumedRecord[] = [];
+  await readUntil(
+    topic,
+    (record) => {
+      records.push(record);
+      return records.length >= count;
+    },
+    timeoutMs,
+    () => `expected ${count} records on ${topic}, got ${records.length}`,
+  );
+  return records;
+}
+
+/** Reads `topic` from the beginning until `accept` returns true (or fails after `timeoutMs`). */
+async function readUntil(
+  topic: string,
+  accept: (record: ConsumedRecord) => boolean,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<void> {
   await ensureTopic(topic);
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
     clientId: "legato-it-reader",
@@ -142,7 +169,6 @@ export async function readRecords(
     autocommit: false,
     maxWaitTime: 200,
   });
-  const records: ConsumedRecord[] = [];
   const stream = await consumer.consume({
     topics: [topic],
     mode: "earliest",
@@ -152,7 +178,7 @@ export async function readRecords(
     await withTimeout(
       (async () => {
         for await (const message of stream) {
-          records.push({
+          const record = {
             key: message.key,
             value: message.value,
             headers: Object.fromEntries(
@@ -160,27 +186,72 @@ export async function readRecords(
             ),
             partition: message.partition,
             offset: message.offset,
-          });
-          if (records.length >= count) return;
+          };
+          if (accept(record)) return;
         }
       })(),
       timeoutMs,
-      () => `expected ${count} records on ${topic}, got ${records.length}`,
+      describe,
     );
   } finally {
     await stream.close();
     await consumer.close(true);
   }
-  return records;
 }
 
+/** The first `count` Results of the results topic (Progress records are passed over). */
 export async function readResults(
   resultsTopic: string,
   count: number,
   timeoutMs?: number,
 ): Promise<Result[]> {
-  const records = await readRecords(resultsTopic, count, timeoutMs);
-  return records.map((record) => decodeResult(record.value));
+  const { results } = await readResultsAndProgress(resultsTopic, count, timeoutMs);
+  return results;
+}
+
+/** Reads the results topic until `count` Results arrived; also gives the Progress read meanwhile. */
+export async function readResultsAndProgress(
+  resultsTopic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<{ results: Result[]; progress: Progress[] }> {
+  const results: Result[] = [];
+  const progress: Progress[] = [];
+  await readUntil(
+    resultsTopic,
+    (record) => {
+      const decoded = decodeResultsRecord(record.value);
+      if (isProgress(decoded)) progress.push(decoded);
+      else results.push(decoded);
+      return results.length >= count;
+    },
+    timeoutMs,
+    () => `expected ${count} results on ${resultsTopic}, got ${results.length}`,
+  );
+  return { results, progress };
+}
+
+/** Produces a Cancel (keyed by jobId) to the control topic, created if missing. */
+export async function produceCancel(
+  controlTopic: string,
+  job: Job,
+  reason = "RunCancelled",
+): Promise<Cancel> {
+  const cancel: Cancel = {
+    jobId: job.jobId,
+    runId: job.runId,
+    stepId: job.stepId,
+    attempt: job.attempt,
+    action: job.action,
+    reason,
+    message: `test: ${reason}`,
+    at: Date.now(),
+  };
+  await ensureTopic(controlTopic, 1);
+  await produce([
+    { topic: controlTopic, key: Buffer.from(job.jobId), value: encodeCancel(cancel) },
+  ]);
+  return cancel;
 }
 
 /** Committed offsets of `group` as `partition -> offset`. */
