@@ -45,6 +45,11 @@ class Settings:
     reconcile_interval_ms: int = field(
         default_factory=lambda: int(_env("LEGATO_RECONCILE_INTERVAL_MS", "30000"))
     )
+    # LEGATO_AUTH: required | optional | off; unset = optional on loopback, required beyond it.
+    auth: str = field(default_factory=lambda: _env("LEGATO_AUTH", ""))
+    session_ttl_s: int = field(
+        default_factory=lambda: int(float(_env("LEGATO_SESSION_TTL_HOURS", "12")) * 3600)
+    )
     log_level: str = field(default_factory=lambda: _env("LEGATO_LOG_LEVEL", "INFO"))
     # Data lifecycle (engine/retention.py). Finished runs older than this are deleted with all
     # their rows; 0 keeps them forever. Fractions are allowed (0.5 = 12 hours).

@@ -3,9 +3,11 @@
 from fastapi import FastAPI
 
 from legato import __version__
-from legato.api import errors, health, runs, workers, workflows
+from legato.api import errors, health, runs, session, workers, workflows
+from legato.api.headers import SecurityHeaders
 from legato.api.limits import BodySizeLimit
 from legato.api.services import Services
+from legato.auth.middleware import AuthMiddleware
 
 
 def create_app(services: Services) -> FastAPI:
@@ -20,5 +22,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(workers.router)
     app.include_router(workflows.router)
+    app.include_router(session.router)
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
+    app.add_middleware(AuthMiddleware, pool=services.pool, mode=services.auth_mode)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -7,6 +7,7 @@ import redis
 from confluent_kafka.admin import AdminClient
 from psycopg_pool import ConnectionPool
 
+from legato.auth.policy import AuthMode
 from legato.definitions.registry import DefinitionRegistry
 from legato.idempotency.keys import IdempotencyKeys
 from legato.runs.batcher import Batcher
@@ -24,3 +25,4 @@ class Services:
     admin: AdminClient
     engine_ready: Callable[[], bool]
     triggers: "Batcher[TriggerRequest]"
+    auth_mode: AuthMode = AuthMode.OPTIONAL

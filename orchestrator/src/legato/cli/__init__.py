@@ -1,4 +1,4 @@
-"""The `legato` command: serve, migrate, dlt."""
+"""The `legato` command: serve, migrate, dlt, keys."""
 
 import argparse
 import atexit
@@ -7,7 +7,7 @@ import shutil
 import sys
 import tempfile
 
-from legato.cli import dlt
+from legato.cli import dlt, keys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="run the API, and the engine in a child process").set_defaults(run=_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(run=_migrate)
     dlt.register(sub)
+    keys.register(sub)
     args = parser.parse_args(argv)
     code: int = args.run(args)
     return code

@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 
 from legato.api import create_app
 from legato.api.services import Services
+from legato.auth import policy
 from legato.definitions.registry import DefinitionRegistry
 from legato.engine.process import EngineProcess
 from legato.idempotency.keys import IdempotencyKeys
@@ -53,6 +54,10 @@ def serve(_: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    try:
+        auth_mode = policy.resolve(settings.auth, settings.api_host)
+    except policy.AuthConfigError as exc:
+        return _fail(str(exc))
     if not _port_free(settings.api_host, settings.api_port):
         return _fail(
             f"port {settings.api_port} on {settings.api_host} is busy: "
@@ -80,8 +85,9 @@ def serve(_: argparse.Namespace) -> int:
         admin=admin,
         engine_ready=engine.ready,
         triggers=Batcher(pool, Triggers(registry, settings.jobs_topic).write),
+        auth_mode=auth_mode,
     )
-    log.info("Legato API on http://%s:%d", settings.api_host, settings.api_port)
+    log.info("Legato API on http://%s:%d (auth %s)", settings.api_host, settings.api_port, auth_mode.value)
     try:
         uvicorn.run(
             create_app(services),

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import psycopg
 
+from legato.auth import actor
 from legato.definitions import Definition
 from legato.definitions.parse import parse_definition
 from legato.dlt.records import DeadLetterRow, row
@@ -113,6 +114,9 @@ def _replay(cur: psycopg.Cursor[Any], job_id: uuid.UUID, payload: Any, dry_run: 
 def _event(
     cur: psycopg.Cursor[Any], run_id: uuid.UUID, kind: str, step: str | None, data: dict[str, Any]
 ) -> None:
+    by = actor.current.get()
+    if by:
+        data = {**data, "by": by}
     cur.execute(dlt_sql.INSERT_EVENT, (run_id, kind, step, 1 if step else None, orjson.dumps(data).decode()))
 
 

@@ -15,6 +15,7 @@ import orjson
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from legato.auth import actor
 from legato.definitions import Definition
 from legato.definitions.registry import DefinitionRegistry
 from legato.engine import starts
@@ -69,7 +70,9 @@ def plan_retry(definition: Definition, states: dict[str, str]) -> RetryPlan:
 
 
 def _event(cur: psycopg.Cursor[Any], run_id: UUID, kind: str, data: dict[str, Any]) -> None:
-    cur.execute(sql.INSERT_EVENT, (run_id, kind, orjson.dumps(data).decode()))
+    """An operation's event, with who asked for it (the API key's name) when a request did."""
+    by = actor.current.get()
+    cur.execute(sql.INSERT_EVENT, (run_id, kind, orjson.dumps({**data, "by": by} if by else data).decode()))
 
 
 def _lock(cur: psycopg.Cursor[tuple[Any, ...]], run_id: UUID) -> tuple[Any, ...]:

@@ -1,0 +1,110 @@
+"""Authenticate every request once, at the edge (pure ASGI): a Bearer key or the session cookie.
+
+401 when credentials are required and missing or wrong, 403 when the key's scope is too small or
+a cookie-authenticated unsafe request lacks its CSRF token. The caller's name is put where run
+operations find it (legato.auth.actor) and on `request.state.principal`.
+"""
+
+import hmac
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import orjson
+from anyio import to_thread
+from psycopg_pool import ConnectionPool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from legato.auth import actor, keys, sessions
+from legato.auth.policy import SAFE, AuthMode, required_scope
+from legato.auth.scopes import Principal, allows
+
+ANONYMOUS = Principal("anonymous", "admin")
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def session_token(headers: dict[str, str]) -> str | None:
+    raw = headers.get("cookie")
+    if not raw:
+        return None
+    try:
+        jar = SimpleCookie(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(sessions.COOKIE)
+    return morsel.value if morsel else None
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp, pool: ConnectionPool, mode: AuthMode) -> None:
+        self.app = app
+        self.pool = pool
+        self.mode = mode
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        need = required_scope(method, path)
+        principal, problem = await self._authenticate(method, _headers(scope))
+        if problem and need is not None:  # public routes (sign-in, probes) answer for themselves
+            await _refuse(send, *problem)
+            return
+        if problem:
+            principal = None
+        if principal is None and self.mode is AuthMode.REQUIRED and need is not None:
+            await _refuse(send, 401, "this API needs a key: send Authorization: Bearer <key>")
+            return
+        if principal is not None and need is not None and not allows(principal.scope, need):
+            await _refuse(
+                send, 403, f"the key {principal.name!r} has scope {principal.scope!r}; this needs {need!r}"
+            )
+            return
+        who = principal or (None if self.mode is AuthMode.REQUIRED else ANONYMOUS)
+        scope.setdefault("state", {})["principal"] = who
+        token = actor.current.set(who.name if who else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            actor.current.reset(token)
+
+    async def _authenticate(
+        self, method: str, headers: dict[str, str]
+    ) -> tuple[Principal | None, tuple[int, str] | None]:
+        """Who the credentials name (None: none given), or the status and reason they are refused."""
+        if self.mode is AuthMode.OFF:
+            return None, None
+        auth = headers.get("authorization")
+        if auth is not None:
+            scheme, _, key = auth.partition(" ")
+            if scheme.lower() != "bearer" or not key.strip():
+                return None, (401, "Authorization must be 'Bearer <key>'")
+            found = await to_thread.run_sync(keys.find, self.pool, key.strip())
+            return (found, None) if found else (None, (401, "unknown or revoked API key"))
+        token = session_token(headers)
+        if token is None:
+            return None, None
+        session = await to_thread.run_sync(sessions.find, self.pool, token)
+        if session is None:
+            return None, (401, "the session has expired or was signed out: sign in again")
+        if method not in SAFE:
+            sent = headers.get(sessions.CSRF_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+                return session.principal, (403, "missing or wrong X-CSRF-Token for this session")
+        return session.principal, None
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    body = orjson.dumps({"detail": detail})
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="legato"'))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    message: dict[str, Any] = {"type": "http.response.body", "body": body}
+    await send(message)

@@ -1,0 +1,43 @@
+"""Dashboard sessions: an HttpOnly cookie holds a random token; PostgreSQL holds its hash, the key it
+stands for and a CSRF token the dashboard must echo on unsafe requests. Revoking the key ends them."""
+
+from dataclasses import dataclass
+
+from psycopg_pool import ConnectionPool
+
+from legato.auth.scopes import Principal
+from legato.auth.secrets import digest, new_token
+from legato.store import auth_sql
+
+COOKIE = "legato_session"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    principal: Principal
+    csrf_token: str
+
+
+def open_session(pool: ConnectionPool, principal: Principal, ttl_s: int) -> tuple[str, str]:
+    """A new session for a key that was just checked; returns (cookie token, CSRF token)."""
+    token, csrf = new_token(), new_token()
+    with pool.connection() as conn:
+        conn.execute(auth_sql.DELETE_EXPIRED_SESSIONS)
+        conn.execute(auth_sql.INSERT_SESSION, (digest(token), principal.key_id, csrf, ttl_s))
+    return token, csrf
+
+
+def find(pool: ConnectionPool, token: str) -> Session | None:
+    if len(token) > 200:
+        return None
+    with pool.connection() as conn:
+        row = conn.execute(auth_sql.FIND_SESSION, (digest(token),)).fetchone()
+    if row is None:
+        return None
+    return Session(Principal(row[1], row[2], row[0], via_session=True), row[3])
+
+
+def close(pool: ConnectionPool, token: str) -> None:
+    with pool.connection() as conn:
+        conn.execute(auth_sql.DELETE_SESSION, (digest(token),))
