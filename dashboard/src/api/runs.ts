@@ -1,0 +1,69 @@
+import type { RunFilter } from "../lib/filters";
+import { filterToApiQuery } from "../lib/filters";
+import { get, post } from "./http";
+import { pickCursor, pickList } from "./pick";
+import type { Attempt, AttemptPage, BulkResult, Run, RunEvent, RunPage, RunSummary, StepWait } from "./types";
+
+export async function listRuns(filter: RunFilter, cursor: string | null, limit = 50): Promise<RunPage> {
+  const body = await get<unknown>("/workflow/runs", { ...filterToApiQuery(filter), cursor, limit });
+  return { runs: pickList<RunSummary>(body, "runs"), nextCursor: pickCursor(body) };
+}
+
+export async function runCounts(filter: RunFilter): Promise<Record<string, number>> {
+  const query = filterToApiQuery({ ...filter, status: [] });
+  const body = await get<{ counts?: Record<string, number> }>("/workflow/runs/counts", query);
+  return body.counts ?? {};
+}
+
+/** What a bulk action applies to: the selected runs, or every run matching the filter. */
+export type BulkTarget = { runIds: string[] } | { filter: RunFilter };
+
+export function bulkAction(
+  action: "cancel" | "retry",
+  target: BulkTarget,
+  dryRun: boolean,
+  limit?: number,
+): Promise<BulkResult> {
+  const body =
+    "runIds" in target
+      ? { runIds: target.runIds, dryRun }
+      : { filter: filterToApiQuery(target.filter, true), dryRun, ...(limit ? { limit } : {}) };
+  return post<BulkResult>(`/workflow/runs/${action}`, body);
+}
+
+export const getRun = (runId: string): Promise<Run> => get<Run>(`/workflow/run/${encodeURIComponent(runId)}`);
+
+export async function getEvents(
+  runId: string,
+  after: number,
+  limit: number,
+): Promise<{ events: RunEvent[]; last: boolean }> {
+  const body = await get<{ events: RunEvent[] }>(`/workflow/run/${encodeURIComponent(runId)}/events`, {
+    after,
+    limit,
+  });
+  return { events: body.events, last: body.events.length < limit };
+}
+
+/** Every attempt of a run, following the cursor up to `maxPages` pages (huge maps stay bounded). */
+export async function getAttempts(runId: string, maxPages = 10): Promise<AttemptPage> {
+  const attempts: Attempt[] = [];
+  let waits: StepWait[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < maxPages; page++) {
+    const body: unknown = await get<unknown>(`/workflow/run/${encodeURIComponent(runId)}/attempts`, {
+      cursor,
+      limit: 1000,
+    });
+    attempts.push(...pickList<Attempt>(body, "attempts"));
+    if (page === 0) waits = pickList<StepWait>((body as Record<string, unknown>).waits ?? []);
+    cursor = pickCursor(body);
+    if (!cursor) break;
+  }
+  return { attempts, waits, nextCursor: cursor };
+}
+
+export const cancelRun = (runId: string): Promise<unknown> =>
+  post(`/workflow/run/${encodeURIComponent(runId)}/cancel`);
+export const retryRun = (runId: string): Promise<unknown> =>
+  post(`/workflow/run/${encodeURIComponent(runId)}/retry`);

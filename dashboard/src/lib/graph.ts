@@ -1,0 +1,99 @@
+// A workflow definition as nodes and edges, with the same step ids the orchestrator gives them, and
+// a run's step states laid over it.
+
+import type { DefinitionStep, RunStep } from "../api/types";
+
+export type StepKind = "task" | "map" | "wait";
+
+export interface GraphNode {
+  id: string;
+  label: string;
+  kind: StepKind;
+  action: string | null;
+  conditional: boolean;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+}
+
+export interface StepGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+function kindOf(step: DefinitionStep): StepKind {
+  if (step.wait !== undefined && step.wait !== null) return "wait";
+  if (step.forEach) return "map";
+  return "task";
+}
+
+function isLinear(steps: DefinitionStep[]): boolean {
+  return steps.length > 0 && steps.every((s) => typeof s.stepIndex === "number" && !s.dependsOn);
+}
+
+/** Linear format: a step's id is its own `id`, else its action, else `<action>-<stepIndex>` when the
+ * action appears more than once. */
+function linearIds(steps: DefinitionStep[]): string[] {
+  const uses = new Map<string, number>();
+  for (const s of steps) if (!s.id && s.action) uses.set(s.action, (uses.get(s.action) ?? 0) + 1);
+  return steps.map((s) => {
+    if (s.id) return s.id;
+    const action = s.action ?? "step";
+    return (uses.get(action) ?? 0) > 1 ? `${action}-${s.stepIndex ?? 0}` : action;
+  });
+}
+
+export function definitionGraph(steps: DefinitionStep[]): StepGraph {
+  if (isLinear(steps)) {
+    const ordered = [...steps].sort((a, b) => (a.stepIndex ?? 0) - (b.stepIndex ?? 0));
+    const ids = linearIds(ordered);
+    const nodes = ordered.map((s, i) => node(ids[i] ?? `step-${i}`, s));
+    const edges = nodes.slice(1).map((n, i) => ({ from: nodes[i]?.id ?? "", to: n.id }));
+    return { nodes, edges };
+  }
+  const nodes = steps.map((s, i) => node(s.id ?? s.action ?? `step-${i}`, s));
+  const known = new Set(nodes.map((n) => n.id));
+  const edges: GraphEdge[] = [];
+  steps.forEach((s, i) => {
+    for (const dep of s.dependsOn ?? []) {
+      if (known.has(dep)) edges.push({ from: dep, to: nodes[i]?.id ?? "" });
+    }
+  });
+  return { nodes, edges };
+}
+
+function node(id: string, step: DefinitionStep): GraphNode {
+  const kind = kindOf(step);
+  return {
+    id,
+    label: id,
+    kind,
+    action: step.action ?? null,
+    conditional: typeof step.when === "string" && step.when.length > 0,
+  };
+}
+
+/** A run's steps without a definition (it could not be read): nodes in the run's order, no edges. */
+export function stepsOnlyGraph(steps: RunStep[]): StepGraph {
+  return {
+    nodes: steps.map((s) => ({
+      id: s.id,
+      label: s.id,
+      kind: s.items ? "map" : s.action ? "task" : "wait",
+      action: s.action,
+      conditional: false,
+    })),
+    edges: [],
+  };
+}
+
+/** The text a step node shows under its id: status, attempts, map progress. */
+export function stepBadge(step: RunStep | undefined): string {
+  if (!step) return "not started";
+  const parts = [step.status];
+  if (step.attempts > 0) parts.push(`attempt ${step.attempts}`);
+  if (step.items) parts.push(`${step.items.completed}/${step.items.total} items`);
+  return parts.join(" · ");
+}

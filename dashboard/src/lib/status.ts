@@ -1,0 +1,26 @@
+// Status names to the CSS class that colours them.
+
+const TONES: Record<string, string> = {
+  COMPLETED: "ok",
+  SUCCEEDED: "ok",
+  RUNNING: "active",
+  DISPATCHED: "active",
+  STARTED: "active",
+  PENDING: "waiting",
+  QUEUED: "waiting",
+  WAITING: "waiting",
+  FAILED: "bad",
+  DEAD: "bad",
+  TIMED_OUT: "bad",
+  CANCELLED: "muted",
+  SKIPPED: "muted",
+};
+
+export function tone(status: string | null | undefined): string {
+  return TONES[(status ?? "").toUpperCase()] ?? "neutral";
+}
+
+export function isActive(status: string | null | undefined): boolean {
+  const s = (status ?? "").toUpperCase();
+  return s === "RUNNING" || s === "PENDING";
+}

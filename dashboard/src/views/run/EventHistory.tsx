@@ -1,0 +1,67 @@
+import { useState } from "react";
+import { getEvents } from "../../api/runs";
+import { JsonValue } from "../../components/JsonValue";
+import { Problem } from "../../components/Problem";
+import { useResource } from "../../hooks/useResource";
+import { formatTime } from "../../lib/format";
+
+const PAGE = 100;
+
+/** The run's history a page at a time (by event id), never all of it at once. */
+export function EventHistory({ runId, live }: { runId: string; live: boolean }) {
+  const [starts, setStarts] = useState<number[]>([0]);
+  const after = starts[starts.length - 1] ?? 0;
+  const page = useResource(() => getEvents(runId, after, PAGE), `${runId}|${after}`, live ? 3000 : null);
+  const events = page.data?.events ?? [];
+  const lastId = events[events.length - 1]?.id;
+  return (
+    <div data-testid="events">
+      {page.error !== null && <Problem error={page.error} what="Events" />}
+      <table className="table events">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>At</th>
+            <th>Type</th>
+            <th>Step</th>
+            <th>Attempt</th>
+            <th>Data</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr key={e.id} data-testid="event-row" data-event-type={e.type}>
+              <td>{e.id}</td>
+              <td>{formatTime(e.at)}</td>
+              <td>{e.type}</td>
+              <td className="mono">{e.stepId ?? ""}</td>
+              <td>{e.attempt ?? ""}</td>
+              <td>
+                {e.data === null || e.data === undefined ? "" : <JsonValue value={e.data} limit={300} />}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="pager">
+        <button
+          type="button"
+          data-testid="events-prev"
+          disabled={starts.length < 2}
+          onClick={() => setStarts((s) => s.slice(0, -1))}
+        >
+          ← Earlier
+        </button>
+        <span data-testid="events-page">page {starts.length}</span>
+        <button
+          type="button"
+          data-testid="events-next"
+          disabled={!page.data || page.data.last || lastId === undefined}
+          onClick={() => lastId !== undefined && setStarts((s) => [...s, lastId])}
+        >
+          Later →
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,118 @@
+import { useMemo, useState } from "react";
+import { Link, useParams } from "react-router";
+import { getAttempts, getRun } from "../../api/runs";
+import type { Run } from "../../api/types";
+import { getDefinition } from "../../api/workflows";
+import { ErrorView } from "../../components/ErrorView";
+import { JsonValue } from "../../components/JsonValue";
+import { Problem } from "../../components/Problem";
+import { StatusBadge } from "../../components/StatusBadge";
+import { Timeline } from "../../components/Timeline";
+import { WorkflowGraph } from "../../components/WorkflowGraph";
+import { useResource } from "../../hooks/useResource";
+import { definitionGraph, stepsOnlyGraph } from "../../lib/graph";
+import { durationBetween, formatDuration, formatTime } from "../../lib/format";
+import { isActive } from "../../lib/status";
+import { EventHistory } from "./EventHistory";
+import { RunActions } from "./RunActions";
+import { StepPanel } from "./StepPanel";
+
+const POLL_MS = 2000;
+
+/** One run: its graph with step states, the attempts timeline, a step's values, the history. */
+export function RunDetailView() {
+  const { runId = "" } = useParams();
+  // Polled while it runs; a run that ended stops polling (its page reloads after cancel/retry).
+  const run = useResource(
+    () => getRun(runId),
+    runId,
+    (r) => (r && !isActive(r.status) ? null : POLL_MS),
+  );
+  if (run.error !== null && !run.data) return <Problem error={run.error} what={`Run ${runId}`} />;
+  if (!run.data) return <p className="note">Loading…</p>;
+  return <RunDetail run={run.data} live={isActive(run.data.status)} reload={run.reload} />;
+}
+
+function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () => void }) {
+  const definition = useResource(
+    () => getDefinition(run.workflowId, run.version),
+    `${run.workflowId}@${run.version}`,
+  );
+  // Polled while live, and read again whenever the run changed.
+  const attempts = useResource(
+    () => getAttempts(run.runId),
+    `${run.runId}|${run.updatedAt}|${run.status}`,
+    live ? POLL_MS : null,
+  );
+  const graph = useMemo(
+    () => (definition.data ? definitionGraph(definition.data.steps) : stepsOnlyGraph(run.steps)),
+    [definition.data, run.steps],
+  );
+  const steps = useMemo(() => new Map(run.steps.map((s) => [s.id, s])), [run.steps]);
+  const firstFailed = run.steps.find((s) => s.status === "FAILED")?.id ?? run.steps[0]?.id ?? null;
+  const [picked, setPicked] = useState<string | null>(null);
+  const selected = picked ?? firstFailed;
+  return (
+    <section data-testid="run-detail" data-run-id={run.runId} data-status={run.status}>
+      <h2>
+        Run <span className="mono">{run.runId}</span> <StatusBadge status={run.status} testId="run-status" />
+        {live && (
+          <span className="live" data-testid="live-indicator">
+            live
+          </span>
+        )}
+      </h2>
+      <dl className="facts">
+        <dt>Workflow</dt>
+        <dd>
+          <Link to={`/workflows/${encodeURIComponent(run.workflowId)}?version=${run.version}`}>
+            {run.workflowId}
+          </Link>{" "}
+          v{run.version}
+        </dd>
+        <dt>Created</dt>
+        <dd>{formatTime(run.createdAt)}</dd>
+        <dt>Ended</dt>
+        <dd>{formatTime(run.endedAt)}</dd>
+        <dt>Duration</dt>
+        <dd>{formatDuration(durationBetween(run.createdAt, run.endedAt, Date.now()))}</dd>
+        <dt>Correlation id</dt>
+        <dd className="mono">{run.correlationId ?? ""}</dd>
+      </dl>
+      <RunActions run={run} onDone={reload} />
+      {run.error !== null && run.error !== undefined && <ErrorView error={run.error} testId="run-error" />}
+      <div className="split">
+        <div>
+          <h3>Graph</h3>
+          {definition.error !== null && <Problem error={definition.error} what="Definition" />}
+          <WorkflowGraph graph={graph} steps={steps} selected={selected} onSelect={setPicked} />
+        </div>
+        <StepPanel step={selected ? steps.get(selected) : undefined} />
+      </div>
+      <h3>Timeline</h3>
+      {attempts.error !== null && !attempts.data && (
+        <Problem error={attempts.error} what="Attempts timeline" />
+      )}
+      {attempts.data && (
+        <Timeline
+          attempts={attempts.data.attempts}
+          waits={attempts.data.waits ?? []}
+          runCreatedAt={run.createdAt}
+          now={Date.now()}
+        />
+      )}
+      <div className="split">
+        <div>
+          <h3>Run input</h3>
+          <JsonValue value={run.input} testId="run-input" />
+        </div>
+        <div>
+          <h3>Run output</h3>
+          <JsonValue value={run.output} testId="run-output" />
+        </div>
+      </div>
+      <h3>History</h3>
+      <EventHistory runId={run.runId} live={live} />
+    </section>
+  );
+}

@@ -1,0 +1,71 @@
+import { useCallback, useState } from "react";
+import type { BulkTarget } from "../../api/runs";
+import { bulkAction } from "../../api/runs";
+import type { DryRunOutcome } from "../../components/DryRunDialog";
+import { DryRunDialog } from "../../components/DryRunDialog";
+import { formatCount } from "../../lib/format";
+
+type Action = "cancel" | "retry";
+const PAST: Record<Action, string> = { cancel: "cancelled", retry: "retried" };
+
+/** Cancel or retry the selected runs, or every run matching the filter: dry run, then confirm. */
+export function BulkBar({
+  target,
+  count,
+  allMatching,
+  onAllMatching,
+  onDone,
+}: {
+  target: BulkTarget | null;
+  count: number;
+  allMatching: boolean;
+  onAllMatching: (on: boolean) => void;
+  onDone: () => void;
+}) {
+  const [action, setAction] = useState<Action | null>(null);
+  const dryRun = useCallback(async (): Promise<DryRunOutcome> => {
+    if (!target || !action) return { summary: "nothing selected", empty: true };
+    const r = await bulkAction(action, target, true);
+    return {
+      summary: `${formatCount(r.matched)} runs match, ${formatCount(r.changed)} would be ${PAST[action]}`,
+      empty: r.changed === 0,
+    };
+  }, [target, action]);
+  const run = useCallback(async () => {
+    if (!target || !action) return "nothing done";
+    const r = await bulkAction(action, target, false);
+    return `${formatCount(r.changed)} of ${formatCount(r.matched)} runs ${PAST[action]}.`;
+  }, [target, action]);
+  return (
+    <div className="bulk" data-testid="bulk-bar">
+      <label>
+        <input
+          type="checkbox"
+          data-testid="select-all-matching"
+          checked={allMatching}
+          onChange={(ev) => onAllMatching(ev.target.checked)}
+        />
+        All runs matching the filter
+      </label>
+      <span data-testid="selection-count">{allMatching ? "all matching" : `${count} selected`}</span>
+      <button type="button" data-testid="bulk-cancel" disabled={!target} onClick={() => setAction("cancel")}>
+        Cancel…
+      </button>
+      <button type="button" data-testid="bulk-retry" disabled={!target} onClick={() => setAction("retry")}>
+        Retry…
+      </button>
+      {action && (
+        <DryRunDialog
+          title={`${action === "cancel" ? "Cancel" : "Retry"} ${allMatching ? "all runs matching the filter" : `${count} selected runs`}`}
+          confirmLabel={action === "cancel" ? "Cancel runs" : "Retry runs"}
+          dryRun={dryRun}
+          run={run}
+          onClose={(changed) => {
+            setAction(null);
+            if (changed) onDone();
+          }}
+        />
+      )}
+    </div>
+  );
+}
