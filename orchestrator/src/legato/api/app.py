@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from legato import __version__
-from legato.api import errors, health, runs, session, workers, workflows
+from legato.api import docs, errors, health, runs, session, workers, workflows
 from legato.api.headers import SecurityHeaders
 from legato.api.limits import BodySizeLimit
 from legato.api.services import Services
@@ -15,7 +15,10 @@ def create_app(services: Services) -> FastAPI:
         title="Legato",
         version=__version__,
         description="Define and trigger workflows whose steps run on workers through Kafka.",
+        docs_url=None,
+        redoc_url=None,
     )
+    docs.install(app)
     app.state.services = services
     errors.install(app)
     app.include_router(health.router)
