@@ -150,11 +150,21 @@ export interface ActionWorkers {
   workers: WorkerMember[];
   lag?: number | null;
   languages?: string[];
+  queuedJobs?: number;
+  openJobs?: number;
+}
+
+export interface ActionWithoutWorker {
+  action: string;
+  lag?: number | null;
+  queuedJobs?: number;
+  openJobs?: number;
 }
 
 export interface WorkersResponse {
   actions: Record<string, ActionWorkers>;
-  actionsWithoutWorkers?: string[];
+  noWorker?: ActionWithoutWorker[];
+  lagError?: string | null;
 }
 
 export interface DeadLetter {
@@ -197,17 +207,19 @@ export interface Percentiles {
 }
 
 export interface OverviewMinute {
-  minute: string;
+  at: string;
   runsStarted: number;
   runsFinished: number;
   stepsCompleted: number;
   stepsFailed: number;
 }
 
+/** GET /stats/overview; latency percentiles are in seconds. */
 export interface Overview {
-  window: string;
+  windowSeconds?: number;
+  stepWindowSeconds?: number;
   minutes: OverviewMinute[];
-  latency: { execution: Percentiles; queue: Percentiles };
+  latency?: { sampled?: number; executionSeconds?: Percentiles; queueSeconds?: Percentiles };
 }
 
 export interface Session {

@@ -19,6 +19,10 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
 
+export function formatSeconds(s: number | null | undefined): string {
+  return s === null || s === undefined ? "–" : formatDuration(s * 1000);
+}
+
 export function durationBetween(from: string | null | undefined, to: string | null | undefined, now: number) {
   const a = parseTime(from);
   if (a === null) return null;

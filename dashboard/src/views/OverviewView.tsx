@@ -4,14 +4,14 @@ import { BarChart } from "../components/BarChart";
 import { Problem } from "../components/Problem";
 import { useResource } from "../hooks/useResource";
 import { sum } from "../lib/chart";
-import { formatCount, formatDuration, formatTime } from "../lib/format";
+import { formatCount, formatSeconds, formatTime } from "../lib/format";
 
 /** The last hour: throughput per minute, step latency percentiles, failures. */
 export function OverviewView() {
   const overview = useResource(() => getOverview("1h"), "overview", 10_000);
   const minutes = overview.data?.minutes ?? [];
   const series = (pick: (m: (typeof minutes)[number]) => number) =>
-    minutes.map((m) => ({ label: formatTime(m.minute).slice(11, 16), value: pick(m) ?? 0 }));
+    minutes.map((m) => ({ label: formatTime(m.at).slice(11, 16), value: pick(m) ?? 0 }));
   return (
     <section data-testid="overview-view">
       <h2>Overview (last hour)</h2>
@@ -76,8 +76,8 @@ export function OverviewView() {
               </tr>
             </thead>
             <tbody>
-              <LatencyRow label="Execution" p={overview.data.latency?.execution} />
-              <LatencyRow label="Queue" p={overview.data.latency?.queue} />
+              <LatencyRow label="Execution" p={overview.data.latency?.executionSeconds} />
+              <LatencyRow label="Queue" p={overview.data.latency?.queueSeconds} />
             </tbody>
           </table>
         </>
@@ -109,9 +109,9 @@ function LatencyRow({ label, p }: { label: string; p: Percentiles | undefined })
   return (
     <tr data-testid="latency-row">
       <td>{label}</td>
-      <td>{formatDuration(p?.p50)}</td>
-      <td>{formatDuration(p?.p95)}</td>
-      <td>{formatDuration(p?.p99)}</td>
+      <td>{formatSeconds(p?.p50)}</td>
+      <td>{formatSeconds(p?.p95)}</td>
+      <td>{formatSeconds(p?.p99)}</td>
     </tr>
   );
 }

@@ -8,7 +8,7 @@ import { formatCount } from "../lib/format";
 export function WorkersView() {
   const workers = useResource(getWorkers, "workers", 5000);
   const actions = Object.entries(workers.data?.actions ?? {});
-  const orphans = workers.data?.actionsWithoutWorkers ?? [];
+  const orphans = workers.data?.noWorker ?? [];
   return (
     <section data-testid="workers-view">
       <h2>Workers</h2>
@@ -17,11 +17,21 @@ export function WorkersView() {
         <div className="note bad" data-testid="actions-without-workers">
           Actions with jobs but no live worker:{" "}
           {orphans.map((a) => (
-            <span key={a} className="badge tone-bad" data-testid="orphan-action">
-              {a}
+            <span
+              key={a.action}
+              className="badge tone-bad"
+              data-testid="orphan-action"
+              data-action={a.action}
+            >
+              {a.action} ({formatCount(a.queuedJobs ?? a.lag ?? 0)} queued)
             </span>
           ))}
         </div>
+      )}
+      {workers.data?.lagError && (
+        <p className="note bad" data-testid="lag-error">
+          Lag unavailable: {workers.data.lagError}
+        </p>
       )}
       <table className="table" data-testid="workers-table">
         <thead>
@@ -47,7 +57,12 @@ export function WorkersView() {
               >
                 <td className="mono">{action}</td>
                 <td>{a.state}</td>
-                <td data-testid="worker-lag">{a.lag === undefined ? "–" : formatCount(a.lag)}</td>
+                <td data-testid="worker-lag" data-lag={a.lag ?? ""}>
+                  {formatCount(a.lag)}
+                  {a.queuedJobs ? (
+                    <span className="dim"> ({formatCount(a.queuedJobs)} jobs queued)</span>
+                  ) : null}
+                </td>
                 <td>{langs.join(", ")}</td>
                 <td>
                   {a.workers.length === 0 ? (
