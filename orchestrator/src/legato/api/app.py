@@ -3,7 +3,19 @@
 from fastapi import FastAPI
 
 from legato import __version__
-from legato.api import docs, errors, health, runs, session, workers, workflows
+from legato.api import (
+    attempts,
+    dead_letters,
+    docs,
+    errors,
+    health,
+    run_list,
+    runs,
+    session,
+    stats,
+    workers,
+    workflows,
+)
 from legato.api.headers import SecurityHeaders
 from legato.api.limits import BodySizeLimit
 from legato.api.services import Services
@@ -22,6 +34,11 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     errors.install(app)
     app.include_router(health.router)
+    # Before workflows: /workflow/runs and /workflow/stats are not definitions named so.
+    app.include_router(run_list.router)
+    app.include_router(stats.router)
+    app.include_router(attempts.router)
+    app.include_router(dead_letters.router)
     app.include_router(runs.router)
     app.include_router(workers.router)
     app.include_router(workflows.router)

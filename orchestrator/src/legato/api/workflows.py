@@ -19,7 +19,6 @@ from legato.idempotency.keys import Decision, Reservation
 from legato.idempotency.record import KeyBusy, KeyReused, Replayed
 from legato.kafka.topics import ensure_job_topics
 from legato.payloads import InvalidValue, PayloadTooLarge
-from legato.runs import queries
 from legato.runs.trigger import RunAlreadyExists, TriggerRequest
 
 router = APIRouter(prefix="/workflow", tags=["workflows"])
@@ -74,24 +73,6 @@ def _define(s: Services, response: Response, body: dict[str, Any]) -> dict[str, 
 @router.get("/", summary="List workflow definitions (latest version of each)")
 def list_definitions(request: Request) -> dict[str, Any]:
     return {"workflows": [d.to_json() for d in services(request).registry.list_latest()]}
-
-
-@router.get("/runs", summary="List runs, newest first")
-def list_runs(
-    request: Request,
-    status: str | None = None,
-    workflowId: str | None = None,  # noqa: N803 - the API's field name
-    limit: int = 50,
-    cursor: str | None = None,
-) -> dict[str, Any]:
-    if status is not None and status not in {"PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"}:
-        raise ApiError(422, "status must be one of PENDING, RUNNING, COMPLETED, FAILED, CANCELLED")
-    if not 1 <= limit <= queries.MAX_PAGE:
-        raise ApiError(422, f"limit must be between 1 and {queries.MAX_PAGE}")
-    try:
-        return queries.list_runs(services(request).pool, status, workflowId, limit, cursor)
-    except ValueError as exc:
-        raise ApiError(422, "cursor is not one this API handed out") from exc
 
 
 @router.get("/schema", summary="The JSON Schema of a workflow definition (the body of POST /workflow/)")

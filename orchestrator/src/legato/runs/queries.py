@@ -1,19 +1,13 @@
 """Read runs, their steps and their history back for the API and the CLI."""
 
-import base64
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
 from psycopg_pool import ConnectionPool
-from sqlalchemy import and_, or_, select, tuple_
-from sqlalchemy.dialects import postgresql
 
 from legato.store import runs_sql
-from legato.store.schema import runs
-
-MAX_PAGE = 500
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -80,56 +74,3 @@ def get_events(pool: ConnectionPool, run_id: UUID, after: int, limit: int) -> li
         {"id": r[0], "at": _iso(r[1]), "type": r[2], "stepId": r[3], "attempt": r[4], "data": r[5]}
         for r in rows
     ]
-
-
-def encode_cursor(created_at: datetime, run_id: UUID) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{run_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    """Raises ValueError on a cursor this API did not hand out."""
-    at, _, rid = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-    return datetime.fromisoformat(at), UUID(rid)
-
-
-def list_runs(
-    pool: ConnectionPool,
-    status: str | None,
-    workflow_id: str | None,
-    limit: int,
-    cursor: str | None,
-) -> dict[str, Any]:
-    query = select(
-        runs.c.run_id,
-        runs.c.workflow_id,
-        runs.c.version,
-        runs.c.status,
-        runs.c.created_at,
-        runs.c.ended_at,
-    )
-    if status:
-        query = query.where(runs.c.status == status)
-    if workflow_id:
-        query = query.where(runs.c.workflow_id == workflow_id)
-    if cursor:
-        at, rid = decode_cursor(cursor)
-        query = query.where(or_(runs.c.created_at < at, and_(runs.c.created_at == at, runs.c.run_id < rid)))
-    query = query.order_by(tuple_(runs.c.created_at, runs.c.run_id).desc()).limit(limit + 1)
-    compiled = query.compile(dialect=postgresql.psycopg.dialect())  # type: ignore[no-untyped-call]
-    with pool.connection() as conn:
-        rows = conn.execute(str(compiled), compiled.params).fetchall()
-    page = rows[:limit]
-    return {
-        "runs": [
-            {
-                "runId": str(r[0]),
-                "workflowId": r[1],
-                "version": r[2],
-                "status": r[3],
-                "createdAt": _iso(r[4]),
-                "endedAt": _iso(r[5]),
-            }
-            for r in page
-        ],
-        "nextCursor": encode_cursor(page[-1][4], page[-1][0]) if len(rows) > limit else None,
-    }

@@ -1,0 +1,88 @@
+"""Consumer lag of the job topics: per action, end offsets minus the worker group's committed
+offsets, summed over partitions (Kafka admin API), bounded by a timeout and cached briefly."""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
+
+from legato_worker.protocol.topics import job_topic, jobs_dlt_topic, worker_group
+
+CACHE_SECONDS = 2.0
+
+
+@dataclass(slots=True)
+class LagCache:
+    """The last answer per job-topic prefix, reused for CACHE_SECONDS."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    at: dict[str, float] = field(default_factory=dict)
+    value: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def get(self, admin: AdminClient, jobs_prefix: str, group_prefix: str, timeout: float) -> dict[str, int]:
+        with self.lock:  # one caller asks Kafka; the others wait for its answer
+            now = time.monotonic()
+            if now - self.at.get(jobs_prefix, -CACHE_SECONDS) < CACHE_SECONDS:
+                return self.value[jobs_prefix]
+            lag = consumer_lag(admin, jobs_prefix, group_prefix, timeout)
+            self.at[jobs_prefix], self.value[jobs_prefix] = time.monotonic(), lag
+            return lag
+
+
+CACHE = LagCache()
+
+
+def consumer_lag(admin: AdminClient, jobs_prefix: str, group_prefix: str, timeout: float) -> dict[str, int]:
+    """Per action with a job topic: messages its worker group has not committed yet."""
+    deadline = time.monotonic() + timeout
+    metadata = admin.list_topics(timeout=timeout)
+    head, dlt = jobs_prefix + ".", jobs_dlt_topic(jobs_prefix)
+    topics = {
+        name[len(head) :]: sorted(t.partitions)
+        for name, t in metadata.topics.items()
+        if name.startswith(head) and name != dlt
+    }
+    if not topics:
+        return {}
+    partitions = [TopicPartition(job_topic(jobs_prefix, a), p) for a, ps in topics.items() for p in ps]
+    latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()  # type: ignore[no-untyped-call]
+    ends = _offsets(admin, partitions, latest, deadline)
+    starts = _offsets(admin, partitions, earliest, deadline)
+    futures = {
+        action: admin.list_consumer_group_offsets(
+            [ConsumerGroupTopicPartitions(worker_group(group_prefix, action), None)],
+            request_timeout=_left(deadline),
+        )
+        for action in topics
+    }
+    committed: dict[tuple[str, int], int] = {}
+    for by_group in futures.values():
+        for future in by_group.values():
+            try:
+                result: Any = future.result(_left(deadline))
+            except KafkaException:  # no such group yet: nothing committed
+                continue
+            for tp in result.topic_partitions or []:
+                if tp.offset >= 0 and tp.error is None:
+                    committed[(tp.topic, tp.partition)] = tp.offset
+    out: dict[str, int] = {}
+    for action, ps in topics.items():
+        topic = job_topic(jobs_prefix, action)
+        out[action] = sum(
+            max(0, ends[(topic, p)] - committed.get((topic, p), starts[(topic, p)])) for p in ps
+        )
+    return out
+
+
+def _left(deadline: float) -> float:
+    return max(0.1, deadline - time.monotonic())
+
+
+def _offsets(
+    admin: AdminClient, partitions: list[TopicPartition], spec: OffsetSpec, deadline: float
+) -> dict[tuple[str, int], int]:
+    futures = admin.list_offsets({tp: spec for tp in partitions}, request_timeout=_left(deadline))
+    return {(tp.topic, tp.partition): f.result(_left(deadline)).offset for tp, f in futures.items()}

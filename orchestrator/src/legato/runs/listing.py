@@ -1,0 +1,111 @@
+"""The run list (newest first, keyset pages) and its counts per status."""
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from legato.runs.filters import SCAN_ROWS, STATUSES, RunFilter, decode_cursor, encode_cursor, params, where
+from legato.store import run_list_sql
+
+MAX_PAGE = 500
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _run(r: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        "runId": str(r[0]),
+        "workflowId": r[1],
+        "version": r[2],
+        "status": r[3],
+        "createdAt": _iso(r[4]),
+        "endedAt": _iso(r[5]),
+        "correlationId": r[6],
+        "idempotencyKey": r[7],
+        "error": None if r[3] != "FAILED" else {"stepId": r[8], "type": r[9], "message": r[10]},
+    }
+
+
+def page_query(f: RunFilter, after: tuple[datetime, UUID] | None, search: bool) -> sql.Composed:
+    """Newest first, `%(limit)s` rows of the filters (with the input's text when `search`)."""
+    columns = sql.SQL(run_list_sql.COLUMNS + (", " + run_list_sql.SEARCH_COLUMN if search else ""))
+    template = run_list_sql.PAGE_BY_STATUS if f.statuses else run_list_sql.PAGE
+    return sql.SQL(template).format(columns=columns, where=where(f, after, bool(f.statuses)))
+
+
+def list_runs(pool: ConnectionPool, f: RunFilter, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A page of runs. With `q`, only the newest SCAN_ROWS runs after the cursor that match the
+    other filters are searched: `nextCursor` then goes on from the last run looked at, so a rare
+    text is found page by page, each page costing the same bounded work."""
+    after = decode_cursor(cursor) if cursor else None
+    values = params(f, after)
+    with pool.connection() as conn:
+        if not f.q:
+            rows = conn.execute(page_query(f, after, False), {**values, "limit": limit + 1}).fetchall()
+            page = rows[:limit]
+            more = len(rows) > limit
+            return {
+                "runs": [_run(r) for r in page],
+                "nextCursor": encode_cursor(page[-1][4], page[-1][0]) if more else None,
+            }
+        return _search(conn, f, after, values, limit)
+
+
+def _search(
+    conn: psycopg.Connection[Any],
+    f: RunFilter,
+    after: tuple[datetime, UUID] | None,
+    values: dict[str, Any],
+    limit: int,
+) -> dict[str, Any]:
+    query = sql.SQL(run_list_sql.SEARCH).format(scan=page_query(f, after, True))
+    rows = conn.execute(query, {**values, "limit": SCAN_ROWS, "page": limit + 1}).fetchall()
+    hits = [r for r in rows if not r[-2]]
+    tail = next((r for r in rows if r[-2]), None)
+    page = hits[:limit]
+    if len(hits) > limit:
+        next_cursor: str | None = encode_cursor(page[-1][4], page[-1][0])
+    elif tail is not None and tail[-1] >= SCAN_ROWS:  # the window was full: older runs remain
+        next_cursor = encode_cursor(tail[4], tail[0])
+    else:
+        next_cursor = None
+    return {
+        "runs": [_run(r) for r in page],
+        "nextCursor": next_cursor,
+        "searched": int(tail[-1]) if tail is not None else 0,
+    }
+
+
+def counts(pool: ConnectionPool, f: RunFilter) -> dict[str, Any]:
+    """Runs per status matching the filters (`f.statuses` ignored). With `q`, within the newest
+    SCAN_ROWS runs matching the other filters (`searched` says so)."""
+    unfiltered = replace(f, statuses=())
+    values = params(unfiltered, None)
+    template = run_list_sql.COUNTS_SEARCH if f.q else run_list_sql.COUNTS
+    query = sql.SQL(template).format(where=where(unfiltered, None, False))
+    with pool.connection() as conn:
+        rows = conn.execute(query, {**values, "scan_rows": SCAN_ROWS}).fetchall()
+    found = {status: int(n) for status, n in rows}
+    every = [*STATUSES, *sorted(s for s in found if s not in STATUSES)]
+    out: dict[str, Any] = {"counts": {s: found.get(s, 0) for s in every}}
+    if f.q:
+        out["searchWindow"] = SCAN_ROWS
+    return out
+
+
+def matching_ids(conn: psycopg.Connection[Any], f: RunFilter, limit: int) -> list[UUID]:
+    """The ids of up to `limit` runs matching `f`, newest first (with `q`: within its window)."""
+    values = params(f, None)
+    if not f.q:
+        rows = conn.execute(page_query(f, None, False), {**values, "limit": limit}).fetchall()
+        return [r[0] for r in rows]
+    query = sql.SQL(run_list_sql.SEARCH).format(scan=page_query(f, None, True))
+    rows = conn.execute(query, {**values, "limit": SCAN_ROWS, "page": limit}).fetchall()
+    return [r[0] for r in rows if not r[-2]]

@@ -1,0 +1,46 @@
+"""Statements behind bulk cancel and retry: one statement per table for a batch of runs.
+
+Lock order as every run operation: the runs (in run_id order, so two bulk operations never wait
+on each other in a cycle), then their steps, items and jobs.
+"""
+
+# The runs of a batch still in one of the given states, locked.
+LOCK_RUNS = """
+SELECT run_id, status, workflow_id, version, correlation_id FROM runs
+WHERE run_id = ANY(%s) AND status = ANY(%s)
+ORDER BY run_id FOR UPDATE
+"""
+
+CANCEL_RUNS = """
+UPDATE runs SET status = 'CANCELLED', updated_at = now(), ended_at = now() WHERE run_id = ANY(%s)
+"""
+
+CANCEL_STEPS = """
+UPDATE steps SET status = 'CANCELLED', ended_at = now(), wake_at = NULL
+WHERE run_id = ANY(%s) AND status IN ('PENDING', 'RUNNING', 'RETRYING', 'WAITING')
+RETURNING run_id
+"""
+
+CANCEL_ITEMS = """
+UPDATE step_items SET status = 'CANCELLED'
+WHERE run_id = ANY(%s) AND status IN ('PENDING', 'RUNNING', 'RETRYING')
+"""
+
+# Every attempt not yet ended is closed and withdrawn (a Cancel record from the outbox), as
+# attempts_sql.WITHDRAW_RUN_JOBS does for one run; the count per run is for its event.
+WITHDRAW_JOBS = """
+WITH gone AS (
+    UPDATE jobs SET state = 'CANCELLED', finished_at = now()
+    WHERE run_id = ANY(%s) AND state IN ('PENDING', 'DISPATCHED')
+    RETURNING job_id, run_id, step_id, attempt, action),
+kept AS (
+    INSERT INTO job_withdrawals (job_id, run_id, step_id, attempt, action, reason, message)
+    SELECT job_id, run_id, step_id, attempt, action, 'RunCancelled', 'the run was cancelled' FROM gone
+    ON CONFLICT (job_id) DO NOTHING)
+SELECT run_id, count(*) FROM gone GROUP BY run_id
+"""
+
+INSERT_EVENTS = """
+INSERT INTO run_events (run_id, type, data)
+SELECT run_id, %s, data::jsonb FROM unnest(%s::uuid[], %s::text[]) AS v(run_id, data)
+"""

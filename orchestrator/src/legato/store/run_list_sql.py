@@ -1,0 +1,67 @@
+"""Statements behind the run list, its counts and the selection of bulk operations.
+
+A query is put together from the fragments of the filters a request uses (never a filter that is
+"NULL or equal", so each query gets the plan of exactly its filters). Rows come newest first in
+(created_at, run_id) order, paged by a keyset on that pair:
+
+- no status filter: `runs_created` read backwards (or `runs_workflow_created` with workflowId);
+- a status filter: one ordered, limited subquery per status (`runs_status_created`), merged;
+- `q` (text in the input): only within the newest SCAN_ROWS runs that match the other filters.
+"""
+
+# Each filter's condition on `runs`; the parameters are named after the filter.
+CONDITIONS = {
+    "workflow_id": "workflow_id = %(workflow_id)s",
+    "version": "version = %(version)s",
+    "created_after": "created_at >= %(created_after)s",
+    "created_before": "created_at < %(created_before)s",
+    "run_id": "run_id = %(run_id)s",
+    "idempotency_key": "idempotency_key = %(idempotency_key)s",
+    "correlation_id": "correlation_id = %(correlation_id)s",
+    # The keyset: everything after the last row of the previous page (newest first).
+    "after": "(created_at, run_id) < (%(after_at)s, %(after_id)s)",
+}
+
+STATUS = "status = s.status"
+
+COLUMNS = """
+run_id, workflow_id, version, status, created_at, ended_at, correlation_id, idempotency_key,
+error ->> 'stepId' AS error_step, error ->> 'type' AS error_type,
+left(error ->> 'message', 1000) AS error_message
+"""
+
+ORDER = "ORDER BY created_at DESC, run_id DESC"
+
+# {columns} {where}: the newest rows matching the filters.
+PAGE = "SELECT {columns} FROM runs WHERE {where} " + ORDER + " LIMIT %(limit)s"
+
+# The same per status, merged: each subquery walks (status, created_at) and stops at `limit`.
+PAGE_BY_STATUS = (
+    "SELECT r.* FROM unnest(%(statuses)s::text[]) AS s(status) CROSS JOIN LATERAL ("
+    "SELECT {columns} FROM runs WHERE {where} " + ORDER + " LIMIT %(limit)s) AS r "
+    "ORDER BY r.created_at DESC, r.run_id DESC LIMIT %(limit)s"
+)
+
+# Text in the input: the scanned window ({scan}: PAGE or PAGE_BY_STATUS with limit = the window)
+# gives its hits, newest first, and its oldest row, from where the next page goes on.
+SEARCH = (
+    "WITH scan AS MATERIALIZED ({scan}) "
+    "(SELECT *, false AS tail, 0::bigint AS scanned FROM scan WHERE input_text ILIKE %(pattern)s "
+    "ORDER BY created_at DESC, run_id DESC LIMIT %(page)s) "
+    "UNION ALL "
+    "(SELECT *, true, (SELECT count(*) FROM scan) FROM scan ORDER BY created_at, run_id LIMIT 1)"
+)
+
+SEARCH_COLUMN = "input::text AS input_text"
+
+# {where} as above; counts over the filters (no status: every status is counted).
+COUNTS = "SELECT status, count(*) FROM runs WHERE {where} GROUP BY status"
+
+# With `q`: the counts of the hits within the newest window.
+COUNTS_SEARCH = (
+    "SELECT status, count(*) FROM (SELECT status, input FROM runs WHERE {where} " + ORDER + " "
+    "LIMIT %(scan_rows)s) AS w WHERE input::text ILIKE %(pattern)s GROUP BY status"
+)
+
+# Runs named by id: which exist, and their status (bulk operations by runIds).
+BY_IDS = "SELECT run_id, status FROM runs WHERE run_id = ANY(%s) ORDER BY run_id"

@@ -1,0 +1,24 @@
+"""Statements behind a run's attempts (every jobs row, oldest first) and its waits: its timeline."""
+
+ATTEMPT_COLUMNS = """
+job_id, step_id, item_index, attempt, state, created_at, dispatched_at, started_at, finished_at,
+worker_id, deadline_kind, requeues, action, generation
+"""
+
+# The run's attempts from `jobs_run_step` (run_id leads it), sorted: a run holds a bounded number of
+# attempts, each page sorts them once.
+ATTEMPTS = f"""
+SELECT {ATTEMPT_COLUMNS} FROM jobs
+WHERE run_id = %s ORDER BY created_at, job_id LIMIT %s
+"""
+
+ATTEMPTS_AFTER = f"""
+SELECT {ATTEMPT_COLUMNS} FROM jobs
+WHERE run_id = %s AND (created_at, job_id) > (%s, %s) ORDER BY created_at, job_id LIMIT %s
+"""
+
+# Wait steps (no action): when they started waiting, until when, when they ended.
+WAITS = """
+SELECT step_id, status, started_at, ended_at, wake_at FROM steps
+WHERE run_id = %s AND action IS NULL ORDER BY position
+"""
