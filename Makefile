@@ -20,9 +20,13 @@ JAVA_SDK := worker-sdk-java
 NODE_EXAMPLE := examples/node
 JAVA_EXAMPLE := examples/java
 JAVA_JAR := $(JAVA_EXAMPLE)/target/legato-example-worker.jar
+DASHBOARD := dashboard
+DASHBOARD_DEPS := $(DASHBOARD)/node_modules/.installed
+DASHBOARD_SRC := $(shell find $(DASHBOARD)/src -type f 2>/dev/null) $(DASHBOARD)/index.html \
+                 $(DASHBOARD)/vite.config.ts $(DASHBOARD)/tsconfig.json
 
 .PHONY: all up python node java demo test test-python test-node test-java bench chaos stop clean lint \
-        format install node-build java-build timer-start timer-report urls
+        format install node-build java-build timer-start timer-report urls dashboard-build test-dashboard
 
 # ---- installation (first run only; each step is skipped once done) ----------------------------
 install: $(VENV)/.installed
@@ -45,6 +49,19 @@ $(NODE_EXAMPLE)/dist/.built: $(NODE_SDK)/dist/.built $(NODE_EXAMPLE)/package.jso
 	cd $(NODE_EXAMPLE) && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 	@mkdir -p $(@D) && touch $@
 
+# The operator dashboard (dashboard/, served at /ui/): npm ci only when the lockfile is newer than
+# node_modules, a build only when a source changed.
+dashboard-build: $(DASHBOARD)/dist/index.html
+
+$(DASHBOARD_DEPS): $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 (apt-get install nodejs npm)"; exit 1; }
+	cd $(DASHBOARD) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(DASHBOARD)/dist/index.html: $(DASHBOARD_DEPS) $(DASHBOARD_SRC)
+	cd $(DASHBOARD) && npm run build --silent
+	@touch $@
+
 java-build: $(JAVA_JAR)
 
 $(JAVA_JAR): $(shell find $(JAVA_SDK)/src/main $(JAVA_EXAMPLE)/src -name '*.java' 2>/dev/null) $(JAVA_SDK)/pom.xml $(JAVA_EXAMPLE)/pom.xml $(wildcard schemas/v*/*.avsc)
@@ -56,7 +73,7 @@ $(JAVA_JAR): $(shell find $(JAVA_SDK)/src/main $(JAVA_EXAMPLE)/src -name '*.java
 timer-start:
 	@date +%s > $(LEGATO_HOME).start 2>/dev/null || { mkdir -p $(LEGATO_HOME); date +%s > $(LEGATO_HOME).start; }
 
-up: install
+up: install dashboard-build
 	@$(STACK) start
 	@$(WITH_KAFKA_ENV) $(PROC) start orchestrator -- $(VENV)/bin/legato serve
 	@$(PROC) wait-http $(API_URL)/readyz 90 --log orchestrator
@@ -65,6 +82,7 @@ up: install
 urls:
 	@echo "Legato is up:"
 	@echo "  API        $(API_URL)   (docs $(API_URL)/docs, runs $(API_URL)/workflow/runs)"
+	@echo "  dashboard  $(API_URL)/ui/"
 	@echo "  metrics    $(API_URL)/metrics"
 	@echo "  CLI        $(VENV)/bin/legato"
 	@echo "  logs       $(LEGATO_HOME)/logs/"
@@ -107,9 +125,9 @@ clean: stop
 	@$(STACK) clean
 
 # ---- quality -----------------------------------------------------------------------------------
-test: install node-build java-build
+test: install node-build java-build dashboard-build
 	@$(STACK) start
-	$(WITH_KAFKA_ENV) $(MAKE) --no-print-directory test-python test-node test-java
+	$(WITH_KAFKA_ENV) $(MAKE) --no-print-directory test-python test-node test-java test-dashboard
 
 test-python:
 	$(VENV)/bin/pytest
@@ -117,15 +135,19 @@ test-python:
 test-node:
 	cd $(NODE_SDK) && npm test --silent
 
+test-dashboard: $(DASHBOARD_DEPS)
+	cd $(DASHBOARD) && npm test --silent
+
 test-java:
 	mvn -q -B -f $(JAVA_SDK)/pom.xml verify
 	mvn -q -B -f $(JAVA_EXAMPLE)/pom.xml verify
 
-lint: install
+lint: install $(DASHBOARD_DEPS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy orchestrator/src worker-sdk-python/src
 	cd $(NODE_SDK) && npm run lint --silent && npm run format:check --silent
+	cd $(DASHBOARD) && npm run lint --silent && npm run format:check --silent
 	mvn -q -B -f $(JAVA_SDK)/pom.xml spotless:check
 	mvn -q -B -f $(JAVA_EXAMPLE)/pom.xml spotless:check
 
@@ -133,4 +155,5 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 	cd $(NODE_SDK) && npx prettier --write src test
+	cd $(DASHBOARD) && npx prettier --write .
 	mvn -q -B -f $(JAVA_SDK)/pom.xml spotless:apply
