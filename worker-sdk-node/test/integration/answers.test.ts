@@ -80,6 +80,9 @@ describe("every job gets an answer", () => {
     startWorker(t, env, (w) => w.register("echo", (payload) => payload));
     const admin = new Admin({ clientId: "legato-it", bootstrapBrokers: [BOOTSTRAP] });
     try {
+      // The control topic is read before any job consumer starts: the worker waits for it.
+      assert.ok(!(await admin.listGroups()).has(`${env.LEGATO_GROUP_PREFIX}.echo`));
+      await ensureTopic(env.LEGATO_CONTROL_TOPIC, 1);
       // The worker consumes (its group shows up) without having created the other topics.
       await eventually(async () => {
         const groups = await admin.listGroups();

@@ -209,11 +209,15 @@ export async function readResults(
   return results;
 }
 
-/** Reads the results topic until `count` Results arrived; also gives the Progress read meanwhile. */
+/**
+ * Reads the results topic until `count` Results (and at least `progressCount` Progress records)
+ * arrived; gives both, in read order.
+ */
 export async function readResultsAndProgress(
   resultsTopic: string,
   count: number,
   timeoutMs = 30_000,
+  progressCount = 0,
 ): Promise<{ results: Result[]; progress: Progress[] }> {
   const results: Result[] = [];
   const progress: Progress[] = [];
@@ -223,10 +227,11 @@ export async function readResultsAndProgress(
       const decoded = decodeResultsRecord(record.value);
       if (isProgress(decoded)) progress.push(decoded);
       else results.push(decoded);
-      return results.length >= count;
+      return results.length >= count && progress.length >= progressCount;
     },
     timeoutMs,
-    () => `expected ${count} results on ${resultsTopic}, got ${results.length}`,
+    () =>
+      `expected ${count} results and ${progressCount} progress records on ${resultsTopic}, got ${results.length} and ${progress.length}`,
   );
   return { results, progress };
 }
