@@ -59,6 +59,7 @@ describe("formatting", () => {
     expect(languageOf("rdkafka")).toBe("?");
     expect(tone("failed")).toBe("bad");
     expect(tone("COMPLETED")).toBe("ok");
+    expect(tone("DEAD_LETTERED")).toBe("bad");
     expect(tone("whatever")).toBe("neutral");
   });
 });

@@ -11,6 +11,8 @@ const TONES: Record<string, string> = {
   WAITING: "waiting",
   FAILED: "bad",
   DEAD: "bad",
+  DEAD_LETTERED: "bad",
+  SCHEDULED: "waiting",
   TIMED_OUT: "bad",
   CANCELLED: "muted",
   SKIPPED: "muted",
