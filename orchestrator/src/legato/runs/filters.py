@@ -77,21 +77,23 @@ def like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-def where(f: RunFilter, after: tuple[datetime, UUID] | None, by_status: bool) -> sql.Composable:
-    """The WHERE clause of the filters set in `f` (status only when `by_status`)."""
+def where(f: RunFilter, after: tuple[datetime, UUID] | None) -> sql.Composable:
+    """The WHERE clause of the filters set in `f` but status (each status is a branch of its own)."""
     names = [name for name, value in _values(f, after).items() if value is not None]
     parts = [sql.SQL(run_list_sql.CONDITIONS[n]) for n in names if n in run_list_sql.CONDITIONS]
-    if by_status:
-        parts.append(sql.SQL(run_list_sql.STATUS))
     return sql.SQL(" AND ").join(parts) if parts else sql.SQL("true")
+
+
+def status_param(n: int) -> sql.Placeholder:
+    return sql.Placeholder(f"status_{n}")
 
 
 def params(f: RunFilter, after: tuple[datetime, UUID] | None) -> dict[str, Any]:
     out = {k: v for k, v in _values(f, after).items() if v is not None}
     if after is not None:
         out["after_at"], out["after_id"] = after
-    if f.statuses:
-        out["statuses"] = list(f.statuses)
+    for n, status in enumerate(f.statuses or STATUSES):
+        out[f"status_{n}"] = status
     if f.q:
         out["pattern"] = like_pattern(f.q)
     return out

@@ -9,10 +9,20 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from legato.runs.filters import SCAN_ROWS, STATUSES, RunFilter, decode_cursor, encode_cursor, params, where
+from legato.runs.filters import (
+    SCAN_ROWS,
+    STATUSES,
+    RunFilter,
+    decode_cursor,
+    encode_cursor,
+    params,
+    status_param,
+    where,
+)
 from legato.store import run_list_sql
 
 MAX_PAGE = 500
+COUNT_CAP = 100_000  # a count stops here: bounded work however many runs match
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -36,8 +46,18 @@ def _run(r: tuple[Any, ...]) -> dict[str, Any]:
 def page_query(f: RunFilter, after: tuple[datetime, UUID] | None, search: bool) -> sql.Composed:
     """Newest first, `%(limit)s` rows of the filters (with the input's text when `search`)."""
     columns = sql.SQL(run_list_sql.COLUMNS + (", " + run_list_sql.SEARCH_COLUMN if search else ""))
-    template = run_list_sql.PAGE_BY_STATUS if f.statuses else run_list_sql.PAGE
-    return sql.SQL(template).format(columns=columns, where=where(f, after, bool(f.statuses)))
+    if not by_status(f):
+        return sql.SQL(run_list_sql.PAGE).format(columns=columns, where=where(f, after))
+    branch = [
+        sql.SQL(run_list_sql.BRANCH).format(columns=columns, status=status_param(n), where=where(f, after))
+        for n in range(len(f.statuses or STATUSES))
+    ]
+    return sql.SQL(run_list_sql.PAGE_BY_STATUS).format(branches=sql.SQL(" UNION ALL ").join(branch))
+
+
+def by_status(f: RunFilter) -> bool:
+    """A workflow's runs are read per status too (`runs_workflow_status_created`)."""
+    return bool(f.statuses) or f.workflow_id is not None
 
 
 def list_runs(pool: ConnectionPool, f: RunFilter, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -84,19 +104,25 @@ def _search(
 
 
 def counts(pool: ConnectionPool, f: RunFilter) -> dict[str, Any]:
-    """Runs per status matching the filters (`f.statuses` ignored). With `q`, within the newest
-    SCAN_ROWS runs matching the other filters (`searched` says so)."""
-    unfiltered = replace(f, statuses=())
-    values = params(unfiltered, None)
-    template = run_list_sql.COUNTS_SEARCH if f.q else run_list_sql.COUNTS
-    query = sql.SQL(template).format(where=where(unfiltered, None, False))
+    """Runs per status matching the filters (`f.statuses` ignored), each counted up to COUNT_CAP
+    (`atLeast` names the statuses that reached it). With `q`, within the newest SCAN_ROWS runs
+    matching the other filters (`searchWindow`)."""
+    every = replace(f, statuses=STATUSES)
+    values = {**params(every, None), "cap": COUNT_CAP, "scan_rows": SCAN_ROWS}
+    if f.q:
+        query: sql.Composed = sql.SQL(run_list_sql.COUNTS_SEARCH).format(where=where(every, None))
+    else:
+        query = sql.SQL(" UNION ALL ").join(
+            sql.SQL(run_list_sql.COUNT_BRANCH).format(status=status_param(n), where=where(every, None))
+            for n in range(len(STATUSES))
+        )
     with pool.connection() as conn:
-        rows = conn.execute(query, {**values, "scan_rows": SCAN_ROWS}).fetchall()
-    found = {status: int(n) for status, n in rows}
-    every = [*STATUSES, *sorted(s for s in found if s not in STATUSES)]
-    out: dict[str, Any] = {"counts": {s: found.get(s, 0) for s in every}}
+        found = {status: int(n) for status, n in conn.execute(query, values).fetchall()}
+    out: dict[str, Any] = {"counts": {s: found.get(s, 0) for s in STATUSES}}
     if f.q:
         out["searchWindow"] = SCAN_ROWS
+    else:
+        out["atLeast"] = [s for s in STATUSES if found.get(s, 0) >= COUNT_CAP]
     return out
 
 

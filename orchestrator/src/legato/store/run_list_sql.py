@@ -4,8 +4,9 @@ A query is put together from the fragments of the filters a request uses (never 
 "NULL or equal", so each query gets the plan of exactly its filters). Rows come newest first in
 (created_at, run_id) order, paged by a keyset on that pair:
 
-- no status filter: `runs_created` read backwards (or `runs_workflow_created` with workflowId);
-- a status filter: one ordered, limited subquery per status (`runs_status_created`), merged;
+- no status or workflow filter: `runs_created` read backwards;
+- a status or workflow filter: one ordered, limited subquery per status (`runs_status_created`,
+  `runs_workflow_status_created`; every status when only the workflow is given), merged;
 - `q` (text in the input): only within the newest SCAN_ROWS runs that match the other filters.
 """
 
@@ -22,8 +23,6 @@ CONDITIONS = {
     "after": "(created_at, run_id) < (%(after_at)s, %(after_id)s)",
 }
 
-STATUS = "status = s.status"
-
 COLUMNS = """
 run_id, workflow_id, version, status, created_at, ended_at, correlation_id, idempotency_key,
 error ->> 'stepId' AS error_step, error ->> 'type' AS error_type,
@@ -35,12 +34,11 @@ ORDER = "ORDER BY created_at DESC, run_id DESC"
 # {columns} {where}: the newest rows matching the filters.
 PAGE = "SELECT {columns} FROM runs WHERE {where} " + ORDER + " LIMIT %(limit)s"
 
-# The same per status, merged: each subquery walks (status, created_at) and stops at `limit`.
-PAGE_BY_STATUS = (
-    "SELECT r.* FROM unnest(%(statuses)s::text[]) AS s(status) CROSS JOIN LATERAL ("
-    "SELECT {columns} FROM runs WHERE {where} " + ORDER + " LIMIT %(limit)s) AS r "
-    "ORDER BY r.created_at DESC, r.run_id DESC LIMIT %(limit)s"
-)
+# The same per status, merged: each branch ({status}: its parameter) walks (status, created_at), or
+# (workflow_id, status, created_at), planned for its own status, and stops at `limit`.
+BRANCH = "(SELECT {columns} FROM runs WHERE status = {status} AND {where} " + ORDER + " LIMIT %(limit)s)"
+
+PAGE_BY_STATUS = "SELECT * FROM ({branches}) AS r ORDER BY r.created_at DESC, r.run_id DESC LIMIT %(limit)s"
 
 # Text in the input: the scanned window ({scan}: PAGE or PAGE_BY_STATUS with limit = the window)
 # gives its hits, newest first, and its oldest row, from where the next page goes on.
@@ -54,10 +52,14 @@ SEARCH = (
 
 SEARCH_COLUMN = "input::text AS input_text"
 
-# {where} as above; counts over the filters (no status: every status is counted).
-COUNTS = "SELECT status, count(*) FROM runs WHERE {where} GROUP BY status"
+# Per status ({status}: its parameter), counted up to %(cap)s: bounded work at any table size, each
+# count walks `runs_status_created` (or the index of another filter) and stops at the cap.
+COUNT_BRANCH = (
+    "SELECT {status}::text, (SELECT count(*) FROM (SELECT 1 FROM runs WHERE status = {status} AND {where} "
+    "LIMIT %(cap)s) AS c)"
+)
 
-# With `q`: the counts of the hits within the newest window.
+# With `q`: the counts of the hits within the newest window (no cap needed).
 COUNTS_SEARCH = (
     "SELECT status, count(*) FROM (SELECT status, input FROM runs WHERE {where} " + ORDER + " "
     "LIMIT %(scan_rows)s) AS w WHERE input::text ILIKE %(pattern)s GROUP BY status"

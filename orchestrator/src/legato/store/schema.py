@@ -51,8 +51,11 @@ runs = Table(
     CheckConstraint("open_sinks >= 0", name="runs_open_sinks_nonnegative"),
     Index("runs_status_created", "status", "created_at"),
     Index("runs_ended", "ended_at", postgresql_where=text("ended_at IS NOT NULL")),
-    Index("runs_workflow_created", "workflow_id", "created_at"),
+    Index("runs_workflow_status_created", "workflow_id", "status", "created_at"),
     Index("runs_created", "created_at"),
+    Index("runs_correlation", "correlation_id", postgresql_where=text("correlation_id IS NOT NULL")),
+    Index("runs_idempotency_key", "idempotency_key", postgresql_where=text("idempotency_key IS NOT NULL")),
+    # Migration 0008 also creates STATISTICS runs_workflow_status (mcv) ON workflow_id, status.
 )
 
 steps = Table(
