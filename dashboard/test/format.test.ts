@@ -23,6 +23,8 @@ describe("formatting", () => {
     expect(formatDuration(null)).toBe("–");
     expect(formatDuration(-1500)).toBe("-1.50 s");
     expect(formatSeconds(0.012)).toBe("12 ms");
+    expect(formatSeconds(0.0004)).toBe("< 1 ms");
+    expect(formatDuration(0)).toBe("0 ms");
     expect(formatSeconds(null)).toBe("–");
   });
 

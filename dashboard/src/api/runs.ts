@@ -9,10 +9,18 @@ export async function listRuns(filter: RunFilter, cursor: string | null, limit =
   return { runs: pickList<RunSummary>(body, "runs"), nextCursor: pickCursor(body) };
 }
 
-export async function runCounts(filter: RunFilter): Promise<Record<string, number>> {
+export interface RunCounts {
+  counts: Record<string, number>;
+  /** Statuses whose count reached the server's cap: the real count is at least that. */
+  atLeast: string[];
+  /** With a text search, counts cover only this many newest runs. */
+  searchWindow: number | null;
+}
+
+export async function runCounts(filter: RunFilter): Promise<RunCounts> {
   const query = filterToApiQuery({ ...filter, status: [] });
-  const body = await get<{ counts?: Record<string, number> }>("/workflow/runs/counts", query);
-  return body.counts ?? {};
+  const body = await get<Partial<RunCounts>>("/workflow/runs/counts", query);
+  return { counts: body.counts ?? {}, atLeast: body.atLeast ?? [], searchWindow: body.searchWindow ?? null };
 }
 
 /** What a bulk action applies to: the selected runs, or every run matching the filter. */

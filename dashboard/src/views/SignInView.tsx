@@ -24,7 +24,9 @@ export function SignInView({ onSignedIn }: { onSignedIn: (s: Session) => void })
     <main className="signin">
       <form className="panel" data-testid="sign-in" onSubmit={submit}>
         <h1>Legato</h1>
-        <p>This server requires an API key (created with `legato keys create`).</p>
+        <p>
+          This server requires an API key (created with <code>legato keys create</code>).
+        </p>
         <label className="block">
           API key
           <input

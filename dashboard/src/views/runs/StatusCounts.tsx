@@ -19,13 +19,22 @@ export function StatusCounts({ filter, onPick }: { filter: RunFilter; onPick: (s
           type="button"
           className={`count tone-${tone(s)}${filter.status.includes(s) ? " on" : ""}`}
           data-testid={`status-count-${s}`}
-          data-count={counts.data?.[s] ?? 0}
+          data-count={counts.data?.counts[s] ?? 0}
           onClick={() => onPick(s)}
         >
-          <span className="count-n">{counts.data ? formatCount(counts.data[s] ?? 0) : "…"}</span>
+          <span className="count-n">
+            {counts.data
+              ? `${counts.data.atLeast.includes(s) ? "≥ " : ""}${formatCount(counts.data.counts[s] ?? 0)}`
+              : "…"}
+          </span>
           <span className="count-label">{s}</span>
         </button>
       ))}
+      {counts.data?.searchWindow ? (
+        <span className="note" data-testid="counts-search-window">
+          text search: counted within the newest {formatCount(counts.data.searchWindow)} runs
+        </span>
+      ) : null}
     </div>
   );
 }
