@@ -108,6 +108,8 @@ export interface BulkResult {
   changed: number;
   dryRun: boolean;
   runIds: string[];
+  /** The filter matches more runs than `limit`: run the action again for the rest. */
+  more?: boolean;
 }
 
 export interface DefinitionStep {

@@ -27,7 +27,9 @@ export function BulkBar({
     if (!target || !action) return { summary: "nothing selected", empty: true };
     const r = await bulkAction(action, target, true);
     return {
-      summary: `${formatCount(r.matched)} runs match, ${formatCount(r.changed)} would be ${PAST[action]}`,
+      summary:
+        `${formatCount(r.matched)} runs match, ${formatCount(r.changed)} would be ${PAST[action]}` +
+        (r.more ? " (more match than one action's limit; repeat it for the rest)" : ""),
       empty: r.changed === 0,
     };
   }, [target, action]);
