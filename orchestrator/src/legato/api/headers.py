@@ -26,7 +26,9 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 headers += [h for h in COMMON if h[0] not in present]
-                if b"content-security-policy" not in present and not path.startswith(("/ui", "/docs", "/redoc")):
+                if b"content-security-policy" not in present and not path.startswith(
+                    ("/ui", "/docs", "/redoc")
+                ):
                     headers.append(API_CSP)
                 message["headers"] = headers
             await send(message)

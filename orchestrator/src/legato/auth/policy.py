@@ -41,7 +41,9 @@ def resolve(setting: str, host: str) -> AuthMode:
     return mode
 
 
-PUBLIC = re.compile(r"^/(healthz|readyz|docs|docs/.*|redoc|openapi\.json|ui|ui/.*|auth/session|favicon\.ico)$")
+PUBLIC = re.compile(
+    r"^/(healthz|readyz|docs|docs/.*|redoc|openapi\.json|ui|ui/.*|auth/session|favicon\.ico)$"
+)
 TRIGGER = re.compile(r"^/workflow/[^/]+/trigger$")
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
