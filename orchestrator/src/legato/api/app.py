@@ -13,6 +13,7 @@ from legato.api import (
     runs,
     session,
     stats,
+    ui,
     workers,
     workflows,
 )
@@ -42,6 +43,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(workers.router)
     app.include_router(workflows.router)
+    app.include_router(ui.router)
     app.include_router(session.router)
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
     app.add_middleware(AuthMiddleware, pool=services.pool, mode=services.auth_mode)
