@@ -4,8 +4,10 @@
  * - `STARTED` at once when the job has a heartbeat timeout, else once the handler has run
  *   LAZY_START_MS, or at its first heartbeat() (then carrying its details);
  * - the first heartbeat() goes out at once; later ones are coalesced: at most one `HEARTBEAT` per
- *   interval (measured from the previous record), always with the latest details, and never
- *   while the previous record is still unacknowledged;
+ *   interval, always with the latest details. A record never goes out while the previous one is
+ *   unacknowledged (so they reach Kafka in order); one held back that way goes out at the
+ *   acknowledgement, and the next is due an interval after the time it was due, so a slow
+ *   acknowledgement does not stretch the rhythm;
  * - when the handler ends: after a failure, details given but not sent yet go out at once (so the
  *   retry resumes from them); after a success they are dropped. Nothing is sent afterwards.
  */
@@ -34,9 +36,12 @@ export class ProgressReporter {
   private details: string | null = null;
   /** heartbeat() was called since the last record went out. */
   private pending = false;
+  /** When the first heartbeat() call since the last record was made. */
+  private pendingSince = 0;
   private beaten = false;
   private inFlight = false;
-  private lastSentAt = 0;
+  /** When the last record was due (its send time, unless an acknowledgement held it back). */
+  private lastDueAt = 0;
   private startTimer: TimerHandle | undefined;
   private beatTimer: TimerHandle | undefined;
   private ended = false;
@@ -81,6 +86,7 @@ export class ProgressReporter {
       this.sendRecord("STARTED");
       return;
     }
+    if (!this.pending) this.pendingSince = this.clock.now();
     this.pending = true;
     this.schedule();
   }
@@ -98,11 +104,13 @@ export class ProgressReporter {
 
   private schedule(): void {
     if (!this.pending || this.inFlight || this.beatTimer !== undefined || this.ended) return;
-    const first = !this.beaten;
-    const wait = first ? 0 : this.lastSentAt + this.interval - this.clock.now();
+    const due = this.beaten
+      ? Math.max(this.pendingSince, this.lastDueAt + this.interval)
+      : this.pendingSince;
+    const wait = due - this.clock.now();
     if (wait <= 0) {
       this.beaten = true;
-      this.sendRecord("HEARTBEAT");
+      this.sendRecord("HEARTBEAT", due);
       return;
     }
     this.beatTimer = this.clock.setTimeout(() => {
@@ -111,11 +119,11 @@ export class ProgressReporter {
     }, wait);
   }
 
-  private sendRecord(kind: ReportedKind): void {
+  private sendRecord(kind: ReportedKind, due = this.clock.now()): void {
     if (kind === "STARTED") this.started = true;
     this.pending = false;
     this.inFlight = true;
-    this.lastSentAt = this.clock.now();
+    this.lastDueAt = due;
     const acknowledged = (): void => {
       this.inFlight = false;
       if (kind === "STARTED" && !this.startAcked) {

@@ -18,7 +18,7 @@ interface Sent {
 }
 
 /** A reporter whose records are acknowledged at once (or when `ack()` is called, if `manual`). */
-function harness(interval: number, manual = false, latest?: () => string | null) {
+function harness(interval: number, manual = false, latest?: () => string | null, ackDelay = 0) {
   const clock = new FakeClock();
   const start = clock.now();
   const sent: Sent[] = [];
@@ -30,7 +30,9 @@ function harness(interval: number, manual = false, latest?: () => string | null)
       const record: Sent = { kind, details, at: clock.now() - start };
       if (latest !== undefined) record.latest = latest();
       sent.push(record);
-      return manual ? new Promise<void>((resolve) => acks.push(resolve)) : Promise.resolve();
+      if (manual) return new Promise<void>((resolve) => acks.push(resolve));
+      if (ackDelay > 0) return new Promise<void>((resolve) => clock.setTimeout(resolve, ackDelay));
+      return Promise.resolve();
     },
     clock,
     () => startedAcked++,
@@ -247,6 +249,56 @@ describe("ProgressReporter", () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it("property: slow acknowledgements hold records back but neither stretch the rhythm nor add records", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 100, max: 1_000 }),
+        fc.integer({ min: 1, max: 1_500 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 10, max: 400 }),
+        async (interval, ackDelay, beats, every) => {
+          let given: string | null = null;
+          const h = harness(interval, false, () => given, ackDelay);
+          h.reporter.begin(true);
+          for (let i = 1; i <= beats; i++) {
+            await h.clock.advance(every);
+            given = done(i);
+            h.reporter.beat(given);
+          }
+          const end = beats * every;
+          h.reporter.end(false);
+          await h.clock.advance(100_000);
+          const { sent } = h;
+          const heartbeats = sent.filter((s) => s.kind === "HEARTBEAT");
+          // one at once, then at most one per interval on average
+          assert.ok(
+            heartbeats.length <= 2 + Math.floor(end / interval),
+            `${heartbeats.length} records`,
+          );
+          for (const [k, record] of sent.entries()) {
+            assert.equal(record.details, record.latest);
+            if (k > 0) assert.ok(record.at - (sent[k - 1] as Sent).at >= ackDelay, "one in flight");
+          }
+          // a heartbeat given is sent within an interval plus one acknowledgement, unless it ended
+          for (let i = 1; i <= beats; i++) {
+            const at = i * every;
+            if (at + interval + ackDelay > end) continue;
+            assert.ok(
+              sent.some(
+                (s) =>
+                  s.at <= at + interval + ackDelay &&
+                  s.details !== null &&
+                  (JSON.parse(s.details) as { done: number }).done >= i,
+              ),
+              `heartbeat ${i} at ${at} not sent in time`,
+            );
+          }
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });
