@@ -26,7 +26,8 @@ DASHBOARD_SRC := $(shell find $(DASHBOARD)/src -type f 2>/dev/null) $(DASHBOARD)
                  $(DASHBOARD)/vite.config.ts $(DASHBOARD)/tsconfig.json
 
 .PHONY: all up python node java demo test test-python test-node test-java bench chaos stop clean lint \
-        format install node-build java-build timer-start timer-report urls dashboard-build test-dashboard
+        format install node-build java-build timer-start timer-report urls dashboard-build test-dashboard \
+        browser-deps test-browser
 
 # ---- installation (first run only; each step is skipped once done) ----------------------------
 install: $(VENV)/.installed
@@ -61,6 +62,14 @@ $(DASHBOARD_DEPS): $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
 $(DASHBOARD)/dist/index.html: $(DASHBOARD_DEPS) $(DASHBOARD_SRC)
 	cd $(DASHBOARD) && npm run build --silent
 	@touch $@
+
+# Debian's Chromium for the browser tests (tests/browser drives it with Playwright; Playwright's own
+# browser download is never used). Installed once, when /usr/bin/chromium is missing.
+CHROMIUM := /usr/bin/chromium
+browser-deps:
+	@test -x $(CHROMIUM) || { command -v apt-get >/dev/null || { echo "$(CHROMIUM) missing: install Chromium"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "apt-get install chromium did not provide $(CHROMIUM)"; exit 1; }
 
 java-build: $(JAVA_JAR)
 
@@ -125,7 +134,7 @@ clean: stop
 	@$(STACK) clean
 
 # ---- quality -----------------------------------------------------------------------------------
-test: install node-build java-build dashboard-build
+test: install node-build java-build dashboard-build browser-deps
 	@$(STACK) start
 	$(WITH_KAFKA_ENV) $(MAKE) --no-print-directory test-python test-node test-java test-dashboard
 
@@ -134,6 +143,11 @@ test-python:
 
 test-node:
 	cd $(NODE_SDK) && npm test --silent
+
+# The dashboard in real Chromium against an isolated orchestrator (also part of test-python).
+test-browser: install dashboard-build browser-deps
+	@$(STACK) start
+	$(WITH_KAFKA_ENV) $(VENV)/bin/pytest tests/browser -q
 
 test-dashboard: $(DASHBOARD_DEPS)
 	cd $(DASHBOARD) && npm test --silent

@@ -12,7 +12,15 @@ import httpx
 import pytest
 from browser_actions import CHARGE, ECHO, HOSTILE, Declines, echo, hostile
 from dashboard_ui import Guard
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 
 from harness.cli import legato
 from harness.orchestrator import REPO, Orchestrator
@@ -22,7 +30,7 @@ from harness.workers import running_worker
 LOGS = REPO / ".legato" / "logs" / "tests"
 CHROMIUM = Path(os.environ.get("LEGATO_CHROMIUM", "/usr/bin/chromium"))
 DASHBOARD_INDEX = REPO / "dashboard" / "dist" / "index.html"
-VIEWPORT = {"width": 1440, "height": 1000}
+VIEWPORT: ViewportSize = {"width": 1440, "height": 1000}
 
 # Auto-waiting assertions wait this long by default; a run's end is awaited with its own timeout.
 expect.set_options(timeout=15_000)
@@ -94,7 +102,7 @@ def browser(playwright: Playwright, chromium_path: Path) -> Iterator[Browser]:
 def _context(browser: Browser, base_url: str, bypass_csp: bool = False) -> BrowserContext:
     return browser.new_context(
         base_url=base_url,
-        viewport=VIEWPORT,  # type: ignore[arg-type]
+        viewport=VIEWPORT,
         bypass_csp=bypass_csp,
         locale="en-US",
         timezone_id="UTC",

@@ -66,9 +66,7 @@ def sign_in(page: Page, key: str, path: str = "/ui/") -> None:
     expect(by_id(page, "sign-out")).to_be_visible()
 
 
-def filter_runs(
-    page: Page, *, workflow: str = "", statuses: tuple[str, ...] = (), text: str = ""
-) -> Locator:
+def filter_runs(page: Page, *, workflow: str = "", statuses: tuple[str, ...] = (), text: str = "") -> Locator:
     """Fill the run filters, apply them, and return the table's rows."""
     by_id(page, "nav-runs").click()
     expect(by_id(page, "runs-view")).to_be_visible()

@@ -46,9 +46,7 @@ def test_markup_in_outputs_errors_and_inputs_renders_as_text(
     panel = by_id(page, "step-panel")
     expect(by_id(panel, "error-type")).to_have_text("Hostile" + XSS_SCRIPT)
     expect(by_id(panel, "error-message")).to_have_text(XSS_IMG + XSS_SCRIPT)
-    expect(by_id(page, "run-error").locator("[data-testid=error-message]")).to_have_text(
-        XSS_IMG + XSS_SCRIPT
-    )
+    expect(by_id(page, "run-error").locator("[data-testid=error-message]")).to_have_text(XSS_IMG + XSS_SCRIPT)
     expect(page.get_by_test_id("event-row").locator("img, script")).to_have_count(0)
     expect(page.locator("main img, main script")).to_have_count(0)
     guard.assert_no_script_ran(page)

@@ -6,7 +6,16 @@ import re
 import httpx
 import pytest
 from browser_actions import CHARGE, ECHO, Declines
-from dashboard_ui import by_id, confirm_dialog, filter_runs, row, screenshot, sign_in, step_node, timeline_bars
+from dashboard_ui import (
+    by_id,
+    confirm_dialog,
+    filter_runs,
+    row,
+    screenshot,
+    sign_in,
+    step_node,
+    timeline_bars,
+)
 from playwright.sync_api import Page, expect
 
 from harness.api import define, trigger, wait_run
