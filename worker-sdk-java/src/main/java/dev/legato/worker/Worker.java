@@ -301,10 +301,7 @@ public final class Worker {
     controlThread = new Thread(this::runControl, "legato-control");
     controlThread.setDaemon(true);
     controlThread.start();
-    if (!awaitControlCaughtUp()) {
-      return; // stopping (or failed) before any job started
-    }
-
+    // The job consumers are built while the control topic is read; they start once it is read.
     for (String action : handlers.keySet()) {
       ActionConsumer consumer =
           new ActionConsumer(
@@ -315,6 +312,12 @@ public final class Worker {
       Thread thread = new Thread(() -> runConsumer(action, consumer), "legato-consumer-" + action);
       consumers.add(consumer);
       consumerThreads.add(thread);
+    }
+    if (!awaitControlCaughtUp()) {
+      consumers.forEach(ActionConsumer::close); // stopping (or failed) before any job started
+      consumers.clear();
+      consumerThreads.clear();
+      return;
     }
     consumerThreads.forEach(Thread::start);
   }

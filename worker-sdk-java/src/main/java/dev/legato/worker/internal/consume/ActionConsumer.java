@@ -65,6 +65,11 @@ public final class ActionConsumer implements Runnable {
     running = false;
   }
 
+  /** Closes a consumer that was never {@link #run} (the worker stopped before starting jobs). */
+  public void close() {
+    consumer.close(Duration.ZERO);
+  }
+
   @Override
   public void run() {
     try {
