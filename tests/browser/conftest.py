@@ -5,7 +5,7 @@ Nothing here is skipped quietly: a missing Chromium or an unbuilt dashboard fail
 that provides it."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -56,14 +56,19 @@ def secured() -> Iterator[Orchestrator]:
     orch.drop()
 
 
-def create_key(orch: Orchestrator, name: str, scope: str) -> str:
-    """`legato keys create`, as an operator would: the key is the one line it prints."""
-    return legato(orch, "keys", "create", "--name", name, "--scope", scope).stdout.strip()
+@pytest.fixture(scope="session")
+def make_key(secured: Orchestrator) -> Callable[[str, str], str]:
+    """`legato keys create --name N --scope S`, as an operator would: the key is the line it prints."""
+
+    def create(name: str, scope: str) -> str:
+        return legato(secured, "keys", "create", "--name", name, "--scope", scope).stdout.strip()
+
+    return create
 
 
 @pytest.fixture(scope="session")
-def operator_key(secured: Orchestrator) -> str:
-    return create_key(secured, "oncall-browser", "operate")
+def operator_key(make_key: Callable[[str, str], str]) -> str:
+    return make_key("oncall-browser", "operate")
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,17 @@
 """Signing in: without a key the dashboard shows only the sign-in and the API refuses; a wrong key is
-told; a deep link survives the sign-in; signing out closes the session for the API too."""
+told; a deep link survives the sign-in; signing out closes the session for the API too; a read-only
+key's session cannot cancel."""
 
 import re
+from collections.abc import Callable
 
 import httpx
 import pytest
+from browser_actions import PARKED
 from dashboard_ui import by_id, sign_in
 from playwright.sync_api import Page, expect
 
-from harness.api import define, trigger, unique
+from harness.api import define, trigger, unique, wait_run
 
 pytestmark = pytest.mark.integration
 
@@ -73,3 +76,21 @@ def test_a_deep_link_to_a_run_works_after_signing_in(
     expect(by_id(page, "run-detail")).to_have_attribute("data-run-id", run_id)
     page.goto("/ui/no/such/page")
     expect(by_id(page, "not-found")).to_be_visible()
+
+
+def test_a_read_only_key_sees_runs_but_its_cancel_is_refused(
+    page: Page, api: httpx.Client, make_key: Callable[[str, str], str]
+) -> None:
+    wid = unique("read-only")
+    define(api, {"id": wid, "steps": [{"id": "wait-here", "action": PARKED}]})
+    run_id = trigger(api, wid, {"n": 1})
+    wait_run(api, run_id, {"RUNNING"})
+
+    sign_in(page, make_key(unique("auditor"), "read"), path=f"/ui/runs/{run_id}")
+    expect(by_id(page, "session")).to_contain_text("(read)")
+    expect(by_id(page, "run-detail")).to_have_attribute("data-status", "RUNNING")
+    by_id(page, "run-cancel").click()
+    by_id(page, "dialog-confirm").click()
+    expect(by_id(page, "dialog-error")).to_contain_text("'read'")
+    assert api.get(f"/workflow/run/{run_id}").json()["status"] == "RUNNING"
+    api.post(f"/workflow/run/{run_id}/cancel").raise_for_status()
