@@ -33,6 +33,9 @@ export function RunDetailView() {
   return <RunDetail run={run.data} live={isActive(run.data.status)} reload={run.reload} />;
 }
 
+/** Step statuses that mean "this is where the run went wrong": shown first. */
+const FAILED_STEP = new Set(["FAILED", "DEAD_LETTERED"]);
+
 function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () => void }) {
   const definition = useResource(
     () => getDefinition(run.workflowId, run.version),
@@ -49,7 +52,7 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
     [definition.data, run.steps],
   );
   const steps = useMemo(() => new Map(run.steps.map((s) => [s.id, s])), [run.steps]);
-  const firstFailed = run.steps.find((s) => s.status === "FAILED")?.id ?? run.steps[0]?.id ?? null;
+  const firstFailed = run.steps.find((s) => FAILED_STEP.has(s.status))?.id ?? run.steps[0]?.id ?? null;
   const [picked, setPicked] = useState<string | null>(null);
   const selected = picked ?? firstFailed;
   return (
@@ -112,7 +115,7 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
         </div>
       </div>
       <h3>History</h3>
-      <EventHistory runId={run.runId} live={live} />
+      <EventHistory runId={run.runId} live={live} version={`${run.updatedAt}|${run.status}`} />
     </section>
   );
 }

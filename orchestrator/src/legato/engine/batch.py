@@ -71,7 +71,9 @@ def claim_results(cur: Cursor, results: list[Result], limits: JsonLimits) -> lis
     if not first:
         return []
     ids = list(first)
-    cur.execute(engine_sql.CLAIM_RESULTS, (ids, [first[i]["status"] for i in ids]))
+    cur.execute(
+        engine_sql.CLAIM_RESULTS, (ids, [first[i]["status"] for i in ids], [_ran_ms(first[i]) for i in ids])
+    )
     claimed: list[Claimed] = []
     for row in cur.fetchall():
         r = first.pop(row[0])
@@ -87,6 +89,12 @@ def claim_results(cur: Cursor, results: list[Result], limits: JsonLimits) -> lis
     if first:
         cur.execute(engine_sql.RECORD_IGNORED, (list(first), [first[i]["status"] for i in first]))
     return claimed
+
+
+def _ran_ms(result: Result) -> int | None:
+    """How long the handler ran, by the worker's clock (None when the result does not say)."""
+    started, finished = result.get("startedAt") or 0, result.get("finishedAt") or 0
+    return max(0, finished - started) if started > 0 and finished >= started else None
 
 
 def plan_outcomes(claimed: list[Claimed], lookup: Callable[[str, int], Definition], jobs_prefix: str) -> Plan:

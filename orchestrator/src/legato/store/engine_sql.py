@@ -12,10 +12,12 @@ ORDER BY r.run_id FOR UPDATE OF r
 """
 
 # Claim the outcome of attempts: only the first outcome of a live attempt of the current generation
-# of its step (or map item) of a RUNNING run wins.
+# of its step (or map item) of a RUNNING run wins. An attempt that never reported a start gets the
+# one its result implies (the worker's own measure of how long it ran, on the database's clock).
 CLAIM_RESULTS = """
-UPDATE jobs AS j SET state = v.state, finished_at = now()
-FROM unnest(%s::uuid[], %s::text[]) AS v(job_id, state), runs AS r, steps AS s
+UPDATE jobs AS j SET state = v.state, finished_at = now(),
+       started_at = COALESCE(j.started_at, now() - v.ran_ms * interval '1 millisecond')
+FROM unnest(%s::uuid[], %s::text[], %s::bigint[]) AS v(job_id, state, ran_ms), runs AS r, steps AS s
 WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
   AND r.run_id = j.run_id AND r.status = 'RUNNING'
   AND s.run_id = j.run_id AND s.step_id = j.step_id

@@ -1,7 +1,10 @@
 """Statements behind a run's attempts (every jobs row, oldest first) and its waits: its timeline."""
 
+# dispatched_at is when the publication's acknowledgement was recorded, which can come after the
+# worker's answer: an attempt was queued no later than it started or ended.
 ATTEMPT_COLUMNS = """
-job_id, step_id, item_index, attempt, state, created_at, dispatched_at, started_at, finished_at,
+job_id, step_id, item_index, attempt, state, created_at,
+LEAST(dispatched_at, started_at, finished_at) AS dispatched_at, started_at, finished_at,
 worker_id, deadline_kind, requeues, action, generation
 """
 
