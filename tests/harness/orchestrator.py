@@ -78,7 +78,11 @@ class Orchestrator:
     def start(self, timeout: float = 60) -> None:
         with self.log_path.open("ab") as log:
             self.process = self._spawn(log)
-        self._await_ready(timeout)
+        try:
+            self._await_ready(timeout)
+        except BaseException:
+            self.stop()  # never leave a half-started orchestrator (and its engine) running
+            raise
 
     def _spawn(self, log: Any) -> "subprocess.Popen[bytes]":
         return subprocess.Popen(
