@@ -132,8 +132,11 @@ class Engine:
                 if self._until_done(functools.partial(self._apply, msgs), skip_on_bug=False):
                     self.offsets.applied(msgs)
                 self._commit_offsets(consumer)
-                if self._notified():
+                channels = self._notified()
+                if engine_sql.JOBS_CHANNEL in channels:
                     self._until_done(self._relay)
+                if engine_sql.WITHDRAWALS_CHANNEL in channels:
+                    self._until_done(self._withdraw)
                 now = time.monotonic()
                 if now >= next_tick:
                     self._until_done(self._tick)
@@ -145,19 +148,21 @@ class Engine:
             if self._listen is not None:
                 self._listen.close()
 
-    def _notified(self) -> bool:
-        """Did anyone write jobs to the outbox (NOTIFY) since we last looked? Never blocks."""
+    def _notified(self) -> set[str]:
+        """The channels someone notified since we last looked (jobs written to the outbox, attempts
+        withdrawn by an operation). Never blocks."""
         try:
             if self._listen is None:
                 self._listen = psycopg.connect(self.settings.database_url, autocommit=True)
-                self._listen.execute(engine_sql.LISTEN_JOBS)
-                return True  # we may have missed some while not listening
-            return any(True for _ in self._listen.notifies(timeout=0))
+                self._listen.execute(engine_sql.LISTEN)
+                # we may have missed some while not listening
+                return {engine_sql.JOBS_CHANNEL, engine_sql.WITHDRAWALS_CHANNEL}
+            return {n.channel for n in self._listen.notifies(timeout=0)}
         except psycopg.Error:
             if self._listen is not None:
                 self._listen.close()
             self._listen = None
-            return False  # the scheduler's tick still publishes due jobs
+            return set()  # the scheduler's tick still publishes due jobs and withdrawals
 
     def _until_done(self, work: Callable[[], None], skip_on_bug: bool = True) -> bool:
         """Run `work` until it succeeds (True). An outage pauses the engine, never skips work.
@@ -324,6 +329,7 @@ class Engine:
             plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
         self._after_commit(plan, 0)
         self._relay()
+        self._withdraw()
         if time.monotonic() >= self._reconcile_at:
             self._reconcile_at = time.monotonic() + self.settings.reconcile_interval_ms / 1000
             self._reconcile()
@@ -349,6 +355,9 @@ class Engine:
             due = lease_due_jobs(cur)
         if due:
             metrics.JOBS_PUBLISHED.inc(self.publisher.publish(due))
+
+    def _withdraw(self) -> None:
+        """Publish the Cancel records of withdrawn attempts (the job_withdrawals outbox)."""
         withdrawn = publish_withdrawals(self.pool, self.producer, self.settings.control_topic)
         if withdrawn:
             metrics.ATTEMPTS_WITHDRAWN.inc(withdrawn)

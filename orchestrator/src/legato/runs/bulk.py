@@ -154,7 +154,7 @@ def _cancel_batch(cur: psycopg.Cursor[Any], ids: list[UUID]) -> list[UUID]:
             for r in locked
         },
     )
-    cur.execute(engine_sql.NOTIFY_JOBS)  # the engine publishes the withdrawals at once
+    cur.execute(engine_sql.NOTIFY_WITHDRAWALS)  # the engine publishes the withdrawals at once
     return locked
 
 

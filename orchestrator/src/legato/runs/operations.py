@@ -96,7 +96,7 @@ def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
         cur.execute(sql.CANCEL_ITEMS, (run_id,))
         cur.execute(attempts_sql.WITHDRAW_RUN_JOBS, ([run_id], "RunCancelled", "the run was cancelled"))
         _event(cur, run_id, "RUN_CANCELLED", {"previousStatus": status, "steps": steps, "jobs": cur.rowcount})
-        cur.execute(engine_sql.NOTIFY_JOBS)  # the engine publishes the withdrawals at once
+        cur.execute(engine_sql.NOTIFY_WITHDRAWALS)  # the engine publishes the withdrawals at once
     return Outcome(run_id, "CANCELLED", changed=True)
 
 
@@ -161,6 +161,7 @@ def resume(
         start_ready(cur, planner, fresh, lookup, overrides=overrides)
     settle(cur, planner.plan, lookup, jobs_prefix)
     cur.execute(engine_sql.NOTIFY_JOBS)
+    cur.execute(engine_sql.NOTIFY_WITHDRAWALS)  # the attempts it superseded
     return again
 
 

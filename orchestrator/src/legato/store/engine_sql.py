@@ -181,5 +181,9 @@ WHERE run_id = %s AND step_id = %s AND state IN ('FAILED', 'TIMED_OUT')
 
 # Jobs written outside the engine (triggers, replays, retries of runs) wake the engine's relay.
 JOBS_CHANNEL = "legato_jobs"
-LISTEN_JOBS = f"LISTEN {JOBS_CHANNEL}"
 NOTIFY_JOBS = f"NOTIFY {JOBS_CHANNEL}"
+# Attempts withdrawn by an operation (cancel, retry, replay): the engine publishes their Cancel
+# records at once (withdrawals of its own go out with its next tick).
+WITHDRAWALS_CHANNEL = "legato_withdrawals"
+NOTIFY_WITHDRAWALS = f"NOTIFY {WITHDRAWALS_CHANNEL}"
+LISTEN = f"LISTEN {JOBS_CHANNEL}; LISTEN {WITHDRAWALS_CHANNEL}"
