@@ -1,5 +1,6 @@
 """Sign in to the dashboard with an API key (a session cookie), and manage API keys (admin)."""
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -7,12 +8,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from legato.api.services import Services
-from legato.auth import keys, sessions
+from legato.auth import actor, keys, sessions
 from legato.auth.middleware import session_token
 from legato.auth.policy import AuthMode
 from legato.auth.scopes import SCOPES
 
 router = APIRouter(tags=["auth"])
+log = logging.getLogger(__name__)
 
 
 class SignIn(BaseModel):
@@ -95,6 +97,7 @@ def create_key(body: NewKey, request: Request) -> dict[str, Any]:
         created = keys.create(_services(request).pool, body.name, body.scope)
     except keys.InvalidKeyRequest as exc:
         raise HTTPException(422, str(exc)) from None
+    log.info("API key %r (scope %s) created by %s", created.name, created.scope, actor.current.get())
     return {
         "id": str(created.key_id),
         "name": created.name,
@@ -109,4 +112,5 @@ def revoke_key(key: str, request: Request) -> dict[str, Any]:
     revoked = keys.revoke(_services(request).pool, key)
     if not revoked:
         raise HTTPException(404, f"no active key with id or name {key!r}")
+    log.info("API key(s) %s revoked by %s", revoked, actor.current.get())
     return {"revoked": revoked}
