@@ -5,7 +5,7 @@
 
 import { ApplicationError, NonRetryableError, Worker } from "legato-worker";
 
-/** Waits `ms`, or throws the signal's reason (a CancelledError) once it aborts. */
+/** Waits `ms`, or throws the signal's reason (a AttemptCancelled) once it aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {

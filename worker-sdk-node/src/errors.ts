@@ -74,7 +74,7 @@ export type CancelReason = string;
  * The attempt was cancelled: `context.signal.reason` once `context.signal` aborted, so
  * `context.signal.throwIfAborted()` throws it. Its result is still sent (and ignored as late).
  */
-export class CancelledError extends LegatoError {
+export class AttemptCancelled extends LegatoError {
   constructor(readonly reason: CancelReason) {
     super(`the attempt was cancelled (${reason})`);
   }

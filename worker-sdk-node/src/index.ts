@@ -2,7 +2,7 @@
 
 export {
   ApplicationError,
-  CancelledError,
+  AttemptCancelled,
   LegatoError,
   NonRetryableError,
   SerializationError,

@@ -3,7 +3,7 @@
  * cancellation (a Cancel record, startToCloseMs elapsing, or the worker's shutdown).
  */
 
-import { CancelledError } from "../errors.js";
+import { AttemptCancelled } from "../errors.js";
 import type { Job, Progress, ProgressKind, SkipReason } from "../protocol/messages.js";
 import { type Clock, type TimerHandle, systemClock } from "./clock.js";
 import { AttemptContext, type AttemptControl, type JobContext } from "./context.js";
@@ -104,7 +104,7 @@ export class Attempt implements ExecutionHooks, AttemptControl {
   cancel(reason: string): boolean {
     if (this.reason !== null || this.ended) return false;
     this.reason = reason;
-    this.controller?.abort(new CancelledError(reason));
+    this.controller?.abort(new AttemptCancelled(reason));
     return true;
   }
 
@@ -112,7 +112,7 @@ export class Attempt implements ExecutionHooks, AttemptControl {
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
-      if (this.reason !== null) this.controller.abort(new CancelledError(this.reason));
+      if (this.reason !== null) this.controller.abort(new AttemptCancelled(this.reason));
     }
     return this.controller.signal;
   }

@@ -30,7 +30,7 @@ export interface JobContext {
    * retry can resume from its progress; null when there are none (or they are not valid JSON).
    */
   readonly lastHeartbeatDetails: unknown;
-  /** Aborts when the attempt is cancelled; its `reason` is a CancelledError. */
+  /** Aborts when the attempt is cancelled; its `reason` is a AttemptCancelled. */
   readonly signal: AbortSignal;
   /** Why the attempt was cancelled (RunCancelled, StartToCloseTimeout, WorkerShutdown, ...), or null. */
   readonly cancelReason: string | null;

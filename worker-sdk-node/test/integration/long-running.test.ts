@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CancelledError } from "../../src/errors.js";
+import { AttemptCancelled } from "../../src/errors.js";
 import type { JobContext } from "../../src/worker/context.js";
 import {
   committedOffsets,
@@ -93,10 +93,10 @@ describe("protocol v2", () => {
     );
     assert.ok(Date.now() - sent < 3_000);
     assert.equal(context.cancelReason, "RunCancelled");
-    assert.ok(context.signal.reason instanceof CancelledError);
+    assert.ok(context.signal.reason instanceof AttemptCancelled);
     const { results } = await readResultsAndProgress(env.LEGATO_RESULTS_TOPIC, 1);
     assert.equal(results[0]?.status, "FAILED");
-    assert.equal(results[0]?.failure?.type, "CancelledError");
+    assert.equal(results[0]?.failure?.type, "AttemptCancelled");
   });
 
   it("stores a heartbeating attempt's offset once STARTED is acknowledged, and coalesces its heartbeats", async (t) => {

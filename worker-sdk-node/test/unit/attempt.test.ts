@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CancelledError } from "../../src/errors.js";
+import { AttemptCancelled } from "../../src/errors.js";
 import type { Job, Progress } from "../../src/protocol/messages.js";
 import { Attempt } from "../../src/worker/attempt.js";
 import { type Handler, executeJob } from "../../src/worker/execute.js";
@@ -41,7 +41,7 @@ function attemptOf(j: Job, clock = new FakeClock()) {
 }
 
 describe("Attempt cancellation", () => {
-  it("aborts the signal with a CancelledError carrying the reason", () => {
+  it("aborts the signal with a AttemptCancelled carrying the reason", () => {
     const { attempt } = attemptOf(job());
     const context = attempt.begin(0);
     assert.equal(context.signal.aborted, false);
@@ -49,9 +49,9 @@ describe("Attempt cancellation", () => {
     assert.equal(attempt.cancel("RunCancelled"), true);
     assert.equal(context.signal.aborted, true);
     assert.equal(context.cancelReason, "RunCancelled");
-    assert.ok(context.signal.reason instanceof CancelledError);
-    assert.equal((context.signal.reason as CancelledError).reason, "RunCancelled");
-    assert.throws(() => context.signal.throwIfAborted(), CancelledError);
+    assert.ok(context.signal.reason instanceof AttemptCancelled);
+    assert.equal((context.signal.reason as AttemptCancelled).reason, "RunCancelled");
+    assert.throws(() => context.signal.throwIfAborted(), AttemptCancelled);
     assert.equal(attempt.cancel("Superseded"), false, "the first reason stays");
     assert.equal(context.cancelReason, "RunCancelled");
   });
@@ -61,7 +61,7 @@ describe("Attempt cancellation", () => {
     const context = attempt.begin(0);
     attempt.cancel("HeartbeatTimeout");
     assert.equal(context.signal.aborted, true);
-    assert.equal((context.signal.reason as CancelledError).reason, "HeartbeatTimeout");
+    assert.equal((context.signal.reason as AttemptCancelled).reason, "HeartbeatTimeout");
   });
 
   it("does not cancel an attempt whose handler ended", () => {
@@ -231,7 +231,7 @@ describe("executeJob with an attempt", () => {
     h.attempt.cancel("RunCancelled");
     const result = await pending;
     assert.equal(result.status, "FAILED");
-    assert.equal(result.failure?.type, "CancelledError");
+    assert.equal(result.failure?.type, "AttemptCancelled");
     assert.match(result.failure?.message ?? "", /RunCancelled/);
   });
 });
