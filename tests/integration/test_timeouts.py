@@ -224,3 +224,17 @@ def test_bad_timeouts_are_a_422_naming_the_field(
     r = api.post("/workflow/", json={"id": unique("bad"), "steps": [{"action": "a", "stepIndex": 0, **step}]})
     assert r.status_code == 422, r.text
     assert field in r.text and says in r.text
+
+
+def test_a_worker_clock_reading_out_of_any_range_is_bounded_where_it_enters(
+    api: httpx.Client, wire: WireWorker, action: str
+) -> None:
+    """A STARTED whose times would overflow PostgreSQL's intervals is still applied (not dead-lettered)."""
+    run_id = trigger(api, one_step(api, action), 1)
+    job = wire.next_job()
+    wire.progress(job, "STARTED", started_at=-(2**62))
+    until(lambda: of_type(events(api, run_id), "ATTEMPT_STARTED"), what="the start recorded")
+    live = api.get(f"/workflow/run/{run_id}").json()["steps"][0]["liveAttempt"]
+    assert live["state"] == "running"
+    wire.complete(job, "1")
+    assert wait_run(api, run_id)["status"] == "COMPLETED"

@@ -10,6 +10,7 @@ import psycopg
 from legato.definitions import Definition
 from legato.engine.admit import admit
 from legato.engine.model import Claimed, Plan
+from legato.engine.progress import elapsed_ms
 from legato.engine.transitions import Planner
 from legato.kafka.publisher import Ack
 from legato.payloads import JsonLimits
@@ -94,7 +95,7 @@ def claim_results(cur: Cursor, results: list[Result], limits: JsonLimits) -> lis
 def _ran_ms(result: Result) -> int | None:
     """How long the handler ran, by the worker's clock (None when the result does not say)."""
     started, finished = result.get("startedAt") or 0, result.get("finishedAt") or 0
-    return max(0, finished - started) if started > 0 and finished >= started else None
+    return elapsed_ms(started, finished) if started > 0 and finished >= started else None
 
 
 def plan_outcomes(claimed: list[Claimed], lookup: Callable[[str, int], Definition], jobs_prefix: str) -> Plan:

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import psycopg
 
+from legato.definitions.limits import MAX_TIMEOUT_S
 from legato.engine.model import Event
 from legato.payloads import InvalidValue, JsonLimits, clean_text, parse_checked
 from legato.store import attempts_sql
@@ -21,6 +22,14 @@ Cursor = psycopg.Cursor[Any]
 
 MAX_DETAILS_BYTES = 65536  # what every SDK accepts from heartbeat(details)
 MAX_WORKER_ID = 200
+# How long ago a worker may say an attempt started: the longest startToCloseSeconds. A worker's
+# clock readings are bounded here, where they enter, so no value can overflow the SQL's intervals.
+MAX_ELAPSED_MS = int(MAX_TIMEOUT_S * 1000)
+
+
+def elapsed_ms(started_at: int, at: int) -> int:
+    """`at - started_at` as the worker measured it, within [0, MAX_ELAPSED_MS]."""
+    return min(max(0, at - started_at), MAX_ELAPSED_MS)
 
 
 def _details(text: str | None, limits: JsonLimits) -> str | None:
@@ -63,7 +72,7 @@ def apply_progress(cur: Cursor, records: list[Progress], limits: JsonLimits) -> 
             (
                 ids,
                 [details.get(i) for i in ids],
-                [max(0, alive[i]["at"] - alive[i]["startedAt"]) for i in ids],
+                [elapsed_ms(alive[i]["startedAt"], alive[i]["at"]) for i in ids],
                 [clean_text(alive[i]["workerId"], MAX_WORKER_ID) for i in ids],
             ),
         )
