@@ -19,14 +19,11 @@ from legato.runs.filters import (
     status_param,
     where,
 )
+from legato.runs.queries import iso
 from legato.store import run_list_sql
 
 MAX_PAGE = 500
 COUNT_CAP = 100_000  # a count stops here: bounded work however many runs match
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _run(r: tuple[Any, ...]) -> dict[str, Any]:
@@ -35,8 +32,8 @@ def _run(r: tuple[Any, ...]) -> dict[str, Any]:
         "workflowId": r[1],
         "version": r[2],
         "status": r[3],
-        "createdAt": _iso(r[4]),
-        "endedAt": _iso(r[5]),
+        "createdAt": iso(r[4]),
+        "endedAt": iso(r[5]),
         "correlationId": r[6],
         "idempotencyKey": r[7],
         "error": None if r[3] != "FAILED" else {"stepId": r[8], "type": r[9], "message": r[10]},

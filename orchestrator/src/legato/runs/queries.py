@@ -10,7 +10,8 @@ from psycopg_pool import ConnectionPool
 from legato.store import runs_sql
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
+    """A timestamp as the API shows it (ISO 8601), or None."""
     return value.isoformat() if value else None
 
 
@@ -29,9 +30,9 @@ def get_run(pool: ConnectionPool, run_id: UUID) -> dict[str, Any] | None:
         "output": row[5],
         "error": row[6],
         "correlationId": row[7],
-        "createdAt": _iso(row[8]),
-        "updatedAt": _iso(row[9]),
-        "endedAt": _iso(row[10]),
+        "createdAt": iso(row[8]),
+        "updatedAt": iso(row[9]),
+        "endedAt": iso(row[10]),
         "steps": [_step(s) for s in steps],
     }
 
@@ -45,22 +46,22 @@ def _step(s: tuple[Any, ...]) -> dict[str, Any]:
         "input": s[4],
         "output": s[5],
         "error": s[6],
-        "startedAt": _iso(s[7]),
-        "endedAt": _iso(s[8]),
+        "startedAt": iso(s[7]),
+        "endedAt": iso(s[8]),
     }
     if s[9] is not None:
-        out["wakeAt"] = _iso(s[9])
+        out["wakeAt"] = iso(s[9])
     if s[10] is not None:
         out["items"] = {"total": s[10], "completed": s[10] - s[11]}
     if s[12] is not None:
         out["liveAttempt"] = {
             "jobId": str(s[12]),
             "state": "running" if s[13] else "queued",
-            "startedAt": _iso(s[13]),
-            "heartbeatAt": _iso(s[14]),
+            "startedAt": iso(s[13]),
+            "heartbeatAt": iso(s[14]),
             "progress": None if s[15] is None else orjson.loads(s[15]),
             "workerId": s[16],
-            "deadline": None if s[17] is None else {"at": _iso(s[17]), "kind": s[18]},
+            "deadline": None if s[17] is None else {"at": iso(s[17]), "kind": s[18]},
         }
     return out
 
@@ -71,6 +72,6 @@ def get_events(pool: ConnectionPool, run_id: UUID, after: int, limit: int) -> li
             return None
         rows = conn.execute(runs_sql.GET_EVENTS, (run_id, after, min(limit, 1000))).fetchall()
     return [
-        {"id": r[0], "at": _iso(r[1]), "type": r[2], "stepId": r[3], "attempt": r[4], "data": r[5]}
+        {"id": r[0], "at": iso(r[1]), "type": r[2], "stepId": r[3], "attempt": r[4], "data": r[5]}
         for r in rows
     ]

@@ -1,19 +1,15 @@
 """A run's attempts, oldest first, paged, and its waits: what a timeline of the run is drawn from."""
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from psycopg_pool import ConnectionPool
 
 from legato.runs.filters import decode_cursor, encode_cursor
+from legato.runs.queries import iso
 from legato.store import runs_sql, timeline_sql
 
 MAX_ATTEMPTS_PAGE = 1000
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _attempt(r: tuple[Any, ...]) -> dict[str, Any]:
@@ -23,10 +19,10 @@ def _attempt(r: tuple[Any, ...]) -> dict[str, Any]:
         "item": r[2],
         "attempt": r[3],
         "state": r[4],
-        "createdAt": _iso(r[5]),
-        "dispatchedAt": _iso(r[6]),
-        "startedAt": _iso(r[7]),
-        "finishedAt": _iso(r[8]),
+        "createdAt": iso(r[5]),
+        "dispatchedAt": iso(r[6]),
+        "startedAt": iso(r[7]),
+        "finishedAt": iso(r[8]),
         "workerId": r[9],
         "deadlineKind": r[10],
         "requeues": r[11],
@@ -54,9 +50,9 @@ def attempts(pool: ConnectionPool, run_id: UUID, limit: int, cursor: str | None)
             {
                 "stepId": w[0],
                 "status": w[1],
-                "startedAt": _iso(w[2]),
-                "endedAt": _iso(w[3]),
-                "wakeAt": _iso(w[4]),
+                "startedAt": iso(w[2]),
+                "endedAt": iso(w[3]),
+                "wakeAt": iso(w[4]),
             }
             for w in waits
         ],
