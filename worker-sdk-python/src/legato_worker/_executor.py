@@ -11,12 +11,14 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from legato_worker._attempts import Attempts
 from legato_worker._context import JobContext
 from legato_worker._handlers import Registered, failed, run_async, run_sync
+from legato_worker._metrics import NO_METRICS, WorkerMetrics
 from legato_worker._offsets import PartitionOffsets
 from legato_worker.protocol import Job, Result
 
@@ -106,6 +108,7 @@ def _await_here(awaitable: Awaitable[Any]) -> Any:
 class Executor:
     def __init__(self, concurrency: int, worker_id: str, finish: Finish, attempts: Attempts) -> None:
         self.gate = Gate(concurrency)
+        self.metrics: WorkerMetrics = NO_METRICS
         self._attempts = attempts
         self._concurrency = concurrency
         self._worker_id = worker_id
@@ -157,14 +160,21 @@ class Executor:
             ctx = self._attempts.begin(
                 task.job, task.release, task.release_once if _heartbeating(task.job) else None
             )
+            if ctx is None:
+                self.metrics.skipped(task.job["action"])
         except Exception:  # never lose the slot; the job stays unstored and is redelivered
             log.exception("could not start job %s", task.job["jobId"])
             ctx = None
         if ctx is None:
             self.gate.release()
+        else:
+            self.metrics.handler_started(task.job["action"])
         return ctx
 
-    def _complete(self, task: Task, ctx: JobContext, result: Result) -> None:
+    def _complete(self, task: Task, ctx: JobContext, result: Result, began: float) -> None:
+        self.metrics.handler_ended(
+            task.job["action"], time.perf_counter() - began, result["status"] == "FAILED"
+        )
         try:
             self._attempts.end(ctx, failed=result["status"] == "FAILED")
             self._finish(task, result)
@@ -180,12 +190,13 @@ class Executor:
             ctx = self._begin(task)
             if ctx is None:
                 continue
+            began = time.perf_counter()
             entry = task.entry
             try:
                 result = run_sync(entry.handler, task.job, worker_id, _await_here, ctx, entry.with_context)
             except BaseException as exc:  # e.g. SystemExit raised by a handler
                 result = failed(task.job, worker_id, ctx.started_at, exc)
-            self._complete(task, ctx, result)
+            self._complete(task, ctx, result, began)
 
     def _spawn_pending(self) -> None:
         assert self._loop is not None
@@ -203,12 +214,13 @@ class Executor:
         current = asyncio.current_task()
         assert self._loop is not None and current is not None
         ctx.bind_task(self._loop, current)
+        began = time.perf_counter()
         entry = task.entry
         try:
             result = await run_async(entry.handler, task.job, self._worker_id, ctx, entry.with_context)
         except BaseException as exc:  # cancellation included: still answer the job
             result = failed(task.job, self._worker_id, ctx.started_at, exc)
-        self._complete(task, ctx, result)
+        self._complete(task, ctx, result, began)
 
     def cancel_running(self, reason: str) -> int:
         """Signal cancellation to every running handler; returns how many there were."""

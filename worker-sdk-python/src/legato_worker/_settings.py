@@ -48,6 +48,9 @@ class WorkerSettings:
     """Largest `output` JSON text (UTF-8 bytes) a result may carry; larger is ResultTooLarge."""
     max_poll_interval_ms: int = 300_000
     session_timeout_ms: int = 10_000
+    metrics_port: int | None = None
+    """Serve Prometheus metrics on this port (docs/observability.md); None: off, nothing listens."""
+    metrics_host: str = "127.0.0.1"
     kafka_config: Mapping[str, str | int | bool] = field(default_factory=dict, repr=False)
     """Extra librdkafka properties applied to every client, after (over) the security settings."""
 
@@ -61,6 +64,8 @@ class WorkerSettings:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.metrics_port is not None and not 1 <= self.metrics_port <= 65535:
+            raise ValueError(f"metrics_port must be between 1 and 65535, got {self.metrics_port}")
         if self.shutdown_timeout_ms < 0:
             raise ValueError(f"shutdown_timeout_ms must be >= 0, got {self.shutdown_timeout_ms}")
         object.__setattr__(self, "log_level", normalise_log_level(self.log_level))
@@ -71,6 +76,7 @@ class WorkerSettings:
             "control_topic",
             "group_prefix",
             "worker_id",
+            "metrics_host",
         ):
             if not getattr(self, name).strip():
                 raise ValueError(f"{name} must not be empty")
@@ -114,4 +120,15 @@ class WorkerSettings:
             max_payload_bytes=env.integer("LEGATO_MAX_PAYLOAD_BYTES", 1_000_000, minimum=1),
             max_poll_interval_ms=env.integer("LEGATO_MAX_POLL_INTERVAL_MS", 300_000, minimum=1),
             session_timeout_ms=env.integer("LEGATO_SESSION_TIMEOUT_MS", 10_000, minimum=1),
+            metrics_port=_port(env, "LEGATO_METRICS_PORT"),
+            metrics_host=env.text("LEGATO_METRICS_HOST", "127.0.0.1"),
         )
+
+
+def _port(env: Env, name: str) -> int | None:
+    if env.get(name) is None:
+        return None
+    port = env.integer(name, 0, minimum=1)
+    if port > 65535:
+        raise ValueError(f"{name} must be at most 65535, got {port}")
+    return port

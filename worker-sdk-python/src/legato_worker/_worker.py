@@ -18,6 +18,7 @@ from legato_worker._envelope import seal, too_large
 from legato_worker._errors import WorkerFatalError
 from legato_worker._executor import Executor, Task
 from legato_worker._handlers import Handler, Registered, check_action, registered
+from legato_worker._metrics import serve
 from legato_worker._publisher import Publisher
 from legato_worker._settings import WorkerSettings
 from legato_worker._version import LANGUAGE
@@ -135,6 +136,11 @@ class Worker:
         self._publisher = publisher
         attempts = Attempts(publisher, s.results_topic, s.worker_id)
         executor = Executor(s.concurrency, s.worker_id, self._publish_result(publisher), attempts)
+        if s.metrics_port is not None:  # imports prometheus_client only now
+            gate = executor.gate
+            executor.metrics = serve(
+                s.metrics_host, s.metrics_port, self.actions, s.concurrency, lambda: gate.active
+            )
         executor.start(
             sync_handlers=any(not e.is_async for e in self._handlers.values()),
             async_handlers=any(e.is_async for e in self._handlers.values()),
@@ -202,6 +208,7 @@ class Worker:
         attempts.close()
         publisher.close()
         executor.shutdown()
+        executor.metrics.close()
 
     def _publish_result(self, publisher: Publisher) -> Callable[[Task, Result], None]:
         results_topic = self.settings.results_topic
@@ -263,6 +270,7 @@ class Worker:
             log.exception("closing the reader of %s failed", control.topic)
         publisher.close()
         executor.shutdown()
+        executor.metrics.close()
         log.info("worker %s stopped", self.settings.worker_id)
 
     def _on_fatal(self, exc: WorkerFatalError) -> None:
