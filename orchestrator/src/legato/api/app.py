@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from legato import __version__
 from legato.api import (
     attempts,
+    dead_letter_topics,
     dead_letters,
     docs,
     errors,
@@ -39,6 +40,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(run_list.router)
     app.include_router(stats.router)
     app.include_router(attempts.router)
+    app.include_router(dead_letter_topics.router)
     app.include_router(dead_letters.router)
     app.include_router(runs.router)
     app.include_router(workers.router)
