@@ -41,7 +41,7 @@ $(VENV)/.installed: orchestrator/pyproject.toml worker-sdk-python/pyproject.toml
 
 node-build: $(NODE_SDK)/dist/.built $(NODE_EXAMPLE)/dist/.built
 
-$(NODE_SDK)/dist/.built: $(NODE_SDK)/package.json $(NODE_SDK)/package-lock.json $(wildcard $(NODE_SDK)/src/*.ts $(NODE_SDK)/src/**/*.ts) $(wildcard schemas/v*/*.avsc)
+$(NODE_SDK)/dist/.built: $(NODE_SDK)/package.json $(NODE_SDK)/package-lock.json $(wildcard $(NODE_SDK)/src/*.ts $(NODE_SDK)/src/**/*.ts $(NODE_SDK)/conformance/*.ts) $(wildcard schemas/v*/*.avsc)
 	@command -v node >/dev/null || { echo "node not found: install Node.js 20 (apt-get install nodejs npm)"; exit 1; }
 	cd $(NODE_SDK) && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 	@mkdir -p $(@D) && touch $@

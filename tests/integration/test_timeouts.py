@@ -7,6 +7,7 @@ answers exactly when the test says; the SDKs' side is the conformance suite's.
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -229,12 +230,16 @@ def test_bad_timeouts_are_a_422_naming_the_field(
 def test_a_worker_clock_reading_out_of_any_range_is_bounded_where_it_enters(
     api: httpx.Client, wire: WireWorker, action: str
 ) -> None:
-    """A STARTED whose times would overflow PostgreSQL's intervals is still applied (not dead-lettered)."""
+    """A STARTED whose times would overflow PostgreSQL's intervals is still applied (not dead-lettered),
+    and its start is never before the job existed (so it does not time the attempt out at once)."""
     run_id = trigger(api, one_step(api, action), 1)
     job = wire.next_job()
     wire.progress(job, "STARTED", started_at=-(2**62))
     until(lambda: of_type(events(api, run_id), "ATTEMPT_STARTED"), what="the start recorded")
     live = api.get(f"/workflow/run/{run_id}").json()["steps"][0]["liveAttempt"]
     assert live["state"] == "running"
+    run = api.get(f"/workflow/run/{run_id}").json()
+    started, created = (datetime.fromisoformat(t) for t in (live["startedAt"], run["createdAt"]))
+    assert started >= created, (live, run["createdAt"])
     wire.complete(job, "1")
     assert wait_run(api, run_id)["status"] == "COMPLETED"

@@ -69,7 +69,10 @@ worker.register("count", (_payload, context) => {
 
 worker.register(
   "heartbeat",
-  async (payload: { beats?: number; intervalMs?: number; failAt?: number }, context) => {
+  async (
+    payload: { beats?: number; intervalMs?: number; failAt?: number; holdMs?: number },
+    context,
+  ) => {
     const start = resumePoint(context.lastHeartbeatDetails);
     process.stdout.write(`RESUMED ${context.jobId} ${start}\n`);
     const beats = Number(payload?.beats ?? 0);
@@ -80,6 +83,7 @@ worker.register(
         throw new ApplicationError(`failed at ${i}`, { type: "Interrupted" });
       }
     }
+    await sleep(Number(payload?.holdMs ?? 0), context.signal); // work on, without heartbeating
     return { done: beats, resumedFrom: start, attempt: context.attempt };
   },
 );

@@ -86,6 +86,8 @@ def heartbeat(payload: Any, ctx: JobContext) -> Any:
         ctx.heartbeat({"done": i})
         if payload.get("failAt") == i:
             raise ApplicationError(f"failed at {i}", type="Interrupted")
+    if ctx.cancelled.wait(payload.get("holdMs", 0) / 1000):  # work on, without heartbeating
+        raise AttemptCancelled(ctx.cancel_reason)
     return {"done": payload["beats"], "resumedFrom": start, "attempt": ctx.attempt}
 
 

@@ -68,6 +68,7 @@ class JobContext(Mapping[str, Any]):
         "_cancelled",
         "_closed",
         "_has_pending",
+        "_heartbeat_sent",
         "_interval_s",
         "_last_details",
         "_last_sent",
@@ -112,6 +113,7 @@ class JobContext(Mapping[str, Any]):
         self._lock = threading.Lock()
         self._closed = False
         self._started_sent = False
+        self._heartbeat_sent = False  # the first HEARTBEAT after STARTED goes out at once
         self._has_pending = False
         self._pending: str | None = None
         self._last_sent = 0.0
@@ -145,8 +147,9 @@ class JobContext(Mapping[str, Any]):
         return self._last_details
 
     def heartbeat(self, details: Any = None) -> None:
-        """Report progress; cheap and non-blocking. Calls are coalesced: at most one Progress per
-        interval (heartbeatTimeoutMs / 3, else 10 s) goes out, with the latest details. `None`
+        """Report progress; cheap and non-blocking. The first call's details go out at once; later
+        calls are coalesced: at most one Progress per interval (heartbeatTimeoutMs / 3, else 10 s)
+        goes out, with the latest details. `None`
         keeps the latest details given so far. Raises SerializationError for details that are not
         strict JSON or over 65,536 bytes of JSON text."""
         text = None if details is None else details_text(details)
@@ -156,7 +159,7 @@ class JobContext(Mapping[str, Any]):
             if text is not None:
                 self._pending = text  # the latest details: every later Progress carries them
             self._has_pending = True
-            due_now = not self._started_sent or time.monotonic() >= self._last_sent + self._interval_s
+            due_now = self._due_at() <= time.monotonic()
         if due_now and self._attempts is not None:
             self._attempts.wake()
 
@@ -219,11 +222,20 @@ class JobContext(Mapping[str, Any]):
             return None
         if not self._started_sent:
             if self._has_pending or now - self.started_mono >= LAZY_START_S:
+                self._heartbeat_sent = self._has_pending  # STARTED carries the first heartbeat
                 return self._sent("STARTED", now)
             return None
-        if self._has_pending and now >= self._last_sent + self._interval_s:
+        if self._has_pending and now >= self._due_at():
+            self._heartbeat_sent = True
             return self._sent("HEARTBEAT", now)
         return None
+
+    def _due_at(self) -> float:
+        """When a pending heartbeat may go out (monotonic): at once until the first one after
+        STARTED has, then one interval after the previous Progress."""
+        if not self._started_sent or not self._heartbeat_sent:
+            return 0.0
+        return self._last_sent + self._interval_s
 
     def mark_started(self, now: float) -> None:
         """Called with `lock` held: STARTED goes out at once (a heartbeating step)."""
@@ -257,5 +269,5 @@ class JobContext(Mapping[str, Any]):
         if not self._started_sent:
             return self.started_mono + LAZY_START_S
         if self._has_pending:
-            return self._last_sent + self._interval_s
+            return self._due_at()
         return None

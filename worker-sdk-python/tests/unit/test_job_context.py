@@ -160,6 +160,20 @@ def test_pending_details_go_out_before_a_failure_and_are_dropped_after_a_success
             assert ctx.close(failed=failed) == expected
 
 
+def test_the_first_heartbeat_after_started_goes_out_at_once_then_they_are_paced() -> None:
+    ctx = JobContext(job(heartbeatTimeoutMs=1500))  # interval 0.5 s
+    t0 = ctx.started_mono
+    with ctx.lock:
+        ctx.mark_started(t0)  # a heartbeating step: STARTED went out at its start
+    ctx.heartbeat({"done": 1})
+    with ctx.lock:
+        assert ctx.due_progress(t0 + 0.01) == ("HEARTBEAT", '{"done":1}')
+    ctx.heartbeat({"done": 2})
+    with ctx.lock:
+        assert ctx.due_progress(t0 + 0.5) is None
+        assert ctx.due_progress(t0 + 0.51) == ("HEARTBEAT", '{"done":2}')
+
+
 def test_a_heartbeat_without_details_keeps_the_latest() -> None:
     ctx = JobContext(job(heartbeatTimeoutMs=300))
     ctx.heartbeat({"done": 5})
@@ -180,9 +194,9 @@ calls = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(calls=calls, timeout_ms=st.sampled_from([None, 300, 900, 1500, 6000]))
 def test_heartbeats_are_coalesced(calls: list[tuple[float, int]], timeout_ms: int | None) -> None:
-    """Driven on a simulated clock (ticks every 10 ms): at most one Progress per interval, the first
-    is STARTED, each carries the latest details given before it, and the last details given are
-    either sent or still pending (flushed on a failure)."""
+    """Driven on a simulated clock (ticks every 10 ms): the first is STARTED, the first heartbeat goes
+    out at once, then at most one Progress per interval, each carries the latest details given
+    before it, and the last details given are either sent or still pending (flushed on a failure)."""
     ctx = JobContext(job(heartbeatTimeoutMs=timeout_ms))
     interval = heartbeat_interval_s(timeout_ms)
     t0 = ctx.started_mono
@@ -205,10 +219,12 @@ def test_heartbeats_are_coalesced(calls: list[tuple[float, int]], timeout_ms: in
 
     assert sent and sent[0][1] == "STARTED"
     assert all(kind == "HEARTBEAT" for _, kind, _ in sent[1:])
-    for (a, _, _), (b, _, _) in itertools.pairwise(sent):
+    # the first heartbeat goes out at once: with STARTED, or right after a STARTED sent without any
+    paced = sent[1:] if sent[0][2] is None else sent
+    for (a, _, _), (b, _, _) in itertools.pairwise(paced):
         assert b - a >= interval - 1e-9
     span = calls[-1][0] - calls[0][0]
-    assert len(sent) <= math.ceil(span / interval) + 2
+    assert len(sent) <= math.ceil(span / interval) + 3
     with ctx.lock:
         flushed = ctx.close(failed=True)
     final = flushed[1] if flushed is not None else sent[-1][2]

@@ -11,22 +11,29 @@ then, once a worker reports it started, the earlier of `StartToClose` (start + t
 # before the attempt counts as never started, so an attempt that did start is not queued twice.
 START_GRACE_MS = 3000
 
-# Progress (STARTED / HEARTBEAT) of live attempts: started (by the worker's own measure of how long
-# ago), alive now, the latest details kept for a retry to resume from.
-APPLY_PROGRESS = """
+
+# When an attempt started, by the worker's own measure of how long ago (`elapsed`, in ms), on the
+# database's clock: never before the job existed, whatever a worker's clock says.
+def reported_start(elapsed: str) -> str:
+    return f"GREATEST(j.created_at, now() - {elapsed} * interval '1 millisecond')"
+
+
+_STARTED = f"COALESCE(j.started_at, {reported_start('v.elapsed_ms')})"
+
+# Progress (STARTED / HEARTBEAT) of live attempts: started (see reported_start), alive now, the
+# latest details kept for a retry to resume from.
+APPLY_PROGRESS = f"""
 UPDATE jobs AS j SET
-    started_at = COALESCE(j.started_at, now() - v.elapsed_ms * interval '1 millisecond'),
+    started_at = {_STARTED},
     heartbeat_at = now(),
     details = COALESCE(v.details, j.details),
     worker_id = v.worker_id,
     deadline_at = LEAST(
-        COALESCE(j.started_at, now() - v.elapsed_ms * interval '1 millisecond')
-            + j.timeout_ms * interval '1 millisecond',
+        {_STARTED} + j.timeout_ms * interval '1 millisecond',
         now() + j.heartbeat_ms * interval '1 millisecond'),
     deadline_kind = CASE
         WHEN now() + j.heartbeat_ms * interval '1 millisecond'
-             < COALESCE(j.started_at, now() - v.elapsed_ms * interval '1 millisecond')
-               + j.timeout_ms * interval '1 millisecond'
+             < {_STARTED} + j.timeout_ms * interval '1 millisecond'
         THEN 'Heartbeat' ELSE 'StartToClose' END
 FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::text[]) AS v(job_id, details, elapsed_ms, worker_id)
 WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')

@@ -1,6 +1,6 @@
 """The engine's statements: set-based, one round trip per kind of change per batch."""
 
-from legato.store.attempts_sql import START_GRACE_MS
+from legato.store.attempts_sql import START_GRACE_MS, reported_start
 
 # Lock order everywhere (engine, operations, replay): run -> steps -> items -> jobs. A batch first
 # locks the runs its results and acknowledgements touch, in run id order (no deadlock between
@@ -13,10 +13,10 @@ ORDER BY r.run_id FOR UPDATE OF r
 
 # Claim the outcome of attempts: only the first outcome of a live attempt of the current generation
 # of its step (or map item) of a RUNNING run wins. An attempt that never reported a start gets the
-# one its result implies (the worker's own measure of how long it ran, on the database's clock).
-CLAIM_RESULTS = """
+# one its result implies (the worker's own measure of how long it ran, see reported_start).
+CLAIM_RESULTS = f"""
 UPDATE jobs AS j SET state = v.state, finished_at = now(),
-       started_at = COALESCE(j.started_at, now() - v.ran_ms * interval '1 millisecond')
+       started_at = COALESCE(j.started_at, {reported_start('v.ran_ms')})
 FROM unnest(%s::uuid[], %s::text[], %s::bigint[]) AS v(job_id, state, ran_ms), runs AS r, steps AS s
 WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
   AND r.run_id = j.run_id AND r.status = 'RUNNING'

@@ -81,7 +81,7 @@ public final class ConformanceWorker {
   /**
    * Resumes from the last heartbeat's {@code done}, then heartbeats {@code {"done": i}} every
    * {@code payload.intervalMs} up to {@code payload.beats}; fails with type Interrupted at {@code
-   * payload.failAt}.
+   * payload.failAt}; then works on for {@code payload.holdMs} without heartbeating.
    */
   private static Object heartbeat(JsonNode payload) throws InterruptedException {
     JobContext job = JobContext.current();
@@ -103,6 +103,12 @@ public final class ConformanceWorker {
       if (failAt.isIntegralNumber() && failAt.asInt() == i) {
         throw new ApplicationError("failed at " + i, "Interrupted");
       }
+    }
+    try {
+      Thread.sleep(payload.path("holdMs").asLong(0));
+    } catch (InterruptedException e) {
+      job.throwIfCancelled();
+      throw e;
     }
     return Map.of("done", beats, "resumedFrom", start, "attempt", job.attempt());
   }
