@@ -1,9 +1,106 @@
-"""Prometheus metrics (served at /metrics)."""
+"""Prometheus metrics (served at /metrics); docs/observability.md is the contract.
 
-from prometheus_client import Counter, Histogram
+The API and the engine process share one view (prometheus_client multiprocess mode). Label values
+come from bounded sets only: workflow ids, actions, statuses, error types, kinds; never an id of a
+run, job or worker. The engine's hot path aggregates per batch (`Outcomes`) and increments each
+label set once; label children are cached (`child`).
+"""
 
-RUNS_STARTED = Counter("legato_runs_started_total", "Runs triggered")
-RUNS_FINISHED = Counter("legato_runs_finished_total", "Runs that ended", ["status"])
+from collections import Counter as Tally
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# Seconds; step times range from milliseconds (a queue with idle workers) to hours (a backlog).
+STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+ERROR_TYPE_MAX = 64  # an error type is a class name; a longer one is cut (bounded label values)
+
+# --- runs and triggers ------------------------------------------------------------------------
+RUNS_STARTED = Counter("legato_runs_started_total", "Runs triggered", ["workflow"])
+RUNS_FINISHED = Counter(
+    "legato_runs_finished_total", "Runs that ended (COMPLETED, FAILED, CANCELLED)", ["workflow", "status"]
+)
+TRIGGER_SECONDS = Histogram(
+    "legato_trigger_duration_seconds",
+    "Time to accept a trigger",
+    ["workflow"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5),
+)
+IDEMPOTENT_REPLAYS = Counter(
+    "legato_idempotent_replays_total", "Keyed triggers answered with an earlier run", ["workflow"]
+)
+
+# --- attempts (observed when the engine applies their outcome) ----------------------------------
+STEP_QUEUE_SECONDS = Histogram(
+    "legato_step_queue_seconds",
+    "An attempt's queue time: dispatch to the start a worker reports",
+    ["action"],
+    buckets=STEP_BUCKETS,
+)
+STEP_EXECUTION_SECONDS = Histogram(
+    "legato_step_execution_seconds",
+    "An attempt's execution time: start to result",
+    ["action"],
+    buckets=STEP_BUCKETS,
+)
+ATTEMPTS = Counter(
+    "legato_attempts_total", "Attempts that ended (completed, failed, timed_out)", ["action", "outcome"]
+)
+RETRIES = Counter(
+    "legato_retries_total", "Retries scheduled, by the failure that caused them", ["action", "error_type"]
+)
+ATTEMPT_TIMEOUTS = Counter(
+    "legato_attempt_timeouts_total",
+    "Attempts whose deadline passed (ScheduleToStart, StartToClose, Heartbeat)",
+    ["action", "kind"],
+)
+DEAD_LETTERS = Counter(
+    "legato_dead_letters_total",
+    "Jobs dead-lettered (retries exhausted or non-retryable)",
+    ["action", "error_type"],
+)
+
+# --- sampled by the engine every few seconds (engine.sampler) -----------------------------------
+CONSUMER_LAG = Gauge(
+    "legato_consumer_lag_messages",
+    "Records not yet consumed: each action's job topic (worker group) and the results topic (engine)",
+    ["topic", "group"],
+    multiprocess_mode="livemostrecent",
+)
+ACTION_CONSUMERS = Gauge(
+    "legato_action_consumers",
+    "Members of an action's worker group (0: no worker consumes its jobs)",
+    ["action"],
+    multiprocess_mode="livemostrecent",
+)
+OUTBOX_DEPTH = Gauge(
+    "legato_outbox_depth",
+    "Jobs written and not yet acknowledged by Kafka (due, or being handed to it)",
+    multiprocess_mode="livemostrecent",
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "legato_outbox_oldest_age_seconds",
+    "How long the oldest of them has been due (0 when none)",
+    multiprocess_mode="livemostrecent",
+)
+
+# --- the engine ---------------------------------------------------------------------------------
+BATCH_SECONDS = Histogram(
+    "legato_engine_batch_duration_seconds",
+    "Time to apply one batch of results (one transaction)",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+BATCH_SIZE = Histogram(
+    "legato_engine_batch_size",
+    "Results per applied batch",
+    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000),
+)
+ENGINE_PAUSED = Gauge(
+    "legato_engine_paused",
+    "1 while the engine waits out an outage (database or Kafka), else 0",
+    multiprocess_mode="livemax",
+)
 RESULTS_APPLIED = Counter("legato_results_consumed_total", "Results consumed from Kafka")
 JOBS_PUBLISHED = Counter("legato_jobs_published_total", "Jobs handed to Kafka")
 JOBS_UNACKNOWLEDGED = Counter(
@@ -22,23 +119,12 @@ TRIGGERS_ISOLATED = Counter(
 RUNS_STUCK = Counter(
     "legato_runs_stuck_total", "RUNNING runs found with nothing queued, running or waiting (resumed)"
 )
-DEAD_LETTERS = Counter("legato_dead_letters_total", "Records written to a DLT", ["kind"])
+DLT_RECORDS = Counter(
+    "legato_dlt_records_total",
+    "Records written to a DLT (job: a dead-lettered job; result: a poison result)",
+    ["kind"],
+)
 ENGINE_ERRORS = Counter("legato_engine_errors_total", "Engine iterations that failed and were retried")
-TRIGGER_SECONDS = Histogram(
-    "legato_trigger_seconds",
-    "Time to accept a trigger",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
-)
-BATCH_SECONDS = Histogram(
-    "legato_engine_batch_seconds",
-    "Time to apply one batch of results (one transaction)",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
-)
-BATCH_SIZE = Histogram(
-    "legato_engine_batch_results",
-    "Results per applied batch",
-    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000),
-)
 RETENTION_RUNS = Counter(
     "legato_retention_deleted_runs_total", "Finished runs deleted by retention (LEGATO_RETENTION_DAYS)"
 )
@@ -71,4 +157,82 @@ ATTEMPTS_WITHDRAWN = Counter(
 PROGRESS_RECORDS = Counter(
     "legato_progress_records_total", "Progress records from workers (protocol v2)", ["kind"]
 )
-ATTEMPT_TIMEOUTS = Counter("legato_attempt_timeouts_total", "Attempts whose deadline passed", ["kind"])
+
+M = TypeVar("M", Counter, Gauge, Histogram)
+_children: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
+def child(metric: M, *labels: str) -> M:
+    """`metric.labels(*labels)`, made once per label set (labels() takes a lock and builds a key)."""
+    key = (id(metric), labels)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*labels)
+    return found  # type: ignore[no-any-return]
+
+
+def error_type(value: object) -> str:
+    text = str(value or "Error")
+    return text[:ERROR_TYPE_MAX]
+
+
+def count(metric: Counter, tally: "Tally[tuple[str, ...]]") -> None:
+    """One increment per label set."""
+    for labels, n in tally.items():
+        child(metric, *labels).inc(n)
+
+
+def runs_started(workflows: Iterable[str]) -> None:
+    count(RUNS_STARTED, Tally((w,) for w in workflows))
+
+
+class Outcomes:
+    """What one transaction decided about attempts, recorded once it has committed (`record`)."""
+
+    __slots__ = ("attempts", "dead", "execution", "queue", "retries", "runs", "timeouts")
+
+    def __init__(self) -> None:
+        self.attempts: Tally[tuple[str, ...]] = Tally()
+        self.retries: Tally[tuple[str, ...]] = Tally()
+        self.dead: Tally[tuple[str, ...]] = Tally()
+        self.timeouts: Tally[tuple[str, ...]] = Tally()
+        self.runs: Tally[tuple[str, ...]] = Tally()
+        self.queue: list[tuple[str, float]] = []
+        self.execution: list[tuple[str, float]] = []
+
+    def decided(self, claimed: Iterable[Any], dead_letters: Iterable[Any]) -> None:
+        """`claimed` (engine.model.Claimed): attempts whose outcome was planned; each failure was
+        either retried or dead-lettered (`dead_letters`, engine.model.DeadLetter); an attempt that
+        expired in its queue is queued again (neither)."""
+        dead = set()
+        for dl in dead_letters:
+            dead.add(dl.claimed.job_id)
+            self.dead[(dl.claimed.action, error_type(dl.error_type))] += 1
+        for c in claimed:
+            status = c.status
+            if status == "COMPLETED":
+                self.attempts[(c.action, "completed")] += 1
+                continue
+            if status == "FAILED":
+                self.attempts[(c.action, "failed")] += 1
+            if c.requeue or c.job_id in dead:
+                continue
+            self.retries[(c.action, error_type((c.failure or {}).get("type")))] += 1
+
+    def timed_out(self, action: str, kind: str) -> None:
+        self.timeouts[(action, kind)] += 1
+        self.attempts[(action, "timed_out")] += 1
+
+    def finished(self, workflow: str, status: str) -> None:
+        self.runs[(workflow, status)] += 1
+
+    def record(self) -> None:
+        count(ATTEMPTS, self.attempts)
+        count(RETRIES, self.retries)
+        count(DEAD_LETTERS, self.dead)
+        count(ATTEMPT_TIMEOUTS, self.timeouts)
+        count(RUNS_FINISHED, self.runs)
+        for action, seconds in self.queue:
+            child(STEP_QUEUE_SECONDS, action).observe(seconds)
+        for action, seconds in self.execution:
+            child(STEP_EXECUTION_SECONDS, action).observe(seconds)

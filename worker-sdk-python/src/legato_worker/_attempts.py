@@ -18,7 +18,7 @@ import time
 
 from legato_worker._context import JobContext
 from legato_worker._handlers import now_ms
-from legato_worker._publisher import OnAck, Publisher
+from legato_worker._publisher import Headers, OnAck, Publisher
 from legato_worker._version import SDK
 from legato_worker.protocol import Cancel, Job, Progress, ProgressKind, encode_progress
 
@@ -42,6 +42,7 @@ class Attempts:
         self._worker_id = worker_id
         self._lock = threading.Lock()
         self._running: dict[str, JobContext] = {}
+        self._headers: dict[str, Headers] = {}  # jobId -> trace headers of its records (tracing on)
         self._withdrawn: dict[str, float] = {}  # jobId -> time.monotonic() it may be forgotten
         self._skipped = {WITHDRAWN: 0, DEADLINE_PASSED: 0}
         self._last_summary = time.monotonic()
@@ -85,7 +86,9 @@ class Attempts:
 
     # --- one attempt -------------------------------------------------------------------------
 
-    def begin(self, job: Job, on_skipped: OnAck, on_started: OnAck | None) -> JobContext | None:
+    def begin(
+        self, job: Job, on_skipped: OnAck, on_started: OnAck | None, headers: Headers | None = None
+    ) -> JobContext | None:
         """Just before the handler: its context, or None when the attempt was skipped.
 
         `on_skipped` runs once the SKIPPED record is acknowledged; `on_started` (heartbeating
@@ -98,8 +101,10 @@ class Attempts:
             withdrawn = ctx.job_id in self._withdrawn
             if not withdrawn and not late:
                 self._running[ctx.job_id] = ctx
+                if headers is not None:
+                    self._headers[ctx.job_id] = headers
         if withdrawn or late:
-            self._skip(job, WITHDRAWN if withdrawn else DEADLINE_PASSED, on_skipped)
+            self._skip(job, WITHDRAWN if withdrawn else DEADLINE_PASSED, on_skipped, headers)
             return None
         if on_started is not None:
             with ctx.lock:
@@ -116,6 +121,7 @@ class Attempts:
         with self._lock:
             if self._running.get(ctx.job_id) is ctx:
                 del self._running[ctx.job_id]
+                self._headers.pop(ctx.job_id, None)
 
     def wake(self) -> None:
         """A heartbeat is due now (called by `JobContext.heartbeat`)."""
@@ -145,13 +151,19 @@ class Attempts:
         """Called with `ctx.lock` held, so a Progress is always produced before its Result."""
         progress = self._progress(ctx, "STARTED" if kind == "STARTED" else "HEARTBEAT", details)
         self._publisher.publish(
-            self._results_topic, encode_progress(progress), ctx.run_id, on_ack or _nothing
+            self._results_topic,
+            encode_progress(progress),
+            ctx.run_id,
+            on_ack or _nothing,
+            headers=self._headers.get(ctx.job_id),
         )
 
-    def _skip(self, job: Job, reason: str, on_ack: OnAck) -> None:
+    def _skip(self, job: Job, reason: str, on_ack: OnAck, headers: Headers | None = None) -> None:
         progress = self._progress(job, "SKIPPED", None)
         progress["reason"] = reason
-        self._publisher.publish(self._results_topic, encode_progress(progress), job["runId"], on_ack)
+        self._publisher.publish(
+            self._results_topic, encode_progress(progress), job["runId"], on_ack, headers=headers
+        )
         log.debug("skipped job %s of run %s: %s", job["jobId"], job["runId"], reason)
         with self._lock:
             self._skipped[reason] += 1

@@ -26,6 +26,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
+from legato_worker import _tracing
 from legato_worker._dlt import undecodable_headers
 from legato_worker._envelope import seal
 from legato_worker._errors import WorkerFatalError
@@ -70,6 +71,7 @@ class ActionConsumer:
         self._worker_id = worker_id
         self._max_payload_bytes = max_payload_bytes
         self._on_fatal = on_fatal
+        self._group = str(config.get("group.id", ""))
         self._tracker = OffsetTracker()
         self._waiting: deque[Task] = deque()
         """Jobs received (and tracked) but not started: no slot was free. Only the consumer thread."""
@@ -193,7 +195,10 @@ class ActionConsumer:
                 functools.partial(state.done, offset),
             )
             return
-        task = Task(entry, job, state, offset)
+        source = None
+        if _tracing.ENABLED:  # read with the job: its headers carry the trace context
+            source = _tracing.Source(msg.headers(), self.topic, partition, offset, self._group)
+        task = Task(entry, job, state, offset, source)
         if not self._waiting and self._executor.gate.try_acquire():
             self._executor.submit(task)
         else:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from legato_worker import _tracing
 from legato_worker._attempts import Attempts
 from legato_worker._context import JobContext
 from legato_worker._handlers import Registered, failed, run_async, run_sync
@@ -30,14 +31,23 @@ _RELEASE_LOCK = threading.Lock()
 class Task:
     """One decoded job on its way through a handler."""
 
-    __slots__ = ("entry", "job", "offset", "released", "state")
+    __slots__ = ("entry", "job", "offset", "released", "source", "span", "state")
 
-    def __init__(self, entry: Registered, job: Job, state: PartitionOffsets, offset: int) -> None:
+    def __init__(
+        self,
+        entry: Registered,
+        job: Job,
+        state: PartitionOffsets,
+        offset: int,
+        source: _tracing.Source | None = None,
+    ) -> None:
         self.entry = entry
         self.job = job
         self.state = state
         self.offset = offset
         self.released = False
+        self.source = source  # where it was read, when tracing is on
+        self.span: _tracing.AttemptSpan | None = None
 
     @property
     def is_async(self) -> bool:
@@ -157,8 +167,13 @@ class Executor:
     def _begin(self, task: Task) -> JobContext | None:
         """The attempt's context, or None if it was skipped (its slot is then given back)."""
         try:
+            if task.source is not None:  # tracing: the attempt's span, before its STARTED record
+                task.span = _tracing.begin(task.job, task.source)
             ctx = self._attempts.begin(
-                task.job, task.release, task.release_once if _heartbeating(task.job) else None
+                task.job,
+                task.release,
+                task.release_once if _heartbeating(task.job) else None,
+                None if task.span is None else task.span.headers,
             )
             if ctx is None:
                 self.metrics.skipped(task.job["action"])
@@ -166,6 +181,8 @@ class Executor:
             log.exception("could not start job %s", task.job["jobId"])
             ctx = None
         if ctx is None:
+            if task.span is not None:
+                task.span.span.end()
             self.gate.release()
         else:
             self.metrics.handler_started(task.job["action"])
@@ -175,6 +192,9 @@ class Executor:
         self.metrics.handler_ended(
             task.job["action"], time.perf_counter() - began, result["status"] == "FAILED"
         )
+        if task.span is not None:
+            result["traceparent"] = task.span.traceparent
+            task.span.end(result)
         try:
             self._attempts.end(ctx, failed=result["status"] == "FAILED")
             self._finish(task, result)
@@ -192,10 +212,16 @@ class Executor:
                 continue
             began = time.perf_counter()
             entry = task.entry
+            fields = _tracing.log_fields(task.job, task.span)
+            current = None if task.span is None else task.span.attach()
             try:
                 result = run_sync(entry.handler, task.job, worker_id, _await_here, ctx, entry.with_context)
             except BaseException as exc:  # e.g. SystemExit raised by a handler
                 result = failed(task.job, worker_id, ctx.started_at, exc)
+            finally:
+                if task.span is not None:
+                    task.span.detach(current)
+                _tracing.reset_log_fields(fields)
             self._complete(task, ctx, result, began)
 
     def _spawn_pending(self) -> None:
@@ -214,6 +240,10 @@ class Executor:
         current = asyncio.current_task()
         assert self._loop is not None and current is not None
         ctx.bind_task(self._loop, current)
+        # this task's own context: its log fields and current span end with it
+        _tracing.log_fields(task.job, task.span)
+        if task.span is not None:
+            task.span.attach()
         began = time.perf_counter()
         entry = task.entry
         try:

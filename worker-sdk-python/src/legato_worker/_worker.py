@@ -10,6 +10,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, TypeVar
 
+from legato_worker import _tracing
 from legato_worker._admin import ensure_topics
 from legato_worker._attempts import Attempts
 from legato_worker._consumer import ActionConsumer
@@ -216,12 +217,14 @@ class Worker:
 
         def publish(task: Task, result: Result) -> None:
             heartbeating = task.job.get("heartbeatTimeoutMs") is not None
+            headers = None if task.span is None else task.span.headers
             publisher.publish(
                 results_topic,
                 seal(result, limit),
                 result["runId"],
                 task.release_once if heartbeating else task.release,
-                on_too_large=lambda: (seal(too_large(result), limit), None),
+                headers=headers,
+                on_too_large=lambda: (seal(too_large(result), limit), headers),
             )
 
         return publish
@@ -257,6 +260,7 @@ class Worker:
         attempts.close()
         flush_s = 0.0 if self._fatal is not None else max(deadline - time.monotonic(), _MIN_FLUSH_S)
         unacked = publisher.flush(flush_s)
+        _tracing.flush()
         if unacked:
             log.warning("%d write(s) unacknowledged at shutdown; their jobs will be redelivered", unacked)
         for consumer in consumers:
@@ -290,5 +294,9 @@ class Worker:
     def _configure_logging(self) -> None:
         level = logging.getLevelName(self.settings.log_level.upper())
         log.setLevel(level)
+        _tracing.install_log_fields()  # run_id, job_id, trace_id, span_id on every record
         if not logging.getLogger().handlers:
-            logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+            logging.basicConfig(
+                format="%(asctime)s %(levelname)s %(name)s %(message)s"
+                " [run_id=%(run_id)s trace_id=%(trace_id)s]"
+            )

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from legato import __version__
+from legato import __version__, tracing
 from legato.api import (
     attempts,
     dead_letter_topics,
@@ -31,7 +31,13 @@ def create_app(services: Services) -> FastAPI:
         description="Define and trigger workflows whose steps run on workers through Kafka.",
         docs_url=None,
         redoc_url=None,
+        # FastAPI's own OpenTelemetry spans stay off: Legato's are those of docs/observability.md
+        telemetry={"tracing": False, "operation_spans": False, "metrics": False, "logs": False},
     )
+    if tracing.ENABLED:  # the API process's spans (the engine process sets up its own)
+        from legato.tracing import setup
+
+        setup.start("legato-api")
     docs.install(app)
     app.state.services = services
     errors.install(app)

@@ -86,3 +86,49 @@ def _offsets(
 ) -> dict[tuple[str, int], int]:
     futures = admin.list_offsets({tp: spec for tp in partitions}, request_timeout=_left(deadline))
     return {(tp.topic, tp.partition): f.result(_left(deadline)).offset for tp, f in futures.items()}
+
+
+def topic_lag(admin: AdminClient, topic: str, group: str, timeout: float) -> int:
+    """Records of `topic` that `group` has not committed yet, summed over its partitions."""
+    deadline = time.monotonic() + timeout
+    metadata = admin.list_topics(topic=topic, timeout=timeout)
+    described = metadata.topics.get(topic)
+    if described is None or described.error is not None:
+        return 0
+    partitions = [TopicPartition(topic, p) for p in sorted(described.partitions)]
+    latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()  # type: ignore[no-untyped-call]
+    ends = _offsets(admin, partitions, latest, deadline)
+    starts = _offsets(admin, partitions, earliest, deadline)
+    committed: dict[tuple[str, int], int] = {}
+    futures = admin.list_consumer_group_offsets(
+        [ConsumerGroupTopicPartitions(group, partitions)], request_timeout=_left(deadline)
+    )
+    for future in futures.values():
+        try:
+            result: Any = future.result(_left(deadline))
+        except KafkaException:  # no such group yet: nothing committed
+            continue
+        for tp in result.topic_partitions or []:
+            if tp.offset >= 0 and tp.error is None:
+                committed[(tp.topic, tp.partition)] = tp.offset
+    return sum(
+        max(0, ends[key] - committed.get(key, starts[key]))
+        for key in ((topic, tp.partition) for tp in partitions)
+    )
+
+
+def group_members(admin: AdminClient, groups: list[str], timeout: float) -> dict[str, int]:
+    """Members of each consumer group now (0 for a group that is empty or does not exist)."""
+    if not groups:
+        return {}
+    deadline = time.monotonic() + timeout
+    futures = admin.describe_consumer_groups(groups, request_timeout=_left(deadline))
+    members: dict[str, int] = {}
+    for group, future in futures.items():
+        try:
+            description: Any = future.result(_left(deadline))
+        except KafkaException:  # unknown group: nobody consumes
+            members[group] = 0
+            continue
+        members[group] = len(description.members or [])
+    return members

@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from legato import metrics
+from legato import metrics, tracing
 from legato.api.errors import ApiError
 from legato.api.inputs import copied_header, json_body, payload_size
 from legato.api.services import Services
@@ -130,6 +130,14 @@ def _run_response(run_id: UUID, replayed: bool = False) -> Response:
 # machinery, and the answer is a prebuilt response. The OpenAPI document still describes it.
 @router.post("/{workflow_id}/trigger", summary="Start a run", openapi_extra=TRIGGER_DOC)
 async def trigger_run(request: Request, workflow_id: str) -> Response:
+    if tracing.ENABLED:  # a SERVER span; its context is stored with the run
+        from legato.tracing import spans
+
+        return await spans.trigger(request, workflow_id, _trigger)
+    return await _trigger(request, workflow_id, None)
+
+
+async def _trigger(request: Request, workflow_id: str, trace_context: str | None) -> Response:
     started = time.perf_counter()
     s = services(request)
     body = await json_body(request, s.settings.max_body_bytes)
@@ -138,13 +146,14 @@ async def trigger_run(request: Request, workflow_id: str) -> Response:
     idempotency_key = copied_header(request, "Idempotency-Key")
     correlation_id = copied_header(request, "X-Correlation-Id")
     if idempotency_key is None:
-        run_id = await _start(s, TriggerRequest(workflow_id, value, correlation_id=correlation_id))
-        metrics.TRIGGER_SECONDS.observe(time.perf_counter() - started)
+        req = TriggerRequest(workflow_id, value, correlation_id=correlation_id, trace_context=trace_context)
+        run_id = await _start(s, req)
+        metrics.child(metrics.TRIGGER_SECONDS, workflow_id).observe(time.perf_counter() - started)
         return _run_response(run_id)
     fingerprint = _fingerprint(body)
     reservation = await run_in_threadpool(_reserve, s, workflow_id, idempotency_key, fingerprint)
     if reservation.decision is not Decision.NEW:
-        return _answer_from_redis(reservation)
+        return _answer_from_redis(reservation, workflow_id)
     assert reservation.run_id is not None
     req = TriggerRequest(
         workflow_id,
@@ -153,10 +162,12 @@ async def trigger_run(request: Request, workflow_id: str) -> Response:
         idempotency_key,
         correlation_id or idempotency_key,
         fingerprint,
+        trace_context,
     )
     try:
         outcome = await asyncio.wrap_future(s.triggers.submit(req))
     except RunAlreadyExists:
+        metrics.child(metrics.IDEMPOTENT_REPLAYS, workflow_id).inc()
         return _run_response(reservation.run_id, replayed=True)
     except KeyReused as exc:  # PostgreSQL holds the key for another body
         metrics.IDEMPOTENCY_DECISIONS.labels("conflict", "postgres").inc()
@@ -170,6 +181,7 @@ async def trigger_run(request: Request, workflow_id: str) -> Response:
         raise
     if isinstance(outcome, Replayed):  # PostgreSQL had the run (Redis lost or never got it)
         metrics.IDEMPOTENCY_DECISIONS.labels("replay", "postgres").inc()
+        metrics.child(metrics.IDEMPOTENT_REPLAYS, workflow_id).inc()
         await run_in_threadpool(
             s.keys.remember, reservation, fingerprint, outcome.run_id, outcome.ttl_seconds
         )
@@ -177,7 +189,7 @@ async def trigger_run(request: Request, workflow_id: str) -> Response:
     assert isinstance(outcome, UUID)
     metrics.IDEMPOTENCY_DECISIONS.labels("new", "postgres").inc()
     await run_in_threadpool(s.keys.complete, reservation, fingerprint, outcome)
-    metrics.TRIGGER_SECONDS.observe(time.perf_counter() - started)
+    metrics.child(metrics.TRIGGER_SECONDS, workflow_id).observe(time.perf_counter() - started)
     return _run_response(outcome)
 
 
@@ -185,13 +197,14 @@ _REUSED = "Idempotency-Key was already used with a different request body"
 _BUSY = "a request with this Idempotency-Key is still being processed"
 
 
-def _answer_from_redis(reservation: Reservation) -> Response:
+def _answer_from_redis(reservation: Reservation, workflow_id: str) -> Response:
     metrics.IDEMPOTENCY_DECISIONS.labels(reservation.decision.value.replace("-", "_"), "redis").inc()
     if reservation.decision is Decision.CONFLICT:
         raise ApiError(422, _REUSED)
     if reservation.decision is Decision.IN_FLIGHT:
         raise ApiError(409, _BUSY, {"Retry-After": "1"})
     assert reservation.run_id is not None
+    metrics.child(metrics.IDEMPOTENT_REPLAYS, workflow_id).inc()
     return _run_response(reservation.run_id, replayed=True)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 
+from legato import metrics
 from legato.definitions import Definition
 from legato.engine.admit import admit
 from legato.engine.model import Claimed, Plan
@@ -57,10 +58,13 @@ def mark_dispatched(cur: Cursor, acks: list[Ack]) -> None:
         )
 
 
-def claim_results(cur: Cursor, results: list[Result], limits: JsonLimits) -> list[Claimed]:
+def claim_results(
+    cur: Cursor, results: list[Result], limits: JsonLimits, outcomes: metrics.Outcomes | None = None
+) -> list[Claimed]:
     """Win the attempts these results are for; record the results that lost.
 
-    Each result is admitted first (engine.admit): what cannot be stored fails its attempt instead."""
+    Each result is admitted first (engine.admit): what cannot be stored fails its attempt instead.
+    `outcomes` gets each won attempt's queue and execution time (the statement's last two columns)."""
     first: dict[uuid.UUID, Result] = {}
     for r in results:
         try:
@@ -76,12 +80,18 @@ def claim_results(cur: Cursor, results: list[Result], limits: JsonLimits) -> lis
         engine_sql.CLAIM_RESULTS, (ids, [first[i]["status"] for i in ids], [_ran_ms(first[i]) for i in ids])
     )
     claimed: list[Claimed] = []
+    queued, ran = ([], []) if outcomes is None else (outcomes.queue, outcomes.execution)
     for row in cur.fetchall():
         r = first.pop(row[0])
         c = claimed_from_row(row, r["status"])
+        if row[-2] is not None:  # None: its dispatch (or start) is not recorded
+            queued.append((c.action, row[-2]))
+        if row[-1] is not None:
+            ran.append((c.action, row[-1]))
         c.item_index = row[11]
         c.details = row[12]
         c.requeues = row[13]
+        c.trace_context = row[14]
         c.output = r["output"]
         c.failure = dict(r["failure"]) if r["failure"] else None
         if c.status == "FAILED" and c.failure is None:

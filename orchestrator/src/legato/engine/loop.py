@@ -14,6 +14,7 @@ import functools
 import logging
 import threading
 import time
+from collections import Counter as Tally
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ import psycopg
 from confluent_kafka import Consumer, KafkaException, Message, Producer
 from psycopg_pool import ConnectionPool
 
-from legato import metrics
+from legato import metrics, tracing
 from legato.definitions import Definition
 from legato.dlt.rows import dead_letter_rows
 from legato.engine import retention
@@ -177,6 +178,8 @@ class Engine:
                 work()
             except Exception as exc:
                 outage = is_outage(exc)
+                if outage:
+                    metrics.ENGINE_PAUSED.set(1)
                 if outage and self.healthy.is_set():
                     self.healthy.clear()
                     self._on_health(False)
@@ -191,6 +194,7 @@ class Engine:
                 delay = min(delay * 2, 5.0)
                 continue
             if not self.healthy.is_set():
+                metrics.ENGINE_PAUSED.set(0)
                 self.healthy.set()
                 self._on_health(True)
             return True
@@ -213,16 +217,18 @@ class Engine:
             return
         if poison:
             produce_confirmed(self.producer, poison)
-            metrics.DEAD_LETTERS.labels("result").inc(len(poison))
+            metrics.child(metrics.DLT_RECORDS, "result").inc(len(poison))
         results: list[Result] = []
         progress: list[Progress] = []
         for _, record in decoded:
             if is_progress(record):
                 progress.append(record)
-                metrics.PROGRESS_RECORDS.labels(record["kind"]).inc()
             else:
                 results.append(cast(Result, record))
+        if progress:
+            metrics.count(metrics.PROGRESS_RECORDS, Tally((p["kind"],) for p in progress))
         results += refused
+        start_ns = time.time_ns()
         try:
             plan = self._write(acks, results, progress)
         except Exception as exc:
@@ -231,24 +237,31 @@ class Engine:
                 raise
             log.error("a batch of %d results failed (%r); applying them one by one", len(results), exc)
             plan = self._write_one_by_one(self.publisher.take_acked(), decoded, refused)
+        if tracing.ENABLED and decoded:  # a CONSUMER span per result, batch start to commit
+            from legato.tracing import spans
+
+            spans.results_processed(decoded, self.settings.orchestrator_group, start_ns)
         self._after_commit(plan, len(results))
 
     def _write(self, acks: list[Ack], results: list[Result], progress: list[Progress] | None = None) -> Plan:
         plan = Plan()
         started = time.perf_counter()
         progress = progress or []
+        outcomes = metrics.Outcomes()
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             lock_runs(cur, acks, results, progress)
             mark_dispatched(cur, acks)
             # Progress before results: details a worker flushed just before failing are kept.
             events = apply_progress(cur, progress, self.limits) if progress else []
             if results:
-                claimed = claim_results(cur, results, self.limits)
+                claimed = claim_results(cur, results, self.limits, outcomes)
                 plan = plan_outcomes(claimed, self.lookup, self.settings.jobs_topic)
+                outcomes.decided(claimed, plan.dead_letters)
                 self._dead_letter(cur, plan)
             plan.events[:0] = events
             if results or events:
                 plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
+        outcomes.record()
         if results:
             metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
             metrics.BATCH_SIZE.observe(len(results))
@@ -276,7 +289,7 @@ class Engine:
                     raise
                 log.error("result of job %s cannot be applied: %r", result.get("jobId"), exc)
                 produce_confirmed(self.producer, [unappliable_result(msg, exc, self._results_dlt)])
-                metrics.DEAD_LETTERS.labels("result").inc()
+                metrics.child(metrics.DLT_RECORDS, "result").inc()
                 metrics.POISON_RESULTS.inc()
                 if not is_progress(result):
                     self._ran_anyway(cast(Result, result))
@@ -323,10 +336,12 @@ class Engine:
             self._committed_at = now
 
     def _tick(self) -> None:
+        outcomes = metrics.Outcomes()
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-            plan = claim_timeouts(cur, self.lookup, self.settings.jobs_topic)
+            plan = claim_timeouts(cur, self.lookup, self.settings.jobs_topic, outcomes)
             self._dead_letter(cur, plan)
             plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
+        outcomes.record()
         self._after_commit(plan, 0)
         self._relay()
         self._withdraw()
@@ -382,12 +397,12 @@ class Engine:
         # are acknowledged before that commit.
         cur.execute(dlt_sql.INSERT_DEAD_LETTERS, dead_letter_rows(plan.dead_letters, records))
         produce_confirmed(self.producer, records)
-        metrics.DEAD_LETTERS.labels("job").inc(len(records))
+        metrics.child(metrics.DLT_RECORDS, "job").inc(len(records))
 
     def _after_commit(self, plan: Plan, results: int) -> None:
         metrics.RESULTS_APPLIED.inc(results)
-        for r in plan.runs:
-            metrics.RUNS_FINISHED.labels(r.status).inc()
+        if plan.runs:
+            metrics.count(metrics.RUNS_FINISHED, Tally((r.workflow_id, r.status) for r in plan.runs))
         immediate = [j for j in plan.jobs if j.immediate]
         if immediate:
             metrics.JOBS_PUBLISHED.inc(self.publisher.publish(immediate))

@@ -27,6 +27,7 @@ class Claimed:
     details: str | None = None  # its last heartbeat details (JSON text): the next attempt resumes from them
     requeues: int = 0  # how often this attempt expired in its queue before a worker started it
     requeue: bool = False  # expired in its queue: run it again without using an execution attempt
+    trace_context: str | None = None  # its run's (runs.trace_context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class RunRef:
     workflow_id: str
     version: int
     correlation_id: str | None
+    trace_context: str | None = None  # runs.trace_context: its jobs are traced as its children
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ class NewJob:
     heartbeat_ms: int | None = None
     details: str | None = None  # last heartbeat details of an earlier attempt (JSON text)
     requeues: int = 0
+    trace_context: str | None = None  # its run's: the parent of its send span (legato.tracing)
 
 
 @dataclass(slots=True)
@@ -115,6 +118,7 @@ class RunUpdate:
     status: str
     output: str | None = None
     error: str | None = None
+    workflow_id: str = ""  # for legato_runs_finished_total
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -10,13 +11,17 @@ import time
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
+from prometheus_client import multiprocess
 from psycopg_pool import ConnectionPool
 
+from legato import metrics
 from legato.definitions.registry import DefinitionRegistry
 from legato.engine.loop import Engine
+from legato.engine.sampler import Sampler
 from legato.kafka import clients
 from legato.kafka.publisher import JobPublisher
 from legato.settings import Settings
+from legato.tracing import ENABLED as TRACING
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,10 @@ def engine_main(healthy: "Synchronized[int]") -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if TRACING:
+        from legato.tracing import setup
+
+        setup.start("legato-engine")
     pool = ConnectionPool(settings.database_url, min_size=1, max_size=4, open=True, name="legato-engine")
     producer = clients.producer(settings)
     registry = DefinitionRegistry(pool)
@@ -53,11 +62,18 @@ def engine_main(healthy: "Synchronized[int]") -> None:
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: engine.stop_event.set())
+    metrics.ENGINE_PAUSED.set(0)
+    sampler = Sampler(settings, pool, clients.admin(settings), engine.stop_event)
+    sampler.start()
     try:
         engine.run()
     finally:
+        engine.stop_event.set()
+        sampler.join(5)
         producer.flush(10)
         pool.close()
+        if TRACING:
+            setup.stop()
 
 
 class EngineProcess:
@@ -91,6 +107,7 @@ class EngineProcess:
             if self._process.is_alive() or self._stopping.is_set():
                 continue
             log.error("the engine process exited (code %s); starting it again", self._process.exitcode)
+            _forget_metrics(self._process.pid)
             if time.monotonic() - self._spawned_at > 60:
                 delay = 1.0  # it had been running fine: no back-off
             self._stopping.wait(delay)
@@ -105,3 +122,11 @@ class EngineProcess:
             self._process.join(timeout)
             if self._process.is_alive():
                 self._process.kill()
+                self._process.join(5)
+            _forget_metrics(self._process.pid)
+
+
+def _forget_metrics(pid: int | None) -> None:
+    """A dead engine's gauges (paused, lag, outbox) leave the shared view (multiprocess 'live' modes)."""
+    if pid is not None and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

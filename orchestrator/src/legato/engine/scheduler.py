@@ -16,7 +16,14 @@ from legato.store import engine_sql, join_sql
 BATCH = 500
 
 
-def claim_timeouts(cur: Cursor, lookup: Callable[[str, int], Definition], jobs_prefix: str) -> Plan:
+def claim_timeouts(
+    cur: Cursor,
+    lookup: Callable[[str, int], Definition],
+    jobs_prefix: str,
+    outcomes: metrics.Outcomes | None = None,
+) -> Plan:
+    """Attempts past their deadline end TIMED_OUT (recorded in `outcomes`, once committed)."""
+    outcomes = metrics.Outcomes() if outcomes is None else outcomes
     cur.execute(engine_sql.LOCK_TIMED_OUT_RUNS, (BATCH,))
     runs = [r[0] for r in cur.fetchall()]
     claimed = []
@@ -28,7 +35,7 @@ def claim_timeouts(cur: Cursor, lookup: Callable[[str, int], Definition], jobs_p
     withdrawals = []
     for row in rows:
         kind = row[15] or "StartToClose"
-        metrics.ATTEMPT_TIMEOUTS.labels(kind).inc()
+        outcomes.timed_out(row[4], kind)
         error_type, message = _timed_out(kind, row)
         withdrawals.append(Withdrawal(row[0], error_type, message))
         if row[12] != "RUNNING" or not row[14]:
@@ -38,9 +45,11 @@ def claim_timeouts(cur: Cursor, lookup: Callable[[str, int], Definition], jobs_p
         c.details = row[16]
         c.requeues = row[17]
         c.requeue = kind == "ScheduleToStart"
+        c.trace_context = row[20]
         c.failure = {"type": error_type, "message": message, "nonRetryable": False}
         claimed.append(c)
     plan = plan_outcomes(claimed, lookup, jobs_prefix)
+    outcomes.decided(claimed, plan.dead_letters)
     plan.withdrawals += withdrawals
     _fire_timers(cur, plan, jobs_prefix)
     return plan
@@ -73,9 +82,9 @@ def _fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
         return
     cur.execute(join_sql.FIRE_TIMERS, (runs,))
     planner = Planner(jobs_prefix, int(time.time() * 1000))
-    for run_id, step_id, workflow_id, version, correlation_id, status in cur.fetchall():
+    for run_id, step_id, workflow_id, version, correlation_id, status, trace in cur.fetchall():
         if status == "RUNNING":
-            timer_fired(planner, RunRef(run_id, workflow_id, version, correlation_id), step_id)
+            timer_fired(planner, RunRef(run_id, workflow_id, version, correlation_id, trace), step_id)
     plan.extend(planner.plan)
     plan.ended += planner.plan.ended
 
@@ -108,6 +117,7 @@ def lease_due_jobs(cur: Cursor) -> list[NewJob]:
                 heartbeat_ms=r[13],
                 details=r[14],
                 requeues=r[15],
+                trace_context=r[16],
             )
         )
     if dead:

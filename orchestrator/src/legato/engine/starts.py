@@ -70,7 +70,7 @@ def fail_step(planner: Planner, run: RunRef, step: StepDef, error_type: str, mes
     error = {"type": error_type, "message": message, "nonRetryable": True, "attempt": 0}
     planner.plan.steps.append(StepUpdate(run.run_id, step.id, "FAILED", 0, error=_json(error), ended=True))
     planner.plan.events.append(Event(run.run_id, "STEP_FAILED", step.id, None, _json(error)))
-    planner.fail_run(run.run_id, {"stepId": step.id, "action": step.action, **error})
+    planner.fail_run(run.run_id, {"stepId": step.id, "action": step.action, **error}, run.workflow_id)
 
 
 def _skip(planner: Planner, run: RunRef, step: StepDef) -> None:
@@ -157,5 +157,7 @@ def complete_run(
         result = None if status == "SKIPPED" else output
     else:
         result = {s: sinks[s][1] for s in definition.sinks if sinks[s][0] != "SKIPPED"}
-    planner.plan.runs.append(RunUpdate(run.run_id, "COMPLETED", output=_json(result)))
+    planner.plan.runs.append(
+        RunUpdate(run.run_id, "COMPLETED", output=_json(result), workflow_id=run.workflow_id)
+    )
     planner.plan.events.append(Event(run.run_id, "RUN_COMPLETED"))

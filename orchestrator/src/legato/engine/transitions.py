@@ -42,7 +42,7 @@ def _json(value: Any) -> str:
 
 
 def _ref(c: Claimed) -> RunRef:
-    return RunRef(c.run_id, c.workflow_id, c.version, c.correlation_id)
+    return RunRef(c.run_id, c.workflow_id, c.version, c.correlation_id, c.trace_context)
 
 
 class Planner:
@@ -89,6 +89,7 @@ class Planner:
                 heartbeat_ms=step.heartbeat_ms,
                 details=details,
                 requeues=requeues,
+                trace_context=run.trace_context,
             )
         )
         data: dict[str, Any] = {"jobTopic": topic}
@@ -98,12 +99,12 @@ class Planner:
             data["item"] = item_index
         self.plan.events.append(Event(run.run_id, "STEP_SCHEDULED", step.id, attempt, _json(data)))
 
-    def fail_run(self, run_id: uuid.UUID, error: dict[str, Any]) -> None:
+    def fail_run(self, run_id: uuid.UUID, error: dict[str, Any], workflow_id: str) -> None:
         """The first failure of a run in this plan fails it; later ones are only their steps' events."""
         if run_id in self._failed_runs:
             return
         self._failed_runs.add(run_id)
-        self.plan.runs.append(RunUpdate(run_id, "FAILED", error=_json(error)))
+        self.plan.runs.append(RunUpdate(run_id, "FAILED", error=_json(error), workflow_id=workflow_id))
         self.plan.events.append(Event(run_id, "RUN_FAILED", data=_json(error)))
 
     def outcome(self, c: Claimed, definition: Definition) -> None:
@@ -205,7 +206,7 @@ class Planner:
         )
         run_error = {"stepId": c.step_id, "action": c.action, **error}
         run_error.pop("stackTrace", None)
-        self.fail_run(c.run_id, run_error)
+        self.fail_run(c.run_id, run_error, c.workflow_id)
 
     def _set_status(self, c: Claimed, status: str, attempts: int, error: dict[str, Any], ended: bool) -> None:
         if c.item_index is None:

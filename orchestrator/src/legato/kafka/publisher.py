@@ -4,11 +4,12 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from legato import metrics
+from legato import metrics, tracing
 from legato.engine.model import NewJob
 from legato_worker.protocol import Job, encode_job
 
@@ -44,9 +45,15 @@ class JobPublisher:
     def publish(self, jobs: Iterable[NewJob]) -> int:
         now = int(time.time() * 1000)
         count = 0
+        span: Any = None
+        headers: list[tuple[str, str | bytes | None]] | None = None
         for j in jobs:
             if j.job_id in self._in_flight:
                 continue
+            if tracing.ENABLED:  # a PRODUCER span, ended when Kafka answers; its context travels
+                from legato.tracing import spans
+
+                span, headers = spans.send(j)
             job: Job = {
                 "jobId": str(j.job_id),
                 "runId": str(j.run_id),
@@ -57,7 +64,7 @@ class JobPublisher:
                 "workflowId": j.workflow_id,
                 "workflowVersion": j.version,
                 "queue": j.topic,
-                "traceparent": None,
+                "traceparent": None if span is None else spans.traceparent(span),
                 "correlationId": j.correlation_id,
                 "createdAt": now,
                 # v2: the start-by time; the orchestrator's own deadline adds a grace to it.
@@ -67,12 +74,24 @@ class JobPublisher:
                 "lastHeartbeatDetails": j.details,
             }
             self._in_flight.add(j.job_id)
-            self._produce(j.topic, job["runId"].encode(), encode_job(job), j.job_id)
+            self._produce(j.topic, job["runId"].encode(), encode_job(job), j.job_id, span, headers)
             count += 1
         return count
 
-    def _produce(self, topic: str, key: bytes, value: bytes, job_id: UUID) -> None:
+    def _produce(
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes,
+        job_id: UUID,
+        span: Any = None,
+        headers: list[tuple[str, str | bytes | None]] | None = None,
+    ) -> None:
         def delivered(err: KafkaError | None, msg: Message) -> None:
+            if span is not None:
+                from legato.tracing import spans
+
+                spans.delivered(span, err, msg)
             if err is None:
                 self._acked.append((job_id, msg.partition() or 0, msg.offset() or 0))
             elif err.code() in PERMANENT:
@@ -84,7 +103,7 @@ class JobPublisher:
 
         while True:
             try:
-                self.producer.produce(topic, value=value, key=key, on_delivery=delivered)
+                self.producer.produce(topic, value=value, key=key, on_delivery=delivered, headers=headers)
                 return
             except BufferError:
                 self.producer.poll(0.05)
@@ -92,6 +111,10 @@ class JobPublisher:
                 err = exc.args[0]
                 if not isinstance(err, KafkaError) or err.code() not in PERMANENT:
                     raise
+                if span is not None:
+                    from legato.tracing import spans
+
+                    spans.delivered(span, err, None)
                 self._refuse(job_id, err)
                 return
 

@@ -21,6 +21,7 @@ import orjson
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from legato import metrics
 from legato.auth import actor
 from legato.definitions.registry import DefinitionRegistry
 from legato.engine.model import RunRef
@@ -66,7 +67,12 @@ Apply = Callable[[psycopg.Cursor[Any], list[UUID]], list[UUID]]
 
 
 def cancel(pool: ConnectionPool, selection: Selection, dry_run: bool) -> BulkOutcome:
-    return _run(pool, selection, CANCELLABLE, dry_run, _cancel_batch, CANCEL_BATCH)
+    outcome = _run(pool, selection, CANCELLABLE, dry_run, _cancel_batch, CANCEL_BATCH)
+    if not dry_run and outcome.run_ids:
+        with pool.connection() as conn:
+            rows = conn.execute(bulk_sql.WORKFLOWS_OF_RUNS, (outcome.run_ids,)).fetchall()
+        metrics.count(metrics.RUNS_FINISHED, Counter({(r[0], "CANCELLED"): int(r[1]) for r in rows}))
+    return outcome
 
 
 def retry(

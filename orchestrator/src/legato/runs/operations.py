@@ -15,6 +15,7 @@ import orjson
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from legato import metrics
 from legato.auth import actor
 from legato.definitions import Definition
 from legato.definitions.registry import DefinitionRegistry
@@ -85,7 +86,7 @@ def _lock(cur: psycopg.Cursor[tuple[Any, ...]], run_id: UUID) -> tuple[Any, ...]
 
 def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
     with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-        status = _lock(cur, run_id)[0]
+        status, workflow_id = _lock(cur, run_id)[:2]
         if status == "CANCELLED":
             return Outcome(run_id, status, changed=False)
         if status not in ("PENDING", "RUNNING"):
@@ -97,6 +98,7 @@ def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
         cur.execute(attempts_sql.WITHDRAW_RUN_JOBS, ([run_id], "RunCancelled", "the run was cancelled"))
         _event(cur, run_id, "RUN_CANCELLED", {"previousStatus": status, "steps": steps, "jobs": cur.rowcount})
         cur.execute(engine_sql.NOTIFY_WITHDRAWALS)  # the engine publishes the withdrawals at once
+    metrics.child(metrics.RUNS_FINISHED, workflow_id, "CANCELLED").inc()
     return Outcome(run_id, "CANCELLED", changed=True)
 
 

@@ -55,6 +55,7 @@ class TriggerRequest:
     idempotency_key: str | None = None
     correlation_id: str | None = None
     fingerprint: str = ""  # of the request body, with idempotency_key
+    trace_context: str | None = None  # the trigger span's, when tracing is on (legato.tracing)
 
 
 class Triggers:
@@ -93,7 +94,7 @@ class Triggers:
             metrics.TRIGGERS_ISOLATED.inc()
             return [self.write(conn, [r])[0] for r in requests]
         if plan is not None:
-            metrics.RUNS_STARTED.inc(len(new))
+            metrics.runs_started(r.workflow_id for r in new)
         outcomes = iter(answered)
         results: list[object] = []
         for r in requests:
@@ -132,7 +133,7 @@ class Triggers:
         for r in requests:
             stored = latest[r.workflow_id]
             definition = self.registry.parsed(stored)
-            run = RunRef(r.run_id, r.workflow_id, stored.version, r.correlation_id)
+            run = RunRef(r.run_id, r.workflow_id, stored.version, r.correlation_id, r.trace_context)
             planner.plan.events.append(
                 Event(r.run_id, "RUN_CREATED", data=orjson.dumps({"version": stored.version}).decode())
             )
@@ -148,6 +149,7 @@ class Triggers:
                     r.idempotency_key,
                     r.correlation_id,
                     len(definition.sinks),
+                    r.trace_context,
                 )
             )
             steps += [

@@ -15,6 +15,9 @@ CANCEL_RUNS = """
 UPDATE runs SET status = 'CANCELLED', updated_at = now(), ended_at = now() WHERE run_id = ANY(%s)
 """
 
+# The workflows of runs an operation changed, counted (legato_runs_finished_total).
+WORKFLOWS_OF_RUNS = "SELECT workflow_id, count(*) FROM runs WHERE run_id = ANY(%s) GROUP BY workflow_id"
+
 CANCEL_STEPS = """
 UPDATE steps SET status = 'CANCELLED', ended_at = now(), wake_at = NULL
 WHERE run_id = ANY(%s) AND status IN ('PENDING', 'RUNNING', 'RETRYING', 'WAITING')

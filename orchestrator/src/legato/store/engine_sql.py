@@ -27,7 +27,9 @@ WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
       s.generation)
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset, j.item_index,
-          j.details, j.requeues
+          j.details, j.requeues, r.trace_context,
+          EXTRACT(EPOCH FROM GREATEST(j.started_at - j.dispatched_at, interval '0'))::float8,
+          EXTRACT(EPOCH FROM GREATEST(j.finished_at - j.started_at, interval '0'))::float8
 """
 
 # Results that lost (duplicates, late results of timed-out attempts) are recorded, not applied.
@@ -62,7 +64,7 @@ RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
               (SELECT i.generation FROM step_items AS i
                WHERE i.run_id = j.run_id AND i.step_id = j.step_id AND i.item_index = j.item_index),
               s.generation) AS current,
-          j.deadline_kind, j.details, j.requeues, j.schedule_to_start_ms, j.heartbeat_ms
+          j.deadline_kind, j.details, j.requeues, j.schedule_to_start_ms, j.heartbeat_ms, r.trace_context
 """
 
 # Take the jobs whose time has come (scheduled retries, and immediate jobs whose publisher did not
@@ -78,7 +80,7 @@ WHERE j.job_id IN (
   AND r.run_id = j.run_id
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.topic, j.payload, j.timeout_ms,
           r.workflow_id, r.version, r.correlation_id, r.status,
-          j.schedule_to_start_ms, j.heartbeat_ms, j.details, j.requeues
+          j.schedule_to_start_ms, j.heartbeat_ms, j.details, j.requeues, r.trace_context
 """
 
 CANCEL_JOBS = (

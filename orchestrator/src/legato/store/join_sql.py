@@ -74,5 +74,5 @@ UPDATE steps AS s SET status = 'COMPLETED', output = s.input, ended_at = now(), 
 FROM runs AS r
 WHERE s.run_id = ANY(%s) AND s.status = 'WAITING' AND s.wake_at <= now()
   AND r.run_id = s.run_id
-RETURNING s.run_id, s.step_id, r.workflow_id, r.version, r.correlation_id, r.status
+RETURNING s.run_id, s.step_id, r.workflow_id, r.version, r.correlation_id, r.status, r.trace_context
 """

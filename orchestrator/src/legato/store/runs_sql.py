@@ -8,11 +8,11 @@ FROM workflow_definitions WHERE workflow_id = ANY(%s) ORDER BY workflow_id, vers
 # A run id that exists already is skipped, and the caller sees fewer rows come back.
 INSERT_RUNS = """
 INSERT INTO runs (run_id, workflow_id, version, status, input, idempotency_key, correlation_id,
-                  open_sinks)
+                  open_sinks, trace_context)
 SELECT run_id, workflow_id, version, 'RUNNING', input::jsonb, idempotency_key, correlation_id,
-       open_sinks
-FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::int[])
-     AS v(run_id, workflow_id, version, input, idempotency_key, correlation_id, open_sinks)
+       open_sinks, trace_context
+FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::int[], %s::text[])
+     AS v(run_id, workflow_id, version, input, idempotency_key, correlation_id, open_sinks, trace_context)
 ON CONFLICT (run_id) DO NOTHING
 RETURNING run_id
 """

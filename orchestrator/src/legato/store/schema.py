@@ -48,6 +48,7 @@ runs = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("ended_at", DateTime(timezone=True)),
     Column("open_sinks", Integer, nullable=False, server_default=text("1")),  # run completes at 0
+    Column("trace_context", Text),  # traceparent (and tracestate) of its trigger span; NULL untraced
     CheckConstraint("open_sinks >= 0", name="runs_open_sinks_nonnegative"),
     Index("runs_status_created", "status", "created_at"),
     Index("runs_ended", "ended_at", postgresql_where=text("ended_at IS NOT NULL")),

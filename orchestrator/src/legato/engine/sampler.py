@@ -1,0 +1,98 @@
+"""The engine's sampled gauges (docs/observability.md): consumer lag of every job topic and of the
+results topic, the members of each action's worker group, the outbox's depth and oldest age.
+
+A thread of the engine process asks Kafka and PostgreSQL every SAMPLE_INTERVAL_S, never per request
+and never on the engine's loop; a failed sample is logged once per kind of failure and retried next
+time (the gauges keep their last values).
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from confluent_kafka.admin import AdminClient
+from psycopg_pool import ConnectionPool
+
+from legato import metrics
+from legato.api.consumer_lag import consumer_lag, group_members, topic_lag
+from legato.kafka.clients import HANDOVER_MS
+from legato.settings import Settings
+from legato.store import metrics_sql
+from legato_worker.protocol.topics import job_topic, worker_group
+
+log = logging.getLogger(__name__)
+
+SAMPLE_INTERVAL_S = 5.0
+KAFKA_TIMEOUT_S = 4.0
+
+
+class Sampler:
+    def __init__(
+        self,
+        settings: Settings,
+        pool: ConnectionPool,
+        admin: AdminClient,
+        stop: threading.Event,
+        interval_s: float = SAMPLE_INTERVAL_S,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.admin = admin
+        self.stop = stop
+        self.interval_s = interval_s
+        self._failing: set[str] = set()
+        self._thread = threading.Thread(target=self._run, name="legato-metrics-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            started = time.monotonic()
+            self._guarded("outbox", self.sample_outbox)
+            self._guarded("kafka", self.sample_kafka)
+            if self.stop.wait(max(0.0, self.interval_s - (time.monotonic() - started))):
+                return
+
+    def _guarded(self, what: str, sample: Callable[[], None]) -> None:
+        try:
+            sample()
+        except Exception as exc:
+            if what not in self._failing:
+                log.warning(
+                    "cannot sample the %s metrics (retrying every %.0f s): %r", what, self.interval_s, exc
+                )
+                self._failing.add(what)
+            return
+        if what in self._failing:
+            self._failing.discard(what)
+            log.info("sampling the %s metrics again", what)
+
+    def sample_outbox(self) -> None:
+        with self.pool.connection() as conn:
+            row = conn.execute(metrics_sql.OUTBOX, {"grace": HANDOVER_MS}).fetchone()
+        depth, age = row if row is not None else (0, 0.0)
+        metrics.OUTBOX_DEPTH.set(depth)
+        metrics.OUTBOX_OLDEST_AGE.set(age)
+
+    def sample_kafka(self) -> None:
+        s = self.settings
+        lag = consumer_lag(self.admin, s.jobs_topic, s.group_prefix, KAFKA_TIMEOUT_S)
+        for action, behind in lag.items():
+            group = worker_group(s.group_prefix, action)
+            metrics.child(metrics.CONSUMER_LAG, job_topic(s.jobs_topic, action), group).set(behind)
+        results = topic_lag(self.admin, s.results_topic, s.orchestrator_group, KAFKA_TIMEOUT_S)
+        metrics.child(metrics.CONSUMER_LAG, s.results_topic, s.orchestrator_group).set(results)
+        actions = sorted(lag)
+        members = group_members(
+            self.admin, [worker_group(s.group_prefix, a) for a in actions], KAFKA_TIMEOUT_S
+        )
+        for action in actions:
+            metrics.child(metrics.ACTION_CONSUMERS, action).set(
+                members.get(worker_group(s.group_prefix, action), 0)
+            )
