@@ -168,7 +168,7 @@ def child(metric: M, *labels: str) -> M:
     found = _children.get(key)
     if found is None:
         found = _children[key] = metric.labels(*labels)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def error_type(value: object) -> str:
