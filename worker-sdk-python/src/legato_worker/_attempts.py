@@ -150,20 +150,20 @@ class Attempts:
     def _send(self, ctx: JobContext, kind: str, details: str | None, on_ack: OnAck | None = None) -> None:
         """Called with `ctx.lock` held, so a Progress is always produced before its Result."""
         progress = self._progress(ctx, "STARTED" if kind == "STARTED" else "HEARTBEAT", details)
-        self._publisher.publish(
-            self._results_topic,
-            encode_progress(progress),
-            ctx.run_id,
-            on_ack or _nothing,
-            headers=self._headers.get(ctx.job_id),
+        self._publish(
+            encode_progress(progress), ctx.run_id, on_ack or _nothing, self._headers.get(ctx.job_id)
         )
+
+    def _publish(self, value: bytes, key: str, on_ack: OnAck, headers: Headers | None) -> None:
+        if headers is None:  # untraced
+            self._publisher.publish(self._results_topic, value, key, on_ack)
+        else:
+            self._publisher.publish(self._results_topic, value, key, on_ack, headers=headers)
 
     def _skip(self, job: Job, reason: str, on_ack: OnAck, headers: Headers | None = None) -> None:
         progress = self._progress(job, "SKIPPED", None)
         progress["reason"] = reason
-        self._publisher.publish(
-            self._results_topic, encode_progress(progress), job["runId"], on_ack, headers=headers
-        )
+        self._publish(encode_progress(progress), job["runId"], on_ack, headers)
         log.debug("skipped job %s of run %s: %s", job["jobId"], job["runId"], reason)
         with self._lock:
             self._skipped[reason] += 1
