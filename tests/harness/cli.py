@@ -8,7 +8,7 @@ import orjson
 
 from harness.orchestrator import LEGATO, Orchestrator
 
-# A Kafka address nothing listens on: what `legato dlt` sees when Kafka is down.
+# A Kafka address nothing listens on (for the orchestrator: `legato dlt` is an API client).
 NO_KAFKA = {"LEGATO_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
 
 
@@ -17,7 +17,7 @@ def legato(
 ) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(LEGATO), *args],
-        env={**os.environ, **orch.env, **(env or {})},
+        env={**os.environ, **orch.env, "LEGATO_API_URL": orch.url, **(env or {})},
         capture_output=True,
         text=True,
         timeout=60,
@@ -31,6 +31,14 @@ def json_lines(text: str) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def as_json(orch: Orchestrator, *args: str, env: dict[str, str] | None = None) -> Any:
+    """`legato --output json ...`: the API's JSON."""
+    return orjson.loads(legato(orch, "--output", "json", *args, env=env).stdout)
+
+
 def dead_letters(orch: Orchestrator, *filters: str) -> list[dict[str, Any]]:
-    """`legato dlt list --json` with these filters (the dead_letters table; `--kafka` for the topic)."""
-    return json_lines(legato(orch, "dlt", "list", "--json", *filters).stdout)
+    """`legato dlt list` with these filters: the dead_letters table, newest first (`--kafka` /
+    `--results`: the topic's records, oldest first)."""
+    body = as_json(orch, "dlt", "list", *filters)
+    found: list[dict[str, Any]] = body["records"] if "records" in body else body["deadLetters"]
+    return found

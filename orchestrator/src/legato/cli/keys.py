@@ -1,82 +1,141 @@
-"""`legato keys create|list|revoke`: API keys, straight in the database (how the first admin key is
-made; LEGATO_DATABASE_URL). A key is printed once, at creation; only its hash is stored."""
+"""`legato keys create | list | revoke`: API keys, over the API (an admin key), or with --database
+straight in PostgreSQL (LEGATO_DATABASE_URL): how the first admin key is made, before any key exists.
+A key is printed once, at creation; only its hash is stored."""
 
-import argparse
-import json
-import sys
+from enum import Enum
+from typing import Annotated, Any
 
-from psycopg_pool import ConnectionPool
+import typer
 
-from legato.auth import keys
-from legato.auth.scopes import SCOPES
-from legato.settings import Settings
-from legato.store.migrate import upgrade
+from legato.cli.client import CliError, ExitCode, connect, seg
+from legato.cli.output import Output, output, when
 
-
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    parser = sub.add_parser("keys", help="create, list and revoke API keys")
-    actions = parser.add_subparsers(dest="keys_command", required=True)
-    create = actions.add_parser("create", help="create a key and print it (the only time it is shown)")
-    create.add_argument("--name", required=True, help="who or what uses it (recorded with its actions)")
-    create.add_argument("--scope", required=True, choices=SCOPES, help="read < trigger < operate < admin")
-    create.add_argument("--json", action="store_true", help="print JSON")
-    create.set_defaults(run=_create)
-    listing = actions.add_parser("list", help="list keys (never the keys themselves)")
-    listing.add_argument("--json", action="store_true", help="print JSON lines")
-    listing.set_defaults(run=_list)
-    revoke = actions.add_parser("revoke", help="revoke a key by id or name; its sessions end with it")
-    revoke.add_argument("key", help="the key's id or name")
-    revoke.set_defaults(run=_revoke)
+app = typer.Typer(help="Create, list and revoke API keys (admin scope, or --database).", no_args_is_help=True)
 
 
-def _pool() -> ConnectionPool:
+class Scope(str, Enum):
+    read = "read"
+    trigger = "trigger"
+    operate = "operate"
+    admin = "admin"
+
+
+DatabaseOption = Annotated[
+    bool,
+    typer.Option(
+        "--database",
+        help="Work on the database (LEGATO_DATABASE_URL) instead of the API: for the first admin key.",
+    ),
+]
+
+
+def _pool() -> Any:
+    from psycopg_pool import ConnectionPool
+
+    from legato.settings import Settings
+    from legato.store.migrate import upgrade
+
     settings = Settings()
-    upgrade(settings.sqlalchemy_url)
-    return ConnectionPool(settings.database_url, min_size=1, max_size=2, open=True)
+    try:
+        upgrade(settings.sqlalchemy_url)
+        return ConnectionPool(settings.database_url, min_size=1, max_size=2, open=True, timeout=10)
+    except Exception as exc:  # one line, whatever the driver raised
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CliError(
+            f"cannot use the database {settings.database_url}: {message}", ExitCode.UNAVAILABLE
+        ) from None
 
 
-def _create(args: argparse.Namespace) -> int:
-    with _pool() as pool:
-        try:
-            created = keys.create(pool, args.name, args.scope)
-        except keys.InvalidKeyRequest as exc:
-            print(f"legato keys: {exc}", file=sys.stderr)
-            return 2
-    if args.json:
-        print(
-            json.dumps(
-                {"id": str(created.key_id), "name": created.name, "scope": created.scope, "key": created.key}
-            )
-        )
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="Who or what uses it (recorded with its actions).")],
+    scope: Annotated[Scope, typer.Option(help="read < trigger < operate < admin.")],
+    database: DatabaseOption = False,
+) -> None:
+    """Create a key and print it: the only time it is shown."""
+    out = output(ctx)
+    if database:
+        from legato.auth import keys
+
+        with _pool() as pool:
+            try:
+                made = keys.create(pool, name, scope.value)
+            except keys.InvalidKeyRequest as exc:
+                raise CliError(str(exc), ExitCode.USAGE) from None
+        created = {
+            "id": str(made.key_id),
+            "name": made.name,
+            "scope": made.scope,
+            "key": made.key,
+            "createdAt": made.created_at.isoformat(),
+        }
     else:
-        print(created.key)
-        print(
-            f"(key {created.name!r}, scope {created.scope}: shown only now, store it safely)", file=sys.stderr
-        )
-    return 0
+        with connect(ctx) as api:
+            created = api.post("/auth/keys", {"name": name, "scope": scope.value})
+    if out.as_json:
+        out.json(created)
+        return
+    print(created["key"], flush=True)
+    out.note(f"(key {created['name']!r}, scope {created['scope']}: shown only now, store it safely)")
 
 
-def _list(args: argparse.Namespace) -> int:
-    with _pool() as pool:
-        rows = keys.list_keys(pool)
-    if args.json:
-        for row in rows:
-            print(json.dumps(row))
-        return 0
-    print(f"{'NAME':<24} {'SCOPE':<8} {'PREFIX':<10} {'CREATED':<26} {'LAST USED':<26} REVOKED")
-    for r in rows:
-        print(
-            f"{r['name']:<24} {r['scope']:<8} {r['prefix']:<10} {r['createdAt']:<26} "
-            f"{r['lastUsedAt'] or '-':<26} {r['revokedAt'] or '-'}"
-        )
-    return 0
+def _print_keys(out: Output, rows: list[dict[str, Any]]) -> None:
+    out.table(
+        ["ID", "NAME", "SCOPE", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
+        [
+            [
+                str(r.get("id", "-")),
+                r["name"],
+                r["scope"],
+                r.get("prefix") or "-",
+                when(r.get("createdAt")),
+                when(r.get("lastUsedAt")),
+                when(r.get("revokedAt")),
+            ]
+            for r in rows
+        ],
+    )
 
 
-def _revoke(args: argparse.Namespace) -> int:
-    with _pool() as pool:
-        revoked = keys.revoke(pool, args.key)
-    if not revoked:
-        print(f"legato keys: no active key with id or name {args.key!r}", file=sys.stderr)
-        return 1
-    print(f"revoked: {', '.join(revoked)}")
-    return 0
+@app.command("list")
+def list_keys(ctx: typer.Context, database: DatabaseOption = False) -> None:
+    """Every key (never the keys themselves)."""
+    out = output(ctx)
+    if database:
+        from legato.auth import keys
+
+        with _pool() as pool:
+            body = {"keys": keys.list_keys(pool)}
+    else:
+        with connect(ctx) as api:
+            body = api.get("/auth/keys")
+    if out.as_json:
+        out.json(body)
+    else:
+        _print_keys(out, body.get("keys", []))
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="The key's id or name.")],
+    database: DatabaseOption = False,
+) -> None:
+    """Revoke a key by id or name; its dashboard sessions end with it."""
+    out = output(ctx)
+    if database:
+        from legato.auth import keys
+
+        with _pool() as pool:
+            revoked = keys.revoke(pool, key)
+        if not revoked:
+            raise CliError(f"no active key with id or name {key!r}", ExitCode.NOT_FOUND)
+        body: dict[str, Any] = {"revoked": revoked}
+    else:
+        with connect(ctx) as api:
+            body = api.delete(f"/auth/keys/{seg(key)}")
+    if out.as_json:
+        out.json(body)
+    else:
+        out.line(f"revoked: {', '.join(body['revoked'])}")

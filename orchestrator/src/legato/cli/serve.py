@@ -1,26 +1,17 @@
-"""`legato serve` (the API, and the engine in a child process) and `legato migrate`."""
+"""`legato serve` (the API, and the engine in a child process) and `legato migrate`.
 
-import argparse
+The server's modules are imported inside the commands: the API client commands stay quick to start,
+and PROMETHEUS_MULTIPROC_DIR is set before prometheus_client is first imported."""
+
+import atexit
 import logging
+import os
+import shutil
 import socket
 import sys
+import tempfile
 
-import redis
-import uvicorn
-from psycopg_pool import ConnectionPool
-
-from legato.api import create_app
-from legato.api.services import Services
-from legato.auth import policy
-from legato.definitions.registry import DefinitionRegistry
-from legato.engine.process import EngineProcess
-from legato.idempotency.keys import IdempotencyKeys
-from legato.kafka import clients
-from legato.kafka.topics import ensure_core_topics, ensure_job_topics
-from legato.runs.batcher import Batcher
-from legato.runs.trigger import Triggers
-from legato.settings import Settings
-from legato.store.migrate import upgrade
+import typer
 
 log = logging.getLogger("legato")
 
@@ -30,7 +21,19 @@ def _fail(message: str) -> int:
     return 2
 
 
-def migrate(_: argparse.Namespace) -> int:
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
+
+
+def migrate() -> None:
+    _exit(migrate_database())
+
+
+def migrate_database() -> int:
+    from legato.settings import Settings
+    from legato.store.migrate import upgrade
+
     settings = Settings()
     try:
         upgrade(settings.sqlalchemy_url)
@@ -49,7 +52,33 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def serve(_: argparse.Namespace) -> int:
+def serve() -> None:
+    # The API and the engine process share one metrics view (prometheus_client multiprocess mode);
+    # this must be set before prometheus_client is first imported, hence the late imports below.
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        directory = tempfile.mkdtemp(prefix="legato-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        atexit.register(shutil.rmtree, directory, True)
+    _exit(_serve())
+
+
+def _serve() -> int:
+    import redis
+    import uvicorn
+    from psycopg_pool import ConnectionPool
+
+    from legato.api import create_app
+    from legato.api.services import Services
+    from legato.auth import policy
+    from legato.definitions.registry import DefinitionRegistry
+    from legato.engine.process import EngineProcess
+    from legato.idempotency.keys import IdempotencyKeys
+    from legato.kafka import clients
+    from legato.kafka.topics import ensure_core_topics, ensure_job_topics
+    from legato.runs.batcher import Batcher
+    from legato.runs.trigger import Triggers
+    from legato.settings import Settings
+
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -63,7 +92,7 @@ def serve(_: argparse.Namespace) -> int:
             f"port {settings.api_port} on {settings.api_host} is busy: "
             "stop what uses it or set LEGATO_API_PORT"
         )
-    if (code := migrate(_)) != 0:
+    if (code := migrate_database()) != 0:
         return code
     pool = ConnectionPool(settings.database_url, min_size=2, max_size=32, open=True, name="legato")
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)

@@ -1,0 +1,89 @@
+"""The `legato` Typer app: the global options, the command groups, and `run`, which turns every
+outcome into an exit code and every error into one line on stderr (docs/cli.md)."""
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from legato.cli import dlt, keys, runs, serve, trigger, workers, workflows
+from legato.cli.client import DEFAULT_API, CliError, ExitCode, Globals
+from legato.cli.output import console
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+app = typer.Typer(
+    name="legato",
+    help="Legato: define, trigger and operate workflows through the API; serve the API itself.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    api: Annotated[
+        str, typer.Option("--api", envvar="LEGATO_API_URL", help="The API's base URL.", show_envvar=True)
+    ] = DEFAULT_API,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            envvar="LEGATO_API_KEY",
+            help="An API key, sent as `Authorization: Bearer <key>`.",
+            show_envvar=True,
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--output", "-o", help="table (for people) or json (the API's JSON, for scripts)."),
+    ] = OutputFormat.table,
+) -> None:
+    ctx.obj = Globals(api=api, api_key=api_key or None, output=output.value)
+
+
+app.add_typer(workflows.app, name="workflows")
+app.add_typer(runs.app, name="runs")
+app.command("trigger", help=trigger.HELP)(trigger.trigger)
+app.add_typer(dlt.app, name="dlt")
+app.command("workers", help=workers.HELP)(workers.workers)
+app.add_typer(keys.app, name="keys")
+app.command("serve", help="Run the API, and the engine in a child process.")(serve.serve)
+app.command("migrate", help="Bring the database schema up to date.")(serve.migrate)
+
+
+def _fail(message: str, code: int) -> int:
+    console(stderr=True).print(f"legato: error: {escape(message)}", soft_wrap=True)
+    return code
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run one command line; answer its exit code (never raises, never prints a traceback)."""
+    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = command.main(args=args, prog_name="legato", standalone_mode=False)
+    except CliError as exc:
+        return _fail(exc.message, exc.code)
+    except typer.TyperException as exc:  # the parser's errors (typer's click): usage, exit 2
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            return ExitCode.USAGE  # the group's help is printed already
+        where = f" (see `{ctx.command_path} --help`)" if ctx is not None and exc.exit_code == 2 else ""
+        return _fail(f"{exc.format_message()}{where}", exc.exit_code)
+    except typer.Abort:
+        return _fail("interrupted", 130)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        return ExitCode.OK
+    return result if isinstance(result, int) else ExitCode.OK

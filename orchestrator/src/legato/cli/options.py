@@ -1,0 +1,104 @@
+"""Option values the commands share, checked before any request: times (`--since`), JSON given
+inline or as `@file`, and `--filter key=value` selections of runs."""
+
+import json
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from legato.cli.client import CliError, ExitCode
+
+DURATION = re.compile(r"^(\d+)([smhdw])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+# `--filter` keys (and friendlier aliases) -> the run-list filter fields of the API.
+RUN_FILTER_KEYS = {
+    "status": "status",
+    "workflow": "workflowId",
+    "workflowId": "workflowId",
+    "version": "version",
+    "since": "createdAfter",
+    "createdAfter": "createdAfter",
+    "before": "createdBefore",
+    "createdBefore": "createdBefore",
+    "run": "runId",
+    "runId": "runId",
+    "key": "idempotencyKey",
+    "idempotencyKey": "idempotencyKey",
+    "correlation": "correlationId",
+    "correlationId": "correlationId",
+    "q": "q",
+}
+TIME_FIELDS = {"createdAfter", "createdBefore"}
+
+
+def usage(message: str) -> CliError:
+    return CliError(message, ExitCode.USAGE)
+
+
+def since(raw: str | None, option: str = "--since") -> str | None:
+    """A duration back from now (30s, 15m, 2h, 1d, 1w) or an ISO time (no zone: UTC), as ISO 8601."""
+    if raw is None:
+        return None
+    m = DURATION.match(raw.strip())
+    if m:
+        at = datetime.now(UTC) - timedelta(**{UNITS[m[2]]: int(m[1])})
+        return at.isoformat()
+    try:
+        at = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise usage(
+            f"{option} {raw!r}: give an ISO time (2026-11-22T10:00) or a duration (30m, 2h, 1d)"
+        ) from None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
+
+
+def read_text(path: str, option: str) -> str:
+    """A file's text; `-` is standard input."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise usage(f"{option} {path}: cannot read the file ({reason})") from None
+
+
+def json_value(raw: str, option: str) -> Any:
+    """JSON given inline, or `@path` (`@-`: standard input)."""
+    text = read_text(raw[1:], option) if raw.startswith("@") else raw
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"{raw[1:]}: " if raw.startswith("@") else ""
+        raise usage(
+            f"{option}: {where}not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+
+
+def run_filter(pairs: list[str]) -> dict[str, Any]:
+    """`--filter status=FAILED --filter workflow=orders` -> the API's filter body. `status` may repeat
+    or be a comma list; times take what --since takes."""
+    body: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise usage(f"--filter {pair!r}: give key=value (e.g. status=FAILED)")
+        field = RUN_FILTER_KEYS.get(key)
+        if field is None:
+            known = ", ".join(k for k, v in RUN_FILTER_KEYS.items() if k == v or k in ("workflow", "since"))
+            raise usage(f"--filter {key!r}: not a filter (use {known})")
+        if field == "status":
+            body.setdefault("status", []).extend(s.strip().upper() for s in value.split(",") if s.strip())
+        elif field == "version":
+            if not value.isdigit():
+                raise usage(f"--filter version={value!r}: give a number")
+            body[field] = int(value)
+        elif field in TIME_FIELDS:
+            body[field] = since(value, f"--filter {key}")
+        else:
+            body[field] = value
+    return body
