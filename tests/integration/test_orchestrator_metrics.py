@@ -226,3 +226,13 @@ def test_labels_are_never_ids(scenario: Scenario, scenario_api: httpx.Client) ->
         for label, text in labels.items():
             assert not UUID.search(text), (name, label, text)
             assert label not in {"run_id", "job_id", "worker_id", "run", "job", "worker"}, (name, label)
+
+
+def test_a_cancelled_run_is_counted_once(api: httpx.Client) -> None:
+    wid = unique("metrics-cancel")
+    define(api, {"id": wid, "steps": [{"action": unique("m-nobody"), "stepIndex": 0}]})
+    run_id = trigger(api, wid, 1)  # no worker: it stays RUNNING until cancelled
+    for _ in range(2):  # the second cancel changes nothing
+        assert api.post(f"/workflow/run/{run_id}/cancel").status_code == 200
+    await_value(api, "legato_runs_finished_total", 1, workflow=wid, status="CANCELLED")
+    assert value(scrape(api), "legato_runs_started_total", workflow=wid) == 1
