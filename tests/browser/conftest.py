@@ -58,10 +58,13 @@ def secured() -> Iterator[Orchestrator]:
 
 @pytest.fixture(scope="session")
 def make_key(secured: Orchestrator) -> Callable[[str, str], str]:
-    """`legato keys create --name N --scope S`, as an operator would: the key is the line it prints."""
+    """`legato keys create --database --name N --scope S`, as an operator makes the first keys: the key
+    is the line it prints."""
 
     def create(name: str, scope: str) -> str:
-        return legato(secured, "keys", "create", "--name", name, "--scope", scope).stdout.strip()
+        return legato(
+            secured, "keys", "create", "--database", "--name", name, "--scope", scope
+        ).stdout.strip()
 
     return create
 

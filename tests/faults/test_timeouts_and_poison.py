@@ -71,8 +71,7 @@ def test_undecodable_result_goes_to_the_results_dlt_and_the_engine_goes_on(
     assert producer.flush(10) == 0
 
     def landed() -> list[dict[str, Any]]:
-        out = legato(orchestrator, "dlt", "list", "--results", "--json").stdout
-        return [line for line in out.splitlines() if line]  # type: ignore[misc]
+        return dead_letters(orchestrator, "--results")
 
     until(lambda: len(landed()) >= 2)
     wid, action = unique("after-poison"), unique("fine")

@@ -30,7 +30,9 @@ def secured() -> Iterator[Orchestrator]:
 
 
 def key(orch: Orchestrator, scope: str, name: str | None = None) -> str:
-    out = legato(orch, "keys", "create", "--name", name or unique(scope), "--scope", scope).stdout
+    out = legato(
+        orch, "keys", "create", "--database", "--name", name or unique(scope), "--scope", scope
+    ).stdout
     return out.strip()
 
 
@@ -91,9 +93,9 @@ def test_a_revoked_key_stops_working_at_once(secured: Orchestrator) -> None:
     leaked = key(secured, "read", name)
     with client(secured, leaked) as api:
         assert api.get("/workflow/runs").status_code == 200
-        assert "revoked" in legato(secured, "keys", "revoke", name).stdout
+        assert "revoked" in legato(secured, "keys", "revoke", "--database", name).stdout
         assert api.get("/workflow/runs").status_code == 401
-    assert legato(secured, "keys", "revoke", name, check=False).returncode == 1
+    assert legato(secured, "keys", "revoke", "--database", name, check=False).returncode == 3  # not found
 
 
 def test_a_dashboard_session_is_an_httponly_cookie_with_a_csrf_token(secured: Orchestrator) -> None:

@@ -16,7 +16,7 @@ import pytest
 from confluent_kafka.admin import AdminClient
 
 from harness.api import define, trigger, unique, wait_run
-from harness.cli import NO_KAFKA, dead_letters, json_lines, legato
+from harness.cli import NO_KAFKA, as_json, dead_letters, legato
 from harness.orchestrator import LEGATO, Orchestrator
 from harness.waiting import until
 from harness.workers import running_worker
@@ -73,7 +73,9 @@ def test_list_filters_and_pages(api: httpx.Client, orchestrator: Orchestrator) -
             assert wait_run(api, run_id)["status"] == "FAILED"
     rows_a = _await_rows(orchestrator, 3, "--workflow", wid_a)
     assert sorted(r["runId"] for r in rows_a) == sorted(runs_a)
-    assert [r["failedAt"] for r in rows_a] == sorted(r["failedAt"] for r in rows_a)  # oldest first
+    assert [r["deadAt"] for r in rows_a] == sorted(
+        (r["deadAt"] for r in rows_a), reverse=True
+    )  # newest first
     assert {(r["action"], r["errorType"], r["reason"]) for r in rows_a} == {
         (conn_action, "ConnectionError", "retries-exhausted")
     }
@@ -88,15 +90,17 @@ def test_list_filters_and_pages(api: httpx.Client, orchestrator: Orchestrator) -
     assert dead_letters(orchestrator, "--workflow", wid_a, "--since", "1h") == rows_a
     assert dead_letters(orchestrator, "--workflow", wid_a, "--pending") == rows_a
 
-    first = legato(orchestrator, "dlt", "list", "--json", "--workflow", wid_a, "--limit", "2")
-    page1 = json_lines(first.stdout)
+    first = as_json(orchestrator, "dlt", "list", "--workflow", wid_a, "--limit", "2")
+    page1 = first["deadLetters"]
     assert len(page1) == 2
-    assert f"--after {page1[-1]['id']}" in first.stderr
-    page2 = dead_letters(orchestrator, "--workflow", wid_a, "--limit", "2", "--after", page1[-1]["id"])
+    assert first["nextCursor"]
+    page2 = dead_letters(orchestrator, "--workflow", wid_a, "--limit", "2", "--cursor", first["nextCursor"])
     assert page1 + page2 == rows_a
+    shown = legato(orchestrator, "dlt", "list", "--workflow", wid_a, "--limit", "2")
+    assert f"--cursor {first['nextCursor']}" in shown.stderr
 
     table = legato(orchestrator, "dlt", "list", "--workflow", wid_a).stdout
-    assert "3 dead letter(s)" in table
+    assert len(table.splitlines()) == 4  # the header and 3 rows
     assert all(r["id"] in table for r in rows_a)
 
 
@@ -167,12 +171,10 @@ def test_dlt_works_without_kafka_and_replays_after_the_topic_is_gone(
             done.result(30)
         until(lambda: topic not in admin.list_topics(timeout=10).topics, 30, f"{topic} deleted")
 
-        # Kafka down for the CLI: list, show and replay need only PostgreSQL.
-        listed = json_lines(legato(orch, "dlt", "list", "--json", "--run-id", run_id, env=NO_KAFKA).stdout)
-        assert listed == [dl]
-        shown = orjson.loads(legato(orch, "dlt", "show", dl["id"][:13], env=NO_KAFKA).stdout)
+        # The topic is gone: list, show and replay need only the table (PostgreSQL).
+        assert dead_letters(orch, "--run-id", run_id) == [dl]
+        shown = as_json(orch, "dlt", "show", dl["id"], env=NO_KAFKA)
         assert (shown["id"], shown["payload"]) == (dl["id"], {"order": 7})
-        assert "RUN_FAILED" in [e["type"] for e in shown["history"]]
 
         broken.clear()
         out = legato(orch, "dlt", "replay", "--id", dl["id"], env=NO_KAFKA).stdout
@@ -195,10 +197,10 @@ def test_replaying_one_record_twice_at_once_dispatches_it_once(
         assert wait_run(api, run_id)["status"] == "FAILED"
         [dl] = _await_rows(orchestrator, 1, "--run-id", run_id)
         broken.clear()
-        env = {**os.environ, **orchestrator.env}
+        env = {**os.environ, **orchestrator.env, "LEGATO_API_URL": orchestrator.url}
         racers = [
             subprocess.Popen(
-                [str(LEGATO), "dlt", "replay", "--id", dl["id"], "--json"],
+                [str(LEGATO), "-o", "json", "dlt", "replay", "--id", dl["id"]],
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -208,11 +210,11 @@ def test_replaying_one_record_twice_at_once_dispatches_it_once(
         ]
         results = [r.communicate(timeout=60) for r in racers]
         assert [r.returncode for r in racers] == [0, 0], results
-        outcomes = sorted(json_lines(out)[0]["outcome"] for out, _ in results)
-        assert outcomes == ["already replayed", "replayed"]
+        outcomes = sorted(orjson.loads(out)["results"][0]["outcome"] for out, _ in results)
+        assert outcomes == ["alreadyReplayed", "replayed"]
         wait_run(api, run_id, {"COMPLETED"})
-        again = json_lines(legato(orchestrator, "dlt", "replay", "--run-id", run_id, "--json").stdout)
-        assert [a["outcome"] for a in again] == ["already replayed"]
+        again = as_json(orchestrator, "dlt", "replay", "--run-id", run_id)["results"]
+        assert [a["outcome"] for a in again] == ["alreadyReplayed"]
     assert handler.calls == [1]
     replays = orchestrator.sql(
         "SELECT count(*) FROM run_events WHERE run_id = %s AND type = 'STEP_REPLAYED'", uuid.UUID(run_id)
@@ -234,20 +236,20 @@ def test_bulk_replay_goes_on_past_a_bad_record_and_refuses_one_payload_for_many(
         for n in range(3):  # one after another: the first dies first
             runs.append(trigger(own_api, wid, n))
             assert wait_run(own_api, runs[-1])["status"] == "FAILED"
-        rows = _await_rows(orch, 3)
+        rows = list(reversed(_await_rows(orch, 3)))  # oldest first
         assert [r["runId"] for r in rows] == runs
 
         many = legato(orch, "dlt", "replay", "--all", "--payload", "42", check=False)
         assert many.returncode == 2
-        assert "holds 3 dead letters" in many.stderr and "one at a time" in many.stderr
+        assert "more than one dead letter" in many.stderr and "one at a time" in many.stderr
         assert len(dead_letters(orch, "--pending")) == 3  # nothing replayed
 
         # The oldest record cannot be replayed (its run was cancelled); the bulk goes on past it.
         orch.sql("UPDATE runs SET status = 'CANCELLED' WHERE run_id = %s RETURNING 1", uuid.UUID(runs[0]))
         broken.clear()
-        bulk = legato(orch, "dlt", "replay", "--all", "--json", check=False)
+        bulk = legato(orch, "-o", "json", "dlt", "replay", "--all", check=False)
         assert bulk.returncode == 1
-        outcomes = json_lines(bulk.stdout)
+        outcomes = orjson.loads(bulk.stdout)["results"]
         assert [o["id"] for o in outcomes] == [r["id"] for r in rows]
         assert [o["outcome"] for o in outcomes] == ["failed", "replayed", "replayed"]
         assert "cancelled" in outcomes[0]["error"]
@@ -271,16 +273,16 @@ def test_import_indexes_what_only_the_topic_holds(api: httpx.Client, orchestrato
     with running_worker(orchestrator, {action: handler}):
         assert wait_run(api, run_id)["status"] == "FAILED"
         [dl] = _await_rows(orchestrator, 1, "--run-id", run_id)
-        before = orjson.loads(legato(orchestrator, "dlt", "show", dl["id"]).stdout)
+        before = as_json(orchestrator, "dlt", "show", dl["id"])
         # As if it had been dead-lettered before the table existed: only the topic has it.
         orchestrator.sql("DELETE FROM dead_letters WHERE job_id = %s RETURNING 1", uuid.UUID(dl["id"]))
         assert dead_letters(orchestrator, "--run-id", run_id) == []
 
         imported = legato(orchestrator, "dlt", "import").stdout
         assert imported.startswith("1 dead letter(s) indexed")
-        after = orjson.loads(legato(orchestrator, "dlt", "show", dl["id"]).stdout)
+        after = as_json(orchestrator, "dlt", "show", dl["id"])
         # dead_at now comes from the record's legato-failed-at (the engine's clock, not the database's)
-        moved = datetime.fromisoformat(after.pop("failedAt")) - datetime.fromisoformat(before.pop("failedAt"))
+        moved = datetime.fromisoformat(after.pop("deadAt")) - datetime.fromisoformat(before.pop("deadAt"))
         assert abs(moved) < timedelta(seconds=5)
         assert after == before
         assert legato(orchestrator, "dlt", "import").stdout.startswith("0 dead letter(s) indexed")
@@ -330,10 +332,10 @@ def test_replay_marks_every_dead_letter_its_resume_reruns(
             uuid.UUID(run_id),
         )
         broken.clear()
-        out = json_lines(legato(orchestrator, "dlt", "replay", "--run-id", run_id, "--json").stdout)
+        out = as_json(orchestrator, "dlt", "replay", "--run-id", run_id)["results"]
         assert [(o["id"], o["outcome"]) for o in out] == [
             (dl["id"], "replayed"),
-            (str(ship_job), "already replayed"),
+            (str(ship_job), "alreadyReplayed"),
         ]
         until(lambda: len(ship_calls) == 2, 20, "ship to run again")
         release.set()

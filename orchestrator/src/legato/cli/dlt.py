@@ -191,10 +191,7 @@ def show(
             if not KAFKA_ID.match(dead_letter_id):
                 raise usage(f"{dead_letter_id!r}: with --kafka or --results, the ID is <partition>-<offset>")
             record = api.get(f"/dead-letters/topics/{topic}/{dead_letter_id}")
-            if out.as_json:
-                out.json(record)
-            else:
-                out.line(orjson.dumps(record, option=orjson.OPT_INDENT_2).decode())
+            out.json(record)  # a Kafka record: its JSON is the clearest view in either format
             return
         d = api.get(f"/dead-letters/{seg(_resolve(api, dead_letter_id))}")
     if out.as_json:
@@ -304,9 +301,10 @@ def replay(
     if out.as_json:
         out.json({"matched": matched, "replayed": replayed_count, "dryRun": dry_run, "results": results})
     elif dead_letter_id is None:
-        counts = Counter(r["outcome"] for r in results)
+        counts = Counter(r["outcome"] for r in results if r["outcome"] != "failed")
         parts = [f"{n} {OUTCOME_TEXT.get(k, k).split(' (')[0]}" for k, n in counts.items()]
-        out.line(f"{len(results)} dead letter(s): {', '.join(parts) or 'nothing to replay'}")
+        failed = sum(1 for r in results if r["outcome"] == "failed")
+        out.line(f"{len(results)} dead letter(s): {', '.join([*parts, f'{failed} failed'])}")
     if any(r["outcome"] == "failed" for r in results):
         raise typer.Exit(ExitCode.FAILED)
 
