@@ -263,7 +263,8 @@ def test_workers_table_and_json(cli: Cli, api: httpx.Client, orchestrator: Orche
     define(api, {"id": wid, "steps": [{"action": action, "stepIndex": 0}]})
     with running_worker(orchestrator, {action: lambda p: p}):
         until(
-            lambda: cli("-o", "json", "workers").json()["actions"].get(action, {}).get("workers"),
+            # global options may also follow the command
+            lambda: cli("workers", "--output", "json").json()["actions"].get(action, {}).get("workers"),
             30,
             "a live worker",
         )

@@ -61,6 +61,35 @@ app.command("serve", help="Run the API, and the engine in a child process.")(ser
 app.command("migrate", help="Bring the database schema up to date.")(serve.migrate)
 
 
+# The global options (each takes a value). They may also follow the command (`legato runs list
+# --output json`): `run` moves them to the front, where the parser wants them.
+GLOBAL_OPTIONS = frozenset({"--api", "--api-key", "--output", "-o"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """The command line with every global option (and its value) moved to the front; nothing after
+    a `--` moves."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS and "=" in arg:
+            front.append(arg)
+        elif arg in GLOBAL_OPTIONS:
+            front.extend(args[i : i + 2])
+            i += 1
+        elif arg.startswith("-o") and not arg.startswith("--"):  # -ojson
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def _fail(message: str, code: int) -> int:
     console(stderr=True).print(f"legato: error: {escape(message)}", soft_wrap=True)
     return code
@@ -69,7 +98,7 @@ def _fail(message: str, code: int) -> int:
 def run(argv: list[str] | None = None) -> int:
     """Run one command line; answer its exit code (never raises, never prints a traceback)."""
     command = typer.main.get_command(app)
-    args = sys.argv[1:] if argv is None else argv
+    args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     try:
         result = command.main(args=args, prog_name="legato", standalone_mode=False)
     except CliError as exc:
