@@ -89,14 +89,17 @@ def run_worker_path(language: str) -> Path:
 class WorkerProcess:
     """`worker-sdk-<lang>/conformance/run-worker`, with its stdout lines kept for assertions."""
 
-    def __init__(self, language: str, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, language: str, env: dict[str, str], log_path: Path, command: list[str] | None = None
+    ) -> None:
+        """`command` runs another program of that SDK instead (e.g. an example worker)."""
         self.language = language
         self.log_path = log_path
         self.lines: list[str] = []
         self.times: list[float] = []  # time.monotonic() each line was read, same index as lines
         self._log = log_path.open("w")
         self.proc = subprocess.Popen(
-            [str(run_worker_path(language))],
+            command or [str(run_worker_path(language))],
             env={**os.environ, **env},
             stdout=subprocess.PIPE,
             stderr=self._log,
