@@ -13,8 +13,13 @@ import dev.legato.worker.internal.kafka.Delivery;
 import dev.legato.worker.internal.kafka.KafkaClients;
 import dev.legato.worker.internal.kafka.Publisher;
 import dev.legato.worker.internal.kafka.TopicAdmin;
+import dev.legato.worker.internal.observe.JobTracing;
+import dev.legato.worker.internal.observe.OtelJobTracing;
+import dev.legato.worker.internal.observe.PrometheusMetrics;
+import dev.legato.worker.internal.observe.WorkerMetrics;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import dev.legato.worker.internal.protocol.Topics;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,6 +106,8 @@ public final class Worker {
   private Delivery delivery;
   private ControlConsumer control;
   private Thread controlThread;
+  private volatile WorkerMetrics metrics = WorkerMetrics.NONE;
+  private JobTracing tracing = JobTracing.NONE;
   private final RunningAttempts running = new RunningAttempts();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
 
@@ -115,6 +122,14 @@ public final class Worker {
 
   public WorkerSettings settings() {
     return settings;
+  }
+
+  /**
+   * Where this worker serves its Prometheus metrics ({@code GET /metrics}) while it runs; null when
+   * metrics are off ({@link WorkerSettings#metricsPort()} unset) or the worker is not running.
+   */
+  public InetSocketAddress metricsAddress() {
+    return metrics.address();
   }
 
   /**
@@ -266,6 +281,22 @@ public final class Worker {
         TopicAdmin.ensureControlTopic(admin, settings.controlTopic(), KAFKA_TIMEOUT);
       }
     }
+    Semaphore permits = new Semaphore(settings.concurrency());
+    if (settings.metricsPort() != null) {
+      int slots = settings.concurrency();
+      metrics =
+          PrometheusMetrics.serve(
+              settings.metricsHost(),
+              settings.metricsPort(),
+              handlers.keySet(),
+              slots,
+              () -> slots - permits.availablePermits());
+      InetSocketAddress at = metrics.address();
+      log.info("metrics at http://{}:{}/metrics", at.getHostString(), at.getPort());
+    }
+    if (settings.tracing()) {
+      tracing = OtelJobTracing.fromEnvironment(VERSION, settings.groupPrefix());
+    }
     producer = clients.producer();
     pool = Executors.newFixedThreadPool(settings.concurrency(), daemonThreads("legato-handler-"));
     scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("legato-timer-"));
@@ -290,8 +321,9 @@ public final class Worker {
             new JobRunner(settings.workerId(), SDK, clock, settings.maxPayloadBytes()),
             publisher,
             pool,
-            new Semaphore(settings.concurrency()),
-            new JobDispatcher.Attempts(running, withdrawals, skipLog, scheduler, clock));
+            permits,
+            new JobDispatcher.Attempts(running, withdrawals, skipLog, scheduler, clock),
+            new JobDispatcher.Observers(metrics, tracing));
     scheduler.scheduleWithFixedDelay(
         () -> tick(clock, skipLog), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
 
@@ -481,6 +513,9 @@ public final class Worker {
     if (producer != null) {
       producer.close(abort ? Duration.ZERO : Duration.ofSeconds(10));
     }
+    metrics.close();
+    metrics = WorkerMetrics.NONE;
+    tracing.flush();
   }
 
   private void finish() {

@@ -1,6 +1,7 @@
 package dev.legato.worker;
 
 import dev.legato.worker.internal.config.EnvValues;
+import dev.legato.worker.internal.config.TracingSwitch;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -34,6 +35,8 @@ public final class WorkerSettings {
   public static final String MAX_PAYLOAD_BYTES = "LEGATO_MAX_PAYLOAD_BYTES";
   public static final String MAX_POLL_INTERVAL_MS = "LEGATO_MAX_POLL_INTERVAL_MS";
   public static final String SESSION_TIMEOUT_MS = "LEGATO_SESSION_TIMEOUT_MS";
+  public static final String METRICS_PORT = "LEGATO_METRICS_PORT";
+  public static final String METRICS_HOST = "LEGATO_METRICS_HOST";
 
   private static final String[] PROTOCOLS = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
   private static final String[] MECHANISMS = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
@@ -59,6 +62,9 @@ public final class WorkerSettings {
   private final int maxPayloadBytes;
   private final Duration maxPollInterval;
   private final Duration sessionTimeout;
+  private final Integer metricsPort;
+  private final String metricsHost;
+  private final boolean tracing;
   private final boolean installSignalHandlers;
 
   private WorkerSettings(Builder b) {
@@ -106,6 +112,13 @@ public final class WorkerSettings {
     this.maxPayloadBytes = requirePositive(b.maxPayloadBytes, MAX_PAYLOAD_BYTES);
     this.maxPollInterval = requirePositive(b.maxPollInterval, MAX_POLL_INTERVAL_MS);
     this.sessionTimeout = requirePositive(b.sessionTimeout, SESSION_TIMEOUT_MS);
+    if (b.metricsPort != null && (b.metricsPort < 1 || b.metricsPort > 65_535)) {
+      throw new IllegalArgumentException(
+          METRICS_PORT + " must be a port from 1 to 65535, got " + b.metricsPort);
+    }
+    this.metricsPort = b.metricsPort;
+    this.metricsHost = requireText(b.metricsHost, METRICS_HOST).strip();
+    this.tracing = b.tracing;
     this.installSignalHandlers = b.installSignalHandlers;
   }
 
@@ -175,6 +188,13 @@ public final class WorkerSettings {
     if ((v = EnvValues.text(env, SESSION_TIMEOUT_MS)) != null) {
       b.sessionTimeout(Duration.ofMillis(EnvValues.integer(SESSION_TIMEOUT_MS, v)));
     }
+    if ((v = EnvValues.text(env, METRICS_PORT)) != null) {
+      b.metricsPort(EnvValues.integer(METRICS_PORT, v));
+    }
+    if ((v = EnvValues.text(env, METRICS_HOST)) != null) {
+      b.metricsHost(v);
+    }
+    b.tracing(TracingSwitch.enabled(env));
     return b.build();
   }
 
@@ -206,6 +226,9 @@ public final class WorkerSettings {
         .maxPayloadBytes(maxPayloadBytes)
         .maxPollInterval(maxPollInterval)
         .sessionTimeout(sessionTimeout)
+        .metricsPort(metricsPort)
+        .metricsHost(metricsHost)
+        .tracing(tracing)
         .installSignalHandlers(installSignalHandlers);
   }
 
@@ -333,6 +356,32 @@ public final class WorkerSettings {
   }
 
   /**
+   * {@code LEGATO_METRICS_PORT}, default null (metrics off): when set, the worker serves its
+   * Prometheus metrics at {@code http://<metricsHost>:<port>/metrics} while it runs
+   * (docs/observability.md), 1 to 65535.
+   */
+  public Integer metricsPort() {
+    return metricsPort;
+  }
+
+  /** {@code LEGATO_METRICS_HOST}, default {@code 127.0.0.1}: the address the metrics bind. */
+  public String metricsHost() {
+    return metricsHost;
+  }
+
+  /**
+   * Whether the worker traces its jobs with OpenTelemetry (docs/observability.md, "Traces"). From
+   * the environment: true when {@code OTEL_SDK_DISABLED} is not {@code true} and any of {@code
+   * OTEL_EXPORTER_OTLP_ENDPOINT}, {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} or {@code
+   * OTEL_TRACES_EXPORTER} (other than {@code none}) is set; default false. Everything else (the
+   * exporter, service name, sampling) is read from the {@code OTEL_*} variables by the
+   * OpenTelemetry SDK, unless the application has set {@code GlobalOpenTelemetry} itself.
+   */
+  public boolean tracing() {
+    return tracing;
+  }
+
+  /**
    * Whether {@link Worker#start()} handles SIGTERM/SIGINT (drain, then let the JVM exit) and adds a
    * JVM shutdown hook that drains; default true. Not an environment variable: an application that
    * embeds workers and owns its shutdown turns it off with {@code installSignalHandlers(false)}.
@@ -385,6 +434,12 @@ public final class WorkerSettings {
         + maxPollInterval
         + ", sessionTimeout="
         + sessionTimeout
+        + ", metricsPort="
+        + metricsPort
+        + ", metricsHost="
+        + metricsHost
+        + ", tracing="
+        + tracing
         + ", installSignalHandlers="
         + installSignalHandlers
         + "}";
@@ -413,6 +468,9 @@ public final class WorkerSettings {
     private int maxPayloadBytes = 1_000_000;
     private Duration maxPollInterval = Duration.ofMillis(300_000);
     private Duration sessionTimeout = Duration.ofMillis(10_000);
+    private Integer metricsPort;
+    private String metricsHost = "127.0.0.1";
+    private boolean tracing;
     private boolean installSignalHandlers = true;
 
     private Builder() {}
@@ -519,6 +577,23 @@ public final class WorkerSettings {
 
     public Builder sessionTimeout(Duration value) {
       this.sessionTimeout = value;
+      return this;
+    }
+
+    /** See {@link WorkerSettings#metricsPort()}; null turns metrics off. */
+    public Builder metricsPort(Integer value) {
+      this.metricsPort = value;
+      return this;
+    }
+
+    public Builder metricsHost(String value) {
+      this.metricsHost = value;
+      return this;
+    }
+
+    /** See {@link WorkerSettings#tracing()}. */
+    public Builder tracing(boolean value) {
+      this.tracing = value;
       return this;
     }
 

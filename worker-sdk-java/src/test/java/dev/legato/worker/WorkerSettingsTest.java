@@ -37,6 +37,40 @@ class WorkerSettingsTest {
     assertEquals(Duration.ofMillis(300_000), s.maxPollInterval());
     assertEquals(Duration.ofMillis(10_000), s.sessionTimeout());
     assertTrue(s.installSignalHandlers());
+    assertNull(s.metricsPort());
+    assertEquals("127.0.0.1", s.metricsHost());
+    assertFalse(s.tracing());
+  }
+
+  @Test
+  void metricsAndTracingSettings() {
+    WorkerSettings s =
+        WorkerSettings.fromEnv(
+            Map.of(
+                "LEGATO_METRICS_PORT", " 9464 ",
+                "LEGATO_METRICS_HOST", "0.0.0.0",
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"));
+    assertEquals(9464, s.metricsPort());
+    assertEquals("0.0.0.0", s.metricsHost());
+    assertTrue(s.tracing());
+    assertEquals(s.toString(), s.toBuilder().build().toString());
+    assertNull(WorkerSettings.fromEnv(Map.of("LEGATO_METRICS_PORT", " ")).metricsPort());
+    assertFalse(
+        WorkerSettings.fromEnv(Map.of("OTEL_TRACES_EXPORTER", "otlp", "OTEL_SDK_DISABLED", "true"))
+            .tracing());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> WorkerSettings.fromEnv(Map.of("LEGATO_METRICS_PORT", "65536")));
+    assertTrue(e.getMessage().contains("LEGATO_METRICS_PORT"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> WorkerSettings.fromEnv(Map.of("LEGATO_METRICS_PORT", "0")));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> WorkerSettings.fromEnv(Map.of("LEGATO_METRICS_PORT", "http")));
+    assertTrue(e.getMessage().contains("LEGATO_METRICS_PORT"), e.getMessage());
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.legato.protocol.Job;
 import dev.legato.protocol.Progress;
 import dev.legato.protocol.ProgressKind;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -49,6 +50,7 @@ public final class Attempt {
   private boolean flushQueued;
   private volatile String cancelReason;
   private JsonNode lastDetails;
+  private volatile Map<String, String> traceHeaders = Map.of();
   private boolean lastDetailsParsed;
 
   /**
@@ -85,6 +87,14 @@ public final class Attempt {
 
   public String jobId() {
     return job.getJobId();
+  }
+
+  /**
+   * The trace context headers of the attempt's span, written on its progress records; set before
+   * the handler starts.
+   */
+  public void traceHeaders(Map<String, String> headers) {
+    this.traceHeaders = Map.copyOf(headers);
   }
 
   /**
@@ -224,6 +234,6 @@ public final class Attempt {
             startedAt,
             clock.millis());
     boolean ownsOffset = heartbeating && emission.kind() == ProgressKind.STARTED;
-    sink.send(progress, ownsOffset ? completion::startedDurable : () -> {});
+    sink.send(progress, traceHeaders, ownsOffset ? completion::startedDurable : () -> {});
   }
 }

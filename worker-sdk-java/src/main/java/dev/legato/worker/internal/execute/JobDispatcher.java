@@ -2,8 +2,12 @@ package dev.legato.worker.internal.execute;
 
 import dev.legato.protocol.Job;
 import dev.legato.protocol.Result;
+import dev.legato.protocol.ResultStatus;
 import dev.legato.worker.Handler;
 import dev.legato.worker.internal.kafka.Publisher;
+import dev.legato.worker.internal.observe.JobSpan;
+import dev.legato.worker.internal.observe.JobTracing;
+import dev.legato.worker.internal.observe.WorkerMetrics;
 import dev.legato.worker.internal.protocol.DecodeException;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import java.time.Clock;
@@ -37,6 +41,11 @@ public final class JobDispatcher {
       Executor flusher,
       Clock clock) {}
 
+  /** Metrics and tracing (docs/observability.md); {@link #NONE} when both are off. */
+  public record Observers(WorkerMetrics metrics, JobTracing tracing) {
+    public static final Observers NONE = new Observers(WorkerMetrics.NONE, JobTracing.NONE);
+  }
+
   private final Map<String, Handler> handlers;
   private final MessageCodec codec;
   private final JobRunner runner;
@@ -44,6 +53,7 @@ public final class JobDispatcher {
   private final Executor pool;
   private final Semaphore permits;
   private final Attempts attempts;
+  private final Observers observers;
   private volatile boolean closed;
 
   public JobDispatcher(
@@ -53,7 +63,8 @@ public final class JobDispatcher {
       Publisher publisher,
       Executor pool,
       Semaphore permits,
-      Attempts attempts) {
+      Attempts attempts,
+      Observers observers) {
     this.handlers = Map.copyOf(handlers);
     this.codec = codec;
     this.runner = runner;
@@ -61,6 +72,7 @@ public final class JobDispatcher {
     this.pool = pool;
     this.permits = permits;
     this.attempts = attempts;
+    this.observers = observers;
   }
 
   /**
@@ -99,6 +111,7 @@ public final class JobDispatcher {
     if (stale != null) {
       permits.release();
       attempts.skipLog().skipped(job.getJobId(), job.getAction(), stale, now);
+      observers.metrics().skipped(job.getAction());
       publisher.publishProgress(runner.skipped(job, stale, now), completion::durable);
       return true;
     }
@@ -106,7 +119,7 @@ public final class JobDispatcher {
     Attempt attempt = runner.attempt(job, publisher, attempts.flusher(), once);
     attempts.running().add(attempt);
     try {
-      pool.execute(() -> runHandler(attempt, handler, once));
+      pool.execute(() -> runHandler(record, attempt, handler, once));
     } catch (RejectedExecutionException e) {
       attempts.running().remove(attempt);
       permits.release(); // stopping: the job is not committed and runs again elsewhere
@@ -135,20 +148,47 @@ public final class JobDispatcher {
     closed = true;
   }
 
-  private void runHandler(Attempt attempt, Handler handler, Completion completion) {
+  /**
+   * Runs the handler inside the attempt's span (current on this thread, with the job's MDC keys),
+   * counts it, and publishes its result with the span's context.
+   */
+  private void runHandler(
+      ConsumerRecord<byte[], byte[]> record,
+      Attempt attempt,
+      Handler handler,
+      Completion completion) {
+    Job job = attempt.job();
     try {
-      Result result;
+      Result result = null;
+      JobSpan span = JobSpan.NONE;
+      boolean started = false;
+      long began = System.nanoTime();
       try {
-        result = runner.run(attempt, handler);
+        span = observers.tracing().start(record, job);
+        attempt.traceHeaders(span.headers());
+        observers.metrics().handlerStarted(job.getAction());
+        started = true;
+        try (JobSpan.Entered entered = span.enter();
+            LogContext logs = LogContext.enter(job, span)) {
+          result = runner.run(attempt, handler);
+        }
       } finally {
         permits.release();
+        if (started) {
+          boolean failed = result == null || result.getStatus() == ResultStatus.FAILED;
+          observers.metrics().handlerFinished(job.getAction(), failed, System.nanoTime() - began);
+        }
+        span.end(result);
+      }
+      if (span.traceparent() != null) {
+        result = Result.newBuilder(result).setTraceparent(span.traceparent()).build();
       }
       if (closed) {
         log.warn(
             "job {} finished after the shutdown deadline; its result is dropped", attempt.jobId());
         return;
       }
-      publisher.publishResult(result, completion::durable);
+      publisher.publishResult(result, span.headers(), completion::durable);
     } finally {
       // Only now: a drain waiting for idle() must not close the dispatcher before this result
       // went to the producer.

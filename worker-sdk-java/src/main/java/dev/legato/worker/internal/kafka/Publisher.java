@@ -9,6 +9,7 @@ import dev.legato.worker.internal.protocol.DltHeaders;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,13 +60,18 @@ public final class Publisher implements ProgressSink {
    * {@code ResultTooLarge} for the same job.
    */
   public void publishResult(Result result, Runnable durable) {
+    publishResult(result, Map.of(), durable);
+  }
+
+  /** {@link #publishResult(Result, Runnable)} with these headers (the attempt's trace context). */
+  public void publishResult(Result result, Map<String, String> headers, Runnable durable) {
     byte[] encoded = codec.encodeResult(result);
     delivery.deliver(
         "the result of job " + result.getJobId(),
-        resultRecord(result, encoded),
+        resultRecord(result, encoded, headers),
         error -> {
           Result replacement = JobRunner.refusedAsTooLarge(result, encoded.length, error);
-          return resultRecord(replacement, codec.encodeResult(replacement));
+          return resultRecord(replacement, codec.encodeResult(replacement), headers);
         },
         durable);
   }
@@ -75,10 +81,16 @@ public final class Publisher implements ProgressSink {
    * partition and keep their order; {@code durable} runs once Kafka has acknowledged it.
    */
   public void publishProgress(Progress progress, Runnable durable) {
+    publishProgress(progress, Map.of(), durable);
+  }
+
+  /** {@link #publishProgress(Progress, Runnable)} with these headers (the trace context). */
+  public void publishProgress(Progress progress, Map<String, String> headers, Runnable durable) {
     byte[] key = progress.getRunId().getBytes(StandardCharsets.UTF_8);
     delivery.deliver(
         progress.getKind() + " of job " + progress.getJobId(),
-        new ProducerRecord<>(resultsTopic, key, codec.encodeProgress(progress)),
+        new ProducerRecord<>(
+            resultsTopic, null, key, codec.encodeProgress(progress), recordHeaders(headers)),
         null,
         durable);
   }
@@ -86,6 +98,11 @@ public final class Publisher implements ProgressSink {
   @Override
   public void send(Progress progress, Runnable onAck) {
     publishProgress(progress, onAck);
+  }
+
+  @Override
+  public void send(Progress progress, Map<String, String> headers, Runnable onAck) {
+    publishProgress(progress, headers, onAck);
   }
 
   /**
@@ -106,9 +123,20 @@ public final class Publisher implements ProgressSink {
         durable);
   }
 
-  private ProducerRecord<byte[], byte[]> resultRecord(Result result, byte[] encoded) {
+  private ProducerRecord<byte[], byte[]> resultRecord(
+      Result result, byte[] encoded, Map<String, String> headers) {
     byte[] key = result.getRunId().getBytes(StandardCharsets.UTF_8);
-    return new ProducerRecord<>(resultsTopic, key, encoded);
+    return new ProducerRecord<>(resultsTopic, null, key, encoded, recordHeaders(headers));
+  }
+
+  /** UTF-8 headers; null (none) when empty. */
+  private static RecordHeaders recordHeaders(Map<String, String> headers) {
+    if (headers.isEmpty()) {
+      return null;
+    }
+    RecordHeaders result = new RecordHeaders();
+    headers.forEach((name, value) -> add(result, name, value));
+    return result;
   }
 
   private RecordHeaders headers(
