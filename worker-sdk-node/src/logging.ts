@@ -1,4 +1,10 @@
-/** A small leveled logger: one line per event on stderr (stdout stays the application's). */
+/**
+ * A small leveled logger: one line per event on stderr (stdout stays the application's). Lines
+ * written while a handler runs end with the job's fields (run_id, job_id, and trace_id, span_id
+ * when tracing is on): they travel with the handler's async context (AsyncLocalStorage).
+ */
+
+import { AsyncLocalStorage } from "node:async_hooks";
 
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
@@ -29,7 +35,21 @@ export function describeError(error: Error): string {
   return `${error.name}: ${error.message}${nested}${cause}`;
 }
 
-function render(fields: LogFields | undefined): string {
+const jobFields = new AsyncLocalStorage<LogFields>();
+
+/** Runs `fn` with `fields` added to every line logged in its (async) context. */
+export function withLogFields<T>(fields: LogFields, fn: () => T): T {
+  return jobFields.run(fields, fn);
+}
+
+/** Runs `fn` outside any job's log fields (for work shared by many jobs, e.g. a batch timer). */
+export function withoutLogFields<T>(fn: () => T): T {
+  return jobFields.exit(fn);
+}
+
+function render(own: LogFields | undefined): string {
+  const context = jobFields.getStore();
+  const fields = context === undefined ? own : { ...own, ...context };
   if (fields === undefined) return "";
   const parts = Object.entries(fields).map(([key, value]) => {
     const text = value instanceof Error ? describeError(value) : String(value);

@@ -58,6 +58,10 @@ export interface Settings {
   sessionTimeoutMs: number;
   /** Security of every Kafka connection. */
   security: KafkaSecurity;
+  /** LEGATO_METRICS_PORT: serve Prometheus metrics on this port (null: off, the default). */
+  metricsPort: number | null;
+  /** LEGATO_METRICS_HOST: the address the metrics server binds (default 127.0.0.1). */
+  metricsHost: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -79,6 +83,13 @@ function integer(env: Env, name: string, fallback: number, minimum: number): num
   }
   const value = Number(raw);
   if (value < minimum) throw new SettingsError(`${name} must be at least ${minimum}, got "${raw}"`);
+  return value;
+}
+
+function port(env: Env, name: string): number | null {
+  if (optional(env, name) === null) return null;
+  const value = integer(env, name, 0, 1);
+  if (value > 65_535) throw new SettingsError(`${name} must be at most 65535, got "${value}"`);
   return value;
 }
 
@@ -174,6 +185,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     maxPollIntervalMs: integer(env, "LEGATO_MAX_POLL_INTERVAL_MS", 300_000, 1),
     sessionTimeoutMs: integer(env, "LEGATO_SESSION_TIMEOUT_MS", 10_000, 1),
     security: loadSecurity(env),
+    metricsPort: port(env, "LEGATO_METRICS_PORT"),
+    metricsHost: text(env, "LEGATO_METRICS_HOST", "127.0.0.1"),
     ...overrides,
   };
   if (settings.bootstrapServers.length === 0) {

@@ -9,16 +9,19 @@
  * stops; only an authorization or authentication error is fatal.
  */
 
+import { performance } from "node:perf_hooks";
 import { WorkerFatalError } from "../errors.js";
-import type { Logger } from "../logging.js";
+import { type LogFields, type Logger, withLogFields } from "../logging.js";
+import type { WorkerMetrics } from "../observability/metrics.js";
+import type { Tracing } from "../observability/tracing.js";
 import { DecodeError, decodeJob, encodeProgress } from "../protocol/codec.js";
 import type { Job, Progress, Result, SkipReason } from "../protocol/messages.js";
 import { jobTopic, jobsDltTopic, workerGroup } from "../protocol/topics.js";
 import type { Settings } from "../settings.js";
 import { ThrottledWarning, backoffMs, delay } from "./backoff.js";
 import { deadLetter } from "./dead-letter.js";
-import { seal, tooLarge } from "./envelope.js";
-import { Attempt, progressOf } from "./attempt.js";
+import { checked, seal, tooLarge } from "./envelope.js";
+import { Attempt, type ExecutionHooks, progressOf } from "./attempt.js";
 import { type ExecutionIdentity, type Handler, executeJob } from "./execute.js";
 import { GroupSession, type RawMessage } from "./group-session.js";
 import type { ClientBase } from "./kafka.js";
@@ -44,6 +47,10 @@ export interface ActionConsumerDeps {
   /** The attempts running in this process (to cancel them). */
   running: RunningAttempts;
   skips: SkipSummary;
+  /** The worker's metrics (NO_METRICS when off). */
+  metrics: WorkerMetrics;
+  /** The worker's tracing; undefined when off. */
+  tracing: Tracing | undefined;
   /** Called if the consumer hits an error no retry can fix; the worker then stops. */
   onFatal: (error: WorkerFatalError) => void;
 }
@@ -197,9 +204,9 @@ export class ActionConsumer {
         ticket.finish();
         return;
       }
-      const result = await this.run(job, ticket, session);
+      const { result, headers } = await this.run(job, message, ticket, session);
       releaseSlot();
-      await this.publishResult(result);
+      await this.publishResult(result, headers);
       ticket.finish();
     } catch (error) {
       // Nothing stored: the job is redelivered after a restart or rebalance, never re-run here.
@@ -228,11 +235,29 @@ export class ActionConsumer {
       progressOf(job, identity, "SKIPPED", { startedAt: now, at: now, reason }),
     );
     this.deps.skips.record(job.jobId, reason);
+    this.deps.metrics.jobDone(this.action, "skipped");
   }
 
-  /** Runs the handler as a cancellable attempt that reports its progress. */
-  private async run(job: Job, ticket: Ticket, session: GroupSession): Promise<Result> {
-    const { running, identity } = this.deps;
+  /**
+   * Runs the handler as a cancellable attempt that reports its progress, timed and counted, in
+   * its process span when tracing is on, with the job's fields on the log lines written
+   * meanwhile. Returns the result to send (checked) and the headers of the attempt's records.
+   */
+  private async run(
+    job: Job,
+    message: RawMessage,
+    ticket: Ticket,
+    session: GroupSession,
+  ): Promise<{ result: Result; headers: Map<Buffer, Buffer> | undefined }> {
+    const { running, identity, metrics, tracing, handlers, settings } = this.deps;
+    const trace = tracing?.startJob(job, {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      group: this.groupId,
+      headers: message.headers,
+    });
+    const headers = trace?.headers();
     // With a heartbeat timeout the attempt is owned by its heartbeats once STARTED is
     // acknowledged: store (and commit) its offset then, so a crash does not redeliver it.
     const onStartedAcked =
@@ -244,32 +269,67 @@ export class ActionConsumer {
           };
     const attempt = new Attempt(job, {
       identity,
-      publishProgress: (progress) => this.publishProgress(progress),
+      publishProgress: (progress) => this.publishProgress(progress, headers),
       onStartedAcked,
     });
+    let handlerStart = 0;
+    const hooks: ExecutionHooks = {
+      begin: (startedAt) => {
+        metrics.handlerStarted(this.action);
+        handlerStart = performance.now();
+        return attempt.begin(startedAt);
+      },
+      end: (failed) => {
+        metrics.handlerEnded(this.action, (performance.now() - handlerStart) / 1000);
+        attempt.end(failed);
+      },
+    };
+    const fields: LogFields = { run_id: job.runId, job_id: job.jobId };
+    if (trace !== undefined) {
+      fields["trace_id"] = trace.traceId;
+      fields["span_id"] = trace.spanId;
+    }
+    const execute = (): Promise<Result> =>
+      withLogFields(fields, () => executeJob(job, handlers, identity, hooks));
     running.add(attempt);
     try {
-      return await executeJob(job, this.deps.handlers, identity, attempt);
+      let result = checked(
+        trace === undefined ? await execute() : await trace.run(execute),
+        settings.maxPayloadBytes,
+      );
+      if (trace !== undefined) {
+        if (trace.traceparent !== null) result = { ...result, traceparent: trace.traceparent };
+        trace.end(result);
+      }
+      metrics.jobDone(this.action, result.status === "COMPLETED" ? "completed" : "failed");
+      return { result, headers };
     } finally {
       running.delete(attempt);
     }
   }
 
-  private publishProgress(progress: Progress): Promise<void> {
+  private publishProgress(progress: Progress, headers?: Map<Buffer, Buffer>): Promise<void> {
     return this.deps.publisher.publish({
       topic: this.deps.settings.resultsTopic,
       key: Buffer.from(progress.runId, "utf8"),
       value: encodeProgress(progress),
+      ...(headers === undefined ? {} : { headers }),
     });
   }
 
   /** Publishes the result; one Kafka refuses as too large is answered by FAILED ResultTooLarge. */
-  private async publishResult(result: Result): Promise<void> {
+  private async publishResult(result: Result, headers?: Map<Buffer, Buffer>): Promise<void> {
     const { settings, publisher } = this.deps;
     const key = Buffer.from(result.runId, "utf8");
     const topic = settings.resultsTopic;
+    const traced = headers === undefined ? {} : { headers };
     try {
-      await publisher.publish({ topic, key, value: seal(result, settings.maxPayloadBytes) });
+      await publisher.publish({
+        topic,
+        key,
+        value: seal(result, settings.maxPayloadBytes),
+        ...traced,
+      });
     } catch (error) {
       if (!(error instanceof RecordTooLargeError)) throw error;
       this.deps.logger.warning("Kafka refused a result as too large; sending ResultTooLarge", {
@@ -280,6 +340,7 @@ export class ActionConsumer {
         topic,
         key,
         value: seal(tooLarge(result), settings.maxPayloadBytes),
+        ...traced,
       });
     }
   }

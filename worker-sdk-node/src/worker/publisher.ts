@@ -14,7 +14,7 @@
 
 import type { MessageToProduce } from "@platformatic/kafka";
 import { WorkerFatalError } from "../errors.js";
-import type { Logger } from "../logging.js";
+import { type Logger, withoutLogFields } from "../logging.js";
 import { ThrottledWarning, backoffMs, delay } from "./backoff.js";
 import type { RawProducer } from "./kafka.js";
 import { isFatalKafkaError, isTooLarge, needsNewProducer } from "./kafka-errors.js";
@@ -102,7 +102,9 @@ export class Publisher {
 
   private enqueue(pending: Pending): void {
     this.queue.push(pending);
-    this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
+    // The batch is every job's: its timer (and the sends and warnings it leads to) carry no
+    // one job's log fields.
+    this.timer ??= withoutLogFields(() => setTimeout(() => this.flush(), this.lingerMs));
   }
 
   private flush(): void {

@@ -3,6 +3,13 @@
 import { SDK } from "../_package.js";
 import { LegatoError, WorkerFatalError } from "../errors.js";
 import { type Logger, createLogger, describeError } from "../logging.js";
+import {
+  MetricsServer,
+  NO_METRICS,
+  type WorkerMetrics,
+  createMetricsRegistry,
+} from "../observability/metrics.js";
+import { type Tracing, startTracing, tracingEnabled } from "../observability/tracing.js";
 import { isValidAction, jobTopic, jobsDltTopic } from "../protocol/topics.js";
 import { type Settings, loadSettings } from "../settings.js";
 import { ActionConsumer } from "./action-consumer.js";
@@ -25,7 +32,7 @@ import { SkipSummary } from "./skips.js";
 import { RunningAttempts, Withdrawals } from "./withdrawals.js";
 
 export interface WorkerOptions extends Partial<Settings> {
-  /** Environment to read LEGATO_* from (default: process.env). */
+  /** Environment to read LEGATO_* (and the OTEL_* tracing switch) from (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Drain and exit on SIGTERM/SIGINT (default: true). */
   handleSignals?: boolean;
@@ -54,13 +61,20 @@ export class Worker {
   private fatal: WorkerFatalError | undefined;
   private readonly clientBase: ClientBase;
   private readonly halted = new AbortController();
+  private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly limiter: Limiter;
+  private metrics: WorkerMetrics = NO_METRICS;
+  private metricsServer: MetricsServer | undefined;
+  private tracing: Tracing | undefined;
   private removeSignalHandlers: (() => void) | undefined;
   private resolveStopped: (() => void) | undefined;
   private readonly stopped: Promise<void>;
 
   constructor(options: WorkerOptions = {}) {
     const { env, handleSignals, ...overrides } = options;
-    this.settings = loadSettings(env ?? process.env, overrides);
+    this.env = env ?? process.env;
+    this.settings = loadSettings(this.env, overrides);
+    this.limiter = new Limiter(this.settings.concurrency);
     this.logger = createLogger(this.settings.logLevel);
     this.clientBase = clientBase(this.settings);
     this.handleSignals = handleSignals ?? true;
@@ -127,6 +141,7 @@ export class Worker {
   private async open(): Promise<void> {
     const { settings } = this;
     const actions = [...this.handlers.keys()];
+    await this.startObservability(actions);
     if (settings.createTopics) {
       const partitions = settings.jobPartitions;
       await this.createTopics([
@@ -167,13 +182,15 @@ export class Worker {
       settings,
       clientBase: this.clientBase,
       handlers: this.handlers,
-      limiter: new Limiter(settings.concurrency),
+      limiter: this.limiter,
       publisher: this.publisher,
       identity: { workerId: settings.workerId, sdk: SDK },
       logger: this.logger,
       withdrawals: this.withdrawals,
       running: this.running,
       skips: this.skips,
+      metrics: this.metrics,
+      tracing: this.tracing,
       onFatal: (error: WorkerFatalError) => this.die(error),
     };
     const consumers = actions.map((action) => new ActionConsumer(action, deps));
@@ -185,6 +202,38 @@ export class Worker {
       actions: actions.join(","),
       concurrency: settings.concurrency,
     });
+  }
+
+  /** Metrics (LEGATO_METRICS_PORT) and tracing (OTEL_*), each only when asked for. */
+  private async startObservability(actions: string[]): Promise<void> {
+    const { metricsPort, metricsHost, concurrency } = this.settings;
+    if (metricsPort !== null) {
+      const limiter = this.limiter;
+      const registry = await createMetricsRegistry(actions, {
+        slots: concurrency,
+        get busy() {
+          return limiter.running;
+        },
+      });
+      try {
+        this.metricsServer = await MetricsServer.start(
+          registry,
+          metricsHost,
+          metricsPort,
+          this.logger,
+        );
+      } catch (error) {
+        throw new WorkerFatalError(
+          `cannot serve metrics on ${metricsHost}:${metricsPort} (LEGATO_METRICS_PORT, LEGATO_METRICS_HOST): ${describe(error)}`,
+          { cause: error },
+        );
+      }
+      this.metrics = registry;
+      this.logger.info("serving metrics", {
+        url: `http://${metricsHost}:${this.metricsServer.port}/metrics`,
+      });
+    }
+    if (tracingEnabled(this.env)) this.tracing = await startTracing(this.env, this.logger);
   }
 
   /** Lists and creates the missing topics; retries while Kafka is unreachable. */
@@ -251,6 +300,7 @@ export class Worker {
       }
       await this.control?.close();
       this.skips?.flush();
+      await this.closeObservability();
     } finally {
       clearTimeout(timer);
       this.removeSignalHandlers?.();
@@ -258,6 +308,25 @@ export class Worker {
       this.logger.info("worker stopped", { workerId: this.settings.workerId });
       this.resolveStopped?.();
     }
+  }
+
+  private async closeObservability(): Promise<void> {
+    const tracing = this.tracing;
+    this.tracing = undefined;
+    if (tracing !== undefined) {
+      const flushed = tracing.close().then(
+        () => true,
+        (error: unknown) => {
+          this.logger.warning("flushing the spans failed", { error });
+          return true;
+        },
+      );
+      if (!(await within(flushed, CLOSE_TIMEOUT_MS))) {
+        this.logger.warning("flushing the spans timed out");
+      }
+    }
+    await this.metricsServer?.close();
+    this.metricsServer = undefined;
   }
 }
 

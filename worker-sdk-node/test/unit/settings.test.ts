@@ -42,6 +42,8 @@ describe("loadSettings", () => {
       maxPollIntervalMs: 300_000,
       sessionTimeoutMs: 10_000,
       security: PLAINTEXT,
+      metricsPort: null,
+      metricsHost: "127.0.0.1",
     });
   });
 
@@ -68,6 +70,8 @@ describe("loadSettings", () => {
       LEGATO_KAFKA_SSL_CA_FILE: "/ca.pem",
       LEGATO_KAFKA_SSL_CERT_FILE: "/cert.pem",
       LEGATO_KAFKA_SSL_KEY_FILE: "/key.pem",
+      LEGATO_METRICS_PORT: "9464",
+      LEGATO_METRICS_HOST: "0.0.0.0",
     });
     const { security, ...rest } = settings;
     assert.deepEqual(rest, {
@@ -85,6 +89,8 @@ describe("loadSettings", () => {
       maxPayloadBytes: 2048,
       maxPollIntervalMs: 20000,
       sessionTimeoutMs: 6000,
+      metricsPort: 9464,
+      metricsHost: "0.0.0.0",
     });
     assert.equal(security.protocol, "SASL_SSL");
     assert.equal(security.saslMechanism, "SCRAM-SHA-512");
@@ -109,6 +115,14 @@ describe("loadSettings", () => {
     assert.equal(settings.groupPrefix, "grp");
     assert.equal(settings.concurrency, 5);
     assert.equal(settings.logLevel, "WARNING");
+  });
+
+  it("turns metrics on with a valid LEGATO_METRICS_PORT only", () => {
+    assert.equal(loadSettings({ LEGATO_METRICS_PORT: " " }).metricsPort, null);
+    assert.equal(loadSettings({ LEGATO_METRICS_PORT: "65535" }).metricsPort, 65535);
+    rejects({ LEGATO_METRICS_PORT: "0" }, "LEGATO_METRICS_PORT");
+    rejects({ LEGATO_METRICS_PORT: "65536" }, "LEGATO_METRICS_PORT");
+    rejects({ LEGATO_METRICS_PORT: "http" }, "LEGATO_METRICS_PORT");
   });
 
   it("accepts every log level spelling, case-insensitively", () => {
