@@ -129,8 +129,7 @@ class OtlpReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
+                body = self._body()
                 if (self.headers.get("Content-Encoding") or "").lower() == "gzip":
                     body = gzip.decompress(body)
                 content_type = self.headers.get("Content-Type") or "application/x-protobuf"
@@ -153,6 +152,19 @@ class OtlpReceiver:
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
+
+            def _body(self) -> bytes:
+                """The request's body: by Content-Length, or chunk by chunk (Node's exporter
+                streams its requests with Transfer-Encoding: chunked)."""
+                if "chunked" not in (self.headers.get("Transfer-Encoding") or "").lower():
+                    return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                chunks = []
+                while size := int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()  # the CRLF after each chunk
+                while self.rfile.readline().strip():  # trailers, up to the empty line
+                    pass
+                return b"".join(chunks)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
