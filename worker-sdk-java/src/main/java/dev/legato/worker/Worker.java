@@ -295,7 +295,11 @@ public final class Worker {
       log.info("metrics at http://{}:{}/metrics", at.getHostString(), at.getPort());
     }
     if (settings.tracing()) {
-      tracing = OtelJobTracing.fromEnvironment(VERSION, settings.groupPrefix());
+      try {
+        tracing = OtelJobTracing.fromEnvironment(VERSION, settings.groupPrefix());
+      } catch (RuntimeException e) { // e.g. an OTEL_* value autoconfigure rejects
+        log.error("tracing off: OpenTelemetry could not be configured from OTEL_*: {}", e, e);
+      }
     }
     producer = clients.producer();
     pool = Executors.newFixedThreadPool(settings.concurrency(), daemonThreads("legato-handler-"));

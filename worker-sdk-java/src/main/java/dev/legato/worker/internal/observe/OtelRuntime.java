@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * else an SDK configured from the {@code OTEL_*} variables (autoconfigure), made once per process
  * and registered as the global one, so the spans a handler makes go to the same exporter. Its
  * default service name is {@code legato-worker}; it exports traces only unless {@code
- * OTEL_METRICS_EXPORTER}/{@code OTEL_LOGS_EXPORTER} say otherwise. A worker that stops flushes it;
+ * OTEL_METRICS_EXPORTER}/{@code OTEL_LOGS_EXPORTER} say otherwise, over OTLP {@code http/protobuf}
+ * unless {@code OTEL_EXPORTER_OTLP_PROTOCOL} says otherwise. A worker that stops flushes it;
  * autoconfigure's JVM shutdown hook shuts it down.
  */
 final class OtelRuntime {
@@ -40,8 +41,7 @@ final class OtelRuntime {
     }
     OpenTelemetrySdk sdk =
         AutoConfiguredOpenTelemetrySdk.builder()
-            .addPropertiesSupplier(
-                () -> Map.of("otel.metrics.exporter", "none", "otel.logs.exporter", "none"))
+            .addPropertiesSupplier(OtelRuntime::defaults)
             .addResourceCustomizer(OtelRuntime::defaultServiceName)
             .build()
             .getOpenTelemetrySdk();
@@ -55,6 +55,18 @@ final class OtelRuntime {
     return sdk;
   }
 
+  /**
+   * What the {@code OTEL_*} variables (and system properties) leave unset: OTLP over HTTP with
+   * protobuf, as in the other SDKs (Java's autoconfigure would pick gRPC, which needs a sender this
+   * SDK does not ship), and traces only.
+   */
+  static Map<String, String> defaults() {
+    return Map.of(
+        "otel.exporter.otlp.protocol", "http/protobuf",
+        "otel.metrics.exporter", "none",
+        "otel.logs.exporter", "none");
+  }
+
   /** Exports the spans ended so far, waiting at most {@code timeoutMs}. */
   static void flush(long timeoutMs) {
     OpenTelemetrySdk sdk;
@@ -64,6 +76,15 @@ final class OtelRuntime {
     if (sdk != null) {
       sdk.getSdkTracerProvider().forceFlush().join(timeoutMs, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** Forgets (and shuts down) the SDK this class made, and the global one: tests only. */
+  static synchronized void resetForTest() {
+    if (own != null) {
+      own.close();
+      own = null;
+    }
+    GlobalOpenTelemetry.resetForTest();
   }
 
   private static Resource defaultServiceName(Resource resource, ConfigProperties config) {
