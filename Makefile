@@ -36,7 +36,7 @@ $(VENV)/.installed: orchestrator/pyproject.toml worker-sdk-python/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "python3 not found: install Python 3.11+ (apt-get install python3 python3-venv)"; exit 1; }
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV) || { echo "cannot create a venv: apt-get install python3-venv"; exit 1; }
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e 'worker-sdk-python[tracing]' -e orchestrator -r requirements-dev.txt
+	$(VENV)/bin/pip install -q -e 'worker-sdk-python[metrics,tracing]' -e orchestrator -r requirements-dev.txt
 	@touch $@
 
 node-build: $(NODE_SDK)/dist/.built $(NODE_EXAMPLE)/dist/.built
