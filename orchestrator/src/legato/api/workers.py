@@ -23,7 +23,7 @@ EXAMPLE = {
             "group": "legato-workers.charge-card",
             "state": "STABLE",
             "workers": [
-                {"clientId": "legato-python-host-1-4242", "host": "/127.0.0.1", "language": "python"}
+                {"clientId": "legato-python-host-1-4242", "host": "127.0.0.1", "language": "python"}
             ],
             "languages": ["python"],
             "lag": 0,

@@ -21,7 +21,8 @@ def live_workers(admin: AdminClient, group_prefix: str, timeout: float = 5) -> d
             "group": group_id,
             "state": str(desc.state).rsplit(".", 1)[-1],
             "workers": sorted(
-                ({"clientId": m.client_id, "host": m.host} for m in desc.members),
+                # Kafka reports a member's address as "/127.0.0.1"
+                ({"clientId": m.client_id, "host": m.host.lstrip("/")} for m in desc.members),
                 key=lambda w: w["clientId"],
             ),
         }
