@@ -11,7 +11,7 @@ import orjson
 import pytest
 from cli_runner import Cli, run_cli
 
-from harness.api import define, trigger, unique, wait_run
+from harness.api import define, events, trigger, unique, wait_run
 from harness.cli import legato
 from harness.orchestrator import LEGATO, Orchestrator, free_port
 from harness.waiting import until
@@ -208,23 +208,28 @@ def test_events_follow_ends_when_the_run_ends(api: httpx.Client, orchestrator: O
 
     with running_worker(orchestrator, {action: hold}):
         run_id = trigger(api, wid, 1)
-        follow = subprocess.Popen(
+        # several events before the CLI starts: its first page is more than one line
+        until(lambda: len(events(api, run_id)) >= 2, 30, "the step scheduled")
+        with subprocess.Popen(
             [str(LEGATO), "--api", orchestrator.url, "-o", "json", "runs", "events", run_id, "--follow"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )
-        try:
-            assert follow.stdout is not None
-            first = orjson.loads(follow.stdout.readline())
-            assert first["type"] == "RUN_CREATED"
-            assert follow.poll() is None  # the run has not ended: it keeps following
-            release.set()
-            rest, err = follow.communicate(timeout=30)
-        finally:
-            release.set()
-            if follow.poll() is None:
-                follow.kill()
+        ) as follow:
+            assert follow.stdout is not None and follow.stderr is not None
+            try:
+                first = orjson.loads(follow.stdout.readline())
+                assert first["type"] == "RUN_CREATED"
+                assert follow.poll() is None  # the run has not ended: it keeps following
+                release.set()
+                follow.wait(timeout=30)
+                # read on through the same buffered reader: communicate() reads the pipe beneath it
+                # and would miss the lines readline() had already buffered
+                rest, err = follow.stdout.read(), follow.stderr.read()
+            finally:
+                release.set()
+                if follow.poll() is None:
+                    follow.kill()
     assert follow.returncode == 0, err
     types = [first["type"], *(orjson.loads(line)["type"] for line in rest.splitlines())]
     assert types[-1] == "RUN_COMPLETED"
