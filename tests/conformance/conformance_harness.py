@@ -51,7 +51,7 @@ ACTIONS = (
     "heartbeat",
     "wait-cancel",
 )
-DEADLINE_S = 30.0
+DEADLINE_S = 60.0  # a condition wait: as long as a JVM start and a group join take on a loaded CI box
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:

@@ -34,9 +34,11 @@ def test_three_languages_share_one_group(conformance_kafka: str, tmp_path: Path)
     group = topics.worker_group(wire.group_prefix, "echo")
     workers = [WorkerProcess(lang, wire.env(f"mixed-{lang}"), tmp_path / f"{lang}.log") for lang in LANGUAGES]
     try:
+        # three processes start (a JVM among them) and each join rebalances the group: on a busy
+        # machine that takes longer than one job's deadline
         wait_until(
             lambda: _languages_with_partitions(conformance_kafka, group) == set(LANGUAGES),
-            DEADLINE_S,
+            2 * DEADLINE_S,
             "a worker of every language holding echo partitions",
         )
         jobs = [wire.job("echo", n) for n in range(60)]
