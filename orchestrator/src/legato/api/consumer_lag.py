@@ -3,6 +3,7 @@ offsets, summed over partitions (Kafka admin API), bounded by a timeout and cach
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,20 +61,27 @@ def consumer_lag(admin: AdminClient, jobs_prefix: str, group_prefix: str, timeou
     }
     committed: dict[tuple[str, int], int] = {}
     for by_group in futures.values():
-        for future in by_group.values():
-            try:
-                result: Any = future.result(_left(deadline))
-            except KafkaException:  # no such group yet: nothing committed
-                continue
-            for tp in result.topic_partitions or []:
-                if tp.offset >= 0 and tp.error is None:
-                    committed[(tp.topic, tp.partition)] = tp.offset
+        committed.update(_committed(by_group.values(), deadline))
     out: dict[str, int] = {}
     for action, ps in topics.items():
         topic = job_topic(jobs_prefix, action)
         out[action] = sum(
             max(0, ends[(topic, p)] - committed.get((topic, p), starts[(topic, p)])) for p in ps
         )
+    return out
+
+
+def _committed(futures: Iterable[Any], deadline: float) -> dict[tuple[str, int], int]:
+    """The committed offsets the groups' answers hold (a group that does not exist has none)."""
+    out: dict[tuple[str, int], int] = {}
+    for future in futures:
+        try:
+            result: Any = future.result(_left(deadline))
+        except KafkaException:  # no such group yet: nothing committed
+            continue
+        for tp in result.topic_partitions or []:
+            if tp.offset >= 0 and tp.error is None:
+                out[(tp.topic, tp.partition)] = tp.offset
     return out
 
 
@@ -99,18 +107,10 @@ def topic_lag(admin: AdminClient, topic: str, group: str, timeout: float) -> int
     latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()  # type: ignore[no-untyped-call]
     ends = _offsets(admin, partitions, latest, deadline)
     starts = _offsets(admin, partitions, earliest, deadline)
-    committed: dict[tuple[str, int], int] = {}
     futures = admin.list_consumer_group_offsets(
         [ConsumerGroupTopicPartitions(group, partitions)], request_timeout=_left(deadline)
     )
-    for future in futures.values():
-        try:
-            result: Any = future.result(_left(deadline))
-        except KafkaException:  # no such group yet: nothing committed
-            continue
-        for tp in result.topic_partitions or []:
-            if tp.offset >= 0 and tp.error is None:
-                committed[(tp.topic, tp.partition)] = tp.offset
+    committed = _committed(futures.values(), deadline)
     return sum(
         max(0, ends[key] - committed.get(key, starts[key]))
         for key in ((topic, tp.partition) for tp in partitions)
