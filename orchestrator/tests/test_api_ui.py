@@ -9,9 +9,15 @@ from fastapi import FastAPI
 
 from legato.api import ui
 
-pytestmark = pytest.mark.unit
+# anyio's pytest plugin runs the async tests (it ships with anyio, which Starlette uses)
+pytestmark = [pytest.mark.unit, pytest.mark.anyio]
 
 INDEX = '<!doctype html><script type="module" src="/ui/assets/app-1a2b3c.js"></script>'
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
 
 
 @pytest.fixture
