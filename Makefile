@@ -141,7 +141,7 @@ test: install node-build java-build dashboard-build browser-deps
 # The browser tests run in a process of their own: Playwright's sync API keeps an event loop
 # running in the main thread for as long as its browser lives, which asyncio-based tests cannot share.
 test-python:
-	$(VENV)/bin/pytest --ignore=tests/browser
+	$(VENV)/bin/pytest --ignore=tests/browser --durations=30
 	$(VENV)/bin/pytest tests/browser
 
 test-node:
