@@ -242,12 +242,14 @@ class Wire:
         *,
         topic_action: str | None = None,
         payload_text: str | None = None,
+        partition: int | None = None,
         **options: Any,
     ) -> Job:
         """Produce a Job; `payload_text` replaces the JSON encoding of `payload` (e.g. with non-JSON).
-        `options` are those of `make_job` (v2 limits, lastHeartbeatDetails)."""
+        `partition` overrides the key's partition. `options` are those of `make_job` (v2 limits,
+        lastHeartbeatDetails)."""
         job = self.make_job(action, payload, topic_action=topic_action, payload_text=payload_text, **options)
-        self.send(job)
+        self.send(job, partition)
         return job
 
     def make_job(
@@ -283,8 +285,11 @@ class Wire:
             "lastHeartbeatDetails": last_heartbeat_details,
         }
 
-    def send(self, job: Job) -> None:
-        self.producer.produce(job["queue"], encode_job(job), job["runId"])
+    def send(self, job: Job, partition: int | None = None) -> None:
+        if partition is None:
+            self.producer.produce(job["queue"], encode_job(job), job["runId"])
+        else:
+            self.producer.produce(job["queue"], encode_job(job), job["runId"], partition=partition)
         self.producer.flush(DEADLINE_S)
 
     def cancel(self, job: Job, reason: str = "RunCancelled") -> Cancel:
@@ -413,7 +418,8 @@ class Wire:
 
         def caught_up() -> bool:
             seen[:] = self.committed_offsets(action, partitions)
-            return seen == ends
+            # a partition that never held a record has nothing to commit (-1001)
+            return all(c == e or (e == 0 and c < 0) for c, e in zip(seen, ends, strict=True))
 
         try:
             wait_until(caught_up, timeout, f"committed offsets of {action} to reach {ends}")

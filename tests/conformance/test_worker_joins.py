@@ -15,7 +15,8 @@ WORKER_ENV = {"LEGATO_WORKER_CONCURRENCY": "2", "LEGATO_SESSION_TIMEOUT_MS": "60
 
 def test_jobs_in_flight_survive_a_join(wire: Wire, start_worker: Callable[[], WorkerProcess]) -> None:
     first = start_worker()
-    jobs = [wire.job("slow", {"ms": 1000}) for _ in range(JOBS)]
+    # every partition holds jobs, so whichever partitions the join moves, some move in flight
+    jobs = [wire.job("slow", {"ms": 1000}, partition=n % JOB_PARTITIONS) for n in range(JOBS)]
     first.wait_for_line("STARTED ", timeout=60)  # jobs in flight
 
     second = start_worker()
