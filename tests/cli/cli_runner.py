@@ -2,9 +2,11 @@
 
 import contextlib
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import orjson
 
@@ -26,6 +28,9 @@ Cli = Callable[..., Result]
 
 def run_cli(*args: str) -> Result:
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    # the tester's terminal size must not reach the CLI (see harness.cli.USER_ENV)
+    with mock.patch.dict(os.environ), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        os.environ.pop("COLUMNS", None)
+        os.environ.pop("LINES", None)
         code = main(list(args))
     return Result(code, out.getvalue(), err.getvalue())

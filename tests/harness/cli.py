@@ -8,6 +8,10 @@ import orjson
 
 from harness.orchestrator import LEGATO, Orchestrator
 
+# The terminal size of whoever runs the tests must not reach the CLI: piped, it prints rows of
+# PIPE_WIDTH unless COLUMNS says otherwise (COLUMNS=80 wrapped ids and cursors across lines).
+USER_ENV = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
 # A Kafka address nothing listens on (for the orchestrator: `legato dlt` is an API client).
 NO_KAFKA = {"LEGATO_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
 
@@ -17,7 +21,7 @@ def legato(
 ) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(LEGATO), *args],
-        env={**os.environ, **orch.env, "LEGATO_API_URL": orch.url, **(env or {})},
+        env={**USER_ENV, **orch.env, "LEGATO_API_URL": orch.url, **(env or {})},
         capture_output=True,
         text=True,
         timeout=60,
