@@ -22,9 +22,7 @@ EXAMPLE = {
         "charge-card": {
             "group": "legato-workers.charge-card",
             "state": "STABLE",
-            "workers": [
-                {"clientId": "legato-python-host-1-4242", "host": "127.0.0.1", "language": "python"}
-            ],
+            "workers": [{"clientId": "legato-python-host-1-4242", "host": "127.0.0.1", "language": "python"}],
             "languages": ["python"],
             "lag": 0,
             "queuedJobs": 0,
