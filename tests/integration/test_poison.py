@@ -235,6 +235,8 @@ def test_a_result_the_database_refuses_costs_one_message(
     # the run by its policy.
     assert run["status"] == "FAILED" and run["steps"][0]["error"]["type"] == "StartToCloseTimeout"
     assert set(readiness) == {200}, readiness
+    # the engine's log line about it names the run (docs/observability.md, "Logs")
+    assert f"cannot be applied (run_id={bad}" in orchestrator.log_path.read_text(errors="replace")
 
 
 def test_bad_triggers_fail_alone_in_their_group_commit(api: httpx.Client, orchestrator: Orchestrator) -> None:

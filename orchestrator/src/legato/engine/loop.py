@@ -287,7 +287,12 @@ class Engine:
             except Exception as exc:
                 if is_outage(exc):
                     raise
-                log.error("result of job %s cannot be applied: %r", result.get("jobId"), exc)
+                log.error(
+                    "result of job %s cannot be applied (%s): %r",
+                    result.get("jobId"),
+                    tracing.log_ids(result.get("runId"), result.get("traceparent")),
+                    exc,
+                )
                 produce_confirmed(self.producer, [unappliable_result(msg, exc, self._results_dlt)])
                 metrics.child(metrics.DLT_RECORDS, "result").inc()
                 metrics.POISON_RESULTS.inc()
@@ -324,7 +329,11 @@ class Engine:
         except Exception as exc:
             if is_outage(exc):
                 raise
-            log.exception("cannot record that job %s ran", result["jobId"])
+            log.exception(
+                "cannot record that job %s ran (%s)",
+                result["jobId"],
+                tracing.log_ids(result["runId"], result.get("traceparent")),
+            )
 
     def _commit_offsets(self, consumer: Consumer) -> None:
         """Commit the offsets of applied results, at most every COMMIT_INTERVAL_S (each commit is a

@@ -87,6 +87,13 @@ class JobPublisher:
         span: Any = None,
         headers: list[tuple[str, str | bytes | None]] | None = None,
     ) -> None:
+        def ids() -> str:  # for a log line: the job's run (the record's key) and trace
+            if span is None:
+                return tracing.log_ids(key.decode())
+            from legato.tracing import spans
+
+            return tracing.log_ids(key.decode(), spans.traceparent(span))
+
         def delivered(err: KafkaError | None, msg: Message) -> None:
             if span is not None:
                 from legato.tracing import spans
@@ -95,11 +102,11 @@ class JobPublisher:
             if err is None:
                 self._acked.append((job_id, msg.partition() or 0, msg.offset() or 0))
             elif err.code() in PERMANENT:
-                self._refuse(job_id, err)
+                self._refuse(job_id, err, ids())
             else:
                 self._in_flight.discard(job_id)  # the scheduler publishes it again
                 metrics.JOBS_UNACKNOWLEDGED.inc()
-                log.warning("job %s not acknowledged by Kafka: %s", job_id, err)
+                log.warning("job %s not acknowledged by Kafka (%s): %s", job_id, ids(), err)
 
         while True:
             try:
@@ -115,13 +122,13 @@ class JobPublisher:
                     from legato.tracing import spans
 
                     spans.delivered(span, err, None)
-                self._refuse(job_id, err)
+                self._refuse(job_id, err, ids())
                 return
 
-    def _refuse(self, job_id: UUID, err: KafkaError) -> None:
+    def _refuse(self, job_id: UUID, err: KafkaError, ids: str) -> None:
         self._in_flight.discard(job_id)
         metrics.JOBS_REFUSED.inc()
-        log.error("job %s refused by Kafka for good: %s", job_id, err)
+        log.error("job %s refused by Kafka for good (%s): %s", job_id, ids, err)
         error_type = "PayloadTooLarge" if err.code() in TOO_LARGE else "PublishRefused"
         self._refused.append((job_id, error_type, f"Kafka refused the job: {err.str()}"))
 

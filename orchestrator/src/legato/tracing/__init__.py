@@ -6,8 +6,10 @@ process with tracing off pays one boolean test per request or job and loads noth
 """
 
 import os
+import re
 from collections.abc import Mapping
 
+_TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
 _ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 
@@ -23,3 +25,13 @@ def enabled(environ: Mapping[str, str]) -> bool:
 
 
 ENABLED = enabled(os.environ)
+
+
+def log_ids(run_id: object, traceparent: object = None) -> str:
+    """What an orchestrator log line about a run ends with (docs/observability.md, "Logs"):
+    `run_id=<id>`, and ` trace_id=<id>` when `traceparent` is a W3C traceparent of a valid trace."""
+    ids = f"run_id={run_id}"
+    found = _TRACEPARENT.fullmatch(traceparent) if isinstance(traceparent, str) else None
+    if found is None or found[1] == "0" * 32:
+        return ids
+    return f"{ids} trace_id={found[1]}"
