@@ -4,6 +4,7 @@ import logging
 
 import psycopg
 import redis
+from confluent_kafka import KafkaException
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -11,6 +12,7 @@ from psycopg_pool import PoolTimeout
 
 from legato.definitions import DefinitionError
 from legato.definitions.registry import UnknownWorkflow
+from legato.kafka.topics import TopicError
 from legato.payloads import InvalidValue, PayloadTooLarge
 from legato.runs.trigger import InvalidTrigger
 
@@ -81,6 +83,15 @@ def install(app: FastAPI) -> None:
             {"detail": "idempotency store (Redis) unavailable; retry, or trigger without Idempotency-Key"},
             503,
             headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(KafkaException)
+    @app.exception_handler(TopicError)
+    async def kafka_down(_: Request, exc: Exception) -> JSONResponse:
+        # e.g. a definition's action topics cannot be made: nothing was stored, the call can be repeated
+        log.warning("kafka unavailable: %s", exc)
+        return JSONResponse(
+            {"detail": f"Kafka unavailable or refusing, try again: {exc}"}, 503, headers={"Retry-After": "1"}
         )
 
     @app.exception_handler(Exception)

@@ -14,7 +14,7 @@ from legato import metrics, tracing
 from legato.api.errors import ApiError
 from legato.api.inputs import copied_header, json_body, payload_size
 from legato.api.services import Services
-from legato.definitions import SCHEMA, DefinitionError
+from legato.definitions import SCHEMA, DefinitionError, parse_definition
 from legato.idempotency.keys import Decision, Reservation
 from legato.idempotency.record import KeyBusy, KeyReused, Replayed
 from legato.kafka.topics import ensure_job_topics
@@ -62,10 +62,12 @@ async def define(request: Request, response: Response) -> dict[str, Any]:
 
 
 def _define(s: Services, response: Response, body: dict[str, Any]) -> dict[str, Any]:
-    stored, definition = s.registry.define(body)
-    if stored.created:
-        ensure_job_topics(s.admin, s.settings, {st.action for st in definition.steps if st.action})
-    else:
+    # The action topics first, then the version: a stored version's topics always exist (a define
+    # retried after Kafka failed makes them; the metrics sampler finds them with the version).
+    actions = {st.action for st in parse_definition(body).steps if st.action}
+    ensure_job_topics(s.admin, s.settings, actions)
+    stored, _ = s.registry.define(body)
+    if not stored.created:
         response.status_code = 200
     return stored.to_json()
 
