@@ -36,55 +36,16 @@ class LagCache:
 CACHE = LagCache()
 
 
-def job_topics(admin: AdminClient, jobs_prefix: str, timeout: float) -> dict[str, list[int]]:
-    """Each action with a job topic, and that topic's partitions: one request for the metadata of
-    every topic in the cluster."""
+def consumer_lag(admin: AdminClient, jobs_prefix: str, group_prefix: str, timeout: float) -> dict[str, int]:
+    """Per action with a job topic: messages its worker group has not committed yet."""
+    deadline = time.monotonic() + timeout
     metadata = admin.list_topics(timeout=timeout)
     head, dlt = jobs_prefix + ".", jobs_dlt_topic(jobs_prefix)
-    return {
+    topics = {
         name[len(head) :]: sorted(t.partitions)
         for name, t in metadata.topics.items()
         if name.startswith(head) and name != dlt
     }
-
-
-@dataclass(slots=True)
-class KnownJobTopics:
-    """`job_topics` for a caller that asks every few seconds (the metrics sampler): listed again
-    only when `stamp` changes (the stored definitions: a new one may bring an action, whose topic
-    exists before the definition is stored) or after `max_age_s` (topics changed by hand). A full
-    metadata request costs the broker work for every topic it holds, Legato's or not."""
-
-    max_age_s: float = 60.0
-    at: float = float("-inf")
-    stamp: object = None
-    value: dict[str, list[int]] = field(default_factory=dict)
-
-    def get(
-        self, admin: AdminClient, jobs_prefix: str, timeout: float, stamp: object
-    ) -> dict[str, list[int]]:
-        now = time.monotonic()
-        if stamp != self.stamp or now - self.at >= self.max_age_s:
-            self.value = job_topics(admin, jobs_prefix, timeout)
-            self.at, self.stamp = now, stamp
-        return self.value
-
-    def forget(self) -> None:
-        self.at = float("-inf")
-
-
-def consumer_lag(
-    admin: AdminClient,
-    jobs_prefix: str,
-    group_prefix: str,
-    timeout: float,
-    topics: dict[str, list[int]] | None = None,
-) -> dict[str, int]:
-    """Per action with a job topic: messages its worker group has not committed yet. `topics`:
-    the job topics and their partitions if the caller knows them (else they are listed)."""
-    deadline = time.monotonic() + timeout
-    if topics is None:
-        topics = job_topics(admin, jobs_prefix, timeout)
     if not topics:
         return {}
     partitions = [TopicPartition(job_topic(jobs_prefix, a), p) for a, ps in topics.items() for p in ps]

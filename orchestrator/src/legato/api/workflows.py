@@ -63,7 +63,7 @@ async def define(request: Request, response: Response) -> dict[str, Any]:
 
 def _define(s: Services, response: Response, body: dict[str, Any]) -> dict[str, Any]:
     # The action topics first, then the version: a stored version's topics always exist (a define
-    # retried after Kafka failed makes them; the metrics sampler finds them with the version).
+    # that failed on Kafka stored nothing, and the same call repeated later makes both).
     actions = {st.action for st in parse_definition(body).steps if st.action}
     ensure_job_topics(s.admin, s.settings, actions)
     stored, _ = s.registry.define(body)

@@ -3,8 +3,7 @@ results topic, the members of each action's worker group, the outbox's depth and
 
 A thread of the engine process asks Kafka and PostgreSQL every SAMPLE_INTERVAL_S, never per request
 and never on the engine's loop; a failed sample is logged once per kind of failure and retried next
-time (the gauges keep their last values). The job topics themselves are listed from the cluster's
-metadata only when the stored definitions change, after a failed sample, or once a minute.
+time (the gauges keep their last values).
 """
 
 import logging
@@ -16,7 +15,7 @@ from confluent_kafka.admin import AdminClient
 from psycopg_pool import ConnectionPool
 
 from legato import metrics
-from legato.api.consumer_lag import KnownJobTopics, consumer_lag, group_members, topic_lag
+from legato.api.consumer_lag import consumer_lag, group_members, topic_lag
 from legato.kafka.clients import HANDOVER_MS
 from legato.settings import Settings
 from legato.store import metrics_sql
@@ -43,8 +42,6 @@ class Sampler:
         self.stop = stop
         self.interval_s = interval_s
         self._failing: set[str] = set()
-        self._job_topics = KnownJobTopics()
-        self._definitions: object = None  # the stamp sample_database last read
         self._thread = threading.Thread(target=self._run, name="legato-metrics-sampler", daemon=True)
 
     def start(self) -> None:
@@ -57,7 +54,7 @@ class Sampler:
     def _run(self) -> None:
         while True:
             started = time.monotonic()
-            self._guarded("database", self.sample_database)
+            self._guarded("outbox", self.sample_outbox)
             self._guarded("kafka", self.sample_kafka)
             if self.stop.wait(max(0.0, self.interval_s - (time.monotonic() - started))):
                 return
@@ -76,27 +73,16 @@ class Sampler:
             self._failing.discard(what)
             log.info("sampling the %s metrics again", what)
 
-    def sample_database(self) -> None:
-        """The outbox gauges, and the stored definitions' stamp (when it changes, the job topics
-        are listed again)."""
+    def sample_outbox(self) -> None:
         with self.pool.connection() as conn:
             row = conn.execute(metrics_sql.OUTBOX, {"grace": HANDOVER_MS}).fetchone()
-            self._definitions = conn.execute(metrics_sql.DEFINITIONS).fetchone()
         depth, age = row if row is not None else (0, 0.0)
         metrics.OUTBOX_DEPTH.set(depth)
         metrics.OUTBOX_OLDEST_AGE.set(age)
 
     def sample_kafka(self) -> None:
-        try:
-            self._sample_kafka()
-        except Exception:
-            self._job_topics.forget()  # e.g. a topic deleted since it was listed
-            raise
-
-    def _sample_kafka(self) -> None:
         s = self.settings
-        known = self._job_topics.get(self.admin, s.jobs_topic, KAFKA_TIMEOUT_S, self._definitions)
-        lag = consumer_lag(self.admin, s.jobs_topic, s.group_prefix, KAFKA_TIMEOUT_S, known)
+        lag = consumer_lag(self.admin, s.jobs_topic, s.group_prefix, KAFKA_TIMEOUT_S)
         for action, behind in lag.items():
             group = worker_group(s.group_prefix, action)
             metrics.child(metrics.CONSUMER_LAG, job_topic(s.jobs_topic, action), group).set(behind)

@@ -11,6 +11,3 @@ SELECT count(*),
 FROM jobs
 WHERE state = 'PENDING' AND not_before <= now() + %(grace)s * interval '1 millisecond'
 """
-
-# What the sampler lists Kafka's job topics again on: any change to the stored definitions.
-DEFINITIONS = "SELECT count(*), max(created_at) FROM workflow_definitions"
