@@ -79,6 +79,8 @@ def test_a_job_kafka_refuses_fails_its_step_and_is_dead_lettered(tmp_path: "pyte
         step = run["steps"][0]
         assert run["status"] == "FAILED" and step["error"]["type"] == "PayloadTooLarge"
         assert "Kafka refused the job" in step["error"]["message"]
+        # the publisher's log line names the run (docs/observability.md, "Logs")
+        assert f"refused by Kafka for good (run_id={run_id}" in orch.log_path.read_text(errors="replace")
         consumer = Consumer(
             {
                 **orch.kafka_config(),

@@ -26,6 +26,15 @@ TOO_LARGE = frozenset(
 PERMANENT = TOO_LARGE | {KafkaError.INVALID_MSG, KafkaError.INVALID_RECORD, KafkaError._INVALID_ARG}
 
 
+def _log_ids(key: bytes, span: Any) -> str:
+    """For a log line about a job: its run (the record's key) and its trace, if it has a span."""
+    if span is None:
+        return tracing.log_ids(key.decode())
+    from legato.tracing import spans
+
+    return tracing.log_ids(key.decode(), spans.traceparent(span))
+
+
 class JobPublisher:
     """Thread-safe: the API and the engine publish; the engine drains acknowledgements.
 
@@ -87,13 +96,6 @@ class JobPublisher:
         span: Any = None,
         headers: list[tuple[str, str | bytes | None]] | None = None,
     ) -> None:
-        def ids() -> str:  # for a log line: the job's run (the record's key) and trace
-            if span is None:
-                return tracing.log_ids(key.decode())
-            from legato.tracing import spans
-
-            return tracing.log_ids(key.decode(), spans.traceparent(span))
-
         def delivered(err: KafkaError | None, msg: Message) -> None:
             if span is not None:
                 from legato.tracing import spans
@@ -102,11 +104,11 @@ class JobPublisher:
             if err is None:
                 self._acked.append((job_id, msg.partition() or 0, msg.offset() or 0))
             elif err.code() in PERMANENT:
-                self._refuse(job_id, err, ids())
+                self._refuse(job_id, err, _log_ids(key, span))
             else:
                 self._in_flight.discard(job_id)  # the scheduler publishes it again
                 metrics.JOBS_UNACKNOWLEDGED.inc()
-                log.warning("job %s not acknowledged by Kafka (%s): %s", job_id, ids(), err)
+                log.warning("job %s not acknowledged by Kafka (%s): %s", job_id, _log_ids(key, span), err)
 
         while True:
             try:
@@ -122,7 +124,7 @@ class JobPublisher:
                     from legato.tracing import spans
 
                     spans.delivered(span, err, None)
-                self._refuse(job_id, err, ids())
+                self._refuse(job_id, err, _log_ids(key, span))
                 return
 
     def _refuse(self, job_id: UUID, err: KafkaError, ids: str) -> None:
