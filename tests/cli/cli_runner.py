@@ -28,7 +28,7 @@ Cli = Callable[..., Result]
 
 def run_cli(*args: str) -> Result:
     out, err = io.StringIO(), io.StringIO()
-    # the tester's terminal size must not reach the CLI (see harness.cli.USER_ENV)
+    # the tester's terminal size must not reach the CLI (see harness.cli.user_env)
     with mock.patch.dict(os.environ), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         os.environ.pop("COLUMNS", None)
         os.environ.pop("LINES", None)

@@ -8,9 +8,12 @@ import orjson
 
 from harness.orchestrator import LEGATO, Orchestrator
 
-# The terminal size of whoever runs the tests must not reach the CLI: piped, it prints rows of
-# PIPE_WIDTH unless COLUMNS says otherwise (COLUMNS=80 wrapped ids and cursors across lines).
-USER_ENV = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
+def user_env() -> dict[str, str]:
+    """This process's environment without the tester's terminal size: piped, the CLI prints rows of
+    PIPE_WIDTH unless COLUMNS says otherwise (COLUMNS=80 wrapped ids and cursors across lines)."""
+    return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
 
 # A Kafka address nothing listens on (for the orchestrator: `legato dlt` is an API client).
 NO_KAFKA = {"LEGATO_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
@@ -21,7 +24,7 @@ def legato(
 ) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(LEGATO), *args],
-        env={**USER_ENV, **orch.env, "LEGATO_API_URL": orch.url, **(env or {})},
+        env={**user_env(), **orch.env, "LEGATO_API_URL": orch.url, **(env or {})},
         capture_output=True,
         text=True,
         timeout=60,
