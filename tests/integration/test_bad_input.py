@@ -63,6 +63,24 @@ def _define(api: httpx.Client, body: Any) -> httpx.Response:
             "too many",
         ),
         (["not", "an", "object"], ["body"], "JSON object"),
+        (
+            {"id": "x", "steps": [{"action": "a", "stepIndex": 0, "when": "[" * 400 + "input" + "]" * 400}]},
+            ["body", "steps", 0, "when"],
+            "levels deep",
+        ),
+        (
+            {
+                "id": "x",
+                "steps": [{"action": "a", "stepIndex": 0, "input": {"n": "${" + "!" * 900 + "input}"}}],
+            },
+            ["body", "steps", 0, "input", "n"],
+            "levels deep",
+        ),
+        (
+            {"id": "x", "steps": [{"action": "a", "stepIndex": 0, "forEach": "[input.n || `1e400`]"}]},
+            ["body", "steps", 0, "forEach"],
+            "literal",
+        ),
     ],
 )
 def test_invalid_definitions_are_422_naming_the_field(

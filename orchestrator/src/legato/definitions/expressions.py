@@ -11,11 +11,24 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import jmespath
 from jmespath.exceptions import JMESPathError
 from jmespath.parser import ParsedResult
 
-MAX_EXPRESSION = 2000
+from legato.definitions.syntax import MAX_EXPRESSION, MAX_EXPRESSION_DEPTH, SyntaxProblem, compile_jmespath
+
+__all__ = [
+    "MAP_NAMES",
+    "MAX_EXPRESSION",
+    "MAX_EXPRESSION_DEPTH",
+    "ROOT_NAMES",
+    "Expression",
+    "ExpressionError",
+    "Template",
+    "TemplateError",
+    "compile_expression",
+    "compile_template",
+    "truthy",
+]
 TEMPLATE = re.compile(r"^\$\{(.+)\}$", re.DOTALL)
 ROOT_NAMES = ("input", "steps")
 MAP_NAMES = ("item", "index")
@@ -121,13 +134,11 @@ class _Refs:
 
 
 def compile_expression(source: str, roots: tuple[str, ...] = ROOT_NAMES) -> Expression:
-    """Raises ExpressionError naming what is wrong (syntax, unknown root name, length)."""
-    if len(source) > MAX_EXPRESSION:
-        raise ExpressionError(f"expression longer than {MAX_EXPRESSION} characters")
+    """Raises ExpressionError naming what is wrong (length, syntax, nesting, a literal, a root name)."""
     try:
-        compiled = jmespath.compile(source)
-    except JMESPathError as exc:
-        raise ExpressionError(f"not a valid JMESPath expression: {exc}".replace("\n", " ")) from exc
+        compiled = compile_jmespath(source)
+    except SyntaxProblem as exc:
+        raise ExpressionError(str(exc)) from None
     refs = _Refs(roots)
     refs.visit(dict(compiled.parsed), True)
     return Expression(source, compiled, frozenset(refs.steps), refs.all_steps, refs.input)

@@ -203,7 +203,11 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
         raise DefinitionError((*loc, "onItemFailure"), f"must be one of {list(ITEM_FAILURE_POLICIES)}")
     template = None
     if "input" in raw:
-        if len(orjson.dumps(raw["input"])) > MAX_TEMPLATE_BYTES:
+        try:
+            size = len(orjson.dumps(raw["input"]))
+        except orjson.JSONEncodeError as exc:  # nested beyond orjson's limit, or not JSON at all
+            raise DefinitionError((*loc, "input"), f"not a JSON value that can be stored ({exc})") from None
+        if size > MAX_TEMPLATE_BYTES:
             raise DefinitionError((*loc, "input"), f"larger than {MAX_TEMPLATE_BYTES} bytes")
         try:
             template = compile_template(raw["input"], ROOT_NAMES + (MAP_NAMES if for_each else ()))
