@@ -10,8 +10,8 @@ from harness.orchestrator import LEGATO, Orchestrator
 
 
 def user_env() -> dict[str, str]:
-    """This process's environment without the tester's terminal size: piped, the CLI prints rows of
-    PIPE_WIDTH unless COLUMNS says otherwise (COLUMNS=80 wrapped ids and cursors across lines)."""
+    """This process's environment without the tester's terminal size (piped, the CLI ignores it;
+    tests that check exactly that set COLUMNS themselves)."""
     return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
 
 

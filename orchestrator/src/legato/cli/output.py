@@ -1,7 +1,11 @@
 """What the CLI prints: JSON (the API's, indented; nothing else on stdout) or Rich tables and lines,
-coloured only on a terminal (Rich decides; NO_COLOR is honoured), and progress bars on a terminal."""
+coloured only on a terminal (Rich decides; NO_COLOR is honoured), and progress bars on a terminal.
 
-import os
+When stdout is not a terminal, nothing is wrapped or shortened, whatever COLUMNS says: a table is
+one line per row, its columns aligned with spaces and every value whole (as `gh` and `kubectl`
+print), so `| grep RUN_ID` and `awk` see full ids.
+"""
+
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -10,10 +14,12 @@ from typing import Any
 
 import orjson
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from legato.cli.client import globals_of
 
@@ -26,33 +32,58 @@ STATUS_STYLE = {
     "DEAD_LETTERED": "red",
     "SKIPPED": "dim",
 }
-PIPE_WIDTH = 200  # not a terminal: wide enough that a table row stays one line for grep
+SHORT_JSON = 80  # on a terminal, a structure in a cell is cut to this many characters
+# Characters that end a line for grep or str.splitlines, and tabs: escaped inside a piped cell.
+_LINE_BREAKS = {c: repr(chr(c))[1:-1] for c in (*range(0x09, 0x0E), *range(0x1C, 0x1F), 0x85, 0x2028, 0x2029)}
 
 
 def console(stderr: bool = False) -> Console:
+    """Rich on `stream`; not on a terminal, it never wraps a line (COLUMNS does not apply)."""
     stream = sys.stderr if stderr else sys.stdout
-    width = None
-    if not stream.isatty():
-        width = int(os.environ.get("COLUMNS", "0") or 0) or PIPE_WIDTH
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    return Console(file=stream, highlight=False, emoji=False, soft_wrap=not stream.isatty())
+
+
+def piped() -> bool:
+    """stdout is not a terminal: a script reads it."""
+    return not sys.stdout.isatty()
 
 
 def cell(value: Any) -> str:
-    """A value as a table cell: '-' for nothing, compact JSON for structures, times to the second."""
+    """A value as a table cell: '-' for nothing, compact JSON for structures (cut on a terminal),
+    times to the second."""
     if value is None or value == "":
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict | list):
         text = orjson.dumps(value).decode()
-        return text if len(text) <= 80 else text[:77] + "..."
+        short = len(text) <= SHORT_JSON or piped()
+        return text if short else text[: SHORT_JSON - 3] + "..."
     return str(value)
 
 
+def one_line(text: str) -> str:
+    """`text` with its line breaks and tabs written as escapes (`\\n`): one row stays one line."""
+    return text.translate(_LINE_BREAKS)
+
+
+def plain_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Aligned lines of plain text, never wrapped or cut: the header, then one line per row."""
+    lines = [list(columns), *([one_line(c) for c in row] for row in rows)]
+    widths = [max(cell_len(line[i]) for line in lines) for i in range(len(columns))]
+    return [
+        "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
+
+
 def when(value: str | None) -> str:
-    """An ISO time from the API, shorter: local-free `YYYY-MM-DD HH:MM:SS` (UTC as sent)."""
+    """An ISO time from the API; on a terminal shorter: `YYYY-MM-DD HH:MM:SS` (UTC as sent). Piped,
+    the API's text itself: exact, and one word for awk."""
     if not value:
         return "-"
+    if piped():
+        return value
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
@@ -88,6 +119,12 @@ class Output:
         marked: Sequence[int] = (),
     ) -> None:
         """Rows of already formatted cells; the columns at `marked` hold Rich markup (statuses)."""
+        if not self.console.file.isatty():
+            plain = [[Text.from_markup(c).plain if i in marked else c for i, c in enumerate(r)] for r in rows]
+            lines = ([title] if title else []) + plain_table(columns, plain)
+            self.console.file.write("".join(line + "\n" for line in lines))
+            self.console.file.flush()
+            return
         t = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
         for name in columns:
             t.add_column(name, overflow="fold")
@@ -99,7 +136,12 @@ class Output:
         """`name  value` lines (one record)."""
         width = max((len(k) for k, _ in pairs), default=0)
         for k, v in pairs:
+            if not self.console.file.isatty():
+                v = one_line(Text.from_markup(v).plain if k in marked else v)
+                self.console.file.write(f"{k:<{width}}  {v}".rstrip() + "\n")
+                continue
             self.console.print(f"[bold]{k:<{width}}[/]  {v if k in marked else escape(v)}")
+        self.console.file.flush()
 
     def line(self, text: str = "") -> None:
         """Plain text on stdout (Rich markup allowed)."""
