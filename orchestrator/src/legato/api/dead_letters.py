@@ -4,11 +4,15 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
 
 from legato.api.errors import ApiError
+from legato.api.inputs import json_body, payload_size
 from legato.api.run_filters import NO_NUL, Text, TextParam
+from legato.api.services import Services
 from legato.api.workflows import services
 from legato.dlt import get_row, listing, replays
 from legato.runs.filters import InvalidFilter, decode_cursor, encode_cursor, utc
@@ -126,14 +130,20 @@ class ReplayBody(BaseModel):
     runId: UUID | None = None  # noqa: N815
     filter: ReplayFilter | None = None
     dryRun: bool = False  # noqa: N815
-    payload: Any = Field(None, description="Replaces the step's input; only with exactly one id")
+    payload: Any = Field(
+        None,
+        description=(
+            "Replaces the step's input, checked like a trigger's input; `null` replaces it with JSON "
+            "null, while leaving the field out replays the dead job's own payload. Only with exactly one id"
+        ),
+    )
     limit: Annotated[int, Field(ge=1, le=replays.MAX_REPLAY)] = 100
 
     @model_validator(mode="after")
     def one_selection(self) -> "ReplayBody":
         if sum(x is not None for x in (self.ids, self.runId, self.filter)) != 1:
             raise ValueError("give exactly one of ids, runId or filter")
-        if self.payload is not None and (self.ids is None or len(self.ids) != 1):
+        if "payload" in self.model_fields_set and (self.ids is None or len(self.ids) != 1):
             raise ValueError("payload replaces one step's input: give it with exactly one id")
         return self
 
@@ -172,7 +182,19 @@ class ReplayBody(BaseModel):
         }
     },
 )
-def replay_dead_letters(request: Request, body: ReplayBody) -> dict[str, Any]:
+async def replay_dead_letters(request: Request, body: ReplayBody) -> dict[str, Any]:
+    s = services(request)
+    # The body again, through the checks of a trigger's body: FastAPI's own parse turned NaN, 1e400
+    # or a 30-digit decimal into floats without a word.
+    checked = await json_body(request, s.settings.max_body_bytes)
+    payload = None
+    if "payload" in body.model_fields_set:
+        payload_size(checked["payload"], "body.payload")
+        payload = orjson.dumps(checked["payload"]).decode()
+    return await run_in_threadpool(_replay, s, body, payload)
+
+
+def _replay(s: Services, body: ReplayBody, payload: str | None) -> dict[str, Any]:
     if body.ids is not None:
         selection = replays.Selection(ids=body.ids)
     elif body.runId is not None:
@@ -185,4 +207,4 @@ def replay_dead_letters(request: Request, body: ReplayBody) -> dict[str, Any]:
                 g.workflowId, g.action, g.errorType, utc(g.since), g.runId, g.replayed
             )
         )
-    return replays.replay_selection(services(request).pool, selection, body.payload, body.dryRun, body.limit)
+    return replays.replay_selection(s.pool, selection, payload, body.dryRun, body.limit)

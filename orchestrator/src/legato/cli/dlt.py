@@ -255,7 +255,9 @@ def replay(
     ] = False,
     payload: Annotated[
         str | None,
-        typer.Option(help="Replace the step's input with this JSON (or @file): one dead letter only."),
+        typer.Option(
+            help="Replace the step's input with this JSON (or @file; null too): one dead letter only."
+        ),
     ] = None,
     limit: Annotated[
         int, typer.Option(min=1, max=100_000, help="With --all: at most this many.")
@@ -265,14 +267,15 @@ def replay(
     out = output(ctx)
     if sum((dead_letter_id is not None, run_id is not None, all_)) != 1:
         raise usage("give exactly one of --id, --run-id or --all")
-    value: Any = None if payload is None else json_value(payload, "--payload")
+    # `--payload null` replaces the input with JSON null; no --payload replays the dead job's own.
+    override: dict[str, Any] = {} if payload is None else {"payload": json_value(payload, "--payload")}
     with connect(ctx) as api:
         if dead_letter_id is not None:
             ids = [_resolve(api, dead_letter_id)]
             api.get(f"/dead-letters/{seg(ids[0])}")  # 404 (exit 3) for an unknown one
             bodies: list[dict[str, Any]] = [{"ids": ids}]
         elif run_id is not None:
-            if value is not None:  # a payload replaces one step's input: the run's one pending record
+            if override:  # a payload replaces one step's input: the run's one pending record
                 ids = _pending_ids(api, 2, runId=run_id)
                 _one_for_payload(ids, f"run {run_id}")
                 bodies = [{"ids": ids}]
@@ -280,7 +283,7 @@ def replay(
                 bodies = [{"runId": run_id}]
         else:
             ids = _pending_ids(api, limit)
-            if value is not None:
+            if override:
                 _one_for_payload(ids, "--all")
             bodies = [{"ids": ids[i : i + REPLAY_BATCH]} for i in range(0, len(ids), REPLAY_BATCH)]
         matched = replayed_count = 0
@@ -289,7 +292,7 @@ def replay(
             for body in bodies:
                 done = api.post(
                     "/dead-letters/replay",
-                    {**body, "dryRun": dry_run, "payload": value, "limit": MAX_REPLAY},
+                    {**body, **override, "dryRun": dry_run, "limit": MAX_REPLAY},
                 )
                 matched += done["matched"]
                 replayed_count += done["replayed"]

@@ -1,7 +1,6 @@
 """Option values the commands share, checked before any request: times (`--since`), JSON given
 inline or as `@file`, and `--filter key=value` selections of runs."""
 
-import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -9,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from legato.cli.client import CliError, ExitCode
+from legato.payloads import InvalidValue, JsonLimits, parse_checked
 
 DURATION = re.compile(r"^(\d+)([smhdw])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -32,6 +32,8 @@ RUN_FILTER_KEYS = {
     "q": "q",
 }
 TIME_FIELDS = {"createdAfter", "createdBefore"}
+# The API applies its configured size and depth; these only bound what the CLI itself encodes.
+CLIENT_JSON_LIMITS = JsonLimits(max_bytes=1 << 40, max_depth=512)
 
 
 def usage(message: str) -> CliError:
@@ -67,15 +69,15 @@ def read_text(path: str, option: str) -> str:
 
 
 def json_value(raw: str, option: str) -> Any:
-    """JSON given inline, or `@path` (`@-`: standard input)."""
+    """JSON given inline, or `@path` (`@-`: standard input), through the checks the API applies to
+    a trigger's input: NaN, 1e400 or a decimal a float would round are refused here, not changed
+    on their way (Python's json would send them as NaN, Infinity and a shorter number)."""
     text = read_text(raw[1:], option) if raw.startswith("@") else raw
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return parse_checked(text, CLIENT_JSON_LIMITS, option)
+    except InvalidValue as exc:
         where = f"{raw[1:]}: " if raw.startswith("@") else ""
-        raise usage(
-            f"{option}: {where}not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
+        raise usage(f"{exc.path}: {where}{exc.problem}") from None
 
 
 def run_filter(pairs: list[str]) -> dict[str, Any]:

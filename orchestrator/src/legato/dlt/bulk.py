@@ -37,7 +37,7 @@ def pending_of(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> list[Dead
 def replay_each(
     conn: psycopg.Connection[Any],
     ids: list[uuid.UUID],
-    payload: Any,
+    payload: str | None,
     dry_run: bool,
     rate: float,
     report: Callable[[Outcome], None],

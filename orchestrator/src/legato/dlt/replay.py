@@ -59,9 +59,10 @@ class _DryRun(Exception):
 
 
 def replay(
-    conn: psycopg.Connection[Any], job_id: uuid.UUID, payload: Any = None, dry_run: bool = False
+    conn: psycopg.Connection[Any], job_id: uuid.UUID, payload: str | None = None, dry_run: bool = False
 ) -> Replayed:
-    """Replay the dead letter of `job_id`. A dry run does everything, then rolls it back."""
+    """Replay the dead letter of `job_id` with `payload` (checked JSON text, `null` included) as
+    the step's input, or None: the dead job's own. A dry run does everything, then rolls it back."""
     try:
         with conn.transaction(), conn.cursor() as cur:
             return _replay(cur, job_id, payload, dry_run)
@@ -69,7 +70,7 @@ def replay(
         return done.result
 
 
-def _replay(cur: psycopg.Cursor[Any], job_id: uuid.UUID, payload: Any, dry_run: bool) -> Replayed:
+def _replay(cur: psycopg.Cursor[Any], job_id: uuid.UUID, payload: str | None, dry_run: bool) -> Replayed:
     cur.execute(dlt_sql.RUN_OF, (job_id,))
     found = cur.fetchone()
     if found is None:
@@ -99,7 +100,7 @@ def _replay(cur: psycopg.Cursor[Any], job_id: uuid.UUID, payload: Any, dry_run: 
             f"{record.id}: its payload was not kept (Kafka refused the job as too large); "
             "replay it with --payload JSON"
         )
-    text = record.payload if payload is None else orjson.dumps(payload).decode()
+    text = record.payload if payload is None else payload
     assert text is not None
     new_job = reopen(cur, Target(record, run[0], text, payload is not None))
     cur.execute(dlt_sql.MARK_REPLAYED, (new_job, record.job_id))

@@ -9,13 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import orjson
 from psycopg_pool import ConnectionPool
 
 from legato.dlt.bulk import Outcome, replay_each, select_run
 from legato.dlt.listing import DeadLetterFilter, page
 from legato.dlt.replay import ReplayOutcome
-from legato.payloads import configured, dumps_checked
 
 MAX_REPLAY = 1000
 
@@ -49,10 +47,10 @@ def _result(o: Outcome) -> dict[str, Any]:
 
 
 def replay_selection(
-    pool: ConnectionPool, selection: Selection, payload: Any, dry_run: bool, limit: int
+    pool: ConnectionPool, selection: Selection, payload: str | None, dry_run: bool, limit: int
 ) -> dict[str, Any]:
-    if payload is not None:  # checked like every payload that enters (legato.payloads)
-        payload = orjson.loads(dumps_checked(payload, configured(), "body.payload"))
+    """`payload`: the JSON text that replaces the step's input (checked at the API's boundary like a
+    trigger's input; `null` is JSON null), or None to replay the dead job's own payload."""
     with pool.connection() as conn:
         if selection.ids is not None:
             ids = list(dict.fromkeys(selection.ids))[:limit]
