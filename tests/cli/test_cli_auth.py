@@ -40,6 +40,13 @@ def test_keys_and_auth_exit_codes(secured: Orchestrator) -> None:
     as_admin = {"LEGATO_API_KEY": admin_key}
     reader = as_json(secured, "keys", "create", "--name", unique("reader"), "--scope", "read", env=as_admin)
     assert reader["scope"] == "read"
+    same_name = ("keys", "create", "--name", reader["name"], "--scope", "admin")
+    taken = legato(secured, *same_name, env=as_admin, check=False)
+    assert taken.returncode == 1 and "already named" in taken.stderr and "(HTTP 409)" in taken.stderr
+    reserved = legato(
+        secured, "keys", "create", "--name", "anonymous", "--scope", "read", env=as_admin, check=False
+    )
+    assert reserved.returncode == 2 and "reserved" in reserved.stderr
     names = [k["name"] for k in as_json(secured, "keys", "list", env=as_admin)["keys"]]
     assert {"first-admin", reader["name"]} <= set(names)
     table = legato(secured, "keys", "list", env=as_admin).stdout
@@ -55,7 +62,8 @@ def test_keys_and_auth_exit_codes(secured: Orchestrator) -> None:
     assert "(HTTP 401)" in bad.stderr
     assert run_cli("--api", secured.url, "runs", "list").code == 4
 
-    assert legato(secured, "keys", "revoke", reader["name"], env=as_admin).stdout.startswith("revoked: ")
+    revoked = legato(secured, "keys", "revoke", reader["name"], env=as_admin).stdout
+    assert revoked.strip() == f"revoked: {reader['name']}"  # one key: active names are unique
     assert run_cli("--api", secured.url, "--api-key", reader["key"], "runs", "list").code == 4
     gone = legato(secured, "keys", "revoke", reader["name"], env=as_admin, check=False)
     assert gone.returncode == 3

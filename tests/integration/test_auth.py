@@ -120,6 +120,52 @@ def test_a_dashboard_session_is_an_httponly_cookie_with_a_csrf_token(secured: Or
         assert browser.get("/workflow/runs").status_code == 401
 
 
+def test_a_key_in_use_is_written_at_most_once_a_minute(secured: Orchestrator) -> None:
+    name = unique("busy")
+    row = "SELECT xmin::text, last_used_at FROM api_keys WHERE name = %s"
+    with client(secured, key(secured, "read", name)) as api:
+        assert api.get("/workflow/runs").status_code == 200
+        first = secured.sql(row, name)
+        assert first[0][1] is not None  # the first use is recorded
+        assert api.get("/workflow/runs").status_code == 200
+        assert api.get("/workflow/").status_code == 200
+        assert secured.sql(row, name) == first  # same row version: no write at all
+        aged = secured.sql(
+            "UPDATE api_keys SET last_used_at = now() - interval '61 seconds' WHERE name = %s "
+            "RETURNING last_used_at",
+            name,
+        )[0][0]
+        assert api.get("/workflow/runs").status_code == 200
+        assert secured.sql(row, name)[0][1] > aged
+
+
+def test_active_key_names_are_unique_and_never_reserved(secured: Orchestrator) -> None:
+    name = unique("deployer")
+    with client(secured, key(secured, "admin")) as admin:
+        first = admin.post("/auth/keys", json={"name": name, "scope": "trigger"})
+        assert first.status_code == 201
+        again = admin.post("/auth/keys", json={"name": f" {name} ", "scope": "read"})
+        assert again.status_code == 409 and "already named" in again.json()["detail"]
+        for reserved in (
+            "anonymous",
+            "Anonymous",
+            first.json()["id"],
+            "3F2504E0-4F89-11D3-9A0C-0305E82C3301",
+        ):
+            refused = admin.post("/auth/keys", json={"name": reserved, "scope": "read"})
+            assert refused.status_code == 422, (reserved, refused.text)
+        assert admin.delete(f"/auth/keys/{name}").json()["revoked"] == [name]  # exactly one
+        assert admin.post("/auth/keys", json={"name": name, "scope": "read"}).status_code == 201  # reusable
+    active = secured.sql("SELECT count(*) FROM api_keys WHERE name = %s AND revoked_at IS NULL", name)
+    assert active[0][0] == 1
+    taken = legato(secured, "keys", "create", "--database", "--name", name, "--scope", "read", check=False)
+    assert taken.returncode == 1 and "already named" in taken.stderr
+    reserved = legato(
+        secured, "keys", "create", "--database", "--name", "anonymous", "--scope", "read", check=False
+    )
+    assert reserved.returncode == 2 and "reserved" in reserved.stderr
+
+
 def test_answers_carry_security_headers(secured: Orchestrator) -> None:
     with client(secured) as api:
         r = api.get("/healthz")

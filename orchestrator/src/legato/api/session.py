@@ -90,13 +90,22 @@ async def list_keys(request: Request) -> dict[str, Any]:
 
 
 @router.post(
-    "/auth/keys", status_code=201, summary="Create an API key; the answer is the only time it is shown"
+    "/auth/keys",
+    status_code=201,
+    summary="Create an API key; the answer is the only time it is shown",
+    description=(
+        "An active key's name is unique (409 while another active key has it; a revoked key's name "
+        "may be reused). `anonymous` and names shaped like a key id are refused (422)."
+    ),
+    responses={409: {"description": "an active key already has this name"}},
 )
 def create_key(body: NewKey, request: Request) -> dict[str, Any]:
     try:
         created = keys.create(_services(request).pool, body.name, body.scope)
     except keys.InvalidKeyRequest as exc:
         raise HTTPException(422, str(exc)) from None
+    except keys.NameTaken as exc:
+        raise HTTPException(409, str(exc)) from None
     log.info("API key %r (scope %s) created by %s", created.name, created.scope, actor.current.get())
     return {
         "id": str(created.key_id),
@@ -107,7 +116,7 @@ def create_key(body: NewKey, request: Request) -> dict[str, Any]:
     }
 
 
-@router.delete("/auth/keys/{key}", summary="Revoke a key by id or name (its sessions end too)")
+@router.delete("/auth/keys/{key}", summary="Revoke the active key with this id or name (its sessions end)")
 def revoke_key(key: str, request: Request) -> dict[str, Any]:
     revoked = keys.revoke(_services(request).pool, key)
     if not revoked:

@@ -5,17 +5,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from psycopg import errors
 from psycopg_pool import ConnectionPool
 
-from legato.auth.scopes import SCOPES, Principal
+from legato.auth.scopes import ANONYMOUS, SCOPES, Principal
 from legato.auth.secrets import digest, new_key
 from legato.store import auth_sql
 
 MAX_NAME = 100
+# Names the API records as the actor of requests made without a key: no key may take them.
+RESERVED_NAMES = frozenset({ANONYMOUS.name})
 
 
 class InvalidKeyRequest(ValueError):
     """A key request that cannot be honoured (bad name or scope); the message says why."""
+
+
+class NameTaken(ValueError):
+    """Another active key already has this name (revoke it first, or choose another)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,15 +34,41 @@ class CreatedKey:
     created_at: datetime
 
 
-def create(pool: ConnectionPool, name: str, scope: str) -> CreatedKey:
+def _looks_like_an_id(name: str) -> bool:
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        return False
+    return True
+
+
+def check_name(name: str) -> str:
+    """The name a key may be given (stripped); InvalidKeyRequest says why not.
+
+    Names are what run events record as `by` and what `revoke` takes, so they must be unambiguous:
+    never a reserved actor name and never shaped like a key id."""
     name = name.strip()
     if not name or len(name) > MAX_NAME or not name.isprintable():
         raise InvalidKeyRequest(f"name: 1-{MAX_NAME} printable characters")
+    if name.lower() in RESERVED_NAMES:
+        raise InvalidKeyRequest(f"name: {name!r} is reserved (requests without a key are recorded so)")
+    if _looks_like_an_id(name):
+        raise InvalidKeyRequest(f"name: {name!r} looks like a key id; give a name that does not")
+    return name
+
+
+def create(pool: ConnectionPool, name: str, scope: str) -> CreatedKey:
+    name = check_name(name)
     if scope not in SCOPES:
         raise InvalidKeyRequest(f"scope: one of {', '.join(SCOPES)}")
     key, key_id = new_key(), uuid.uuid4()
-    with pool.connection() as conn:
-        row = conn.execute(auth_sql.INSERT_KEY, (key_id, name, scope, key[:8], digest(key))).fetchone()
+    try:
+        with pool.connection() as conn:
+            row = conn.execute(auth_sql.INSERT_KEY, (key_id, name, scope, key[:8], digest(key))).fetchone()
+    except errors.UniqueViolation:  # api_keys_active_name (a key hash never repeats)
+        raise NameTaken(
+            f"an active key is already named {name!r}: revoke it first or choose another name"
+        ) from None
     assert row is not None
     return CreatedKey(key_id, name, scope, key, row[0])
 
@@ -58,7 +91,8 @@ def list_keys(pool: ConnectionPool) -> list[dict[str, Any]]:
 
 
 def revoke(pool: ConnectionPool, id_or_name: str) -> list[str]:
-    """Revoke the key with this id or name (its sessions end with it); the names revoked."""
+    """Revoke the active key with this id or name (its sessions end with it): the name revoked, or
+    none. Active names are unique and never shaped like an id, so at most one key matches."""
     with pool.connection() as conn:
         return [r[1] for r in conn.execute(auth_sql.REVOKE_KEY, (id_or_name, id_or_name)).fetchall()]
 
@@ -68,4 +102,8 @@ def find(pool: ConnectionPool, key: str) -> Principal | None:
         return None
     with pool.connection() as conn:
         row = conn.execute(auth_sql.FIND_KEY, (digest(key),)).fetchone()
-    return None if row is None else Principal(row[1], row[2], row[0])
+        if row is None:
+            return None
+        if row[3]:  # last use recorded over a minute ago: the only write a key's use makes
+            conn.execute(auth_sql.TOUCH_KEY, (row[0],))
+    return Principal(row[1], row[2], row[0])

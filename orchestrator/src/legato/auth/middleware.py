@@ -16,9 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from legato.auth import actor, keys, sessions
 from legato.auth.policy import SAFE, AuthMode, required_scope
-from legato.auth.scopes import Principal, allows
-
-ANONYMOUS = Principal("anonymous", "admin")
+from legato.auth.scopes import ANONYMOUS, Principal, allows
 
 
 def _headers(scope: Scope) -> dict[str, str]:

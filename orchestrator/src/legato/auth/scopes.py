@@ -18,3 +18,8 @@ class Principal:
     scope: str
     key_id: UUID | None = None
     via_session: bool = False
+
+
+# Who a request without credentials acts as where auth is optional (or off): recorded as `by` in run
+# events, so no key may take the name (legato.auth.keys).
+ANONYMOUS = Principal("anonymous", "admin")

@@ -53,7 +53,8 @@ def create(
     scope: Annotated[Scope, typer.Option(help="read < trigger < operate < admin.")],
     database: DatabaseOption = False,
 ) -> None:
-    """Create a key and print it: the only time it is shown."""
+    """Create a key and print it: the only time it is shown. An active key's name is unique;
+    `anonymous` and names shaped like a key id are refused."""
     out = output(ctx)
     if database:
         from legato.auth import keys
@@ -63,6 +64,8 @@ def create(
                 made = keys.create(pool, name, scope.value)
             except keys.InvalidKeyRequest as exc:
                 raise CliError(str(exc), ExitCode.USAGE) from None
+            except keys.NameTaken as exc:
+                raise CliError(str(exc), ExitCode.FAILED) from None
         created = {
             "id": str(made.key_id),
             "name": made.name,
@@ -122,7 +125,7 @@ def revoke(
     key: Annotated[str, typer.Argument(metavar="KEY", help="The key's id or name.")],
     database: DatabaseOption = False,
 ) -> None:
-    """Revoke a key by id or name; its dashboard sessions end with it."""
+    """Revoke the active key with this id or name; its dashboard sessions end with it."""
     out = output(ctx)
     if database:
         from legato.auth import keys

@@ -10,17 +10,23 @@ SELECT key_id, name, scope, prefix, created_at, last_used_at, revoked_at FROM ap
 ORDER BY created_at
 """
 
+# By id or by name: an active name is unique (api_keys_active_name) and never looks like an id, so
+# this names at most one key.
 REVOKE_KEY = """
 UPDATE api_keys SET revoked_at = now() WHERE (key_id::text = %s OR name = %s) AND revoked_at IS NULL
 RETURNING key_id, name
 """
 
-# A key in use: its last use is recorded at most once a minute (no write per request).
+# A key in use: read on every request (revocation works at once), written only when its recorded
+# last use is over a minute old (TOUCH_KEY), never once per request.
 FIND_KEY = """
-UPDATE api_keys SET last_used_at = CASE
-    WHEN last_used_at IS NULL OR last_used_at < now() - interval '1 minute' THEN now() ELSE last_used_at END
-WHERE key_hash = %s AND revoked_at IS NULL
-RETURNING key_id, name, scope
+SELECT key_id, name, scope, last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale
+FROM api_keys WHERE key_hash = %s AND revoked_at IS NULL
+"""
+
+TOUCH_KEY = """
+UPDATE api_keys SET last_used_at = now()
+WHERE key_id = %s AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
 """
 
 INSERT_SESSION = """
