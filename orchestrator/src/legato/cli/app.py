@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from legato import redaction
 from legato.cli import dlt, keys, runs, serve, trigger, workers, workflows
 from legato.cli.client import DEFAULT_API, CliError, ExitCode, Globals
 from legato.cli.output import console
+from legato.redaction import redact
 
 
 class OutputFormat(str, Enum):
@@ -91,12 +93,13 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 
 def _fail(message: str, code: int) -> int:
-    console(stderr=True).print(f"legato: error: {escape(message)}", soft_wrap=True)
+    console(stderr=True).print(f"legato: error: {escape(redact(message))}", soft_wrap=True)
     return code
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run one command line; answer its exit code (never raises, never prints a traceback)."""
+    redaction.install()  # no password in an error line or a log line (legato.redaction)
     command = typer.main.get_command(app)
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     try:

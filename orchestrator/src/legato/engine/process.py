@@ -14,7 +14,7 @@ from typing import Any
 from prometheus_client import multiprocess
 from psycopg_pool import ConnectionPool
 
-from legato import metrics
+from legato import metrics, redaction
 from legato.definitions.registry import DefinitionRegistry
 from legato.engine.loop import Engine
 from legato.engine.sampler import Sampler
@@ -40,6 +40,7 @@ def engine_main(healthy: "Synchronized[int]") -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    redaction.install()  # a spawned process: its own log records are redacted too
     if TRACING:
         from legato.tracing import setup
 
