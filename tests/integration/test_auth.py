@@ -11,6 +11,7 @@ from harness.api import unique
 from harness.cli import legato
 from harness.orchestrator import LEGATO, Orchestrator
 from harness.services import require_stack
+from legato.auth import sessions
 from legato.auth.policy import AuthConfigError, AuthMode, required_scope, resolve
 
 pytestmark = pytest.mark.integration
@@ -118,6 +119,22 @@ def test_a_dashboard_session_is_an_httponly_cookie_with_a_csrf_token(secured: Or
         assert browser.post("/workflow/", json=body, headers={"X-CSRF-Token": csrf}).status_code in (200, 201)
         assert browser.delete("/auth/session").status_code == 204
         assert browser.get("/workflow/runs").status_code == 401
+
+
+@pytest.mark.parametrize("foreign", ["theme=dark mode", "a@b=1", 'prefs="{unterminated', "=orphan"])
+def test_another_local_apps_cookie_does_not_sign_the_dashboard_out(
+    secured: Orchestrator, foreign: str
+) -> None:
+    """Cookies are per host, not per port: localhost:3000's cookies come with ours, and a cookie the
+    strict http.cookies grammar rejects must not hide the session cookie."""
+    with client(secured) as browser:
+        signed_in = browser.post("/auth/session", json={"key": key(secured, "read")})
+        token = signed_in.cookies[sessions.COOKIE]
+    for cookie in (f"{foreign}; {sessions.COOKIE}={token}", f"{sessions.COOKIE}={token}; {foreign}"):
+        with client(secured) as browser:
+            headers = {"Cookie": cookie}
+            assert browser.get("/workflow/runs", headers=headers).status_code == 200, cookie
+            assert browser.get("/auth/session", headers=headers).json()["signedIn"] is True, cookie
 
 
 def test_a_key_in_use_is_written_at_most_once_a_minute(secured: Orchestrator) -> None:

@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from legato.api.services import Services
 from legato.auth import actor, keys, sessions
-from legato.auth.middleware import session_token
 from legato.auth.policy import AuthMode
 from legato.auth.scopes import SCOPES
 
@@ -45,7 +44,7 @@ def _session_body(required: bool, name: str | None, scope: str | None, csrf: str
 def get_session(request: Request, response: Response) -> dict[str, Any]:
     services = _services(request)
     required = services.auth_mode is AuthMode.REQUIRED
-    token = session_token({k.lower(): v for k, v in request.headers.items()})
+    token = request.cookies.get(sessions.COOKIE)  # Starlette's lenient parser, as the middleware
     session = sessions.find(services.pool, token) if token else None
     if session is None:
         if required:
@@ -76,7 +75,7 @@ def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, Any
 
 @router.delete("/auth/session", status_code=204, summary="Sign out")
 def sign_out(request: Request) -> Response:
-    token = session_token({k.lower(): v for k, v in request.headers.items()})
+    token = request.cookies.get(sessions.COOKIE)  # Starlette's lenient parser, as the middleware
     if token:
         sessions.close(_services(request).pool, token)
     response = Response(status_code=204)

@@ -6,12 +6,12 @@ operations find it (legato.auth.actor) and on `request.state.principal`.
 """
 
 import hmac
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import orjson
 from anyio import to_thread
 from psycopg_pool import ConnectionPool
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from legato.auth import actor, keys, sessions
@@ -23,16 +23,12 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
-def session_token(headers: dict[str, str]) -> str | None:
-    raw = headers.get("cookie")
-    if not raw:
+def session_token(cookie_header: str | None) -> str | None:
+    """The session cookie's value. Parsed as browsers write cookies (Starlette's parser): another
+    local app's cookie that the strict `http.cookies` grammar rejects must not hide ours."""
+    if not cookie_header:
         return None
-    try:
-        jar = SimpleCookie(raw)
-    except CookieError:
-        return None
-    morsel = jar.get(sessions.COOKIE)
-    return morsel.value if morsel else None
+    return cookie_parser(cookie_header).get(sessions.COOKIE) or None
 
 
 class AuthMiddleware:
@@ -82,7 +78,7 @@ class AuthMiddleware:
                 return None, (401, "Authorization must be 'Bearer <key>'")
             found = await to_thread.run_sync(keys.find, self.pool, key.strip())
             return (found, None) if found else (None, (401, "unknown or revoked API key"))
-        token = session_token(headers)
+        token = session_token(headers.get("cookie"))
         if token is None:
             return None, None
         session = await to_thread.run_sync(sessions.find, self.pool, token)
