@@ -198,6 +198,9 @@ class Wire:
         self.records: list[tuple[str, str]] = []  # (jobId, "RESULT" or a Progress kind), arrival order
         self.dead: list[Message] = []
         self._readers: dict[str, Consumer] = {}
+        self._next_offset: dict[str, int] = {}  # per read topic: the offset after the last record read
+        self.reader_errors: list[str] = []  # what the readers' consumers reported (diagnostics)
+        self._send_errors: list[str] = []
         self.worker: WorkerProcess | None = None
 
     def config(self, **extra: Any) -> dict[str, Any]:
@@ -287,10 +290,12 @@ class Wire:
 
     def send(self, job: Job, partition: int | None = None) -> None:
         if partition is None:
-            self.producer.produce(job["queue"], encode_job(job), job["runId"])
+            self.producer.produce(job["queue"], encode_job(job), job["runId"], on_delivery=self._delivered)
         else:
-            self.producer.produce(job["queue"], encode_job(job), job["runId"], partition=partition)
-        self.producer.flush(DEADLINE_S)
+            self.producer.produce(
+                job["queue"], encode_job(job), job["runId"], partition=partition, on_delivery=self._delivered
+            )
+        self._flush()
 
     def cancel(self, job: Job, reason: str = "RunCancelled") -> Cancel:
         """Withdraw `job`: a Cancel keyed by its jobId on the control topic (as the orchestrator does)."""
@@ -304,25 +309,58 @@ class Wire:
             "message": f"withdrawn by the conformance harness ({reason})",
             "at": now_ms(),
         }
-        self.producer.produce(self.control_topic, encode_cancel(cancel), job["jobId"])
-        self.producer.flush(DEADLINE_S)
+        encoded = encode_cancel(cancel)
+        self.producer.produce(self.control_topic, encoded, job["jobId"], on_delivery=self._delivered)
+        self._flush()
         return cancel
 
     def raw(self, action: str, value: bytes, key: bytes) -> None:
-        self.producer.produce(topics.job_topic(self.jobs_topic, action), value, key)
-        self.producer.flush(DEADLINE_S)
+        topic = topics.job_topic(self.jobs_topic, action)
+        self.producer.produce(topic, value, key, on_delivery=self._delivered)
+        self._flush()
+
+    def _delivered(self, err: Any, msg: Message) -> None:
+        if err is not None:
+            self._send_errors.append(f"{msg.topic()}: {err}")
+
+    def _flush(self) -> None:
+        """Every record produced so far is in Kafka, or the test fails here, naming why (a job the
+        harness never published must not pass for a worker that never answered)."""
+        left = self.producer.flush(DEADLINE_S)
+        errors, self._send_errors = self._send_errors, []
+        if left or errors:
+            raise AssertionError(f"the harness could not publish: {left} record(s) unsent, errors {errors}")
 
     def _reader(self, topic: str) -> Consumer:
+        """A reader of partition 0 of `topic` from its start. `auto.offset.reset` is earliest: with
+        librdkafka's default (latest), an offset reset (e.g. an offset validation after a broker
+        restart) jumped the reader to the end and every record written meanwhile was never read:
+        the cause of the 'Java worker stops after a broker restart' failures (issue 26), where the
+        worker had answered within milliseconds. `_records` drops what a reset reads twice."""
         if topic not in self._readers:
-            consumer = Consumer(self.config(**{"group.id": "unused"}))
+            settings = {"group.id": "unused", "auto.offset.reset": "earliest", "enable.auto.commit": False}
+            consumer = Consumer(self.config(**settings))
             consumer.assign([TopicPartition(topic, 0, 0)])
             self._readers[topic] = consumer
         return self._readers[topic]
 
-    def _drain(self) -> None:
-        for msg in self._reader(self.results_topic).consume(100, timeout=0.05):
-            if msg.error() is not None:
+    def _records(self, topic: str, timeout: float) -> list[Message]:
+        """The records of `topic` not read before, in order; errors are kept for the diagnostics."""
+        fresh: list[Message] = []
+        for msg in self._reader(topic).consume(100, timeout=timeout):
+            err = msg.error()
+            if err is not None:
+                self.reader_errors.append(f"{time.strftime('%H:%M:%S')} {topic}: {err}")
                 continue
+            offset = msg.offset()
+            if offset is None or offset < self._next_offset.get(topic, 0):
+                continue
+            self._next_offset[topic] = offset + 1
+            fresh.append(msg)
+        return fresh
+
+    def _drain(self) -> None:
+        for msg in self._records(self.results_topic, 0.05):
             record = decode_results_record(msg.value())
             if is_progress(record):
                 progress = cast(Progress, record)
@@ -335,10 +373,12 @@ class Wire:
             self.result_keys[result["jobId"]] = msg.key()
             self.delivered.append(result["jobId"])
             self.records.append((result["jobId"], "RESULT"))
-        self.dead += [m for m in self._reader(self.dlt_topic).consume(100, 0.05) if not m.error()]
+        self.dead += self._records(self.dlt_topic, 0.05)
 
     def _diagnostics(self) -> str:
-        return self.worker.diagnostics() if self.worker is not None else ""
+        errors = "".join(f"\n  {e}" for e in self.reader_errors[-10:])
+        readers = f"\n--- harness readers' errors ---{errors}" if errors else ""
+        return (self.worker.diagnostics() if self.worker is not None else "") + readers
 
     def result(self, job: Job, timeout: float = DEADLINE_S) -> Result:
         def arrived() -> bool:

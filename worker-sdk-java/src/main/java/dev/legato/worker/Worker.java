@@ -344,7 +344,9 @@ public final class Worker {
               action,
               Topics.jobTopic(settings.jobsTopic(), action),
               clients.consumer(action),
-              dispatcher);
+              dispatcher,
+              metrics,
+              settings.stallTimeout());
       Thread thread = new Thread(() -> runConsumer(action, consumer), "legato-consumer-" + action);
       consumers.add(consumer);
       consumerThreads.add(thread);

@@ -35,6 +35,7 @@ public final class WorkerSettings {
   public static final String MAX_PAYLOAD_BYTES = "LEGATO_MAX_PAYLOAD_BYTES";
   public static final String MAX_POLL_INTERVAL_MS = "LEGATO_MAX_POLL_INTERVAL_MS";
   public static final String SESSION_TIMEOUT_MS = "LEGATO_SESSION_TIMEOUT_MS";
+  public static final String STALL_TIMEOUT_MS = "LEGATO_STALL_TIMEOUT_MS";
   public static final String METRICS_PORT = "LEGATO_METRICS_PORT";
   public static final String METRICS_HOST = "LEGATO_METRICS_HOST";
 
@@ -62,6 +63,7 @@ public final class WorkerSettings {
   private final int maxPayloadBytes;
   private final Duration maxPollInterval;
   private final Duration sessionTimeout;
+  private final Duration stallTimeout;
   private final Integer metricsPort;
   private final String metricsHost;
   private final boolean tracing;
@@ -112,6 +114,12 @@ public final class WorkerSettings {
     this.maxPayloadBytes = requirePositive(b.maxPayloadBytes, MAX_PAYLOAD_BYTES);
     this.maxPollInterval = requirePositive(b.maxPollInterval, MAX_POLL_INTERVAL_MS);
     this.sessionTimeout = requirePositive(b.sessionTimeout, SESSION_TIMEOUT_MS);
+    Objects.requireNonNull(b.stallTimeout, STALL_TIMEOUT_MS);
+    if (b.stallTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          STALL_TIMEOUT_MS + " must be at least 0, got " + b.stallTimeout.toMillis());
+    }
+    this.stallTimeout = b.stallTimeout;
     if (b.metricsPort != null && (b.metricsPort < 1 || b.metricsPort > 65_535)) {
       throw new IllegalArgumentException(
           METRICS_PORT + " must be a port from 1 to 65535, got " + b.metricsPort);
@@ -188,6 +196,9 @@ public final class WorkerSettings {
     if ((v = EnvValues.text(env, SESSION_TIMEOUT_MS)) != null) {
       b.sessionTimeout(Duration.ofMillis(EnvValues.integer(SESSION_TIMEOUT_MS, v)));
     }
+    if ((v = EnvValues.text(env, STALL_TIMEOUT_MS)) != null) {
+      b.stallTimeout(Duration.ofMillis(EnvValues.integer(STALL_TIMEOUT_MS, v)));
+    }
     if ((v = EnvValues.text(env, METRICS_PORT)) != null) {
       b.metricsPort(EnvValues.integer(METRICS_PORT, v));
     }
@@ -226,6 +237,7 @@ public final class WorkerSettings {
         .maxPayloadBytes(maxPayloadBytes)
         .maxPollInterval(maxPollInterval)
         .sessionTimeout(sessionTimeout)
+        .stallTimeout(stallTimeout)
         .metricsPort(metricsPort)
         .metricsHost(metricsHost)
         .tracing(tracing)
@@ -356,6 +368,15 @@ public final class WorkerSettings {
   }
 
   /**
+   * {@code LEGATO_STALL_TIMEOUT_MS}, default 30000: how long records may wait in an action's
+   * assigned partitions, with a free handler slot and nothing fetched, before the worker logs that
+   * the consumer is not making progress (docs/observability.md); zero turns the warning off.
+   */
+  public Duration stallTimeout() {
+    return stallTimeout;
+  }
+
+  /**
    * {@code LEGATO_METRICS_PORT}, default null (metrics off): when set, the worker serves its
    * Prometheus metrics at {@code http://<metricsHost>:<port>/metrics} while it runs
    * (docs/observability.md), 1 to 65535.
@@ -434,6 +455,8 @@ public final class WorkerSettings {
         + maxPollInterval
         + ", sessionTimeout="
         + sessionTimeout
+        + ", stallTimeout="
+        + stallTimeout
         + ", metricsPort="
         + metricsPort
         + ", metricsHost="
@@ -468,6 +491,7 @@ public final class WorkerSettings {
     private int maxPayloadBytes = 1_000_000;
     private Duration maxPollInterval = Duration.ofMillis(300_000);
     private Duration sessionTimeout = Duration.ofMillis(10_000);
+    private Duration stallTimeout = Duration.ofMillis(30_000);
     private Integer metricsPort;
     private String metricsHost = "127.0.0.1";
     private boolean tracing;
@@ -577,6 +601,12 @@ public final class WorkerSettings {
 
     public Builder sessionTimeout(Duration value) {
       this.sessionTimeout = value;
+      return this;
+    }
+
+    /** See {@link WorkerSettings#stallTimeout()}; zero turns the stall warning off. */
+    public Builder stallTimeout(Duration value) {
+      this.stallTimeout = value;
       return this;
     }
 

@@ -36,6 +36,7 @@ class WorkerSettingsTest {
     assertEquals(1_000_000, s.maxPayloadBytes());
     assertEquals(Duration.ofMillis(300_000), s.maxPollInterval());
     assertEquals(Duration.ofMillis(10_000), s.sessionTimeout());
+    assertEquals(Duration.ofMillis(30_000), s.stallTimeout());
     assertTrue(s.installSignalHandlers());
     assertNull(s.metricsPort());
     assertEquals("127.0.0.1", s.metricsHost());
@@ -97,6 +98,7 @@ class WorkerSettingsTest {
     env.put("LEGATO_MAX_PAYLOAD_BYTES", "2048");
     env.put("LEGATO_MAX_POLL_INTERVAL_MS", "60000");
     env.put("LEGATO_SESSION_TIMEOUT_MS", "45000");
+    env.put("LEGATO_STALL_TIMEOUT_MS", "0");
     WorkerSettings s = WorkerSettings.fromEnv(env);
     assertEquals("kafka:29092", s.bootstrapServers());
     assertEquals("jobs", s.jobsTopic());
@@ -119,6 +121,17 @@ class WorkerSettingsTest {
     assertEquals(2048, s.maxPayloadBytes());
     assertEquals(Duration.ofMillis(60_000), s.maxPollInterval());
     assertEquals(Duration.ofMillis(45_000), s.sessionTimeout());
+    assertEquals(Duration.ZERO, s.stallTimeout());
+  }
+
+  @Test
+  void aNegativeStallTimeoutIsAnError() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> WorkerSettings.fromEnv(Map.of("LEGATO_STALL_TIMEOUT_MS", "-1")));
+    assertTrue(
+        e.getMessage().contains("LEGATO_STALL_TIMEOUT_MS must be at least 0"), e.getMessage());
   }
 
   @Test

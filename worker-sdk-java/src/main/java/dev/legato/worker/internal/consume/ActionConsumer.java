@@ -2,14 +2,17 @@ package dev.legato.worker.internal.consume;
 
 import dev.legato.worker.internal.execute.Completion;
 import dev.legato.worker.internal.execute.JobDispatcher;
+import dev.legato.worker.internal.observe.WorkerMetrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,11 +42,18 @@ public final class ActionConsumer implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ActionConsumer.class);
   private static final Duration POLL = Duration.ofMillis(50);
   private static final long COMMIT_INTERVAL_MS = 200;
+  private static final long WATCH_INTERVAL_NANOS = 5_000_000_000L;
+  private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(3);
 
   private final String action;
   private final String topic;
   private final Consumer<byte[], byte[]> consumer;
   private final JobDispatcher dispatcher;
+  private final WorkerMetrics metrics;
+  private final StallWatch watch;
+  private final long watchIntervalNanos;
+  private long nextWatch;
+  private boolean receivedSinceWatch;
   private final Map<TopicPartition, PartitionOffsets> offsets = new HashMap<>();
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = new ArrayDeque<>();
   private volatile boolean running = true;
@@ -53,10 +63,29 @@ public final class ActionConsumer implements Runnable {
 
   public ActionConsumer(
       String action, String topic, Consumer<byte[], byte[]> consumer, JobDispatcher dispatcher) {
+    this(action, topic, consumer, dispatcher, WorkerMetrics.NONE, Duration.ZERO);
+  }
+
+  /**
+   * @param stallTimeout how long records may wait with a free slot and nothing fetched before the
+   *     consumer says it is stalled (zero: never; the records-behind gauge is kept either way)
+   */
+  public ActionConsumer(
+      String action,
+      String topic,
+      Consumer<byte[], byte[]> consumer,
+      JobDispatcher dispatcher,
+      WorkerMetrics metrics,
+      Duration stallTimeout) {
     this.action = action;
     this.topic = topic;
     this.consumer = consumer;
     this.dispatcher = dispatcher;
+    this.metrics = metrics;
+    long timeout = stallTimeout.toNanos();
+    this.watch = new StallWatch(timeout);
+    this.watchIntervalNanos =
+        timeout > 0 ? Math.min(WATCH_INTERVAL_NANOS, timeout / 3) : WATCH_INTERVAL_NANOS;
   }
 
   /** Stop fetching; in-flight jobs get until {@code deadlineMillis} to become durable. */
@@ -75,12 +104,15 @@ public final class ActionConsumer implements Runnable {
     try {
       consumer.subscribe(List.of(topic), new Rebalance());
       log.info("consuming {} for action '{}'", topic, action);
+      nextWatch = System.nanoTime() + watchIntervalNanos;
       while (running) {
         // While records wait for a handler slot, fetching is paused and the wait is for a slot.
         for (ConsumerRecord<byte[], byte[]> record :
             consumer.poll(waiting.isEmpty() ? POLL : Duration.ZERO)) {
           waiting.addLast(record);
+          receivedSinceWatch = true;
         }
+        watch();
         dispatchWaiting();
         commit(false);
         pauseWhileFull();
@@ -130,6 +162,72 @@ public final class ActionConsumer implements Runnable {
     };
   }
 
+  /**
+   * At most every watch interval: the records behind in the assigned partitions (their end offsets
+   * fresh from the broker, so a fetcher that stopped cannot hide behind a stale figure), and the
+   * stall rule. A failed look-up skips this check; it never stops the consumer.
+   */
+  private void watch() {
+    long now = System.nanoTime();
+    if (now < nextWatch) {
+      return;
+    }
+    nextWatch = now + watchIntervalNanos;
+    boolean received = receivedSinceWatch;
+    receivedSinceWatch = false;
+    Set<TopicPartition> assigned = consumer.assignment();
+    if (assigned.isEmpty()) {
+      metrics.recordsBehind(action, 0);
+      watch.reset();
+      return;
+    }
+    Map<TopicPartition, Long> ends;
+    Map<Integer, Long> positions = new HashMap<>();
+    long behind = 0;
+    try {
+      ends = consumer.endOffsets(assigned, OFFSETS_TIMEOUT);
+      for (TopicPartition partition : assigned) {
+        Long end = ends.get(partition);
+        if (end == null) {
+          continue;
+        }
+        long position = consumer.position(partition, OFFSETS_TIMEOUT);
+        positions.put(partition.partition(), position);
+        behind += Math.max(0, end - position);
+      }
+    } catch (KafkaException e) {
+      log.debug("action '{}': records behind not known now: {}", action, e.toString());
+      return;
+    }
+    metrics.recordsBehind(action, behind);
+    long at = System.nanoTime();
+    boolean heldBack = !waiting.isEmpty() || !dispatcher.hasFreeSlot();
+    switch (watch.observe(at, behind, positions, received, heldBack)) {
+      case STALLED -> {
+        metrics.stalled(action, true);
+        log.warn(
+            "action '{}': {} record(s) wait in assigned partition(s) {} but none was fetched for {}"
+                + " s; the consumer is not making progress",
+            action,
+            behind,
+            describe(assigned),
+            watch.stallSeconds(at));
+      }
+      case RECOVERED -> {
+        metrics.stalled(action, false);
+        log.info("action '{}': fetching again after {} s", action, watch.stallSeconds(at));
+      }
+      case NONE -> {}
+    }
+  }
+
+  private static String describe(Set<TopicPartition> partitions) {
+    return partitions.stream()
+        .sorted(Comparator.comparingInt(TopicPartition::partition))
+        .map(p -> p.topic() + "-" + p.partition())
+        .collect(Collectors.joining(", "));
+  }
+
   private void pauseWhileFull() {
     Set<TopicPartition> assigned = consumer.assignment();
     if (!waiting.isEmpty() || !running) {
@@ -166,10 +264,15 @@ public final class ActionConsumer implements Runnable {
     lastCommit = now;
     commitSoon = false;
     Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
+    Map<TopicPartition, PartitionOffsets> trackers = new HashMap<>();
     offsets.forEach(
         (partition, tracker) -> {
           OptionalLong position = sync ? tracker.storedPosition() : tracker.takeCommittable();
-          position.ifPresent(p -> positions.put(partition, new OffsetAndMetadata(p)));
+          position.ifPresent(
+              p -> {
+                positions.put(partition, new OffsetAndMetadata(p));
+                trackers.put(partition, tracker);
+              });
         });
     if (positions.isEmpty()) {
       return;
@@ -181,7 +284,11 @@ public final class ActionConsumer implements Runnable {
           positions,
           (committed, error) -> {
             if (error != null) {
-              log.warn("offset commit for action '{}' failed: {}", action, error.toString());
+              // Offered again at the next commit: a failed commit (the coordinator moved during a
+              // broker restart) must not leave the group's offset behind until the next record.
+              positions.forEach((p, o) -> trackers.get(p).commitFailed(o.offset()));
+              log.warn(
+                  "offset commit for action '{}' failed, retrying: {}", action, error.toString());
             }
           });
     }
@@ -190,6 +297,7 @@ public final class ActionConsumer implements Runnable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      watch.reset();
       Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
       for (TopicPartition partition : partitions) {
         PartitionOffsets tracker = offsets.remove(partition);
@@ -211,6 +319,7 @@ public final class ActionConsumer implements Runnable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      watch.reset();
       for (TopicPartition partition : partitions) {
         offsets.remove(partition);
       }
@@ -219,6 +328,7 @@ public final class ActionConsumer implements Runnable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      watch.reset();
       if (!running) {
         consumer.pause(partitions);
       }

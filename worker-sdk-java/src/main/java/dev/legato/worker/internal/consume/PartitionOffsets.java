@@ -58,6 +58,16 @@ public final class PartitionOffsets {
     return OptionalLong.of(stored);
   }
 
+  /**
+   * A commit of {@code position} failed (e.g. the group coordinator moved): the next {@link
+   * #takeCommittable} offers it again, unless a later position was taken meanwhile.
+   */
+  public synchronized void commitFailed(long position) {
+    if (committed == position) {
+      committed = -1;
+    }
+  }
+
   /** The position to commit regardless of what was committed before (for a final commit). */
   public synchronized OptionalLong storedPosition() {
     return stored >= 0 ? OptionalLong.of(stored) : OptionalLong.empty();

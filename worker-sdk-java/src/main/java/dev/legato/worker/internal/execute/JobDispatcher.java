@@ -138,6 +138,11 @@ public final class JobDispatcher {
     }
   }
 
+  /** Whether a handler slot is free now. */
+  public boolean hasFreeSlot() {
+    return permits.availablePermits() > 0;
+  }
+
   /** Whether no handler is running (heartbeating attempts included, whose offsets are stored). */
   public boolean idle() {
     return attempts.running().isEmpty();

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
 /**
@@ -52,10 +53,21 @@ public final class PrometheusMetrics implements WorkerMetrics {
           "legato_worker_handler_duration_seconds_sum",
           "legato_worker_jobs_in_flight",
           "legato_worker_slots",
-          "legato_worker_slots_busy");
+          "legato_worker_slots_busy",
+          "legato_worker_records_behind",
+          "legato_worker_stalled",
+          "legato_worker_stalls",
+          "legato_worker_stalls_total");
 
   private record ActionMeters(
-      Counter completed, Counter failed, Counter skipped, Timer duration, AtomicInteger inFlight) {}
+      Counter completed,
+      Counter failed,
+      Counter skipped,
+      Timer duration,
+      AtomicInteger inFlight,
+      AtomicLong behind,
+      AtomicInteger stalled,
+      Counter stalls) {}
 
   private final PrometheusMeterRegistry registry;
   private final Map<String, ActionMeters> actions = new LinkedHashMap<>();
@@ -92,6 +104,21 @@ public final class PrometheusMetrics implements WorkerMetrics {
               .tag("action", action)
               .serviceLevelObjectives(slo)
               .register(registry);
+      AtomicLong behind = new AtomicLong();
+      Gauge.builder("legato.worker.records.behind", behind, AtomicLong::get)
+          .description("records in the assigned partitions not fetched yet")
+          .tag("action", action)
+          .register(registry);
+      AtomicInteger stalled = new AtomicInteger();
+      Gauge.builder("legato.worker.stalled", stalled, AtomicInteger::get)
+          .description("1 while the action's consumer makes no progress with records waiting")
+          .tag("action", action)
+          .register(registry);
+      Counter stalls =
+          Counter.builder("legato.worker.stalls")
+              .description("times the action's consumer stopped making progress")
+              .tag("action", action)
+              .register(registry);
       this.actions.put(
           action,
           new ActionMeters(
@@ -99,7 +126,10 @@ public final class PrometheusMetrics implements WorkerMetrics {
               jobs(action, "failed"),
               jobs(action, "skipped"),
               duration,
-              inFlight));
+              inFlight,
+              behind,
+              stalled,
+              stalls));
     }
   }
 
@@ -198,6 +228,25 @@ public final class PrometheusMetrics implements WorkerMetrics {
     ActionMeters meters = actions.get(action);
     if (meters != null) {
       meters.skipped().increment();
+    }
+  }
+
+  @Override
+  public void recordsBehind(String action, long records) {
+    ActionMeters meters = actions.get(action);
+    if (meters != null) {
+      meters.behind().set(records);
+    }
+  }
+
+  @Override
+  public void stalled(String action, boolean stalled) {
+    ActionMeters meters = actions.get(action);
+    if (meters != null) {
+      meters.stalled().set(stalled ? 1 : 0);
+      if (stalled) {
+        meters.stalls().increment();
+      }
     }
   }
 

@@ -16,6 +16,12 @@ public interface WorkerMetrics extends AutoCloseable {
   /** A job of {@code action} was skipped (withdrawn, or its start-by time passed). */
   void skipped(String action);
 
+  /** Records in {@code action}'s assigned partitions that this worker has not fetched yet. */
+  default void recordsBehind(String action, long records) {}
+
+  /** {@code action}'s consumer became stalled (true) or fetches again (false). */
+  default void stalled(String action, boolean stalled) {}
+
   /** Where the metrics are served, or null when off. */
   InetSocketAddress address();
 

@@ -46,6 +46,30 @@ class PartitionOffsetsTest {
   }
 
   @Test
+  void aFailedCommitIsOfferedAgain() {
+    PartitionOffsets offsets = new PartitionOffsets();
+    offsets.track(0);
+    offsets.complete(0);
+    assertEquals(OptionalLong.of(1), offsets.takeCommittable());
+    offsets.commitFailed(1);
+    assertEquals(OptionalLong.of(1), offsets.takeCommittable());
+    assertEquals(OptionalLong.empty(), offsets.takeCommittable());
+  }
+
+  @Test
+  void aFailedCommitOvertakenByALaterOneIsNotOfferedAgain() {
+    PartitionOffsets offsets = new PartitionOffsets();
+    offsets.track(0);
+    offsets.track(1);
+    offsets.complete(0);
+    assertEquals(OptionalLong.of(1), offsets.takeCommittable());
+    offsets.complete(1);
+    assertEquals(OptionalLong.of(2), offsets.takeCommittable());
+    offsets.commitFailed(1);
+    assertEquals(OptionalLong.empty(), offsets.takeCommittable());
+  }
+
+  @Test
   void offsetGapsFromCompactionOrTransactionsAreFine() {
     PartitionOffsets offsets = new PartitionOffsets();
     offsets.track(5);

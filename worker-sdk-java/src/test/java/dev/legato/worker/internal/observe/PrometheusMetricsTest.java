@@ -58,6 +58,9 @@ class PrometheusMetricsTest {
                 "legato_worker_jobs_total counter",
                 "legato_worker_handler_duration_seconds histogram",
                 "legato_worker_jobs_in_flight gauge",
+                "legato_worker_records_behind gauge",
+                "legato_worker_stalled gauge",
+                "legato_worker_stalls_total counter",
                 "legato_worker_slots gauge",
                 "legato_worker_slots_busy gauge")),
         families);
@@ -104,6 +107,28 @@ class PrometheusMetricsTest {
         2.0,
         value(text, "legato_worker_handler_duration_seconds_bucket{action=\"echo\",le=\"2.5\"}"));
     assertFalse(text.contains("not-registered"), text);
+    metrics.close();
+  }
+
+  @Test
+  void recordsBehindAndStalls() {
+    PrometheusMetrics metrics = new PrometheusMetrics(List.of("echo"), 4, () -> 0);
+    String start = metrics.scrape();
+    assertEquals(0.0, value(start, "legato_worker_records_behind{action=\"echo\"}"));
+    assertEquals(0.0, value(start, "legato_worker_stalled{action=\"echo\"}"));
+    assertEquals(0.0, value(start, "legato_worker_stalls_total{action=\"echo\"}"));
+    metrics.recordsBehind("echo", 12);
+    metrics.stalled("echo", true);
+    String stalled = metrics.scrape();
+    assertEquals(12.0, value(stalled, "legato_worker_records_behind{action=\"echo\"}"));
+    assertEquals(1.0, value(stalled, "legato_worker_stalled{action=\"echo\"}"));
+    assertEquals(1.0, value(stalled, "legato_worker_stalls_total{action=\"echo\"}"));
+    metrics.stalled("echo", false);
+    metrics.recordsBehind("echo", 0);
+    String after = metrics.scrape();
+    assertEquals(0.0, value(after, "legato_worker_stalled{action=\"echo\"}"));
+    assertEquals(1.0, value(after, "legato_worker_stalls_total{action=\"echo\"}"));
+    assertEquals(0.0, value(after, "legato_worker_records_behind{action=\"echo\"}"));
     metrics.close();
   }
 
