@@ -183,6 +183,19 @@ def test_active_key_names_are_unique_and_never_reserved(secured: Orchestrator) -
     assert reserved.returncode == 2 and "reserved" in reserved.stderr
 
 
+def test_in_required_mode_any_host_is_answered_but_bodies_must_be_json(secured: Orchestrator) -> None:
+    """Required mode has no anonymous caller to protect: the Host check waits for
+    LEGATO_ALLOWED_HOSTS (a proxy's names are the operator's to list). The JSON rule holds."""
+    with client(secured, key(secured, "operate")) as api:
+        assert api.get("/workflow/runs", headers={"Host": "legato.example.com"}).status_code == 200
+        wid = unique("typed")
+        body = b'{"id": "%s", "steps": [{"action": "typed-step", "stepIndex": 0}]}' % wid.encode()
+        plain = api.post("/workflow/", content=body, headers={"Content-Type": "text/plain"})
+        assert plain.status_code == 415
+        json_ok = api.post("/workflow/", content=body, headers={"Content-Type": "application/json"})
+        assert json_ok.status_code == 201
+
+
 def test_answers_carry_security_headers(secured: Orchestrator) -> None:
     with client(secured) as api:
         r = api.get("/healthz")

@@ -47,6 +47,8 @@ class Settings:
     )
     # LEGATO_AUTH: required | optional | off; unset = optional on loopback, required beyond it.
     auth: str = field(default_factory=lambda: _env("LEGATO_AUTH", ""))
+    # LEGATO_ALLOWED_HOSTS: Host names answered besides loopback ones (comma-separated; docs/security.md).
+    allowed_hosts: str = field(default_factory=lambda: _env("LEGATO_ALLOWED_HOSTS", ""))
     session_ttl_s: int = field(
         default_factory=lambda: int(float(_env("LEGATO_SESSION_TTL_HOURS", "12")) * 3600)
     )

@@ -21,6 +21,7 @@ from legato.api import (
 from legato.api.headers import SecurityHeaders
 from legato.api.limits import BodySizeLimit
 from legato.api.services import Services
+from legato.auth.browser import BrowserGuard, allowed_hosts
 from legato.auth.middleware import AuthMiddleware
 
 
@@ -53,7 +54,11 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(workflows.router)
     app.include_router(ui.router)
     app.include_router(session.router)
+    # Outermost last: security headers, authentication, then what a browser may not send, then the size.
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
+    app.add_middleware(
+        BrowserGuard, mode=services.auth_mode, allowed=allowed_hosts(services.settings.allowed_hosts)
+    )
     app.add_middleware(AuthMiddleware, pool=services.pool, mode=services.auth_mode)
     app.add_middleware(SecurityHeaders)
     return app

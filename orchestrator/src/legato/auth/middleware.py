@@ -1,8 +1,9 @@
 """Authenticate every request once, at the edge (pure ASGI): a Bearer key or the session cookie.
 
 401 when credentials are required and missing or wrong, 403 when the key's scope is too small or
-a cookie-authenticated unsafe request lacks its CSRF token. The caller's name is put where run
-operations find it (legato.auth.actor) and on `request.state.principal`.
+a cookie-authenticated unsafe request lacks its CSRF token. Without credentials nobody manages keys,
+even where auth is optional (401). The caller is put where run operations find its name
+(legato.auth.actor) and on `request.state.principal` (ANONYMOUS: no credentials, auth not required).
 """
 
 import hmac
@@ -19,8 +20,13 @@ from legato.auth.policy import SAFE, AuthMode, required_scope
 from legato.auth.scopes import ANONYMOUS, Principal, allows
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+def headers_of(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-case name; Cookie headers sent apart (HTTP/2) are joined."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}; {value}" if name == "cookie" and name in headers else value
+    return headers
 
 
 def session_token(cookie_header: str | None) -> str | None:
@@ -43,17 +49,20 @@ class AuthMiddleware:
             return
         method, path = scope["method"], scope["path"]
         need = required_scope(method, path)
-        principal, problem = await self._authenticate(method, _headers(scope))
+        principal, problem = await self._authenticate(method, headers_of(scope))
         if problem and need is not None:  # public routes (sign-in, probes) answer for themselves
-            await _refuse(send, *problem)
+            await refuse(send, *problem)
             return
         if problem:
             principal = None
         if principal is None and self.mode is AuthMode.REQUIRED and need is not None:
-            await _refuse(send, 401, "this API needs a key: send Authorization: Bearer <key>")
+            await refuse(send, 401, "this API needs a key: send Authorization: Bearer <key>")
+            return
+        if principal is None and need == "admin":  # key management: never anonymous
+            await refuse(send, 401, self._admin_needs_a_key())
             return
         if principal is not None and need is not None and not allows(principal.scope, need):
-            await _refuse(
+            await refuse(
                 send, 403, f"the key {principal.name!r} has scope {principal.scope!r}; this needs {need!r}"
             )
             return
@@ -90,8 +99,17 @@ class AuthMiddleware:
                 return session.principal, (403, "missing or wrong X-CSRF-Token for this session")
         return session.principal, None
 
+    def _admin_needs_a_key(self) -> str:
+        if self.mode is AuthMode.OFF:
+            return "with LEGATO_AUTH=off, API keys are managed with `legato keys ... --database`"
+        return (
+            "managing API keys needs an admin key, even on loopback: send Authorization: Bearer <key> "
+            "(the first one: `legato keys create --database`)"
+        )
 
-async def _refuse(send: Send, status: int, detail: str) -> None:
+
+async def refuse(send: Send, status: int, detail: str) -> None:
+    """Answer with a JSON error before the application sees the request."""
     body = orjson.dumps({"detail": detail})
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),

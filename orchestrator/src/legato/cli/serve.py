@@ -17,9 +17,7 @@ log = logging.getLogger("legato")
 
 
 def _fail(message: str) -> int:
-    from legato.redaction import redact
-
-    print(f"legato: {redact(message)}", file=sys.stderr)
+    print(f"legato: {message}", file=sys.stderr)
     return 2
 
 
@@ -72,6 +70,7 @@ def _serve() -> int:
     from legato.api import create_app
     from legato.api.services import Services
     from legato.auth import policy
+    from legato.auth.browser import allowed_hosts
     from legato.definitions.registry import DefinitionRegistry
     from legato.engine.process import EngineProcess
     from legato.idempotency.keys import IdempotencyKeys
@@ -87,6 +86,7 @@ def _serve() -> int:
     )
     try:
         auth_mode = policy.resolve(settings.auth, settings.api_host)
+        allowed_hosts(settings.allowed_hosts)  # checked here, used by the API's BrowserGuard
     except policy.AuthConfigError as exc:
         return _fail(str(exc))
     if not _port_free(settings.api_host, settings.api_port):
