@@ -17,7 +17,9 @@ log = logging.getLogger("legato")
 
 
 def _fail(message: str) -> int:
-    print(f"legato: {message}", file=sys.stderr)
+    from legato.redaction import redact
+
+    print(f"legato: {redact(message)}", file=sys.stderr)
     return 2
 
 
