@@ -1,5 +1,6 @@
 """`legato keys create | list | revoke`: API keys, over the API (an admin key), or with --database
 straight in PostgreSQL (LEGATO_DATABASE_URL): how the first admin key is made, before any key exists.
+--database never migrates the schema unless given --migrate; a schema that is not current is an error.
 A key is printed once, at creation; only its hash is stored."""
 
 from enum import Enum
@@ -27,23 +28,46 @@ DatabaseOption = Annotated[
         help="Work on the database (LEGATO_DATABASE_URL) instead of the API: for the first admin key.",
     ),
 ]
+MigrateOption = Annotated[
+    bool,
+    typer.Option(
+        "--migrate",
+        help="With --database: bring the schema up to date first (as `legato migrate`).",
+    ),
+]
 
 
-def _pool() -> Any:
+def _pool(migrate: bool) -> Any:
+    """A pool on LEGATO_DATABASE_URL whose schema is current: migrated only when asked (the
+    database may be another version's, or not Legato's at all)."""
+    import psycopg
     from psycopg_pool import ConnectionPool
 
     from legato.settings import Settings
-    from legato.store.migrate import upgrade
+    from legato.store.migrate import SchemaNotCurrent, check_current, upgrade
 
     settings = Settings()
     try:
-        upgrade(settings.sqlalchemy_url)
+        if migrate:
+            upgrade(settings.sqlalchemy_url)
+        with psycopg.connect(settings.database_url, connect_timeout=10) as conn:
+            check_current(conn)
         return ConnectionPool(settings.database_url, min_size=1, max_size=2, open=True, timeout=10)
+    except SchemaNotCurrent as exc:
+        raise CliError(
+            f"{exc} ({settings.database_url}): run `legato migrate` first, or give --migrate",
+            ExitCode.USAGE,
+        ) from None
     except Exception as exc:  # one line, whatever the driver raised
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CliError(
             f"cannot use the database {settings.database_url}: {message}", ExitCode.UNAVAILABLE
         ) from None
+
+
+def _no_migrate_without_database(database: bool, migrate: bool) -> None:
+    if migrate and not database:
+        raise CliError("--migrate goes with --database (the API's server migrates its own)", ExitCode.USAGE)
 
 
 @app.command("create")
@@ -52,14 +76,16 @@ def create(
     name: Annotated[str, typer.Option(help="Who or what uses it (recorded with its actions).")],
     scope: Annotated[Scope, typer.Option(help="read < trigger < operate < admin.")],
     database: DatabaseOption = False,
+    migrate: MigrateOption = False,
 ) -> None:
     """Create a key and print it: the only time it is shown. An active key's name is unique;
     `anonymous` and names shaped like a key id are refused."""
     out = output(ctx)
+    _no_migrate_without_database(database, migrate)
     if database:
         from legato.auth import keys
 
-        with _pool() as pool:
+        with _pool(migrate) as pool:
             try:
                 made = keys.create(pool, name, scope.value)
             except keys.InvalidKeyRequest as exc:
@@ -102,13 +128,14 @@ def _print_keys(out: Output, rows: list[dict[str, Any]]) -> None:
 
 
 @app.command("list")
-def list_keys(ctx: typer.Context, database: DatabaseOption = False) -> None:
+def list_keys(ctx: typer.Context, database: DatabaseOption = False, migrate: MigrateOption = False) -> None:
     """Every key (never the keys themselves)."""
     out = output(ctx)
+    _no_migrate_without_database(database, migrate)
     if database:
         from legato.auth import keys
 
-        with _pool() as pool:
+        with _pool(migrate) as pool:
             body = {"keys": keys.list_keys(pool)}
     else:
         with connect(ctx) as api:
@@ -124,13 +151,15 @@ def revoke(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(metavar="KEY", help="The key's id or name.")],
     database: DatabaseOption = False,
+    migrate: MigrateOption = False,
 ) -> None:
     """Revoke the active key with this id or name; its dashboard sessions end with it."""
     out = output(ctx)
+    _no_migrate_without_database(database, migrate)
     if database:
         from legato.auth import keys
 
-        with _pool() as pool:
+        with _pool(migrate) as pool:
             revoked = keys.revoke(pool, key)
         if not revoked:
             raise CliError(f"no active key with id or name {key!r}", ExitCode.NOT_FOUND)
