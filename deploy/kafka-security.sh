@@ -7,7 +7,10 @@
 #                                   broker certificate are made with openssl in $LEGATO_HOME/kafka-tls/
 #                                   (kept across restarts); the SCRAM user is created when the broker's
 #                                   storage ($LEGATO_DATA/kafka-sasl_ssl) is formatted.
-# The KRaft controller listener stays PLAINTEXT on $LEGATO_BIND_HOST: only the broker talks to it.
+# The KRaft controller listener stays PLAINTEXT on 127.0.0.1, whatever $LEGATO_BIND_HOST: only this
+# broker talks to it, and nothing beyond the machine may reach an unauthenticated controller.
+# The SCRAM password is never on a command line (ps shows every process's): the storage format reads
+# it from a mode-600 argument file, deleted once done.
 # Every start writes the client settings as `export` lines to $LEGATO_HOME/kafka-client.env (mode 600)
 # and, for Kafka's own Java tools, $LEGATO_CONF/kafka-client.properties.
 
@@ -17,6 +20,7 @@ KAFKA_CLIENT_PROPS="$LEGATO_CONF/kafka-client.properties"
 KAFKA_SCRAM_USER="${KAFKA_SCRAM_USER:-legato}"
 KAFKA_SCRAM_MECHANISM=SCRAM-SHA-512
 KAFKA_SECURITY=plaintext  # set by kafka_resolve_security
+KAFKA_CONTROLLER_HOST=127.0.0.1  # loopback only (see above)
 
 kafka_security_file() { printf '%s/kafka.security' "$LEGATO_STACK_RUN"; }
 
@@ -142,7 +146,8 @@ scram_jaas() {
     "$KAFKA_SCRAM_USER" "$(scram_password 0)"
 }
 
-# The storage-format arguments that create the SCRAM user (none in plaintext mode).
+# The storage-format arguments that create the SCRAM user (none in plaintext mode), one a line.
+# They hold the password: they go to the format tool in an argument file, never on its command line.
 kafka_format_args() {
   [ "$KAFKA_SECURITY" = sasl_ssl ] || return 0
   printf -- '--add-scram\n%s=[name=%s,password=%s]\n' "$KAFKA_SCRAM_MECHANISM" "$KAFKA_SCRAM_USER" "$(scram_password 1)"
@@ -153,7 +158,7 @@ kafka_listener_config() {
   local host="$LEGATO_BIND_HOST"
   if [ "$KAFKA_SECURITY" != sasl_ssl ]; then
     cat <<EOF
-listeners=PLAINTEXT://$host:$KAFKA_PORT,CONTROLLER://$host:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$host:$KAFKA_PORT,CONTROLLER://$KAFKA_CONTROLLER_HOST:$KAFKA_CONTROLLER_PORT
 advertised.listeners=PLAINTEXT://$host:$KAFKA_PORT
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
@@ -161,7 +166,7 @@ EOF
     return 0
   fi
   cat <<EOF
-listeners=SASL_SSL://$host:$KAFKA_PORT,CONTROLLER://$host:$KAFKA_CONTROLLER_PORT
+listeners=SASL_SSL://$host:$KAFKA_PORT,CONTROLLER://$KAFKA_CONTROLLER_HOST:$KAFKA_CONTROLLER_PORT
 advertised.listeners=SASL_SSL://$host:$KAFKA_PORT
 inter.broker.listener.name=SASL_SSL
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL

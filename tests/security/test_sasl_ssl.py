@@ -34,6 +34,37 @@ def test_stack_writes_sasl_ssl_client_settings(secured_stack: PrivateStack) -> N
     assert (secured_stack.home / "kafka-client.env").stat().st_mode & 0o077 == 0, "readable by others"
 
 
+def test_the_controller_listens_on_loopback_only(secured_stack: PrivateStack) -> None:
+    conf = (secured_stack.home / "conf" / "kafka.properties").read_text().splitlines()
+    props = dict(line.split("=", 1) for line in conf if "=" in line and not line.startswith("#"))
+    controller = [item for item in props["listeners"].split(",") if item.startswith("CONTROLLER://")]
+    assert controller == [f"CONTROLLER://127.0.0.1:{secured_stack.env['KAFKA_CONTROLLER_PORT']}"]
+    assert props["controller.quorum.voters"] == f"1@127.0.0.1:{secured_stack.env['KAFKA_CONTROLLER_PORT']}"
+    assert props["listener.security.protocol.map"].startswith("CONTROLLER:PLAINTEXT,")
+
+
+def test_no_secret_on_a_command_line(secured_stack: PrivateStack, command_lines: Path) -> None:
+    """Every java and openssl the stack ran (the storage format included), and every process
+    running now: none had the SCRAM or the key password among its arguments."""
+    secrets = [
+        secured_stack.client_env()[PASSWORD],
+        (secured_stack.home / "kafka-tls" / "broker-key.password").read_text().strip(),
+    ]
+    runs = [line.split("\0") for line in command_lines.read_text().splitlines()]
+    assert any("kafka.Kafka" in run for run in runs), "the broker's start was not recorded"
+    formats = [run for run in runs if any(arg.startswith("@") for arg in run)]
+    assert formats, "the storage format was not recorded"
+    now = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            now.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:  # the process ended meanwhile
+            continue
+    for secret in secrets:
+        assert not [run for run in runs if any(secret in arg for arg in run)]
+        assert not [line for line in now if secret in line]
+
+
 def test_plaintext_clients_are_refused(secured_stack: PrivateStack) -> None:
     admin = AdminClient({"bootstrap.servers": secured_stack.kafka, "socket.timeout.ms": 3000})
     with pytest.raises(KafkaException):
