@@ -56,6 +56,12 @@ export interface Settings {
   maxPollIntervalMs: number;
   /** LEGATO_SESSION_TIMEOUT_MS: the consumer's session.timeout.ms. */
   sessionTimeoutMs: number;
+  /**
+   * LEGATO_STALL_TIMEOUT_MS: how long records may wait in an action's assigned partitions, with a
+   * free handler slot and nothing fetched, before the worker warns that its consumer is not
+   * making progress (0: no warning; the records-behind gauge is still kept).
+   */
+  stallTimeoutMs: number;
   /** Security of every Kafka connection. */
   security: KafkaSecurity;
   /** LEGATO_METRICS_PORT: serve Prometheus metrics on this port (null: off, the default). */
@@ -184,6 +190,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     maxPayloadBytes: integer(env, "LEGATO_MAX_PAYLOAD_BYTES", 1_000_000, 1),
     maxPollIntervalMs: integer(env, "LEGATO_MAX_POLL_INTERVAL_MS", 300_000, 1),
     sessionTimeoutMs: integer(env, "LEGATO_SESSION_TIMEOUT_MS", 10_000, 1),
+    stallTimeoutMs: integer(env, "LEGATO_STALL_TIMEOUT_MS", 30_000, 0),
     security: loadSecurity(env),
     metricsPort: port(env, "LEGATO_METRICS_PORT"),
     metricsHost: text(env, "LEGATO_METRICS_HOST", "127.0.0.1"),

@@ -24,6 +24,10 @@ export interface WorkerMetrics {
   handlerEnded(action: string, seconds: number): void;
   /** A job got its answer: a Result (completed/failed) or a SKIPPED Progress. */
   jobDone(action: string, outcome: JobOutcome): void;
+  /** Records in the action's assigned partitions that this worker has not fetched yet. */
+  recordsBehind(action: string, records: number): void;
+  /** The action's consumer became stalled (true: one more stall) or fetches again (false). */
+  stalled(action: string, stalled: boolean): void;
 }
 
 /** Metrics off: every call does nothing. */
@@ -31,6 +35,8 @@ export const NO_METRICS: WorkerMetrics = {
   handlerStarted: () => undefined,
   handlerEnded: () => undefined,
   jobDone: () => undefined,
+  recordsBehind: () => undefined,
+  stalled: () => undefined,
 };
 
 /** The values read when scraped rather than kept up to date. */
@@ -47,7 +53,10 @@ export interface MetricsRegistry extends WorkerMetrics {
   readonly contentType: string;
 }
 
-/** Creates the series (prom-client loaded now); every action starts with 0 in flight. */
+/**
+ * Creates the series (prom-client loaded now); every action starts with 0 in flight, 0 records
+ * behind, not stalled and 0 stalls.
+ */
 export async function createMetricsRegistry(
   actions: readonly string[],
   slots: SlotGauges,
@@ -90,7 +99,30 @@ export async function createMetricsRegistry(
       this.set(slots.busy);
     },
   });
-  for (const action of actions) inFlight.set({ action }, 0);
+  const behind = new prom.Gauge({
+    name: "legato_worker_records_behind",
+    help: "Records in the action's assigned partitions that this worker has not fetched yet.",
+    labelNames: ["action"] as const,
+    registers,
+  });
+  const stalled = new prom.Gauge({
+    name: "legato_worker_stalled",
+    help: "1 while the action's consumer makes no progress with records waiting, else 0.",
+    labelNames: ["action"] as const,
+    registers,
+  });
+  const stalls = new prom.Counter({
+    name: "legato_worker_stalls_total",
+    help: "Times the action's consumer stopped making progress with records waiting.",
+    labelNames: ["action"] as const,
+    registers,
+  });
+  for (const action of actions) {
+    inFlight.set({ action }, 0);
+    behind.set({ action }, 0);
+    stalled.set({ action }, 0);
+    stalls.inc({ action }, 0);
+  }
   return {
     handlerStarted: (action) => inFlight.inc({ action }),
     handlerEnded: (action, seconds) => {
@@ -98,6 +130,11 @@ export async function createMetricsRegistry(
       duration.observe({ action }, seconds);
     },
     jobDone: (action, outcome) => jobs.inc({ action, outcome }),
+    recordsBehind: (action, records) => behind.set({ action }, records),
+    stalled: (action, now) => {
+      stalled.set({ action }, now ? 1 : 0);
+      if (now) stalls.inc({ action });
+    },
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

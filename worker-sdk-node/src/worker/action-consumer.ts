@@ -4,7 +4,8 @@
  * pauses meanwhile, while the group heartbeat goes on), skips it if it is stale (withdrawn, or
  * its start-by deadline passed: Progress SKIPPED), else runs it, publishes its outcome and
  * stores the offset once Kafka acknowledged it (a heartbeating attempt's once its STARTED is);
- * stored offsets are committed every second.
+ * stored offsets are committed every second. A consumer watch (consumer-watch.ts) checks at
+ * intervals that the consumer makes progress while records wait.
  * Kafka outages are ridden out: a broken consumer is replaced, with backoff, until the worker
  * stops; only an authorization or authentication error is fatal.
  */
@@ -20,6 +21,7 @@ import { jobTopic, jobsDltTopic, workerGroup } from "../protocol/topics.js";
 import type { Settings } from "../settings.js";
 import { ThrottledWarning, backoffMs, delay } from "./backoff.js";
 import { deadLetter } from "./dead-letter.js";
+import { ConsumerWatch } from "./consumer-watch.js";
 import { checked, seal, tooLarge } from "./envelope.js";
 import { Attempt, type ExecutionHooks, progressOf } from "./attempt.js";
 import { type ExecutionIdentity, type Handler, executeJob } from "./execute.js";
@@ -61,8 +63,10 @@ export class ActionConsumer {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly fetching = new AbortController();
   private readonly warnings: ThrottledWarning;
+  private readonly watch: ConsumerWatch;
   private session: GroupSession | undefined;
   private supervisor: Promise<void> | undefined;
+  private watching: Promise<void> | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private markStarted: (() => void) | undefined;
 
@@ -73,6 +77,15 @@ export class ActionConsumer {
     this.topic = jobTopic(deps.settings.jobsTopic, action);
     this.groupId = workerGroup(deps.settings.groupPrefix, action);
     this.warnings = new ThrottledWarning(deps.logger);
+    this.watch = new ConsumerWatch({
+      action,
+      topic: this.topic,
+      stallTimeoutMs: deps.settings.stallTimeoutMs,
+      limiter: deps.limiter,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      session: () => this.session,
+    });
   }
 
   /** Starts consuming; resolves once the group is joined (or the worker stops meanwhile). */
@@ -81,6 +94,7 @@ export class ActionConsumer {
     this.supervisor = this.supervise();
     void this.supervisor.finally(() => this.markStarted?.());
     this.commitTimer = setInterval(() => void this.session?.commit(), COMMIT_INTERVAL_MS);
+    this.watching = this.watch.run(this.fetching.signal);
     return started;
   }
 
@@ -96,6 +110,7 @@ export class ActionConsumer {
     clearInterval(this.commitTimer);
     this.fetching.abort();
     await this.supervisor;
+    await this.watching;
     await this.session?.close(true);
   }
 

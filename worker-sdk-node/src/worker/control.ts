@@ -95,20 +95,25 @@ export class ControlReader {
           topic: this.options.topic,
           error: error instanceof Error ? error : new Error(String(error)),
         });
+        let failure: unknown = error;
         if (hasKafkaError(error, "OFFSET_OUT_OF_RANGE")) {
           // Records expired under us (retention): go on from what is left.
-          await this.refreshPositions(true).catch(() => undefined);
-          continue;
+          try {
+            await this.refreshPositions(true);
+            continue;
+          } catch (refreshError) {
+            failure = refreshError; // warned and retried with backoff, like any read failure
+          }
         }
         // A topic this worker just created may be unknown to the broker's metadata for a moment.
-        if (!(error instanceof TopicMissingError && failures === 1)) {
+        if (!(failure instanceof TopicMissingError && failures === 1)) {
           this.warnings.warn(
-            error instanceof TopicMissingError
+            failure instanceof TopicMissingError
               ? "waiting for the control topic to exist"
               : "cannot read the control topic; retrying",
             {
               topic: this.options.topic,
-              error: error instanceof Error ? error : new Error(String(error)),
+              error: failure instanceof Error ? failure : new Error(String(failure)),
             },
           );
         }

@@ -5,6 +5,8 @@
  * move them) and starts a new offset tracker, so jobs of revoked partitions that are still
  * running never store or commit anything. When the consumer breaks (a fetch failed for good, a
  * rejoin failed), `failure` says why and the ActionConsumer replaces the whole session.
+ * For the consumer watch it tells which partitions it holds, the next offset it hands out in
+ * each, and their latest offsets fresh from the broker.
  */
 
 import type { Message, MessagesStream } from "@platformatic/kafka";
@@ -30,9 +32,28 @@ interface StreamState {
   stop: AbortController;
   epoch: number;
   generation: number;
+  /** partition -> the offset after the last message handed out in this generation. */
+  handedOut: Map<number, bigint>;
+  /** Messages handed out in this generation. */
+  count: number;
+}
+
+/** What the session holds now (GroupSession.holding). */
+export interface Holding {
+  /** Changes with every group generation of the session (a rebalance). */
+  epoch: number;
+  /**
+   * Each partition held, with the next offset the session hands out: the one after the last
+   * message it handed out in this generation, else the position it started from (the group's
+   * committed offset), else undefined (not known yet).
+   */
+  next: Map<number, bigint | undefined>;
+  /** Messages handed out in this generation so far. */
+  received: number;
 }
 
 const CLOSE_TIMEOUT_MS = 5_000;
+const LATEST = -1n;
 
 export class GroupSession {
   private consumer: RawConsumer | undefined;
@@ -81,7 +102,13 @@ export class GroupSession {
         continue;
       }
       const message = await state.reader.next(AbortSignal.any([signal, state.stop.signal]));
-      if (message !== undefined) return { message, epoch: state.epoch };
+      if (message !== undefined) {
+        if (this.current === state) {
+          state.handedOut.set(message.partition, message.offset + 1n);
+          state.count++;
+        }
+        return { message, epoch: state.epoch };
+      }
       if (this.current === state && !state.stop.signal.aborted && !signal.aborted) {
         this.fail(new Error(`the consumer stream of ${this.topic} ended`));
       }
@@ -110,6 +137,42 @@ export class GroupSession {
 
   inFlight(): number {
     return this.tracker.inFlight();
+  }
+
+  /** The partitions held now and where they stand; undefined while a rebalance is under way. */
+  holding(): Holding | undefined {
+    const { consumer, current: state } = this;
+    if (consumer === undefined || state === undefined) return undefined;
+    if (this.revoking || this.failed !== undefined || this.closed) return undefined;
+    if (consumer.generationId !== state.generation) return undefined;
+    const held = consumer.assignments?.find((a) => a.topic === this.topic)?.partitions ?? [];
+    const next = new Map<number, bigint | undefined>();
+    for (const partition of held) {
+      next.set(
+        partition,
+        state.handedOut.get(partition) ??
+          state.stream.offsetsCommitted.get(`${this.topic}:${partition}`),
+      );
+    }
+    return { epoch: state.epoch, next, received: state.count };
+  }
+
+  /** The latest offsets of `partitions`, asked of their leaders now (not fetch metadata). */
+  async endOffsets(partitions: readonly number[]): Promise<Map<number, bigint>> {
+    const consumer = this.consumer;
+    if (consumer === undefined || this.closed) throw new Error("the consumer session is closed");
+    const listed = await consumer.listOffsets({
+      topics: [this.topic],
+      partitions: { [this.topic]: [...partitions] },
+      timestamp: LATEST,
+    });
+    const latest = listed.get(this.topic) ?? [];
+    const ends = new Map<number, bigint>();
+    for (const partition of partitions) {
+      const end = latest[partition];
+      if (end !== undefined) ends.set(partition, end);
+    }
+    return ends;
   }
 
   /** Commits the offsets stored in the current generation (never those of an older one). */
@@ -167,6 +230,8 @@ export class GroupSession {
       stop: new AbortController(),
       epoch: ++this.epoch,
       generation: consumer.generationId,
+      handedOut: new Map(),
+      count: 0,
     };
     stream.on("error", (error: Error) => {
       if (this.current === state && !state.stop.signal.aborted) this.fail(error);

@@ -47,6 +47,40 @@ describe("worker metrics", () => {
     assert.equal(values.get('legato_worker_jobs_in_flight{action="b"}'), 0);
   });
 
+  it("has the consumer watch series of every action from the start, at 0", async () => {
+    const registry = await createMetricsRegistry(["a", "b"], { slots: 4, busy: 0 });
+    const text = await registry.render();
+    const values = samples(text);
+    for (const action of ["a", "b"]) {
+      assert.equal(values.get(`legato_worker_records_behind{action="${action}"}`), 0);
+      assert.equal(values.get(`legato_worker_stalled{action="${action}"}`), 0);
+      assert.equal(values.get(`legato_worker_stalls_total{action="${action}"}`), 0);
+    }
+    assert.match(text, /# TYPE legato_worker_records_behind gauge/);
+    assert.match(text, /# TYPE legato_worker_stalled gauge/);
+    assert.match(text, /# TYPE legato_worker_stalls_total counter/);
+  });
+
+  it("keeps records behind, the stalled flag and the stalls counted per action", async () => {
+    const registry = await createMetricsRegistry(["slow", "echo"], { slots: 2, busy: 0 });
+    registry.recordsBehind("slow", 12);
+    registry.stalled("slow", true);
+    let values = samples(await registry.render());
+    assert.equal(values.get('legato_worker_records_behind{action="slow"}'), 12);
+    assert.equal(values.get('legato_worker_stalled{action="slow"}'), 1);
+    assert.equal(values.get('legato_worker_stalls_total{action="slow"}'), 1);
+    assert.equal(values.get('legato_worker_stalled{action="echo"}'), 0);
+
+    registry.stalled("slow", false);
+    registry.recordsBehind("slow", 0);
+    registry.stalled("slow", true);
+    registry.stalled("slow", false);
+    values = samples(await registry.render());
+    assert.equal(values.get('legato_worker_records_behind{action="slow"}'), 0);
+    assert.equal(values.get('legato_worker_stalled{action="slow"}'), 0);
+    assert.equal(values.get('legato_worker_stalls_total{action="slow"}'), 2);
+  });
+
   it("counts jobs by action and outcome, times handlers with the shared buckets", async () => {
     const slots = { slots: 2, busy: 0 };
     const registry = await createMetricsRegistry(["echo"], slots);

@@ -41,6 +41,7 @@ describe("loadSettings", () => {
       maxPayloadBytes: 1_000_000,
       maxPollIntervalMs: 300_000,
       sessionTimeoutMs: 10_000,
+      stallTimeoutMs: 30_000,
       security: PLAINTEXT,
       metricsPort: null,
       metricsHost: "127.0.0.1",
@@ -63,6 +64,7 @@ describe("loadSettings", () => {
       LEGATO_MAX_PAYLOAD_BYTES: "2048",
       LEGATO_MAX_POLL_INTERVAL_MS: "20000",
       LEGATO_SESSION_TIMEOUT_MS: "6000",
+      LEGATO_STALL_TIMEOUT_MS: "12000",
       LEGATO_KAFKA_SECURITY_PROTOCOL: "sasl_ssl",
       LEGATO_KAFKA_SASL_MECHANISM: "scram-sha-512",
       LEGATO_KAFKA_SASL_USERNAME: "legato",
@@ -89,6 +91,7 @@ describe("loadSettings", () => {
       maxPayloadBytes: 2048,
       maxPollIntervalMs: 20000,
       sessionTimeoutMs: 6000,
+      stallTimeoutMs: 12000,
       metricsPort: 9464,
       metricsHost: "0.0.0.0",
     });
@@ -141,6 +144,11 @@ describe("loadSettings", () => {
     assert.equal(loadSettings({ LEGATO_SHUTDOWN_TIMEOUT_MS: "0" }).shutdownTimeoutMs, 0);
   });
 
+  it("allows LEGATO_STALL_TIMEOUT_MS=0 (no stall warning)", () => {
+    assert.equal(loadSettings({ LEGATO_STALL_TIMEOUT_MS: "0" }).stallTimeoutMs, 0);
+    assert.equal(loadSettings({ LEGATO_STALL_TIMEOUT_MS: " 45000 " }).stallTimeoutMs, 45_000);
+  });
+
   it("lets explicit overrides win", () => {
     assert.equal(loadSettings({ LEGATO_WORKER_ID: "env" }, { workerId: "code" }).workerId, "code");
   });
@@ -153,6 +161,9 @@ describe("loadSettings", () => {
     ["LEGATO_SHUTDOWN_TIMEOUT_MS", "-5"],
     ["LEGATO_MAX_PAYLOAD_BYTES", "1e6"],
     ["LEGATO_SESSION_TIMEOUT_MS", "0x10"],
+    ["LEGATO_STALL_TIMEOUT_MS", "-1"],
+    ["LEGATO_STALL_TIMEOUT_MS", "2.5"],
+    ["LEGATO_STALL_TIMEOUT_MS", "30s"],
     ["LEGATO_LOG_LEVEL", "LOUD"],
     ["LEGATO_CREATE_TOPICS", "maybe"],
     ["LEGATO_KAFKA_BOOTSTRAP_SERVERS", " , "],
