@@ -11,6 +11,8 @@
   acknowledged, never past a job still in flight (see `_offsets.py`).
 - On revocation, jobs not yet started are dropped; jobs of the revoked partitions still running
   finish and publish, but their offsets are never stored: the new owner owns the partition.
+- Every WATCH_INTERVAL the loop asks its `ConsumerWatch` how many records wait unfetched and
+  whether the consumer has stalled (`_consumer_watch.py`); never per message.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from legato_worker import _tracing
+from legato_worker._consumer_watch import ConsumerWatch
 from legato_worker._dlt import undecodable_headers
 from legato_worker._envelope import seal
 from legato_worker._errors import WorkerFatalError
@@ -54,6 +57,8 @@ class ActionConsumer:
         executor: Executor,
         publisher: Publisher,
         *,
+        action: str,
+        stall_timeout_ms: int,
         results_topic: str,
         dlt_topic: str,
         worker_id: str,
@@ -78,6 +83,9 @@ class ActionConsumer:
         self._assigned: set[int] = set()
         self._paused: set[int] = set()
         self._full_since: float | None = None
+        self._records = 0
+        """Records received so far (for the watch: a record arrived since its last check)."""
+        self._watch = ConsumerWatch(action, topic, stall_timeout_ms, executor.metrics)
         max_poll_s = int(config.get("max.poll.interval.ms", 300_000)) / 1000
         self._pause_after_s = min(PAUSE_AFTER_S, max_poll_s / 4)
         self._stopping = threading.Event()
@@ -115,6 +123,13 @@ class ActionConsumer:
             while not self._stopping.is_set():
                 self._store()
                 self._start_waiting()
+                if self._watch.due():
+                    self._watch.check(
+                        self._consumer,
+                        self._assigned,
+                        records=self._records,
+                        held_back=bool(self._waiting) or gate.free() == 0,
+                    )
                 room = gate.limit - len(self._waiting)
                 if room <= 0:
                     now = time.monotonic()
@@ -164,6 +179,7 @@ class ActionConsumer:
         if err is not None:
             self._consumer_error(err)
             return
+        self._records += 1
         partition: int = msg.partition()  # type: ignore[assignment]
         state = self._tracker.get(partition)
         if state is None:  # fetched before a revocation: the partition's new owner runs it
@@ -250,6 +266,7 @@ class ActionConsumer:
         self._tracker.assign(sorted(numbers))
         consumer.assign(partitions)
         self._assigned |= numbers
+        self._watch.reset()
         log.info("%s: assigned partitions %s", self.topic, sorted(numbers))
 
     def _forget(self, numbers: set[int]) -> None:
@@ -260,6 +277,7 @@ class ActionConsumer:
                 self._consumer.resume(stale)
         self._paused -= numbers
         self._assigned -= numbers
+        self._watch.reset()
         self._tracker.revoke(sorted(numbers))
         self._waiting = deque(t for t in self._waiting if t.state.partition not in numbers)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
@@ -29,6 +29,21 @@ RETRY_S = 0.5
 QUIET_S = 3.0
 
 
+def reader_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The reader's consumer properties over the shared client `config` (error_cb aside)."""
+    return {
+        **config,
+        # never joins this group (assign, not subscribe) and never commits to it
+        "group.id": f"legato-control-{config.get('client.id', 'worker')}",
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "enable.partition.eof": True,
+        # an out-of-range or offset-validation reset (e.g. around a broker restart) reads the topic
+        # again rather than jumping to its end past Cancels never read (as the Node and Java SDKs)
+        "auto.offset.reset": "earliest",
+    }
+
+
 class ControlReader:
     def __init__(
         self,
@@ -41,17 +56,7 @@ class ControlReader:
         self._on_cancel = on_cancel
         self._on_fatal = on_fatal
         self._warn = RateLimitedLog(log)
-        self._consumer = Consumer(
-            {
-                **config,
-                # never joins this group (assign, not subscribe) and never commits to it
-                "group.id": f"legato-control-{config.get('client.id', 'worker')}",
-                "enable.auto.commit": False,
-                "enable.auto.offset.store": False,
-                "enable.partition.eof": True,
-                "error_cb": self._on_client_error,
-            }
-        )
+        self._consumer = Consumer({**reader_config(config), "error_cb": self._on_client_error})
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._tail, name="legato-control", daemon=True)
 
@@ -75,7 +80,9 @@ class ControlReader:
             err = msg.error()
             eof = err is not None and err.code() == KafkaError._PARTITION_EOF
             if not eof:
-                read += self._handle(msg)
+                read += self._handle(msg)  # an error is logged (rate-limited) or fatal
+                if err is not None:  # and says nothing about how far the partition was read
+                    continue
             # EOF carries the end offset; a record, its own offset (the last one is end - 1)
             if at is not None and offset is not None and offset + (0 if eof else 1) >= ends.get(at, 0):
                 ends.pop(at, None)

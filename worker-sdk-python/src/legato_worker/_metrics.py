@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
@@ -36,6 +36,15 @@ class WorkerMetrics:
     def skipped(self, action: str) -> None:
         """A job of `action` was skipped (withdrawn or past its start-by time): no handler ran."""
 
+    def records_behind(self, action: str, records: int) -> None:
+        """The consumer watch: records in `action`'s assigned partitions not fetched yet."""
+
+    def stall_began(self, action: str) -> None:
+        """The consumer of `action` holds waiting records and makes no progress."""
+
+    def stall_ended(self, action: str) -> None:
+        """It makes progress again (or nothing waits any more)."""
+
     def close(self) -> None:
         """Stop serving (metrics on)."""
 
@@ -43,17 +52,31 @@ class WorkerMetrics:
 NO_METRICS = WorkerMetrics()
 
 
+class _Families(NamedTuple):
+    """The per-action metric families (prometheus_client objects)."""
+
+    jobs: Any
+    duration: Any
+    in_flight: Any
+    behind: Any
+    stalled: Any
+    stalls: Any
+
+
 class _PerAction:
     """The label children of one action, made once (labels() is a dict lookup under a lock)."""
 
-    __slots__ = ("completed", "duration", "failed", "in_flight", "skipped")
+    __slots__ = ("behind", "completed", "duration", "failed", "in_flight", "skipped", "stalled", "stalls")
 
-    def __init__(self, jobs: Any, duration: Any, in_flight: Any, action: str) -> None:
-        self.completed = jobs.labels(action, COMPLETED)
-        self.failed = jobs.labels(action, FAILED)
-        self.skipped = jobs.labels(action, SKIPPED)
-        self.duration = duration.labels(action)
-        self.in_flight = in_flight.labels(action)
+    def __init__(self, families: _Families, action: str) -> None:
+        self.completed = families.jobs.labels(action, COMPLETED)
+        self.failed = families.jobs.labels(action, FAILED)
+        self.skipped = families.jobs.labels(action, SKIPPED)
+        self.duration = families.duration.labels(action)
+        self.in_flight = families.in_flight.labels(action)
+        self.behind = families.behind.labels(action)
+        self.stalled = families.stalled.labels(action)
+        self.stalls = families.stalls.labels(action)
 
 
 class PrometheusMetrics(WorkerMetrics):
@@ -62,27 +85,44 @@ class PrometheusMetrics(WorkerMetrics):
     def __init__(self, registry: Any, actions: list[str], slots: int, busy: Callable[[], int]) -> None:
         from prometheus_client import Counter, Gauge, Histogram
 
-        jobs = Counter(
-            "legato_worker_jobs",
-            "Jobs handled, by outcome (completed, failed, skipped)",
-            ["action", "outcome"],
-            registry=registry,
-        )
-        duration = Histogram(
-            "legato_worker_handler_duration_seconds",
-            "The handler's run time",
-            ["action"],
-            buckets=BUCKETS,
-            registry=registry,
-        )
-        in_flight = Gauge(
-            "legato_worker_jobs_in_flight", "Handlers running now", ["action"], registry=registry
+        families = _Families(
+            jobs=Counter(
+                "legato_worker_jobs",
+                "Jobs handled, by outcome (completed, failed, skipped)",
+                ["action", "outcome"],
+                registry=registry,
+            ),
+            duration=Histogram(
+                "legato_worker_handler_duration_seconds",
+                "The handler's run time",
+                ["action"],
+                buckets=BUCKETS,
+                registry=registry,
+            ),
+            in_flight=Gauge(
+                "legato_worker_jobs_in_flight", "Handlers running now", ["action"], registry=registry
+            ),
+            behind=Gauge(
+                "legato_worker_records_behind",
+                "Records in the assigned partitions that this worker has not fetched yet",
+                ["action"],
+                registry=registry,
+            ),
+            stalled=Gauge(
+                "legato_worker_stalled",
+                "1 while the action's consumer holds waiting records and makes no progress",
+                ["action"],
+                registry=registry,
+            ),
+            stalls=Counter(
+                "legato_worker_stalls", "Times the action's consumer stalled", ["action"], registry=registry
+            ),
         )
         Gauge("legato_worker_slots", "The worker's concurrency (slots)", registry=registry).set(slots)
         Gauge("legato_worker_slots_busy", "Slots in use now", registry=registry).set_function(
             lambda: float(busy())
         )
-        self._actions = {a: _PerAction(jobs, duration, in_flight, a) for a in actions}
+        self._actions = {a: _PerAction(families, a) for a in actions}
         self._server: WSGIServer | None = None
 
     def handler_started(self, action: str) -> None:
@@ -96,6 +136,17 @@ class PrometheusMetrics(WorkerMetrics):
 
     def skipped(self, action: str) -> None:
         self._actions[action].skipped.inc()
+
+    def records_behind(self, action: str, records: int) -> None:
+        self._actions[action].behind.set(records)
+
+    def stall_began(self, action: str) -> None:
+        children = self._actions[action]
+        children.stalls.inc()
+        children.stalled.set(1)
+
+    def stall_ended(self, action: str) -> None:
+        self._actions[action].stalled.set(0)
 
     def close(self) -> None:
         if self._server is not None:

@@ -48,6 +48,10 @@ class WorkerSettings:
     """Largest `output` JSON text (UTF-8 bytes) a result may carry; larger is ResultTooLarge."""
     max_poll_interval_ms: int = 300_000
     session_timeout_ms: int = 10_000
+    stall_timeout_ms: int = 30_000
+    """How long records may wait in an action's assigned partitions, with a free handler slot and
+    nothing fetched, before the worker warns that its consumer is not making progress (0: never;
+    the records-behind gauge is kept either way)."""
     metrics_port: int | None = None
     """Serve Prometheus metrics on this port (docs/observability.md); None: off, nothing listens."""
     metrics_host: str = "127.0.0.1"
@@ -66,8 +70,9 @@ class WorkerSettings:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.metrics_port is not None and not 1 <= self.metrics_port <= 65535:
             raise ValueError(f"metrics_port must be between 1 and 65535, got {self.metrics_port}")
-        if self.shutdown_timeout_ms < 0:
-            raise ValueError(f"shutdown_timeout_ms must be >= 0, got {self.shutdown_timeout_ms}")
+        for name in ("shutdown_timeout_ms", "stall_timeout_ms"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         object.__setattr__(self, "log_level", normalise_log_level(self.log_level))
         for name in (
             "bootstrap_servers",
@@ -120,6 +125,7 @@ class WorkerSettings:
             max_payload_bytes=env.integer("LEGATO_MAX_PAYLOAD_BYTES", 1_000_000, minimum=1),
             max_poll_interval_ms=env.integer("LEGATO_MAX_POLL_INTERVAL_MS", 300_000, minimum=1),
             session_timeout_ms=env.integer("LEGATO_SESSION_TIMEOUT_MS", 10_000, minimum=1),
+            stall_timeout_ms=env.integer("LEGATO_STALL_TIMEOUT_MS", 30_000, minimum=0),
             metrics_port=_port(env, "LEGATO_METRICS_PORT"),
             metrics_host=env.text("LEGATO_METRICS_HOST", "127.0.0.1"),
         )

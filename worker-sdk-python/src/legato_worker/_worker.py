@@ -179,6 +179,8 @@ class Worker:
                 self._handlers,
                 executor,
                 publisher,
+                action=action,
+                stall_timeout_ms=s.stall_timeout_ms,
                 results_topic=s.results_topic,
                 dlt_topic=dlt_topic,
                 worker_id=s.worker_id,

@@ -53,6 +53,9 @@ def test_no_metrics_records_nothing() -> None:
     NO_METRICS.handler_started("a")
     NO_METRICS.handler_ended("a", 0.1, failed=False)
     NO_METRICS.skipped("a")
+    NO_METRICS.records_behind("a", 5)
+    NO_METRICS.stall_began("a")
+    NO_METRICS.stall_ended("a")
     NO_METRICS.close()
 
 
@@ -86,6 +89,28 @@ def test_series_by_action_and_outcome() -> None:
     assert get("legato_worker_handler_duration_seconds_count", {"action": "ship"}) == 0
 
 
+def test_consumer_watch_series_by_action() -> None:
+    registry = CollectorRegistry()
+    m = PrometheusMetrics(registry, ["charge", "ship"], 4, lambda: 0)
+    get = registry.get_sample_value
+    for action in ("charge", "ship"):  # every registered action, from the start
+        assert get("legato_worker_records_behind", {"action": action}) == 0
+        assert get("legato_worker_stalled", {"action": action}) == 0
+        assert get("legato_worker_stalls_total", {"action": action}) == 0
+
+    m.records_behind("charge", 12)
+    m.stall_began("charge")
+    assert get("legato_worker_records_behind", {"action": "charge"}) == 12
+    assert get("legato_worker_stalled", {"action": "charge"}) == 1
+    assert get("legato_worker_stalls_total", {"action": "charge"}) == 1
+    m.stall_ended("charge")
+    m.records_behind("charge", 0)
+    assert get("legato_worker_stalled", {"action": "charge"}) == 0
+    assert get("legato_worker_stalls_total", {"action": "charge"}) == 1
+    assert get("legato_worker_records_behind", {"action": "charge"}) == 0
+    assert get("legato_worker_stalls_total", {"action": "ship"}) == 0
+
+
 def test_buckets_are_the_shared_ones() -> None:
     assert BUCKETS == (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
@@ -98,6 +123,9 @@ def test_serve_binds_the_host_and_stops_on_close() -> None:
             text = response.read().decode()
         assert 'legato_worker_jobs_total{action="charge",outcome="completed"} 0.0' in text
         assert "legato_worker_slots 2.0" in text
+        assert 'legato_worker_records_behind{action="charge"} 0.0' in text
+        assert 'legato_worker_stalled{action="charge"} 0.0' in text
+        assert 'legato_worker_stalls_total{action="charge"} 0.0' in text
         assert "python_gc" not in text  # its own registry, not the process-wide default one
     finally:
         m.close()

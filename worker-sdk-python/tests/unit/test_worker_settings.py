@@ -71,6 +71,9 @@ def test_os_environ_is_the_default_source(monkeypatch: pytest.MonkeyPatch) -> No
         ("LEGATO_MAX_PAYLOAD_BYTES", "0", "LEGATO_MAX_PAYLOAD_BYTES must be at least 1"),
         ("LEGATO_MAX_POLL_INTERVAL_MS", "x", "LEGATO_MAX_POLL_INTERVAL_MS must be an integer"),
         ("LEGATO_SESSION_TIMEOUT_MS", "0", "LEGATO_SESSION_TIMEOUT_MS must be at least 1"),
+        ("LEGATO_STALL_TIMEOUT_MS", "-1", "LEGATO_STALL_TIMEOUT_MS must be at least 0, got -1"),
+        ("LEGATO_STALL_TIMEOUT_MS", "30s", "LEGATO_STALL_TIMEOUT_MS must be an integer, got '30s'"),
+        ("LEGATO_STALL_TIMEOUT_MS", "1.5", "LEGATO_STALL_TIMEOUT_MS must be an integer"),
         ("LEGATO_CREATE_TOPICS", "maybe", "LEGATO_CREATE_TOPICS must be one of true/false"),
         ("LEGATO_LOG_LEVEL", "LOUD", "LEGATO_LOG_LEVEL must be one of DEBUG, INFO, WARN"),
         ("LEGATO_LOG_LEVEL", "CRITICAL", "LEGATO_LOG_LEVEL must be one of"),
@@ -83,6 +86,14 @@ def test_bad_values_name_the_variable(name: str, value: str, match: str) -> None
 
 def test_zero_shutdown_timeout_is_allowed() -> None:
     assert WorkerSettings.from_env({"LEGATO_SHUTDOWN_TIMEOUT_MS": "0"}).shutdown_timeout_ms == 0
+
+
+def test_stall_timeout_defaults_to_30_s_and_0_turns_the_warning_off() -> None:
+    assert WorkerSettings.from_env({}).stall_timeout_ms == 30_000
+    assert WorkerSettings.from_env({"LEGATO_STALL_TIMEOUT_MS": " 5000 "}).stall_timeout_ms == 5000
+    assert WorkerSettings.from_env({"LEGATO_STALL_TIMEOUT_MS": "0"}).stall_timeout_ms == 0
+    with pytest.raises(ValueError, match="stall_timeout_ms must be >= 0, got -5"):
+        WorkerSettings(stall_timeout_ms=-5)
 
 
 def test_new_variables_and_their_defaults() -> None:
@@ -135,6 +146,7 @@ _VARIABLES = st.sampled_from(
         "LEGATO_MAX_PAYLOAD_BYTES",
         "LEGATO_MAX_POLL_INTERVAL_MS",
         "LEGATO_SESSION_TIMEOUT_MS",
+        "LEGATO_STALL_TIMEOUT_MS",
     ]
 )
 _BLANK = st.text(alphabet=" \t\r\n", max_size=4)
