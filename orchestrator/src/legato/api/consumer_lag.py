@@ -1,15 +1,18 @@
 """Consumer lag of the job topics: per action, end offsets minus the worker group's committed
-offsets, summed over partitions (Kafka admin API), bounded by a timeout and cached briefly."""
+offsets, summed over partitions, bounded by a timeout and cached briefly.
+
+End offsets come from the admin API (ListOffsets), committed offsets from a group consumer
+(kafka.committed: the admin's ListConsumerGroupOffsets can crash the process)."""
 
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+from confluent_kafka import KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
 
+from legato.kafka.committed import GroupOffsets
 from legato_worker.protocol.topics import job_topic, jobs_dlt_topic, worker_group
 
 CACHE_SECONDS = 2.0
@@ -23,12 +26,14 @@ class LagCache:
     at: dict[str, float] = field(default_factory=dict)
     value: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def get(self, admin: AdminClient, jobs_prefix: str, group_prefix: str, timeout: float) -> dict[str, int]:
+    def get(
+        self, admin: AdminClient, offsets: GroupOffsets, jobs_prefix: str, group_prefix: str, timeout: float
+    ) -> dict[str, int]:
         with self.lock:  # one caller asks Kafka; the others wait for its answer
             now = time.monotonic()
             if now - self.at.get(jobs_prefix, -CACHE_SECONDS) < CACHE_SECONDS:
                 return self.value[jobs_prefix]
-            lag = consumer_lag(admin, jobs_prefix, group_prefix, timeout)
+            lag = consumer_lag(admin, offsets, jobs_prefix, group_prefix, timeout)
             self.at[jobs_prefix], self.value[jobs_prefix] = time.monotonic(), lag
             return lag
 
@@ -36,7 +41,9 @@ class LagCache:
 CACHE = LagCache()
 
 
-def consumer_lag(admin: AdminClient, jobs_prefix: str, group_prefix: str, timeout: float) -> dict[str, int]:
+def consumer_lag(
+    admin: AdminClient, offsets: GroupOffsets, jobs_prefix: str, group_prefix: str, timeout: float
+) -> dict[str, int]:
     """Per action with a job topic: messages its worker group has not committed yet."""
     deadline = time.monotonic() + timeout
     metadata = admin.list_topics(timeout=timeout)
@@ -52,36 +59,17 @@ def consumer_lag(admin: AdminClient, jobs_prefix: str, group_prefix: str, timeou
     latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()  # type: ignore[no-untyped-call]
     ends = _offsets(admin, partitions, latest, deadline)
     starts = _offsets(admin, partitions, earliest, deadline)
-    futures = {
-        action: admin.list_consumer_group_offsets(
-            [ConsumerGroupTopicPartitions(worker_group(group_prefix, action), None)],
-            request_timeout=_left(deadline),
-        )
-        for action in topics
-    }
     committed: dict[tuple[str, int], int] = {}
-    for by_group in futures.values():
-        committed.update(_committed(by_group.values(), deadline))
+    for action, ps in topics.items():
+        topic = job_topic(jobs_prefix, action)
+        group = worker_group(group_prefix, action)
+        committed.update(offsets.committed(group, [TopicPartition(topic, p) for p in ps], _left(deadline)))
     out: dict[str, int] = {}
     for action, ps in topics.items():
         topic = job_topic(jobs_prefix, action)
         out[action] = sum(
             max(0, ends[(topic, p)] - committed.get((topic, p), starts[(topic, p)])) for p in ps
         )
-    return out
-
-
-def _committed(futures: Iterable[Any], deadline: float) -> dict[tuple[str, int], int]:
-    """The committed offsets the groups' answers hold (a group that does not exist has none)."""
-    out: dict[tuple[str, int], int] = {}
-    for future in futures:
-        try:
-            result: Any = future.result(_left(deadline))
-        except KafkaException:  # no such group yet: nothing committed
-            continue
-        for tp in result.topic_partitions or []:
-            if tp.offset >= 0 and tp.error is None:
-                out[(tp.topic, tp.partition)] = tp.offset
     return out
 
 
@@ -96,7 +84,7 @@ def _offsets(
     return {(tp.topic, tp.partition): f.result(_left(deadline)).offset for tp, f in futures.items()}
 
 
-def topic_lag(admin: AdminClient, topic: str, group: str, timeout: float) -> int:
+def topic_lag(admin: AdminClient, offsets: GroupOffsets, topic: str, group: str, timeout: float) -> int:
     """Records of `topic` that `group` has not committed yet, summed over its partitions."""
     deadline = time.monotonic() + timeout
     metadata = admin.list_topics(topic=topic, timeout=timeout)
@@ -107,10 +95,7 @@ def topic_lag(admin: AdminClient, topic: str, group: str, timeout: float) -> int
     latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()  # type: ignore[no-untyped-call]
     ends = _offsets(admin, partitions, latest, deadline)
     starts = _offsets(admin, partitions, earliest, deadline)
-    futures = admin.list_consumer_group_offsets(
-        [ConsumerGroupTopicPartitions(group, partitions)], request_timeout=_left(deadline)
-    )
-    committed = _committed(futures.values(), deadline)
+    committed = offsets.committed(group, partitions, _left(deadline))
     return sum(
         max(0, ends[key] - committed.get(key, starts[key]))
         for key in ((topic, tp.partition) for tp in partitions)
@@ -118,7 +103,9 @@ def topic_lag(admin: AdminClient, topic: str, group: str, timeout: float) -> int
 
 
 def group_members(admin: AdminClient, groups: list[str], timeout: float) -> dict[str, int]:
-    """Members of each consumer group now (0 for a group that is empty or does not exist)."""
+    """Members of each consumer group now (0 for a group that is empty or does not exist).
+    DescribeConsumerGroups does not share ListConsumerGroupOffsets' crash: its answer is parsed
+    without the client's own group handle (librdkafka's rdkafka_admin.c)."""
     if not groups:
         return {}
     deadline = time.monotonic() + timeout

@@ -61,7 +61,9 @@ def workers(request: Request) -> dict[str, Any]:
     lag: dict[str, int] = {}
     lag_error = None
     try:
-        lag = CACHE.get(s.admin, s.settings.jobs_topic, s.settings.group_prefix, LAG_TIMEOUT_S)
+        lag = CACHE.get(
+            s.admin, s.group_offsets, s.settings.jobs_topic, s.settings.group_prefix, LAG_TIMEOUT_S
+        )
     except Exception as exc:  # lag is an extra: the workers are still worth answering with
         log.info("consumer lag unavailable: %s", exc)
         lag_error = f"{type(exc).__name__}: {exc}"

@@ -77,6 +77,7 @@ def _serve() -> int:
     from legato.engine.process import EngineProcess
     from legato.idempotency.keys import IdempotencyKeys
     from legato.kafka import clients
+    from legato.kafka.committed import GroupOffsets
     from legato.kafka.topics import ensure_core_topics, ensure_job_topics
     from legato.runs.batcher import Batcher
     from legato.runs.trigger import Triggers
@@ -116,6 +117,7 @@ def _serve() -> int:
         redis=client,
         keys=IdempotencyKeys(client, settings.idempotency_ttl_seconds),
         admin=admin,
+        group_offsets=GroupOffsets(clients.connection(settings.kafka_bootstrap_servers)),
         engine_ready=engine.ready,
         triggers=Batcher(pool, Triggers(registry, settings.jobs_topic).write),
         auth_mode=auth_mode,
@@ -131,6 +133,7 @@ def _serve() -> int:
         )
     finally:
         services.triggers.close()
+        services.group_offsets.close()
         engine.stop()
         pool.close()
     return 0

@@ -19,6 +19,7 @@ from legato.definitions.registry import DefinitionRegistry
 from legato.engine.loop import Engine
 from legato.engine.sampler import Sampler
 from legato.kafka import clients
+from legato.kafka.committed import GroupOffsets
 from legato.kafka.publisher import JobPublisher
 from legato.settings import Settings
 from legato.tracing import ENABLED as TRACING
@@ -64,13 +65,15 @@ def engine_main(healthy: "Synchronized[int]") -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: engine.stop_event.set())
     metrics.ENGINE_PAUSED.set(0)
-    sampler = Sampler(settings, pool, clients.admin(settings), engine.stop_event)
+    offsets = GroupOffsets(clients.connection(settings.kafka_bootstrap_servers))
+    sampler = Sampler(settings, pool, clients.admin(settings), offsets, engine.stop_event)
     sampler.start()
     try:
         engine.run()
     finally:
         engine.stop_event.set()
         sampler.join(5)
+        offsets.close()
         producer.flush(10)
         pool.close()
         if TRACING:

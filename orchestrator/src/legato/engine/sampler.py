@@ -17,6 +17,7 @@ from psycopg_pool import ConnectionPool
 from legato import metrics
 from legato.api.consumer_lag import consumer_lag, group_members, topic_lag
 from legato.kafka.clients import HANDOVER_MS
+from legato.kafka.committed import GroupOffsets
 from legato.settings import Settings
 from legato.store import metrics_sql
 from legato_worker.protocol.topics import job_topic, worker_group
@@ -33,12 +34,14 @@ class Sampler:
         settings: Settings,
         pool: ConnectionPool,
         admin: AdminClient,
+        offsets: GroupOffsets,
         stop: threading.Event,
         interval_s: float = SAMPLE_INTERVAL_S,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.admin = admin
+        self.offsets = offsets
         self.stop = stop
         self.interval_s = interval_s
         self._failing: set[str] = set()
@@ -82,11 +85,11 @@ class Sampler:
 
     def sample_kafka(self) -> None:
         s = self.settings
-        lag = consumer_lag(self.admin, s.jobs_topic, s.group_prefix, KAFKA_TIMEOUT_S)
+        lag = consumer_lag(self.admin, self.offsets, s.jobs_topic, s.group_prefix, KAFKA_TIMEOUT_S)
         for action, behind in lag.items():
             group = worker_group(s.group_prefix, action)
             metrics.child(metrics.CONSUMER_LAG, job_topic(s.jobs_topic, action), group).set(behind)
-        results = topic_lag(self.admin, s.results_topic, s.orchestrator_group, KAFKA_TIMEOUT_S)
+        results = topic_lag(self.admin, self.offsets, s.results_topic, s.orchestrator_group, KAFKA_TIMEOUT_S)
         metrics.child(metrics.CONSUMER_LAG, s.results_topic, s.orchestrator_group).set(results)
         actions = sorted(lag)
         members = group_members(

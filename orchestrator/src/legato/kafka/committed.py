@@ -1,0 +1,80 @@
+"""Committed offsets of consumer groups, read the way a member of the group reads them.
+
+Never with the admin API's ListConsumerGroupOffsets: when its answer is NOT_COORDINATOR (a group
+coordinator not ready yet, or moved), librdkafka asks the client's own consumer group to look the
+coordinator up again, and an admin client has none: a NULL dereference that kills the process
+(SIGSEGV in rd_kafka_cgrp_op, librdkafka issue #5040, open in 2.16; docs/failure-handling.md).
+
+A consumer that carries the group's `group.id` has that group handle. It never subscribes, so it
+never joins the group and is never one of its members; `committed()` asks the group's coordinator
+(OffsetFetch), and a coordinator that moved is looked up again by the consumer's group handle.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+
+MAX_OPEN = 32  # consumers kept open (the groups read last); a group beyond gets one again when read
+
+
+class GroupOffsets:
+    """Reads committed offsets through one non-member consumer per group (thread-safe)."""
+
+    def __init__(self, connection: Mapping[str, Any], max_open: int = MAX_OPEN) -> None:
+        self._connection = dict(connection)
+        self._max_open = max_open
+        self._open: OrderedDict[str, Consumer] = OrderedDict()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def committed(
+        self, group: str, partitions: list[TopicPartition], timeout: float
+    ) -> dict[tuple[str, int], int]:
+        """The offset `group` committed on each of `partitions` (a partition without one is left
+        out). Raises KafkaException when the coordinator did not answer in `timeout` seconds."""
+        if not partitions:
+            return {}
+        with self._lock:
+            if self._closed:
+                raise KafkaException(KafkaError(KafkaError._DESTROY, "the offset reader is closed"))
+            consumer = self._consumer(group)
+            try:
+                answered = consumer.committed(partitions, timeout=timeout)
+                failed = next((tp.error for tp in answered if tp.error is not None), None)
+                if failed is not None:
+                    raise KafkaException(failed)
+            except BaseException:
+                self._drop(group)  # the next read starts from a fresh consumer
+                raise
+        return {(tp.topic, tp.partition): tp.offset for tp in answered if tp.offset >= 0}
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for group in list(self._open):
+                self._drop(group)
+
+    def _consumer(self, group: str) -> Consumer:
+        consumer = self._open.pop(group, None)
+        if consumer is None:
+            consumer = Consumer(
+                {
+                    **self._connection,
+                    "group.id": group,
+                    "client.id": "legato-orchestrator-offsets",
+                    "enable.auto.commit": False,
+                    "enable.auto.offset.store": False,
+                }
+            )
+        self._open[group] = consumer  # the most recently read last
+        while len(self._open) > self._max_open:
+            self._drop(next(iter(self._open)))
+        return consumer
+
+    def _drop(self, group: str) -> None:
+        consumer = self._open.pop(group, None)
+        if consumer is not None:
+            consumer.close()
