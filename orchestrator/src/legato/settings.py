@@ -53,6 +53,11 @@ class Settings:
         default_factory=lambda: int(float(_env("LEGATO_SESSION_TTL_HOURS", "12")) * 3600)
     )
     log_level: str = field(default_factory=lambda: _env("LEGATO_LOG_LEVEL", "INFO"))
+    # The longest a statement of the API may run (its connection pool only: never the engine's
+    # batches nor migrations); past it the request answers 503 with Retry-After. 0: no limit.
+    api_statement_timeout_ms: int = field(
+        default_factory=lambda: int(_env("LEGATO_API_STATEMENT_TIMEOUT_MS", "5000"))
+    )
     # Data lifecycle (engine/retention.py). Finished runs older than this are deleted with all
     # their rows; 0 keeps them forever. Fractions are allowed (0.5 = 12 hours).
     retention_days: float = field(default_factory=lambda: float(_env("LEGATO_RETENTION_DAYS", "30")))

@@ -69,6 +69,16 @@ def install(app: FastAPI) -> None:
         log.info("request value refused by the database: %s", exc)
         return JSONResponse({"detail": f"a value in the request is not acceptable: {exc}"}, 422)
 
+    @app.exception_handler(psycopg.errors.QueryCanceled)
+    async def too_slow(_: Request, exc: psycopg.errors.QueryCanceled) -> JSONResponse:
+        # LEGATO_API_STATEMENT_TIMEOUT_MS ran out (api.database), or an operator cancelled it
+        log.warning("database statement cancelled: %s", exc)
+        return JSONResponse(
+            {"detail": "the database did not answer in time (statement timeout): try again, or narrow it"},
+            503,
+            headers={"Retry-After": "1"},
+        )
+
     @app.exception_handler(psycopg.OperationalError)
     @app.exception_handler(PoolTimeout)
     async def db_down(_: Request, exc: Exception) -> JSONResponse:

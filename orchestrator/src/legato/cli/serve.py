@@ -67,9 +67,9 @@ def serve() -> None:
 def _serve() -> int:
     import redis
     import uvicorn
-    from psycopg_pool import ConnectionPool
 
     from legato.api import create_app
+    from legato.api.database import api_pool
     from legato.api.services import Services
     from legato.auth import policy
     from legato.auth.browser import allowed_hosts
@@ -99,7 +99,10 @@ def _serve() -> int:
         )
     if (code := migrate_database()) != 0:
         return code
-    pool = ConnectionPool(settings.database_url, min_size=2, max_size=32, open=True, name="legato")
+    try:
+        pool = api_pool(settings)
+    except ValueError as exc:
+        return _fail(str(exc))
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     registry = DefinitionRegistry(pool)
     try:
