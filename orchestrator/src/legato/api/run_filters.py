@@ -16,8 +16,9 @@ MAX_INT = 2**31 - 1
 Q_DOC = (
     'Text contained in the run\'s input, as PostgreSQL prints the JSON (`{"key": "value"}`), '
     "case-insensitive. Bounded: only the newest 10,000 runs that match the other filters (after "
-    "`cursor`) are searched; `nextCursor` then goes on from the last run searched, so a rare text "
-    "is found page by page at the same cost per page. Narrow it with workflowId or a time range."
+    "`cursor`), and of those as many as hold 32 MiB of input, are searched (`windowFull` when older "
+    "runs were left); `nextCursor` then goes on from the last run searched, so a rare text is found "
+    "page by page at the same cost per page. Narrow it with workflowId or a time range."
 )
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NO_NUL)]

@@ -36,7 +36,8 @@ def _example(value: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     summary="List runs, newest first, filtered, in keyset pages",
     description=(
         "Filters combine (AND). `cursor` is the `nextCursor` of the previous page (opaque); a page "
-        "costs the same at any depth. With `q`, the response tells how many runs were `searched`."
+        "costs the same at any depth. With `q`, the response tells how many runs were `searched` "
+        "and whether its window was full (`windowFull`: older runs are left for `nextCursor`)."
     ),
     responses=_example({"runs": [RUN_EXAMPLE], "nextCursor": "MjAyNi0wMS0wNVQxMDowMDowMC4xMjMrMDA6MDB8..."}),
 )
@@ -92,7 +93,8 @@ class BulkBody(BaseModel):
 
 BULK_DOC = (
     "`matched`: runs named by `runIds` that exist, or runs matching `filter` that the operation "
-    "applies to (up to `limit`; `more` says the filter matches more). `changed`: those changed "
+    "applies to (up to `limit`; `more` says the filter matches more, or may: a `q` search that "
+    "stopped at its window). `changed`: those changed "
     "(with `dryRun`, those that would change; nothing is changed). `runIds`: the first 100 changed. "
     "Works in batches, one transaction each; every changed run records the event a single "
     'operation writes, with `"bulk": true`.'

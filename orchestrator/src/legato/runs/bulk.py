@@ -51,7 +51,7 @@ class BulkOutcome:
     changed: int
     dry_run: bool
     run_ids: list[UUID]
-    more: bool  # the filter matches more runs than the limit
+    more: bool  # the filter matches more runs than the limit, or its search stopped at its window
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,7 +108,8 @@ def _run(
 def _select(
     pool: ConnectionPool, selection: Selection, applies_to: tuple[str, ...]
 ) -> tuple[int, list[UUID], bool]:
-    """(runs matched, those the operation applies to now, whether the filter matches more)."""
+    """(runs matched, those the operation applies to now, whether the filter matches more or
+    may: a `q` search that stopped at its window left older runs unsearched)."""
     with pool.connection() as conn:
         if selection.run_ids is not None:
             rows = conn.execute(run_list_sql.BY_IDS, (selection.run_ids,)).fetchall()
@@ -117,8 +118,9 @@ def _select(
         narrowed = selection.filter.only(applies_to)
         if narrowed is None:
             return 0, [], False
-        ids = matching_ids(conn, narrowed, selection.limit + 1)
-    return min(len(ids), selection.limit), ids[: selection.limit], len(ids) > selection.limit
+        ids, unsearched = matching_ids(conn, narrowed, selection.limit + 1)
+    more = len(ids) > selection.limit or unsearched
+    return min(len(ids), selection.limit), ids[: selection.limit], more
 
 
 def _batch(pool: ConnectionPool, ids: list[UUID], apply: Apply) -> list[UUID]:

@@ -11,8 +11,11 @@ from psycopg import sql
 from legato.store import run_list_sql
 
 STATUSES = ("PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
-# `q` looks only at the newest runs matching the other filters: bounded work per request.
+# `q` looks only at the newest runs matching the other filters: bounded work per request, in rows
+# and in bytes of input read (as stored: pg_column_size). The first run of a window is always read,
+# whatever its size, so paging always goes on.
 SCAN_ROWS = 10_000
+SCAN_BYTES = 32 * 1024 * 1024
 
 
 class InvalidFilter(ValueError):

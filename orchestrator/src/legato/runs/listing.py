@@ -10,6 +10,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from legato.runs.filters import (
+    SCAN_BYTES,
     SCAN_ROWS,
     STATUSES,
     RunFilter,
@@ -59,8 +60,9 @@ def by_status(f: RunFilter) -> bool:
 
 def list_runs(pool: ConnectionPool, f: RunFilter, limit: int, cursor: str | None) -> dict[str, Any]:
     """A page of runs. With `q`, only the newest SCAN_ROWS runs after the cursor that match the
-    other filters are searched: `nextCursor` then goes on from the last run looked at, so a rare
-    text is found page by page, each page costing the same bounded work."""
+    other filters, and of those as many as hold SCAN_BYTES of input, are searched (`searched`;
+    `windowFull` when older runs were left): `nextCursor` then goes on from the last run looked
+    at, so a rare text is found page by page, each page costing the same bounded work."""
     after = decode_cursor(cursor) if cursor else None
     values = params(f, after)
     with pool.connection() as conn:
@@ -82,30 +84,45 @@ def _search(
     values: dict[str, Any],
     limit: int,
 ) -> dict[str, Any]:
-    query = sql.SQL(run_list_sql.SEARCH).format(scan=page_query(f, after, True))
-    rows = conn.execute(query, {**values, "limit": SCAN_ROWS, "page": limit + 1}).fetchall()
-    hits = [r for r in rows if not r[-2]]
-    tail = next((r for r in rows if r[-2]), None)
+    hits, tail = _searched(conn, f, after, values, limit + 1)
     page = hits[:limit]
+    full = tail is not None and bool(tail[-1])
     if len(hits) > limit:
         next_cursor: str | None = encode_cursor(page[-1][4], page[-1][0])
-    elif tail is not None and tail[-1] >= SCAN_ROWS:  # the window was full: older runs remain
+    elif tail is not None and full:  # older runs were not searched
         next_cursor = encode_cursor(tail[4], tail[0])
     else:
         next_cursor = None
     return {
         "runs": [_run(r) for r in page],
         "nextCursor": next_cursor,
-        "searched": int(tail[-1]) if tail is not None else 0,
+        "searched": int(tail[-2]) if tail is not None else 0,
+        "windowFull": full,
     }
+
+
+def _searched(
+    conn: psycopg.Connection[Any],
+    f: RunFilter,
+    after: tuple[datetime, UUID] | None,
+    values: dict[str, Any],
+    hits: int,
+) -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
+    """Up to `hits` runs of the search window matching `q`, newest first, and the window's tail
+    row: (..., tail, runs searched, whether the window was full)."""
+    query = sql.SQL(run_list_sql.SEARCH).format(scan=page_query(f, after, True))
+    params = {**values, "limit": SCAN_ROWS, "scan_bytes": SCAN_BYTES, "page": hits}
+    rows = conn.execute(query, params).fetchall()
+    return [r for r in rows if not r[-3]], next((r for r in rows if r[-3]), None)
 
 
 def counts(pool: ConnectionPool, f: RunFilter) -> dict[str, Any]:
     """Runs per status matching the filters (`f.statuses` ignored), each counted up to COUNT_CAP
     (`atLeast` names the statuses that reached it). With `q`, within the newest SCAN_ROWS runs
-    matching the other filters (`searchWindow`)."""
+    matching the other filters that hold SCAN_BYTES of input (`searchWindow`, `searchWindowBytes`;
+    `searched`, and `windowFull` when older runs were not searched)."""
     every = replace(f, statuses=STATUSES)
-    values = {**params(every, None), "cap": COUNT_CAP, "scan_rows": SCAN_ROWS}
+    values = {**params(every, None), "cap": COUNT_CAP, "scan_rows": SCAN_ROWS, "scan_bytes": SCAN_BYTES}
     if f.q:
         query: sql.Composed = sql.SQL(run_list_sql.COUNTS_SEARCH).format(where=where(every, None))
     else:
@@ -114,21 +131,24 @@ def counts(pool: ConnectionPool, f: RunFilter) -> dict[str, Any]:
             for n in range(len(STATUSES))
         )
     with pool.connection() as conn:
-        found = {status: int(n) for status, n in conn.execute(query, values).fetchall()}
+        rows = conn.execute(query, values).fetchall()
+    found = {r[0]: int(r[1]) for r in rows}
     out: dict[str, Any] = {"counts": {s: found.get(s, 0) for s in STATUSES}}
     if f.q:
-        out["searchWindow"] = SCAN_ROWS
+        searched, window = sum(int(r[2]) for r in rows), sum(int(r[3]) for r in rows)
+        out["searchWindow"], out["searchWindowBytes"] = SCAN_ROWS, SCAN_BYTES
+        out["searched"], out["windowFull"] = searched, window >= SCAN_ROWS or window > searched
     else:
         out["atLeast"] = [s for s in STATUSES if found.get(s, 0) >= COUNT_CAP]
     return out
 
 
-def matching_ids(conn: psycopg.Connection[Any], f: RunFilter, limit: int) -> list[UUID]:
-    """The ids of up to `limit` runs matching `f`, newest first (with `q`: within its window)."""
+def matching_ids(conn: psycopg.Connection[Any], f: RunFilter, limit: int) -> tuple[list[UUID], bool]:
+    """The ids of up to `limit` runs matching `f`, newest first (with `q`: within its window),
+    and whether older runs were left unsearched (the window was full)."""
     values = params(f, None)
     if not f.q:
         rows = conn.execute(page_query(f, None, False), {**values, "limit": limit}).fetchall()
-        return [r[0] for r in rows]
-    query = sql.SQL(run_list_sql.SEARCH).format(scan=page_query(f, None, True))
-    rows = conn.execute(query, {**values, "limit": SCAN_ROWS, "page": limit}).fetchall()
-    return [r[0] for r in rows if not r[-2]]
+        return [r[0] for r in rows], False
+    hits, tail = _searched(conn, f, None, values, limit)
+    return [r[0] for r in hits], tail is not None and bool(tail[-1])

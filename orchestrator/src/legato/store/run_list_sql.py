@@ -7,7 +7,9 @@ A query is put together from the fragments of the filters a request uses (never 
 - no status or workflow filter: `runs_created` read backwards;
 - a status or workflow filter: one ordered, limited subquery per status (`runs_status_created`,
   `runs_workflow_status_created`; every status when only the workflow is given), merged;
-- `q` (text in the input): only within the newest SCAN_ROWS runs that match the other filters.
+- `q` (text in the input): only within the newest SCAN_ROWS runs that match the other filters,
+  and of those only as many as hold SCAN_BYTES of input (as stored); each input's text is made
+  once, matched and dropped (never kept for the whole window).
 """
 
 # Each filter's condition on `runs`; the parameters are named after the filter.
@@ -40,17 +42,35 @@ BRANCH = "(SELECT {columns} FROM runs WHERE status = {status} AND {where} " + OR
 
 PAGE_BY_STATUS = "SELECT * FROM ({branches}) AS r ORDER BY r.created_at DESC, r.run_id DESC LIMIT %(limit)s"
 
-# Text in the input: the scanned window ({scan}: PAGE or PAGE_BY_STATUS with limit = the window)
-# gives its hits, newest first, and its oldest row, from where the next page goes on.
-SEARCH = (
-    "WITH scan AS MATERIALIZED ({scan}) "
-    "(SELECT *, false AS tail, 0::bigint AS scanned FROM scan WHERE input_text ILIKE %(pattern)s "
-    "ORDER BY created_at DESC, run_id DESC LIMIT %(page)s) "
-    "UNION ALL "
-    "(SELECT *, true, (SELECT count(*) FROM scan) FROM scan ORDER BY created_at, run_id LIMIT 1)"
+# The columns of a listed run (those COLUMNS names), read again from a search's window.
+LISTED = (
+    "run_id, workflow_id, version, status, created_at, ended_at, correlation_id, idempotency_key, "
+    "error_step, error_type, error_message"
 )
 
-SEARCH_COLUMN = "input::text AS input_text"
+# The input bytes (as stored) of the runs before each one of the window, newest first.
+BYTES_BEFORE = (
+    "sum(pg_column_size(input)) OVER (ORDER BY created_at DESC, run_id DESC ROWS UNBOUNDED PRECEDING) "
+    "- pg_column_size(input)"
+)
+
+# Text in the input ({scan}: PAGE or PAGE_BY_STATUS with limit = SCAN_ROWS): the window is the runs
+# it gives whose newer runs hold less than %(scan_bytes)s of input. Its hits come newest first,
+# then one `tail` row: the window's oldest run (from where the next page goes on), how many runs
+# were searched, and whether the window was full (rows or bytes: older runs were not searched).
+SEARCH = (
+    "WITH w AS MATERIALIZED (SELECT s.*, " + BYTES_BEFORE + " AS bytes_before FROM ({scan}) AS s), "
+    "scan AS MATERIALIZED (SELECT " + LISTED + ", input::text ILIKE %(pattern)s AS hit "
+    "FROM w WHERE bytes_before < %(scan_bytes)s) "
+    "(SELECT " + LISTED + ", false AS tail, 0::bigint AS scanned, false AS full FROM scan WHERE hit "
+    "ORDER BY created_at DESC, run_id DESC LIMIT %(page)s) "
+    "UNION ALL "
+    "(SELECT " + LISTED + ", true, (SELECT count(*) FROM scan), "
+    "(SELECT count(*) FROM w) >= %(limit)s OR (SELECT count(*) FROM w) > (SELECT count(*) FROM scan) "
+    "FROM scan ORDER BY created_at, run_id LIMIT 1)"
+)
+
+SEARCH_COLUMN = "input"
 
 # Per status ({status}: its parameter), counted up to %(cap)s: bounded work at any table size, each
 # count walks `runs_status_created` (or the index of another filter) and stops at the cap.
@@ -59,10 +79,14 @@ COUNT_BRANCH = (
     "LIMIT %(cap)s) AS c)"
 )
 
-# With `q`: the counts of the hits within the newest window (no cap needed).
+# With `q`: per status, the hits within the newest window (no cap needed), the runs searched and
+# the runs of the SCAN_ROWS window (more than searched: the bytes ran out).
 COUNTS_SEARCH = (
-    "SELECT status, count(*) FROM (SELECT status, input FROM runs WHERE {where} " + ORDER + " "
-    "LIMIT %(scan_rows)s) AS w WHERE input::text ILIKE %(pattern)s GROUP BY status"
+    "SELECT status, "
+    "count(*) FILTER (WHERE CASE WHEN bytes_before < %(scan_bytes)s THEN input::text ILIKE %(pattern)s END), "
+    "count(*) FILTER (WHERE bytes_before < %(scan_bytes)s), count(*) "
+    "FROM (SELECT status, input, " + BYTES_BEFORE + " AS bytes_before FROM runs WHERE {where} " + ORDER + " "
+    "LIMIT %(scan_rows)s) AS w GROUP BY status"
 )
 
 # Runs named by id: which exist, and their status (bulk operations by runIds).
