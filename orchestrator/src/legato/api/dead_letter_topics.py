@@ -1,12 +1,19 @@
 """The DLT topics themselves, for what only Kafka holds (`legato dlt list|show --kafka|--results`),
-and indexing the jobs DLT into the dead_letters table (`legato dlt import`)."""
+and indexing the jobs DLT into the dead_letters table (`legato dlt import`).
+
+A topic is streamed (dlt.reader.scan), never read whole into memory: a list stops once it has
+`limit` records and one more, or at SCAN_RECORDS / SCAN_BYTES read, and says so (`complete`,
+`stoppedBy`); an import indexes IMPORT_BATCH records at a time.
+"""
 
 import contextlib
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import orjson
+from confluent_kafka import KafkaException
 from fastapi import APIRouter, Query, Request
 
 from legato.api.errors import ApiError
@@ -24,6 +31,9 @@ router = APIRouter(prefix="/dead-letters/topics", tags=["dead letters"])
 
 Which = Literal["jobs", "results"]
 MAX_RECORDS = 1000
+SCAN_RECORDS = 10_000  # records a list reads at most
+SCAN_BYTES = 64 * 1024 * 1024  # bytes (keys, values, headers) a list reads at most
+IMPORT_BATCH = 500
 
 
 def _topic(s: Services, which: Which) -> str:
@@ -32,11 +42,17 @@ def _topic(s: Services, which: Which) -> str:
     return jobs_dlt_topic(s.settings.jobs_topic)
 
 
-def _read_all(s: Services, topic: str) -> list[reader.DeadLetterRecord]:
+def _read(
+    s: Services, topic: str, within: reader.Scan, use: Callable[[Iterator[reader.DeadLetterRecord]], None]
+) -> None:
+    """`use` reads the records of `topic` it needs (the stream is closed after it)."""
+    records = reader.scan(s.settings.kafka_bootstrap_servers, topic, within)
     try:
-        return reader.read_dead_letters(s.settings.kafka_bootstrap_servers, topic)
-    except Exception as exc:  # the broker could not answer: say so
+        use(records)
+    except KafkaException as exc:  # the broker could not answer: say so
         raise ApiError(503, f"Kafka did not answer: {type(exc).__name__}: {exc}") from exc
+    finally:
+        records.close()
 
 
 @router.get(
@@ -45,7 +61,11 @@ def _read_all(s: Services, topic: str) -> list[reader.DeadLetterRecord]:
     description=(
         "Read from Kafka, for records the dead_letters table does not hold (undecodable ones, or "
         "dead before the table existed). `id` is `<partition>-<offset>`; `jobId` the dead job "
-        "(null when the record names none)."
+        "(null when the record names none). Bounded: the read stops once `limit` records match "
+        f"and one more, or after {SCAN_RECORDS:,} records or {SCAN_BYTES // 2**20} MiB read "
+        "(`scanned`, `scannedBytes`); `complete` says whether every record of the topic was read, "
+        "`stoppedBy` what stopped it (`limit`, `records`, `bytes`, `time`), and `more` is true "
+        "when more records match or may (a read that stopped early)."
     ),
 )
 def list_records(
@@ -61,20 +81,34 @@ def list_records(
     s = services(request)
     topic = _topic(s, which)
     after = utc(since)
-    out = []
-    for r in _read_all(s, topic):
-        row = r.summary()
-        if (
-            (workflowId and row["workflowId"] != workflowId)
-            or (action and row["action"] != action)
-            or (errorType and row["errorType"] != errorType)
-            or (runId and row["runId"] != str(runId))
-            or (after and r.failed_at < after)
-        ):
-            continue
-        row["jobId"] = str(r.job_id) if r.job_id else (r.get(headers.JOB_ID) or None)
-        out.append(row)
-    return {"topic": topic, "records": out[:limit], "more": len(out) > limit}
+    out: list[tuple[int, dict[str, Any]]] = []
+    within = reader.Scan(SCAN_RECORDS, SCAN_BYTES)
+
+    def keep(records: Iterator[reader.DeadLetterRecord]) -> None:
+        for r in records:
+            row = r.summary()
+            if (
+                (workflowId and row["workflowId"] != workflowId)
+                or (action and row["action"] != action)
+                or (errorType and row["errorType"] != errorType)
+                or (runId and row["runId"] != str(runId))
+                or (after and r.failed_at < after)
+            ):
+                continue
+            row["jobId"] = str(r.job_id) if r.job_id else (r.get(headers.JOB_ID) or None)
+            out.append((r.timestamp_ms, row))
+            if len(out) > limit:
+                within.stop("limit")
+                return
+
+    _read(s, topic, within, keep)
+    out.sort(key=lambda kept: kept[0])
+    return {
+        "topic": topic,
+        "records": [row for _, row in out[:limit]],
+        "more": len(out) > limit or not within.complete,
+        **within.to_json(),
+    }
 
 
 @router.get(
@@ -114,13 +148,32 @@ def get_record(request: Request, which: Which, record_id: str) -> dict[str, Any]
     description=(
         "For jobs dead-lettered before the table existed: each decodable record whose run still "
         "exists and whose job has no row yet gets one, so it can be listed and replayed. Running it "
-        "again indexes nothing new."
+        f"again indexes nothing new. Read {IMPORT_BATCH} records at a time; `complete` false: the "
+        "read stopped early (`stoppedBy`), run it again."
     ),
 )
 def import_records(request: Request) -> dict[str, Any]:
     s = services(request)
     topic = _topic(s, "jobs")
-    records = _read_all(s, topic)
+    within = reader.Scan(max_records=2**62, max_bytes=2**62)  # bounded by batches, not in total
+    added = 0
+
+    def index(records: Iterator[reader.DeadLetterRecord]) -> None:
+        nonlocal added
+        batch: list[reader.DeadLetterRecord] = []
+        for r in records:
+            batch.append(r)
+            if len(batch) == IMPORT_BATCH:
+                added += _index(s, batch)
+                batch = []
+        added += _index(s, batch)
+
+    _read(s, topic, within, index)
+    return {"topic": topic, "read": within.records, "indexed": added, **within.to_json()}
+
+
+def _index(s: Services, records: list[reader.DeadLetterRecord]) -> int:
+    if not records:
+        return 0
     with s.pool.connection() as conn:
-        added = import_rows(conn, records)
-    return {"topic": topic, "read": len(records), "indexed": added}
+        return import_rows(conn, records)

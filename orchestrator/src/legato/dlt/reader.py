@@ -3,10 +3,15 @@
 `legato dlt` reads the `dead_letters` table; Kafka is read only to look at what the table does not
 hold: results the orchestrator could not decode (workflow-results.DLT), job messages a worker could
 not decode (written to workflow-jobs.DLT by the worker), and one record named `<partition>-<offset>`.
+
+A topic is read as a stream (`scan`), never whole into memory: the caller keeps what it needs and
+stops when it has enough; a read also stops at its budget of records, bytes and time, and its
+`Scan` says how far it went.
 """
 
 import time
 import uuid
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -57,7 +62,37 @@ class DeadLetterRecord:
         }
 
 
-def read_dead_letters(bootstrap: str, topic: str, timeout: float = 15) -> list[DeadLetterRecord]:
+@dataclass(slots=True)
+class Scan:
+    """How far a read of a topic went: records and bytes (keys, values, headers) read, whether it
+    read every record the topic held when it began, and if not what stopped it (`stop`, or
+    "records", "bytes", "time")."""
+
+    max_records: int
+    max_bytes: int
+    records: int = 0
+    bytes: int = 0
+    complete: bool = False
+    stopped_by: str | None = None
+
+    def stop(self, reason: str) -> None:
+        if not self.complete and self.stopped_by is None:
+            self.stopped_by = reason
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scanned": self.records,
+            "scannedBytes": self.bytes,
+            "complete": self.complete,
+            "stoppedBy": self.stopped_by,
+        }
+
+
+def scan(
+    bootstrap: str, topic: str, within: Scan, timeout: float = 15
+) -> Generator[DeadLetterRecord, None, None]:
+    """The records of `topic` up to its end offsets when the read begins, each partition in offset
+    order, within `within`'s budget and `timeout` seconds. Close the iterator when done early."""
     consumer = Consumer(
         {
             **connection(bootstrap),
@@ -67,34 +102,51 @@ def read_dead_letters(bootstrap: str, topic: str, timeout: float = 15) -> list[D
         }
     )
     try:
-        meta = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
-        if meta is None or meta.error is not None:
-            return []
-        ends: dict[int, int] = {}
-        assign = []
-        for p in meta.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
-            if high > low:
-                ends[p] = high
-                assign.append(TopicPartition(topic, p, low))
-        if not assign:
-            return []
-        consumer.assign(assign)
-        out: list[DeadLetterRecord] = []
+        ends = _assign(consumer, topic, timeout)
         deadline = time.monotonic() + timeout
-        while ends and time.monotonic() < deadline:
-            for m in consumer.consume(500, timeout=0.5):
+        while ends:
+            if time.monotonic() >= deadline:
+                within.stop("time")
+                return
+            for m in consumer.consume(min(500, within.max_records), timeout=0.5):
                 if m.error():
                     continue
+                if within.records >= within.max_records or within.bytes >= within.max_bytes:
+                    within.stop("records" if within.records >= within.max_records else "bytes")
+                    return
                 partition, offset = m.partition() or 0, m.offset() or 0
-                out.append(
-                    _record(topic, m.key(), m.value(), m.timestamp()[1], m.headers(), partition, offset)
-                )
+                record = _record(topic, m.key(), m.value(), m.timestamp()[1], m.headers(), partition, offset)
+                within.records += 1
+                within.bytes += _size(record)
                 if offset + 1 >= ends.get(partition, 0):
                     ends.pop(partition, None)
-        return sorted(out, key=lambda r: r.timestamp_ms)
+                    within.complete = not ends
+                yield record
+        within.complete = True
     finally:
         consumer.close()
+
+
+def _assign(consumer: Consumer, topic: str, timeout: float) -> dict[int, int]:
+    """Assign every partition of `topic` that holds records, from its first; their end offsets."""
+    meta = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+    if meta is None or meta.error is not None:
+        return {}
+    ends: dict[int, int] = {}
+    assign = []
+    for p in meta.partitions:
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
+        if high > low:
+            ends[p] = high
+            assign.append(TopicPartition(topic, p, low))
+    if assign:
+        consumer.assign(assign)
+    return ends
+
+
+def _size(record: DeadLetterRecord) -> int:
+    headers_size = sum(len(k) + len(v) for k, v in record.headers.items())
+    return len(record.key or b"") + len(record.value or b"") + headers_size
 
 
 def _record(
