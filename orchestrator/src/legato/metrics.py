@@ -15,6 +15,10 @@ from prometheus_client import Counter, Gauge, Histogram
 # Seconds; step times range from milliseconds (a queue with idle workers) to hours (a backlog).
 STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 ERROR_TYPE_MAX = 64  # an error type is a class name; a longer one is cut (bounded label values)
+# Error types come from workers: the first ERROR_TYPES_KEPT distinct ones a process counts keep
+# their name as a label value, any later one is counted as OTHER_ERROR_TYPE (bounded series).
+ERROR_TYPES_KEPT = 50
+OTHER_ERROR_TYPE = "other"
 
 # --- runs and triggers ------------------------------------------------------------------------
 RUNS_STARTED = Counter("legato_runs_started_total", "Runs triggered", ["workflow"])
@@ -160,6 +164,7 @@ PROGRESS_RECORDS = Counter(
 
 M = TypeVar("M", Counter, Gauge, Histogram)
 _children: dict[tuple[int, tuple[str, ...]], Any] = {}
+_error_types: set[str] = set()
 
 
 def child(metric: M, *labels: str) -> M:
@@ -172,8 +177,15 @@ def child(metric: M, *labels: str) -> M:
 
 
 def error_type(value: object) -> str:
-    text = str(value or "Error")
-    return text[:ERROR_TYPE_MAX]
+    """The label value of a worker's error type: cut to ERROR_TYPE_MAX characters, and one of the
+    first ERROR_TYPES_KEPT distinct types seen, else OTHER_ERROR_TYPE."""
+    text = str(value or "Error")[:ERROR_TYPE_MAX]
+    if text in _error_types:
+        return text
+    if len(_error_types) >= ERROR_TYPES_KEPT:
+        return OTHER_ERROR_TYPE
+    _error_types.add(text)
+    return text
 
 
 def count(metric: Counter, tally: "Tally[tuple[str, ...]]") -> None:
