@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
@@ -389,8 +389,34 @@ class Wire:
         try:
             wait_until(arrived, timeout, f"the result of a {job['action']!r} job")
         except AssertionError as exc:
-            raise AssertionError(str(exc) + self._diagnostics()) from None
+            raise AssertionError(str(exc) + self._look_for(job) + self._diagnostics()) from None
         return self.results[job["jobId"]]
+
+    def _look_for(self, job: Job) -> str:
+        """Whether the job's result is on the results topic after all (read afresh): tells a worker
+        that never answered from a harness reader that missed the answer."""
+        topic = self.results_topic
+        reader = self._readers.get(topic)
+        position = reader.position([TopicPartition(topic, 0)])[0].offset if reader is not None else None
+        consumer = Consumer(self.config(**{"group.id": "unused", "enable.auto.commit": False}))
+        try:
+            end = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+            consumer.assign([TopicPartition(topic, 0, 0)])
+            read, found = 0, None
+            deadline = time.monotonic() + 20
+            while read < end and time.monotonic() < deadline:
+                for msg in consumer.consume(500, timeout=1):
+                    if msg.error() is None:
+                        read = max(read, (msg.offset() or 0) + 1)
+                        record = decode_results_record(msg.value())
+                        if not is_progress(record) and record["jobId"] == job["jobId"]:
+                            found = msg.offset()
+        except KafkaException as exc:
+            return f"\n--- {topic} could not be read afresh: {exc}"
+        finally:
+            consumer.close()
+        where = "not on the topic" if found is None else f"ON the topic at offset {found}"
+        return f"\n--- the result is {where} (end offset {end}; the harness reader's position {position})"
 
     def progress_of(self, job: Job) -> list[Progress]:
         """The Progress records of `job` read so far, in arrival order (read more first: `_drain`)."""

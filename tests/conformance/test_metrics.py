@@ -28,6 +28,9 @@ LABELS = {
     "legato_worker_jobs_in_flight": {"action"},
     "legato_worker_slots": set(),
     "legato_worker_slots_busy": set(),
+    "legato_worker_records_behind": {"action"},
+    "legato_worker_stalled": {"action"},
+    "legato_worker_stalls_total": {"action"},
 }
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-|conformance-")  # a uuid (job/run id) or a worker id
 
@@ -156,6 +159,27 @@ def test_in_flight_and_busy_slots_follow_a_running_handler(wire: Wire, scraper: 
     scraper.await_value("legato_worker_jobs_total", 1, action="slow", outcome="completed")
     duration = scraper.value("legato_worker_handler_duration_seconds_sum", action="slow")
     assert duration is not None and 2.0 <= duration < 30, duration
+
+
+def test_records_behind_busy_slots_are_counted_and_no_stall_is_reported(wire: Wire, scraper: Scraper) -> None:
+    """Jobs wait behind busy slots: records behind > 0 (checked every 5 s from fresh end offsets),
+    not a stall (every slot is busy on purpose); 0 again once the backlog is done."""
+    assert scraper.value("legato_worker_records_behind", action="slow") == 0
+    holding = [wire.job("slow", {"ms": 12_000}) for _ in range(SLOTS)]
+    for job in holding:
+        scraper.worker.wait_for_line(f"STARTED {job['jobId']}")
+    backlog = [wire.job("slow", {"ms": 1}) for _ in range(4 * SLOTS + 3)]
+
+    def behind() -> bool:
+        value = scraper.value("legato_worker_records_behind", action="slow")
+        return value is not None and value > 0
+
+    wait_until(behind, DEADLINE_S, "records behind > 0 for action slow")
+    for job in holding + backlog:
+        assert wire.result(job)["status"] == "COMPLETED"
+    scraper.await_value("legato_worker_records_behind", 0, action="slow")
+    assert scraper.value("legato_worker_stalls_total", action="slow") == 0
+    assert scraper.value("legato_worker_stalled", action="slow") == 0
 
 
 def test_series_have_the_specified_labels_and_no_ids(scraper: Scraper) -> None:

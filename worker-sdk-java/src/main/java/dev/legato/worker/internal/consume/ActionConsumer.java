@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -176,16 +177,12 @@ public final class ActionConsumer implements Runnable {
     boolean received = receivedSinceWatch;
     receivedSinceWatch = false;
     Set<TopicPartition> assigned = consumer.assignment();
-    if (assigned.isEmpty()) {
-      metrics.recordsBehind(action, 0);
-      watch.reset();
-      return;
-    }
-    Map<TopicPartition, Long> ends;
     Map<Integer, Long> positions = new HashMap<>();
+    Set<TopicPartition> lagging = new HashSet<>();
     long behind = 0;
     try {
-      ends = consumer.endOffsets(assigned, OFFSETS_TIMEOUT);
+      Map<TopicPartition, Long> ends =
+          assigned.isEmpty() ? Map.of() : consumer.endOffsets(assigned, OFFSETS_TIMEOUT);
       for (TopicPartition partition : assigned) {
         Long end = ends.get(partition);
         if (end == null) {
@@ -193,7 +190,10 @@ public final class ActionConsumer implements Runnable {
         }
         long position = consumer.position(partition, OFFSETS_TIMEOUT);
         positions.put(partition.partition(), position);
-        behind += Math.max(0, end - position);
+        if (end > position) {
+          behind += end - position;
+          lagging.add(partition);
+        }
       }
     } catch (KafkaException e) {
       log.debug("action '{}': records behind not known now: {}", action, e.toString());
@@ -210,7 +210,7 @@ public final class ActionConsumer implements Runnable {
                 + " s; the consumer is not making progress",
             action,
             behind,
-            describe(assigned),
+            describe(lagging),
             watch.stallSeconds(at));
       }
       case RECOVERED -> {
