@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -51,6 +52,7 @@ ACTIONS = (
     "heartbeat",
     "wait-cancel",
 )
+READER_STALL_S = 15.0  # a harness reader that read nothing this long checks that nothing waits for it
 DEADLINE_S = 60.0  # a condition wait: as long as a JVM start and a group join take on a loaded CI box
 
 
@@ -201,6 +203,7 @@ class Wire:
         self._next_offset: dict[str, int] = {}  # per read topic: the offset after the last record read
         self.reader_errors: list[str] = []  # what the readers' consumers reported (diagnostics)
         self._send_errors: list[str] = []
+        self._quiet_since: dict[str, float] = {}
         self.worker: WorkerProcess | None = None
 
     def config(self, **extra: Any) -> dict[str, Any]:
@@ -347,7 +350,8 @@ class Wire:
     def _records(self, topic: str, timeout: float) -> list[Message]:
         """The records of `topic` not read before, in order; errors are kept for the diagnostics."""
         fresh: list[Message] = []
-        for msg in self._reader(topic).consume(100, timeout=timeout):
+        reader = self._reader(topic)
+        for msg in reader.consume(100, timeout=timeout):
             err = msg.error()
             if err is not None:
                 self.reader_errors.append(f"{time.strftime('%H:%M:%S')} {topic}: {err}")
@@ -357,7 +361,30 @@ class Wire:
                 continue
             self._next_offset[topic] = offset + 1
             fresh.append(msg)
+        now = time.monotonic()
+        if fresh or topic not in self._quiet_since:
+            self._quiet_since[topic] = now
+        elif now - self._quiet_since[topic] >= READER_STALL_S:
+            self._quiet_since[topic] = now
+            self._unstick(reader, topic)
         return fresh
+
+    def _unstick(self, reader: Consumer, topic: str) -> None:
+        """A reader that read nothing for READER_STALL_S while its partition has records past its
+        position is assigned again at that position, and says so in the diagnostics and on stderr:
+        the worker's answers must not wait on a librdkafka fetcher that stopped after a broker
+        restart (the stall the workers' own consumer watch reports)."""
+        try:
+            end = int(reader.get_watermark_offsets(TopicPartition(topic, 0), timeout=5, cached=False)[1])
+        except KafkaException:
+            return
+        at = self._next_offset.get(topic, 0)
+        if end > at:
+            note = f"{time.strftime('%H:%M:%S')} {topic}: reader fetched nothing for {READER_STALL_S:.0f} s"
+            note += f" with records {at}..{end - 1} waiting; assigned again at {at}"
+            self.reader_errors.append(note)
+            print(f"conformance harness: {note}", file=sys.stderr, flush=True)
+            reader.assign([TopicPartition(topic, 0, at)])
 
     def _drain(self) -> None:
         for msg in self._records(self.results_topic, 0.05):
