@@ -371,20 +371,28 @@ class Wire:
 
     def _unstick(self, reader: Consumer, topic: str) -> None:
         """A reader that read nothing for READER_STALL_S while its partition has records past its
-        position is assigned again at that position, and says so in the diagnostics and on stderr:
-        the worker's answers must not wait on a librdkafka fetcher that stopped after a broker
-        restart (the stall the workers' own consumer watch reports)."""
+        position is replaced by a new one from that position, and says so in the diagnostics and
+        on stderr. Seen after broker restarts (issue 26): the librdkafka reader's handle stayed at
+        its position with answers waiting behind it, and could not even list its own offsets,
+        while a new consumer read them at once. The worker's answers must not wait on it."""
+        probe = Consumer(self.config(**{"group.id": "unused", "enable.auto.commit": False}))
         try:
-            end = int(reader.get_watermark_offsets(TopicPartition(topic, 0), timeout=5, cached=False)[1])
+            end = int(probe.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1])
         except KafkaException:
             return
+        finally:
+            probe.close()
         at = self._next_offset.get(topic, 0)
-        if end > at:
-            note = f"{time.strftime('%H:%M:%S')} {topic}: reader fetched nothing for {READER_STALL_S:.0f} s"
-            note += f" with records {at}..{end - 1} waiting; assigned again at {at}"
-            self.reader_errors.append(note)
-            print(f"conformance harness: {note}", file=sys.stderr, flush=True)
-            reader.assign([TopicPartition(topic, 0, at)])
+        if end <= at:
+            return
+        note = f"{time.strftime('%H:%M:%S')} {topic}: reader fetched nothing for {READER_STALL_S:.0f} s"
+        note += f" with records {at}..{end - 1} waiting; a new reader reads from {at}"
+        self.reader_errors.append(note)
+        print(f"conformance harness: {note}", file=sys.stderr, flush=True)
+        del self._readers[topic]
+        reader.close()
+        replacement = self._reader(topic)
+        replacement.assign([TopicPartition(topic, 0, at)])
 
     def _drain(self) -> None:
         for msg in self._records(self.results_topic, 0.05):

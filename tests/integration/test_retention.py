@@ -72,6 +72,18 @@ def _add(orch: Orchestrator, wid: str, runs: int, ended_days_ago: float) -> str:
     return workflow_id
 
 
+def _added(orch: Orchestrator, wid: str, runs: int, ended_days_ago: float) -> list[uuid.UUID]:
+    """`_add`, answering the new runs' ids, read in the transaction that writes them: a sweep may
+    delete an expired run as soon as it is committed (reading them after raced the sweeper)."""
+    workflow_id = unique(wid)
+    end = _now() - timedelta(days=ended_days_ago)
+    with psycopg.connect(orch.database_url) as conn:  # one transaction, committed on leaving
+        fill(conn, workflow_id, runs, end - timedelta(minutes=1), end)
+        ids = [r[0] for r in conn.execute("SELECT run_id FROM runs WHERE workflow_id = %s", (workflow_id,))]
+    assert len(ids) == runs
+    return ids
+
+
 def _full_sweep_after_now(orch: Orchestrator) -> None:
     """A sweep that started after this call has finished: a sentinel expired run is deleted (sweeps
     run one at a time, runs before payloads), so everything eligible before it has been handled."""
@@ -141,8 +153,8 @@ def test_expired_runs_are_deleted_with_all_their_rows_and_the_rest_is_kept(tmp_p
             ON CONFLICT DO NOTHING;
             """
         )
-        old_synthetic = _run_ids(orch, _add(orch, "old", 30, ended_days_ago=40))
-        recent_synthetic = _run_ids(orch, _add(orch, "recent", 5, ended_days_ago=0.5))
+        old_synthetic = _added(orch, "old", 30, ended_days_ago=40)
+        recent_synthetic = _added(orch, "recent", 5, ended_days_ago=0.5)
         before_old = _rows(orch, old_real + old_synthetic)
         assert all(before_old[t] > 0 for t in TABLES), before_old
         kept = [real["recent_done"], real["recent_aged_jobs"], *recent_synthetic]
