@@ -1,11 +1,13 @@
 """The worker rides out broker restarts (a private Kafka): jobs published while the broker is down and
-right after it is back all complete, and nobody exits.
+right after it is back all complete, a Cancel sent after them still reaches its handler (the
+control-topic reader carried on too), and nobody exits.
 
 Issue 26: a Java case timed out "waiting for the result" after one restart. The worker had answered
-every job within milliseconds (the results' timestamps say so); the harness's results reader had
-been reset to the end of its partition by librdkafka (`auto.offset.reset` defaulted to latest) and
-never read them. Several restarts in a row, each with jobs in flight, exercise both sides: the
-worker's consumer group rejoining a reloaded coordinator, and every reader carrying on."""
+every job within milliseconds (the results' timestamps say so, and its group had committed every
+offset); the harness's results reader, a librdkafka consumer assigned to the partition, sat at its
+position with the answers behind it and never fetched them (conformance_harness.Wire._unstick). Several
+restarts in a row, each with jobs in flight, exercise both sides: the worker's consumer group
+rejoining a reloaded coordinator, and every reader carrying on."""
 
 import json
 import uuid
@@ -60,6 +62,11 @@ def test_worker_rides_out_broker_restarts(private_kafka: PrivateStack, language:
             ]
             sent += during + after
         assert len(sent) == RESTARTS * (DURING + AFTER)
+        # the control topic is still read after the restarts: a Cancel reaches a running handler
+        waiting = wire.job("wait-cancel", {"ms": 60_000})
+        worker.wait_for_line(f"STARTED {waiting['jobId']}")
+        wire.cancel(waiting, "RunCancelled")
+        worker.wait_for_line(f"CANCELLED {waiting['jobId']} RunCancelled")
         assert worker.alive(), "the worker stopped during an outage" + worker.diagnostics()
     finally:
         worker.stop()
