@@ -337,9 +337,8 @@ class Wire:
     def _reader(self, topic: str) -> Consumer:
         """A reader of partition 0 of `topic` from its start. `auto.offset.reset` is earliest: with
         librdkafka's default (latest), an offset reset (e.g. an offset validation after a broker
-        restart) jumped the reader to the end and every record written meanwhile was never read:
-        the cause of the 'Java worker stops after a broker restart' failures (issue 26), where the
-        worker had answered within milliseconds. `_records` drops what a reset reads twice."""
+        restart) would jump past every record written meanwhile. `_records` drops what a reset
+        reads twice; `_unstick` replaces a reader that stopped fetching (issue 26)."""
         if topic not in self._readers:
             settings = {"group.id": "unused", "auto.offset.reset": "earliest", "enable.auto.commit": False}
             consumer = Consumer(self.config(**settings))
