@@ -34,6 +34,13 @@ def fresh_orchestrator() -> Iterator[Orchestrator]:
 
 
 @pytest.fixture
+def own_api(fresh_orchestrator: Orchestrator) -> Iterator[httpx.Client]:
+    """A client of the test's own orchestrator (`fresh_orchestrator`)."""
+    with httpx.Client(base_url=fresh_orchestrator.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
 def api(orchestrator: Orchestrator) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=orchestrator.url, timeout=30) as client:
         yield client

@@ -5,7 +5,6 @@ import os
 import subprocess
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,12 +26,6 @@ from legato.kafka.confirmed import Record
 from legato.store import dlt_sql
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def own_api(fresh_orchestrator: Orchestrator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fresh_orchestrator.url, timeout=30) as client:
-        yield client
 
 
 def _workflow(api: httpx.Client, action: str) -> str:

@@ -1,8 +1,6 @@
 """GET /dead-letters/topics/{which} streams the topic: it stops at `limit` matching records (and
 one more) or at its budget of records, and says how far it read and why it stopped."""
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from confluent_kafka import Producer
@@ -14,18 +12,6 @@ from legato_worker.protocol import headers
 from legato_worker.protocol.topics import jobs_dlt_topic
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def own(fresh_orchestrator: Orchestrator) -> Orchestrator:
-    """An orchestrator of the test's own: what its DLT topic holds is this test's."""
-    return fresh_orchestrator
-
-
-@pytest.fixture
-def own_api(own: Orchestrator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=own.url, timeout=30) as client:
-        yield client
 
 
 def _dead_letter_records(orch: Orchestrator, workflow_id: str, count: int) -> None:
@@ -44,9 +30,9 @@ def _dead_letter_records(orch: Orchestrator, workflow_id: str, count: int) -> No
 
 
 def test_a_dlt_topic_list_stops_at_its_limit_and_at_its_budget(
-    own: Orchestrator, own_api: httpx.Client
+    fresh_orchestrator: Orchestrator, own_api: httpx.Client
 ) -> None:
-    bounded, api = own, own_api
+    bounded, api = fresh_orchestrator, own_api
     few, many = unique("dlt-few"), unique("dlt-many")
     before = api.get("/dead-letters/topics/jobs", params={"workflowId": few}).json()
     assert before["records"] == [] and before["complete"] is True and before["more"] is False

@@ -1,7 +1,6 @@
 """Error types come from workers: as metric labels they are a bounded set (the first
 ERROR_TYPES_KEPT distinct types keep their names, any later one is counted as `other`)."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,24 +16,14 @@ from legato_worker import NonRetryableError
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def own(fresh_orchestrator: Orchestrator) -> Orchestrator:
-    """An orchestrator of the test's own: the error types its engine has seen are this test's."""
-    return fresh_orchestrator
-
-
-@pytest.fixture
-def own_api(own: Orchestrator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=own.url, timeout=30) as client:
-        yield client
-
-
 def _fail_as(payload: Any) -> Any:
     raise NonRetryableError("refused", type=f"Refusal{payload}")
 
 
-def test_worker_error_types_are_a_bounded_set_of_labels(own: Orchestrator, own_api: httpx.Client) -> None:
-    bounded, api = own, own_api
+def test_worker_error_types_are_a_bounded_set_of_labels(
+    fresh_orchestrator: Orchestrator, own_api: httpx.Client
+) -> None:
+    bounded, api = fresh_orchestrator, own_api
     wid, action = unique("kinds"), unique("kinds-a")
     define(api, {"id": wid, "steps": [{"action": action, "stepIndex": 0}]})
     distinct = ERROR_TYPES_KEPT + 15
