@@ -51,6 +51,7 @@ ACTIONS = (
     "count",
     "heartbeat",
     "wait-cancel",
+    "ignore-cancel",
 )
 READER_STALL_S = 15.0  # a harness reader that read nothing this long checks that nothing waits for it
 DEADLINE_S = 60.0  # a condition wait: as long as a JVM start and a group join take on a loaded CI box
@@ -147,12 +148,16 @@ class WorkerProcess:
         self.proc.send_signal(signal.SIGTERM)
 
     def wait(self, timeout: float) -> int:
+        """The exit code, once the process exited and its stdout was read to the end (so every
+        line it printed is in `lines`)."""
         try:
-            return self.proc.wait(timeout)
+            code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(
                 f"{self.language} worker still running {timeout:.0f} s after SIGTERM" + self.diagnostics()
             ) from None
+        self._reader.join(timeout=5)
+        return code
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -451,6 +456,25 @@ class Wire:
             consumer.close()
         where = "not on the topic" if found is None else f"ON the topic at offset {found}"
         return f"\n--- the result is {where} (end offset {end}; the harness reader's position {position})"
+
+    def read_to_end(self, timeout: float = DEADLINE_S) -> None:
+        """Read the results topic up to the end offset it has now: everything written before this
+        call is then in `results`, `progress` and `records` (e.g. to count what came after a point,
+        or to check that nothing followed a Result)."""
+        consumer = Consumer(self.config(**{"group.id": "unused", "enable.auto.commit": False}))
+        try:
+            end = int(consumer.get_watermark_offsets(TopicPartition(self.results_topic, 0), timeout=10)[1])
+        finally:
+            consumer.close()
+
+        def read() -> bool:
+            self._drain()
+            return self._next_offset.get(self.results_topic, 0) >= end
+
+        try:
+            wait_until(read, timeout, f"the harness reader to reach offset {end} of {self.results_topic}")
+        except AssertionError as exc:
+            raise AssertionError(str(exc) + self._diagnostics()) from None
 
     def progress_of(self, job: Job) -> list[Progress]:
         """The Progress records of `job` read so far, in arrival order (read more first: `_drain`)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 from confluent_kafka import KafkaException
@@ -66,9 +66,10 @@ def wire(conformance_kafka: str, language: str, request: pytest.FixtureRequest) 
 @pytest.fixture(scope="module")
 def start_worker(
     wire: Wire, language: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[Callable[[], WorkerProcess]]:
+) -> Iterator[Callable[..., WorkerProcess]]:
     """Call it to start the SDK's run-worker on this module's topics (each call: one more worker).
-    A module may set WORKER_ENV: extra LEGATO_* settings of its workers."""
+    A module may set WORKER_ENV: extra LEGATO_* settings of its workers; `start_worker(env)` adds
+    settings of that one worker on top (e.g. LEGATO_CONFORMANCE_CLOCK_OFFSET_MS)."""
     script = run_worker_path(language)
     if not (script.is_file() and os.access(script, os.X_OK)):
         pytest.fail(
@@ -79,9 +80,9 @@ def start_worker(
     logs = tmp_path_factory.mktemp(f"{language}-worker")
     extra: dict[str, str] = getattr(request.module, "WORKER_ENV", {})
 
-    def start() -> WorkerProcess:
+    def start(own: Mapping[str, str] | None = None) -> WorkerProcess:
         n = len(started)
-        env = {**wire.env(f"conformance-{language}-{n}"), **extra}
+        env = {**wire.env(f"conformance-{language}-{n}"), **extra, **(own or {})}
         process = WorkerProcess(language, env, logs / f"stderr-{n}.log")
         started.append(process)
         wire.worker = process
@@ -93,7 +94,7 @@ def start_worker(
 
 
 @pytest.fixture(scope="module")
-def worker(start_worker: Callable[[], WorkerProcess]) -> WorkerProcess:
+def worker(start_worker: Callable[..., WorkerProcess]) -> WorkerProcess:
     """The module's worker. Its groups are new and read from the earliest offset, so Jobs
     produced before or after it joins are all consumed: there is no readiness race."""
     return start_worker()

@@ -60,4 +60,5 @@ def test_the_drain_limit_cancels_handlers_still_running(wire: Wire, worker: Work
     _cancelled_within(worker, f"CANCELLED {job['jobId']} WorkerShutdown", sent, 1 + SIGNAL_WITHIN_S)
     assert worker.wait(timeout=20) == 0, "exit code after SIGTERM" + worker.diagnostics()
     result = wire.result(job, timeout=10)  # the cancelled handler's outcome went out before exit
-    assert result["jobId"] == job["jobId"]
+    assert result["status"] == "FAILED", result
+    assert result["failure"] is not None and result["failure"]["type"] == "WorkerShutdown", result
