@@ -1,8 +1,11 @@
 /**
  * The conformance worker: the actions every SDK implements for tests/conformance (config from
  * LEGATO_* env). Run through ./run-worker after `npm run build`.
+ * Test hook: LEGATO_CONFORMANCE_CLOCK_OFFSET_MS (an integer, may be negative; default 0) sets
+ * the worker's wall clock that far from the system's.
  */
 
+import { performance } from "node:perf_hooks";
 import { ApplicationError, NonRetryableError, Worker } from "legato-worker";
 
 /** Waits `ms`, or throws the signal's reason (a AttemptCancelled) once it aborts. */
@@ -30,7 +33,21 @@ function resumePoint(details: unknown): number {
   return Number.isInteger(done) ? (done as number) : 0;
 }
 
-const worker = new Worker();
+/** LEGATO_CONFORMANCE_CLOCK_OFFSET_MS, the conformance worker's own test hook (not the SDK's). */
+function clockOffsetMs(): number {
+  const raw = (process.env["LEGATO_CONFORMANCE_CLOCK_OFFSET_MS"] ?? "").trim();
+  if (raw === "") return 0;
+  if (!/^[+-]?\d+$/.test(raw)) {
+    process.stderr.write(
+      `conformance worker: LEGATO_CONFORMANCE_CLOCK_OFFSET_MS=${raw} is not an integer\n`,
+    );
+    process.exit(2);
+  }
+  return Number(raw);
+}
+
+const offsetMs = clockOffsetMs();
+const worker = new Worker(offsetMs === 0 ? {} : { clock: { now: () => Date.now() + offsetMs } });
 
 worker.register("echo", (payload) => ({ echo: payload, sdk: "node" }));
 
@@ -97,6 +114,21 @@ worker.register("wait-cancel", async (payload: { ms?: number }, context) => {
     throw error;
   }
   return { cancelled: false };
+});
+
+// Works on through cancellation: sleeps in steps of at most 100 ms (never woken by the signal).
+worker.register("ignore-cancel", async (payload: { ms?: number; heartbeat?: boolean }, context) => {
+  process.stdout.write(`STARTED ${context.jobId}\n`);
+  const ms = Number(payload?.ms ?? 30_000);
+  const start = performance.now();
+  for (let i = 1; ; i++) {
+    const remaining = ms - (performance.now() - start);
+    if (remaining <= 0) break;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100, remaining)));
+    if (payload?.heartbeat === true) context.heartbeat({ i });
+  }
+  process.stdout.write(`IGNORED ${context.jobId} ${context.cancelReason ?? "none"}\n`);
+  return { ignored: true };
 });
 
 try {

@@ -16,6 +16,8 @@ export { Secret } from "./secret.js";
 export type { LogLevel } from "./logging.js";
 export { Worker } from "./worker/worker.js";
 export type { WorkerOptions } from "./worker/worker.js";
+export { systemClock } from "./worker/clock.js";
+export type { Clock, TimerHandle, WallClock } from "./worker/clock.js";
 export type { Handler, JobContext } from "./worker/execute.js";
 export { SDK, SDK_VERSION } from "./_package.js";
 export * as protocol from "./protocol/index.js";

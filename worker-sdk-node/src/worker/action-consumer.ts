@@ -4,7 +4,10 @@
  * pauses meanwhile, while the group heartbeat goes on), skips it if it is stale (withdrawn, or
  * its start-by deadline passed: Progress SKIPPED), else runs it, publishes its outcome and
  * stores the offset once Kafka acknowledged it (a heartbeating attempt's once its STARTED is);
- * stored offsets are committed every second. A consumer watch (consumer-watch.ts) checks at
+ * stored offsets are committed every second. A job whose running attempt is withdrawn (a Cancel)
+ * counts as done for its offset at once; one the shutdown released (its handler still running
+ * when the grace ended) is answered FAILED WorkerShutdown by the worker itself, and its offset is
+ * stored once that is acknowledged. A consumer watch (consumer-watch.ts) checks at
  * intervals that the consumer makes progress while records wait.
  * Kafka outages are ridden out: a broken consumer is replaced, with backoff, until the worker
  * stops; only an authorization or authentication error is fatal.
@@ -24,7 +27,9 @@ import { deadLetter } from "./dead-letter.js";
 import { ConsumerWatch } from "./consumer-watch.js";
 import { checked, seal, tooLarge } from "./envelope.js";
 import { Attempt, type ExecutionHooks, progressOf } from "./attempt.js";
-import { type ExecutionIdentity, type Handler, executeJob } from "./execute.js";
+import type { Clock } from "./clock.js";
+import { type ExecutionIdentity, type Handler, executeJob, resultOf } from "./execute.js";
+import { WORKER_SHUTDOWN, workerShutdownFailure } from "./failure.js";
 import { GroupSession, type RawMessage } from "./group-session.js";
 import type { ClientBase } from "./kafka.js";
 import { isFatalKafkaError } from "./kafka-errors.js";
@@ -55,6 +60,16 @@ export interface ActionConsumerDeps {
   tracing: Tracing | undefined;
   /** Called if the consumer hits an error no retry can fix; the worker then stops. */
   onFatal: (error: WorkerFatalError) => void;
+  /** The worker's clock: wall-clock times on the wire, durations, attempt timers. */
+  clock: Clock;
+  /** Called for each FAILED WorkerShutdown Result produced (an attempt the shutdown released). */
+  onShutdownRelease: () => void;
+}
+
+/** What running a job came to: a Result to send, or nothing (a withdrawn attempt given up). */
+interface Ran {
+  result: Result | undefined;
+  headers: Map<Buffer, Buffer> | undefined;
 }
 
 export class ActionConsumer {
@@ -221,6 +236,8 @@ export class ActionConsumer {
       }
       const { result, headers } = await this.run(job, message, ticket, session);
       releaseSlot();
+      // Nothing to send: a withdrawn attempt the shutdown gave up on (its offset is done).
+      if (result === undefined) return;
       await this.publishResult(result, headers);
       ticket.finish();
     } catch (error) {
@@ -239,12 +256,12 @@ export class ActionConsumer {
   /** Why the job must not start (docs/protocol.md, item 12), if it must not. */
   private staleReason(job: Job): SkipReason | undefined {
     if (this.deps.withdrawals.has(job.jobId)) return "Withdrawn";
-    if (job.deadlineAt != null && Date.now() >= job.deadlineAt) return "DeadlinePassed";
+    if (job.deadlineAt != null && this.deps.clock.now() >= job.deadlineAt) return "DeadlinePassed";
     return undefined;
   }
 
   private async skip(job: Job, reason: SkipReason): Promise<void> {
-    const now = Date.now();
+    const now = this.deps.clock.now();
     const { identity } = this.deps;
     await this.publishProgress(
       progressOf(job, identity, "SKIPPED", { startedAt: now, at: now, reason }),
@@ -257,14 +274,17 @@ export class ActionConsumer {
    * Runs the handler as a cancellable attempt that reports its progress, timed and counted, in
    * its process span when tracing is on, with the job's fields on the log lines written
    * meanwhile. Returns the result to send (checked) and the headers of the attempt's records.
+   * An attempt the shutdown cancelled that does not end in success within the grace is
+   * answered FAILED WorkerShutdown; one the shutdown released is answered so at once (its
+   * handler's later outcome is discarded), unless it was withdrawn (then nothing is sent).
    */
   private async run(
     job: Job,
     message: RawMessage,
     ticket: Ticket,
     session: GroupSession,
-  ): Promise<{ result: Result; headers: Map<Buffer, Buffer> | undefined }> {
-    const { running, identity, metrics, tracing, handlers, settings } = this.deps;
+  ): Promise<Ran> {
+    const { running, identity, metrics, tracing, handlers, settings, clock } = this.deps;
     const trace = tracing?.startJob(job, {
       topic: message.topic,
       partition: message.partition,
@@ -286,6 +306,12 @@ export class ActionConsumer {
       identity,
       publishProgress: (progress) => this.publishProgress(progress, headers),
       onStartedAcked,
+      // Withdrawn while running: nothing pins the partition's offset on it any more.
+      onWithdrawn: () => {
+        ticket.finish();
+        void session.commit();
+      },
+      clock,
     });
     let handlerStart = 0;
     const hooks: ExecutionHooks = {
@@ -305,13 +331,32 @@ export class ActionConsumer {
       fields["span_id"] = trace.spanId;
     }
     const execute = (): Promise<Result> =>
-      withLogFields(fields, () => executeJob(job, handlers, identity, hooks));
+      withLogFields(fields, () => executeJob(job, handlers, identity, hooks, clock));
     running.add(attempt);
     try {
-      let result = checked(
-        trace === undefined ? await execute() : await trace.run(execute),
-        settings.maxPayloadBytes,
-      );
+      const executing = trace === undefined ? execute() : trace.run(execute);
+      const ended = await Promise.race([executing, attempt.released.then(() => undefined)]);
+      let answer: Result;
+      if (ended === undefined) {
+        // Released: the handler still runs; whatever it ends with later is discarded.
+        const failure = workerShutdownFailure();
+        answer = resultOf(job, identity, attempt.startedAt, { failure }, clock.now());
+        if (attempt.isWithdrawn) {
+          trace?.end(answer);
+          return { result: undefined, headers };
+        }
+        this.deps.onShutdownRelease();
+      } else if (
+        ended.status === "FAILED" &&
+        attempt.cancelReason === WORKER_SHUTDOWN &&
+        !attempt.isWithdrawn
+      ) {
+        answer = { ...ended, failure: workerShutdownFailure(ended.failure?.message) };
+        this.deps.onShutdownRelease();
+      } else {
+        answer = ended;
+      }
+      let result = checked(answer, settings.maxPayloadBytes);
       if (trace !== undefined) {
         if (trace.traceparent !== null) result = { ...result, traceparent: trace.traceparent };
         trace.end(result);
@@ -369,7 +414,13 @@ export class ActionConsumer {
       reason: error.message,
     });
     await this.deps.publisher.publish(
-      deadLetter(message, error, jobsDltTopic(settings.jobsTopic), settings.workerId),
+      deadLetter(
+        message,
+        error,
+        jobsDltTopic(settings.jobsTopic),
+        settings.workerId,
+        this.deps.clock.now(),
+      ),
     );
   }
 }

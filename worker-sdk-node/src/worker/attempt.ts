@@ -1,6 +1,14 @@
 /**
  * One execution of a job in this worker: its handler context, its Progress records and its
  * cancellation (a Cancel record, startToCloseMs elapsing, or the worker's shutdown).
+ *
+ * Two ways the worker stops caring about a handler that is still running:
+ * - `withdraw()`: a Cancel was read for it. The handler is signalled, no more Progress goes out
+ *   for it and its offset counts as done at once (`onWithdrawn`); its Result still goes out when
+ *   it ends (the orchestrator ignores it as late).
+ * - `release()`: the worker's shutdown grace is over. Heartbeat details not sent yet go out now,
+ *   nothing after; `released` resolves so the worker answers the job itself (FAILED
+ *   WorkerShutdown) and discards the handler's later outcome.
  */
 
 import { AttemptCancelled } from "../errors.js";
@@ -28,6 +36,8 @@ export interface AttemptOptions {
   publishProgress: (progress: Progress) => Promise<void>;
   /** STARTED was acknowledged (heartbeating attempts store their offset then). */
   onStartedAcked?: () => void;
+  /** The attempt was withdrawn while its handler ran: its offset counts as done now. */
+  onWithdrawn?: () => void;
   clock?: Clock;
 }
 
@@ -57,7 +67,12 @@ export class Attempt implements ExecutionHooks, AttemptControl {
   private controller: AbortController | undefined;
   private reason: string | null = null;
   private ended = false;
-  private startedAt = 0;
+  private withdrawn = false;
+  private startTime = 0;
+  private markReleased: (() => void) | undefined;
+  /** Resolves once `release()` gave up on the handler. */
+  readonly released: Promise<void>;
+  private readonly onWithdrawn: (() => void) | undefined;
   private closeTimer: TimerHandle | undefined;
   private readonly clock: Clock;
   private readonly reporter: ProgressReporter;
@@ -67,13 +82,15 @@ export class Attempt implements ExecutionHooks, AttemptControl {
     options: AttemptOptions,
   ) {
     this.clock = options.clock ?? systemClock;
+    this.onWithdrawn = options.onWithdrawn;
+    this.released = new Promise((resolve) => (this.markReleased = resolve));
     const { identity, publishProgress } = options;
     this.reporter = new ProgressReporter(
       heartbeatInterval(job.heartbeatTimeoutMs),
       (kind, details) =>
         publishProgress(
           progressOf(job, identity, kind, {
-            startedAt: this.startedAt,
+            startedAt: this.startTime,
             at: this.clock.now(),
             details,
           }),
@@ -84,7 +101,7 @@ export class Attempt implements ExecutionHooks, AttemptControl {
   }
 
   begin(startedAt: number): JobContext {
-    this.startedAt = startedAt;
+    this.startTime = startedAt;
     this.reporter.begin(this.job.heartbeatTimeoutMs != null);
     const limit = this.job.startToCloseMs;
     if (limit != null) {
@@ -95,9 +112,52 @@ export class Attempt implements ExecutionHooks, AttemptControl {
 
   end(failed: boolean): void {
     this.ended = true;
+    this.stopCloseTimer();
+    this.reporter.end(failed);
+  }
+
+  /**
+   * A Cancel for this attempt was read while its handler runs: no more Progress for it (a
+   * pending heartbeat is dropped), its offset counts as done (`onWithdrawn`), and the handler is
+   * signalled with `reason` (unless it was cancelled before). True if it was signalled now.
+   */
+  withdraw(reason: string): boolean {
+    if (this.ended) return false;
+    if (!this.withdrawn) {
+      this.withdrawn = true;
+      this.reporter.silence();
+      this.onWithdrawn?.();
+    }
+    return this.cancel(reason);
+  }
+
+  /**
+   * Gives up on a handler still running (the shutdown grace is over): heartbeat details given
+   * and not sent yet go out now (unless withdrawn), nothing after; `released` resolves. False if
+   * the handler had already ended.
+   */
+  release(): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    this.stopCloseTimer();
+    this.reporter.end(true);
+    this.markReleased?.();
+    return true;
+  }
+
+  /** When the handler started (epoch ms, the worker's clock); 0 before it did. */
+  get startedAt(): number {
+    return this.startTime;
+  }
+
+  /** A Cancel was read for the attempt while its handler ran. */
+  get isWithdrawn(): boolean {
+    return this.withdrawn;
+  }
+
+  private stopCloseTimer(): void {
     if (this.closeTimer !== undefined) this.clock.clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
-    this.reporter.end(failed);
   }
 
   /** Signals cancellation to the handler (once; not after it ended). True if it did. */

@@ -1,5 +1,6 @@
 /** Waiting helpers: abortable delays, exponential backoff, and rate-limited warnings. */
 
+import { performance } from "node:perf_hooks";
 import type { LogFields, Logger } from "../logging.js";
 
 /** 100 ms doubling per attempt (1-based), at most `maxMs`. */
@@ -48,7 +49,7 @@ export class ThrottledWarning {
   ) {}
 
   warn(message: string, fields: LogFields = {}): void {
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.lastAt < this.intervalMs) {
       this.skipped++;
       return;

@@ -114,3 +114,25 @@ export function unknownActionFailure(action: string): Failure {
     `no handler is registered for action "${action}" in this worker`,
   );
 }
+
+/** The reason of the worker's own cancellation at shutdown, and the failure type that releases it. */
+export const WORKER_SHUTDOWN = "WorkerShutdown";
+
+export const WORKER_SHUTDOWN_MESSAGE =
+  "the worker shut down before the attempt ended; it is queued again without using an attempt";
+
+/**
+ * The failure of an attempt the worker's shutdown ended (cancelled with WorkerShutdown and not
+ * ended in success within the grace): retryable, and the orchestrator queues the job again
+ * without using an attempt. `raised`: the message of what the handler threw, if it threw.
+ */
+export function workerShutdownFailure(raised?: string): Failure {
+  return {
+    type: WORKER_SHUTDOWN,
+    message:
+      raised === undefined ? WORKER_SHUTDOWN_MESSAGE : `${WORKER_SHUTDOWN_MESSAGE}: ${raised}`,
+    nonRetryable: false,
+    details: null,
+    stackTrace: null,
+  };
+}

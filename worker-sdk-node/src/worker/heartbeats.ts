@@ -9,7 +9,10 @@
  *   acknowledgement, and the next is due an interval after the time it was due, so a slow
  *   acknowledgement does not stretch the rhythm;
  * - when the handler ends: after a failure, details given but not sent yet go out at once (so the
- *   retry resumes from them); after a success they are dropped. Nothing is sent afterwards.
+ *   retry resumes from them); after a success they are dropped. Nothing is sent afterwards;
+ * - `silence()` (the attempt was withdrawn): nothing more is sent, a pending heartbeat is dropped.
+ *
+ * Pacing is measured on the clock's monotonic time.
  */
 
 import type { Clock, TimerHandle } from "./clock.js";
@@ -36,11 +39,12 @@ export class ProgressReporter {
   private details: string | null = null;
   /** heartbeat() was called since the last record went out. */
   private pending = false;
-  /** When the first heartbeat() call since the last record was made. */
+  /** When the first heartbeat() call since the last record was made (monotonic ms). */
   private pendingSince = 0;
   private beaten = false;
   private inFlight = false;
-  /** When the last record was due (its send time, unless an acknowledgement held it back). */
+  /** When the last record was due (its send time, unless an acknowledgement held it back;
+   * monotonic ms). */
   private lastDueAt = 0;
   private startTimer: TimerHandle | undefined;
   private beatTimer: TimerHandle | undefined;
@@ -86,7 +90,7 @@ export class ProgressReporter {
       this.sendRecord("STARTED");
       return;
     }
-    if (!this.pending) this.pendingSince = this.clock.now();
+    if (!this.pending) this.pendingSince = this.clock.monotonic();
     this.pending = true;
     this.schedule();
   }
@@ -102,12 +106,17 @@ export class ProgressReporter {
     this.pending = false;
   }
 
+  /** Sends nothing more (a pending heartbeat and a STARTED not sent yet are dropped). */
+  silence(): void {
+    this.end(false);
+  }
+
   private schedule(): void {
     if (!this.pending || this.inFlight || this.beatTimer !== undefined || this.ended) return;
     const due = this.beaten
       ? Math.max(this.pendingSince, this.lastDueAt + this.interval)
       : this.pendingSince;
-    const wait = due - this.clock.now();
+    const wait = due - this.clock.monotonic();
     if (wait <= 0) {
       this.beaten = true;
       this.sendRecord("HEARTBEAT", due);
@@ -119,7 +128,7 @@ export class ProgressReporter {
     }, wait);
   }
 
-  private sendRecord(kind: ReportedKind, due = this.clock.now()): void {
+  private sendRecord(kind: ReportedKind, due = this.clock.monotonic()): void {
     if (kind === "STARTED") this.started = true;
     this.pending = false;
     this.inFlight = true;

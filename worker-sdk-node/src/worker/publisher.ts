@@ -12,6 +12,7 @@
  * every pending record is rejected and `onFatal` is called once.
  */
 
+import { performance } from "node:perf_hooks";
 import type { MessageToProduce } from "@platformatic/kafka";
 import { WorkerFatalError } from "../errors.js";
 import { type Logger, withoutLogFields } from "../logging.js";
@@ -88,10 +89,10 @@ export class Publisher {
 
   /** Sends what is queued and waits (at most `timeoutMs`) until it is acknowledged; then closes. */
   async close(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     this.flush();
-    while (this.pendingCount() > 0 && this.fatal === undefined && Date.now() < deadline) {
-      await Promise.race([this.sending ?? delay(20), delay(deadline - Date.now())]);
+    while (this.pendingCount() > 0 && this.fatal === undefined && performance.now() < deadline) {
+      await Promise.race([this.sending ?? delay(20), delay(deadline - performance.now())]);
       this.flush();
     }
     this.closing.abort();

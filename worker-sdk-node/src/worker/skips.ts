@@ -25,7 +25,7 @@ export class SkipSummary {
     this.logger.debug("skipped a stale attempt", { jobId, reason });
     if (reason === "DeadlinePassed") this.deadlinePassed++;
     else this.withdrawn++;
-    const wait = this.lastAt + this.intervalMs - this.clock.now();
+    const wait = this.lastAt + this.intervalMs - this.clock.monotonic();
     if (wait <= 0) this.flush();
     else this.timer ??= this.clock.setTimeout(() => this.flush(), wait);
   }
@@ -41,6 +41,6 @@ export class SkipSummary {
     );
     this.deadlinePassed = 0;
     this.withdrawn = 0;
-    this.lastAt = this.clock.now();
+    this.lastAt = this.clock.monotonic();
   }
 }

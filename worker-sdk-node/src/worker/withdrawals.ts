@@ -88,6 +88,30 @@ export class RunningAttempts {
     return attempts.filter((attempt) => attempt.cancel(reason)).length;
   }
 
+  /**
+   * A Cancel for `jobId` was read: withdraws its running attempts (signalled, no more Progress,
+   * offset done; see Attempt.withdraw). Returns how many were signalled.
+   */
+  withdraw(jobId: string, reason: string): number {
+    const current = this.byJob.get(jobId);
+    if (current === undefined) return 0;
+    const attempts = Array.isArray(current) ? [...current] : [current];
+    return attempts.filter((attempt) => attempt.withdraw(reason)).length;
+  }
+
+  /** Gives up on every attempt still running (the shutdown grace is over); returns how many. */
+  releaseAll(): number {
+    let released = 0;
+    for (const attempt of this.all()) if (attempt.release()) released++;
+    return released;
+  }
+
+  private all(): Attempt[] {
+    return [...this.byJob.values()].flatMap((current) =>
+      Array.isArray(current) ? [...current] : [current],
+    );
+  }
+
   /** Cancels every running attempt (the worker's shutdown). */
   cancelAll(reason: string): number {
     let signalled = 0;

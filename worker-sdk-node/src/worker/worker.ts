@@ -15,6 +15,7 @@ import { type Settings, loadSettings } from "../settings.js";
 import { ActionConsumer } from "./action-consumer.js";
 import type { Handler } from "./execute.js";
 import { ThrottledWarning, backoffMs, delay, within } from "./backoff.js";
+import { type Clock, type WallClock, completeClock } from "./clock.js";
 import { ControlReader } from "./control.js";
 import {
   type ClientBase,
@@ -36,6 +37,14 @@ export interface WorkerOptions extends Partial<Settings> {
   env?: Readonly<Record<string, string | undefined>>;
   /** Drain and exit on SIGTERM/SIGINT (default: true). */
   handleSignals?: boolean;
+  /**
+   * The wall clock (epoch milliseconds) for every time the worker sends or compares with one it
+   * received: a job's `deadlineAt`, a Cancel's `at`, Progress `startedAt`/`at`, Result
+   * `startedAt`/`finishedAt` (default: `Date.now()`). `{ now }` is enough; durations are measured
+   * on the monotonic clock (`monotonic()` and the timers when the object has them, else the
+   * system's).
+   */
+  clock?: WallClock | Clock;
 }
 
 type State = "new" | "starting" | "running" | "stopping" | "stopped";
@@ -54,8 +63,11 @@ export class Worker {
   private consumers: ActionConsumer[] = [];
   private publisher: Publisher | undefined;
   private control: ControlReader | undefined;
-  private readonly withdrawals = new Withdrawals();
+  private readonly clock: Clock;
+  private readonly withdrawals: Withdrawals;
   private readonly running = new RunningAttempts();
+  /** FAILED WorkerShutdown Results produced so far (attempts the shutdown released). */
+  private released = 0;
   private skips: SkipSummary | undefined;
   private stopping: Promise<void> | undefined;
   private fatal: WorkerFatalError | undefined;
@@ -71,7 +83,9 @@ export class Worker {
   private readonly stopped: Promise<void>;
 
   constructor(options: WorkerOptions = {}) {
-    const { env, handleSignals, ...overrides } = options;
+    const { env, handleSignals, clock, ...overrides } = options;
+    this.clock = completeClock(clock);
+    this.withdrawals = new Withdrawals(this.clock);
     this.env = env ?? process.env;
     this.settings = loadSettings(this.env, overrides);
     this.limiter = new Limiter(this.settings.concurrency);
@@ -166,7 +180,7 @@ export class Worker {
       logger: this.logger,
       onCancel: (cancel) => {
         this.withdrawals.add(cancel.jobId, cancel.at);
-        if (this.running.cancel(cancel.jobId, cancel.reason) > 0) {
+        if (this.running.withdraw(cancel.jobId, cancel.reason) > 0) {
           this.logger.info("cancelling a running attempt", {
             jobId: cancel.jobId,
             reason: cancel.reason,
@@ -177,7 +191,7 @@ export class Worker {
     });
     await this.control.start();
     if (this.halted.signal.aborted) return;
-    this.skips = new SkipSummary(this.logger);
+    this.skips = new SkipSummary(this.logger, this.clock);
     const deps = {
       settings,
       clientBase: this.clientBase,
@@ -192,6 +206,8 @@ export class Worker {
       metrics: this.metrics,
       tracing: this.tracing,
       onFatal: (error: WorkerFatalError) => this.die(error),
+      clock: this.clock,
+      onShutdownRelease: () => this.released++,
     };
     const consumers = actions.map((action) => new ActionConsumer(action, deps));
     this.consumers.push(...consumers);
@@ -262,18 +278,33 @@ export class Worker {
 
   /**
    * The drain limit passed with handlers still running: signal them (WorkerShutdown) and give
-   * them a moment to end, so their results go out with the final flush.
+   * them a moment to end. Those still running then are released: the worker answers each job
+   * FAILED WorkerShutdown itself (the orchestrator queues it again without using an attempt)
+   * and stores its offset once that is acknowledged; nothing is killed. So is an attempt that
+   * ended in failure after the signal. Waits (at most `closeBy`) for those answers.
    */
-  private async cancelRunning(): Promise<void> {
+  private async cancelRunning(closeBy: number): Promise<void> {
     if (this.running.size === 0) return;
     const cancelled = this.running.cancelAll("WorkerShutdown");
     this.logger.warning("drain limit passed: cancelling the handlers still running", {
       handlers: cancelled,
     });
-    await within(
-      Promise.all(this.consumers.map((consumer) => consumer.settled())),
-      CANCEL_GRACE_MS,
-    );
+    const settled = (): Promise<unknown> =>
+      Promise.all(this.consumers.map((consumer) => consumer.settled()));
+    await within(settled(), CANCEL_GRACE_MS);
+    const abandoned = this.running.releaseAll();
+    if (abandoned > 0) {
+      this.logger.warning("shutdown grace over: giving up on the handlers still running", {
+        handlers: abandoned,
+      });
+    }
+    await within(settled(), Math.max(0, closeBy - this.clock.monotonic()));
+    if (this.released > 0) {
+      this.logger.warning(
+        `released ${this.released} attempt${this.released === 1 ? "" : "s"} at shutdown: each is queued again without using an attempt (FAILED WorkerShutdown)`,
+        { attempts: this.released },
+      );
+    }
   }
 
   private async shutdown(): Promise<void> {
@@ -290,8 +321,9 @@ export class Worker {
     try {
       await Promise.all(this.consumers.map((consumer) => consumer.drain(deadline)));
       clearTimeout(timer);
-      await this.cancelRunning();
-      await this.publisher?.close(CLOSE_TIMEOUT_MS);
+      const closeBy = this.clock.monotonic() + CANCEL_GRACE_MS + CLOSE_TIMEOUT_MS;
+      await this.cancelRunning(closeBy);
+      await this.publisher?.close(Math.max(1_000, closeBy - this.clock.monotonic()));
       const closed = await Promise.allSettled(this.consumers.map((consumer) => consumer.close()));
       for (const outcome of closed) {
         if (outcome.status === "rejected") {

@@ -1,4 +1,8 @@
-/** A manual clock for timing logic: time moves only through advance(), firing due timers in order. */
+/**
+ * A manual clock for timing logic: time moves only through advance(), firing due timers in
+ * order. The wall clock (now()) can also be set apart with jumpWall(), which moves neither the
+ * monotonic clock nor any timer.
+ */
 
 import type { Clock, TimerHandle } from "../../src/worker/clock.js";
 
@@ -9,7 +13,10 @@ interface Timer {
 }
 
 export class FakeClock implements Clock {
+  /** Monotonic time (ms); timers fall due on it. */
   private time: number;
+  /** now() - monotonic(). */
+  private wallOffset = 0;
   private timers: Timer[] = [];
   private nextId = 1;
 
@@ -18,7 +25,16 @@ export class FakeClock implements Clock {
   }
 
   now(): number {
+    return this.time + this.wallOffset;
+  }
+
+  monotonic(): number {
     return this.time;
+  }
+
+  /** Moves the wall clock alone by `ms` (may be negative): an NTP step, a manual change. */
+  jumpWall(ms: number): void {
+    this.wallOffset += ms;
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
