@@ -6,6 +6,7 @@ import dev.legato.worker.internal.control.ControlConsumer;
 import dev.legato.worker.internal.execute.Attempt;
 import dev.legato.worker.internal.execute.JobDispatcher;
 import dev.legato.worker.internal.execute.JobRunner;
+import dev.legato.worker.internal.execute.Monotonic;
 import dev.legato.worker.internal.execute.RunningAttempts;
 import dev.legato.worker.internal.execute.SkipLog;
 import dev.legato.worker.internal.execute.Withdrawals;
@@ -78,9 +79,15 @@ public final class Worker {
 
   /**
    * After the drain limit, how long the handlers cancelled with {@code WorkerShutdown} get to
-   * return before the worker closes (their results are not sent: the jobs were not committed).
+   * return; the worker answers those still running then FAILED {@code WorkerShutdown} itself.
    */
   static final long CANCEL_GRACE_MS = 2_000;
+
+  /**
+   * How long the consumers wait, past the grace, for the last results to be acknowledged (as long
+   * as the producer's flush at close).
+   */
+  private static final long FLUSH_MS = 10_000;
 
   private enum State {
     NEW,
@@ -305,7 +312,7 @@ public final class Worker {
     pool = Executors.newFixedThreadPool(settings.concurrency(), daemonThreads("legato-handler-"));
     scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("legato-timer-"));
     delivery = new Delivery(producer, scheduler, this::fatal);
-    Clock clock = Clock.systemUTC();
+    Clock clock = settings.clock();
     MessageCodec codec = new MessageCodec();
     JobRunner.warmUp();
     Publisher publisher =
@@ -326,10 +333,10 @@ public final class Worker {
             publisher,
             pool,
             permits,
-            new JobDispatcher.Attempts(running, withdrawals, skipLog, scheduler, clock),
+            new JobDispatcher.Attempts(
+                running, withdrawals, skipLog, scheduler, clock, Monotonic::millis),
             new JobDispatcher.Observers(metrics, tracing));
-    scheduler.scheduleWithFixedDelay(
-        () -> tick(clock, skipLog), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(() -> tick(skipLog), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
 
     control =
         new ControlConsumer(
@@ -360,10 +367,13 @@ public final class Worker {
     consumerThreads.forEach(Thread::start);
   }
 
-  /** The timer: progress and cancellations of running attempts, the skip summary. */
-  private void tick(Clock clock, SkipLog skipLog) {
+  /**
+   * The timer: progress and cancellations of running attempts, the skip summary (durations, on the
+   * monotonic clock).
+   */
+  private void tick(SkipLog skipLog) {
     try {
-      long now = clock.millis();
+      long now = Monotonic.millis();
       running.tick(now);
       skipLog.summarize(now);
     } catch (RuntimeException e) {
@@ -443,21 +453,26 @@ public final class Worker {
     boolean abort = failure != null;
     long wait = abort ? 0 : settings.shutdownTimeout().toMillis();
     long grace = abort ? 0 : CANCEL_GRACE_MS;
-    long deadline = System.currentTimeMillis() + wait;
+    long deadline = Monotonic.millis() + wait; // durations on the monotonic clock
     if (!abort) {
       log.info("stopping: waiting up to {} ms for in-flight jobs", wait);
     }
     try {
-      // The consumers keep committing what becomes durable until the handlers cancelled at the
-      // deadline have had their grace.
-      consumers.forEach(c -> c.stop(deadline + grace));
+      // The consumers keep committing what becomes durable until the results of the handlers
+      // cancelled at the deadline, or released after their grace, are acknowledged.
+      long consumersUntil = abort ? deadline : deadline + grace + FLUSH_MS;
+      consumers.forEach(c -> c.stop(consumersUntil));
       awaitHandlers(deadline);
-      cancelStillRunning(grace);
+      if (abort) {
+        running.cancelAll(Attempt.WORKER_SHUTDOWN); // signalled; nothing more can be written
+      } else {
+        cancelStillRunning(grace);
+      }
       if (dispatcher != null) {
-        dispatcher.close(); // a handler finishing after this publishes nothing
+        dispatcher.close(); // a withdrawn handler finishing after this publishes nothing
       }
       for (Thread thread : consumerThreads) {
-        thread.join(Math.max(1, deadline + grace - System.currentTimeMillis()) + 10_000);
+        thread.join(Math.max(1, consumersUntil - Monotonic.millis()) + 10_000);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -470,9 +485,11 @@ public final class Worker {
 
   /**
    * Past the drain limit: the handlers still running are cancelled with reason {@code
-   * WorkerShutdown} and get a short grace to return; what they return or throw in it is sent as
-   * their result (and a pending heartbeat before a failure). Jobs still running after it are not
-   * committed: they run again elsewhere.
+   * WorkerShutdown} and get a short grace to return. One that returns in it sends its result; one
+   * that fails in it is answered FAILED {@code WorkerShutdown} (after its pending heartbeat); for
+   * one still running after it, the worker sends that result itself and drops what the handler does
+   * later. The orchestrator queues a {@code WorkerShutdown} job again without using an attempt, and
+   * its offset is committed once that result is acknowledged: a shutdown never costs an attempt.
    */
   private void cancelStillRunning(long grace) throws InterruptedException {
     if (dispatcher == null || dispatcher.idle()) {
@@ -480,22 +497,27 @@ public final class Worker {
     }
     log.warn(
         "{} handler(s) still running at the shutdown deadline: cancelling them ({})",
-        running.size(),
+        running.activeCount(),
         Attempt.WORKER_SHUTDOWN);
     running.cancelAll(Attempt.WORKER_SHUTDOWN);
-    awaitHandlers(System.currentTimeMillis() + grace);
-    if (!dispatcher.idle()) {
+    awaitHandlers(Monotonic.millis() + grace);
+    int stillRunning = dispatcher.releaseStillRunning();
+    int released = dispatcher.releasedAtShutdown();
+    if (released > 0) {
       log.warn(
-          "{} handler(s) still running {} ms after their cancellation; their results are dropped",
-          running.size(),
-          grace);
+          "released {} attempt(s) at shutdown ({} still running {} ms after their cancellation):"
+              + " answered {}, they are queued again without using an attempt",
+          released,
+          stillRunning,
+          grace,
+          Attempt.WORKER_SHUTDOWN);
     }
   }
 
-  /** Waits until no handler runs, or until {@code deadline}. */
+  /** Waits until no handler runs (but withdrawn ones), or until {@code deadline} (monotonic). */
   private void awaitHandlers(long deadline) throws InterruptedException {
-    while (dispatcher != null && !dispatcher.idle() && System.currentTimeMillis() < deadline) {
-      running.awaitEmpty(Math.min(100, Math.max(1, deadline - System.currentTimeMillis())));
+    while (dispatcher != null && !dispatcher.idle() && Monotonic.millis() < deadline) {
+      running.awaitEmpty(Math.min(100, Math.max(1, deadline - Monotonic.millis())));
     }
   }
 

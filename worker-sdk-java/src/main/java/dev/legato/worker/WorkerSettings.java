@@ -4,6 +4,7 @@ import dev.legato.worker.internal.config.EnvValues;
 import dev.legato.worker.internal.config.TracingSwitch;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -68,6 +69,7 @@ public final class WorkerSettings {
   private final String metricsHost;
   private final boolean tracing;
   private final boolean installSignalHandlers;
+  private final Clock clock;
 
   private WorkerSettings(Builder b) {
     this.bootstrapServers = requireText(b.bootstrapServers, BOOTSTRAP_SERVERS);
@@ -128,6 +130,7 @@ public final class WorkerSettings {
     this.metricsHost = requireText(b.metricsHost, METRICS_HOST).strip();
     this.tracing = b.tracing;
     this.installSignalHandlers = b.installSignalHandlers;
+    this.clock = Objects.requireNonNull(b.clock, "clock");
   }
 
   /** Settings from the process environment. */
@@ -241,7 +244,8 @@ public final class WorkerSettings {
         .metricsPort(metricsPort)
         .metricsHost(metricsHost)
         .tracing(tracing)
-        .installSignalHandlers(installSignalHandlers);
+        .installSignalHandlers(installSignalHandlers)
+        .clock(clock);
   }
 
   /** {@code LEGATO_KAFKA_BOOTSTRAP_SERVERS}, default {@code localhost:9092}. */
@@ -411,6 +415,17 @@ public final class WorkerSettings {
     return installSignalHandlers;
   }
 
+  /**
+   * The wall clock (epoch ms) of every time the worker writes on a record ({@code startedAt},
+   * {@code at}, {@code finishedAt}) or compares with one (a job's {@code deadlineAt}, a {@code
+   * Cancel}'s {@code at}); default {@link Clock#systemUTC()}. Durations (startToClose, the lazy
+   * {@code STARTED}, heartbeat pacing, the shutdown drain) are measured with {@link
+   * System#nanoTime()}, never with it. Not an environment variable.
+   */
+  public Clock clock() {
+    return clock;
+  }
+
   @Override
   public String toString() {
     return "WorkerSettings{bootstrapServers="
@@ -496,6 +511,7 @@ public final class WorkerSettings {
     private String metricsHost = "127.0.0.1";
     private boolean tracing;
     private boolean installSignalHandlers = true;
+    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
@@ -630,6 +646,12 @@ public final class WorkerSettings {
     /** See {@link WorkerSettings#installSignalHandlers()}. */
     public Builder installSignalHandlers(boolean value) {
       this.installSignalHandlers = value;
+      return this;
+    }
+
+    /** See {@link WorkerSettings#clock()}. */
+    public Builder clock(Clock value) {
+      this.clock = value;
       return this;
     }
 

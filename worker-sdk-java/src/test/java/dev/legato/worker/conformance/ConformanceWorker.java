@@ -6,6 +6,9 @@ import dev.legato.worker.JobContext;
 import dev.legato.worker.NonRetryableError;
 import dev.legato.worker.Worker;
 import dev.legato.worker.WorkerFatalException;
+import dev.legato.worker.WorkerSettings;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -16,8 +19,9 @@ import java.util.Map;
  * fail-plain, nonretryable, slow ({@code STARTED <jobId>} on stdout, then sleeps {@code
  * payload.ms}), big ({@code payload.bytes} times 'x'), nan ({@code {"value": NaN}}), recurse
  * (StackOverflowError), count ({@code RAN <jobId>} on stdout, returns {@code {"ok": true}}),
- * heartbeat and wait-cancel (protocol v2; see tests/conformance/README.md). Exits 1 after a fatal
- * error.
+ * heartbeat, wait-cancel and ignore-cancel (protocol v2; see tests/conformance/README.md). Exits 1
+ * after a fatal error. {@code LEGATO_CONFORMANCE_CLOCK_OFFSET_MS} (integer ms, may be negative,
+ * default 0) shifts the worker's wall clock (a test hook of this worker, not of the SDK).
  */
 public final class ConformanceWorker {
   private ConformanceWorker() {}
@@ -26,7 +30,14 @@ public final class ConformanceWorker {
     String level = System.getenv().getOrDefault("LEGATO_LOG_LEVEL", "INFO");
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level.toLowerCase(Locale.ROOT));
 
-    Worker worker = new Worker();
+    WorkerSettings settings = WorkerSettings.fromEnv();
+    String offset = System.getenv().getOrDefault("LEGATO_CONFORMANCE_CLOCK_OFFSET_MS", "").strip();
+    if (!offset.isEmpty()) {
+      Clock shifted =
+          Clock.offset(Clock.systemUTC(), Duration.ofMillis(Long.parseLong(offset.strip())));
+      settings = settings.toBuilder().clock(shifted).build();
+    }
+    Worker worker = new Worker(settings);
     worker.register("echo", payload -> Map.of("echo", payload, "sdk", "java"));
     worker.register(
         "fail",
@@ -70,6 +81,7 @@ public final class ConformanceWorker {
         });
     worker.register("heartbeat", ConformanceWorker::heartbeat);
     worker.register("wait-cancel", ConformanceWorker::waitCancel);
+    worker.register("ignore-cancel", ConformanceWorker::ignoreCancel);
     try {
       worker.start();
     } catch (WorkerFatalException e) {
@@ -127,6 +139,45 @@ public final class ConformanceWorker {
       throw e;
     }
     return Map.of("cancelled", false);
+  }
+
+  /**
+   * Works for {@code payload.ms} (30 s) in sleeps of at most 100 ms that a cancellation does not
+   * cut short, heartbeating {@code {"i": i}} each time when {@code payload.heartbeat} is true; says
+   * {@code IGNORED <jobId> <reason or none>} at the end. Never raises on cancellation.
+   */
+  private static Object ignoreCancel(JsonNode payload) {
+    JobContext job = JobContext.current();
+    say("STARTED " + job.jobId());
+    long ms = payload.path("ms").asLong(30_000);
+    boolean heartbeat = payload.path("heartbeat").asBoolean(false);
+    long end = System.nanoTime() + ms * 1_000_000;
+    for (int i = 1; ; i++) {
+      long remaining = (end - System.nanoTime()) / 1_000_000;
+      if (remaining <= 0) {
+        break;
+      }
+      sleepThroughInterrupts(Math.min(100, remaining));
+      if (heartbeat) {
+        job.heartbeat(Map.of("i", i));
+      }
+    }
+    String reason = job.cancelReason();
+    say("IGNORED " + job.jobId() + " " + (reason == null ? "none" : reason));
+    return Map.of("ignored", true);
+  }
+
+  /** Sleeps {@code ms}, an interrupt (the cancellation's) notwithstanding. */
+  private static void sleepThroughInterrupts(long ms) {
+    long end = System.nanoTime() + ms * 1_000_000;
+    long left;
+    while ((left = end - System.nanoTime()) > 0) {
+      try {
+        Thread.sleep(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        // ignored on purpose: this handler does not wake on its cancellation
+      }
+    }
   }
 
   private static void say(String line) {

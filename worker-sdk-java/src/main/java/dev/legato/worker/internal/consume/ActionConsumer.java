@@ -2,6 +2,7 @@ package dev.legato.worker.internal.consume;
 
 import dev.legato.worker.internal.execute.Completion;
 import dev.legato.worker.internal.execute.JobDispatcher;
+import dev.legato.worker.internal.execute.Monotonic;
 import dev.legato.worker.internal.observe.WorkerMetrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -60,7 +61,7 @@ public final class ActionConsumer implements Runnable {
   private volatile boolean running = true;
   private volatile long drainDeadline = Long.MAX_VALUE;
   private volatile boolean commitSoon;
-  private long lastCommit;
+  private long lastCommit = Long.MIN_VALUE / 2;
 
   public ActionConsumer(
       String action, String topic, Consumer<byte[], byte[]> consumer, JobDispatcher dispatcher) {
@@ -89,7 +90,10 @@ public final class ActionConsumer implements Runnable {
         timeout > 0 ? Math.min(WATCH_INTERVAL_NANOS, timeout / 3) : WATCH_INTERVAL_NANOS;
   }
 
-  /** Stop fetching; in-flight jobs get until {@code deadlineMillis} to become durable. */
+  /**
+   * Stop fetching; in-flight jobs get until {@code deadlineMillis} (of {@link Monotonic#millis()})
+   * to become durable.
+   */
   public void stop(long deadlineMillis) {
     drainDeadline = deadlineMillis;
     running = false;
@@ -241,7 +245,7 @@ public final class ActionConsumer implements Runnable {
   private void drain() {
     waiting.clear();
     consumer.pause(consumer.assignment());
-    while (inFlight() > 0 && System.currentTimeMillis() < drainDeadline) {
+    while (inFlight() > 0 && Monotonic.millis() < drainDeadline) {
       consumer.poll(POLL); // keeps the group membership alive; partitions are paused
       consumer.pause(consumer.assignment());
       commit(false);
@@ -257,7 +261,7 @@ public final class ActionConsumer implements Runnable {
   }
 
   private void commit(boolean sync) {
-    long now = System.currentTimeMillis();
+    long now = Monotonic.millis();
     if (!sync && !commitSoon && now - lastCommit < COMMIT_INTERVAL_MS) {
       return;
     }

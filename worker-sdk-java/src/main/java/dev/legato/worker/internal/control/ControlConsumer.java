@@ -1,6 +1,7 @@
 package dev.legato.worker.internal.control;
 
 import dev.legato.protocol.Cancel;
+import dev.legato.worker.internal.execute.Monotonic;
 import dev.legato.worker.internal.execute.Withdrawals;
 import dev.legato.worker.internal.protocol.DecodeException;
 import dev.legato.worker.internal.protocol.MessageCodec;
@@ -39,7 +40,7 @@ public final class ControlConsumer implements Runnable {
   private final Clock clock;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private volatile boolean running = true;
-  private long lastPrune;
+  private long lastPrune = Long.MIN_VALUE;
 
   public ControlConsumer(
       String topic,
@@ -103,10 +104,10 @@ public final class ControlConsumer implements Runnable {
     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
       apply(record);
     }
-    long now = clock.millis();
-    if (now - lastPrune >= PRUNE_EVERY_MS) {
-      lastPrune = now;
-      withdrawals.prune(now);
+    long elapsed = Monotonic.millis();
+    if (lastPrune == Long.MIN_VALUE || elapsed - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = elapsed;
+      withdrawals.prune(clock.millis()); // withdrawal times are wire times: the worker's clock
     }
   }
 
@@ -144,7 +145,7 @@ public final class ControlConsumer implements Runnable {
       if (infos != null && !infos.isEmpty()) {
         return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       }
-      long now = clock.millis();
+      long now = Monotonic.millis();
       if (lastLog == Long.MIN_VALUE || now - lastLog >= WAIT_LOG_EVERY_MS) {
         lastLog = now;
         log.warn(

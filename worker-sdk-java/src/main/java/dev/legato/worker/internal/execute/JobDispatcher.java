@@ -17,6 +17,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -33,13 +35,26 @@ import org.slf4j.LoggerFactory;
 public final class JobDispatcher {
   private static final Logger log = LoggerFactory.getLogger(JobDispatcher.class);
 
-  /** The v2 parts: what runs, what was withdrawn, where progress goes and on which thread. */
+  /**
+   * The v2 parts: what runs, what was withdrawn, where progress goes and on which thread; the wall
+   * clock compared with {@code deadlineAt} and the monotonic clock (ms) of the skip summary.
+   */
   public record Attempts(
       RunningAttempts running,
       Withdrawals withdrawals,
       SkipLog skipLog,
       Executor flusher,
-      Clock clock) {}
+      Clock clock,
+      LongSupplier monotonicMillis) {
+    public Attempts(
+        RunningAttempts running,
+        Withdrawals withdrawals,
+        SkipLog skipLog,
+        Executor flusher,
+        Clock clock) {
+      this(running, withdrawals, skipLog, flusher, clock, Monotonic::millis);
+    }
+  }
 
   /** Metrics and tracing (docs/observability.md); {@link #NONE} when both are off. */
   public record Observers(WorkerMetrics metrics, JobTracing tracing) {
@@ -54,6 +69,7 @@ public final class JobDispatcher {
   private final Semaphore permits;
   private final Attempts attempts;
   private final Observers observers;
+  private final AtomicInteger releasedAtShutdown = new AtomicInteger();
   private volatile boolean closed;
 
   public JobDispatcher(
@@ -106,18 +122,22 @@ public final class JobDispatcher {
       publisher.publishResult(runner.unknownAction(job), completion::durable);
       return true;
     }
+    Completion once = Completion.once(completion);
+    Attempt attempt = runner.attempt(job, publisher, attempts.flusher(), once);
+    // Registered first, checked after: a Cancel read meanwhile reaches the check or the attempt.
+    attempts.running().add(attempt);
     long now = attempts.clock().millis();
     String stale = StaleAttempt.reason(job, attempts.withdrawals(), now);
     if (stale != null) {
+      attempts.running().remove(attempt);
       permits.release();
-      attempts.skipLog().skipped(job.getJobId(), job.getAction(), stale, now);
+      attempts
+          .skipLog()
+          .skipped(job.getJobId(), job.getAction(), stale, attempts.monotonicMillis().getAsLong());
       observers.metrics().skipped(job.getAction());
-      publisher.publishProgress(runner.skipped(job, stale, now), completion::durable);
+      publisher.publishProgress(runner.skipped(job, stale, now), once::durable);
       return true;
     }
-    Completion once = Completion.once(completion);
-    Attempt attempt = runner.attempt(job, publisher, attempts.flusher(), once);
-    attempts.running().add(attempt);
     try {
       pool.execute(() -> runHandler(record, attempt, handler, once));
     } catch (RejectedExecutionException e) {
@@ -143,14 +163,58 @@ public final class JobDispatcher {
     return permits.availablePermits() > 0;
   }
 
-  /** Whether no handler is running (heartbeating attempts included, whose offsets are stored). */
+  /**
+   * Whether no handler is running that the shutdown waits for: heartbeating attempts (whose offsets
+   * are stored) included, withdrawn ones not (they pin nothing).
+   */
   public boolean idle() {
-    return attempts.running().isEmpty();
+    return attempts.running().onlyWithdrawn();
   }
 
-  /** From now on results are dropped: the jobs were not committed and run again elsewhere. */
+  /**
+   * The shutdown grace has ended: every attempt still running and not withdrawn is answered FAILED
+   * {@code WorkerShutdown} by the worker (after its pending heartbeat details), its offset stored
+   * once that is acknowledged; its handler's later outcome is dropped. Returns how many.
+   */
+  public int releaseStillRunning() {
+    int released = 0;
+    for (Attempt attempt : attempts.running().snapshot()) {
+      long startedAt = attempt.release();
+      if (startedAt < 0) {
+        continue;
+      }
+      released++;
+      releasedAtShutdown.incrementAndGet();
+      log.warn(
+          "job {} (action '{}') still running at the end of the shutdown grace: answered {}",
+          attempt.jobId(),
+          attempt.job().getAction(),
+          JobRunner.WORKER_SHUTDOWN);
+      publisher.publishResult(
+          runner.released(attempt.job(), startedAt),
+          attempt.traceHeadersMap(),
+          attempt.completion()::durable);
+    }
+    return released;
+  }
+
+  /** How many attempts were answered {@code WorkerShutdown} so far. */
+  public int releasedAtShutdown() {
+    return releasedAtShutdown.get();
+  }
+
+  /**
+   * From now on results are dropped (a handler of a withdrawn attempt ending after the shutdown, or
+   * any after a fatal error).
+   */
   public void close() {
     closed = true;
+  }
+
+  private static boolean isWorkerShutdown(Result result) {
+    return result.getStatus() == ResultStatus.FAILED
+        && result.getFailure() != null
+        && JobRunner.WORKER_SHUTDOWN.equals(result.getFailure().getType());
   }
 
   /**
@@ -188,10 +252,13 @@ public final class JobDispatcher {
       if (span.traceparent() != null) {
         result = Result.newBuilder(result).setTraceparent(span.traceparent()).build();
       }
-      if (closed) {
+      if (closed || !attempt.claimAnswer()) {
         log.warn(
-            "job {} finished after the shutdown deadline; its result is dropped", attempt.jobId());
+            "job {} finished after the shutdown grace; its result is dropped", attempt.jobId());
         return;
+      }
+      if (isWorkerShutdown(result)) {
+        releasedAtShutdown.incrementAndGet();
       }
       publisher.publishResult(result, span.headers(), completion::durable);
     } finally {

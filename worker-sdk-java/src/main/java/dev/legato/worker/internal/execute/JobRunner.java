@@ -14,12 +14,21 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 /** Runs one job's handler and turns what happened into a {@link Result}. Stateless, thread-safe. */
 public final class JobRunner {
+  /** The failure type of an attempt the worker's shutdown ended (docs/protocol.md, v2 item 15). */
+  public static final String WORKER_SHUTDOWN = Attempt.WORKER_SHUTDOWN;
+
+  /** The message of a {@code WorkerShutdown} failure (the handler's message, if any, follows). */
+  public static final String WORKER_SHUTDOWN_MESSAGE =
+      "the worker shut down before the attempt ended; it is queued again without using an attempt";
+
   private final String workerId;
   private final String sdk;
   private final Clock clock;
+  private final LongSupplier monotonicMillis;
   private final long maxOutputBytes;
 
   public JobRunner(String workerId, String sdk, Clock clock) {
@@ -30,9 +39,21 @@ public final class JobRunner {
    * @param maxOutputBytes the largest output (UTF-8 bytes of its JSON text) a result may carry
    */
   public JobRunner(String workerId, String sdk, Clock clock, long maxOutputBytes) {
+    this(workerId, sdk, clock, Monotonic::millis, maxOutputBytes);
+  }
+
+  /**
+   * @param clock the wall clock of every time written on a record ({@code startedAt}, {@code
+   *     finishedAt}, {@code at})
+   * @param monotonicMillis the monotonic clock (ms) durations are measured with
+   * @param maxOutputBytes the largest output (UTF-8 bytes of its JSON text) a result may carry
+   */
+  public JobRunner(
+      String workerId, String sdk, Clock clock, LongSupplier monotonicMillis, long maxOutputBytes) {
     this.workerId = workerId;
     this.sdk = sdk;
     this.clock = clock;
+    this.monotonicMillis = monotonicMillis;
     this.maxOutputBytes = maxOutputBytes;
   }
 
@@ -50,7 +71,8 @@ public final class JobRunner {
   /**
    * {@link #run(Job, Handler)} for an attempt the worker tracks: the handler's {@code JobContext}
    * reports through it, it may be cancelled, and its pending heartbeat goes out before a failed
-   * result (docs/protocol.md, v2 items 13-15).
+   * result (docs/protocol.md, v2 items 13-15). A handler the worker's shutdown cancelled that does
+   * not return is answered FAILED {@code WorkerShutdown}, whatever it threw.
    */
   public Result run(Attempt attempt, Handler handler) {
     Job job = attempt.job();
@@ -77,9 +99,9 @@ public final class JobRunner {
     } catch (InterruptedException e) {
       Throwable reported =
           attempt.isCancelled() ? new AttemptCancelled(attempt.cancelReason(), e) : e;
-      return failed(job, startedAt, FailureEnvelope.of(reported));
+      return failed(job, startedAt, handlerFailure(attempt, reported));
     } catch (Throwable e) { // NOPMD: a handler's StackOverflowError/OOM must still be answered
-      return failed(job, startedAt, FailureEnvelope.of(e));
+      return failed(job, startedAt, handlerFailure(attempt, e));
     } finally {
       CurrentJob.clear();
       attempt.end(failed); // clears an interrupt left by a cancellation
@@ -110,6 +132,37 @@ public final class JobRunner {
       return failed(job, startedAt, tooLarge(encoded.bytes(), maxOutputBytes));
     }
     return base(job, startedAt).setStatus(ResultStatus.COMPLETED).setOutput(encoded.json()).build();
+  }
+
+  /** What the handler threw, or {@code WorkerShutdown} if the worker's shutdown cancelled it. */
+  private static Failure handlerFailure(Attempt attempt, Throwable error) {
+    if (!attempt.cancelledByShutdown()) {
+      return FailureEnvelope.of(error);
+    }
+    String message = FailureEnvelope.messageOf(error);
+    return workerShutdown(message.isEmpty() ? null : message);
+  }
+
+  /**
+   * The {@code WorkerShutdown} failure (retryable, no details, no stack trace): the orchestrator
+   * queues the job again without using an attempt. {@code handlerMessage} (may be null) is what the
+   * handler raised.
+   */
+  static Failure workerShutdown(String handlerMessage) {
+    return FailureEnvelope.of(
+        WORKER_SHUTDOWN,
+        handlerMessage == null
+            ? WORKER_SHUTDOWN_MESSAGE
+            : WORKER_SHUTDOWN_MESSAGE + ": " + handlerMessage,
+        false);
+  }
+
+  /**
+   * The result of an attempt still running when the worker's shutdown grace ended (see {@link
+   * Attempt#release}), which started at {@code startedAt}: FAILED {@code WorkerShutdown}.
+   */
+  public Result released(Job job, long startedAt) {
+    return failed(job, startedAt, workerShutdown(null));
   }
 
   /** The failure of an output of {@code bytes} UTF-8 bytes over the limit of {@code max}. */
@@ -159,7 +212,7 @@ public final class JobRunner {
 
   /** A tracked execution of the job, reporting progress to {@code sink}. */
   public Attempt attempt(Job job, ProgressSink sink, Executor flusher, Completion completion) {
-    return new Attempt(job, workerId, sdk, clock, sink, flusher, completion);
+    return new Attempt(job, workerId, sdk, clock, monotonicMillis, sink, flusher, completion);
   }
 
   /**

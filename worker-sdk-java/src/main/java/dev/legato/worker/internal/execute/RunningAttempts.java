@@ -1,5 +1,6 @@
 package dev.legato.worker.internal.execute;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -29,11 +30,14 @@ public final class RunningAttempts {
     }
   }
 
-  /** Cancels the running executions of this jobId (normally at most one). */
-  public void cancel(String jobId, String reason) {
+  /**
+   * A {@code Cancel} for this jobId: withdraws its running executions (normally at most one; see
+   * {@link Attempt#withdraw}).
+   */
+  public void withdraw(String jobId, String reason) {
     for (Attempt attempt : running) {
       if (attempt.jobId().equals(jobId)) {
-        attempt.cancel(reason);
+        attempt.withdraw(reason);
       }
     }
   }
@@ -54,5 +58,34 @@ public final class RunningAttempts {
 
   public boolean isEmpty() {
     return running.isEmpty();
+  }
+
+  /**
+   * Whether every running execution was withdrawn (none, included): nothing the worker's shutdown
+   * waits for. A withdrawn attempt pins nothing; its late result is ignored upstream.
+   */
+  public boolean onlyWithdrawn() {
+    for (Attempt attempt : running) {
+      if (!attempt.isWithdrawn()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How many running executions were not withdrawn. */
+  public int activeCount() {
+    int count = 0;
+    for (Attempt attempt : running) {
+      if (!attempt.isWithdrawn()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** The executions running now (a snapshot). */
+  List<Attempt> snapshot() {
+    return List.copyOf(running);
   }
 }

@@ -18,14 +18,16 @@ public final class Withdrawals {
   }
 
   /**
-   * A {@code Cancel} record: remembers the jobId (unless the withdrawal is over 24 h old) and
-   * signals a running execution of it.
+   * A {@code Cancel} record: remembers the jobId (unless the withdrawal is over 24 h old), then
+   * withdraws a running execution of it (signalled; no more progress; its offset counts as done).
+   * In this order: the dispatcher registers an attempt before it checks {@link #isWithdrawn}, so a
+   * {@code Cancel} read meanwhile reaches the check or the registered attempt, never neither.
    */
   public void withdraw(String jobId, String reason, long at, long now) {
     if (now - at < KEEP_MS) {
       withdrawnAt.merge(jobId, at, Math::max);
     }
-    running.cancel(jobId, reason);
+    running.withdraw(jobId, reason);
   }
 
   public boolean isWithdrawn(String jobId) {

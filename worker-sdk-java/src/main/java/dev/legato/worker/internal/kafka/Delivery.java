@@ -142,9 +142,10 @@ public final class Delivery {
   }
 
   private void warnRateLimited(String what, Throwable error, long delay) {
-    long now = System.currentTimeMillis();
+    long now = System.nanoTime() / 1_000_000; // a duration: the monotonic clock
     long last = lastWarn.get();
-    if (now - last >= WARN_EVERY_MS && lastWarn.compareAndSet(last, now)) {
+    if ((last == Long.MIN_VALUE || now - last >= WARN_EVERY_MS)
+        && lastWarn.compareAndSet(last, now)) {
       long others = suppressed.getAndSet(0);
       log.warn(
           "cannot write {} to Kafka ({}); re-sending in {} ms{}",

@@ -45,7 +45,8 @@ class AttemptTest {
               startedAcks.incrementAndGet();
             }
           });
-  private final JobRunner runner = new JobRunner("w-1", "java/test", clock);
+  private final JobRunner runner =
+      new JobRunner("w-1", "java/test", clock, clock::monotonicMillis, 1_000_000);
 
   private static Job.Builder job() {
     return Job.newBuilder()
@@ -91,12 +92,12 @@ class AttemptTest {
   void withoutAHeartbeatTimeoutStartedWaitsOneSecondOfRunning() {
     Attempt attempt = attempt(job().build());
     attempt.begin(clock.millis());
-    attempt.tick(clock.millis() + 999);
+    attempt.tick(clock.monotonicMillis() + 999);
     assertEquals(List.of(), kinds());
-    attempt.tick(clock.millis() + 1_000);
+    attempt.tick(clock.monotonicMillis() + 1_000);
     assertEquals(List.of(ProgressKind.STARTED), kinds());
     assertEquals(0, startedAcks.get(), "only a heartbeating attempt stores its offset early");
-    attempt.tick(clock.millis() + 60_000);
+    attempt.tick(clock.monotonicMillis() + 60_000);
     assertEquals(List.of(ProgressKind.STARTED), kinds(), "no heartbeat without heartbeat()");
     attempt.end(false);
   }
@@ -112,7 +113,7 @@ class AttemptTest {
               for (int i = 1; i <= 5; i++) {
                 ctx.heartbeat(Map.of("done", i));
                 clock.advance(100);
-                attempt.tick(clock.millis());
+                attempt.tick(clock.monotonicMillis());
               }
               throw new IllegalStateException("boom");
             });
@@ -124,7 +125,7 @@ class AttemptTest {
     assertEquals("{\"done\":5}", sent.get(2).getDetails());
     int before = sent.size();
     JobContext.of(attempt).heartbeat(Map.of("late", true));
-    attempt.tick(clock.millis() + 60_000);
+    attempt.tick(clock.monotonicMillis() + 60_000);
     assertEquals(before, sent.size(), "nothing after the end");
   }
 
@@ -186,9 +187,9 @@ class AttemptTest {
   void startToCloseElapsingCancelsTheHandler() {
     Attempt attempt = attempt(job().setStartToCloseMs(5_000L).build());
     attempt.begin(clock.millis());
-    attempt.tick(clock.millis() + 4_999);
+    attempt.tick(clock.monotonicMillis() + 4_999);
     assertFalse(attempt.isCancelled());
-    attempt.tick(clock.millis() + 5_000);
+    attempt.tick(clock.monotonicMillis() + 5_000);
     assertTrue(attempt.isCancelled());
     assertEquals(Attempt.START_TO_CLOSE_TIMEOUT, attempt.cancelReason());
     attempt.end(true);
