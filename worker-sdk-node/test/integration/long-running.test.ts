@@ -99,6 +99,62 @@ describe("protocol v2", () => {
     assert.equal(results[0]?.failure?.type, "AttemptCancelled");
   });
 
+  it("a withdrawn attempt that runs on pins no offset and sends no Progress; its Result still goes", async (t) => {
+    if (!(await requireKafka(t))) return;
+    const env = { ...isolatedEnv(), LEGATO_JOB_PARTITIONS: "1" };
+    const started = latch<JobContext>();
+    const release = latch();
+    startWorker(t, env, (w) =>
+      w.register("deaf", async (payload: { later?: boolean }, context) => {
+        if (payload?.later === true) return { later: true };
+        started.resolve(context);
+        // heartbeats every 20 ms until released, whatever the signal says
+        for (let i = 1; ; i++) {
+          const go = await Promise.race([
+            release.promise.then(() => true),
+            new Promise((resolve) => setTimeout(() => resolve(false), 20)),
+          ]);
+          if (go) break;
+          context.heartbeat({ i });
+        }
+        return { reason: context.cancelReason };
+      }),
+    );
+    const job = { ...makeJob("deaf", null, env.LEGATO_JOBS_TOPIC), heartbeatTimeoutMs: 300 };
+    await produceJobs(env.LEGATO_JOBS_TOPIC, [job]);
+    const context = await withTimeout(started.promise, 30_000, () => "the handler to start");
+    await readResultsAndProgress(env.LEGATO_RESULTS_TOPIC, 0, 30_000, 3); // heartbeats flow
+    await produceCancel(env.LEGATO_CONTROL_TOPIC, job, "RunCancelled");
+    await eventually(
+      () => Promise.resolve(context.signal.aborted ? true : undefined),
+      "the signal to abort",
+    );
+    const later = makeJob("deaf", { later: true }, env.LEGATO_JOBS_TOPIC);
+    await produceJobs(env.LEGATO_JOBS_TOPIC, [later]);
+    await eventually(async () => {
+      const offsets = await committedOffsets(
+        `${env.LEGATO_GROUP_PREFIX}.deaf`,
+        `${env.LEGATO_JOBS_TOPIC}.deaf`,
+      );
+      return offsets.get(0) === 2n ? true : undefined;
+    }, "the offset committed past both jobs while the first handler still runs");
+    const { progress: before } = await readResultsAndProgress(env.LEGATO_RESULTS_TOPIC, 1);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // 25 heartbeat() calls more
+    release.resolve();
+    const { results, progress } = await readResultsAndProgress(env.LEGATO_RESULTS_TOPIC, 2);
+    assert.deepEqual(
+      results.map((r) => r.jobId),
+      [later.jobId, job.jobId],
+    );
+    assert.equal(results[1]?.output, '{"reason":"RunCancelled"}', "its Result still goes out");
+    const mine = progress.filter((p) => p.jobId === job.jobId);
+    assert.equal(
+      mine.length,
+      before.filter((p) => p.jobId === job.jobId).length,
+      "no Progress after the later job's Result",
+    );
+  });
+
   it("stores a heartbeating attempt's offset once STARTED is acknowledged, and coalesces its heartbeats", async (t) => {
     if (!(await requireKafka(t))) return;
     const env = isolatedEnv();

@@ -58,27 +58,80 @@ describe("graceful shutdown", () => {
     assert.deepEqual([...offsets.values()], [1n], "committed before the consumer closed");
   });
 
-  it("a handler that outlives LEGATO_SHUTDOWN_TIMEOUT_MS leaves its offset uncommitted", async (t) => {
+  it("a handler that outlives the drain and the grace is released: FAILED WorkerShutdown, offset committed", async (t) => {
     if (!(await requireKafka(t))) return;
     const env = { ...isolatedEnv(), LEGATO_SHUTDOWN_TIMEOUT_MS: "300" };
     const started = latch();
     const never = latch();
+    let ended = false;
     const { worker, done } = startWorker(t, env, (w) =>
       w.register("stuck", async () => {
         started.resolve();
-        await never.promise;
+        await never.promise; // deaf to its cancellation
+        ended = true;
+        return { late: true };
       }),
     );
-    await produceJobs(env.LEGATO_JOBS_TOPIC, [makeJob("stuck", null, env.LEGATO_JOBS_TOPIC)]);
+    const job = makeJob("stuck", null, env.LEGATO_JOBS_TOPIC);
+    await produceJobs(env.LEGATO_JOBS_TOPIC, [job]);
     await withTimeout(started.promise, 30_000, () => "the handler to start");
-    await worker.stop();
+    await withTimeout(worker.stop(), 15_000, () => "stop() to end");
     await done;
+    assert.equal(ended, false, "the handler still runs: nothing is killed");
     const offsets = await committedOffsets(
       `${env.LEGATO_GROUP_PREFIX}.stuck`,
       `${env.LEGATO_JOBS_TOPIC}.stuck`,
     );
-    assert.deepEqual([...offsets.values()], [], "the job will be redelivered");
+    assert.deepEqual([...offsets.values()], [1n], "answered: Kafka does not redeliver it");
     never.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(ended, true);
+    const results = await readResults(env.LEGATO_RESULTS_TOPIC, 1);
+    assert.equal(results.length, 1);
+    assert.equal(results[0]?.jobId, job.jobId);
+    assert.equal(results[0]?.status, "FAILED");
+    assert.deepEqual(
+      { ...results[0]?.failure },
+      {
+        type: "WorkerShutdown",
+        message:
+          "the worker shut down before the attempt ended; it is queued again without using an attempt",
+        nonRetryable: false,
+        details: null,
+        stackTrace: null,
+      },
+    );
+    assert.equal(results[0]?.attempt, job.attempt);
+  });
+
+  it("a handler that throws on WorkerShutdown is answered FAILED WorkerShutdown with its message", async (t) => {
+    if (!(await requireKafka(t))) return;
+    const env = { ...isolatedEnv(), LEGATO_SHUTDOWN_TIMEOUT_MS: "300" };
+    const started = latch();
+    const { worker, done } = startWorker(t, env, (w) =>
+      w.register("wait", async (_payload, context) => {
+        started.resolve();
+        await new Promise((_resolve, reject) =>
+          context.signal.addEventListener("abort", () => reject(new Error("gave up"))),
+        );
+      }),
+    );
+    await produceJobs(env.LEGATO_JOBS_TOPIC, [makeJob("wait", null, env.LEGATO_JOBS_TOPIC)]);
+    await withTimeout(started.promise, 30_000, () => "the handler to start");
+    await withTimeout(worker.stop(), 15_000, () => "stop() to end");
+    await done;
+    const [result] = await readResults(env.LEGATO_RESULTS_TOPIC, 1);
+    assert.equal(result?.failure?.type, "WorkerShutdown");
+    assert.equal(
+      result?.failure?.message,
+      "the worker shut down before the attempt ended; it is queued again without using an attempt: gave up",
+    );
+    assert.equal(result?.failure?.stackTrace, null);
+    const offsets = await committedOffsets(
+      `${env.LEGATO_GROUP_PREFIX}.wait`,
+      `${env.LEGATO_JOBS_TOPIC}.wait`,
+    );
+    assert.deepEqual([...offsets.values()], [1n]);
   });
 
   it("SIGTERM drains the in-flight job, then the process exits 0", async (t) => {
