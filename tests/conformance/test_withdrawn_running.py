@@ -40,7 +40,8 @@ def withdraw_while_running(wire: Wire, worker: WorkerProcess, job: Job) -> None:
     assert result["output"] is not None and json.loads(result["output"]) == {"ignored": True}, result
     wire.read_to_end()
     after = wire.progress_of(job)[sent_before:]
-    assert len(after) <= AT_MOST_AFTER_CANCEL, f"Progress after the Cancel: {after}"
+    brief = [(p["kind"], p["details"]) for p in after]
+    assert len(after) <= AT_MOST_AFTER_CANCEL, f"{len(after)} Progress records after the Cancel: {brief}"
     assert wire.kinds(job)[-1] == "RESULT", f"Progress after the Result: {wire.kinds(job)}"
 
 

@@ -1,5 +1,10 @@
-"""The Python SDK's conformance worker: the actions every SDK implements identically."""
+"""The Python SDK's conformance worker: the actions every SDK implements identically.
 
+LEGATO_CONFORMANCE_CLOCK_OFFSET_MS (an integer, default 0) shifts the worker's clock from the
+system's: a test hook of this worker only, through the SDK's `clock` option.
+"""
+
+import os
 import sys
 import time
 from typing import Any
@@ -14,7 +19,14 @@ from legato_worker import (
     current_job,
 )
 
-worker = Worker()
+
+def _clock_offset_ms() -> int:
+    raw = os.environ.get("LEGATO_CONFORMANCE_CLOCK_OFFSET_MS", "").strip()
+    return int(raw) if raw else 0
+
+
+_OFFSET_MS = _clock_offset_ms()
+worker = Worker(clock=lambda: time.time_ns() // 1_000_000 + _OFFSET_MS)
 
 
 def say(line: str) -> None:
@@ -98,6 +110,21 @@ def wait_cancel(payload: Any, ctx: JobContext) -> Any:
         say(f"CANCELLED {ctx.job_id} {ctx.cancel_reason}")
         raise AttemptCancelled(ctx.cancel_reason)
     return {"cancelled": False}
+
+
+@worker.action("ignore-cancel")
+def ignore_cancel(payload: Any, ctx: JobContext) -> Any:
+    """Sleeps through its cancellation (never waking on it), heartbeating if asked."""
+    say(f"STARTED {ctx.job_id}")
+    end = time.monotonic() + payload.get("ms", 30000) / 1000
+    i = 0
+    while (remaining := end - time.monotonic()) > 0:
+        time.sleep(min(0.1, remaining))
+        i += 1
+        if payload.get("heartbeat") is True:
+            ctx.heartbeat({"i": i})
+    say(f"IGNORED {ctx.job_id} {ctx.cancel_reason or 'none'}")
+    return {"ignored": True}
 
 
 if __name__ == "__main__":

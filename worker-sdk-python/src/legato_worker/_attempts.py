@@ -7,7 +7,11 @@
   signals StartToCloseTimeout. It scans the running attempts (at most the concurrency), so a
   no-op job costs two dict operations and nothing on the wire besides its Result.
 - `end` closes an attempt; after a failure, details still pending go out before the Result.
-- Withdrawn jobIds (from the control topic) are kept for 24 h.
+- Withdrawn jobIds (from the control topic) are kept for 24 h. A Cancel for an attempt that runs
+  here signals its handler and, at once, silences it (no more Progress) and counts its job as done
+  for offset storage: the orchestrator no longer waits for it, so a handler that ignores its
+  cancellation must not pin its partition's offset, nor be run again after a rebalance.
+- Wall-clock times (the deadline check, `startedAt`, `at`) come from the worker's clock.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ import logging
 import threading
 import time
 
+from legato_worker._clock import Clock, system_clock
 from legato_worker._context import JobContext
-from legato_worker._handlers import now_ms
 from legato_worker._publisher import Headers, OnAck, Publisher
 from legato_worker._version import SDK
 from legato_worker.protocol import Cancel, Job, Progress, ProgressKind, encode_progress
@@ -36,13 +40,17 @@ DEADLINE_PASSED = "DeadlinePassed"
 class Attempts:
     """Running attempts by jobId, withdrawn jobIds, and the ticker that reports progress."""
 
-    def __init__(self, publisher: Publisher, results_topic: str, worker_id: str) -> None:
+    def __init__(
+        self, publisher: Publisher, results_topic: str, worker_id: str, clock: Clock = system_clock
+    ) -> None:
         self._publisher = publisher
+        self._clock = clock
         self._results_topic = results_topic
         self._worker_id = worker_id
         self._lock = threading.Lock()
         self._running: dict[str, JobContext] = {}
         self._headers: dict[str, Headers] = {}  # jobId -> trace headers of its records (tracing on)
+        self._releases: dict[str, OnAck] = {}  # jobId -> what counts its job done (on a Cancel)
         self._withdrawn: dict[str, float] = {}  # jobId -> time.monotonic() it may be forgotten
         self._skipped = {WITHDRAWN: 0, DEADLINE_PASSED: 0}
         self._last_summary = time.monotonic()
@@ -64,13 +72,20 @@ class Attempts:
     # --- the control topic -------------------------------------------------------------------
 
     def withdraw(self, cancel: Cancel) -> None:
-        """A Cancel was read: never start that jobId, and signal it if it runs here."""
+        """A Cancel was read: never start that jobId. If it runs here: silence it, count its job
+        done for offset storage, and signal its handler."""
         with self._lock:
             self._withdrawn[cancel["jobId"]] = time.monotonic() + KEEP_WITHDRAWN_S
             ctx = self._running.get(cancel["jobId"])
-        if ctx is not None:
-            log.info("cancelling job %s (%s: %s)", ctx.job_id, cancel["reason"], cancel["message"])
-            ctx.cancel(cancel["reason"])
+            release = self._releases.pop(cancel["jobId"], None)
+        if ctx is None:
+            return
+        log.info("cancelling job %s (%s: %s)", ctx.job_id, cancel["reason"], cancel["message"])
+        with ctx.lock:  # the ticker sends under this lock: nothing goes out for it after this
+            ctx.silence()
+        if release is not None:
+            release()
+        ctx.cancel(cancel["reason"])
 
     def withdrawn(self, job_id: str) -> bool:
         with self._lock:
@@ -87,34 +102,47 @@ class Attempts:
     # --- one attempt -------------------------------------------------------------------------
 
     def begin(
-        self, job: Job, on_skipped: OnAck, on_started: OnAck | None, headers: Headers | None = None
+        self,
+        job: Job,
+        on_skipped: OnAck,
+        on_started: OnAck | None,
+        headers: Headers | None = None,
+        on_withdrawn: OnAck | None = None,
     ) -> JobContext | None:
         """Just before the handler: its context, or None when the attempt was skipped.
 
         `on_skipped` runs once the SKIPPED record is acknowledged; `on_started` (heartbeating
-        steps only) once STARTED is.
+        steps only) once STARTED is; `on_withdrawn` when a Cancel for it is read while it runs
+        (each may run besides the release of its Result: they must be idempotent together).
         """
         deadline = job.get("deadlineAt")
-        late = deadline is not None and now_ms() >= deadline
-        ctx = JobContext(job, self)
+        late = deadline is not None and self._clock() >= deadline
+        ctx = JobContext(job, self, self._clock)
         with self._lock:
             withdrawn = ctx.job_id in self._withdrawn
             if not withdrawn and not late:
                 self._running[ctx.job_id] = ctx
                 if headers is not None:
                     self._headers[ctx.job_id] = headers
+                if on_withdrawn is not None:
+                    self._releases[ctx.job_id] = on_withdrawn
         if withdrawn or late:
             self._skip(job, WITHDRAWN if withdrawn else DEADLINE_PASSED, on_skipped, headers)
             return None
         if on_started is not None:
             with ctx.lock:
-                ctx.mark_started(ctx.started_mono)
-                self._send(ctx, "STARTED", None, on_started)
+                if not ctx.silenced:  # withdrawn just now: its offset is released already
+                    ctx.mark_started(ctx.started_mono)
+                    self._send(ctx, "STARTED", None, on_started)
         return ctx
 
-    def end(self, ctx: JobContext, failed: bool) -> None:
-        """The handler ended (before its Result is produced)."""
+    def end(self, ctx: JobContext, failed: bool) -> bool:
+        """The attempt's Result is decided (before it is produced): after a failure, pending
+        details go out first. False if it was decided already (by `end` from another thread: the
+        SDK answered at shutdown for a handler still running), so only one Result is produced."""
         with ctx.lock:
+            if ctx.closed:
+                return False
             flush = ctx.close(failed)
             if flush is not None:
                 self._send(ctx, flush[0], flush[1])
@@ -122,6 +150,8 @@ class Attempts:
             if self._running.get(ctx.job_id) is ctx:
                 del self._running[ctx.job_id]
                 self._headers.pop(ctx.job_id, None)
+                self._releases.pop(ctx.job_id, None)
+        return True
 
     def wake(self) -> None:
         """A heartbeat is due now (called by `JobContext.heartbeat`)."""
@@ -131,7 +161,7 @@ class Attempts:
 
     def _progress(self, ctx_or_job: JobContext | Job, kind: ProgressKind, details: str | None) -> Progress:
         job = ctx_or_job.job if isinstance(ctx_or_job, JobContext) else ctx_or_job
-        now = now_ms()
+        now = self._clock()
         return {
             "jobId": job["jobId"],
             "runId": job["runId"],

@@ -29,6 +29,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from legato_worker import _tracing
+from legato_worker._clock import Clock, system_clock
 from legato_worker._consumer_watch import ConsumerWatch
 from legato_worker._dlt import undecodable_headers
 from legato_worker._envelope import seal
@@ -64,8 +65,10 @@ class ActionConsumer:
         worker_id: str,
         max_payload_bytes: int,
         on_fatal: Callable[[WorkerFatalError], None],
+        clock: Clock = system_clock,
     ) -> None:
         self.topic = topic
+        self._clock = clock
         self._warn = RateLimitedLog(log)
         self._consumer = Consumer({**config, "error_cb": self._on_client_error})
         self._handlers = handlers
@@ -191,7 +194,7 @@ class ActionConsumer:
             job = decode_job(value)
         except DecodeError as exc:
             log.warning("poison pill at %s[%s]@%s: %s", msg.topic(), partition, offset, exc)
-            dlt_headers = undecodable_headers(msg, exc, self._worker_id)
+            dlt_headers = undecodable_headers(msg, exc, self._worker_id, self._clock())
             self._publisher.publish(
                 self._dlt_topic,
                 value or b"",
@@ -203,7 +206,7 @@ class ActionConsumer:
             return
         entry = self._handlers.get(job["action"])
         if entry is None:
-            result = unknown_action(job, self._worker_id)
+            result = unknown_action(job, self._worker_id, self._clock)
             self._publisher.publish(
                 self._results_topic,
                 seal(result, self._max_payload_bytes),

@@ -3,6 +3,10 @@
 One `JobContext` per attempt. It is also the attempt's reporting state (STARTED sent yet, details
 pending, when the last Progress went out), which `_attempts.Attempts` drives from its ticker
 thread; `heartbeat()` itself only records the details and never produces to Kafka.
+
+A withdrawn attempt (a Cancel read while it runs) is *silenced*: the orchestrator no longer
+tracks it, so it reports nothing more (its heartbeats are validated, then dropped); only its late
+Result still goes out.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from legato_worker._clock import Clock, system_clock
 from legato_worker._errors import AttemptCancelled, SerializationError, to_json
 from legato_worker.protocol import Job
 
@@ -75,11 +80,13 @@ class JobContext(Mapping[str, Any]):
         "_lock",
         "_loop",
         "_pending",
+        "_silenced",
         "_started_sent",
         "_task",
         "action",
         "attempt",
         "cancel_reason",
+        "clock",
         "deadline_at",
         "job",
         "job_id",
@@ -92,7 +99,7 @@ class JobContext(Mapping[str, Any]):
         "workflow_version",
     )
 
-    def __init__(self, job: Job, attempts: Attempts | None = None) -> None:
+    def __init__(self, job: Job, attempts: Attempts | None = None, clock: Clock = system_clock) -> None:
         self.job = job
         self.job_id = job["jobId"]
         self.run_id = job["runId"]
@@ -104,7 +111,9 @@ class JobContext(Mapping[str, Any]):
         self.deadline_at: int | None = job.get("deadlineAt")
         self._cancelled: threading.Event | None = None  # made on first use: most jobs never need it
         self.cancel_reason: str | None = None
-        self.started_at = time.time_ns() // 1_000_000
+        self.clock = clock
+        """The worker's wall clock (epoch ms): `started_at` and the times of its records."""
+        self.started_at = clock()
         self.started_mono = time.monotonic()
         limit = job.get("startToCloseMs")
         self.stop_by = None if limit is None else self.started_mono + limit / 1000
@@ -112,6 +121,7 @@ class JobContext(Mapping[str, Any]):
         self._attempts = attempts
         self._lock = threading.Lock()
         self._closed = False
+        self._silenced = False
         self._started_sent = False
         self._heartbeat_sent = False  # the first HEARTBEAT after STARTED goes out at once
         self._has_pending = False
@@ -151,10 +161,11 @@ class JobContext(Mapping[str, Any]):
         calls are coalesced: at most one Progress per interval (heartbeatTimeoutMs / 3, else 10 s)
         goes out, with the latest details. `None`
         keeps the latest details given so far. Raises SerializationError for details that are not
-        strict JSON or over 65,536 bytes of JSON text."""
+        strict JSON or over 65,536 bytes of JSON text (also once the attempt was withdrawn, when
+        the call sends nothing any more)."""
         text = None if details is None else details_text(details)
         with self._lock:
-            if self._closed:
+            if self._closed or self._silenced:
                 return
             if text is not None:
                 self._pending = text  # the latest details: every later Progress carries them
@@ -218,7 +229,7 @@ class JobContext(Mapping[str, Any]):
 
     def due_progress(self, now: float) -> tuple[str, str | None] | None:
         """Called with `lock` held: the (kind, details) to send now, updating the state, or None."""
-        if self._closed:
+        if self._closed or self._silenced:
             return None
         if not self._started_sent:
             if self._has_pending or now - self.started_mono >= LAZY_START_S:
@@ -242,11 +253,26 @@ class JobContext(Mapping[str, Any]):
         self._started_sent = True
         self._last_sent = now
 
+    def silence(self) -> None:
+        """Called with `lock` held when the attempt was withdrawn: nothing more is reported for
+        it (a pending heartbeat is dropped); its Result still goes out when the handler ends."""
+        self._silenced = True
+        self._has_pending = False
+
+    @property
+    def silenced(self) -> bool:
+        return self._silenced
+
+    @property
+    def closed(self) -> bool:
+        """Its Result is decided (the handler ended, or the SDK answered for it at shutdown)."""
+        return self._closed
+
     def close(self, failed: bool) -> tuple[str, str | None] | None:
         """Called with `lock` held when the handler ended: the pending details to send before a
         FAILED result (so the retry resumes from them), or None; later heartbeats are ignored."""
         self._closed = True
-        if failed and self._has_pending:
+        if failed and self._has_pending and not self._silenced:
             return self._sent("HEARTBEAT" if self._started_sent else "STARTED", time.monotonic())
         self._has_pending = False
         return None
@@ -264,7 +290,7 @@ class JobContext(Mapping[str, Any]):
     @property
     def next_due(self) -> float | None:
         """When this attempt may next have something to send (for the ticker's sleep), or None."""
-        if self._closed:
+        if self._closed or self._silenced:
             return None
         if not self._started_sent:
             return self.started_mono + LAZY_START_S

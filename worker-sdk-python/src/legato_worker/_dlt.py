@@ -5,7 +5,6 @@ from __future__ import annotations
 from confluent_kafka import Message
 
 from legato_worker._envelope import truncate, utf8_safe
-from legato_worker._handlers import now_ms
 from legato_worker.protocol import headers
 
 MAX_MESSAGE_LEN = 1024
@@ -25,9 +24,10 @@ _OURS = frozenset(
 
 
 def undecodable_headers(
-    msg: Message, error: Exception, worker_id: str
+    msg: Message, error: Exception, worker_id: str, failed_at: int
 ) -> list[tuple[str, bytes | str | None]]:
-    """The original headers (minus any stale DLT ones) followed by the `legato-*` DLT set."""
+    """The original headers (minus any stale DLT ones) followed by the `legato-*` DLT set;
+    `failed_at` is the worker's clock (epoch ms)."""
     raw = msg.headers() or []
     pairs = list(raw.items()) if isinstance(raw, dict) else raw
     original = [(k, v) for k, v in pairs if k not in _OURS]
@@ -40,5 +40,5 @@ def undecodable_headers(
         (headers.SOURCE_PARTITION, str(msg.partition())),
         (headers.SOURCE_OFFSET, str(msg.offset())),
         (headers.WORKER_ID, worker_id),
-        (headers.FAILED_AT, str(now_ms())),
+        (headers.FAILED_AT, str(failed_at)),
     ]

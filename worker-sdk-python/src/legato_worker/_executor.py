@@ -3,6 +3,10 @@
 One gate bounds the handlers in flight across both (LEGATO_WORKER_CONCURRENCY). A slot is taken by
 the consumer before it hands a job on and given back only once the job's result has been handed
 to the producer, so "idle" means every finished job's result is already queued for flushing.
+
+At shutdown, `release_running` answers for the handlers still running after their WorkerShutdown
+cancellation and its grace (`_shutdown.py`): their Result goes out now and whatever they do later
+is discarded, so their jobs are not redelivered and no thread is killed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from legato_worker._context import JobContext
 from legato_worker._handlers import Registered, failed, run_async, run_sync
 from legato_worker._metrics import NO_METRICS, WorkerMetrics
 from legato_worker._offsets import PartitionOffsets
+from legato_worker._shutdown import WORKER_SHUTDOWN, released, still_running
 from legato_worker.protocol import Job, Result
 
 log = logging.getLogger("legato_worker")
@@ -54,12 +59,13 @@ class Task:
         return self.entry.is_async
 
     def release(self) -> None:
-        """The job is finished for offset storage (its SKIPPED, Result or DLT copy acknowledged)."""
+        """The job is finished for offset storage (its SKIPPED acknowledged: nothing else can)."""
         self.state.done(self.offset)
 
     def release_once(self) -> None:
-        """For heartbeating steps, whose STARTED or Result, whichever is acknowledged first,
-        finishes the job for offset storage (docs/protocol.md, item 16)."""
+        """The job is finished for offset storage by whichever comes first: its Result
+        acknowledged, a Cancel for it read while it runs, or (heartbeating steps) its STARTED
+        acknowledged (docs/protocol.md, items 15 and 16)."""
         with _RELEASE_LOCK:
             if self.released:
                 return
@@ -130,6 +136,10 @@ class Executor:
         self._pending_async: list[Task] = []
         self._pending_lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._running: dict[Task, JobContext] = {}  # handlers running now (for the shutdown)
+        self._running_lock = threading.Lock()
+        self.released_at_shutdown = 0
+        """Attempts answered FAILED WorkerShutdown (queued again without using an attempt)."""
 
     def start(self, *, sync_handlers: bool, async_handlers: bool) -> None:
         if sync_handlers:
@@ -174,6 +184,7 @@ class Executor:
                 task.release,
                 task.release_once if _heartbeating(task.job) else None,
                 None if task.span is None else task.span.headers,
+                task.release_once,
             )
             if ctx is None:
                 self.metrics.skipped(task.job["action"])
@@ -185,23 +196,53 @@ class Executor:
                 task.span.span.end()
             self.gate.release()
         else:
+            with self._running_lock:
+                self._running[task] = ctx
             self.metrics.handler_started(task.job["action"])
         return ctx
 
     def _complete(self, task: Task, ctx: JobContext, result: Result, began: float) -> None:
+        with self._running_lock:
+            self._running.pop(task, None)
         self.metrics.handler_ended(
             task.job["action"], time.perf_counter() - began, result["status"] == "FAILED"
         )
-        if task.span is not None:
-            result["traceparent"] = task.span.traceparent
-            task.span.end(result)
         try:
-            self._attempts.end(ctx, failed=result["status"] == "FAILED")
-            self._finish(task, result)
+            if self._attempts.end(ctx, failed=result["status"] == "FAILED"):
+                # closed now: the cancellation reason can no longer change
+                shutdown = ctx.cancel_reason == WORKER_SHUTDOWN and result["status"] == "FAILED"
+                self._answer(task, released(result) if shutdown else result, shutdown)
         except Exception:  # never lose the slot; the job stays unstored and is redelivered
             log.exception("could not publish the result of job %s", task.job["jobId"])
         finally:
             self.gate.release()
+
+    def _answer(self, task: Task, result: Result, shutdown: bool) -> None:
+        if task.span is not None:
+            result["traceparent"] = task.span.traceparent
+            task.span.end(result)
+        if shutdown:
+            with self._running_lock:
+                self.released_at_shutdown += 1
+        self._finish(task, result)
+
+    def release_running(self) -> int:
+        """Answer FAILED WorkerShutdown for every handler still running since its WorkerShutdown
+        cancellation (pending heartbeat details first); what they return or raise later is
+        discarded. Returns how many were answered."""
+        with self._running_lock:
+            running = [(t, c) for t, c in self._running.items() if c.cancel_reason == WORKER_SHUTDOWN]
+        answered = 0
+        for task, ctx in running:
+            if not self._attempts.end(ctx, failed=True):  # its handler has just ended
+                continue
+            try:
+                result = still_running(task.job, self._worker_id, ctx.started_at, ctx.clock)
+                self._answer(task, result, True)
+                answered += 1
+            except Exception:  # the job stays unstored and is redelivered
+                log.exception("could not publish the result of job %s", task.job["jobId"])
+        return answered
 
     def _thread_loop(self) -> None:
         get = self._queue.get
@@ -217,7 +258,7 @@ class Executor:
             try:
                 result = run_sync(entry.handler, task.job, worker_id, _await_here, ctx, entry.with_context)
             except BaseException as exc:  # e.g. SystemExit raised by a handler
-                result = failed(task.job, worker_id, ctx.started_at, exc)
+                result = failed(task.job, worker_id, ctx.started_at, exc, ctx.clock)
             finally:
                 if task.span is not None:
                     task.span.detach(current)
@@ -249,7 +290,7 @@ class Executor:
         try:
             result = await run_async(entry.handler, task.job, self._worker_id, ctx, entry.with_context)
         except BaseException as exc:  # cancellation included: still answer the job
-            result = failed(task.job, self._worker_id, ctx.started_at, exc)
+            result = failed(task.job, self._worker_id, ctx.started_at, exc, ctx.clock)
         self._complete(task, ctx, result, began)
 
     def cancel_running(self, reason: str) -> int:

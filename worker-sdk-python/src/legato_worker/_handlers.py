@@ -6,10 +6,10 @@ import asyncio
 import contextvars
 import inspect
 import json
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, NamedTuple
 
+from legato_worker._clock import Clock, system_clock
 from legato_worker._context import JobContext
 from legato_worker._errors import (
     AttemptCancelled,
@@ -74,10 +74,6 @@ def check_action(action: str) -> None:
         )
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 class InvalidPayloadError(Exception):
     """The job's payload is not JSON text (a bug in whoever produced the job)."""
 
@@ -96,6 +92,7 @@ def make_result(
     status: Literal["COMPLETED", "FAILED"],
     output: str | None,
     failure: Failure | None,
+    clock: Clock = system_clock,
 ) -> Result:
     return {
         "jobId": job["jobId"],
@@ -111,11 +108,13 @@ def make_result(
         "traceparent": job.get("traceparent"),
         "correlationId": job.get("correlationId"),
         "startedAt": started_at,
-        "finishedAt": now_ms(),
+        "finishedAt": clock(),
     }
 
 
-def completed_or_serialisation_failure(job: Job, worker_id: str, started_at: int, value: Any) -> Result:
+def completed_or_serialisation_failure(
+    job: Job, worker_id: str, started_at: int, value: Any, clock: Clock = system_clock
+) -> Result:
     try:
         output = to_json(value)
     except Exception as exc:  # TypeError, ValueError (NaN, Infinity, cycles), RecursionError
@@ -124,25 +123,27 @@ def completed_or_serialisation_failure(job: Job, worker_id: str, started_at: int
             f"handler returned a value that is not strict JSON: {type(exc).__name__}: {exc}",
             non_retryable=True,
         )
-        return make_result(job, worker_id, started_at, "FAILED", None, failure)
-    return make_result(job, worker_id, started_at, "COMPLETED", output, None)
+        return make_result(job, worker_id, started_at, "FAILED", None, failure, clock)
+    return make_result(job, worker_id, started_at, "COMPLETED", output, None, clock)
 
 
-def failed(job: Job, worker_id: str, started_at: int, exc: BaseException) -> Result:
+def failed(
+    job: Job, worker_id: str, started_at: int, exc: BaseException, clock: Clock = system_clock
+) -> Result:
     if isinstance(exc, InvalidPayloadError):
         failure = simple_failure("InvalidPayload", str(exc), non_retryable=True)
     else:
         failure = failure_from_exception(exc)
-    return make_result(job, worker_id, started_at, "FAILED", None, failure)
+    return make_result(job, worker_id, started_at, "FAILED", None, failure, clock)
 
 
-def unknown_action(job: Job, worker_id: str) -> Result:
+def unknown_action(job: Job, worker_id: str, clock: Clock = system_clock) -> Result:
     failure = simple_failure(
         "UnknownAction",
         f"no handler for action {job['action']!r} in worker {worker_id}",
         non_retryable=True,
     )
-    return make_result(job, worker_id, now_ms(), "FAILED", None, failure)
+    return make_result(job, worker_id, clock(), "FAILED", None, failure, clock)
 
 
 def _call(handler: Handler, payload: Any, ctx: JobContext, with_context: bool) -> Any:
@@ -165,10 +166,10 @@ def run_sync(
         if inspect.isawaitable(value):
             value = run_awaitable(value)
     except Exception as exc:
-        return failed(job, worker_id, ctx.started_at, exc)
+        return failed(job, worker_id, ctx.started_at, exc, ctx.clock)
     finally:
         _current_job.reset(token)
-    return completed_or_serialisation_failure(job, worker_id, ctx.started_at, value)
+    return completed_or_serialisation_failure(job, worker_id, ctx.started_at, value, ctx.clock)
 
 
 async def run_async(
@@ -192,7 +193,7 @@ async def run_async(
     except asyncio.CancelledError:
         if ctx.cancel_reason is None:  # not our cancellation
             raise
-        return failed(job, worker_id, ctx.started_at, AttemptCancelled(ctx.cancel_reason))
+        return failed(job, worker_id, ctx.started_at, AttemptCancelled(ctx.cancel_reason), ctx.clock)
     except Exception as exc:
-        return failed(job, worker_id, ctx.started_at, exc)
-    return completed_or_serialisation_failure(job, worker_id, ctx.started_at, value)
+        return failed(job, worker_id, ctx.started_at, exc, ctx.clock)
+    return completed_or_serialisation_failure(job, worker_id, ctx.started_at, value, ctx.clock)

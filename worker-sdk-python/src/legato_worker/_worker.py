@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from legato_worker import _tracing
 from legato_worker._admin import ensure_topics
 from legato_worker._attempts import Attempts
+from legato_worker._clock import Clock, system_clock
 from legato_worker._consumer import ActionConsumer
 from legato_worker._control import ControlReader
 from legato_worker._envelope import seal, too_large
@@ -22,6 +23,7 @@ from legato_worker._handlers import Handler, Registered, check_action, registere
 from legato_worker._metrics import serve
 from legato_worker._publisher import Publisher
 from legato_worker._settings import WorkerSettings
+from legato_worker._shutdown import WORKER_SHUTDOWN
 from legato_worker._version import LANGUAGE
 from legato_worker.protocol import Result, topics
 
@@ -39,8 +41,11 @@ _CANCEL_GRACE_S = 2.0  # after the drain limit: how long cancelled handlers get 
 class Worker:
     """Runs registered handlers for jobs from Kafka; see docs/protocol.md "Worker behaviour"."""
 
-    def __init__(self, settings: WorkerSettings | None = None) -> None:
+    def __init__(self, settings: WorkerSettings | None = None, *, clock: Clock | None = None) -> None:
+        """`clock` (epoch milliseconds; default the system clock) is the wall clock of every time
+        on the wire and of the `deadlineAt` check; durations never use it (`_clock.py`)."""
         self.settings = settings if settings is not None else WorkerSettings.from_env()
+        self._clock: Clock = system_clock if clock is None else clock
         self._handlers: dict[str, Registered] = {}
         self._stop_requested = threading.Event()
         self._started = False
@@ -135,7 +140,7 @@ class Worker:
             on_fatal=self._on_fatal,
         )
         self._publisher = publisher
-        attempts = Attempts(publisher, s.results_topic, s.worker_id)
+        attempts = Attempts(publisher, s.results_topic, s.worker_id, self._clock)
         executor = Executor(s.concurrency, s.worker_id, self._publish_result(publisher), attempts)
         if s.metrics_port is not None:  # imports prometheus_client only now
             gate = executor.gate
@@ -186,6 +191,7 @@ class Worker:
                 worker_id=s.worker_id,
                 max_payload_bytes=s.max_payload_bytes,
                 on_fatal=self._on_fatal,
+                clock=self._clock,
             )
             for action, topic in job_topics.items()
         ]
@@ -218,13 +224,12 @@ class Worker:
         limit = self.settings.max_payload_bytes
 
         def publish(task: Task, result: Result) -> None:
-            heartbeating = task.job.get("heartbeatTimeoutMs") is not None
             headers = None if task.span is None else task.span.headers
             publisher.publish(
                 results_topic,
                 seal(result, limit),
                 result["runId"],
-                task.release_once if heartbeating else task.release,
+                task.release_once,  # a STARTED or a Cancel may have released the job already
                 headers=headers,
                 on_too_large=lambda: (seal(too_large(result), limit), headers),
             )
@@ -248,17 +253,28 @@ class Worker:
         for consumer in consumers:  # they stop within one poll; never close one still polling
             consumer.join(max(deadline - time.monotonic(), _CONSUMER_JOIN_S))
         if not executor.gate.wait_idle(deadline - time.monotonic()):
-            running = executor.cancel_running("WorkerShutdown")
+            running = executor.cancel_running(WORKER_SHUTDOWN)
             log.warning("%d handler(s) still running after %.1f s: cancelling them", running, timeout_s)
             grace = 0.0 if self._fatal is not None else _CANCEL_GRACE_S
             if not executor.gate.wait_idle(grace):
-                log.warning(
-                    "%d handler(s) still running %.1f s after their cancellation; their jobs will be"
-                    " redelivered",
-                    executor.gate.active,
-                    grace,
-                )
+                # answered now (their threads are left to end alone): not redelivered
+                answered = 0 if self._fatal is not None else executor.release_running()
+                unanswered = executor.gate.active - answered
+                if unanswered > 0:  # e.g. cancelled earlier by a Cancel or their startToCloseMs
+                    log.warning(
+                        "%d other handler(s) still running %.1f s after their cancellation; their"
+                        " jobs will be redelivered unless withdrawn",
+                        unanswered,
+                        grace,
+                    )
             deadline = max(deadline, time.monotonic())
+        if executor.released_at_shutdown:
+            log.warning(
+                "released %d attempt(s) at shutdown: answered FAILED %s, queued again without"
+                " using an attempt",
+                executor.released_at_shutdown,
+                WORKER_SHUTDOWN,
+            )
         attempts.close()
         flush_s = 0.0 if self._fatal is not None else max(deadline - time.monotonic(), _MIN_FLUSH_S)
         unacked = publisher.flush(flush_s)
