@@ -4,8 +4,9 @@ package dev.legato.worker;
  * The attempt was cancelled (see {@link JobContext#isCancelled()}): thrown by {@link
  * JobContext#throwIfCancelled()}, and what a cancelled handler's {@code InterruptedException} is
  * reported as. The result is FAILED with type {@code AttemptCancelled} (retryable): the
- * orchestrator ignores the late result of a withdrawn or timed-out attempt, and retries one the
- * worker cancelled at shutdown ({@code WorkerShutdown}).
+ * orchestrator ignores the late result of a withdrawn or timed-out attempt. An attempt the worker
+ * cancelled at shutdown ({@code WorkerShutdown}) is answered FAILED with type {@code
+ * WorkerShutdown} instead, and queued again without using an attempt.
  */
 public class AttemptCancelled extends ApplicationError {
   private static final long serialVersionUID = 1L;

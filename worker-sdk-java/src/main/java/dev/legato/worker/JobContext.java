@@ -28,7 +28,10 @@ import java.util.Objects;
  * or the worker's shutdown drain limit passed) sets {@link #isCancelled()} and interrupts the
  * handler's thread; the SDK never kills it. Whatever the handler then returns or throws is sent as
  * its result (an {@code InterruptedException} as {@link AttemptCancelled}), which the orchestrator
- * ignores as late.
+ * ignores as late. After a {@code Cancel}, {@link #heartbeat} sends nothing more. When the worker's
+ * shutdown cancelled it ({@code WorkerShutdown}), a failure is sent as FAILED {@code
+ * WorkerShutdown}, which the orchestrator queues again without using an attempt; a handler still
+ * running 2 s later is answered so by the worker, and its later outcome is dropped.
  *
  * <p>Accessors as in earlier versions (this used to be a record): {@link #jobId()}, {@link
  * #runId()}, {@link #stepId()}, {@link #attempt()}, {@link #action()}, {@link #workflowId()},
@@ -216,7 +219,8 @@ public final class JobContext {
    * back as {@link #lastHeartbeatDetails()}. Cheap and non-blocking: the SDK sends at most one
    * record per interval ({@code heartbeatTimeoutMs / 3}, at least 100 ms; 10 s without a heartbeat
    * timeout), carrying the latest details given so far (null keeps them); the first call goes out
-   * at once. Calls after the handler ended are ignored.
+   * at once. Calls after the handler ended, or once a {@code Cancel} withdrew the attempt, send
+   * nothing (the details are still checked).
    *
    * @throws SerializationError if the details are not strict JSON or are too large
    */

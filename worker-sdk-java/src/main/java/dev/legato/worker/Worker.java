@@ -59,7 +59,10 @@ import org.slf4j.LoggerFactory;
  * <p>Each action is consumed by its own consumer in group {@code legato-workers.<action>} on topic
  * {@code workflow-jobs.<action>}; at most {@link WorkerSettings#concurrency()} handlers run at
  * once. Delivery is at-least-once: a job's offset is committed only after its result is
- * acknowledged (or, for a step with a heartbeat timeout, its {@code STARTED}).
+ * acknowledged (or, for a step with a heartbeat timeout, its {@code STARTED}; or once a {@code
+ * Cancel} withdrew it). A shutdown never costs an attempt: a handler it cancels that does not
+ * return is answered FAILED {@code WorkerShutdown}, by the worker itself if it is still running
+ * after the grace.
  *
  * <p>Protocol v2: before any job starts, the worker reads the control topic ({@link
  * WorkerSettings#controlTopic()}) to its end, and keeps tailing it: a withdrawn attempt, or one
@@ -467,9 +470,6 @@ public final class Worker {
         running.cancelAll(Attempt.WORKER_SHUTDOWN); // signalled; nothing more can be written
       } else {
         cancelStillRunning(grace);
-      }
-      if (dispatcher != null) {
-        dispatcher.close(); // a withdrawn handler finishing after this publishes nothing
       }
       for (Thread thread : consumerThreads) {
         thread.join(Math.max(1, consumersUntil - Monotonic.millis()) + 10_000);

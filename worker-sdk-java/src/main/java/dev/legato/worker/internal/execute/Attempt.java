@@ -252,14 +252,14 @@ public final class Attempt {
 
   /**
    * The worker's shutdown grace ended with the handler still running: unless the attempt was
-   * answered or withdrawn, claims its answer for the worker and sends its pending heartbeat details
-   * (so the next copy resumes from them). Returns when the handler started (epoch ms of the wall
-   * clock), or -1 when there is nothing to release. Nothing more is sent for the attempt; the
-   * caller publishes its {@code WorkerShutdown} result.
+   * answered or withdrawn, or its handler has ended already, claims its answer for the worker and
+   * sends its pending heartbeat details (so the next copy resumes from them). Returns when the
+   * handler started (epoch ms of the wall clock), or -1 when there is nothing to release. Nothing
+   * more is sent for the attempt; the caller publishes its {@code WorkerShutdown} result.
    */
   synchronized long release() {
-    if (answered || withdrawn) {
-      return -1;
+    if (answered || withdrawn || (begun && !running)) {
+      return -1; // answered, withdrawn, or its handler has just ended: it sends its own result
     }
     answered = true;
     send(pacer.finish(true, monotonicMillis.getAsLong()));

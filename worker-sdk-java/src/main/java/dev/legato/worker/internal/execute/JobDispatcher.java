@@ -204,8 +204,8 @@ public final class JobDispatcher {
   }
 
   /**
-   * From now on results are dropped (a handler of a withdrawn attempt ending after the shutdown, or
-   * any after a fatal error).
+   * From now on results are dropped (the worker is closing: the consumers have stopped, or a fatal
+   * error ended it).
    */
   public void close() {
     closed = true;
@@ -252,9 +252,15 @@ public final class JobDispatcher {
       if (span.traceparent() != null) {
         result = Result.newBuilder(result).setTraceparent(span.traceparent()).build();
       }
-      if (closed || !attempt.claimAnswer()) {
+      if (!attempt.claimAnswer()) {
         log.warn(
-            "job {} finished after the shutdown grace; its result is dropped", attempt.jobId());
+            "job {} finished after the worker answered it ({}); its outcome is dropped",
+            attempt.jobId(),
+            JobRunner.WORKER_SHUTDOWN);
+        return;
+      }
+      if (closed) {
+        log.warn("job {} finished after the worker closed; its result is dropped", attempt.jobId());
         return;
       }
       if (isWorkerShutdown(result)) {

@@ -370,6 +370,20 @@ class ReleaseAndWithdrawalTest {
   }
 
   @Test
+  void anAttemptWhoseHandlerJustEndedIsNotReleasedItSendsItsOwnResult() {
+    Attempt attempt = Attempt.detached(job("j-1").build(), clock);
+    attempt.begin(clock.millis());
+    attempt.end(false);
+    assertEquals(-1, attempt.release());
+    assertTrue(attempt.claimAnswer(), "the handler's result goes out");
+
+    Attempt queued = Attempt.detached(job("j-2").build(), clock); // registered, not begun
+    assertEquals(clock.millis(), queued.release());
+    assertFalse(queued.claimAnswer(), "released: its handler's outcome is dropped");
+    assertEquals(-1, queued.release(), "once");
+  }
+
+  @Test
   void aWithdrawnAttemptIsNotReleased() throws Exception {
     Stubborn stubborn = new Stubborn();
     JobDispatcher dispatcher = dispatcher(Map.of("work", stubborn));
