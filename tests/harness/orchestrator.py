@@ -18,6 +18,7 @@ from legato_worker.kafka_security import KafkaSecurity
 
 REPO = Path(__file__).resolve().parents[2]
 LEGATO = Path(sys.executable).parent / "legato"
+LOGS = REPO / ".legato" / "logs" / "tests"  # every test orchestrator's log
 
 
 def free_port() -> int:

@@ -34,6 +34,7 @@ class WireWorker:
     def __init__(self, orch: Orchestrator, action: str) -> None:
         env = orch.env
         self.orch = orch
+        self.action = action
         self.results_topic = env["LEGATO_RESULTS_TOPIC"]
         self.jobs = Consumer(
             {

@@ -121,7 +121,20 @@ TRIGGERS_ISOLATED = Counter(
     "legato_trigger_batches_split_total", "Trigger group commits that failed and were retried one by one"
 )
 RUNS_STUCK = Counter(
-    "legato_runs_stuck_total", "RUNNING runs found with nothing queued, running or waiting (resumed)"
+    "legato_runs_stuck_total",
+    "RUNNING runs found with nothing queued, running or waiting, or with an attempt a worker consumed "
+    "and never reported on (resumed)",
+)
+DEADLINES_HELD = Gauge(
+    "legato_engine_deadlines_held_seconds",
+    "How long attempt deadlines have been due but held: the engines have not read every worker "
+    "report written before them yet (0: none held)",
+    multiprocess_mode="livemax",
+)
+CLOCK_SKEW_SKIPS = Counter(
+    "legato_worker_clock_ahead_skips_total",
+    "Attempts a worker skipped as past their start-by time before that time by the database's clock "
+    "(the worker's clock is ahead; not counted as expiries)",
 )
 DLT_RECORDS = Counter(
     "legato_dlt_records_total",

@@ -45,6 +45,17 @@ class Settings:
     reconcile_interval_ms: int = field(
         default_factory=lambda: int(_env("LEGATO_RECONCILE_INTERVAL_MS", "30000"))
     )
+    # An attempt that expires in its queue (scheduleToStartSeconds) or is released by a worker that
+    # shuts down is queued again without using an execution attempt, this many times at most; the
+    # next expiry counts as a failed attempt (its retry policy decides).
+    max_requeues: int = field(default_factory=lambda: int(_env("LEGATO_MAX_REQUEUES", "10")))
+    # The backstop of an attempt queued without scheduleToStartSeconds: after this long without any
+    # report, the engine asks Kafka whether its worker group consumed the job (engine.unreported);
+    # if so the attempt is lost (an undecodable result, an old worker, a record lost to retention)
+    # and is queued again. 0: off.
+    unreported_timeout_ms: int = field(
+        default_factory=lambda: int(_env("LEGATO_UNREPORTED_TIMEOUT_MS", "300000"))
+    )
     # LEGATO_AUTH: required | optional | off; unset = optional on loopback, required beyond it.
     auth: str = field(default_factory=lambda: _env("LEGATO_AUTH", ""))
     # LEGATO_ALLOWED_HOSTS: Host names answered besides loopback ones (comma-separated; docs/security.md).

@@ -20,6 +20,10 @@ from legato_worker.protocol import Progress, Result
 
 Cursor = psycopg.Cursor[tuple[Any, ...]]
 
+# The failure type of a result a worker sends for an attempt it released when it shut down
+# (docs/protocol.md): no execution attempt is used.
+WORKER_SHUTDOWN = "WorkerShutdown"
+
 
 def claimed_from_row(row: Sequence[Any], status: str) -> Claimed:
     return Claimed(
@@ -50,21 +54,30 @@ def lock_runs(cur: Cursor, acks: list[Ack], results: list[Result], progress: lis
         cur.execute(engine_sql.LOCK_RUNS_OF_JOBS, (ids,))
 
 
-def mark_dispatched(cur: Cursor, acks: list[Ack]) -> None:
+def mark_dispatched(cur: Cursor, acks: list[Ack], unreported_timeout_ms: int) -> None:
+    """Jobs Kafka acknowledged are queued; one without scheduleToStartSeconds gets the backstop
+    deadline (`unreported_timeout_ms`; 0: none)."""
     if acks:
+        backstop = unreported_timeout_ms or None
         cur.execute(
             engine_sql.MARK_DISPATCHED,
-            ([a[0] for a in acks], [a[1] for a in acks], [a[2] for a in acks]),
+            (backstop, backstop, [a[0] for a in acks], [a[1] for a in acks], [a[2] for a in acks]),
         )
 
 
 def claim_results(
-    cur: Cursor, results: list[Result], limits: JsonLimits, outcomes: metrics.Outcomes | None = None
+    cur: Cursor,
+    results: list[Result],
+    limits: JsonLimits,
+    outcomes: metrics.Outcomes | None = None,
+    max_requeues: int = 0,
 ) -> list[Claimed]:
     """Win the attempts these results are for; record the results that lost.
 
     Each result is admitted first (engine.admit): what cannot be stored fails its attempt instead.
-    `outcomes` gets each won attempt's queue and execution time (the statement's last two columns)."""
+    `outcomes` gets each won attempt's queue and execution time (the statement's last two columns).
+    An attempt its worker released at shutdown (failure type WorkerShutdown) is queued again without
+    using an attempt, `max_requeues` times at most."""
     first: dict[uuid.UUID, Result] = {}
     for r in results:
         try:
@@ -96,6 +109,8 @@ def claim_results(
         c.failure = dict(r["failure"]) if r["failure"] else None
         if c.status == "FAILED" and c.failure is None:
             c.failure = {"type": "Error", "message": "worker reported failure without details"}
+        elif c.status == "FAILED" and c.failure is not None and c.failure.get("type") == WORKER_SHUTDOWN:
+            c.requeue = c.requeues < max_requeues
         claimed.append(c)
     if first:
         cur.execute(engine_sql.RECORD_IGNORED, (list(first), [first[i]["status"] for i in first]))

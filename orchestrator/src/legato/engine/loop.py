@@ -14,12 +14,14 @@ import functools
 import logging
 import threading
 import time
+import uuid
 from collections import Counter as Tally
 from collections.abc import Callable
 from typing import Any, cast
 
 import psycopg
 from confluent_kafka import Consumer, KafkaException, Message, Producer
+from confluent_kafka.admin import AdminClient
 from psycopg_pool import ConnectionPool
 
 from legato import metrics, tracing
@@ -27,15 +29,18 @@ from legato.definitions import Definition
 from legato.dlt.rows import dead_letter_rows
 from legato.engine import retention
 from legato.engine.batch import claim_results, lock_runs, mark_dispatched, plan_outcomes
+from legato.engine.caught_up import ResultsCaughtUp
 from legato.engine.dead_letters import job_dead_letter, unappliable_result, undecodable_result
 from legato.engine.faults import is_outage
 from legato.engine.model import Plan
 from legato.engine.offsets import AppliedOffsets
-from legato.engine.progress import apply_progress
-from legato.engine.scheduler import claim_timeouts, lease_due_jobs
+from legato.engine.progress import Reported, apply_progress, sent_ms
+from legato.engine.scheduler import claim_timeouts, fire_timers, lease_due_jobs
 from legato.engine.settle import settle
+from legato.engine.unreported import LostAttempts
 from legato.engine.withdrawals import publish_withdrawals
 from legato.idempotency import record as idempotency_record
+from legato.kafka.committed import GroupOffsets
 from legato.kafka.confirmed import Record, produce_confirmed
 from legato.kafka.publisher import Ack, JobPublisher, Refusal
 from legato.payloads import configured
@@ -99,6 +104,8 @@ class Engine:
         publisher: JobPublisher,
         lookup: Callable[[str, int], Definition],
         consumer_factory: Callable[[], Consumer],
+        admin: AdminClient,
+        group_offsets: GroupOffsets,
         on_health: Callable[[bool], None] | None = None,
     ) -> None:
         self.settings = settings
@@ -116,8 +123,33 @@ class Engine:
         self._committed_at = 0.0
         self._reconcile_at = 0.0
         self._results_dlt = results_dlt_topic(settings.results_topic)
+        self._admin = admin
+        self._group_offsets = group_offsets
+        self.caught_up = ResultsCaughtUp(
+            admin,
+            group_offsets,
+            settings.results_topic,
+            settings.orchestrator_group,
+            self.offsets.applied_offsets,
+            self.stop_event,
+        )
+        self.lost = (
+            LostAttempts(
+                pool,
+                admin,
+                group_offsets,
+                settings.group_prefix,
+                settings.unreported_timeout_ms,
+                self.stop_event,
+            )
+            if settings.unreported_timeout_ms
+            else None
+        )
 
     def run(self) -> None:
+        self.caught_up.start()
+        if self.lost is not None:
+            self.lost.start()
         consumer = self.consumer_factory()
         consumer.subscribe(
             [self.settings.results_topic],
@@ -219,14 +251,14 @@ class Engine:
             produce_confirmed(self.producer, poison)
             metrics.child(metrics.DLT_RECORDS, "result").inc(len(poison))
         results: list[Result] = []
-        progress: list[Progress] = []
-        for _, record in decoded:
+        progress: list[Reported] = []
+        for m, record in decoded:
             if is_progress(record):
-                progress.append(record)
+                progress.append(Reported(record, sent_ms(m)))
             else:
                 results.append(cast(Result, record))
         if progress:
-            metrics.count(metrics.PROGRESS_RECORDS, Tally((p["kind"],) for p in progress))
+            metrics.count(metrics.PROGRESS_RECORDS, Tally((p.record["kind"],) for p in progress))
         results += refused
         start_ns = time.time_ns()
         try:
@@ -243,18 +275,18 @@ class Engine:
             spans.results_processed(decoded, self.settings.orchestrator_group, start_ns)
         self._after_commit(plan, len(results))
 
-    def _write(self, acks: list[Ack], results: list[Result], progress: list[Progress] | None = None) -> Plan:
+    def _write(self, acks: list[Ack], results: list[Result], progress: list[Reported] | None = None) -> Plan:
         plan = Plan()
         started = time.perf_counter()
         progress = progress or []
         outcomes = metrics.Outcomes()
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-            lock_runs(cur, acks, results, progress)
-            mark_dispatched(cur, acks)
+            lock_runs(cur, acks, results, [p.record for p in progress])
+            mark_dispatched(cur, acks, self.settings.unreported_timeout_ms)
             # Progress before results: details a worker flushed just before failing are kept.
             events = apply_progress(cur, progress, self.limits) if progress else []
             if results:
-                claimed = claim_results(cur, results, self.limits, outcomes)
+                claimed = claim_results(cur, results, self.limits, outcomes, self.settings.max_requeues)
                 plan = plan_outcomes(claimed, self.lookup, self.settings.jobs_topic)
                 outcomes.decided(claimed, plan.dead_letters)
                 self._dead_letter(cur, plan)
@@ -281,7 +313,7 @@ class Engine:
         for msg, result in decoded:
             try:
                 if is_progress(result):
-                    total.extend(self._write([], [], [result]))
+                    total.extend(self._write([], [], [Reported(result, sent_ms(msg))]))
                 else:
                     total.extend(self._write([], [cast(Result, result)]))
             except Exception as exc:
@@ -325,7 +357,7 @@ class Engine:
             "at": result["finishedAt"],
         }
         try:
-            self._write([], [], [started])
+            self._write([], [], [Reported(started)])
         except Exception as exc:
             if is_outage(exc):
                 raise
@@ -346,8 +378,21 @@ class Engine:
 
     def _tick(self) -> None:
         outcomes = metrics.Outcomes()
+        held_ms, lost = self._claimable()
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-            plan = claim_timeouts(cur, self.lookup, self.settings.jobs_topic, outcomes)
+            if held_ms is None:
+                plan = Plan()
+            else:
+                plan = claim_timeouts(
+                    cur,
+                    self.lookup,
+                    self.settings.jobs_topic,
+                    outcomes,
+                    held_ms,
+                    lost,
+                    self.settings.max_requeues,
+                )
+            fire_timers(cur, plan, self.settings.jobs_topic)
             self._dead_letter(cur, plan)
             plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
         outcomes.record()
@@ -358,6 +403,26 @@ class Engine:
             self._reconcile_at = time.monotonic() + self.settings.reconcile_interval_ms / 1000
             self._reconcile()
         retention.run_due(self.pool, self.settings, self.stop_event)  # low cadence, in the background
+
+    def _claimable(self) -> tuple[int | None, list[uuid.UUID]]:
+        """Whether attempt deadlines may be claimed now (engine.caught_up): None while some are due
+        and the worker reports written before them are not all read; else how long ago a moment
+        was that they were all read before (ms), with the lost attempts (engine.unreported) found
+        before it."""
+        with self.pool.connection() as conn:
+            row = conn.execute(engine_sql.ANY_DUE).fetchone()
+        if not (row and row[0]):
+            self.caught_up.idle()
+            return None, []
+        if self.lost is not None:
+            self.lost.wanted()
+        reached_at = self.caught_up.reached_mark_at()
+        if reached_at is None:
+            return None, []
+        lost = self.lost.take(reached_at) if self.lost is not None else []
+        if lost:
+            metrics.RUNS_STUCK.inc(len(lost))
+        return int((time.monotonic() - reached_at) * 1000), lost
 
     def _reconcile(self) -> None:
         """No operation may leave a run RUNNING with nothing to run; if one does, say so and resume it."""

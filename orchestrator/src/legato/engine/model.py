@@ -73,6 +73,9 @@ class NewJob:
     details: str | None = None  # last heartbeat details of an earlier attempt (JSON text)
     requeues: int = 0
     trace_context: str | None = None  # its run's: the parent of its send span (legato.tracing)
+    # Its record's deadlineAt (epoch ms), the start-by time the database set (jobs.start_by); None
+    # without scheduleToStartSeconds.
+    start_by_ms: int | None = None
 
 
 @dataclass(slots=True)

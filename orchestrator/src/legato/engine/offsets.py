@@ -28,6 +28,12 @@ class AppliedOffsets:
                     continue  # revoked meanwhile: its new owner commits it
                 self._applied[key] = max(self._applied.get(key, 0), (m.offset() or 0) + 1)
 
+    def applied_offsets(self) -> dict[Partition, int]:
+        """The next offset after the last applied result, per partition this engine owns (callable
+        from another thread: both are copied first, each copy atomic under the GIL)."""
+        applied, assigned = dict(self._applied), set(self.assigned)
+        return {p: o for p, o in applied.items() if p in assigned}
+
     def pending(self) -> bool:
         return any(self._committed.get(p) != o for p, o in self._applied.items() if p in self.assigned)
 

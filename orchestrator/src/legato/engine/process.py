@@ -53,6 +53,8 @@ def engine_main(healthy: "Synchronized[int]") -> None:
     def report(ok: bool) -> None:
         healthy.value = int(ok)
 
+    offsets = GroupOffsets(clients.connection(settings.kafka_bootstrap_servers))
+    admin = clients.admin(settings)
     engine = Engine(
         settings,
         pool,
@@ -60,13 +62,14 @@ def engine_main(healthy: "Synchronized[int]") -> None:
         JobPublisher(producer),
         registry.get,
         lambda: clients.results_consumer(settings),
+        admin,
+        offsets,
         on_health=report,
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: engine.stop_event.set())
     metrics.ENGINE_PAUSED.set(0)
-    offsets = GroupOffsets(clients.connection(settings.kafka_bootstrap_servers))
-    sampler = Sampler(settings, pool, clients.admin(settings), offsets, engine.stop_event)
+    sampler = Sampler(settings, pool, admin, offsets, engine.stop_event)
     sampler.start()
     try:
         engine.run()

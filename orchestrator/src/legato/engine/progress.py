@@ -3,15 +3,22 @@
 Applied set-based, in the batch's transaction and before its results (so details a worker flushed
 just before failing are there for the retry): STARTED and HEARTBEAT records move a live attempt's
 deadline on and keep its latest details; progress on an attempt that is no longer wanted withdraws
-it again; a SKIPPED record whose start-by time passed expires the attempt at once.
+it again; a SKIPPED record whose start-by time passed expires the attempt at once (one whose
+start-by time has not passed by the database's clock tells of a worker clock ahead: counted, not
+expired); a late STARTED of an attempt that expired in its queue wins over a copy not started yet.
 """
 
+import logging
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import psycopg
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Message
 
+from legato import metrics
 from legato.definitions.limits import MAX_TIMEOUT_S
 from legato.engine.model import Event
 from legato.payloads import InvalidValue, JsonLimits, clean_text, parse_checked
@@ -25,6 +32,10 @@ MAX_WORKER_ID = 200
 # How long ago a worker may say an attempt started: the longest startToCloseSeconds. A worker's
 # clock readings are bounded here, where they enter, so no value can overflow the SQL's intervals.
 MAX_ELAPSED_MS = int(MAX_TIMEOUT_S * 1000)
+SKEW_WARN_EVERY_S = 60.0  # a skewed worker skips every attempt: one warning a minute says so
+
+log = logging.getLogger(__name__)
+_warned_at = -SKEW_WARN_EVERY_S
 
 
 def elapsed_ms(started_at: int, at: int) -> int:
@@ -43,22 +54,36 @@ def _details(text: str | None, limits: JsonLimits) -> str | None:
     return text
 
 
-def apply_progress(cur: Cursor, records: list[Progress], limits: JsonLimits) -> list[Event]:
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """A progress record and when it was written (its Kafka record's timestamp, epoch ms)."""
+
+    record: Progress
+    sent_ms: int | None = None
+
+
+def sent_ms(msg: Message) -> int | None:
+    kind, ms = msg.timestamp()
+    return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms > 0 else None
+
+
+def apply_progress(cur: Cursor, reports: list[Reported], limits: JsonLimits) -> list[Event]:
     """Apply a batch's progress records; returns the events they make (an attempt started)."""
-    alive: dict[uuid.UUID, Progress] = {}  # the latest record per attempt wins
+    alive: dict[uuid.UUID, Reported] = {}  # the latest record per attempt wins
     details: dict[uuid.UUID, str] = {}
     started: dict[uuid.UUID, Progress] = {}
-    skipped: list[uuid.UUID] = []
-    for p in records:
+    skipped: dict[uuid.UUID, Progress] = {}
+    for reported in reports:
+        p = reported.record
         try:
             job_id = uuid.UUID(p["jobId"])
         except ValueError:
             continue  # not one of ours
         if p["kind"] == "SKIPPED":
             if p.get("reason") == "DeadlinePassed":
-                skipped.append(job_id)
+                skipped[job_id] = p
             continue
-        alive[job_id] = p
+        alive[job_id] = reported
         d = _details(p.get("details"), limits)
         if d is not None:
             details[job_id] = d
@@ -66,28 +91,74 @@ def apply_progress(cur: Cursor, records: list[Progress], limits: JsonLimits) -> 
             started[job_id] = p
     events: list[Event] = []
     if alive:
-        ids = list(alive)
-        cur.execute(
-            attempts_sql.APPLY_PROGRESS,
-            (
-                ids,
-                [details.get(i) for i in ids],
-                [elapsed_ms(alive[i]["startedAt"], alive[i]["at"]) for i in ids],
-                [clean_text(alive[i]["workerId"], MAX_WORKER_ID) for i in ids],
-            ),
-        )
-        live = set()
-        for job_id, run_id, step_id, attempt, item in cur.fetchall():
-            live.add(job_id)
-            if job_id in started:
-                worker = clean_text(started[job_id]["workerId"], MAX_WORKER_ID)
-                data: dict[str, Any] = {"jobId": str(job_id), "workerId": worker}
-                if item is not None:
-                    data["item"] = item
-                events.append(Event(run_id, "ATTEMPT_STARTED", step_id, attempt, orjson.dumps(data).decode()))
-        unwanted = [i for i in ids if i not in live]
+        live = _apply(cur, alive, details, started, events)
+        unwanted = [i for i in alive if i not in live]
+        late = [i for i in unwanted if i in started]
+        if late:  # a start after the start-by time: it wins if its replacement has not started
+            cur.execute(attempts_sql.REVIVE_LATE_STARTS, (late,))
+            revived = {r[0] for r in cur.fetchall()}
+            if revived:
+                live |= _apply(cur, {i: alive[i] for i in revived}, details, started, events)
+                unwanted = [i for i in unwanted if i not in revived]
         if unwanted:
             cur.execute(attempts_sql.WITHDRAW_UNWANTED, (unwanted,))
     if skipped:
-        cur.execute(attempts_sql.EXPIRE_SKIPPED, (skipped,))
+        cur.execute(attempts_sql.EXPIRE_SKIPPED, (list(skipped),))
+        ahead = [(skipped[job_id], ms) for job_id, ms in cur.fetchall() if ms is not None]
+        if ahead:
+            _clock_ahead(ahead)
     return events
+
+
+def _apply(
+    cur: Cursor,
+    alive: dict[uuid.UUID, Reported],
+    details: dict[uuid.UUID, str],
+    started: dict[uuid.UUID, Progress],
+    events: list[Event],
+) -> set[uuid.UUID]:
+    """Record the progress of the attempts still wanted; returns them."""
+    ids = list(alive)
+    records = [alive[i].record for i in ids]
+    cur.execute(
+        attempts_sql.APPLY_PROGRESS,
+        (
+            ids,
+            [details.get(i) for i in ids],
+            [elapsed_ms(p["startedAt"], p["at"]) for p in records],
+            [clean_text(p["workerId"], MAX_WORKER_ID) for p in records],
+            [alive[i].sent_ms for i in ids],
+        ),
+    )
+    live = set()
+    for job_id, run_id, step_id, attempt, item in cur.fetchall():
+        live.add(job_id)
+        if job_id in started:
+            worker = clean_text(started[job_id]["workerId"], MAX_WORKER_ID)
+            data: dict[str, Any] = {"jobId": str(job_id), "workerId": worker}
+            if item is not None:
+                data["item"] = item
+            events.append(Event(run_id, "ATTEMPT_STARTED", step_id, attempt, orjson.dumps(data).decode()))
+    return live
+
+
+def _clock_ahead(ahead: list[tuple[Progress, int]]) -> None:
+    """Workers skipped attempts whose start-by time has not passed by the database's clock: their
+    clocks are ahead. Counted and logged (the attempt keeps its deadline: no expiry, no requeue)."""
+    metrics.CLOCK_SKEW_SKIPS.inc(len(ahead))
+    now = time.monotonic()
+    global _warned_at
+    if now - _warned_at < SKEW_WARN_EVERY_S:
+        return
+    _warned_at = now
+    record, ms = max(ahead, key=lambda a: a[1])
+    log.warning(
+        "worker %s skipped attempt %s as past its start-by time %d ms before that time by the "
+        "database's clock: its clock is ahead by %d ms at least (%d such skip(s) in this batch); fix "
+        "the worker's clock (NTP), or it skips every attempt with scheduleToStartSeconds under that",
+        clean_text(record["workerId"], MAX_WORKER_ID),
+        record["jobId"],
+        ms,
+        ms,
+        len(ahead),
+    )

@@ -3,6 +3,7 @@
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from legato import metrics
 from legato.definitions import Definition
@@ -12,6 +13,7 @@ from legato.engine.starts import timer_fired
 from legato.engine.transitions import Planner
 from legato.kafka.clients import HANDOVER_MS
 from legato.store import engine_sql, join_sql
+from legato.store.attempts_sql import UNREPORTED
 
 BATCH = 500
 
@@ -21,14 +23,24 @@ def claim_timeouts(
     lookup: Callable[[str, int], Definition],
     jobs_prefix: str,
     outcomes: metrics.Outcomes | None = None,
+    held_ms: int = 0,
+    lost: Sequence[UUID] = (),
+    max_requeues: int = 0,
 ) -> Plan:
-    """Attempts past their deadline end TIMED_OUT (recorded in `outcomes`, once committed)."""
+    """Attempts past their deadline (by `held_ms` at least, see engine.caught_up) end TIMED_OUT
+    (recorded in `outcomes`, once committed). Backstop deadlines are claimed only for `lost` jobs.
+
+    One that never started (ScheduleToStart, or lost) is queued again without using an attempt,
+    `max_requeues` times at most. An expired ScheduleToStart copy is not withdrawn: no worker starts
+    it past its start-by time, and one whose clock is behind and starts it anyway wins if its
+    replacement has not started (attempts_sql.REVIVE_LATE_STARTS)."""
     outcomes = metrics.Outcomes() if outcomes is None else outcomes
-    cur.execute(engine_sql.LOCK_TIMED_OUT_RUNS, (BATCH,))
+    due = {"held_ms": held_ms, "lost": list(lost), "limit": BATCH}
+    cur.execute(engine_sql.LOCK_TIMED_OUT_RUNS, due)
     runs = [r[0] for r in cur.fetchall()]
     claimed = []
     if runs:
-        cur.execute(engine_sql.CLAIM_TIMEOUTS, (runs,))
+        cur.execute(engine_sql.CLAIM_TIMEOUTS, {**due, "runs": runs})
         rows = cur.fetchall()
     else:
         rows = []
@@ -37,21 +49,21 @@ def claim_timeouts(
         kind = row[15] or "StartToClose"
         outcomes.timed_out(row[4], kind)
         error_type, message = _timed_out(kind, row)
-        withdrawals.append(Withdrawal(row[0], error_type, message))
+        if kind != "ScheduleToStart":
+            withdrawals.append(Withdrawal(row[0], error_type, message))
         if row[12] != "RUNNING" or not row[14]:
             continue  # the run ended, or a retry moved on: the attempt is simply closed
         c = claimed_from_row(row, "TIMED_OUT")
         c.item_index = row[13]
         c.details = row[16]
         c.requeues = row[17]
-        c.requeue = kind == "ScheduleToStart"
+        c.requeue = kind in ("ScheduleToStart", UNREPORTED) and c.requeues < max_requeues
         c.trace_context = row[20]
         c.failure = {"type": error_type, "message": message, "nonRetryable": False}
         claimed.append(c)
     plan = plan_outcomes(claimed, lookup, jobs_prefix)
     outcomes.decided(claimed, plan.dead_letters)
     plan.withdrawals += withdrawals
-    _fire_timers(cur, plan, jobs_prefix)
     return plan
 
 
@@ -62,6 +74,12 @@ def _timed_out(kind: str, row: Sequence[Any]) -> tuple[str, str]:
             "ScheduleToStartTimeout",
             f"no worker started attempt {row[3]} within scheduleToStartSeconds ({row[18] / 1000:g} s) of "
             "queueing it; queued again, no execution attempt was used",
+        )
+    if kind == UNREPORTED:
+        return (
+            "UnreportedTimeout",
+            f"attempt {row[3]} was consumed by a worker that never reported on it (no start, heartbeat "
+            "or result the orchestrator could read); queued again",
         )
     if kind == "Heartbeat":
         return (
@@ -74,7 +92,7 @@ def _timed_out(kind: str, row: Sequence[Any]) -> tuple[str, str]:
     )
 
 
-def _fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
+def fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
     """Waits whose time has come complete in SQL; engine.settle then starts their dependants."""
     cur.execute(join_sql.LOCK_TIMER_RUNS, (BATCH,))
     runs = [r[0] for r in cur.fetchall()]
@@ -118,6 +136,7 @@ def lease_due_jobs(cur: Cursor) -> list[NewJob]:
                 details=r[14],
                 requeues=r[15],
                 trace_context=r[16],
+                start_by_ms=r[17],
             )
         )
     if dead:

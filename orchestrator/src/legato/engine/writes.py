@@ -65,8 +65,9 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
         )
     if plan.jobs:
         j = plan.jobs
+        start_by = any(x.schedule_to_start_ms is not None for x in j)
         cur.execute(
-            engine_sql.INSERT_JOBS,
+            engine_sql.INSERT_JOBS_RETURNING_START_BY if start_by else engine_sql.INSERT_JOBS,
             (
                 [x.job_id for x in j],
                 [x.run_id for x in j],
@@ -84,6 +85,10 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
                 [x.requeues for x in j],
             ),
         )
+        if start_by:  # the records of these jobs carry the start-by times the database set
+            times = dict(cur.fetchall())
+            for x in j:
+                x.start_by_ms = times.get(x.job_id)
     if plan.runs:
         r = plan.runs
         cur.execute(

@@ -76,8 +76,9 @@ class JobPublisher:
                 "traceparent": None if span is None else spans.traceparent(span),
                 "correlationId": j.correlation_id,
                 "createdAt": now,
-                # v2: the start-by time; the orchestrator's own deadline adds a grace to it.
-                "deadlineAt": None if j.schedule_to_start_ms is None else now + j.schedule_to_start_ms,
+                # v2: the start-by time, by the database's clock (jobs.start_by); the orchestrator's
+                # own deadline adds a grace to it.
+                "deadlineAt": j.start_by_ms,
                 "startToCloseMs": j.timeout_ms,
                 "heartbeatTimeoutMs": j.heartbeat_ms,
                 "lastHeartbeatDetails": j.details,

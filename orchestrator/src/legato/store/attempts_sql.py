@@ -11,6 +11,16 @@ then, once a worker reports it started, the earlier of `StartToClose` (start + t
 # before the attempt counts as never started, so an attempt that did start is not queued twice.
 START_GRACE_MS = 3000
 
+# The start-by time a job record carries (deadlineAt), set by the database's clock when the job is
+# written or leased for publication; NULL without scheduleToStartSeconds.
+START_BY = "start_by = now() + j.schedule_to_start_ms * interval '1 millisecond'"
+START_BY_MS = "(extract(epoch FROM j.start_by) * 1000)::bigint"
+
+# The deadline kind of a queued attempt without scheduleToStartSeconds: the backstop. When it passes
+# the engine asks Kafka whether the job was consumed (engine.unreported); one consumed and never
+# reported on is queued again, one still waiting in its topic gets another period.
+UNREPORTED = "Unreported"
+
 
 # When an attempt started, by the worker's own measure of how long ago (`elapsed`, in ms), on the
 # database's clock: never before the job existed, whatever a worker's clock says.
@@ -20,31 +30,80 @@ def reported_start(elapsed: str) -> str:
 
 _STARTED = f"COALESCE(j.started_at, {reported_start('v.elapsed_ms')})"
 
-# Progress (STARTED / HEARTBEAT) of live attempts: started (see reported_start), alive now, the
-# latest details kept for a retry to resume from.
+# When an attempt was last alive: the time its record was written (the Kafka record's timestamp), so
+# a backlog applied late does not make heartbeats look fresh, but never in the future and never
+# more than half a heartbeat timeout before it is applied (a producer's clock is a worker's clock:
+# a skewed one costs at most half the timeout's margin, never a spurious timeout).
+_BEAT = """GREATEST(j.heartbeat_at, LEAST(now(), GREATEST(
+    COALESCE(to_timestamp(v.sent_ms / 1000.0), now()),
+    now() - j.heartbeat_ms / 2 * interval '1 millisecond')))"""
+
+# Progress (STARTED / HEARTBEAT) of live attempts: started (see reported_start), alive at _BEAT, the
+# latest details kept for a retry to resume from. An attempt a worker reports on was delivered: a
+# PENDING one (its acknowledgement lost in a crash) becomes DISPATCHED, so it is not published again.
 APPLY_PROGRESS = f"""
 UPDATE jobs AS j SET
+    state = 'DISPATCHED',
+    dispatched_at = COALESCE(j.dispatched_at, now()),
     started_at = {_STARTED},
-    heartbeat_at = now(),
+    heartbeat_at = {_BEAT},
     details = COALESCE(v.details, j.details),
     worker_id = v.worker_id,
     deadline_at = LEAST(
         {_STARTED} + j.timeout_ms * interval '1 millisecond',
-        now() + j.heartbeat_ms * interval '1 millisecond'),
+        {_BEAT} + j.heartbeat_ms * interval '1 millisecond'),
     deadline_kind = CASE
-        WHEN now() + j.heartbeat_ms * interval '1 millisecond'
+        WHEN {_BEAT} + j.heartbeat_ms * interval '1 millisecond'
              < {_STARTED} + j.timeout_ms * interval '1 millisecond'
         THEN 'Heartbeat' ELSE 'StartToClose' END
-FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::text[]) AS v(job_id, details, elapsed_ms, worker_id)
+FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::text[], %s::bigint[])
+     AS v(job_id, details, elapsed_ms, worker_id, sent_ms)
 WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.item_index
 """
 
 # A worker skipped a live attempt because its start-by time had passed: it was never started, so it
-# expires now (the scheduler's next tick re-queues it) instead of at the end of the grace.
-EXPIRE_SKIPPED = """
-UPDATE jobs SET deadline_at = now(), deadline_kind = 'ScheduleToStart'
-WHERE job_id = ANY(%s) AND state = 'DISPATCHED' AND started_at IS NULL
+# expires now (the scheduler's next tick re-queues it) instead of at the end of the grace. Unless the
+# start-by time has NOT passed by the database's clock: the worker's clock is ahead (answered with
+# how far at least, in ms); that attempt keeps its deadline. Like any report, a skip says the job
+# was delivered (its acknowledgement may not be recorded yet).
+EXPIRE_SKIPPED = f"""
+UPDATE jobs SET state = 'DISPATCHED', dispatched_at = COALESCE(dispatched_at, now()),
+    deadline_at = CASE WHEN start_by > now()
+                       THEN COALESCE(deadline_at, start_by + {START_GRACE_MS} * interval '1 millisecond')
+                       ELSE now() END,
+    deadline_kind = 'ScheduleToStart'
+WHERE job_id = ANY(%s) AND state IN ('PENDING', 'DISPATCHED') AND started_at IS NULL
+RETURNING job_id, CASE WHEN start_by > now()
+                       THEN (extract(epoch FROM start_by - now()) * 1000)::bigint END
+"""
+
+# A start reported for an attempt that expired in its queue (a worker whose clock is behind started it
+# after its start-by time) wins while the copy queued in its place has not started: that copy is
+# closed and withdrawn, the first one lives again (APPLY_PROGRESS then records its start).
+REVIVE_LATE_STARTS = """
+WITH late AS (
+    SELECT j.job_id, j.run_id, j.step_id, j.item_index, j.attempt, j.generation
+    FROM jobs AS j JOIN runs AS r ON r.run_id = j.run_id AND r.status = 'RUNNING'
+    WHERE j.job_id = ANY(%s) AND j.state = 'TIMED_OUT' AND j.deadline_kind = 'ScheduleToStart'
+      AND j.started_at IS NULL
+), replaced AS (
+    UPDATE jobs AS n SET state = 'CANCELLED', finished_at = now()
+    FROM late AS l
+    WHERE n.run_id = l.run_id AND n.step_id = l.step_id AND n.item_index IS NOT DISTINCT FROM l.item_index
+      AND n.attempt = l.attempt AND n.generation = l.generation AND n.job_id <> l.job_id
+      AND n.state IN ('PENDING', 'DISPATCHED') AND n.started_at IS NULL
+    RETURNING n.job_id, n.run_id, n.step_id, n.attempt, n.action, l.job_id AS revived
+), withdrawn AS (
+    INSERT INTO job_withdrawals (job_id, run_id, step_id, attempt, action, reason, message)
+    SELECT job_id, run_id, step_id, attempt, action, 'Superseded',
+           'an earlier copy of this attempt, queued before it, started first'
+    FROM replaced
+    ON CONFLICT (job_id) DO NOTHING
+)
+UPDATE jobs AS j SET state = 'DISPATCHED', finished_at = NULL
+WHERE j.job_id IN (SELECT revived FROM replaced)
+RETURNING j.job_id
 """
 
 WITHDRAWAL_COLUMNS = "job_id, run_id, step_id, attempt, action, reason, message"

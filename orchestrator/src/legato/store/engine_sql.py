@@ -1,6 +1,6 @@
 """The engine's statements: set-based, one round trip per kind of change per batch."""
 
-from legato.store.attempts_sql import START_GRACE_MS, reported_start
+from legato.store.attempts_sql import START_BY, START_BY_MS, START_GRACE_MS, UNREPORTED, reported_start
 
 # Lock order everywhere (engine, operations, replay): run -> steps -> items -> jobs. A batch first
 # locks the runs its results and acknowledgements touch, in run id order (no deadlock between
@@ -40,22 +40,33 @@ SELECT j.run_id, 'RESULT_IGNORED', j.step_id, j.attempt,
 FROM unnest(%s::uuid[], %s::text[]) AS v(job_id, status) JOIN jobs AS j ON j.job_id = v.job_id
 """
 
+# Attempts whose deadline has passed, by `held_ms` ago at least: the engine claims deadlines only
+# once it has read every worker report written before a moment `held_ms` ago (engine.caught_up).
+# An Unreported deadline (the backstop) is claimed only for the jobs the engine found consumed and
+# never reported on (`lost`); the others get another period first (PUSH_UNREPORTED).
+_DUE = f"""j.state = 'DISPATCHED' AND j.deadline_at < now() - %(held_ms)s * interval '1 millisecond'
+  AND (j.deadline_kind IS DISTINCT FROM '{UNREPORTED}' OR j.job_id = ANY(%(lost)s::uuid[]))"""
+
+# Is any attempt past its deadline? (Cheap, on the jobs_deadline index: asked every tick, before the
+# engine pays for finding out whether it has read every report.)
+ANY_DUE = "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now())"
+
 # Runs with an attempt past its deadline, locked first (lock order); runs another engine or an
 # operation holds are skipped this tick.
-LOCK_TIMED_OUT_RUNS = """
+LOCK_TIMED_OUT_RUNS = f"""
 SELECT r.run_id FROM runs AS r
 WHERE r.run_id IN (
-    SELECT run_id FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now()
-    ORDER BY deadline_at LIMIT %s)
+    SELECT j.run_id FROM jobs AS j WHERE {_DUE}
+    ORDER BY j.deadline_at LIMIT %(limit)s)
 ORDER BY r.run_id FOR UPDATE OF r SKIP LOCKED
 """
 
 # `current`: the attempt belongs to the current generation of its step or item (else it is closed
 # without consequence: a retry or replay has moved on).
-CLAIM_TIMEOUTS = """
+CLAIM_TIMEOUTS = f"""
 UPDATE jobs AS j SET state = 'TIMED_OUT', finished_at = now()
 FROM runs AS r, steps AS s
-WHERE j.run_id = ANY(%s) AND j.state = 'DISPATCHED' AND j.deadline_at < now()
+WHERE j.run_id = ANY(%(runs)s) AND {_DUE}
   AND r.run_id = j.run_id AND s.run_id = j.run_id AND s.step_id = j.step_id
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset,
@@ -67,12 +78,26 @@ RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           j.deadline_kind, j.details, j.requeues, j.schedule_to_start_ms, j.heartbeat_ms, r.trace_context
 """
 
+# Attempts queued without scheduleToStartSeconds whose backstop passed: where their records are, so
+# the engine can ask Kafka whether their worker group consumed them.
+DUE_UNREPORTED = f"""
+SELECT job_id, topic, action, kafka_partition, kafka_offset FROM jobs
+WHERE state = 'DISPATCHED' AND deadline_kind = '{UNREPORTED}' AND deadline_at < now()
+ORDER BY deadline_at LIMIT %s
+"""
+
+# Still waiting in their topic (a backlog): another backstop period.
+PUSH_UNREPORTED = f"""
+UPDATE jobs SET deadline_at = now() + %s * interval '1 millisecond'
+WHERE job_id = ANY(%s) AND state = 'DISPATCHED' AND deadline_kind = '{UNREPORTED}'
+"""
+
 # Take the jobs whose time has come (scheduled retries, and immediate jobs whose publisher did not
 # confirm them in time); the lease keeps other orchestrators from publishing them at once too. The
 # lease (like the engine's hand-over, OWNERSHIP_GRACE_MS) outlasts the producer's delivery timeout
 # (kafka.clients.DELIVERY_TIMEOUT_MS), so a job still being delivered is never published again.
-LEASE_DUE_JOBS = """
-UPDATE jobs AS j SET not_before = now() + %s * interval '1 millisecond'
+LEASE_DUE_JOBS = f"""
+UPDATE jobs AS j SET not_before = now() + %s * interval '1 millisecond', {START_BY}
 FROM runs AS r
 WHERE j.job_id IN (
     SELECT job_id FROM jobs WHERE state = 'PENDING' AND not_before <= now()
@@ -80,27 +105,35 @@ WHERE j.job_id IN (
   AND r.run_id = j.run_id
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.topic, j.payload, j.timeout_ms,
           r.workflow_id, r.version, r.correlation_id, r.status,
-          j.schedule_to_start_ms, j.heartbeat_ms, j.details, j.requeues, r.trace_context
+          j.schedule_to_start_ms, j.heartbeat_ms, j.details, j.requeues, r.trace_context,
+          {START_BY_MS}
 """
 
 CANCEL_JOBS = (
     "UPDATE jobs SET state = 'CANCELLED', finished_at = now() WHERE job_id = ANY(%s) AND state = 'PENDING'"
 )
 
-# Queued from now: the schedule-to-start deadline (if any) runs until a worker reports a start
-# (a worker may report it before the acknowledgement is recorded: its deadlines are kept).
+# Queued from now: the schedule-to-start deadline runs until a worker reports a start: the start-by
+# time its record carries plus a grace; without scheduleToStartSeconds, the backstop
+# (attempts_sql.UNREPORTED). A worker may report on a job before its acknowledgement is recorded
+# (it is then DISPATCHED already: attempts_sql.APPLY_PROGRESS, EXPIRE_SKIPPED): its deadline is
+# kept and only the record's place is noted.
 MARK_DISPATCHED = f"""
-UPDATE jobs AS j SET state = 'DISPATCHED', dispatched_at = now(),
+UPDATE jobs AS j SET state = 'DISPATCHED', dispatched_at = COALESCE(j.dispatched_at, now()),
        deadline_at = CASE
-           WHEN j.started_at IS NOT NULL THEN j.deadline_at
+           WHEN j.state = 'DISPATCHED' OR j.started_at IS NOT NULL THEN j.deadline_at
            WHEN j.schedule_to_start_ms IS NOT NULL
-           THEN now() + (j.schedule_to_start_ms + {START_GRACE_MS}) * interval '1 millisecond' END,
+           THEN COALESCE(j.start_by, now() + j.schedule_to_start_ms * interval '1 millisecond')
+                + {START_GRACE_MS} * interval '1 millisecond'
+           ELSE now() + %s::bigint * interval '1 millisecond' END,
        deadline_kind = CASE
-           WHEN j.started_at IS NOT NULL THEN j.deadline_kind
-           WHEN j.schedule_to_start_ms IS NOT NULL THEN 'ScheduleToStart' END,
+           WHEN j.state = 'DISPATCHED' OR j.started_at IS NOT NULL THEN j.deadline_kind
+           WHEN j.schedule_to_start_ms IS NOT NULL THEN 'ScheduleToStart'
+           WHEN %s::bigint IS NOT NULL THEN '{UNREPORTED}' END,
        kafka_partition = v.p, kafka_offset = v.o
 FROM unnest(%s::uuid[], %s::int[], %s::bigint[]) AS v(job_id, p, o)
-WHERE j.job_id = v.job_id AND j.state = 'PENDING'
+WHERE j.job_id = v.job_id
+  AND (j.state = 'PENDING' OR (j.state = 'DISPATCHED' AND j.kafka_offset IS NULL))
 """
 
 UPDATE_STEPS = """
@@ -151,14 +184,16 @@ FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[]) AS v(run_id, status,
 WHERE r.run_id = v.run_id AND r.status = 'RUNNING'
 """
 
-# A job belongs to the current generation of its step (or map item); its due time is computed by
-# the database's clock, like every due time (no application clock is compared with it).
+# A job belongs to the current generation of its step (or map item); its due times are computed by
+# the database's clock, like every due time (no application clock is compared with them). The
+# start-by time is set again when the scheduler leases the job for publication (LEASE_DUE_JOBS).
 INSERT_JOBS = """
 INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, not_before,
-                  item_index, generation, schedule_to_start_ms, heartbeat_ms, details, requeues)
+                  item_index, generation, schedule_to_start_ms, heartbeat_ms, details, requeues, start_by)
 SELECT v.job_id, v.run_id, v.step_id, v.attempt, v.action, v.topic, v.payload, 'PENDING', v.timeout_ms,
        now() + v.delay_ms * interval '1 millisecond', v.item_index,
-       COALESCE(i.generation, s.generation), v.sts_ms, v.hb_ms, v.details, v.requeues
+       COALESCE(i.generation, s.generation), v.sts_ms, v.hb_ms, v.details, v.requeues,
+       now() + v.sts_ms * interval '1 millisecond'
 FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
             %s::int[], %s::bigint[], %s::int[], %s::int[], %s::int[], %s::text[], %s::int[])
      AS v(job_id, run_id, step_id, attempt, action, topic, payload, timeout_ms, delay_ms, item_index,
@@ -166,6 +201,12 @@ FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[
 JOIN steps AS s ON s.run_id = v.run_id AND s.step_id = v.step_id
 LEFT JOIN step_items AS i ON i.run_id = v.run_id AND i.step_id = v.step_id AND i.item_index = v.item_index
 """
+
+# The same, answering the start-by times (epoch ms) the records of immediate jobs carry; used only
+# when a job of the plan has scheduleToStartSeconds (a result row ends the statement pipeline).
+INSERT_JOBS_RETURNING_START_BY = (
+    INSERT_JOBS.rstrip() + "\nRETURNING job_id, " + START_BY_MS.replace("j.", "") + "\n"
+)
 
 # Event ids follow the plan's order (WITH ORDINALITY ... ORDER BY), so history reads in order.
 INSERT_EVENTS = """

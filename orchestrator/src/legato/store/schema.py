@@ -140,6 +140,8 @@ jobs = Table(
     Column("deadline_kind", Text),
     Column("requeues", Integer, nullable=False, server_default=text("0")),  # schedule-to-start expiries
     Column("worker_id", Text),
+    # The start-by time its record carries (deadlineAt), on the database's clock (migration 0011).
+    Column("start_by", DateTime(timezone=True)),
     Index("jobs_run_step", "run_id", "step_id"),
     Index(
         "jobs_outbox",
