@@ -29,7 +29,7 @@ import { checked, seal, tooLarge } from "./envelope.js";
 import { Attempt, type ExecutionHooks, progressOf } from "./attempt.js";
 import type { Clock } from "./clock.js";
 import { type ExecutionIdentity, type Handler, executeJob, resultOf } from "./execute.js";
-import { WORKER_SHUTDOWN, workerShutdownFailure } from "./failure.js";
+import { workerShutdownFailure } from "./failure.js";
 import { GroupSession, type RawMessage } from "./group-session.js";
 import type { ClientBase } from "./kafka.js";
 import { isFatalKafkaError } from "./kafka-errors.js";
@@ -275,8 +275,9 @@ export class ActionConsumer {
    * its process span when tracing is on, with the job's fields on the log lines written
    * meanwhile. Returns the result to send (checked) and the headers of the attempt's records.
    * An attempt the shutdown cancelled that does not end in success within the grace is
-   * answered FAILED WorkerShutdown; one the shutdown released is answered so at once (its
-   * handler's later outcome is discarded), unless it was withdrawn (then nothing is sent).
+   * answered FAILED WorkerShutdown; if its handler still runs when the grace ends, at once (the
+   * handler's later outcome is discarded). Another attempt still running then (withdrawn, or
+   * cancelled by its startToClose before) is given up: nothing is sent.
    */
   private async run(
     job: Job,
@@ -341,16 +342,14 @@ export class ActionConsumer {
         // Released: the handler still runs; whatever it ends with later is discarded.
         const failure = workerShutdownFailure();
         answer = resultOf(job, identity, attempt.startedAt, { failure }, clock.now());
-        if (attempt.isWithdrawn) {
+        if (!attempt.answeredAtRelease) {
+          // Withdrawn (its offset is done), or cancelled by its startToClose before the
+          // shutdown (not answered: Kafka redelivers it, as before issue 25).
           trace?.end(answer);
           return { result: undefined, headers };
         }
         this.deps.onShutdownRelease();
-      } else if (
-        ended.status === "FAILED" &&
-        attempt.cancelReason === WORKER_SHUTDOWN &&
-        !attempt.isWithdrawn
-      ) {
+      } else if (ended.status === "FAILED" && attempt.answeredAtRelease) {
         answer = { ...ended, failure: workerShutdownFailure(ended.failure?.message) };
         this.deps.onShutdownRelease();
       } else {

@@ -6,15 +6,18 @@
  * - `withdraw()`: a Cancel was read for it. The handler is signalled, no more Progress goes out
  *   for it and its offset counts as done at once (`onWithdrawn`); its Result still goes out when
  *   it ends (the orchestrator ignores it as late).
- * - `release()`: the worker's shutdown grace is over. Heartbeat details not sent yet go out now,
- *   nothing after; `released` resolves so the worker answers the job itself (FAILED
- *   WorkerShutdown) and discards the handler's later outcome.
+ * - `release()`: the worker's shutdown grace is over. `released` resolves and the handler's later
+ *   outcome is discarded. An attempt cancelled with WorkerShutdown (`answeredAtRelease`) sends
+ *   its heartbeat details not sent yet now, nothing after, and the worker answers its job itself
+ *   (FAILED WorkerShutdown); any other (withdrawn, or cancelled by its startToClose before the
+ *   shutdown) sends nothing more.
  */
 
 import { AttemptCancelled } from "../errors.js";
 import type { Job, Progress, ProgressKind, SkipReason } from "../protocol/messages.js";
 import { type Clock, type TimerHandle, systemClock } from "./clock.js";
 import { AttemptContext, type AttemptControl, type JobContext } from "./context.js";
+import { WORKER_SHUTDOWN } from "./failure.js";
 import { ProgressReporter, heartbeatInterval } from "./heartbeats.js";
 
 export interface ExecutionIdentity {
@@ -132,17 +135,26 @@ export class Attempt implements ExecutionHooks, AttemptControl {
   }
 
   /**
-   * Gives up on a handler still running (the shutdown grace is over): heartbeat details given
-   * and not sent yet go out now (unless withdrawn), nothing after; `released` resolves. False if
-   * the handler had already ended.
+   * Gives up on a handler still running (the shutdown grace is over): `released` resolves.
+   * Heartbeat details given and not sent yet go out now if `answeredAtRelease`; nothing after.
+   * False if the handler had already ended.
    */
   release(): boolean {
     if (this.ended) return false;
     this.ended = true;
     this.stopCloseTimer();
-    this.reporter.end(true);
+    this.reporter.end(this.answeredAtRelease);
     this.markReleased?.();
     return true;
+  }
+
+  /**
+   * The worker answers this attempt itself (FAILED WorkerShutdown) if it gives up on it at
+   * shutdown: it was cancelled with WorkerShutdown (not by a Cancel, nor by its startToClose
+   * before the shutdown).
+   */
+  get answeredAtRelease(): boolean {
+    return this.reason === WORKER_SHUTDOWN && !this.withdrawn;
   }
 
   /** When the handler started (epoch ms, the worker's clock); 0 before it did. */

@@ -281,7 +281,9 @@ export class Worker {
    * them a moment to end. Those still running then are released: the worker answers each job
    * FAILED WorkerShutdown itself (the orchestrator queues it again without using an attempt)
    * and stores its offset once that is acknowledged; nothing is killed. So is an attempt that
-   * ended in failure after the signal. Waits (at most `closeBy`) for those answers.
+   * ended in failure after the signal. A handler still running that was cancelled before (a
+   * Cancel, its startToClose) is given up without an answer. Waits (at most `closeBy`) for the
+   * answers.
    */
   private async cancelRunning(closeBy: number): Promise<void> {
     if (this.running.size === 0) return;

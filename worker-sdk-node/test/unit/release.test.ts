@@ -198,7 +198,9 @@ describe("the shutdown release", () => {
     context.heartbeat({ i: 2 });
     context.heartbeat({ i: 3 }); // pending, due in 1 s
     await clock.advance(200);
+    assert.equal(attempt.answeredAtRelease, false);
     assert.equal(attempt.cancel(WORKER_SHUTDOWN), true);
+    assert.equal(attempt.answeredAtRelease, true);
     let released = false;
     void attempt.released.then(() => (released = true));
     assert.equal(attempt.release(), true);
@@ -222,8 +224,28 @@ describe("the shutdown release", () => {
     await settle();
     context.heartbeat({ i: 2 });
     attempt.withdraw("RunCancelled");
+    attempt.cancel(WORKER_SHUTDOWN);
+    assert.equal(attempt.answeredAtRelease, false);
     assert.equal(attempt.release(), true);
     await settle();
+    assert.deepEqual(kinds(progress), ["STARTED null", 'HEARTBEAT {"i":1}']);
+  });
+
+  it("gives up on one cancelled before the shutdown (startToClose) without sending anything", async () => {
+    const { attempt, progress, clock } = attemptOf(
+      job({ heartbeatTimeoutMs: 3_000, startToCloseMs: 500 }),
+    );
+    const context = attempt.begin(clock.now());
+    await settle();
+    context.heartbeat({ i: 1 });
+    await settle();
+    context.heartbeat({ i: 2 });
+    await clock.advance(500);
+    assert.equal(context.cancelReason, "StartToCloseTimeout");
+    assert.equal(attempt.cancel(WORKER_SHUTDOWN), false);
+    assert.equal(attempt.answeredAtRelease, false);
+    assert.equal(attempt.release(), true);
+    await clock.advance(5_000);
     assert.deepEqual(kinds(progress), ["STARTED null", 'HEARTBEAT {"i":1}']);
   });
 
