@@ -114,6 +114,14 @@ class Orchestrator:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
 
+    def freeze(self, frozen: bool) -> None:
+        """SIGSTOP (or SIGCONT) `legato serve` and its engine process: alive, a group member whose
+        session has not expired yet, and reading nothing (a lagging orchestrator)."""
+        assert self.process is not None
+        sig = signal.SIGSTOP if frozen else signal.SIGCONT
+        for pid in [self.process.pid, *_children(self.process.pid)]:
+            os.kill(pid, sig)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -150,3 +158,19 @@ class Orchestrator:
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.database_url) as conn:
             return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found

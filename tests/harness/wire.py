@@ -6,13 +6,14 @@ moment the test chooses (the SDKs' own behaviour is the conformance suite's busi
 
 import time
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from harness.orchestrator import Orchestrator
 from legato_worker.protocol import (
     Cancel,
+    Failure,
     Job,
     Progress,
     Result,
@@ -88,15 +89,30 @@ class WireWorker:
         self._send(job, encode_progress(record))
 
     def complete(self, job: Job, output: str) -> None:
+        self._answer(job, "COMPLETED", output, None)
+
+    def fail(self, job: Job, error_type: str, message: str) -> None:
+        failure: Failure = {
+            "type": error_type,
+            "message": message,
+            "nonRetryable": False,
+            "details": None,
+            "stackTrace": None,
+        }
+        self._answer(job, "FAILED", None, failure)
+
+    def _answer(
+        self, job: Job, status: Literal["COMPLETED", "FAILED"], output: str | None, failure: Failure | None
+    ) -> None:
         result: Result = {
             "jobId": job["jobId"],
             "runId": job["runId"],
             "stepId": job["stepId"],
             "attempt": job["attempt"],
             "action": job["action"],
-            "status": "COMPLETED",
+            "status": status,
             "output": output,
-            "failure": None,
+            "failure": failure,
             "workerId": "wire-worker",
             "sdk": "test/0",
             "startedAt": now_ms(),

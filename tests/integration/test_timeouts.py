@@ -151,6 +151,27 @@ def skipped_early(api: httpx.Client) -> float:
     return 0.0
 
 
+def test_an_attempt_released_by_a_worker_shutting_down_goes_again_without_using_an_attempt(
+    api: httpx.Client, wire: WireWorker, action: str
+) -> None:
+    wid = one_step(api, action, heartbeatSeconds=5, retry={"maxAttempts": 1, "initialDelayMs": 50})
+    run_id = trigger(api, wid, 1)
+    first = wire.next_job()
+    wire.progress(first, "STARTED")
+    wire.progress(first, "HEARTBEAT", '{"done": 3}')
+    wire.fail(first, "WorkerShutdown", "the worker shut down before the attempt ended")
+    second = wire.next_job(timeout=10)
+    # the same attempt (maxAttempts 1), resuming from the released one's last heartbeat
+    assert second["attempt"] == 1 and second["jobId"] != first["jobId"]
+    assert json.loads(second["lastHeartbeatDetails"] or "null") == {"done": 3}
+    requeued = of_type(events(api, run_id), "STEP_REQUEUED")
+    assert [(e["data"]["type"], e["data"]["requeues"]) for e in requeued] == [("WorkerShutdown", 1)]
+    assert of_type(events(api, run_id), "STEP_FAILED") == []
+    wire.complete(second, '"finished elsewhere"')
+    run = wait_run(api, run_id)
+    assert run["status"] == "COMPLETED" and run["steps"][0]["attempts"] == 1
+
+
 def test_cancelling_a_run_withdraws_its_running_attempt(
     api: httpx.Client, wire: WireWorker, action: str
 ) -> None:

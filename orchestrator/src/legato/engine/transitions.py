@@ -117,8 +117,10 @@ class Planner:
             self._failed(c, step)
 
     def _requeued(self, c: Claimed, step: StepDef) -> None:
-        """Expired in its queue (scheduleToStartSeconds): never started, so the same attempt goes
-        again, after the retry policy's delay for its number of expiries."""
+        """Expired in its queue (scheduleToStartSeconds), lost (the backstop) or released by a worker
+        that shut down: the same attempt goes again, after the retry policy's delay for its number
+        of requeues, resuming from its last heartbeat details (STEP_TIMED_OUT for an expiry,
+        STEP_REQUEUED for a release)."""
         f = c.failure or {}
         error: dict[str, Any] = {
             "type": f.get("type"),
@@ -129,7 +131,8 @@ class Planner:
         }
         if c.item_index is not None:
             error["item"] = c.item_index
-        self.plan.events.append(Event(c.run_id, "STEP_TIMED_OUT", c.step_id, c.attempt, _json(error)))
+        event = "STEP_TIMED_OUT" if c.status == "TIMED_OUT" else "STEP_REQUEUED"
+        self.plan.events.append(Event(c.run_id, event, c.step_id, c.attempt, _json(error)))
         self._set_status(c, "RUNNING", c.attempt, error, ended=False)
         delay = max(step.retry.delay_ms(c.requeues + 1), 1)
         self.new_job(_ref(c), step, c.attempt, c.payload, delay, c.item_index, c.details, c.requeues + 1)
