@@ -2,9 +2,11 @@
 
 Keyed runs of a 3-step workflow are triggered by clients that retry with the same Idempotency-Key
 until accepted, while the orchestrator and the worker processes are killed with SIGKILL on a
-schedule, workers return poison outputs for a second workflow, garbage is written to the results
-topic and a third client sends bad requests. Then it waits for every run to end and reports.
-Exit status 1 on any lost, duplicated, wrong or twice-applied run, or any 5xx answer.
+schedule, workers return poison outputs for a second workflow, long heartbeating steps of a third
+run on a worker that is never killed, garbage is written to the results topic and another client
+sends bad requests. Then it waits for every run to end and reports, with attempt timeouts by type.
+Exit status 1 on any lost, duplicated, wrong or twice-applied run, any timeout of a long step (its
+worker never stopped beating: the orchestrator's restarts must not time it out), or any 5xx answer.
 """
 
 import argparse
@@ -53,12 +55,18 @@ def _post(client: httpx.Client, tally: Tally, what: str, url: str, **kw: Any) ->
 
 
 def trigger_keyed(
-    url: str, wid: str, runs: range, accepted: dict[int, set[str]], tally: Tally, stop: threading.Event
+    url: str,
+    wid: str,
+    runs: range,
+    accepted: dict[int, set[str]],
+    tally: Tally,
+    stop: threading.Event,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     with httpx.Client(base_url=url, timeout=5) as client:
         for i in runs:
             while not stop.is_set():
-                body = {"input": {"run": i, "value": i}}
+                body = {"input": {"run": i, "value": i, **(extra or {})}}
                 r = _post(
                     client,
                     tally,
@@ -101,15 +109,19 @@ def send_bad_requests(url: str, wid: str, count: int, tally: Tally, stop: thread
 
 
 class Workers:
-    def __init__(self, orch: Orchestrator, actions: list[str], count: int, executions: Path) -> None:
+    def __init__(
+        self, orch: Orchestrator, actions: list[str], count: int, executions: Path, long_action: str
+    ) -> None:
         self.env = {**os.environ, **orch.env, "CHAOS_EXECUTIONS": str(executions)}
         self.args = [sys.executable, str(Path(__file__).parent / "chaos_worker.py"), *actions]
         self.procs = [self._spawn(n) for n in range(count)]
+        self.steady = self._spawn(count, ["--long", long_action])  # never killed
         self.kills = 0
 
-    def _spawn(self, n: int) -> "subprocess.Popen[bytes]":
+    def _spawn(self, n: int, args: list[str] | None = None) -> "subprocess.Popen[bytes]":
         log = (LOGS / f"worker-{n}.log").open("ab")
-        return subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        argv = self.args if args is None else [*self.args[:2], *args]
+        return subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def kill_one(self) -> None:
         n = random.randrange(len(self.procs))
@@ -119,9 +131,9 @@ class Workers:
         self.procs[n] = self._spawn(n)
 
     def stop(self) -> None:
-        for p in self.procs:
+        for p in [*self.procs, self.steady]:
             p.terminate()
-        for p in self.procs:
+        for p in [*self.procs, self.steady]:
             try:
                 p.wait(30)
             except subprocess.TimeoutExpired:
@@ -142,6 +154,8 @@ def main() -> int:
     ap.add_argument("--worker-kills", type=int, default=6)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--poison", type=int, default=30, help="runs whose worker returns a poison output")
+    ap.add_argument("--long", type=int, default=20, help="runs of a heartbeating step of --long-seconds")
+    ap.add_argument("--long-seconds", type=float, default=8.0)
     ap.add_argument("--garbage", type=int, default=20, help="undecodable records written to workflow-results")
     ap.add_argument("--bad-requests", type=int, default=200)
     ap.add_argument("--kill-interval", type=float, default=2.0, help="seconds between orchestrator kills")
@@ -156,8 +170,8 @@ def main() -> int:
     orch.start()
     started = time.monotonic()
     tag = orch.tag
-    wid, poison_wid = f"chaos-{tag}", f"chaos-poison-{tag}"
-    plus, times, minus, poison = (f"{tag}-{a}" for a in ("plus1", "times2", "minus3", "poison"))
+    wid, poison_wid, long_wid = f"chaos-{tag}", f"chaos-poison-{tag}", f"chaos-long-{tag}"
+    plus, times, minus, poison, long = (f"{tag}-{a}" for a in ("plus1", "times2", "minus3", "poison", "long"))
     with httpx.Client(base_url=orch.url, timeout=10) as api:
         steps = [
             {"action": a, "stepIndex": n, "retry": {"initialDelayMs": 200}}
@@ -166,10 +180,15 @@ def main() -> int:
         assert api.post("/workflow/", json={"id": wid, "steps": steps}).status_code == 201
         one = [{"action": poison, "stepIndex": 0, "retry": {"maxAttempts": 1}}]
         assert api.post("/workflow/", json={"id": poison_wid, "steps": one}).status_code == 201
-    workers = Workers(orch, [plus, times, minus, poison], args.workers, executions)
+        # a 3 s heartbeat timeout, beats every 1 s: every orchestrator restart outlasts the timeout
+        beating = [{"id": "long", "action": long, "heartbeatSeconds": 3, "retry": {"maxAttempts": 3}}]
+        assert api.post("/workflow/", json={"id": long_wid, "steps": beating}).status_code == 201
+    workers = Workers(orch, [plus, times, minus, poison], args.workers, executions, long)
     tally = Tally()
     accepted: dict[int, set[str]] = {}
     poisoned: dict[int, set[str]] = {}
+    long_accepted: dict[int, set[str]] = {}
+    beats = round(args.long_seconds / 0.25)
     stop = threading.Event()
     half = args.runs // 2
     clients = [
@@ -179,6 +198,10 @@ def main() -> int:
         ),
         threading.Thread(
             target=trigger_keyed, args=(orch.url, poison_wid, range(args.poison), poisoned, tally, stop)
+        ),
+        threading.Thread(
+            target=trigger_keyed,
+            args=(orch.url, long_wid, range(args.long), long_accepted, tally, stop, {"beats": beats}),
         ),
     ]
     bad_sent = [0]
@@ -218,6 +241,7 @@ def main() -> int:
                 break
             time.sleep(0.5)
         report = measure(orch, wid, poison_wid, args, accepted, poisoned, executions)
+        report.update(measure_long(orch, long_wid, args, long_accepted, executions))
     finally:
         stop.set()
         workers.stop()
@@ -241,6 +265,9 @@ def main() -> int:
             "steps applied twice",
             "5xx answers",
             "poison not isolated",
+            "long runs lost",
+            "long steps timed out",
+            "long steps run twice",
         )
     )
     print("CHAOS FAILED" if failed else "chaos passed: nothing lost, duplicated, wrong or applied twice")
@@ -276,7 +303,11 @@ def measure(
            WHERE r.workflow_id = %s AND e.type = 'STEP_COMPLETED' GROUP BY 1, 2 HAVING count(*) > 1) AS d""",
         wid,
     )[0][0]
-    counts = collections.Counter(tuple(line.split()) for line in executions.read_text().splitlines() if line)
+    counts = collections.Counter(
+        tuple(line.split())
+        for line in executions.read_text().splitlines()
+        if line and not line.startswith("long")
+    )
     per_step = collections.Counter(counts.values())
     poison_rows = orch.sql(
         "SELECT r.status, s.error ->> 'type' FROM runs r JOIN steps s USING (run_id)"
@@ -297,6 +328,37 @@ def measure(
         "poison runs failed InvalidOutput": f"{isolated}/{len(poisoned)}",
         "poison not isolated": len(poisoned) - isolated,
         "garbage results injected": args.garbage,
+    }
+
+
+def measure_long(
+    orch: Orchestrator,
+    long_wid: str,
+    args: argparse.Namespace,
+    accepted: dict[int, set[str]],
+    executions: Path,
+) -> dict[str, Any]:
+    """The long steps' worker was never killed: none may time out or start twice."""
+    rows = {
+        str(r[0]): r[1] for r in orch.sql("SELECT run_id, status FROM runs WHERE workflow_id = %s", long_wid)
+    }
+    lost = [i for i in range(args.long) if not any(rows.get(r) == "COMPLETED" for r in accepted.get(i, ()))]
+    timeouts = orch.sql(
+        "SELECT r.workflow_id = %s, j.deadline_kind, count(*) FROM jobs j JOIN runs r USING (run_id)"
+        " WHERE j.state = 'TIMED_OUT' GROUP BY 1, 2 ORDER BY 1, 2",
+        long_wid,
+    )
+    starts = collections.Counter(
+        line.split()[1] for line in executions.read_text().splitlines() if line.startswith("long ")
+    )
+    return {
+        "long runs": args.long,
+        "long runs lost": len(lost),
+        "long steps timed out": sum(n for is_long, _, n in timeouts if is_long),
+        "long steps run twice": sum(1 for n in starts.values() if n > 1),
+        "attempt timeouts by type": {
+            f"{'long' if is_long else 'short'} {kind}": n for is_long, kind, n in timeouts
+        },
     }
 
 

@@ -1,16 +1,39 @@
-"""A worker process for `make chaos`: the three no-op steps (each execution logged) and a poison step."""
+"""A worker process for `make chaos`: the three no-op steps (each execution logged) and a poison step,
+or (`--long ACTION`) the long heartbeating step alone (each start logged)."""
 
 import os
 import sys
+from typing import Any
 
-from legato_worker import Worker, WorkerSettings
+from legato_worker import AttemptCancelled, JobContext, Worker, WorkerSettings
+
+BEAT_S = 0.25
 
 POISON = ["bad\x00byte", 10**30, {"k\x00": 1}]
 
 
+def long_worker(action: str, log: int) -> None:
+    worker = Worker()
+
+    def beating(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+        os.write(log, f"long {payload['run']} {ctx.attempt}\n".encode())
+        start = int((ctx.last_heartbeat_details or {}).get("done", 0))
+        for i in range(start, payload["beats"]):
+            if ctx.cancelled.wait(BEAT_S):
+                raise AttemptCancelled(ctx.cancel_reason)
+            ctx.heartbeat({"done": i + 1})
+        return {"run": payload["run"], "attempt": ctx.attempt}
+
+    worker.register(action, beating)
+    worker.start()
+
+
 def main() -> None:
-    plus, times, minus, poison = sys.argv[1:5]
     log = os.open(os.environ["CHAOS_EXECUTIONS"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    if sys.argv[1] == "--long":
+        long_worker(sys.argv[2], log)
+        return
+    plus, times, minus, poison = sys.argv[1:5]
     settings = WorkerSettings.from_env()
     settings = WorkerSettings(
         **{**settings.__dict__, "kafka_config": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}}

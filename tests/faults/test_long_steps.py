@@ -19,7 +19,7 @@ from harness.orchestrator import LOGS, Orchestrator
 from harness.private_stack import PrivateStack
 from harness.services import require_stack
 from harness.waiting import until
-from harness.workers import running_worker
+from harness.workers import StartedWorker, running_worker
 from legato_worker import AttemptCancelled, JobContext
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -29,11 +29,12 @@ BEAT_S = 0.25  # one unit of work between heartbeat() calls
 
 
 def beating(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
-    for i in range(payload["beats"]):
+    start = int((ctx.last_heartbeat_details or {}).get("done", 0))
+    for i in range(start, payload["beats"]):
         if ctx.cancelled.wait(BEAT_S):
             raise AttemptCancelled(ctx.cancel_reason)
         ctx.heartbeat({"done": i + 1})
-    return {"attempt": ctx.attempt}
+    return {"attempt": ctx.attempt, "resumedFrom": start}
 
 
 def long_step(api: httpx.Client, action: str) -> str:
@@ -71,7 +72,7 @@ def assert_first_attempts(api: httpx.Client, runs: list[str]) -> None:
         run = wait_run(api, run_id, timeout=120)
         timed_out = [e["data"]["type"] for e in events(api, run_id) if e["type"] == "STEP_TIMED_OUT"]
         assert run["status"] == "COMPLETED" and timed_out == [], (run, timed_out)
-        assert run["output"] == {"attempt": 1} and run["steps"][0]["attempts"] == 1, run
+        assert run["output"]["attempt"] == 1 and run["steps"][0]["attempts"] == 1, run
 
 
 def test_heartbeating_steps_outlive_two_orchestrator_kills(fresh_orchestrator: Orchestrator) -> None:
@@ -155,3 +156,32 @@ def test_heartbeating_steps_outlive_an_orchestrator_that_lags() -> None:
             frozen.freeze(False)
         twin.stop()
         orch.drop()
+
+
+def test_a_rolling_worker_restart_uses_no_attempt(fresh_orchestrator: Orchestrator) -> None:
+    """Each worker is stopped (SIGTERM's path: drain 0.5 s, then its handlers are cancelled with
+    WorkerShutdown) after a successor has joined: the released steps go again as the same attempt,
+    resuming from their last heartbeat, on maxAttempts 1."""
+    orch, action = fresh_orchestrator, unique("rolling")
+    with httpx.Client(base_url=orch.url, timeout=30) as api:
+        wid = unique("rolling")
+        step = {"id": "long", "action": action, "heartbeatSeconds": HEARTBEAT_S, "retry": {"maxAttempts": 1}}
+        define(api, {"id": wid, "steps": [step]})
+        old = StartedWorker(orch, {action: beating}, shutdown_timeout_ms=500)
+        try:
+            runs = [trigger(api, wid, {"beats": 40}) for _ in range(3)]
+            until(lambda: all(progress(orch, r) > 0 for r in runs), 60, "every step heartbeating")
+            for _ in range(2):  # two rounds: a new worker joins, then the old one stops
+                new = StartedWorker(orch, {action: beating}, shutdown_timeout_ms=500)
+                old.stop()
+                old = new
+                seen = {r: progress(orch, r) for r in runs}
+                until(lambda: all(progress(orch, r) > seen[r] for r in runs), 60, "the steps resumed")  # noqa: B023
+            for run_id in runs:
+                run = wait_run(api, run_id, timeout=120)
+                assert run["status"] == "COMPLETED" and run["steps"][0]["attempts"] == 1, run
+                assert run["output"]["attempt"] == 1 and run["output"]["resumedFrom"] > 0, run
+                kinds = [e["data"]["type"] for e in events(api, run_id) if e["type"] == "STEP_REQUEUED"]
+                assert kinds and set(kinds) == {"WorkerShutdown"}, kinds
+        finally:
+            old.stop()

@@ -25,17 +25,27 @@ def settings_for(orch: Orchestrator, **overrides: Any) -> WorkerSettings:
     )
 
 
+class StartedWorker:
+    """A worker running in a thread of its own until `stop()` (drains as on SIGTERM)."""
+
+    def __init__(self, orch: Orchestrator, handlers: dict[str, Callable[..., Any]], **overrides: Any) -> None:
+        self.worker = Worker(settings_for(orch, **overrides))
+        for action, handler in handlers.items():
+            self.worker.register(action, handler)
+        self._thread = threading.Thread(target=self.worker.start, name="test-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self._thread.join(30)
+
+
 @contextmanager
 def running_worker(
     orch: Orchestrator, handlers: dict[str, Callable[..., Any]], **overrides: Any
 ) -> Iterator[Worker]:
-    worker = Worker(settings_for(orch, **overrides))
-    for action, handler in handlers.items():
-        worker.register(action, handler)
-    thread = threading.Thread(target=worker.start, name="test-worker", daemon=True)
-    thread.start()
+    started = StartedWorker(orch, handlers, **overrides)
     try:
-        yield worker
+        yield started.worker
     finally:
-        worker.stop()
-        thread.join(30)
+        started.stop()
