@@ -196,6 +196,25 @@ def test_expired_runs_are_deleted_with_all_their_rows_and_the_rest_is_kept(tmp_p
         assert _metric(metrics, "legato_retention_errors_total") == 0
 
 
+def test_a_run_an_idempotency_key_still_answers_for_outlives_the_retention_age(tmp_path: Path) -> None:
+    """LEGATO_RETENTION_DAYS shorter than the key TTL: the keyed run stays until its key expires
+    (a keyed trigger answered by PostgreSQL would otherwise start a second run)."""
+    with retaining(tmp_path, days="1", hours="1") as orch:
+        keyed, plain = _added(orch, "keyed", 2, ended_days_ago=0.5)
+        orch.sql_script(
+            f"""
+            INSERT INTO idempotency_keys (workflow_id, key, fingerprint, run_id, expires_at)
+            VALUES ('w', 'live', 'f', '{keyed}', now() + interval '1 day');
+            UPDATE runs SET ended_at = now() - interval '2 days' WHERE run_id IN ('{keyed}', '{plain}');
+            """
+        )
+        until(lambda: _rows(orch, [plain])["runs"] == 0, 60, "the run without a key deleted")
+        _full_sweep_after_now(orch)
+        assert _rows(orch, [keyed])["runs"] == 1 and _rows(orch, [keyed])["idempotency_keys"] == 1
+        orch.sql_script(f"UPDATE idempotency_keys SET expires_at = now() WHERE run_id = '{keyed}'")
+        until(lambda: _rows(orch, [keyed])["runs"] == 0, 60, "the run deleted once its key expired")
+
+
 def _metric(text: str, name: str) -> float:
     found = re.findall(rf"^{name}(?:{{[^}}]*}})? ([0-9.e+]+)$", text, re.MULTILINE)
     return sum(float(v) for v in found)

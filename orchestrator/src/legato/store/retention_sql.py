@@ -5,11 +5,14 @@ share the work and a run an operation holds is simply left for the next sweep. L
 engine's: the runs first (FOR UPDATE), then their rows in the other tables.
 """
 
-# Finished runs whose end is older than the retention age, oldest first (index runs_ended).
+# Finished runs whose end is older than the retention age, oldest first (index runs_ended). A run
+# an Idempotency-Key still answers for is kept until the key expires (LEGATO_IDEMPOTENCY_TTL_SECONDS
+# may outlast LEGATO_RETENTION_DAYS): deleting it would let a keyed trigger start a second run.
 LOCK_EXPIRED_RUNS = """
 SELECT run_id FROM runs
 WHERE ended_at IS NOT NULL AND ended_at < now() - make_interval(secs => %s)
   AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+  AND NOT EXISTS (SELECT 1 FROM idempotency_keys AS k WHERE k.run_id = runs.run_id AND k.expires_at > now())
 ORDER BY ended_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED
