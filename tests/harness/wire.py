@@ -70,8 +70,16 @@ class WireWorker:
                 raise AssertionError(f"unexpected job {decode_job(msg.value())}")
 
     def progress(
-        self, job: Job, kind: str, details: str | None = None, started_at: int | None = None
+        self,
+        job: Job,
+        kind: str,
+        details: str | None = None,
+        started_at: int | None = None,
+        clock_offset_ms: int = 0,
     ) -> None:
+        """A Progress record from a worker whose clock is `clock_offset_ms` off: its times and its
+        Kafka record's timestamp (the producer's clock) are."""
+        now = now_ms() + clock_offset_ms
         record: Progress = {
             "jobId": job["jobId"],
             "runId": job["runId"],
@@ -83,10 +91,10 @@ class WireWorker:
             "reason": "DeadlinePassed" if kind == "SKIPPED" else None,
             "workerId": "wire-worker",
             "sdk": "test/0",
-            "startedAt": started_at or now_ms(),
-            "at": now_ms(),
+            "startedAt": started_at or now,
+            "at": now,
         }
-        self._send(job, encode_progress(record))
+        self._send(job, encode_progress(record), timestamp=now)
 
     def complete(self, job: Job, output: str) -> None:
         self._answer(job, "COMPLETED", output, None)
@@ -120,8 +128,8 @@ class WireWorker:
         }
         self._send(job, encode_result(result))
 
-    def _send(self, job: Job, value: bytes) -> None:
-        self.producer.produce(self.results_topic, value=value, key=job["runId"].encode())
+    def _send(self, job: Job, value: bytes, timestamp: int = 0) -> None:
+        self.producer.produce(self.results_topic, value=value, key=job["runId"].encode(), timestamp=timestamp)
         assert self.producer.flush(10) == 0
 
     def cancel_for(self, job_id: str, timeout: float = 10) -> Cancel:

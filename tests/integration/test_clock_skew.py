@@ -6,6 +6,7 @@ is a worker that skips a copy before its start-by time, and "a clock behind" one
 after it expired. The SDKs' own clock handling is the conformance suite's (test_worker_clock.py).
 """
 
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -122,3 +123,26 @@ def test_a_late_start_loses_to_a_copy_already_started(capped_api: httpx.Client, 
     wire.complete(second, '"the second copy"')
     run = wait_run(capped_api, run_id)
     assert run["status"] == "COMPLETED" and run["output"] == "the second copy"
+
+
+def test_heartbeats_from_a_clock_far_behind_keep_an_attempt_alive(
+    capped_api: httpx.Client, wire: WireWorker
+) -> None:
+    """A heartbeat counts from its record's timestamp (the worker's clock here, 60 s behind), but
+    never from more than half a heartbeat timeout before it is applied: no HeartbeatTimeout."""
+    wid = unique("skew")
+    define(capped_api, {"id": wid, "steps": [{"id": "only", "action": wire.action, "heartbeatSeconds": 2}]})
+    run_id = trigger(capped_api, wid, 1)
+    job = wire.next_job()
+    behind = -60_000
+    wire.progress(job, "STARTED", clock_offset_ms=behind)
+    beats = 0
+    pace = threading.Event()
+    while beats < 12:  # 6 s of heartbeats every 0.5 s: three times the timeout
+        pace.wait(0.5)
+        beats += 1
+        wire.progress(job, "HEARTBEAT", f'{{"done": {beats}}}', clock_offset_ms=behind)
+    wire.complete(job, '"alive throughout"')
+    run = wait_run(capped_api, run_id)
+    assert run["status"] == "COMPLETED" and run["steps"][0]["attempts"] == 1
+    assert [e for e in events(capped_api, run_id) if e["type"] == "STEP_TIMED_OUT"] == []
