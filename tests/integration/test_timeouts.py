@@ -172,6 +172,27 @@ def test_an_attempt_released_by_a_worker_shutting_down_goes_again_without_using_
     assert run["status"] == "COMPLETED" and run["steps"][0]["attempts"] == 1
 
 
+def test_a_start_reported_for_a_job_whose_acknowledgement_was_lost_stops_its_republication(
+    api: httpx.Client, wire: WireWorker, action: str, orchestrator: Orchestrator
+) -> None:
+    run_id = trigger(api, one_step(api, action), 1)
+    job = wire.next_job()
+    until(lambda: orchestrator.sql("SELECT state FROM jobs WHERE run_id = %s", run_id) == [("DISPATCHED",)])
+    # As if the engine had crashed before recording Kafka's acknowledgement: the outbox would publish
+    # the job again once its lease passes (in 2 s).
+    orchestrator.sql_script(
+        f"""UPDATE jobs SET state = 'PENDING', dispatched_at = NULL, kafka_offset = NULL,
+                   kafka_partition = NULL, deadline_at = NULL, not_before = now() + interval '2 s'
+            WHERE run_id = '{run_id}'"""
+    )
+    wire.progress(job, "STARTED")  # a worker has it: it was delivered
+    until(lambda: of_type(events(api, run_id), "ATTEMPT_STARTED"), what="the start recorded")
+    assert orchestrator.sql("SELECT state FROM jobs WHERE run_id = %s", run_id) == [("DISPATCHED",)]
+    wire.no_job(4)  # past the lease: not published a second time
+    wire.complete(job, '"once"')
+    assert wait_run(api, run_id)["status"] == "COMPLETED"
+
+
 def test_cancelling_a_run_withdraws_its_running_attempt(
     api: httpx.Client, wire: WireWorker, action: str
 ) -> None:
