@@ -62,7 +62,9 @@ def trigger_keyed(
     tally: Tally,
     stop: threading.Event,
     extra: dict[str, Any] | None = None,
+    pace: float = 0.0,
 ) -> None:
+    """Trigger `runs` keyed runs, each retried with its key until accepted (`pace` s apart)."""
     with httpx.Client(base_url=url, timeout=5) as client:
         for i in runs:
             while not stop.is_set():
@@ -77,6 +79,7 @@ def trigger_keyed(
                 )
                 if r is not None and r.status_code == 200:
                     accepted.setdefault(i, set()).add(r.json()["runId"])
+                    stop.wait(pace)
                     break
                 time.sleep(0.02)
 
@@ -155,7 +158,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--poison", type=int, default=30, help="runs whose worker returns a poison output")
     ap.add_argument("--long", type=int, default=20, help="runs of a heartbeating step of --long-seconds")
-    ap.add_argument("--long-seconds", type=float, default=8.0)
+    ap.add_argument("--long-seconds", type=float, default=20.0)
+    ap.add_argument("--long-pace", type=float, default=5.0, help="seconds between long runs' triggers")
     ap.add_argument("--garbage", type=int, default=20, help="undecodable records written to workflow-results")
     ap.add_argument("--bad-requests", type=int, default=200)
     ap.add_argument("--kill-interval", type=float, default=2.0, help="seconds between orchestrator kills")
@@ -201,7 +205,16 @@ def main() -> int:
         ),
         threading.Thread(
             target=trigger_keyed,
-            args=(orch.url, long_wid, range(args.long), long_accepted, tally, stop, {"beats": beats}),
+            args=(
+                orch.url,
+                long_wid,
+                range(args.long),
+                long_accepted,
+                tally,
+                stop,
+                {"beats": beats},
+                args.long_pace,
+            ),
         ),
     ]
     bad_sent = [0]
