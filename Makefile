@@ -163,6 +163,7 @@ lint: install $(DASHBOARD_DEPS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy orchestrator/src worker-sdk-python/src
+	$(VENV)/bin/lint-imports --no-logo worker-sdk-python/importlinter.ini
 	cd $(NODE_SDK) && npm run lint --silent && npm run format:check --silent
 	cd $(DASHBOARD) && npm run lint --silent && npm run format:check --silent
 	mvn -q -B -f $(JAVA_SDK)/pom.xml spotless:check

@@ -2,7 +2,8 @@
 
 One `JobContext` per attempt. It is also the attempt's reporting state (STARTED sent yet, details
 pending, when the last Progress went out), which `_attempts.Attempts` drives from its ticker
-thread; `heartbeat()` itself only records the details and never produces to Kafka.
+thread; `heartbeat()` itself only records the details and never produces to Kafka. It knows that
+ticker only as a `Ticker` (something to wake), so this module does not import `_attempts`.
 
 A withdrawn attempt (a Cancel read while it runs) is *silenced*: the orchestrator no longer
 tracks it, so it reports nothing more (its heartbeats are validated, then dropped); only its late
@@ -17,20 +18,24 @@ import json
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from legato_worker._clock import Clock, system_clock
 from legato_worker._errors import AttemptCancelled, SerializationError, to_json
 from legato_worker.protocol import Job
-
-if TYPE_CHECKING:
-    from legato_worker._attempts import Attempts
 
 MAX_DETAILS_BYTES = 65_536
 LAZY_START_S = 1.0
 DEFAULT_INTERVAL_S = 10.0
 MIN_INTERVAL_S = 0.1
 _UNPARSED = object()
+
+
+class Ticker(Protocol):
+    """What sends an attempt's due Progress records (`_attempts.Attempts`)."""
+
+    def wake(self) -> None:
+        """A heartbeat is due now: send it without waiting for the next tick."""
 
 
 def details_text(details: Any) -> str:
@@ -99,7 +104,7 @@ class JobContext(Mapping[str, Any]):
         "workflow_version",
     )
 
-    def __init__(self, job: Job, attempts: Attempts | None = None, clock: Clock = system_clock) -> None:
+    def __init__(self, job: Job, attempts: Ticker | None = None, clock: Clock = system_clock) -> None:
         self.job = job
         self.job_id = job["jobId"]
         self.run_id = job["runId"]

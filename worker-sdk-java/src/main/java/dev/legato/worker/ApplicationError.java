@@ -1,5 +1,7 @@
 package dev.legato.worker;
 
+import dev.legato.worker.internal.execute.DescribedFailure;
+
 /**
  * A handler failure with an explicit error type, retryability and details, mapped onto the result's
  * failure envelope: {@code type} (defaults to the class's simple name), {@code message}, {@code
@@ -7,7 +9,7 @@ package dev.legato.worker;
  *
  * <p>The root of the SDK's exceptions. Unchecked, so handlers written as lambdas can throw it.
  */
-public class ApplicationError extends RuntimeException {
+public class ApplicationError extends RuntimeException implements DescribedFailure {
   private final String type;
   private final boolean nonRetryable;
   private final transient Object details;
@@ -48,15 +50,18 @@ public class ApplicationError extends RuntimeException {
   }
 
   /** The error type as published: the given type, else the class's simple name. */
+  @Override
   public String getType() {
     return type != null ? type : getClass().getSimpleName();
   }
 
+  @Override
   public boolean isNonRetryable() {
     return nonRetryable;
   }
 
   /** The details given at construction, or null. */
+  @Override
   public Object getDetails() {
     return details;
   }

@@ -2,8 +2,8 @@ package dev.legato.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.legato.worker.internal.execute.Attempt;
-import dev.legato.worker.internal.execute.CurrentJob;
 import dev.legato.worker.internal.execute.HeartbeatDetails;
+import dev.legato.worker.internal.execute.Step;
 import java.util.Objects;
 
 /**
@@ -39,6 +39,9 @@ import java.util.Objects;
  * #deadlineAt()}.
  */
 public final class JobContext {
+  /** The job whose handler runs on this thread, behind {@link #current()}. */
+  private static final ThreadLocal<JobContext> CURRENT = new ThreadLocal<>();
+
   private final String jobId;
   private final String runId;
   private final String stepId;
@@ -138,12 +141,33 @@ public final class JobContext {
   }
 
   /**
+   * {@code handler} as the runner calls it: while it runs, {@link #current()} on its thread is its
+   * attempt's context, and an {@code InterruptedException} it throws once the attempt was cancelled
+   * is reported as {@link AttemptCancelled}.
+   */
+  static Step step(Handler handler) {
+    return (attempt, payload) -> {
+      CURRENT.set(of(attempt));
+      try {
+        return handler.handle(payload);
+      } catch (InterruptedException e) {
+        if (attempt.isCancelled()) {
+          throw new AttemptCancelled(attempt.cancelReason(), e);
+        }
+        throw e;
+      } finally {
+        CURRENT.remove();
+      }
+    };
+  }
+
+  /**
    * The job whose handler runs on this thread.
    *
    * @throws IllegalStateException outside a handler
    */
   public static JobContext current() {
-    JobContext context = CurrentJob.get();
+    JobContext context = CURRENT.get();
     if (context == null) {
       throw new IllegalStateException(
           "JobContext.current() is only available while a handler runs");
@@ -225,11 +249,15 @@ public final class JobContext {
    * @throws SerializationError if the details are not strict JSON or are too large
    */
   public void heartbeat(Object details) {
-    if (execution == null) {
-      HeartbeatDetails.encode(details);
-      return;
+    try {
+      if (execution == null) {
+        HeartbeatDetails.encode(details);
+        return;
+      }
+      execution.heartbeat(details);
+    } catch (HeartbeatDetails.InvalidException e) {
+      throw new SerializationError(e.getMessage(), e.getCause());
     }
-    execution.heartbeat(details);
   }
 
   /** {@link #heartbeat(Object)} without new details (the latest ones given are kept). */

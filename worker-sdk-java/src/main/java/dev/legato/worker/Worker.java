@@ -9,6 +9,7 @@ import dev.legato.worker.internal.execute.JobRunner;
 import dev.legato.worker.internal.execute.Monotonic;
 import dev.legato.worker.internal.execute.RunningAttempts;
 import dev.legato.worker.internal.execute.SkipLog;
+import dev.legato.worker.internal.execute.Step;
 import dev.legato.worker.internal.execute.Withdrawals;
 import dev.legato.worker.internal.kafka.Delivery;
 import dev.legato.worker.internal.kafka.KafkaClients;
@@ -101,7 +102,7 @@ public final class Worker {
   }
 
   private final WorkerSettings settings;
-  private final Map<String, Handler> handlers = new LinkedHashMap<>();
+  private final Map<String, Step> handlers = new LinkedHashMap<>();
   private final Object lock = new Object();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final List<ActionConsumer> consumers = new ArrayList<>();
@@ -161,7 +162,7 @@ public final class Worker {
       if (state != State.NEW) {
         throw new IllegalStateException("register actions before start()");
       }
-      if (handlers.putIfAbsent(action, handler) != null) {
+      if (handlers.putIfAbsent(action, JobContext.step(handler)) != null) {
         throw new IllegalArgumentException("action '" + action + "' is already registered");
       }
     }
@@ -280,7 +281,7 @@ public final class Worker {
   }
 
   private void launch() {
-    KafkaClients clients = new KafkaClients(settings, "java");
+    KafkaClients clients = new KafkaClients(KafkaClientSettings.of(settings), "java");
     List<String> topics = new ArrayList<>();
     handlers.keySet().forEach(a -> topics.add(Topics.jobTopic(settings.jobsTopic(), a)));
     topics.add(Topics.jobsDltTopic(settings.jobsTopic()));
@@ -325,7 +326,8 @@ public final class Worker {
             settings.resultsTopic(),
             Topics.jobsDltTopic(settings.jobsTopic()),
             settings.workerId(),
-            clock);
+            clock,
+            JobRunner::refusedAsTooLarge);
     Withdrawals withdrawals = new Withdrawals(running);
     SkipLog skipLog = new SkipLog();
     dispatcher =

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.legato.protocol.Job;
 import dev.legato.protocol.Result;
+import dev.legato.worker.TestBridge;
 import dev.legato.worker.Worker;
 import dev.legato.worker.WorkerSettings;
 import dev.legato.worker.internal.kafka.KafkaSecurity;
@@ -56,7 +57,7 @@ final class KafkaSupport implements AutoCloseable {
   static Map<String, Object> clientConfig(String bootstrap, Map<String, Object> extra) {
     Map<String, Object> config = new HashMap<>(extra);
     config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    KafkaSecurity.apply(SECURITY, config);
+    KafkaSecurity.apply(TestBridge.kafkaSecurity(SECURITY), config);
     return config;
   }
 

@@ -2,7 +2,7 @@ package dev.legato.worker.internal.execute;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.legato.protocol.Failure;
-import dev.legato.worker.ApplicationError;
+import dev.legato.worker.internal.protocol.EnvelopeCaps;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
@@ -22,7 +22,7 @@ public final class FailureEnvelope {
     String type = typeOf(error);
     boolean nonRetryable = false;
     String details = null;
-    if (error instanceof ApplicationError app) {
+    if (error instanceof DescribedFailure app) {
       type = app.getType();
       nonRetryable = app.isNonRetryable();
       details = detailsJson(app.getDetails());

@@ -1,7 +1,5 @@
 package dev.legato.worker.internal.execute;
 
-import dev.legato.worker.SerializationError;
-
 /** Heartbeat details as the JSON text a {@code Progress} carries, checked at the call. */
 public final class HeartbeatDetails {
   /** The largest details, in UTF-8 bytes of JSON text. */
@@ -10,9 +8,21 @@ public final class HeartbeatDetails {
   private HeartbeatDetails() {}
 
   /**
+   * The details are not strict JSON or are too large ({@code JobContext} throws it as a {@code
+   * SerializationError}).
+   */
+  public static final class InvalidException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
    * The JSON text of {@code details}, or null for none (a Java null).
    *
-   * @throws SerializationError if it is not strict JSON or is over {@link #MAX_BYTES} bytes
+   * @throws InvalidException if it is not strict JSON or is over {@link #MAX_BYTES} bytes
    */
   public static String encode(Object details) {
     if (details == null) {
@@ -22,16 +32,17 @@ public final class HeartbeatDetails {
     try {
       encoded = OutputEncoder.encode(details);
     } catch (OutputEncoder.NotJsonException e) {
-      throw new SerializationError(
+      throw new InvalidException(
           "heartbeat details cannot be serialised to JSON: " + e.getMessage(), e);
     }
     if (encoded.bytes() > MAX_BYTES) {
-      throw new SerializationError(
+      throw new InvalidException(
           "heartbeat details are "
               + encoded.bytes()
               + " bytes of JSON, over the limit of "
               + MAX_BYTES
-              + " bytes");
+              + " bytes",
+          null);
     }
     return encoded.json();
   }

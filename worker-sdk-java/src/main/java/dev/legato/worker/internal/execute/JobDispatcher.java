@@ -3,7 +3,6 @@ package dev.legato.worker.internal.execute;
 import dev.legato.protocol.Job;
 import dev.legato.protocol.Result;
 import dev.legato.protocol.ResultStatus;
-import dev.legato.worker.Handler;
 import dev.legato.worker.internal.kafka.Publisher;
 import dev.legato.worker.internal.observe.JobSpan;
 import dev.legato.worker.internal.observe.JobTracing;
@@ -61,10 +60,11 @@ public final class JobDispatcher {
     public static final Observers NONE = new Observers(WorkerMetrics.NONE, JobTracing.NONE);
   }
 
-  private final Map<String, Handler> handlers;
+  private final Map<String, Step> handlers;
   private final MessageCodec codec;
   private final JobRunner runner;
   private final Publisher publisher;
+  private final ProgressSink progress;
   private final Executor pool;
   private final Semaphore permits;
   private final Attempts attempts;
@@ -73,7 +73,7 @@ public final class JobDispatcher {
   private volatile boolean closed;
 
   public JobDispatcher(
-      Map<String, Handler> handlers,
+      Map<String, Step> handlers,
       MessageCodec codec,
       JobRunner runner,
       Publisher publisher,
@@ -85,6 +85,7 @@ public final class JobDispatcher {
     this.codec = codec;
     this.runner = runner;
     this.publisher = publisher;
+    this.progress = ProgressSink.to(publisher);
     this.pool = pool;
     this.permits = permits;
     this.attempts = attempts;
@@ -115,15 +116,15 @@ public final class JobDispatcher {
       publisher.publishDeadLetter(record, e.getMessage(), completion::durable);
       return true;
     }
-    Handler handler = handlers.get(job.getAction());
-    if (handler == null) {
+    Step step = handlers.get(job.getAction());
+    if (step == null) {
       permits.release();
       log.warn("job {} has action '{}' with no handler here", job.getJobId(), job.getAction());
       publisher.publishResult(runner.unknownAction(job), completion::durable);
       return true;
     }
     Completion once = Completion.once(completion);
-    Attempt attempt = runner.attempt(job, publisher, attempts.flusher(), once);
+    Attempt attempt = runner.attempt(job, progress, attempts.flusher(), once);
     // Registered first, checked after: a Cancel read meanwhile reaches the check or the attempt.
     attempts.running().add(attempt);
     long now = attempts.clock().millis();
@@ -139,7 +140,7 @@ public final class JobDispatcher {
       return true;
     }
     try {
-      pool.execute(() -> runHandler(record, attempt, handler, once));
+      pool.execute(() -> runHandler(record, attempt, step, once));
     } catch (RejectedExecutionException e) {
       attempts.running().remove(attempt);
       permits.release(); // stopping: the job is not committed and runs again elsewhere
@@ -222,10 +223,7 @@ public final class JobDispatcher {
    * counts it, and publishes its result with the span's context.
    */
   private void runHandler(
-      ConsumerRecord<byte[], byte[]> record,
-      Attempt attempt,
-      Handler handler,
-      Completion completion) {
+      ConsumerRecord<byte[], byte[]> record, Attempt attempt, Step step, Completion completion) {
     Job job = attempt.job();
     try {
       Result result = null;
@@ -239,7 +237,7 @@ public final class JobDispatcher {
         started = true;
         try (JobSpan.Entered entered = span.enter();
             LogContext logs = LogContext.enter(job, span)) {
-          result = runner.run(attempt, handler);
+          result = runner.run(attempt, step);
         }
       } finally {
         permits.release();

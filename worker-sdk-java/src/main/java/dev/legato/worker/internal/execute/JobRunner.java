@@ -8,8 +8,6 @@ import dev.legato.protocol.Progress;
 import dev.legato.protocol.ProgressKind;
 import dev.legato.protocol.Result;
 import dev.legato.protocol.ResultStatus;
-import dev.legato.worker.AttemptCancelled;
-import dev.legato.worker.Handler;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -64,17 +62,17 @@ public final class JobRunner {
    * InvalidPayload}, handler not called), an output that is not strict JSON ({@code
    * SerializationError}) or larger than the limit ({@code ResultTooLarge}).
    */
-  public Result run(Job job, Handler handler) {
-    return run(Attempt.detached(job, clock), handler);
+  public Result run(Job job, Step step) {
+    return run(Attempt.detached(job, clock), step);
   }
 
   /**
-   * {@link #run(Job, Handler)} for an attempt the worker tracks: the handler's {@code JobContext}
+   * {@link #run(Job, Step)} for an attempt the worker tracks: the handler's {@code JobContext}
    * reports through it, it may be cancelled, and its pending heartbeat goes out before a failed
    * result (docs/protocol.md, v2 items 13-15). A handler the worker's shutdown cancelled that does
    * not return is answered FAILED {@code WorkerShutdown}, whatever it threw.
    */
-  public Result run(Attempt attempt, Handler handler) {
+  public Result run(Attempt attempt, Step step) {
     Job job = attempt.job();
     long startedAt = clock.millis();
     JsonNode payload;
@@ -90,20 +88,14 @@ public final class JobRunner {
               true));
     }
     Object output;
-    CurrentJob.set(attempt);
     attempt.begin(startedAt);
     boolean failed = true;
     try {
-      output = handler.handle(payload);
+      output = step.run(attempt, payload);
       failed = false;
-    } catch (InterruptedException e) {
-      Throwable reported =
-          attempt.isCancelled() ? new AttemptCancelled(attempt.cancelReason(), e) : e;
-      return failed(job, startedAt, handlerFailure(attempt, reported));
     } catch (Throwable e) { // NOPMD: a handler's StackOverflowError/OOM must still be answered
       return failed(job, startedAt, handlerFailure(attempt, e));
     } finally {
-      CurrentJob.clear();
       attempt.end(failed); // clears an interrupt left by a cancellation
     }
     OutputEncoder.Encoded encoded;

@@ -2,6 +2,7 @@ package dev.legato.worker.internal.execute;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
+import dev.legato.worker.internal.protocol.Utf8;
 import java.io.IOException;
 import java.io.StringWriter;
 

@@ -1,6 +1,7 @@
 package dev.legato.worker.internal.execute;
 
 import dev.legato.protocol.Progress;
+import dev.legato.worker.internal.kafka.Publisher;
 import java.util.Map;
 
 /** Where an attempt's {@code Progress} records go (the results topic, through the publisher). */
@@ -18,4 +19,19 @@ public interface ProgressSink {
 
   /** Drops everything: for an attempt run outside a worker (tests). */
   ProgressSink NONE = (progress, onAck) -> {};
+
+  /** The results topic, through {@code publisher}. */
+  static ProgressSink to(Publisher publisher) {
+    return new ProgressSink() {
+      @Override
+      public void send(Progress progress, Runnable onAck) {
+        publisher.publishProgress(progress, onAck);
+      }
+
+      @Override
+      public void send(Progress progress, Map<String, String> headers, Runnable onAck) {
+        publisher.publishProgress(progress, headers, onAck);
+      }
+    };
+  }
 }

@@ -1,7 +1,7 @@
 package dev.legato.worker.internal.kafka;
 
-import dev.legato.worker.WorkerSettings;
 import dev.legato.worker.internal.protocol.Topics;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -18,10 +18,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** The Kafka client configurations of docs/protocol.md "Worker behaviour", step 1. */
 public final class KafkaClients {
-  private final WorkerSettings settings;
+  /** What the clients are configured from (the worker's settings). */
+  public record Config(
+      String bootstrapServers,
+      String workerId,
+      String groupPrefix,
+      int concurrency,
+      int maxPayloadBytes,
+      Duration sessionTimeout,
+      Duration maxPollInterval,
+      KafkaSecurity.Settings security) {}
+
+  private final Config settings;
   private final String clientId;
 
-  public KafkaClients(WorkerSettings settings, String language) {
+  public KafkaClients(Config settings, String language) {
     this.settings = settings;
     this.clientId = "legato-" + language + "-" + settings.workerId();
   }
@@ -91,7 +102,7 @@ public final class KafkaClients {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-    KafkaSecurity.apply(settings, config);
+    KafkaSecurity.apply(settings.security(), config);
     return config;
   }
 }

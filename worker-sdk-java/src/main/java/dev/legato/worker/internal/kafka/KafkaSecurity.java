@@ -1,6 +1,5 @@
 package dev.legato.worker.internal.kafka;
 
-import dev.legato.worker.WorkerSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,9 +18,31 @@ import org.apache.kafka.common.config.SslConfigs;
 public final class KafkaSecurity {
   private KafkaSecurity() {}
 
+  /**
+   * The {@code LEGATO_KAFKA_*} security settings, validated by the caller: {@code protocol} is one
+   * of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL; the SASL fields are set for the SASL_ ones; a PEM
+   * file is null when unset, else its path and the variable that named it (for errors).
+   */
+  public record Settings(
+      String protocol,
+      String saslMechanism,
+      String saslUsername,
+      String saslPassword,
+      PemFile sslCaFile,
+      PemFile sslCertFile,
+      PemFile sslKeyFile) {}
+
+  /** A PEM file's path, and the variable that named it. */
+  public record PemFile(String path, String variable) {
+    /** The file {@code path} names, or null when {@code path} is null (unset). */
+    public static PemFile of(String path, String variable) {
+      return path == null ? null : new PemFile(path, variable);
+    }
+  }
+
   /** Puts the security properties of {@code settings} into a kafka-clients configuration. */
-  public static void apply(WorkerSettings settings, Map<String, Object> config) {
-    String protocol = settings.securityProtocol();
+  public static void apply(Settings settings, Map<String, Object> config) {
+    String protocol = settings.protocol();
     config.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol);
     if (protocol.startsWith("SASL_")) {
       config.put(SaslConfigs.SASL_MECHANISM, settings.saslMechanism());
@@ -33,17 +54,12 @@ public final class KafkaSecurity {
       if (settings.sslCaFile() != null) {
         config.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
         config.put(
-            SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG,
-            readable(settings.sslCaFile(), WorkerSettings.SSL_CA_FILE).toString());
+            SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, readable(settings.sslCaFile()).toString());
       }
       if (settings.sslCertFile() != null) {
         config.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PEM");
-        config.put(
-            SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG,
-            read(settings.sslCertFile(), WorkerSettings.SSL_CERT_FILE));
-        config.put(
-            SslConfigs.SSL_KEYSTORE_KEY_CONFIG,
-            read(settings.sslKeyFile(), WorkerSettings.SSL_KEY_FILE));
+        config.put(SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG, read(settings.sslCertFile()));
+        config.put(SslConfigs.SSL_KEYSTORE_KEY_CONFIG, read(settings.sslKeyFile()));
       }
     }
   }
@@ -66,19 +82,20 @@ public final class KafkaSecurity {
     return value.replace("\\", "\\\\").replace("\"", "\\\"");
   }
 
-  private static Path readable(String file, String variable) {
-    Path path = Path.of(file);
+  private static Path readable(PemFile file) {
+    Path path = Path.of(file.path());
     if (!Files.isReadable(path)) {
-      throw new IllegalArgumentException(variable + ": cannot read " + file);
+      throw new IllegalArgumentException(file.variable() + ": cannot read " + file.path());
     }
     return path;
   }
 
-  private static String read(String file, String variable) {
+  private static String read(PemFile file) {
     try {
-      return Files.readString(readable(file, variable), StandardCharsets.UTF_8);
+      return Files.readString(readable(file), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalArgumentException(variable + ": cannot read " + file + ": " + e, e);
+      throw new IllegalArgumentException(
+          file.variable() + ": cannot read " + file.path() + ": " + e, e);
     }
   }
 }

@@ -2,10 +2,8 @@ package dev.legato.worker.internal.kafka;
 
 import dev.legato.protocol.Progress;
 import dev.legato.protocol.Result;
-import dev.legato.worker.internal.execute.EnvelopeCaps;
-import dev.legato.worker.internal.execute.JobRunner;
-import dev.legato.worker.internal.execute.ProgressSink;
 import dev.legato.worker.internal.protocol.DltHeaders;
+import dev.legato.worker.internal.protocol.EnvelopeCaps;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -20,7 +18,13 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * Writes results, progress records and dead letters through the worker's {@link Delivery}: re-sent
  * until Kafka has them, never given up on except for a fatal producer error. Thread-safe.
  */
-public final class Publisher implements ProgressSink {
+public final class Publisher {
+  /** What is sent instead of a result Kafka refused as too large ({@code encodedBytes} long). */
+  @FunctionalInterface
+  public interface TooLarge {
+    Result replace(Result refused, int encodedBytes, Throwable why);
+  }
+
   private static final Set<String> DLT_HEADER_NAMES =
       Set.of(
           DltHeaders.DLT_REASON,
@@ -38,6 +42,7 @@ public final class Publisher implements ProgressSink {
   private final String deadLetterTopic;
   private final String workerId;
   private final Clock clock;
+  private final TooLarge tooLarge;
 
   public Publisher(
       Delivery delivery,
@@ -45,19 +50,21 @@ public final class Publisher implements ProgressSink {
       String resultsTopic,
       String deadLetterTopic,
       String workerId,
-      Clock clock) {
+      Clock clock,
+      TooLarge tooLarge) {
     this.delivery = delivery;
     this.codec = codec;
     this.resultsTopic = resultsTopic;
     this.deadLetterTopic = deadLetterTopic;
     this.workerId = workerId;
     this.clock = clock;
+    this.tooLarge = tooLarge;
   }
 
   /**
    * The result, keyed by runId (so the default murmur2 partitioner places it); {@code durable} runs
-   * once Kafka has acknowledged it. A result Kafka refuses as too large is replaced by a FAILED
-   * {@code ResultTooLarge} for the same job.
+   * once Kafka has acknowledged it. A result Kafka refuses as too large is replaced by what {@link
+   * TooLarge} makes of it (a FAILED {@code ResultTooLarge} for the same job).
    */
   public void publishResult(Result result, Runnable durable) {
     publishResult(result, Map.of(), durable);
@@ -70,7 +77,7 @@ public final class Publisher implements ProgressSink {
         "the result of job " + result.getJobId(),
         resultRecord(result, encoded, headers),
         error -> {
-          Result replacement = JobRunner.refusedAsTooLarge(result, encoded.length, error);
+          Result replacement = tooLarge.replace(result, encoded.length, error);
           return resultRecord(replacement, codec.encodeResult(replacement), headers);
         },
         durable);
@@ -93,16 +100,6 @@ public final class Publisher implements ProgressSink {
             resultsTopic, null, key, codec.encodeProgress(progress), recordHeaders(headers)),
         null,
         durable);
-  }
-
-  @Override
-  public void send(Progress progress, Runnable onAck) {
-    publishProgress(progress, onAck);
-  }
-
-  @Override
-  public void send(Progress progress, Map<String, String> headers, Runnable onAck) {
-    publishProgress(progress, headers, onAck);
   }
 
   /**

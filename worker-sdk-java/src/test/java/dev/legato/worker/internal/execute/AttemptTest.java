@@ -11,7 +11,9 @@ import dev.legato.protocol.Progress;
 import dev.legato.protocol.ProgressKind;
 import dev.legato.protocol.Result;
 import dev.legato.protocol.ResultStatus;
+import dev.legato.worker.Handler;
 import dev.legato.worker.JobContext;
+import dev.legato.worker.TestBridge;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -73,7 +75,7 @@ class AttemptTest {
   @Test
   void aHeartbeatingAttemptReportsStartedAtOnceAndOwnsItsOffsetOnceAcked() {
     Attempt attempt = attempt(job().setHeartbeatTimeoutMs(3_000L).build());
-    Result result = runner.run(attempt, payload -> "ok");
+    Result result = run(runner, attempt, payload -> "ok");
     assertEquals(ResultStatus.COMPLETED, result.getStatus());
     assertEquals(List.of(ProgressKind.STARTED), kinds());
     Progress started = sent.get(0);
@@ -106,7 +108,8 @@ class AttemptTest {
   void heartbeatsAreCoalescedAndAFailureSendsThePendingDetailsBeforeItsResult() {
     Attempt attempt = attempt(job().setHeartbeatTimeoutMs(1_500L).build());
     Result result =
-        runner.run(
+        run(
+            runner,
             attempt,
             payload -> {
               JobContext ctx = JobContext.current();
@@ -139,7 +142,8 @@ class AttemptTest {
         new Thread(
             () -> {
               result.set(
-                  runner.run(
+                  run(
+                      runner,
                       attempt,
                       payload -> {
                         running.countDown();
@@ -169,7 +173,8 @@ class AttemptTest {
     Attempt attempt = attempt(job().build());
     attempt.cancel("Superseded");
     Result result =
-        runner.run(
+        run(
+            runner,
             attempt,
             payload -> {
               JobContext ctx = JobContext.current();
@@ -252,5 +257,9 @@ class AttemptTest {
     ctx.throwIfCancelled();
     assertEquals(new JobContext("j", "r", "s", 1, "a", "wf", 1, null, null, null), ctx);
     assertEquals("j", ctx.jobId());
+  }
+
+  private static Result run(JobRunner runner, Attempt attempt, Handler handler) {
+    return runner.run(attempt, TestBridge.step(handler));
   }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.legato.worker.SerializationError;
+import dev.legato.worker.internal.protocol.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -44,9 +44,10 @@ class HeartbeatDetailsPropertiesTest {
 
   @Property
   void nonFiniteNumbersAreRefused(@ForAll("nonFinite") double value) {
-    SerializationError e =
+    HeartbeatDetails.InvalidException e =
         assertThrows(
-            SerializationError.class, () -> HeartbeatDetails.encode(Map.of("value", value)));
+            HeartbeatDetails.InvalidException.class,
+            () -> HeartbeatDetails.encode(Map.of("value", value)));
     assertTrue(e.getMessage().contains("JSON"), e.getMessage());
     assertTrue(e instanceof IllegalArgumentException);
   }
@@ -62,7 +63,8 @@ class HeartbeatDetailsPropertiesTest {
       @ForAll @StringLength(max = 20) String before,
       @ForAll @IntRange(min = 0xD800, max = 0xDFFF) int unit) {
     String text = before.replaceAll("[\\uD800-\\uDFFF]", "") + (char) unit;
-    assertThrows(SerializationError.class, () -> HeartbeatDetails.encode(Map.of("s", text)));
+    assertThrows(
+        HeartbeatDetails.InvalidException.class, () -> HeartbeatDetails.encode(Map.of("s", text)));
   }
 
   @Property(tries = 30)
@@ -72,8 +74,9 @@ class HeartbeatDetailsPropertiesTest {
     if (length + 2 <= HeartbeatDetails.MAX_BYTES) {
       assertEquals("\"" + value + "\"", HeartbeatDetails.encode(value));
     } else {
-      SerializationError e =
-          assertThrows(SerializationError.class, () -> HeartbeatDetails.encode(value));
+      HeartbeatDetails.InvalidException e =
+          assertThrows(
+              HeartbeatDetails.InvalidException.class, () -> HeartbeatDetails.encode(value));
       assertTrue(e.getMessage().contains("65536"), e.getMessage());
     }
   }
@@ -83,7 +86,7 @@ class HeartbeatDetailsPropertiesTest {
     assertNull(HeartbeatDetails.encode(null));
     Map<String, Object> cycle = new HashMap<>();
     cycle.put("self", cycle);
-    assertThrows(SerializationError.class, () -> HeartbeatDetails.encode(cycle));
+    assertThrows(HeartbeatDetails.InvalidException.class, () -> HeartbeatDetails.encode(cycle));
   }
 
   private static boolean wellFormed(String text) {

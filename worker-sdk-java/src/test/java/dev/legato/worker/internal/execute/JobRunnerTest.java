@@ -11,8 +11,11 @@ import dev.legato.protocol.Job;
 import dev.legato.protocol.Result;
 import dev.legato.protocol.ResultStatus;
 import dev.legato.worker.ApplicationError;
+import dev.legato.worker.Handler;
 import dev.legato.worker.JobContext;
 import dev.legato.worker.NonRetryableError;
+import dev.legato.worker.TestBridge;
+import dev.legato.worker.internal.protocol.EnvelopeCaps;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -45,7 +48,7 @@ class JobRunnerTest {
 
   @Test
   void returnValueIsCompletedWithJsonOutputAndEchoedFields() throws Exception {
-    Result result = runner.run(job(), p -> "Java processed: " + p.asText());
+    Result result = run(runner, job(), p -> "Java processed: " + p.asText());
     assertEquals(ResultStatus.COMPLETED, result.getStatus());
     assertEquals("\"Java processed: Hello\"", result.getOutput());
     assertNull(result.getFailure());
@@ -64,14 +67,15 @@ class JobRunnerTest {
 
   @Test
   void nullAndStructuredOutputsAreJson() throws Exception {
-    assertEquals("null", runner.run(job(), p -> null).getOutput());
-    assertEquals("{\"echo\":\"Hello\"}", runner.run(job(), p -> Map.of("echo", p)).getOutput());
+    assertEquals("null", run(runner, job(), p -> null).getOutput());
+    assertEquals("{\"echo\":\"Hello\"}", run(runner, job(), p -> Map.of("echo", p)).getOutput());
   }
 
   @Test
   void plainExceptionIsFailedWithItsSimpleName() throws Exception {
     Result result =
-        runner.run(
+        run(
+            runner,
             job(),
             p -> {
               throw new IllegalStateException("plain failure");
@@ -88,7 +92,8 @@ class JobRunnerTest {
   @Test
   void applicationErrorCarriesTypeRetryabilityAndDetails() throws Exception {
     Result result =
-        runner.run(
+        run(
+            runner,
             job(),
             p -> {
               throw new ApplicationError("boom", "ConformanceError", Map.of("payload", p));
@@ -102,7 +107,8 @@ class JobRunnerTest {
   @Test
   void nonRetryableErrorIsNonRetryable() throws Exception {
     Result result =
-        runner.run(
+        run(
+            runner,
             job(),
             p -> {
               throw new NonRetryableError("declined", "CardDeclined", Map.of("code", "51"));
@@ -115,7 +121,8 @@ class JobRunnerTest {
   @Test
   void applicationErrorWithoutTypeUsesItsClassName() throws Exception {
     Result result =
-        runner.run(
+        run(
+            runner,
             job(),
             p -> {
               throw new ApplicationError("x", null, true, null);
@@ -123,7 +130,8 @@ class JobRunnerTest {
     assertEquals("ApplicationError", result.getFailure().getType());
     assertTrue(result.getFailure().getNonRetryable());
     Result nonRetryable =
-        runner.run(
+        run(
+            runner,
             job(),
             p -> {
               throw new NonRetryableError("y");
@@ -133,7 +141,7 @@ class JobRunnerTest {
 
   @Test
   void unserialisableReturnValueIsANonRetryableSerializationError() throws Exception {
-    Result result = runner.run(job(), p -> new Object());
+    Result result = run(runner, job(), p -> new Object());
     assertEquals(ResultStatus.FAILED, result.getStatus());
     assertEquals("SerializationError", result.getFailure().getType());
     assertTrue(result.getFailure().getNonRetryable());
@@ -149,56 +157,57 @@ class JobRunnerTest {
             List.of(1.0, Float.NEGATIVE_INFINITY),
             JsonNodeFactory.instance.objectNode().put("v", Double.NaN));
     for (Object output : outputs) {
-      Result result = runner.run(job(), p -> output);
+      Result result = run(runner, job(), p -> output);
       assertEquals(ResultStatus.FAILED, result.getStatus(), String.valueOf(output));
       assertEquals("SerializationError", result.getFailure().getType());
       assertTrue(result.getFailure().getNonRetryable());
       assertTrue(
           result.getFailure().getMessage().contains("JSON"), result.getFailure().getMessage());
     }
-    assertEquals("[1.5,-0.0]", runner.run(job(), p -> List.of(1.5, -0.0)).getOutput());
+    assertEquals("[1.5,-0.0]", run(runner, job(), p -> List.of(1.5, -0.0)).getOutput());
   }
 
   @Test
   void aLoneSurrogateIsASerializationError() {
-    Result result = runner.run(job(), p -> "broken \uD800 text");
+    Result result = run(runner, job(), p -> "broken \uD800 text");
     assertEquals("SerializationError", result.getFailure().getType());
-    assertEquals("\"ok \uD83D\uDE00\"", runner.run(job(), p -> "ok \uD83D\uDE00").getOutput());
+    assertEquals("\"ok \uD83D\uDE00\"", run(runner, job(), p -> "ok \uD83D\uDE00").getOutput());
   }
 
   @Test
   void aCyclicOutputIsASerializationError() {
     List<Object> cycle = new ArrayList<>();
     cycle.add(cycle);
-    Result result = runner.run(job(), p -> cycle);
+    Result result = run(runner, job(), p -> cycle);
     assertEquals("SerializationError", result.getFailure().getType());
   }
 
   @Test
   void outputOverTheLimitIsResultTooLargeNamingSizeAndLimit() {
     JobRunner small = new JobRunner("w-1", "java/0.1.0", Clock.systemUTC(), 100);
-    assertEquals(ResultStatus.COMPLETED, small.run(job(), p -> "x".repeat(98)).getStatus());
-    Result result = small.run(job(), p -> "x".repeat(99)); // 101 bytes with the quotes
+    assertEquals(ResultStatus.COMPLETED, run(small, job(), p -> "x".repeat(98)).getStatus());
+    Result result = run(small, job(), p -> "x".repeat(99)); // 101 bytes with the quotes
     assertEquals(ResultStatus.FAILED, result.getStatus());
     assertNull(result.getOutput());
     assertEquals("ResultTooLarge", result.getFailure().getType());
     assertTrue(result.getFailure().getNonRetryable());
     assertTrue(result.getFailure().getMessage().contains("101"), result.getFailure().getMessage());
     assertTrue(result.getFailure().getMessage().contains("100"), result.getFailure().getMessage());
-    Result multibyte = small.run(job(), p -> "é".repeat(50)); // 102 bytes
+    Result multibyte = run(small, job(), p -> "é".repeat(50)); // 102 bytes
     assertEquals("ResultTooLarge", multibyte.getFailure().getType());
   }
 
   @Test
   void stackOverflowAndOutOfMemoryAreFailedResults() {
-    Result overflow = runner.run(job(), p -> recurse(0));
+    Result overflow = run(runner, job(), p -> recurse(0));
     assertEquals(ResultStatus.FAILED, overflow.getStatus());
     assertEquals("StackOverflowError", overflow.getFailure().getType());
     assertTrue(
         overflow.getFailure().getStackTrace().length() <= EnvelopeCaps.STACK_TRACE_CHARS,
         "stack trace capped");
     Result oom =
-        runner.run(
+        run(
+            runner,
             job(),
             p -> {
               throw new OutOfMemoryError("Java heap space");
@@ -210,7 +219,8 @@ class JobRunnerTest {
   @Test
   void hugeMessagesAndDetailsAreCapped() {
     Result result =
-        runner.run(
+        run(
+            runner,
             job(),
             p -> {
               throw new ApplicationError("m".repeat(10_000), "Big", "d".repeat(70_000));
@@ -234,7 +244,7 @@ class JobRunnerTest {
   void payloadThatIsNotJsonIsANonRetryableInvalidPayload() {
     Job job = job();
     job.setPayload("{not json");
-    Result result = runner.run(job, p -> "never");
+    Result result = run(runner, job, p -> "never");
     assertEquals(ResultStatus.FAILED, result.getStatus());
     assertEquals("InvalidPayload", result.getFailure().getType());
     assertTrue(result.getFailure().getNonRetryable());
@@ -243,7 +253,10 @@ class JobRunnerTest {
   @Test
   void handlerSeesItsJobContextOnlyWhileRunning() {
     Result result =
-        runner.run(job(), p -> JobContext.current().jobId() + "/" + JobContext.current().attempt());
+        run(
+            runner,
+            job(),
+            p -> JobContext.current().jobId() + "/" + JobContext.current().attempt());
     assertEquals("\"j-1/2\"", result.getOutput());
     assertThrows(IllegalStateException.class, JobContext::current);
   }
@@ -255,5 +268,9 @@ class JobRunnerTest {
     assertEquals("UnknownAction", result.getFailure().getType());
     assertTrue(result.getFailure().getNonRetryable());
     assertTrue(result.getFailure().getMessage().contains("step1"));
+  }
+
+  private static Result run(JobRunner runner, Job job, Handler handler) {
+    return runner.run(job, TestBridge.step(handler));
   }
 }

@@ -13,6 +13,7 @@ import dev.legato.protocol.Result;
 import dev.legato.protocol.ResultStatus;
 import dev.legato.worker.ApplicationError;
 import dev.legato.worker.Handler;
+import dev.legato.worker.TestBridge;
 import dev.legato.worker.internal.kafka.Delivery;
 import dev.legato.worker.internal.kafka.Publisher;
 import dev.legato.worker.internal.observe.JobTracing;
@@ -103,9 +104,15 @@ class ObservedDispatchTest {
     Clock clock = Clock.systemUTC();
     Publisher publisher =
         new Publisher(
-            new Delivery(producer, scheduler, e -> {}), codec, "results", "jobs.DLT", "w-1", clock);
+            new Delivery(producer, scheduler, e -> {}),
+            codec,
+            "results",
+            "jobs.DLT",
+            "w-1",
+            clock,
+            JobRunner::refusedAsTooLarge);
     return new JobDispatcher(
-        handlers,
+        TestBridge.steps(handlers),
         codec,
         new JobRunner("w-1", "java/test", clock),
         publisher,

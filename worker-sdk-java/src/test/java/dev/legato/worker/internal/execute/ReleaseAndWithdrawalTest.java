@@ -14,7 +14,7 @@ import dev.legato.protocol.Result;
 import dev.legato.protocol.ResultStatus;
 import dev.legato.worker.Handler;
 import dev.legato.worker.JobContext;
-import dev.legato.worker.SerializationError;
+import dev.legato.worker.TestBridge;
 import dev.legato.worker.internal.consume.PartitionOffsets;
 import dev.legato.worker.internal.kafka.Delivery;
 import dev.legato.worker.internal.kafka.Publisher;
@@ -68,9 +68,15 @@ class ReleaseAndWithdrawalTest {
   private JobDispatcher dispatcher(Map<String, Handler> handlers, java.time.Clock wall) {
     Publisher publisher =
         new Publisher(
-            new Delivery(producer, scheduler, e -> {}), codec, "results", "jobs.DLT", "w-1", wall);
+            new Delivery(producer, scheduler, e -> {}),
+            codec,
+            "results",
+            "jobs.DLT",
+            "w-1",
+            wall,
+            JobRunner::refusedAsTooLarge);
     return new JobDispatcher(
-        handlers,
+        TestBridge.steps(handlers),
         codec,
         new JobRunner("w-1", "java/test", wall, clock::monotonicMillis, 1_000_000),
         publisher,
@@ -248,7 +254,10 @@ class ReleaseAndWithdrawalTest {
     assertTrue(attempt.isCancelled());
     assertTrue(Thread.interrupted(), "the handler's thread was signalled");
     attempt.heartbeat(Map.of("i", 3));
-    assertThrows(SerializationError.class, () -> attempt.heartbeat(Double.NaN), "still checked");
+    assertThrows(
+        HeartbeatDetails.InvalidException.class,
+        () -> attempt.heartbeat(Double.NaN),
+        "still checked");
     clock.advance(60_000);
     attempt.tick(clock.monotonicMillis());
     attempt.end(true); // a failure would send pending details: not after a Cancel
@@ -300,7 +309,8 @@ class ReleaseAndWithdrawalTest {
     Attempt failing = Attempt.detached(job("j-1").build(), clock);
     failing.cancel(Attempt.WORKER_SHUTDOWN);
     Result failed =
-        runner.run(
+        run(
+            runner,
             failing,
             payload -> {
               throw new IllegalStateException("disk gone");
@@ -312,7 +322,8 @@ class ReleaseAndWithdrawalTest {
     Attempt silent = Attempt.detached(job("j-2").build(), clock);
     silent.cancel(Attempt.WORKER_SHUTDOWN);
     Result bare =
-        runner.run(
+        run(
+            runner,
             silent,
             payload -> {
               throw new IllegalStateException();
@@ -321,13 +332,14 @@ class ReleaseAndWithdrawalTest {
 
     Attempt returning = Attempt.detached(job("j-3").build(), clock);
     returning.cancel(Attempt.WORKER_SHUTDOWN);
-    assertEquals(ResultStatus.COMPLETED, runner.run(returning, payload -> "done").getStatus());
+    assertEquals(ResultStatus.COMPLETED, run(runner, returning, payload -> "done").getStatus());
 
     Attempt withdrawn = Attempt.detached(job("j-4").build(), clock);
     withdrawn.cancel(Attempt.WORKER_SHUTDOWN);
     withdrawn.withdraw("RunCancelled"); // a Cancel read after: its failure is its own
     Result own =
-        runner.run(
+        run(
+            runner,
             withdrawn,
             payload -> {
               throw new IllegalStateException("x");
@@ -491,5 +503,9 @@ class ReleaseAndWithdrawalTest {
     assertEquals(List.of(ProgressKind.STARTED, ProgressKind.HEARTBEAT), progress);
     attempt.end(true);
     Thread.interrupted();
+  }
+
+  private static Result run(JobRunner runner, Attempt attempt, Handler handler) {
+    return runner.run(attempt, TestBridge.step(handler));
   }
 }

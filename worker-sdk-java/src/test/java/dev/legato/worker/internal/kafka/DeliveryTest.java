@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.legato.protocol.Result;
 import dev.legato.protocol.ResultStatus;
+import dev.legato.worker.internal.execute.JobRunner;
 import dev.legato.worker.internal.protocol.MessageCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -39,7 +40,14 @@ class DeliveryTest {
   private final Delivery delivery = new Delivery(producer, scheduler, fatal::add);
   private final MessageCodec codec = new MessageCodec();
   private final Publisher publisher =
-      new Publisher(delivery, codec, "results", "jobs.DLT", "w-1", Clock.systemUTC());
+      new Publisher(
+          delivery,
+          codec,
+          "results",
+          "jobs.DLT",
+          "w-1",
+          Clock.systemUTC(),
+          JobRunner::refusedAsTooLarge);
 
   @AfterEach
   void shutdown() {

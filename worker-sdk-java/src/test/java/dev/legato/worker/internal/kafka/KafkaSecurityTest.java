@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.legato.worker.TestBridge;
 import dev.legato.worker.WorkerSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ class KafkaSecurityTest {
 
   private static Map<String, Object> configOf(WorkerSettings settings) {
     Map<String, Object> config = new HashMap<>();
-    KafkaSecurity.apply(settings, config);
+    KafkaSecurity.apply(TestBridge.kafkaSecurity(settings), config);
     return config;
   }
 

@@ -1,4 +1,4 @@
-package dev.legato.worker.internal.execute;
+package dev.legato.worker.internal.protocol;
 
 /**
  * The size caps every Legato SDK applies to a failure envelope and to dead-letter headers, so a

@@ -1,4 +1,4 @@
-package dev.legato.worker.internal.execute;
+package dev.legato.worker.internal.protocol;
 
 /** UTF-8 sizes of Java strings. */
 public final class Utf8 {

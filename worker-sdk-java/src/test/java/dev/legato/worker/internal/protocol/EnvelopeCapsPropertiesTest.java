@@ -1,4 +1,4 @@
-package dev.legato.worker.internal.execute;
+package dev.legato.worker.internal.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
