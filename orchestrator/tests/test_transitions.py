@@ -5,9 +5,9 @@ import uuid
 import pytest
 
 from legato.definitions import parse_definition
-from legato.engine import starts
-from legato.engine.model import Claimed, RunRef
-from legato.engine.transitions import OWNERSHIP_GRACE_MS, Planner
+from legato.workflow import starts
+from legato.workflow.model import Claimed, RunRef
+from legato.workflow.transitions import OWNERSHIP_GRACE_MS, Planner
 
 pytestmark = pytest.mark.unit
 

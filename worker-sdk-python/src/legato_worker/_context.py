@@ -19,9 +19,9 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from legato_protocol import Job
 from legato_worker._clock import Clock, system_clock
 from legato_worker._errors import AttemptCancelled, SerializationError, to_json
-from legato_worker.protocol import Job
 
 if TYPE_CHECKING:
     from legato_worker._attempts import Attempts

@@ -21,11 +21,11 @@ import orjson
 import psycopg
 
 from legato.definitions import Definition
-from legato.engine import starts
-from legato.engine.model import Ended, Plan, RunRef
-from legato.engine.transitions import Planner
-from legato.engine.writes import write_plan
 from legato.store import join_sql
+from legato.workflow import starts
+from legato.workflow.model import Ended, Plan, RunRef
+from legato.workflow.transitions import Planner
+from legato.workflow.writes import write_plan
 
 Cursor = psycopg.Cursor[Any]
 Lookup = Callable[[str, int], Definition]

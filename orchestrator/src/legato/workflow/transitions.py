@@ -13,7 +13,8 @@ import orjson
 from uuid_utils.compat import uuid7
 
 from legato.definitions import Definition, StepDef
-from legato.engine.model import (
+from legato.kafka.clients import HANDOVER_MS
+from legato.workflow.model import (
     Claimed,
     DeadLetter,
     Ended,
@@ -25,9 +26,8 @@ from legato.engine.model import (
     RunUpdate,
     StepUpdate,
 )
-from legato.kafka.clients import HANDOVER_MS
-from legato_worker.protocol import headers
-from legato_worker.protocol.topics import job_topic
+from legato_protocol import headers
+from legato_protocol.topics import job_topic
 
 # A job created for immediate publication is the engine's to publish for this long; after that the
 # scheduler publishes it (this is how a job survives an orchestrator crash between commit and send).
