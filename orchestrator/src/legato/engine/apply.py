@@ -23,10 +23,10 @@ from psycopg_pool import ConnectionPool
 
 from legato import tracing
 from legato.definitions import Definition
-from legato.engine.faults import is_outage
 from legato.engine.observer import EngineObserver
 from legato.engine.poison import unappliable_result, undecodable_result
 from legato.engine.publication import Publication
+from legato.faults import is_outage
 from legato.kafka.confirmed import Record, produce_confirmed
 from legato.kafka.publisher import Acked, JobPublisher, Refused
 from legato.payloads import JsonLimits

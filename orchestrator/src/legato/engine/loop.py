@@ -6,7 +6,7 @@ held in their rows) -> DLT records acknowledged by Kafka -> new jobs published -
 applied results committed. A crash anywhere re-applies the batch from Kafka; the attempt claim makes
 that a no-op for everything already applied, and the outboxes publish what was not confirmed.
 
-An outage (engine.faults) pauses the engine until it is over. Any other error is about the data or
+An outage (legato.faults) pauses the engine until it is over. Any other error is about the data or
 a bug: a batch is isolated result by result (engine.apply), housekeeping is skipped until its next
 tick; the engine never crashes here.
 """
@@ -27,11 +27,11 @@ from psycopg_pool import ConnectionPool
 from legato.definitions import Definition
 from legato.engine.apply import ResultApplier
 from legato.engine.caught_up import ResultsCaughtUp
-from legato.engine.faults import is_outage
 from legato.engine.housekeeping import Housekeeping
 from legato.engine.observer import EngineObserver
 from legato.engine.offsets import AppliedOffsets
 from legato.engine.unreported import LostAttempts
+from legato.faults import is_outage
 from legato.kafka.committed import GroupOffsets
 from legato.kafka.publisher import JobPublisher
 from legato.payloads import configured

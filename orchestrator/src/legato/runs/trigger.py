@@ -23,7 +23,7 @@ from uuid_utils.compat import uuid7
 
 from legato import metrics
 from legato.definitions.registry import DefinitionRegistry, Stored, UnknownWorkflow
-from legato.engine.faults import is_outage
+from legato.faults import is_outage
 from legato.idempotency import record
 from legato.settings import Settings
 from legato.store import engine_sql, runs_sql
