@@ -5,9 +5,10 @@
   like a batch (engine.publication);
 - the jobs outbox relayed (retries whose delay is over, jobs the API and operations wrote);
 - Cancel records of withdrawn attempts published (engine.withdrawals);
-- DLT records no engine confirmed published (engine.dead_letter_outbox);
-- runs left RUNNING with nothing to run resumed (workflow.resume), expired Idempotency-Keys
-  deleted, and retention started in the background (engine.retention), at their own cadences.
+- at the reconcile cadence: runs left RUNNING with nothing to run resumed (workflow.resume),
+  expired Idempotency-Keys deleted, DLT records no engine confirmed published
+  (engine.dead_letter_outbox);
+- retention started in the background when due (engine.retention).
 """
 
 import logging
@@ -90,12 +91,12 @@ class Housekeeping:
         self.publication.after_commit(plan, dead, 0)
         self.relay()
         self.withdraw()
-        published = publish_pending(self.pool, self.producer, self._jobs_dlt)
-        if published:
-            self.observer.dead_lettered("job", published)
         if time.monotonic() >= self._reconcile_at:
             self._reconcile_at = time.monotonic() + self.settings.reconcile_interval_ms / 1000
             self._reconcile()
+            published = publish_pending(self.pool, self.producer, self._jobs_dlt)
+            if published:
+                self.observer.dead_lettered("job", published)
         retention.run_due(self.pool, self.settings, self.stop)  # low cadence, in the background
 
     def relay(self) -> None:
