@@ -1,8 +1,8 @@
 """What a batch of attempt outcomes does to runs: the engine's decisions, with no I/O.
 
-Every function here appends to a Plan; engine.writes turns the Plan into SQL in one transaction.
+Every function here appends to a Plan; workflow.writes turns the Plan into SQL in one transaction.
 An outcome only decides about its own step (or map item): completion is recorded in `plan.ended`
-and engine.batch.settle then works out, set-based, which dependants became ready (engine.starts).
+and workflow.settle then works out, set-based, which dependants became ready (workflow.starts).
 """
 
 import uuid
