@@ -32,11 +32,13 @@ DASHBOARD_SRC := $(shell find $(DASHBOARD)/src -type f 2>/dev/null) $(DASHBOARD)
 # ---- installation (first run only; each step is skipped once done) ----------------------------
 install: $(VENV)/.installed
 
-$(VENV)/.installed: orchestrator/pyproject.toml worker-sdk-python/pyproject.toml requirements-dev.txt
+$(VENV)/.installed: protocol-python/pyproject.toml orchestrator/pyproject.toml worker-sdk-python/pyproject.toml \
+                    requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "python3 not found: install Python 3.11+ (apt-get install python3 python3-venv)"; exit 1; }
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV) || { echo "cannot create a venv: apt-get install python3-venv"; exit 1; }
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e 'worker-sdk-python[metrics,tracing]' -e orchestrator -r requirements-dev.txt
+	$(VENV)/bin/pip install -q -e protocol-python -e 'worker-sdk-python[metrics,tracing]' -e orchestrator \
+	  -r requirements-dev.txt
 	@touch $@
 
 node-build: $(NODE_SDK)/dist/.built $(NODE_EXAMPLE)/dist/.built
@@ -162,8 +164,9 @@ test-java:
 lint: install $(DASHBOARD_DEPS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy orchestrator/src worker-sdk-python/src
-	$(VENV)/bin/lint-imports --no-logo worker-sdk-python/importlinter.ini
+	$(VENV)/bin/mypy orchestrator/src worker-sdk-python/src protocol-python/src
+	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/lint-imports --no-logo --config worker-sdk-python/importlinter.ini
 	cd $(NODE_SDK) && npm run lint --silent && npm run format:check --silent
 	cd $(DASHBOARD) && npm run lint --silent && npm run format:check --silent
 	mvn -q -B -f $(JAVA_SDK)/pom.xml spotless:check

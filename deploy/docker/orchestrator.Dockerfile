@@ -10,7 +10,7 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /app
 # The whole tree (minus orchestrator.Dockerfile.dockerignore): the packages may read schemas/ at build time.
 COPY . .
-RUN pip install ./worker-sdk-python ./orchestrator
+RUN pip install ./protocol-python ./worker-sdk-python ./orchestrator
 
 RUN useradd --system --uid 10001 --no-create-home legato
 USER legato

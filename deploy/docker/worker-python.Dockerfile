@@ -8,7 +8,7 @@ ENV PYTHONUNBUFFERED=1 \
 
 WORKDIR /app
 COPY . .
-RUN pip install './worker-sdk-python[metrics,tracing]'
+RUN pip install ./protocol-python './worker-sdk-python[metrics,tracing]'
 
 RUN useradd --system --uid 10001 --no-create-home legato
 USER legato

@@ -12,7 +12,7 @@ import dag_worker
 import pytest
 
 from legato.definitions import parse_definition, truthy
-from legato.engine.starts import context, default_input
+from legato.workflow.starts import context, default_input
 from legato_worker import NonRetryableError
 
 pytestmark = pytest.mark.unit

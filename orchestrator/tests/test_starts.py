@@ -8,10 +8,10 @@ import pytest
 
 from legato.definitions import parse_definition
 from legato.definitions.expressions import compile_expression, truthy
-from legato.engine import starts
-from legato.engine.model import RunRef
-from legato.engine.transitions import Planner
-from legato.runs.operations import plan_retry
+from legato.workflow import starts
+from legato.workflow.model import RunRef
+from legato.workflow.resume import plan_retry
+from legato.workflow.transitions import Planner
 
 pytestmark = pytest.mark.unit
 NOW = 1_000_000

@@ -5,9 +5,9 @@ import uuid
 import pytest
 
 from legato.definitions import parse_definition
-from legato.engine import starts
-from legato.engine.model import Claimed, RunRef
-from legato.engine.transitions import OWNERSHIP_GRACE_MS, Planner
+from legato.workflow import starts
+from legato.workflow.model import Claimed, RunRef
+from legato.workflow.transitions import OWNERSHIP_GRACE_MS, Planner
 
 pytestmark = pytest.mark.unit
 
@@ -45,7 +45,7 @@ def test_completion_records_the_output_and_that_the_step_ended() -> None:
     plan = p.plan
     assert [(s.step_id, s.status, s.output) for s in plan.steps] == [("a", "COMPLETED", '{"x": 1}')]
     assert [(e.run.run_id, e.step_id) for e in plan.ended] == [(uuid.UUID(int=7), "a")]
-    assert plan.jobs == [] and plan.runs == [] and plan.dead_letters == []  # dependants: engine.settle
+    assert plan.jobs == [] and plan.runs == [] and plan.dead_letters == []  # dependants: workflow.settle
 
 
 def test_starting_a_step_schedules_an_immediate_job_with_its_input() -> None:

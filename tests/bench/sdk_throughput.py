@@ -17,7 +17,7 @@ from pathlib import Path
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
-from legato_worker.protocol import Job, decode_result, encode_job
+from legato_protocol import Job, decode_result, encode_job
 
 REPO = Path(__file__).resolve().parents[2]
 PARTITIONS = 6

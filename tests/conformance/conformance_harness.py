@@ -1,6 +1,6 @@
 """The harness side of the conformance suite: one SDK's run-worker process, and the wire to it.
 
-The harness plays the orchestrator: it produces Jobs (encoded with legato_worker.protocol) straight
+The harness plays the orchestrator: it produces Jobs (encoded with legato_protocol) straight
 onto the job topics, Cancels onto the module's control topic, and reads Results, Progress records
 (protocol v2) and dead letters back, so every SDK is judged on its bytes.
 """
@@ -24,8 +24,7 @@ from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPa
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
-from legato_worker.kafka_security import KafkaSecurity
-from legato_worker.protocol import (
+from legato_protocol import (
     Cancel,
     Job,
     Progress,
@@ -36,6 +35,7 @@ from legato_worker.protocol import (
     is_progress,
     topics,
 )
+from legato_protocol.kafka_security import KafkaSecurity
 
 REPO = Path(__file__).resolve().parents[2]
 LANGUAGES = ("python", "node", "java")

@@ -17,7 +17,7 @@ import pytest
 from conformance_harness import Wire, WorkerProcess
 
 from harness.private_stack import PrivateStack
-from legato_worker.protocol import encode_job
+from legato_protocol import encode_job
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from conformance_harness import (
     wait_until,
 )
 
-from legato_worker.protocol import topics
+from legato_protocol import topics
 
 
 def _languages_with_partitions(bootstrap: str, group: str) -> set[str]:

@@ -2,7 +2,7 @@
 
 from conformance_harness import Wire, WorkerProcess, headers_of
 
-from legato_worker.protocol import headers
+from legato_protocol import headers
 
 GARBAGE = b"\x00this is not avro\xff\xfe"
 

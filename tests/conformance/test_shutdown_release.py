@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from conformance_harness import Wire, WorkerProcess
 
-from legato_worker.protocol import Job, Result
+from legato_protocol import Job, Result
 
 WORKER_ENV = {"LEGATO_SHUTDOWN_TIMEOUT_MS": "1000"}
 RELEASED = "the worker shut down before the attempt ended; it is queued again without using an attempt"

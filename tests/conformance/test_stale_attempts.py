@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from conformance_harness import Wire, WorkerProcess, now_ms
 
-from legato_worker.protocol import Job
+from legato_protocol import Job
 
 
 class Started:

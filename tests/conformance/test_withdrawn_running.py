@@ -14,7 +14,7 @@ import json
 
 from conformance_harness import Wire, WorkerProcess
 
-from legato_worker.protocol import Job
+from legato_protocol import Job
 
 RUNS_MS = 12000  # the first handler's run: the later job's commit (auto-commit, 5 s) fits in it
 AT_MOST_AFTER_CANCEL = 1  # one Progress may be on its way while the worker reads the Cancel

@@ -14,7 +14,7 @@ import httpx
 import psycopg
 
 from harness.services import KAFKA, PG_URL, REDIS_HOST, REDIS_PORT
-from legato_worker.kafka_security import KafkaSecurity
+from legato_protocol.kafka_security import KafkaSecurity
 
 REPO = Path(__file__).resolve().parents[2]
 LEGATO = Path(sys.executable).parent / "legato"

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from harness.orchestrator import Orchestrator
-from legato_worker.protocol import (
+from legato_protocol import (
     Cancel,
     Failure,
     Job,

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from harness.orchestrator import Orchestrator
+from legato_protocol.kafka_security import KafkaSecurity
 from legato_worker import Worker, WorkerSettings
-from legato_worker.kafka_security import KafkaSecurity
 
 
 def settings_for(orch: Orchestrator, **overrides: Any) -> WorkerSettings:

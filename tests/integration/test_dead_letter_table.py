@@ -19,11 +19,10 @@ from harness.cli import NO_KAFKA, as_json, dead_letters, legato
 from harness.orchestrator import LEGATO, Orchestrator
 from harness.waiting import until
 from harness.workers import running_worker
-from legato.dlt.rows import dead_letter_rows
-from legato.engine.dead_letters import PAYLOAD_OMITTED
-from legato.engine.model import Claimed, DeadLetter
 from legato.kafka.confirmed import Record
 from legato.store import dlt_sql
+from legato.workflow.dead_letter_rows import PAYLOAD_OMITTED, dead_letter_rows
+from legato.workflow.model import Claimed, DeadLetter
 
 pytestmark = pytest.mark.integration
 

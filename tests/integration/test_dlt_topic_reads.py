@@ -8,8 +8,8 @@ from confluent_kafka import Producer
 from harness.api import unique
 from harness.orchestrator import Orchestrator
 from legato.api.dead_letter_topics import SCAN_RECORDS
-from legato_worker.protocol import headers
-from legato_worker.protocol.topics import jobs_dlt_topic
+from legato_protocol import headers
+from legato_protocol.topics import jobs_dlt_topic
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from harness.api import define, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.services import require_stack
 from harness.workers import running_worker
-from legato_worker.protocol import decode_job
+from legato_protocol import decode_job
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from harness.api import define, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.waiting import until
 from harness.workers import running_worker
-from legato_worker.protocol import Result, encode_result, headers
+from legato_protocol import Result, encode_result, headers
 
 pytestmark = pytest.mark.integration
 

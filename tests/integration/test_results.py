@@ -11,7 +11,7 @@ from harness.api import define, events, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.waiting import until
 from harness.workers import running_worker
-from legato_worker.protocol import Result, encode_result
+from legato_protocol import Result, encode_result
 
 pytestmark = pytest.mark.integration
 

@@ -246,7 +246,7 @@ def test_retrying_a_failed_run_supersedes_its_open_attempts(
 
 def _fail(worker: WireWorker, job: Any, failure: dict[str, Any]) -> None:
     from harness.wire import now_ms
-    from legato_worker.protocol import Result, encode_result
+    from legato_protocol import Result, encode_result
 
     result: Result = {
         "jobId": job["jobId"],

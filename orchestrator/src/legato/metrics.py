@@ -2,8 +2,9 @@
 
 The API and the engine process share one view (prometheus_client multiprocess mode). Label values
 come from bounded sets only: workflow ids, actions, statuses, error types, kinds; never an id of a
-run, job or worker. The engine's hot path aggregates per batch (`Outcomes`) and increments each
-label set once; label children are cached (`child`).
+run, job or worker. The engine does not call this module: its observer does (engine.metrics_observer), once
+per batch, from the tallies of what the batch decided (workflow.outcomes), one increment per label
+set; label children are cached (`child`).
 """
 
 from collections import Counter as Tally
@@ -209,55 +210,3 @@ def count(metric: Counter, tally: "Tally[tuple[str, ...]]") -> None:
 
 def runs_started(workflows: Iterable[str]) -> None:
     count(RUNS_STARTED, Tally((w,) for w in workflows))
-
-
-class Outcomes:
-    """What one transaction decided about attempts, recorded once it has committed (`record`)."""
-
-    __slots__ = ("attempts", "dead", "execution", "queue", "retries", "runs", "timeouts")
-
-    def __init__(self) -> None:
-        self.attempts: Tally[tuple[str, ...]] = Tally()
-        self.retries: Tally[tuple[str, ...]] = Tally()
-        self.dead: Tally[tuple[str, ...]] = Tally()
-        self.timeouts: Tally[tuple[str, ...]] = Tally()
-        self.runs: Tally[tuple[str, ...]] = Tally()
-        self.queue: list[tuple[str, float]] = []
-        self.execution: list[tuple[str, float]] = []
-
-    def decided(self, claimed: Iterable[Any], dead_letters: Iterable[Any]) -> None:
-        """`claimed` (engine.model.Claimed): attempts whose outcome was planned; each failure was
-        either retried or dead-lettered (`dead_letters`, engine.model.DeadLetter); an attempt that
-        expired in its queue is queued again (neither)."""
-        dead = set()
-        for dl in dead_letters:
-            dead.add(dl.claimed.job_id)
-            self.dead[(dl.claimed.action, error_type(dl.error_type))] += 1
-        for c in claimed:
-            status = c.status
-            if status == "COMPLETED":
-                self.attempts[(c.action, "completed")] += 1
-                continue
-            if status == "FAILED":
-                self.attempts[(c.action, "failed")] += 1
-            if c.requeue or c.job_id in dead:
-                continue
-            self.retries[(c.action, error_type((c.failure or {}).get("type")))] += 1
-
-    def timed_out(self, action: str, kind: str) -> None:
-        self.timeouts[(action, kind)] += 1
-        self.attempts[(action, "timed_out")] += 1
-
-    def finished(self, workflow: str, status: str) -> None:
-        self.runs[(workflow, status)] += 1
-
-    def record(self) -> None:
-        count(ATTEMPTS, self.attempts)
-        count(RETRIES, self.retries)
-        count(DEAD_LETTERS, self.dead)
-        count(ATTEMPT_TIMEOUTS, self.timeouts)
-        count(RUNS_FINISHED, self.runs)
-        for action, seconds in self.queue:
-            child(STEP_QUEUE_SECONDS, action).observe(seconds)
-        for action, seconds in self.execution:
-            child(STEP_EXECUTION_SECONDS, action).observe(seconds)

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from legato_worker.kafka_security import PASSWORD_VAR
+from legato_protocol.kafka_security import PASSWORD_VAR
 
 MASK = "***"
 

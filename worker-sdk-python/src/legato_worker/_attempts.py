@@ -20,11 +20,11 @@ import logging
 import threading
 import time
 
+from legato_protocol import Cancel, Job, Progress, ProgressKind, encode_progress
 from legato_worker._clock import Clock, system_clock
 from legato_worker._context import JobContext
 from legato_worker._publisher import Headers, OnAck, Publisher
 from legato_worker._version import SDK
-from legato_worker.protocol import Cancel, Job, Progress, ProgressKind, encode_progress
 
 log = logging.getLogger("legato_worker")
 

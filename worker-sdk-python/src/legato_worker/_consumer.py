@@ -28,6 +28,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
+from legato_protocol import DecodeError, decode_job
 from legato_worker import _tracing
 from legato_worker._clock import Clock, system_clock
 from legato_worker._consumer_watch import ConsumerWatch
@@ -39,7 +40,6 @@ from legato_worker._handlers import Registered, unknown_action
 from legato_worker._kafka_errors import Kind, RateLimitedLog, kind_of
 from legato_worker._offsets import OffsetTracker
 from legato_worker._publisher import Publisher
-from legato_worker.protocol import DecodeError, decode_job
 
 log = logging.getLogger("legato_worker")
 

@@ -20,9 +20,9 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
+from legato_protocol import Job
 from legato_worker._clock import Clock, system_clock
 from legato_worker._errors import AttemptCancelled, SerializationError, to_json
-from legato_worker.protocol import Job
 
 MAX_DETAILS_BYTES = 65_536
 LAZY_START_S = 1.0

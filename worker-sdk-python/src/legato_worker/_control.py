@@ -16,9 +16,9 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
 
+from legato_protocol import Cancel, DecodeError, decode_cancel
 from legato_worker._errors import WorkerFatalError
 from legato_worker._kafka_errors import Kind, RateLimitedLog, kind_of
-from legato_worker.protocol import Cancel, DecodeError, decode_cancel
 
 log = logging.getLogger("legato_worker")
 

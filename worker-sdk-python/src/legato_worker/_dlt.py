@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from confluent_kafka import Message
 
+from legato_protocol import headers
 from legato_worker._envelope import truncate, utf8_safe
-from legato_worker.protocol import headers
 
 MAX_MESSAGE_LEN = 1024
 """Characters of the `legato-error-message` header (same cap in every SDK)."""

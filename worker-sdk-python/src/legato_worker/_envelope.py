@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from legato_protocol import Failure, Result, encode_result
 from legato_worker._errors import simple_failure, to_json
-from legato_worker.protocol import Failure, Result, encode_result
 
 MAX_MESSAGE_CHARS = 4096
 MAX_STACK_CHARS = 16_384

@@ -6,7 +6,7 @@ import json
 import traceback
 from typing import Any
 
-from legato_worker.protocol import Failure
+from legato_protocol import Failure
 
 
 class ApplicationError(Exception):

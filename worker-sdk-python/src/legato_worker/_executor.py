@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from legato_protocol import Job, Result
 from legato_worker import _tracing
 from legato_worker._attempts import Attempts
 from legato_worker._context import JobContext
@@ -26,7 +27,6 @@ from legato_worker._handlers import Registered, failed, run_async, run_sync
 from legato_worker._metrics import NO_METRICS, WorkerMetrics
 from legato_worker._offsets import PartitionOffsets
 from legato_worker._shutdown import WORKER_SHUTDOWN, released, still_running
-from legato_worker.protocol import Job, Result
 
 log = logging.getLogger("legato_worker")
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, NamedTuple
 
+from legato_protocol import Failure, Job, Result, topics
 from legato_worker._clock import Clock, system_clock
 from legato_worker._context import JobContext
 from legato_worker._errors import (
@@ -18,7 +19,6 @@ from legato_worker._errors import (
     to_json,
 )
 from legato_worker._version import SDK
-from legato_worker.protocol import Failure, Job, Result, topics
 
 Handler = (
     Callable[[Any], Any]

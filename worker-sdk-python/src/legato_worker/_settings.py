@@ -7,8 +7,8 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from legato_worker._env import Env
-from legato_worker.kafka_security import KafkaSecurity
+from legato_protocol.env import Env
+from legato_protocol.kafka_security import KafkaSecurity
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _LEVEL_ALIASES = {"WARN": "WARNING"}

@@ -9,9 +9,9 @@ restart of workers never burns attempts. The plain failure the handler raised wo
 
 from __future__ import annotations
 
+from legato_protocol import Failure, Job, Result
 from legato_worker._clock import Clock
 from legato_worker._handlers import make_result
-from legato_worker.protocol import Failure, Job, Result
 
 WORKER_SHUTDOWN = "WorkerShutdown"
 RELEASED = "the worker shut down before the attempt ended; it is queued again without using an attempt"

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from legato_worker.protocol import Job, Result
+from legato_protocol import Job, Result
 
 log = logging.getLogger("legato_worker")
 

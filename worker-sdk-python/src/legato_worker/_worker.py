@@ -10,6 +10,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, TypeVar
 
+from legato_protocol import Result, topics
 from legato_worker import _tracing
 from legato_worker._admin import ensure_topics
 from legato_worker._attempts import Attempts
@@ -25,7 +26,6 @@ from legato_worker._publisher import Publisher
 from legato_worker._settings import WorkerSettings
 from legato_worker._shutdown import WORKER_SHUTDOWN
 from legato_worker._version import LANGUAGE
-from legato_worker.protocol import Result, topics
 
 log = logging.getLogger("legato_worker")
 

@@ -14,8 +14,7 @@ from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
-from legato_worker import Worker, WorkerSettings
-from legato_worker.protocol import (
+from legato_protocol import (
     Cancel,
     Job,
     Progress,
@@ -26,6 +25,7 @@ from legato_worker.protocol import (
     is_progress,
     topics,
 )
+from legato_worker import Worker, WorkerSettings
 
 DEADLINE_S = 30.0
 

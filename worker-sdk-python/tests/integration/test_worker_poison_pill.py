@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
+from legato_protocol import headers
 from legato_worker import Worker, WorkerSettings
-from legato_worker.protocol import headers
 
 pytestmark = pytest.mark.integration
 

@@ -10,11 +10,11 @@ from typing import Any, cast
 
 import pytest
 
+from legato_protocol import Job, Progress, decode_progress
 from legato_worker import JobContext, WorkerSettings, current_job
 from legato_worker._attempts import Attempts
 from legato_worker._handlers import run_async, run_sync, takes_context
 from legato_worker._publisher import Publisher
-from legato_worker.protocol import Job, Progress, decode_progress
 
 pytestmark = pytest.mark.unit
 

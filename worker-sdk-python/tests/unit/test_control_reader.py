@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from confluent_kafka import KafkaError
 
+from legato_protocol import Cancel, encode_cancel
 from legato_worker import _control
 from legato_worker._control import reader_config
-from legato_worker.protocol import Cancel, encode_cancel
 
 pytestmark = pytest.mark.unit
 

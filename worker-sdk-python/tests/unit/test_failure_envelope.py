@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
+from legato_protocol import Failure
 from legato_worker import ApplicationError, NonRetryableError
 from legato_worker._errors import failure_from_exception
-from legato_worker.protocol import Failure
 
 pytestmark = pytest.mark.unit
 

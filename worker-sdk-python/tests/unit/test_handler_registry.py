@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from legato_protocol import Job, Result
 from legato_worker import ApplicationError, Worker, WorkerSettings, current_job
 from legato_worker._executor import _await_here
 from legato_worker._handlers import run_async, run_sync, unknown_action
-from legato_worker.protocol import Job, Result
 
 pytestmark = pytest.mark.unit
 

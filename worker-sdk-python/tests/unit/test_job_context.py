@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from legato_protocol import Job
 from legato_worker import AttemptCancelled, JobContext, SerializationError
 from legato_worker._context import (
     DEFAULT_INTERVAL_S,
@@ -17,7 +18,6 @@ from legato_worker._context import (
     details_text,
     heartbeat_interval_s,
 )
-from legato_worker.protocol import Job
 
 pytestmark = pytest.mark.unit
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from legato_protocol import Failure, Job, Result, decode_result
 from legato_worker._dlt import MAX_MESSAGE_LEN
 from legato_worker._envelope import (
     MAX_DETAILS_BYTES,
@@ -18,7 +19,6 @@ from legato_worker._envelope import (
     truncate,
 )
 from legato_worker._handlers import completed_or_serialisation_failure
-from legato_worker.protocol import Failure, Job, Result, decode_result
 
 pytestmark = pytest.mark.unit
 

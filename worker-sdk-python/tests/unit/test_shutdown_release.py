@@ -9,6 +9,7 @@ from typing import Any, cast
 import pytest
 from test_attempts import Recorder, job
 
+from legato_protocol import Result
 from legato_worker import AttemptCancelled, JobContext
 from legato_worker._attempts import Attempts
 from legato_worker._executor import Executor, Task
@@ -16,7 +17,6 @@ from legato_worker._handlers import Handler, registered
 from legato_worker._offsets import OffsetTracker, PartitionOffsets
 from legato_worker._publisher import Publisher
 from legato_worker._shutdown import RELEASED
-from legato_worker.protocol import Result
 
 pytestmark = pytest.mark.unit
 

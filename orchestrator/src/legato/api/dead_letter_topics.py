@@ -24,8 +24,8 @@ from legato.dlt import reader
 from legato.dlt.backfill import import_rows
 from legato.dlt.records import KAFKA_ID
 from legato.runs.filters import utc
-from legato_worker.protocol import headers
-from legato_worker.protocol.topics import jobs_dlt_topic, results_dlt_topic
+from legato_protocol import headers
+from legato_protocol.topics import jobs_dlt_topic, results_dlt_topic
 
 router = APIRouter(prefix="/dead-letters/topics", tags=["dead letters"])
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from legato.api.consumer_lag import CACHE
 from legato.api.errors import ApiError
 from legato.api.workflows import services
 from legato.kafka.groups import live_workers
+from legato.kafka.lag import CACHE
 from legato.store import workers_sql
 
 router = APIRouter(tags=["workers"])

@@ -41,7 +41,7 @@ from legato.definitions.limits import (
     WORKFLOW_ID,
 )
 from legato.definitions.model import Definition, RetryPolicy, StepDef, Wait
-from legato_worker.protocol.topics import valid_action
+from legato_protocol.topics import valid_action
 
 STEP_FIELDS = {
     "id",

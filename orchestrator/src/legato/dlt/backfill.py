@@ -9,10 +9,10 @@ import orjson
 import psycopg
 
 from legato.dlt.reader import DeadLetterRecord
-from legato.engine.dead_letters import PAYLOAD_OMITTED
 from legato.payloads import clean_text
 from legato.store import dlt_sql
-from legato_worker.protocol import headers
+from legato.workflow.dead_letter_rows import PAYLOAD_OMITTED
+from legato_protocol import headers
 
 MAX_ERROR_MESSAGE = 4096
 

@@ -19,7 +19,7 @@ from typing import Any
 from confluent_kafka import Consumer, TopicPartition
 
 from legato.kafka.clients import connection
-from legato_worker.protocol import DecodeError, Job, decode_job, headers
+from legato_protocol import DecodeError, Job, decode_job, headers
 
 
 @dataclass(slots=True)

@@ -20,10 +20,10 @@ from legato.auth import actor
 from legato.definitions import Definition
 from legato.definitions.parse import parse_definition
 from legato.dlt.records import DeadLetterRow, row
-from legato.engine.model import RunRef
-from legato.runs.operations import requeue_item, resume
 from legato.settings import Settings
 from legato.store import dlt_sql
+from legato.workflow.model import RunRef
+from legato.workflow.resume import requeue_item, resume
 
 
 class ReplayError(Exception):

@@ -1,1 +1,2 @@
-"""The engine: results in, state transitions in one transaction per batch, jobs out."""
+"""The engine, the process around the state machine (workflow/): the consume loop, result
+batches, housekeeping (deadlines, timers, outboxes), offsets, samplers and retention."""

@@ -17,6 +17,8 @@ from psycopg_pool import ConnectionPool
 from legato import metrics, redaction
 from legato.definitions.registry import DefinitionRegistry
 from legato.engine.loop import Engine
+from legato.engine.metrics_observer import MetricsObserver
+from legato.engine.observer import EngineObserver, Observers
 from legato.engine.sampler import Sampler
 from legato.kafka import clients
 from legato.kafka.committed import GroupOffsets
@@ -48,6 +50,15 @@ def engine_main(healthy: "Synchronized[int]") -> None:
         setup.start("legato-engine")
     pool = ConnectionPool(settings.database_url, min_size=1, max_size=4, open=True, name="legato-engine")
     producer = clients.producer(settings)
+    counted = MetricsObserver()
+    observer: EngineObserver = counted
+    publisher = JobPublisher(producer, counter=counted)
+    if TRACING:  # the spans observe the engine too; OpenTelemetry is loaded only now
+        from legato.engine.tracing_observer import TracingObserver
+
+        traced = TracingObserver(settings.orchestrator_group)
+        observer = Observers(counted, traced)
+        publisher = JobPublisher(producer, counter=counted, tracer=traced)
     registry = DefinitionRegistry(pool)
 
     def report(ok: bool) -> None:
@@ -59,12 +70,13 @@ def engine_main(healthy: "Synchronized[int]") -> None:
         settings,
         pool,
         producer,
-        JobPublisher(producer),
+        publisher,
         registry.get,
         lambda: clients.results_consumer(settings),
         admin,
         offsets,
         on_health=report,
+        observer=observer,
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: engine.stop_event.set())

@@ -15,12 +15,12 @@ from confluent_kafka.admin import AdminClient
 from psycopg_pool import ConnectionPool
 
 from legato import metrics
-from legato.api.consumer_lag import consumer_lag, group_members, topic_lag
 from legato.kafka.clients import HANDOVER_MS
 from legato.kafka.committed import GroupOffsets
+from legato.kafka.lag import consumer_lag, group_members, topic_lag
 from legato.settings import Settings
 from legato.store import metrics_sql
-from legato_worker.protocol.topics import job_topic, worker_group
+from legato_protocol.topics import job_topic, worker_group
 
 log = logging.getLogger(__name__)
 

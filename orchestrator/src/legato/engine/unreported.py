@@ -29,7 +29,7 @@ from psycopg_pool import ConnectionPool
 
 from legato.kafka.committed import GroupOffsets
 from legato.store import engine_sql
-from legato_worker.protocol.topics import worker_group
+from legato_protocol.topics import worker_group
 
 log = logging.getLogger(__name__)
 

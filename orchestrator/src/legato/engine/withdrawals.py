@@ -11,7 +11,7 @@ from psycopg_pool import ConnectionPool
 
 from legato.kafka.confirmed import Record, produce_confirmed
 from legato.store import attempts_sql
-from legato_worker.protocol import Cancel, encode_cancel
+from legato_protocol import Cancel, encode_cancel
 
 BATCH = 1000
 

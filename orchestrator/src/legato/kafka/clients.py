@@ -11,7 +11,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 
 from legato.settings import Settings
-from legato_worker.kafka_security import KafkaSecurity
+from legato_protocol.kafka_security import KafkaSecurity
 
 MAX_MESSAGE_BYTES = 1_048_576
 # How long the producer tries to deliver a record; the engine's hand-over of a fresh job to the

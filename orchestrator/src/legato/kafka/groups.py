@@ -4,7 +4,7 @@ from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
-from legato_worker.protocol.topics import action_of_group
+from legato_protocol.topics import action_of_group
 
 
 def live_workers(admin: AdminClient, group_prefix: str, timeout: float = 5) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from legato.settings import Settings
-from legato_worker.protocol.topics import CONTROL_TOPIC_CONFIG, job_topic, jobs_dlt_topic, results_dlt_topic
+from legato_protocol.topics import CONTROL_TOPIC_CONFIG, job_topic, jobs_dlt_topic, results_dlt_topic
 
 
 class TopicError(RuntimeError):

@@ -6,7 +6,7 @@ changes only those the operation still applies to; each changed run gets the eve
 operation writes (`RUN_CANCELLED`, `RUN_RETRIED`), marked `"bulk": true`.
 
 Cancel is set-based: one statement per table for the whole batch. Retry re-opens each run with
-`operations.resume`, the code a single retry runs: what runs again depends on each run's graph
+`workflow.resume.resume`, the code a single retry runs: what runs again depends on each run's graph
 and step states (maps, waits, rendered inputs), so the batch shares the transaction and the locks,
 and each run is planned on its own, as one retry would be.
 """
@@ -24,11 +24,11 @@ from psycopg_pool import ConnectionPool
 from legato import metrics
 from legato.auth import actor
 from legato.definitions.registry import DefinitionRegistry
-from legato.engine.model import RunRef
 from legato.runs.filters import RunFilter
 from legato.runs.listing import matching_ids
-from legato.runs.operations import resume
 from legato.store import bulk_sql, engine_sql, run_list_sql
+from legato.workflow.model import RunRef
+from legato.workflow.resume import resume
 
 CANCELLABLE = ("PENDING", "RUNNING")
 RETRYABLE = ("FAILED",)

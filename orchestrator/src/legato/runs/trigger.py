@@ -23,14 +23,14 @@ from uuid_utils.compat import uuid7
 
 from legato import metrics
 from legato.definitions.registry import DefinitionRegistry, Stored, UnknownWorkflow
-from legato.engine import starts
-from legato.engine.faults import is_outage
-from legato.engine.model import Event, Plan, RunRef
-from legato.engine.settle import settle
-from legato.engine.transitions import Planner
+from legato.faults import is_outage
 from legato.idempotency import record
 from legato.settings import Settings
 from legato.store import engine_sql, runs_sql
+from legato.workflow import starts
+from legato.workflow.model import Event, Plan, RunRef
+from legato.workflow.settle import settle
+from legato.workflow.transitions import Planner
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,39 @@
 """Statements behind the `dead_letters` table and `legato dlt list | show | replay`."""
 
+# How long a DLT record its engine has not confirmed is left to it before the engine's housekeeping
+# publishes it (LEASE_PENDING_RECORDS): longer than the engine's wait for the acknowledgement
+# (kafka.confirmed, 30 s), so a record is rarely sent twice.
+RECORD_GRACE = "interval '60 seconds'"
+
 # One row per dead job, in the engine transaction that dead-letters it. The generation is the
-# job's own; a batch applied again finds its rows already there.
-INSERT_DEAD_LETTERS = """
+# job's own; a batch applied again finds its rows already there. `record` holds the job's
+# workflow-jobs.DLT record until Kafka has acknowledged it (the dead-letter outbox).
+INSERT_DEAD_LETTERS = f"""
 INSERT INTO dead_letters (job_id, run_id, step_id, item_index, workflow_id, version, action, attempt,
-                          generation, reason, error_type, error_message, payload, headers, correlation_id)
+                          generation, reason, error_type, error_message, payload, headers, correlation_id,
+                          record, record_due_at)
 SELECT v.job_id, v.run_id, v.step_id, v.item_index, v.workflow_id, v.version, v.action, v.attempt,
        COALESCE(j.generation, 1), v.reason, v.error_type, v.error_message, v.payload, v.headers::jsonb,
-       v.correlation_id
+       v.correlation_id, v.record, now() + {RECORD_GRACE}
 FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::int[], %s::text[], %s::int[],
-            %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+            %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bytea[])
      AS v(job_id, run_id, step_id, item_index, workflow_id, version, action, attempt,
-          reason, error_type, error_message, payload, headers, correlation_id)
+          reason, error_type, error_message, payload, headers, correlation_id, record)
 LEFT JOIN jobs AS j ON j.job_id = v.job_id
 ON CONFLICT (job_id) DO NOTHING
+"""
+
+# Kafka acknowledged these rows' DLT records: nothing is pending any more.
+RECORDS_PUBLISHED = "UPDATE dead_letters SET record = NULL, record_due_at = NULL WHERE job_id = ANY(%s)"
+
+# DLT records whose engine did not confirm them in time (it crashed, or Kafka was away): leased for
+# another grace by one engine (SKIP LOCKED), which publishes them and then marks them published.
+LEASE_PENDING_RECORDS = f"""
+UPDATE dead_letters AS d SET record_due_at = now() + {RECORD_GRACE}
+FROM (SELECT job_id FROM dead_letters WHERE record_due_at <= now()
+      ORDER BY record_due_at LIMIT %s FOR UPDATE SKIP LOCKED) AS due
+WHERE d.job_id = due.job_id
+RETURNING d.job_id, d.run_id, d.record, d.headers
 """
 
 COLUMNS = """

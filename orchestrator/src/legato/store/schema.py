@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -237,10 +238,15 @@ dead_letters = Table(
     Column("dead_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("replayed_at", DateTime(timezone=True)),
     Column("replay_job_id", UUID(as_uuid=True)),
+    # The dead-letter outbox: the workflow-jobs.DLT record until Kafka acknowledged it, and when
+    # the engine's housekeeping may publish it if its own engine has not (both NULL once published).
+    Column("record", LargeBinary),
+    Column("record_due_at", DateTime(timezone=True)),
     Index("dead_letters_dead_at", "dead_at"),
     Index("dead_letters_run", "run_id"),
     Index("dead_letters_workflow", "workflow_id", "dead_at"),
     Index("dead_letters_action", "action", "dead_at"),
+    Index("dead_letters_pending", "record_due_at", postgresql_where=text("record_due_at IS NOT NULL")),
 )
 
 

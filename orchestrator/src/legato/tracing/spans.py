@@ -3,7 +3,7 @@
 Imported only when tracing is on (see legato.tracing).
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import orjson
@@ -12,9 +12,8 @@ from fastapi import Request, Response
 from opentelemetry import trace
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 
-from legato.engine.model import NewJob
 from legato.tracing import propagation
-from legato_worker.protocol import Progress, Result, is_progress
+from legato_protocol import Job, Progress, Result, is_progress
 
 TRIGGER = "POST /workflow/{workflow_id}/trigger"
 _tracer = trace.get_tracer("legato")
@@ -55,27 +54,28 @@ async def trigger(request: Request, workflow_id: str, handle: Trigger) -> Respon
     return response
 
 
-def _job_attributes(job: NewJob) -> dict[str, Any]:
+def _job_attributes(job: Job) -> dict[str, Any]:
     return {
         "messaging.system": "kafka",
         "messaging.operation.type": "send",
         "messaging.operation.name": "send",
-        "messaging.destination.name": job.topic,
-        "messaging.message.id": str(job.job_id),
-        "legato.run.id": str(job.run_id),
-        "legato.job.id": str(job.job_id),
-        "legato.step.id": job.step_id,
-        "legato.attempt": job.attempt,
-        "legato.action": job.action,
-        "legato.workflow.id": job.workflow_id,
+        "messaging.destination.name": job["queue"],
+        "messaging.message.id": job["jobId"],
+        "legato.run.id": job["runId"],
+        "legato.job.id": job["jobId"],
+        "legato.step.id": job["stepId"],
+        "legato.attempt": job["attempt"],
+        "legato.action": job["action"],
+        "legato.workflow.id": job["workflowId"],
     }
 
 
-def send(job: NewJob) -> tuple[Span, list[propagation.Header]]:
-    """A job's PRODUCER span (a child of its run's trigger span) and the headers that carry it."""
+def send(job: Job, trace_context: str | None) -> tuple[Span, list[propagation.Header]]:
+    """A job's PRODUCER span (a child of its run's trigger span, `trace_context` as stored with the
+    run) and the headers that carry it."""
     span = _tracer.start_span(
-        f"send {job.topic}",
-        context=propagation.from_stored(job.trace_context),
+        f"send {job['queue']}",
+        context=propagation.from_stored(trace_context),
         kind=SpanKind.PRODUCER,
         attributes=_job_attributes(job),
     )
@@ -97,7 +97,9 @@ def delivered(span: Span, err: KafkaError | None, msg: Message | None) -> None:
     span.end()
 
 
-def results_processed(decoded: list[tuple[Message, Result | Progress]], group: str, start_ns: int) -> None:
+def results_processed(
+    decoded: Sequence[tuple[Message, Result | Progress]], group: str, start_ns: int
+) -> None:
     """One CONSUMER span per result of a batch (parent and link: the result's context), from the
     batch's start to its commit."""
     for msg, record in decoded:

@@ -1,41 +1,8 @@
-"""The Legato wire protocol: message types, the Avro codec, topic names and DLT headers."""
+"""Compatibility only: the wire protocol now lives in the `legato-protocol` package.
 
-from legato_worker.protocol import headers, topics
-from legato_worker.protocol._codec import (
-    DecodeError,
-    decode_cancel,
-    decode_job,
-    decode_progress,
-    decode_result,
-    decode_results_record,
-    encode_cancel,
-    encode_job,
-    encode_progress,
-    encode_result,
-    is_progress,
-    schema_versions,
-)
-from legato_worker.protocol._messages import Cancel, Failure, Job, Progress, ProgressKind, Result
+`legato_worker.protocol` (and its `topics` and `headers` modules) re-exports `legato_protocol`
+unchanged, so code written against SDK 0.2 keeps importing. New code imports `legato_protocol`.
+"""
 
-__all__ = [
-    "Cancel",
-    "DecodeError",
-    "Failure",
-    "Job",
-    "Progress",
-    "ProgressKind",
-    "Result",
-    "decode_cancel",
-    "decode_job",
-    "decode_progress",
-    "decode_result",
-    "decode_results_record",
-    "encode_cancel",
-    "encode_job",
-    "encode_progress",
-    "encode_result",
-    "headers",
-    "is_progress",
-    "schema_versions",
-    "topics",
-]
+from legato_protocol import *  # noqa: F403
+from legato_protocol import __all__ as __all__

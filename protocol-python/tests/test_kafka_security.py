@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from legato_worker.kafka_security import KafkaSecurity, KafkaSecurityError
+from legato_protocol.kafka_security import KafkaSecurity, KafkaSecurityError
 
 pytestmark = pytest.mark.unit
 

@@ -1,7 +1,8 @@
 """The `dead_letters` rows of a batch: one per dead job, written with its workflow-jobs.DLT record.
 
-The engine calls `dead_letter_rows` inside the transaction that dead-letters the jobs and runs
-`store.dlt_sql.INSERT_DEAD_LETTERS` with the result (one set-based statement per batch).
+workflow.dead_letters calls `dead_letter_rows` inside the transaction that dead-letters the jobs
+and runs `store.dlt_sql.INSERT_DEAD_LETTERS` with the result (one set-based statement per batch).
+Each row keeps its record's value until Kafka has acknowledged it (the dead-letter outbox).
 """
 
 from collections.abc import Sequence
@@ -9,12 +10,13 @@ from typing import Any
 
 import orjson
 
-from legato.engine.dead_letters import PAYLOAD_OMITTED
-from legato.engine.model import DeadLetter
 from legato.kafka.confirmed import Record
 from legato.payloads import clean_text
+from legato.workflow.model import DeadLetter
 
 MAX_ERROR_MESSAGE = 4096
+# The header of a DLT record whose job payload was too large to keep (Kafka refused the job itself).
+PAYLOAD_OMITTED = "legato-payload-omitted"
 
 
 def _text(value: str | bytes | None) -> str:
@@ -29,10 +31,11 @@ def record_headers(record: Record) -> dict[str, str]:
 
 
 def dead_letter_rows(dead: Sequence[DeadLetter], records: Sequence[Record]) -> tuple[list[Any], ...]:
-    """Column arrays for INSERT_DEAD_LETTERS; `records[i]` is the DLT record of `dead[i]`."""
+    """Column arrays for INSERT_DEAD_LETTERS (after its grace); `records[i]` is the DLT record of
+    `dead[i]`."""
     if len(dead) != len(records):
         raise ValueError(f"{len(dead)} dead letters but {len(records)} DLT records")
-    cols: tuple[list[Any], ...] = tuple([] for _ in range(14))
+    cols: tuple[list[Any], ...] = tuple([] for _ in range(15))
     for dl, record in zip(dead, records, strict=True):
         c = dl.claimed
         hdrs = record_headers(record)
@@ -53,6 +56,7 @@ def dead_letter_rows(dead: Sequence[DeadLetter], records: Sequence[Record]) -> t
             payload,
             orjson.dumps(hdrs).decode(),
             c.correlation_id,
+            record.value,
         )
         for col, value in zip(cols, values, strict=True):
             col.append(value)

@@ -1,19 +1,18 @@
-"""The durable clock: attempts past their deadline fail, due waits fire, due jobs (retries) get published."""
+"""The durable clock's decisions: attempts past their deadline end TIMED_OUT, due waits fire."""
 
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from legato import metrics
 from legato.definitions import Definition
-from legato.engine.batch import Cursor, claimed_from_row, plan_outcomes
-from legato.engine.model import NewJob, Plan, RunRef, Withdrawal
-from legato.engine.starts import timer_fired
-from legato.engine.transitions import Planner
-from legato.kafka.clients import HANDOVER_MS
 from legato.store import engine_sql, join_sql
 from legato.store.attempts_sql import UNREPORTED
+from legato.workflow.claims import Cursor, claimed_from_row, plan_outcomes
+from legato.workflow.model import Plan, RunRef, Withdrawal
+from legato.workflow.outcomes import Outcomes
+from legato.workflow.starts import timer_fired
+from legato.workflow.transitions import Planner
 
 BATCH = 500
 
@@ -22,7 +21,7 @@ def claim_timeouts(
     cur: Cursor,
     lookup: Callable[[str, int], Definition],
     jobs_prefix: str,
-    outcomes: metrics.Outcomes | None = None,
+    outcomes: Outcomes | None = None,
     held_ms: int = 0,
     lost: Sequence[UUID] = (),
     max_requeues: int = 0,
@@ -34,7 +33,7 @@ def claim_timeouts(
     `max_requeues` times at most. An expired ScheduleToStart copy is not withdrawn: no worker starts
     it past its start-by time, and one whose clock is behind and starts it anyway wins if its
     replacement has not started (attempts_sql.REVIVE_LATE_STARTS)."""
-    outcomes = metrics.Outcomes() if outcomes is None else outcomes
+    outcomes = Outcomes() if outcomes is None else outcomes
     due = {"held_ms": held_ms, "lost": list(lost), "limit": BATCH}
     cur.execute(engine_sql.LOCK_TIMED_OUT_RUNS, due)
     runs = [r[0] for r in cur.fetchall()]
@@ -93,7 +92,7 @@ def _timed_out(kind: str, row: Sequence[Any]) -> tuple[str, str]:
 
 
 def fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
-    """Waits whose time has come complete in SQL; engine.settle then starts their dependants."""
+    """Waits whose time has come complete in SQL; workflow.settle then starts their dependants."""
     cur.execute(join_sql.LOCK_TIMER_RUNS, (BATCH,))
     runs = [r[0] for r in cur.fetchall()]
     if not runs:
@@ -105,40 +104,3 @@ def fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
             timer_fired(planner, RunRef(run_id, workflow_id, version, correlation_id, trace), step_id)
     plan.extend(planner.plan)
     plan.ended += planner.plan.ended
-
-
-def lease_due_jobs(cur: Cursor) -> list[NewJob]:
-    """Jobs to publish now; jobs of runs that ended are closed instead."""
-    cur.execute(engine_sql.LEASE_DUE_JOBS, (HANDOVER_MS, BATCH))
-    due: list[NewJob] = []
-    dead = []
-    for r in cur.fetchall():
-        if r[11] != "RUNNING":
-            dead.append(r[0])
-            continue
-        due.append(
-            NewJob(
-                job_id=r[0],
-                run_id=r[1],
-                step_id=r[2],
-                attempt=r[3],
-                action=r[4],
-                topic=r[5],
-                payload=r[6],
-                timeout_ms=r[7],
-                delay_ms=0,
-                workflow_id=r[8],
-                version=r[9],
-                correlation_id=r[10],
-                immediate=False,
-                schedule_to_start_ms=r[12],
-                heartbeat_ms=r[13],
-                details=r[14],
-                requeues=r[15],
-                trace_context=r[16],
-                start_by_ms=r[17],
-            )
-        )
-    if dead:
-        cur.execute(engine_sql.CANCEL_JOBS, (dead,))
-    return due

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from legato.payloads import InvalidValue, JsonLimits, PayloadTooLarge, clean_text, parse_checked
-from legato_worker.protocol import Result
+from legato_protocol import Result
 
 MAX_ERROR_TYPE = 200
 MAX_MESSAGE = 4096

@@ -12,7 +12,7 @@ from typing import Any, TypeGuard, cast
 import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
-from legato_worker.protocol._messages import Cancel, Job, Progress, Result
+from legato_protocol._messages import Cancel, Job, Progress, Result
 
 MAGIC = b"\xc3\x01"
 HEADER_LEN = 10
@@ -26,7 +26,7 @@ class _Registry:
     def __init__(self) -> None:
         self.writers: dict[bytes, tuple[str, Any]] = {}
         self.latest: dict[str, tuple[int, Any, bytes]] = {}
-        root = resources.files("legato_worker.protocol") / "schemas"
+        root = resources.files("legato_protocol") / "schemas"
         for version_dir in sorted(root.iterdir(), key=lambda p: p.name):
             if not (version_dir.name.startswith("v") and version_dir.name[1:].isdigit()):
                 continue

@@ -13,7 +13,7 @@ from confluent_kafka import KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
 
 from legato.kafka.committed import GroupOffsets
-from legato_worker.protocol.topics import job_topic, jobs_dlt_topic, worker_group
+from legato_protocol.topics import job_topic, jobs_dlt_topic, worker_group
 
 CACHE_SECONDS = 2.0
 

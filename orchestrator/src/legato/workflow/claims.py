@@ -1,4 +1,9 @@
-"""Apply one consumed batch of results (and Kafka acknowledgements) in one transaction."""
+"""What a batch of results, and of Kafka's answers about jobs, does to attempts: claims and plans.
+
+Inside the engine's batch transaction: the runs are locked, acknowledged jobs marked DISPATCHED,
+the attempts the results (and the jobs Kafka refused) are for are claimed (the first valid outcome
+per attempt wins), and each claimed outcome is planned (workflow.transitions).
+"""
 
 import time
 import uuid
@@ -7,16 +12,16 @@ from typing import Any
 
 import psycopg
 
-from legato import metrics
 from legato.definitions import Definition
-from legato.engine.admit import admit
-from legato.engine.model import Claimed, Plan
-from legato.engine.progress import elapsed_ms
-from legato.engine.transitions import Planner
-from legato.kafka.publisher import Ack
+from legato.kafka.publisher import Acked, Refused
 from legato.payloads import JsonLimits
 from legato.store import engine_sql
-from legato_worker.protocol import Progress, Result
+from legato.workflow.admit import admit
+from legato.workflow.model import Claimed, Plan
+from legato.workflow.outcomes import Outcomes
+from legato.workflow.progress import elapsed_ms
+from legato.workflow.transitions import Planner
+from legato_protocol import Progress, Result
 
 Cursor = psycopg.Cursor[tuple[Any, ...]]
 
@@ -42,9 +47,16 @@ def claimed_from_row(row: Sequence[Any], status: str) -> Claimed:
     )
 
 
-def lock_runs(cur: Cursor, acks: list[Ack], results: list[Result], progress: list[Progress]) -> None:
+def lock_runs(
+    cur: Cursor,
+    acks: list[Acked],
+    results: list[Result],
+    progress: list[Progress],
+    refused: Sequence[Refused] = (),
+) -> None:
     """Lock the runs this batch touches, in run id order, before any step, item or job row."""
-    ids = [a[0] for a in acks]
+    ids = [a.job_id for a in acks]
+    ids += [f.job_id for f in refused]
     for r in [*results, *progress]:
         try:
             ids.append(uuid.UUID(r["jobId"]))
@@ -54,14 +66,20 @@ def lock_runs(cur: Cursor, acks: list[Ack], results: list[Result], progress: lis
         cur.execute(engine_sql.LOCK_RUNS_OF_JOBS, (ids,))
 
 
-def mark_dispatched(cur: Cursor, acks: list[Ack], unreported_timeout_ms: int) -> None:
+def mark_dispatched(cur: Cursor, acks: list[Acked], unreported_timeout_ms: int) -> None:
     """Jobs Kafka acknowledged are queued; one without scheduleToStartSeconds gets the backstop
     deadline (`unreported_timeout_ms`; 0: none)."""
     if acks:
         backstop = unreported_timeout_ms or None
         cur.execute(
             engine_sql.MARK_DISPATCHED,
-            (backstop, backstop, [a[0] for a in acks], [a[1] for a in acks], [a[2] for a in acks]),
+            (
+                backstop,
+                backstop,
+                [a.job_id for a in acks],
+                [a.partition for a in acks],
+                [a.offset for a in acks],
+            ),
         )
 
 
@@ -69,15 +87,18 @@ def claim_results(
     cur: Cursor,
     results: list[Result],
     limits: JsonLimits,
-    outcomes: metrics.Outcomes | None = None,
+    outcomes: Outcomes | None = None,
     max_requeues: int = 0,
+    refused: Sequence[Refused] = (),
 ) -> list[Claimed]:
-    """Win the attempts these results are for; record the results that lost.
+    """Win the attempts these results (and the jobs Kafka `refused`) are for; record the results
+    that lost.
 
-    Each result is admitted first (engine.admit): what cannot be stored fails its attempt instead.
-    `outcomes` gets each won attempt's queue and execution time (the statement's last two columns).
-    An attempt its worker released at shutdown (failure type WorkerShutdown) is queued again without
-    using an attempt, `max_requeues` times at most."""
+    Each result is admitted first (workflow.admit): what cannot be stored fails its attempt instead.
+    A refused job fails its attempt like a non-retryable handler error. `outcomes` gets each won
+    attempt's queue and execution time (the statement's last two columns). An attempt its worker
+    released at shutdown (failure type WorkerShutdown) is queued again without using an attempt,
+    `max_requeues` times at most."""
     first: dict[uuid.UUID, Result] = {}
     for r in results:
         try:
@@ -86,17 +107,18 @@ def claim_results(
             continue  # not one of ours; nothing to apply
         if job_id not in first:
             first[job_id] = admit(r, limits)
-    if not first:
+    failed = {f.job_id: f for f in refused if f.job_id not in first}
+    if not first and not failed:
         return []
-    ids = list(first)
-    cur.execute(
-        engine_sql.CLAIM_RESULTS, (ids, [first[i]["status"] for i in ids], [_ran_ms(first[i]) for i in ids])
-    )
+    ids = [*first, *failed]
+    statuses = [*(first[i]["status"] for i in first), *("FAILED" for _ in failed)]
+    ran_ms = [*(_ran_ms(first[i]) for i in first), *(None for _ in failed)]
+    cur.execute(engine_sql.CLAIM_RESULTS, (ids, statuses, ran_ms))
     claimed: list[Claimed] = []
     queued, ran = ([], []) if outcomes is None else (outcomes.queue, outcomes.execution)
     for row in cur.fetchall():
-        r = first.pop(row[0])
-        c = claimed_from_row(row, r["status"])
+        won: Result | None = first.pop(row[0], None)
+        c = claimed_from_row(row, "FAILED" if won is None else won["status"])
         if row[-2] is not None:  # None: its dispatch (or start) is not recorded
             queued.append((c.action, row[-2]))
         if row[-1] is not None:
@@ -105,15 +127,23 @@ def claim_results(
         c.details = row[12]
         c.requeues = row[13]
         c.trace_context = row[14]
-        c.output = r["output"]
-        c.failure = dict(r["failure"]) if r["failure"] else None
+        if won is None:
+            f = failed.pop(row[0])
+            c.failure = {"type": f.error_type, "message": f.message, "nonRetryable": True}
+        else:
+            c.output = won["output"]
+            c.failure = dict(won["failure"]) if won["failure"] else None
         if c.status == "FAILED" and c.failure is None:
             c.failure = {"type": "Error", "message": "worker reported failure without details"}
         elif c.status == "FAILED" and c.failure is not None and c.failure.get("type") == WORKER_SHUTDOWN:
             c.requeue = c.requeues < max_requeues
         claimed.append(c)
-    if first:
-        cur.execute(engine_sql.RECORD_IGNORED, (list(first), [first[i]["status"] for i in first]))
+    if first or failed:
+        lost = [*first, *failed]
+        cur.execute(
+            engine_sql.RECORD_IGNORED,
+            (lost, [*(first[i]["status"] for i in first), *("FAILED" for _ in failed)]),
+        )
     return claimed
 
 

@@ -1,25 +1,49 @@
-"""Dead-letter records: exhausted jobs (workflow-jobs.DLT) and undecodable results (workflow-results.DLT)."""
+"""Dead-lettering jobs: their workflow-jobs.DLT records and `dead_letters` rows, in one transaction.
+
+The order of effects (docs/architecture.md): the rows commit with the batch that dead-letters the
+jobs, each holding its DLT record until Kafka has acknowledged it (the dead-letter outbox); the
+engine publishes the records right after that commit and waits for their acknowledgement before
+it publishes the batch's new jobs and commits the results' offsets. A crash or an outage between
+the two leaves the records in their rows, and the engine's housekeeping publishes them once their
+grace (store.dlt_sql.RECORD_GRACE) has passed. A dead letter is never lost; after a crash it may be published
+twice.
+"""
 
 import time
 from datetime import datetime
+from typing import Any
 
-from confluent_kafka import Message
+import psycopg
 
-from legato.engine.model import DeadLetter
 from legato.kafka.clients import MAX_MESSAGE_BYTES
 from legato.kafka.confirmed import Record
 from legato.payloads import clean_text, configured
-from legato_worker.protocol import Job, encode_job, headers
-from legato_worker.protocol.topics import job_topic
+from legato.store import dlt_sql, engine_sql
+from legato.workflow.dead_letter_rows import PAYLOAD_OMITTED, dead_letter_rows
+from legato.workflow.model import DeadLetter, Plan
+from legato_protocol import Job, encode_job, headers
+from legato_protocol.topics import job_topic, jobs_dlt_topic
 
-# A result the engine decoded but could not apply (a value that slipped past admission, a bug).
-REASON_UNAPPLIABLE = "unappliable"
-PAYLOAD_OMITTED = "legato-payload-omitted"
 MAX_DLT_PAYLOAD = MAX_MESSAGE_BYTES - 48 * 1024  # room for the envelope and the headers
 
 
 def _ms(at: datetime | None) -> bytes:
     return str(int(at.timestamp() * 1000) if at else int(time.time() * 1000)).encode()
+
+
+def dead_letter(cur: psycopg.Cursor[Any], plan: Plan, jobs_prefix: str) -> list[Record]:
+    """Write the `dead_letters` rows of `plan`'s dead jobs, each with its pending DLT record, inside
+    the caller's transaction; returns the records, for the caller to publish once it has committed."""
+    if not plan.dead_letters:
+        return []
+    records = []
+    for dl in plan.dead_letters:
+        cur.execute(engine_sql.FIRST_FAILURE_AT, (dl.claimed.run_id, dl.claimed.step_id))
+        row = cur.fetchone()
+        first_failure = row[0] if row else None
+        records.append(job_dead_letter(dl, jobs_prefix, jobs_dlt_topic(jobs_prefix), first_failure))
+    cur.execute(dlt_sql.INSERT_DEAD_LETTERS, dead_letter_rows(plan.dead_letters, records))
+    return records
 
 
 def job_dead_letter(
@@ -70,26 +94,3 @@ def job_dead_letter(
     if c.offset is not None:
         hdrs.append((headers.SOURCE_OFFSET, str(c.offset).encode()))
     return Record(dlt_topic, str(c.run_id).encode(), encode_job(job), hdrs)
-
-
-def undecodable_result(msg: Message, error: str, dlt_topic: str) -> Record:
-    return _result_dead_letter(msg, headers.REASON_UNDECODABLE, "DecodeError", error, dlt_topic)
-
-
-def _result_dead_letter(msg: Message, reason: str, error_type: str, error: str, dlt_topic: str) -> Record:
-    hdrs: list[tuple[str, str | bytes | None]] = [(str(h[0]), h[1]) for h in msg.headers() or []]
-    hdrs += [
-        (headers.DLT_REASON, reason.encode()),
-        (headers.ERROR_TYPE, error_type.encode()),
-        (headers.ERROR_MESSAGE, clean_text(error, 1024).encode()),
-        (headers.SOURCE_TOPIC, (msg.topic() or "").encode()),
-        (headers.SOURCE_PARTITION, str(msg.partition()).encode()),
-        (headers.SOURCE_OFFSET, str(msg.offset()).encode()),
-        (headers.FAILED_AT, str(int(time.time() * 1000)).encode()),
-    ]
-    return Record(dlt_topic, msg.key(), msg.value(), [(str(k), v) for k, v in hdrs])
-
-
-def unappliable_result(msg: Message, exc: BaseException, dlt_topic: str) -> Record:
-    """The original result record, with the usual provenance headers and why it was not applied."""
-    return _result_dead_letter(msg, REASON_UNAPPLIABLE, type(exc).__name__, str(exc), dlt_topic)

@@ -16,14 +16,13 @@ from typing import Any
 
 import orjson
 import psycopg
-from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Message
 
-from legato import metrics
 from legato.definitions.limits import MAX_TIMEOUT_S
-from legato.engine.model import Event
 from legato.payloads import InvalidValue, JsonLimits, clean_text, parse_checked
 from legato.store import attempts_sql
-from legato_worker.protocol import Progress
+from legato.workflow.model import Event
+from legato.workflow.outcomes import Outcomes
+from legato_protocol import Progress
 
 Cursor = psycopg.Cursor[Any]
 
@@ -62,13 +61,24 @@ class Reported:
     sent_ms: int | None = None
 
 
-def sent_ms(msg: Message) -> int | None:
-    kind, ms = msg.timestamp()
-    return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms > 0 else None
+@dataclass(frozen=True, slots=True)
+class RanAnyway:
+    """An attempt known to have run: a result for it could not be applied (it went to the results
+    DLT), but it says when its worker started and finished. Not a worker's record: the engine's own
+    fact, recorded like a heartbeat so the attempt's startToClose deadline runs and its retry policy
+    decides what follows."""
+
+    job_id: uuid.UUID
+    worker_id: str
+    started_at: int
+    at: int
 
 
-def apply_progress(cur: Cursor, reports: list[Reported], limits: JsonLimits) -> list[Event]:
-    """Apply a batch's progress records; returns the events they make (an attempt started)."""
+def apply_progress(
+    cur: Cursor, reports: list[Reported], limits: JsonLimits, outcomes: Outcomes | None = None
+) -> list[Event]:
+    """Apply a batch's progress records; returns the events they make (an attempt started).
+    Skips by workers whose clock is ahead are counted in `outcomes`."""
     alive: dict[uuid.UUID, Reported] = {}  # the latest record per attempt wins
     details: dict[uuid.UUID, str] = {}
     started: dict[uuid.UUID, Progress] = {}
@@ -107,7 +117,26 @@ def apply_progress(cur: Cursor, reports: list[Reported], limits: JsonLimits) -> 
         ahead = [(skipped[job_id], ms) for job_id, ms in cur.fetchall() if ms is not None]
         if ahead:
             _clock_ahead(ahead)
+            if outcomes is not None:
+                outcomes.clock_ahead += len(ahead)
     return events
+
+
+def record_ran(cur: Cursor, ran: RanAnyway) -> None:
+    """Record that `ran`'s attempt ran, as a heartbeat would; an attempt no longer wanted is
+    withdrawn again. The caller has locked its run."""
+    cur.execute(
+        attempts_sql.APPLY_PROGRESS,
+        (
+            [ran.job_id],
+            [None],
+            [elapsed_ms(ran.started_at, ran.at)],
+            [clean_text(ran.worker_id, MAX_WORKER_ID)],
+            [None],
+        ),
+    )
+    if not cur.fetchall():
+        cur.execute(attempts_sql.WITHDRAW_UNWANTED, ([ran.job_id],))
 
 
 def _apply(
@@ -144,8 +173,8 @@ def _apply(
 
 def _clock_ahead(ahead: list[tuple[Progress, int]]) -> None:
     """Workers skipped attempts whose start-by time has not passed by the database's clock: their
-    clocks are ahead. Counted and logged (the attempt keeps its deadline: no expiry, no requeue)."""
-    metrics.CLOCK_SKEW_SKIPS.inc(len(ahead))
+    clocks are ahead. Logged here and counted by the caller (the attempt keeps its deadline: no
+    expiry, no requeue)."""
     now = time.monotonic()
     global _warned_at
     if now - _warned_at < SKEW_WARN_EVERY_S:

@@ -3,7 +3,7 @@
 `settle` writes a plan, then asks PostgreSQL (set-based, for the whole batch at once) what the
 steps that just ended and the map items that just completed make happen:
 - dependants whose `pending_deps` reached 0 (UPDATE ... RETURNING) are ready: only the outputs
-  they need are read, and engine.starts decides what each one does;
+  they need are read, and workflow.starts decides what each one does;
 - a map whose `items_open` reached 0 completes (its outputs gathered in SQL); otherwise each
   completed item lets the next PENDING item go (at most `maxParallel` in flight);
 - a run whose last open sink ended completes with its sinks' outputs.
@@ -21,11 +21,11 @@ import orjson
 import psycopg
 
 from legato.definitions import Definition
-from legato.engine import starts
-from legato.engine.model import Ended, Plan, RunRef
-from legato.engine.transitions import Planner
-from legato.engine.writes import write_plan
 from legato.store import join_sql
+from legato.workflow import starts
+from legato.workflow.model import Ended, Plan, RunRef
+from legato.workflow.transitions import Planner
+from legato.workflow.writes import write_plan
 
 Cursor = psycopg.Cursor[Any]
 Lookup = Callable[[str, int], Definition]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from legato_worker.protocol import (
+from legato_protocol import (
     DecodeError,
     decode_cancel,
     decode_job,
@@ -21,7 +21,7 @@ from legato_worker.protocol import (
     schema_versions,
 )
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 CASES = sorted(p for p in (SCHEMAS / "testdata").iterdir() if p.is_dir())
 CODECS: dict[str, tuple[Any, Any]] = {
     "Job": (decode_job, encode_job),

@@ -8,8 +8,8 @@ from typing import Any
 
 import psycopg
 
-from legato.engine.model import Plan
 from legato.store import attempts_sql, engine_sql
+from legato.workflow.model import Plan
 
 
 def ms_to_datetime(ms: int) -> datetime:

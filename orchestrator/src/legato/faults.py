@@ -3,7 +3,8 @@
 Only an outage pauses: the database or Kafka unreachable, a connection lost, PostgreSQL out of
 resources or asking for a retry (serialization failure, deadlock). Everything else a batch hits
 (a value PostgreSQL refuses, a constraint, a bug in our code) is about the data, so retrying the
-same data would fail forever: the engine isolates the message instead (engine.loop).
+same data would fail forever: the engine isolates the message instead (engine.apply); a
+trigger group commit splits its batch (runs.batcher).
 """
 
 import psycopg

@@ -13,9 +13,9 @@ import orjson
 
 from legato.definitions import Definition, ExpressionError, StepDef, truthy
 from legato.definitions.limits import MAX_MAP_ITEMS
-from legato.engine.model import Ended, Event, NewItem, RunRef, RunUpdate, StepUpdate
-from legato.engine.transitions import Planner
 from legato.payloads import InvalidValue, configured, dumps_checked
+from legato.workflow.model import Ended, Event, NewItem, RunRef, RunUpdate, StepUpdate
+from legato.workflow.transitions import Planner
 
 Context = dict[str, Any]
 

@@ -1,8 +1,8 @@
 """What a batch of attempt outcomes does to runs: the engine's decisions, with no I/O.
 
-Every function here appends to a Plan; engine.writes turns the Plan into SQL in one transaction.
+Every function here appends to a Plan; workflow.writes turns the Plan into SQL in one transaction.
 An outcome only decides about its own step (or map item): completion is recorded in `plan.ended`
-and engine.batch.settle then works out, set-based, which dependants became ready (engine.starts).
+and workflow.settle then works out, set-based, which dependants became ready (workflow.starts).
 """
 
 import uuid
@@ -13,7 +13,8 @@ import orjson
 from uuid_utils.compat import uuid7
 
 from legato.definitions import Definition, StepDef
-from legato.engine.model import (
+from legato.kafka.clients import HANDOVER_MS
+from legato.workflow.model import (
     Claimed,
     DeadLetter,
     Ended,
@@ -25,9 +26,8 @@ from legato.engine.model import (
     RunUpdate,
     StepUpdate,
 )
-from legato.kafka.clients import HANDOVER_MS
-from legato_worker.protocol import headers
-from legato_worker.protocol.topics import job_topic
+from legato_protocol import headers
+from legato_protocol.topics import job_topic
 
 # A job created for immediate publication is the engine's to publish for this long; after that the
 # scheduler publishes it (this is how a job survives an orchestrator crash between commit and send).

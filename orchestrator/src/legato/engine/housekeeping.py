@@ -1,0 +1,144 @@
+"""Housekeeping: what the engine does on its scheduler tick and when it is notified, between batches.
+
+- attempt deadlines claimed (only once every worker report written before them has been read:
+  engine.caught_up, engine.unreported) and due waits fired, in one transaction, then published
+  like a batch (engine.publication);
+- the jobs outbox relayed (retries whose delay is over, jobs the API and operations wrote);
+- Cancel records of withdrawn attempts published (engine.withdrawals);
+- at the reconcile cadence: runs left RUNNING with nothing to run resumed (workflow.resume),
+  expired Idempotency-Keys deleted, DLT records no engine confirmed published
+  (engine.dead_letter_outbox);
+- retention started in the background when due (engine.retention).
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from confluent_kafka import Producer
+from psycopg_pool import ConnectionPool
+
+from legato.definitions import Definition
+from legato.engine import retention
+from legato.engine.caught_up import ResultsCaughtUp
+from legato.engine.dead_letter_outbox import publish_pending
+from legato.engine.observer import EngineObserver
+from legato.engine.publication import Publication
+from legato.engine.unreported import LostAttempts
+from legato.engine.withdrawals import publish_withdrawals
+from legato.idempotency import record as idempotency_record
+from legato.kafka.publisher import JobPublisher
+from legato.settings import Settings
+from legato.store import engine_sql
+from legato.workflow.dead_letters import dead_letter
+from legato.workflow.deadlines import claim_timeouts, fire_timers
+from legato.workflow.model import Plan
+from legato.workflow.outbox import lease_due_jobs, outgoing
+from legato.workflow.outcomes import Outcomes
+from legato.workflow.resume import resume_stuck
+from legato.workflow.settle import settle
+from legato_protocol.topics import jobs_dlt_topic
+
+log = logging.getLogger(__name__)
+
+KEY_BATCH = 1000
+STUCK_AFTER_MS = 5_000  # a run must have been still for this long to count as stuck
+
+
+class Housekeeping:
+    def __init__(
+        self,
+        settings: Settings,
+        pool: ConnectionPool,
+        producer: Producer,
+        publisher: JobPublisher,
+        lookup: Callable[[str, int], Definition],
+        observer: EngineObserver,
+        caught_up: ResultsCaughtUp,
+        lost: LostAttempts | None,
+        stop: threading.Event,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.producer = producer
+        self.publisher = publisher
+        self.lookup = lookup
+        self.observer = observer
+        self.caught_up = caught_up
+        self.lost = lost
+        self.stop = stop
+        self.publication = Publication(pool, producer, publisher, observer)
+        self._jobs_dlt = jobs_dlt_topic(settings.jobs_topic)
+        self._reconcile_at = 0.0
+
+    def tick(self) -> None:
+        outcomes = Outcomes()
+        held_ms, lost = self._claimable()
+        jobs_topic = self.settings.jobs_topic
+        with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+            if held_ms is None:
+                plan = Plan()
+            else:
+                plan = claim_timeouts(
+                    cur, self.lookup, jobs_topic, outcomes, held_ms, lost, self.settings.max_requeues
+                )
+            fire_timers(cur, plan, jobs_topic)
+            dead = dead_letter(cur, plan, jobs_topic)
+            plan = settle(cur, plan, self.lookup, jobs_topic)
+        self.observer.decided(outcomes)
+        self.publication.after_commit(plan, dead, 0)
+        self.relay()
+        self.withdraw()
+        if time.monotonic() >= self._reconcile_at:
+            self._reconcile_at = time.monotonic() + self.settings.reconcile_interval_ms / 1000
+            self._reconcile()
+            published = publish_pending(self.pool, self.producer, self._jobs_dlt)
+            if published:
+                self.observer.dead_lettered("job", published)
+        retention.run_due(self.pool, self.settings, self.stop)  # low cadence, in the background
+
+    def relay(self) -> None:
+        """Publish the outbox's due jobs: scheduled retries, and jobs the API and operations wrote."""
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            due = lease_due_jobs(cur)
+        if due:
+            self.observer.jobs_published(self.publisher.publish(outgoing(due)))
+
+    def withdraw(self) -> None:
+        """Publish the Cancel records of withdrawn attempts (the job_withdrawals outbox)."""
+        withdrawn = publish_withdrawals(self.pool, self.producer, self.settings.control_topic)
+        if withdrawn:
+            self.observer.withdrawn(withdrawn)
+
+    def _claimable(self) -> tuple[int | None, list[uuid.UUID]]:
+        """Whether attempt deadlines may be claimed now (engine.caught_up): None while some are due
+        and the worker reports written before them are not all read; else how long ago a moment
+        was that they were all read before (ms), with the lost attempts (engine.unreported) found
+        before it."""
+        with self.pool.connection() as conn:
+            row = conn.execute(engine_sql.ANY_DUE).fetchone()
+        if not (row and row[0]):
+            self.caught_up.idle()
+            return None, []
+        if self.lost is not None:
+            self.lost.wanted()
+        reached_at = self.caught_up.reached_mark_at()
+        if reached_at is None:
+            return None, []
+        lost = self.lost.take(reached_at) if self.lost is not None else []
+        if lost:
+            self.observer.runs_stuck(len(lost))
+        return int((time.monotonic() - reached_at) * 1000), lost
+
+    def _reconcile(self) -> None:
+        """No operation may leave a run RUNNING with nothing to run; if one does, say so and resume it."""
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            stuck = resume_stuck(cur, self.lookup, self.settings.jobs_topic, STUCK_AFTER_MS)
+        with self.pool.connection() as conn:  # expired Idempotency-Keys, a small batch at a time
+            while idempotency_record.delete_expired(conn, KEY_BATCH) == KEY_BATCH and not self.stop.is_set():
+                pass
+        if stuck:
+            self.observer.runs_stuck(len(stuck))
+            log.error("resumed %d stuck runs (RUNNING with nothing to run): %s", len(stuck), stuck[:5])

@@ -1,0 +1,87 @@
+"""The jobs outbox: jobs written with the transitions that made them, published from here.
+
+A job is written to `jobs` in the transaction that decides it. The engine publishes the ones it
+made itself right after commit; everything else (retries once their delay is over, jobs the API and
+operations wrote, jobs whose publication was lost in a crash) is leased from here by the engine's
+housekeeping. The publisher takes wire jobs: `outgoing` is where a job row becomes its record.
+"""
+
+import time
+from collections.abc import Iterable
+
+from legato.kafka.clients import HANDOVER_MS
+from legato.kafka.publisher import Outgoing
+from legato.store import engine_sql
+from legato.workflow.claims import Cursor
+from legato.workflow.model import NewJob
+
+BATCH = 500
+
+
+def lease_due_jobs(cur: Cursor) -> list[NewJob]:
+    """Jobs to publish now; jobs of runs that ended are closed instead."""
+    cur.execute(engine_sql.LEASE_DUE_JOBS, (HANDOVER_MS, BATCH))
+    due: list[NewJob] = []
+    dead = []
+    for r in cur.fetchall():
+        if r[11] != "RUNNING":
+            dead.append(r[0])
+            continue
+        due.append(
+            NewJob(
+                job_id=r[0],
+                run_id=r[1],
+                step_id=r[2],
+                attempt=r[3],
+                action=r[4],
+                topic=r[5],
+                payload=r[6],
+                timeout_ms=r[7],
+                delay_ms=0,
+                workflow_id=r[8],
+                version=r[9],
+                correlation_id=r[10],
+                immediate=False,
+                schedule_to_start_ms=r[12],
+                heartbeat_ms=r[13],
+                details=r[14],
+                requeues=r[15],
+                trace_context=r[16],
+                start_by_ms=r[17],
+            )
+        )
+    if dead:
+        cur.execute(engine_sql.CANCEL_JOBS, (dead,))
+    return due
+
+
+def outgoing(jobs: Iterable[NewJob]) -> list[Outgoing]:
+    """The wire records of `jobs` (protocol v2), stamped now, with their runs' trace contexts."""
+    now = int(time.time() * 1000)
+    return [
+        Outgoing(
+            j.job_id,
+            {
+                "jobId": str(j.job_id),
+                "runId": str(j.run_id),
+                "stepId": j.step_id,
+                "attempt": j.attempt,
+                "action": j.action,
+                "payload": j.payload,
+                "workflowId": j.workflow_id,
+                "workflowVersion": j.version,
+                "queue": j.topic,
+                "traceparent": None,  # set by the tracer, from the job's send span
+                "correlationId": j.correlation_id,
+                "createdAt": now,
+                # the start-by time, by the database's clock (jobs.start_by); the orchestrator's
+                # own deadline adds a grace to it.
+                "deadlineAt": j.start_by_ms,
+                "startToCloseMs": j.timeout_ms,
+                "heartbeatTimeoutMs": j.heartbeat_ms,
+                "lastHeartbeatDetails": j.details,
+            },
+            j.trace_context,
+        )
+        for j in jobs
+    ]
