@@ -122,14 +122,14 @@ class Engine:
         self._listen: psycopg.Connection[Any] | None = None
         self._committed_at = 0.0
         self._reconcile_at = 0.0
-        self._results_dlt = results_dlt_topic(settings.results_topic)
+        self._results_dlt = results_dlt_topic(settings.kafka.results_topic)
         self._admin = admin
         self._group_offsets = group_offsets
         self.caught_up = ResultsCaughtUp(
             admin,
             group_offsets,
-            settings.results_topic,
-            settings.orchestrator_group,
+            settings.kafka.results_topic,
+            settings.kafka.orchestrator_group,
             self.offsets.applied_offsets,
             self.stop_event,
         )
@@ -138,11 +138,11 @@ class Engine:
                 pool,
                 admin,
                 group_offsets,
-                settings.group_prefix,
-                settings.unreported_timeout_ms,
+                settings.kafka.group_prefix,
+                settings.engine.unreported_timeout_ms,
                 self.stop_event,
             )
-            if settings.unreported_timeout_ms
+            if settings.engine.unreported_timeout_ms
             else None
         )
 
@@ -152,7 +152,7 @@ class Engine:
             self.lost.start()
         consumer = self.consumer_factory()
         consumer.subscribe(
-            [self.settings.results_topic],
+            [self.settings.kafka.results_topic],
             on_assign=self.offsets.on_assign,
             on_revoke=self.offsets.on_revoke,
             on_lost=self.offsets.on_lost,
@@ -160,7 +160,7 @@ class Engine:
         next_tick = 0.0
         try:
             while not self.stop_event.is_set():
-                msgs = _next_batch(consumer, self.settings.result_batch_size)
+                msgs = _next_batch(consumer, self.settings.engine.result_batch_size)
                 self.publisher.poll(0)
                 if self._until_done(functools.partial(self._apply, msgs), skip_on_bug=False):
                     self.offsets.applied(msgs)
@@ -173,7 +173,7 @@ class Engine:
                 now = time.monotonic()
                 if now >= next_tick:
                     self._until_done(self._tick)
-                    next_tick = now + self.settings.scheduler_interval_ms / 1000
+                    next_tick = now + self.settings.engine.scheduler_interval_ms / 1000
             with contextlib.suppress(KafkaException):
                 self.offsets.commit(consumer, synchronous=True)
         finally:
@@ -186,7 +186,7 @@ class Engine:
         withdrawn by an operation). Never blocks."""
         try:
             if self._listen is None:
-                self._listen = psycopg.connect(self.settings.database_url, autocommit=True)
+                self._listen = psycopg.connect(self.settings.store.database_url, autocommit=True)
                 self._listen.execute(engine_sql.LISTEN)
                 # we may have missed some while not listening
                 return {engine_sql.JOBS_CHANNEL, engine_sql.WITHDRAWALS_CHANNEL}
@@ -272,7 +272,7 @@ class Engine:
         if tracing.ENABLED and decoded:  # a CONSUMER span per result, batch start to commit
             from legato.tracing import spans
 
-            spans.results_processed(decoded, self.settings.orchestrator_group, start_ns)
+            spans.results_processed(decoded, self.settings.kafka.orchestrator_group, start_ns)
         self._after_commit(plan, len(results))
 
     def _write(self, acks: list[Ack], results: list[Result], progress: list[Reported] | None = None) -> Plan:
@@ -282,17 +282,19 @@ class Engine:
         outcomes = metrics.Outcomes()
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             lock_runs(cur, acks, results, [p.record for p in progress])
-            mark_dispatched(cur, acks, self.settings.unreported_timeout_ms)
+            mark_dispatched(cur, acks, self.settings.engine.unreported_timeout_ms)
             # Progress before results: details a worker flushed just before failing are kept.
             events = apply_progress(cur, progress, self.limits) if progress else []
             if results:
-                claimed = claim_results(cur, results, self.limits, outcomes, self.settings.max_requeues)
-                plan = plan_outcomes(claimed, self.lookup, self.settings.jobs_topic)
+                claimed = claim_results(
+                    cur, results, self.limits, outcomes, self.settings.engine.max_requeues
+                )
+                plan = plan_outcomes(claimed, self.lookup, self.settings.kafka.jobs_topic)
                 outcomes.decided(claimed, plan.dead_letters)
                 self._dead_letter(cur, plan)
             plan.events[:0] = events
             if results or events:
-                plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
+                plan = settle(cur, plan, self.lookup, self.settings.kafka.jobs_topic)
         outcomes.record()
         if results:
             metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
@@ -386,21 +388,21 @@ class Engine:
                 plan = claim_timeouts(
                     cur,
                     self.lookup,
-                    self.settings.jobs_topic,
+                    self.settings.kafka.jobs_topic,
                     outcomes,
                     held_ms,
                     lost,
-                    self.settings.max_requeues,
+                    self.settings.engine.max_requeues,
                 )
-            fire_timers(cur, plan, self.settings.jobs_topic)
+            fire_timers(cur, plan, self.settings.kafka.jobs_topic)
             self._dead_letter(cur, plan)
-            plan = settle(cur, plan, self.lookup, self.settings.jobs_topic)
+            plan = settle(cur, plan, self.lookup, self.settings.kafka.jobs_topic)
         outcomes.record()
         self._after_commit(plan, 0)
         self._relay()
         self._withdraw()
         if time.monotonic() >= self._reconcile_at:
-            self._reconcile_at = time.monotonic() + self.settings.reconcile_interval_ms / 1000
+            self._reconcile_at = time.monotonic() + self.settings.engine.reconcile_interval_ms / 1000
             self._reconcile()
         retention.run_due(self.pool, self.settings, self.stop_event)  # low cadence, in the background
 
@@ -427,7 +429,7 @@ class Engine:
     def _reconcile(self) -> None:
         """No operation may leave a run RUNNING with nothing to run; if one does, say so and resume it."""
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            stuck = resume_stuck(cur, self.lookup, self.settings.jobs_topic, STUCK_AFTER_MS)
+            stuck = resume_stuck(cur, self.lookup, self.settings.kafka.jobs_topic, STUCK_AFTER_MS)
         with self.pool.connection() as conn:  # expired Idempotency-Keys, a small batch at a time
             while (
                 idempotency_record.delete_expired(conn, KEY_BATCH) == KEY_BATCH
@@ -447,7 +449,7 @@ class Engine:
 
     def _withdraw(self) -> None:
         """Publish the Cancel records of withdrawn attempts (the job_withdrawals outbox)."""
-        withdrawn = publish_withdrawals(self.pool, self.producer, self.settings.control_topic)
+        withdrawn = publish_withdrawals(self.pool, self.producer, self.settings.kafka.control_topic)
         if withdrawn:
             metrics.ATTEMPTS_WITHDRAWN.inc(withdrawn)
 
@@ -462,8 +464,8 @@ class Engine:
             records.append(
                 job_dead_letter(
                     dl,
-                    self.settings.jobs_topic,
-                    jobs_dlt_topic(self.settings.jobs_topic),
+                    self.settings.kafka.jobs_topic,
+                    jobs_dlt_topic(self.settings.kafka.jobs_topic),
                     first_failure,
                 )
             )
