@@ -19,8 +19,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARN", "WARNING", "ERROR")
 FORM = "legato_form"
 
 
-def _wrong(form: str) -> PydanticCustomError:
-    return PydanticCustomError(FORM, "{form}", {"form": form})
+def _wrong(form: str, number: float | None = None) -> PydanticCustomError:
+    """The form a value must take; `number`: the value read, when its form was right but not its range."""
+    return PydanticCustomError(FORM, "{form}", {"form": form, "number": number})
 
 
 def trimmed(value: object) -> object:
@@ -34,9 +35,9 @@ def trimmed(value: object) -> object:
 
 def _check_range(number: float, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and number < minimum:
-        raise _wrong(f"at least {minimum}")
+        raise _wrong(f"at least {minimum}", number)
     if maximum is not None and number > maximum:
-        raise _wrong(f"at most {maximum}")
+        raise _wrong(f"at most {maximum}", number)
 
 
 def integer(minimum: int | None = None, maximum: int | None = None) -> Callable[[object], object]:
@@ -91,12 +92,16 @@ def Decimal(minimum: float | None = None) -> BeforeValidator:  # noqa: N802
 
 
 def describe(error: ValidationError) -> list[str]:
-    """One line per variable at fault: `LEGATO_API_PORT must be an integer, got 'http'`."""
+    """One line per variable at fault, as the SDKs word it: `LEGATO_API_PORT must be an integer,
+    got 'http'`, `LEGATO_JOB_PARTITIONS must be at least 1, got 0`."""
     lines = []
     for e in error.errors():
         name = e["loc"][-1] if e["loc"] else error.title
+        value = e["input"].strip() if isinstance(e["input"], str) else e["input"]
+        number = e.get("ctx", {}).get("number")
+        got = repr(value) if number is None else number
         if e["type"] == FORM:
-            lines.append(f"{name} must be {e['msg']}, got {e['input']!r}")
+            lines.append(f"{name} must be {e['msg']}, got {got}")
         else:
-            lines.append(f"{name}: {e['msg']}, got {e['input']!r}")
+            lines.append(f"{name}: {e['msg']}, got {got}")
     return lines
