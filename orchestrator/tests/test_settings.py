@@ -209,3 +209,34 @@ def test_serve_refuses_a_bad_value_in_one_line(command: str, variable: str, valu
     assert done.stderr.startswith(f"legato: {line}"), done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def _table(path: Path, heading: str) -> dict[str, str]:
+    """Variable -> documented default, from the first table under `heading`."""
+    text = path.read_text()
+    lines = text[text.index(heading) :].splitlines()
+    first = next(n for n, line in enumerate(lines) if line.startswith("| `LEGATO_"))
+    found = {}
+    for row in lines[first:]:
+        if not row.startswith("|"):
+            break
+        cells = [cell.strip() for cell in row.split("|")[1:-1]]
+        names = re.findall(r"`(LEGATO_\w+)`", cells[0])
+        defaults = cells[1].split(" / ")  # `A` / `B` | `a` / `b`, or one default for both
+        found.update(
+            zip(names, defaults if len(defaults) == len(names) else [cells[1]] * len(names), strict=True)
+        )
+    return found
+
+
+def test_every_variable_is_documented_once_with_its_default() -> None:
+    own = _table(REPO / "README.md", "## Configuration")
+    shared = _table(REPO / "docs" / "configuration.md", "## The shared variables")
+    assert not own.keys() & shared.keys()
+    documented = own | shared
+    for name, default in variables().items():
+        assert name in documented, f"{name} is in neither README.md's table nor docs/configuration.md's"
+        written = documented[name]
+        if written.startswith("`"):
+            number = isinstance(default, float) and default.is_integer()
+            assert written == f"`{int(default) if number else default}`", name
