@@ -30,7 +30,7 @@ from fleet import await_runs_ended, noop_workers, print_table, warm_up
 from psycopg_pool import ConnectionPool
 
 from legato.engine.retention import Retention
-from legato.settings import Settings
+from legato.settings import RetentionSettings, Settings, StoreSettings
 
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
@@ -136,7 +136,10 @@ def _measure_retention(orch: Orchestrator, expire: int) -> dict[str, str]:
         )
         conn.execute("VACUUM ANALYZE runs")
         rows_before = {t: _count(conn, t) for t in HISTORY_TABLES}
-    settings = Settings(database_url=orch.database_url, retention_days=30, job_payload_retention_hours=24)
+    settings = Settings(
+        store=StoreSettings(database_url=orch.database_url),
+        retention=RetentionSettings(days=30, job_payload_hours=24),
+    )
     with ConnectionPool(orch.database_url, min_size=1, max_size=1, open=True) as pool:
         retention = Retention(pool, settings)
         started = time.monotonic()

@@ -1,7 +1,9 @@
-"""Reading LEGATO_* variables the way every SDK does (docs/protocol.md, "Configuration").
+"""Reading LEGATO_* variables the way every Legato process does (docs/configuration.md).
 
 A variable that is unset, empty or only whitespace keeps its default; values are trimmed; integers
-are plain decimal; booleans are true/false/1/0/yes/no. Errors name the variable and the value.
+are plain decimal; booleans are true/false/1/0/yes/no. Errors name the variable, the form it must
+take and the value. The orchestrator reads its variables by the same rules (legato.env_forms); both
+are tested against schemas/env/vectors.json. Dependency-free on purpose: the SDK stays light.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ class Env:
         value = self.get(name)
         return default if value is None else value
 
-    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(
+        self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
         value = self.get(name)
         if value is None:
             return default
@@ -41,6 +45,8 @@ class Env:
         number = int(value)
         if minimum is not None and number < minimum:
             raise ValueError(f"{name} must be at least {minimum}, got {number}")
+        if maximum is not None and number > maximum:
+            raise ValueError(f"{name} must be at most {maximum}, got {number}")
         return number
 
     def boolean(self, name: str, default: bool) -> bool:

@@ -1,4 +1,4 @@
-"""Worker configuration: the LEGATO_* environment contract, read in one place (docs/protocol.md)."""
+"""Worker configuration: the LEGATO_* environment contract, read in one place (docs/configuration.md)."""
 
 from __future__ import annotations
 
@@ -134,7 +134,4 @@ class WorkerSettings:
 def _port(env: Env, name: str) -> int | None:
     if env.get(name) is None:
         return None
-    port = env.integer(name, 0, minimum=1)
-    if port > 65535:
-        raise ValueError(f"{name} must be at most 65535, got {port}")
-    return port
+    return env.integer(name, 0, minimum=1, maximum=65535)

@@ -55,9 +55,9 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(ui.router)
     app.include_router(session.router)
     # Outermost last: security headers, authentication, then what a browser may not send, then the size.
-    app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=services.settings.api.max_body_bytes)
     app.add_middleware(
-        BrowserGuard, mode=services.auth_mode, allowed=allowed_hosts(services.settings.allowed_hosts)
+        BrowserGuard, mode=services.auth_mode, allowed=allowed_hosts(services.settings.api.allowed_hosts)
     )
     app.add_middleware(AuthMiddleware, pool=services.pool, mode=services.auth_mode)
     app.add_middleware(SecurityHeaders)

@@ -17,7 +17,7 @@ MAX_CONNECTIONS = 32
 
 
 def api_pool(settings: Settings) -> ConnectionPool:
-    timeout_ms = settings.api_statement_timeout_ms
+    timeout_ms = settings.api.statement_timeout_ms
     if timeout_ms < 0:
         raise ValueError(f"LEGATO_API_STATEMENT_TIMEOUT_MS is {timeout_ms}: give 0 (no limit) or more")
 
@@ -26,7 +26,7 @@ def api_pool(settings: Settings) -> ConnectionPool:
         conn.commit()  # the pool takes a connection back only when idle
 
     return ConnectionPool(
-        settings.database_url,
+        settings.store.database_url,
         min_size=MIN_CONNECTIONS,
         max_size=MAX_CONNECTIONS,
         open=True,

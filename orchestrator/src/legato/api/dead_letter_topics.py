@@ -38,15 +38,15 @@ IMPORT_BATCH = 500
 
 def _topic(s: Services, which: Which) -> str:
     if which == "results":
-        return results_dlt_topic(s.settings.results_topic)
-    return jobs_dlt_topic(s.settings.jobs_topic)
+        return results_dlt_topic(s.settings.kafka.results_topic)
+    return jobs_dlt_topic(s.settings.kafka.jobs_topic)
 
 
 def _read(
     s: Services, topic: str, within: reader.Scan, use: Callable[[Iterator[reader.DeadLetterRecord]], None]
 ) -> None:
     """`use` reads the records of `topic` it needs (the stream is closed after it)."""
-    records = reader.scan(s.settings.kafka_bootstrap_servers, topic, within)
+    records = reader.scan(s.settings.kafka.bootstrap_servers, topic, within)
     try:
         use(records)
     except KafkaException as exc:  # the broker could not answer: say so
@@ -123,7 +123,7 @@ def get_record(request: Request, which: Which, record_id: str) -> dict[str, Any]
     s = services(request)
     topic = _topic(s, which)
     try:
-        record = reader.read_record(s.settings.kafka_bootstrap_servers, topic, int(m[1]), int(m[2]))
+        record = reader.read_record(s.settings.kafka.bootstrap_servers, topic, int(m[1]), int(m[2]))
     except Exception as exc:  # the broker could not answer: say so
         raise ApiError(503, f"Kafka did not answer: {type(exc).__name__}: {exc}") from exc
     if record is None:

@@ -186,7 +186,7 @@ async def replay_dead_letters(request: Request, body: ReplayBody) -> dict[str, A
     s = services(request)
     # The body again, through the checks of a trigger's body: FastAPI's own parse turned NaN, 1e400
     # or a 30-digit decimal into floats without a word.
-    checked = await json_body(request, s.settings.max_body_bytes)
+    checked = await json_body(request, s.settings.api.max_body_bytes)
     payload = None
     if "payload" in body.model_fields_set:
         payload_size(checked["payload"], "body.payload")
@@ -207,4 +207,6 @@ def _replay(s: Services, body: ReplayBody, payload: str | None) -> dict[str, Any
                 g.workflowId, g.action, g.errorType, utc(g.since), g.runId, g.replayed
             )
         )
-    return replays.replay_selection(s.pool, selection, payload, body.dryRun, body.limit)
+    return replays.replay_selection(
+        s.pool, s.settings.kafka.jobs_topic, selection, payload, body.dryRun, body.limit
+    )

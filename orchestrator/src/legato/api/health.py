@@ -33,7 +33,7 @@ def readyz(request: Request) -> JSONResponse:
     except Exception as exc:
         checks["redis"] = f"down: {type(exc).__name__}"
     try:
-        s.admin.list_topics(topic=s.settings.results_topic, timeout=2)
+        s.admin.list_topics(topic=s.settings.kafka.results_topic, timeout=2)
         checks["kafka"] = "ok"
     except Exception as exc:
         checks["kafka"] = f"down: {type(exc).__name__}"

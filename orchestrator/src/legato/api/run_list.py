@@ -130,4 +130,4 @@ def cancel_runs(request: Request, body: BulkBody) -> dict[str, Any]:
 def retry_runs(request: Request, body: BulkBody) -> dict[str, Any]:
     s = services(request)
     selection = _selection(body)
-    return bulk.retry(s.pool, s.registry, s.settings.jobs_topic, selection, body.dryRun).to_json()
+    return bulk.retry(s.pool, s.registry, s.settings.kafka.jobs_topic, selection, body.dryRun).to_json()

@@ -59,7 +59,7 @@ def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
 def retry_run(request: Request, run_id: str) -> dict[str, Any]:
     s = services(request)
     try:
-        return operations.retry(s.pool, s.registry, s.settings.jobs_topic, _run_id(run_id)).to_json()
+        return operations.retry(s.pool, s.registry, s.settings.kafka.jobs_topic, _run_id(run_id)).to_json()
     except operations.RunNotFound as exc:
         raise ApiError(404, f"run {run_id} not found") from exc
     except operations.WrongState as exc:

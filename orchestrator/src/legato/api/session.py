@@ -59,7 +59,7 @@ def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, Any
     principal = keys.find(services.pool, body.key.strip())
     if principal is None:
         raise HTTPException(401, "unknown or revoked API key")
-    ttl = services.settings.session_ttl_s
+    ttl = services.settings.api.session_ttl_s
     token, csrf = sessions.open_session(services.pool, principal, ttl)
     response.set_cookie(
         sessions.COOKIE,

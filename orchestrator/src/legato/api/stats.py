@@ -135,4 +135,4 @@ def overview(
 ) -> dict[str, Any]:
     s = services(request)
     seconds = _window(window, LONGEST_OVERVIEW)
-    return stats.overview(s.pool, seconds, s.settings.job_payload_retention_hours)
+    return stats.overview(s.pool, seconds, s.settings.retention.job_payload_hours)

@@ -55,14 +55,18 @@ def language(client_id: str) -> str | None:
 def workers(request: Request) -> dict[str, Any]:
     s = services(request)
     try:
-        actions = live_workers(s.admin, s.settings.group_prefix)
+        actions = live_workers(s.admin, s.settings.kafka.group_prefix)
     except Exception as exc:  # the broker could not answer: say so
         raise ApiError(503, f"Kafka did not answer: {type(exc).__name__}") from exc
     lag: dict[str, int] = {}
     lag_error = None
     try:
         lag = CACHE.get(
-            s.admin, s.group_offsets, s.settings.jobs_topic, s.settings.group_prefix, LAG_TIMEOUT_S
+            s.admin,
+            s.group_offsets,
+            s.settings.kafka.jobs_topic,
+            s.settings.kafka.group_prefix,
+            LAG_TIMEOUT_S,
         )
     except Exception as exc:  # lag is an extra: the workers are still worth answering with
         log.info("consumer lag unavailable: %s", exc)

@@ -51,7 +51,7 @@ DEFINE_DOC: dict[str, Any] = {
 async def define(request: Request, response: Response) -> dict[str, Any]:
     s = services(request)
     try:
-        body = await json_body(request, s.settings.max_body_bytes)
+        body = await json_body(request, s.settings.api.max_body_bytes)
     except PayloadTooLarge:
         raise
     except InvalidValue as exc:
@@ -142,7 +142,7 @@ async def trigger_run(request: Request, workflow_id: str) -> Response:
 async def _trigger(request: Request, workflow_id: str, trace_context: str | None) -> Response:
     started = time.perf_counter()
     s = services(request)
-    body = await json_body(request, s.settings.max_body_bytes)
+    body = await json_body(request, s.settings.api.max_body_bytes)
     value = _trigger_input(body)
     payload_size(value, "body.input")
     idempotency_key = copied_header(request, "Idempotency-Key")

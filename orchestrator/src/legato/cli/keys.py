@@ -43,25 +43,25 @@ def _pool(migrate: bool) -> Any:
     import psycopg
     from psycopg_pool import ConnectionPool
 
-    from legato.settings import Settings
+    from legato.cli.serve import load_settings
     from legato.store.migrate import SchemaNotCurrent, check_current, upgrade
 
-    settings = Settings()
+    settings = load_settings()
     try:
         if migrate:
-            upgrade(settings.sqlalchemy_url)
-        with psycopg.connect(settings.database_url, connect_timeout=10) as conn:
+            upgrade(settings.store.sqlalchemy_url)
+        with psycopg.connect(settings.store.database_url, connect_timeout=10) as conn:
             check_current(conn)
-        return ConnectionPool(settings.database_url, min_size=1, max_size=2, open=True, timeout=10)
+        return ConnectionPool(settings.store.database_url, min_size=1, max_size=2, open=True, timeout=10)
     except SchemaNotCurrent as exc:
         raise CliError(
-            f"{exc} ({settings.database_url}): run `legato migrate` first, or give --migrate",
+            f"{exc} ({settings.store.database_url}): run `legato migrate` first, or give --migrate",
             ExitCode.USAGE,
         ) from None
     except Exception as exc:  # one line, whatever the driver raised
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CliError(
-            f"cannot use the database {settings.database_url}: {message}", ExitCode.UNAVAILABLE
+            f"cannot use the database {settings.store.database_url}: {message}", ExitCode.UNAVAILABLE
         ) from None
 
 

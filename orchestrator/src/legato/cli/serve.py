@@ -10,8 +10,12 @@ import shutil
 import socket
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from legato.settings import Settings
 
 log = logging.getLogger("legato")
 
@@ -29,18 +33,27 @@ def _exit(code: int) -> None:
 
 
 def migrate() -> None:
-    _exit(migrate_database())
+    _exit(migrate_database(load_settings()))
 
 
-def migrate_database() -> int:
-    from legato.settings import Settings
+def load_settings() -> "Settings":
+    """The LEGATO_* settings, checked; a value outside its form exits (2) with one line that
+    names each variable at fault and the form it must take."""
+    from legato.settings import Settings, SettingsError
+
+    try:
+        return Settings.load()
+    except SettingsError as exc:
+        raise typer.Exit(_fail(str(exc))) from None
+
+
+def migrate_database(settings: "Settings") -> int:
     from legato.store.migrate import upgrade
 
-    settings = Settings()
     try:
-        upgrade(settings.sqlalchemy_url)
+        upgrade(settings.store.sqlalchemy_url)
     except Exception as exc:  # report any failure in one line
-        return _fail(f"cannot migrate {settings.database_url}: {exc}".splitlines()[0])
+        return _fail(f"cannot migrate {settings.store.database_url}: {exc}".splitlines()[0])
     return 0
 
 
@@ -68,6 +81,7 @@ def _serve() -> int:
     import redis
     import uvicorn
 
+    from legato import payloads
     from legato.api import create_app
     from legato.api.database import api_pool
     from legato.api.services import Services
@@ -81,57 +95,59 @@ def _serve() -> int:
     from legato.kafka.topics import ensure_core_topics, ensure_job_topics
     from legato.runs.batcher import Batcher
     from legato.runs.trigger import Triggers
-    from legato.settings import Settings
 
-    settings = Settings()
+    settings = load_settings()
+    payloads.configure(payloads.JsonLimits(settings.payloads.max_bytes, settings.payloads.max_depth))
     logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=settings.log.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        auth_mode = policy.resolve(settings.auth, settings.api_host)
-        allowed_hosts(settings.allowed_hosts)  # checked here, used by the API's BrowserGuard
+        auth_mode = policy.resolve(settings.api.auth, settings.api.host)
+        allowed_hosts(settings.api.allowed_hosts)  # checked here, used by the API's BrowserGuard
     except policy.AuthConfigError as exc:
         return _fail(str(exc))
-    if not _port_free(settings.api_host, settings.api_port):
+    if not _port_free(settings.api.host, settings.api.port):
         return _fail(
-            f"port {settings.api_port} on {settings.api_host} is busy: "
+            f"port {settings.api.port} on {settings.api.host} is busy: "
             "stop what uses it or set LEGATO_API_PORT"
         )
-    if (code := migrate_database()) != 0:
+    if (code := migrate_database(settings)) != 0:
         return code
     try:
         pool = api_pool(settings)
     except ValueError as exc:
         return _fail(str(exc))
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    client = redis.Redis.from_url(settings.store.redis_url, socket_timeout=2, socket_connect_timeout=2)
     registry = DefinitionRegistry(pool)
     try:
         admin = clients.admin(settings)  # an invalid LEGATO_KAFKA_* security setting fails here
         ensure_core_topics(admin, settings)
         ensure_job_topics(admin, settings, registry.actions())
     except Exception as exc:  # report any failure in one line
-        return _fail(f"Kafka at {settings.kafka_bootstrap_servers} is not usable: {exc}")
-    engine = EngineProcess()
+        return _fail(f"Kafka at {settings.kafka.bootstrap_servers} is not usable: {exc}")
+    engine = EngineProcess(settings)
     engine.start()
     services = Services(
         settings=settings,
         pool=pool,
         registry=registry,
         redis=client,
-        keys=IdempotencyKeys(client, settings.idempotency_ttl_seconds),
+        keys=IdempotencyKeys(client, settings.api.idempotency_ttl_seconds),
         admin=admin,
-        group_offsets=GroupOffsets(clients.connection(settings.kafka_bootstrap_servers)),
+        group_offsets=GroupOffsets(clients.connection(settings.kafka.bootstrap_servers)),
         engine_ready=engine.ready,
-        triggers=Batcher(pool, Triggers(registry, settings.jobs_topic).write),
+        triggers=Batcher(
+            pool, Triggers(registry, settings.kafka.jobs_topic, settings.api.idempotency_ttl_seconds).write
+        ),
         auth_mode=auth_mode,
     )
-    log.info("Legato API on http://%s:%d (auth %s)", settings.api_host, settings.api_port, auth_mode.value)
+    log.info("Legato API on http://%s:%d (auth %s)", settings.api.host, settings.api.port, auth_mode.value)
     try:
         uvicorn.run(
             create_app(services),
-            host=settings.api_host,
-            port=settings.api_port,
-            log_level=settings.log_level.lower(),
+            host=settings.api.host,
+            port=settings.api.port,
+            log_level=settings.log.level.lower(),
             access_log=False,
         )
     finally:

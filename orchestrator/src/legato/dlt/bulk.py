@@ -36,6 +36,7 @@ def pending_of(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> list[Dead
 
 def replay_each(
     conn: psycopg.Connection[Any],
+    jobs_prefix: str,
     ids: list[uuid.UUID],
     payload: str | None,
     dry_run: bool,
@@ -51,7 +52,7 @@ def replay_each(
         if n:
             time.sleep(interval)  # the rate limit itself, not a wait for a condition
         try:
-            outcome = Outcome(job_id, replay(conn, job_id, payload, dry_run))
+            outcome = Outcome(job_id, replay(conn, jobs_prefix, job_id, payload, dry_run))
         except ReplayError as exc:
             outcome = Outcome(job_id, None, str(exc))
         except psycopg.Error as exc:

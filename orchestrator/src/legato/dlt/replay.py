@@ -20,7 +20,6 @@ from legato.auth import actor
 from legato.definitions import Definition
 from legato.definitions.parse import parse_definition
 from legato.dlt.records import DeadLetterRow, row
-from legato.settings import Settings
 from legato.store import dlt_sql
 from legato.workflow.model import RunRef
 from legato.workflow.resume import requeue_item, resume
@@ -59,18 +58,24 @@ class _DryRun(Exception):
 
 
 def replay(
-    conn: psycopg.Connection[Any], job_id: uuid.UUID, payload: str | None = None, dry_run: bool = False
+    conn: psycopg.Connection[Any],
+    jobs_prefix: str,
+    job_id: uuid.UUID,
+    payload: str | None = None,
+    dry_run: bool = False,
 ) -> Replayed:
     """Replay the dead letter of `job_id` with `payload` (checked JSON text, `null` included) as
     the step's input, or None: the dead job's own. A dry run does everything, then rolls it back."""
     try:
         with conn.transaction(), conn.cursor() as cur:
-            return _replay(cur, job_id, payload, dry_run)
+            return _replay(cur, jobs_prefix, job_id, payload, dry_run)
     except _DryRun as done:
         return done.result
 
 
-def _replay(cur: psycopg.Cursor[Any], job_id: uuid.UUID, payload: str | None, dry_run: bool) -> Replayed:
+def _replay(
+    cur: psycopg.Cursor[Any], jobs_prefix: str, job_id: uuid.UUID, payload: str | None, dry_run: bool
+) -> Replayed:
     cur.execute(dlt_sql.RUN_OF, (job_id,))
     found = cur.fetchone()
     if found is None:
@@ -102,7 +107,7 @@ def _replay(cur: psycopg.Cursor[Any], job_id: uuid.UUID, payload: str | None, dr
         )
     text = record.payload if payload is None else payload
     assert text is not None
-    new_job = reopen(cur, Target(record, run[0], text, payload is not None))
+    new_job = reopen(cur, jobs_prefix, Target(record, run[0], text, payload is not None))
     cur.execute(dlt_sql.MARK_REPLAYED, (new_job, record.job_id))
     if cur.rowcount != 1:  # cannot happen while the row is locked; never dispatch twice
         raise RuntimeError(f"{record.id}: marked replayed by someone else while locked")
@@ -121,7 +126,7 @@ def _event(
     cur.execute(dlt_sql.INSERT_EVENT, (run_id, kind, step, 1 if step else None, orjson.dumps(data).decode()))
 
 
-def reopen(cur: psycopg.Cursor[Any], target: Target) -> uuid.UUID | None:
+def reopen(cur: psycopg.Cursor[Any], jobs_prefix: str, target: Target) -> uuid.UUID | None:
     """Retry-from-failure with the dead step's (or item's) payload: a FAILED run resumes
     everything its failure stopped (the dead step, cancelled siblings, map items at maxParallel,
     steps never started), each as a new generation; in a map still running (`onItemFailure:
@@ -140,7 +145,6 @@ def reopen(cur: psycopg.Cursor[Any], target: Target) -> uuid.UUID | None:
     assert found is not None  # locked by `replay`
     run = RunRef(run_id, found[0], found[1], found[2])
     lookup = _definitions(cur)
-    jobs_prefix = Settings().jobs_topic
     edited = target.payload if target.payload_edited else None
     if target.run_status == "FAILED":
         resume(

@@ -47,7 +47,12 @@ def _result(o: Outcome) -> dict[str, Any]:
 
 
 def replay_selection(
-    pool: ConnectionPool, selection: Selection, payload: str | None, dry_run: bool, limit: int
+    pool: ConnectionPool,
+    jobs_prefix: str,
+    selection: Selection,
+    payload: str | None,
+    dry_run: bool,
+    limit: int,
 ) -> dict[str, Any]:
     """`payload`: the JSON text that replaces the step's input (checked at the API's boundary like a
     trigger's input; `null` is JSON null), or None to replay the dead job's own payload."""
@@ -59,7 +64,7 @@ def replay_selection(
         else:
             assert selection.filter is not None
             ids = [r.job_id for r in reversed(page(conn, selection.filter, limit, None))]  # oldest first
-        outcomes = replay_each(conn, ids, payload, dry_run, float("inf"), lambda _: None)
+        outcomes = replay_each(conn, jobs_prefix, ids, payload, dry_run, float("inf"), lambda _: None)
     done = (ReplayOutcome.REPLAYED, ReplayOutcome.WOULD_REPLAY)
     return {
         "matched": len(ids),

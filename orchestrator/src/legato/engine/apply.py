@@ -70,7 +70,7 @@ class ResultApplier:
         self.limits = limits
         self.observer = observer
         self.publication = Publication(pool, producer, publisher, observer)
-        self._results_dlt = results_dlt_topic(settings.results_topic)
+        self._results_dlt = results_dlt_topic(settings.kafka.results_topic)
         # What the last committed batch still has to publish (`publish`).
         self._committed: tuple[Plan, list[Record], int] | None = None
 
@@ -136,15 +136,15 @@ class ResultApplier:
         dead: list[Record] = []
         started = time.perf_counter()
         outcomes = Outcomes()
-        jobs_topic = self.settings.jobs_topic
+        jobs_topic = self.settings.kafka.jobs_topic
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             lock_runs(cur, acks, results, [p.record for p in progress], refused)
-            mark_dispatched(cur, acks, self.settings.unreported_timeout_ms)
+            mark_dispatched(cur, acks, self.settings.engine.unreported_timeout_ms)
             # Progress before results: details a worker flushed just before failing are kept.
             events = apply_progress(cur, list(progress), self.limits, outcomes) if progress else []
             if results or refused:
                 claimed = claim_results(
-                    cur, results, self.limits, outcomes, self.settings.max_requeues, refused
+                    cur, results, self.limits, outcomes, self.settings.engine.max_requeues, refused
                 )
                 plan = plan_outcomes(claimed, self.lookup, jobs_topic)
                 outcomes.decided(claimed, plan.dead_letters)

@@ -70,19 +70,19 @@ class Housekeeping:
         self.lost = lost
         self.stop = stop
         self.publication = Publication(pool, producer, publisher, observer)
-        self._jobs_dlt = jobs_dlt_topic(settings.jobs_topic)
+        self._jobs_dlt = jobs_dlt_topic(settings.kafka.jobs_topic)
         self._reconcile_at = 0.0
 
     def tick(self) -> None:
         outcomes = Outcomes()
         held_ms, lost = self._claimable()
-        jobs_topic = self.settings.jobs_topic
+        jobs_topic = self.settings.kafka.jobs_topic
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             if held_ms is None:
                 plan = Plan()
             else:
                 plan = claim_timeouts(
-                    cur, self.lookup, jobs_topic, outcomes, held_ms, lost, self.settings.max_requeues
+                    cur, self.lookup, jobs_topic, outcomes, held_ms, lost, self.settings.engine.max_requeues
                 )
             fire_timers(cur, plan, jobs_topic)
             dead = dead_letter(cur, plan, jobs_topic)
@@ -92,7 +92,7 @@ class Housekeeping:
         self.relay()
         self.withdraw()
         if time.monotonic() >= self._reconcile_at:
-            self._reconcile_at = time.monotonic() + self.settings.reconcile_interval_ms / 1000
+            self._reconcile_at = time.monotonic() + self.settings.engine.reconcile_interval_ms / 1000
             self._reconcile()
             published = publish_pending(self.pool, self.producer, self._jobs_dlt)
             if published:
@@ -108,7 +108,7 @@ class Housekeeping:
 
     def withdraw(self) -> None:
         """Publish the Cancel records of withdrawn attempts (the job_withdrawals outbox)."""
-        withdrawn = publish_withdrawals(self.pool, self.producer, self.settings.control_topic)
+        withdrawn = publish_withdrawals(self.pool, self.producer, self.settings.kafka.control_topic)
         if withdrawn:
             self.observer.withdrawn(withdrawn)
 
@@ -135,7 +135,7 @@ class Housekeeping:
     def _reconcile(self) -> None:
         """No operation may leave a run RUNNING with nothing to run; if one does, say so and resume it."""
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            stuck = resume_stuck(cur, self.lookup, self.settings.jobs_topic, STUCK_AFTER_MS)
+            stuck = resume_stuck(cur, self.lookup, self.settings.kafka.jobs_topic, STUCK_AFTER_MS)
         with self.pool.connection() as conn:  # expired Idempotency-Keys, a small batch at a time
             while idempotency_record.delete_expired(conn, KEY_BATCH) == KEY_BATCH and not self.stop.is_set():
                 pass

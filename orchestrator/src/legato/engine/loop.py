@@ -82,8 +82,8 @@ class Engine:
         self.caught_up = ResultsCaughtUp(
             admin,
             group_offsets,
-            settings.results_topic,
-            settings.orchestrator_group,
+            settings.kafka.results_topic,
+            settings.kafka.orchestrator_group,
             self.offsets.applied_offsets,
             self.stop_event,
         )
@@ -92,11 +92,11 @@ class Engine:
                 pool,
                 admin,
                 group_offsets,
-                settings.group_prefix,
-                settings.unreported_timeout_ms,
+                settings.kafka.group_prefix,
+                settings.engine.unreported_timeout_ms,
                 self.stop_event,
             )
-            if settings.unreported_timeout_ms
+            if settings.engine.unreported_timeout_ms
             else None
         )
         self.results = ResultApplier(settings, pool, producer, publisher, lookup, configured(), self.observer)
@@ -118,7 +118,7 @@ class Engine:
             self.lost.start()
         consumer = self.consumer_factory()
         consumer.subscribe(
-            [self.settings.results_topic],
+            [self.settings.kafka.results_topic],
             on_assign=self.offsets.on_assign,
             on_revoke=self.offsets.on_revoke,
             on_lost=self.offsets.on_lost,
@@ -126,7 +126,7 @@ class Engine:
         next_tick = 0.0
         try:
             while not self.stop_event.is_set():
-                msgs = _next_batch(consumer, self.settings.result_batch_size)
+                msgs = _next_batch(consumer, self.settings.engine.result_batch_size)
                 self.publisher.poll(0)
                 if self._until_done(functools.partial(self.results.write, msgs), skip_on_bug=False):
                     # committed: what publish does not confirm, the outboxes publish later
@@ -141,7 +141,7 @@ class Engine:
                 now = time.monotonic()
                 if now >= next_tick:
                     self._until_done(self.housekeeping.tick)
-                    next_tick = now + self.settings.scheduler_interval_ms / 1000
+                    next_tick = now + self.settings.engine.scheduler_interval_ms / 1000
             with contextlib.suppress(KafkaException):
                 self.offsets.commit(consumer, synchronous=True)
         finally:
@@ -154,7 +154,7 @@ class Engine:
         withdrawn by an operation). Never blocks."""
         try:
             if self._listen is None:
-                self._listen = psycopg.connect(self.settings.database_url, autocommit=True)
+                self._listen = psycopg.connect(self.settings.store.database_url, autocommit=True)
                 self._listen.execute(engine_sql.LISTEN)
                 # we may have missed some while not listening
                 return {engine_sql.JOBS_CHANNEL, engine_sql.WITHDRAWALS_CHANNEL}

@@ -14,7 +14,7 @@ from typing import Any
 from prometheus_client import multiprocess
 from psycopg_pool import ConnectionPool
 
-from legato import metrics, redaction
+from legato import metrics, payloads, redaction
 from legato.definitions.registry import DefinitionRegistry
 from legato.engine.loop import Engine
 from legato.engine.metrics_observer import MetricsObserver
@@ -37,18 +37,20 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def engine_main(healthy: "Synchronized[int]") -> None:
+def engine_main(settings: Settings, healthy: "Synchronized[int]") -> None:
     _die_with_parent()
-    settings = Settings()
     logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=settings.log.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     redaction.install()  # a spawned process: its own log records are redacted too
+    payloads.configure(payloads.JsonLimits(settings.payloads.max_bytes, settings.payloads.max_depth))
     if TRACING:
         from legato.tracing import setup
 
         setup.start("legato-engine")
-    pool = ConnectionPool(settings.database_url, min_size=1, max_size=4, open=True, name="legato-engine")
+    pool = ConnectionPool(
+        settings.store.database_url, min_size=1, max_size=4, open=True, name="legato-engine"
+    )
     producer = clients.producer(settings)
     counted = MetricsObserver()
     observer: EngineObserver = counted
@@ -56,7 +58,7 @@ def engine_main(healthy: "Synchronized[int]") -> None:
     if TRACING:  # the spans observe the engine too; OpenTelemetry is loaded only now
         from legato.engine.tracing_observer import TracingObserver
 
-        traced = TracingObserver(settings.orchestrator_group)
+        traced = TracingObserver(settings.kafka.orchestrator_group)
         observer = Observers(counted, traced)
         publisher = JobPublisher(producer, counter=counted, tracer=traced)
     registry = DefinitionRegistry(pool)
@@ -64,7 +66,7 @@ def engine_main(healthy: "Synchronized[int]") -> None:
     def report(ok: bool) -> None:
         healthy.value = int(ok)
 
-    offsets = GroupOffsets(clients.connection(settings.kafka_bootstrap_servers))
+    offsets = GroupOffsets(clients.connection(settings.kafka.bootstrap_servers))
     admin = clients.admin(settings)
     engine = Engine(
         settings,
@@ -98,7 +100,8 @@ def engine_main(healthy: "Synchronized[int]") -> None:
 class EngineProcess:
     """Runs `engine_main` in a child process and starts it again if it dies."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings  # `legato serve`'s, checked at its start (pickled to the child)
         self._ctx = multiprocessing.get_context("spawn")
         self.healthy: Synchronized[int] = self._ctx.Value("b", 0)
         self._process: Any = None
@@ -116,7 +119,9 @@ class EngineProcess:
     def _spawn(self) -> None:
         self._spawned_at = time.monotonic()
         self.healthy.value = 0
-        self._process = self._ctx.Process(target=engine_main, args=(self.healthy,), name="legato-engine")
+        self._process = self._ctx.Process(
+            target=engine_main, args=(self._settings, self.healthy), name="legato-engine"
+        )
         self._process.start()
 
     def _keep_running(self) -> None:

@@ -47,10 +47,10 @@ class Swept:
 class Retention:
     def __init__(self, pool: ConnectionPool[Any], settings: Settings, stop: threading.Event | None = None):
         self.pool = pool
-        self.run_age_s = settings.retention_days * 86400
-        self.payload_age_s = settings.job_payload_retention_hours * 3600
-        self.batch_runs = max(1, settings.retention_batch_runs)
-        self.interval_s = settings.retention_interval_s
+        self.run_age_s = settings.retention.days * 86400
+        self.payload_age_s = settings.retention.job_payload_hours * 3600
+        self.batch_runs = settings.retention.batch_runs
+        self.interval_s = settings.retention.interval_s
         self.stop = stop or threading.Event()
         self._thread: threading.Thread | None = None
         self._next_at = 0.0

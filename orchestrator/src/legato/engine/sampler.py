@@ -84,7 +84,7 @@ class Sampler:
         metrics.OUTBOX_OLDEST_AGE.set(age)
 
     def sample_kafka(self) -> None:
-        s = self.settings
+        s = self.settings.kafka
         lag = consumer_lag(self.admin, self.offsets, s.jobs_topic, s.group_prefix, KAFKA_TIMEOUT_S)
         for action, behind in lag.items():
             group = worker_group(s.group_prefix, action)

@@ -28,7 +28,7 @@ def connection(bootstrap: str, environ: Mapping[str, str] | None = None) -> dict
 def producer(settings: Settings) -> Producer:
     return Producer(
         {
-            **connection(settings.kafka_bootstrap_servers),
+            **connection(settings.kafka.bootstrap_servers),
             "client.id": "legato-orchestrator",
             "enable.idempotence": True,
             "acks": "all",
@@ -44,8 +44,8 @@ def producer(settings: Settings) -> Producer:
 def results_consumer(settings: Settings) -> Consumer:
     return Consumer(
         {
-            **connection(settings.kafka_bootstrap_servers),
-            "group.id": settings.orchestrator_group,
+            **connection(settings.kafka.bootstrap_servers),
+            "group.id": settings.kafka.orchestrator_group,
             "client.id": "legato-orchestrator",
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
@@ -57,4 +57,4 @@ def results_consumer(settings: Settings) -> Consumer:
 
 
 def admin(settings: Settings, **extra: Any) -> AdminClient:
-    return AdminClient({**connection(settings.kafka_bootstrap_servers), **extra})
+    return AdminClient({**connection(settings.kafka.bootstrap_servers), **extra})

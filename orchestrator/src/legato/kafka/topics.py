@@ -41,10 +41,14 @@ def ensure_topics(
 
 
 def ensure_core_topics(admin: AdminClient, settings: Settings) -> None:
-    ensure_topics(admin, [settings.results_topic], settings.job_partitions)
-    ensure_topics(admin, [jobs_dlt_topic(settings.jobs_topic), results_dlt_topic(settings.results_topic)], 1)
-    ensure_topics(admin, [settings.control_topic], 1, config=CONTROL_TOPIC_CONFIG)
+    ensure_topics(admin, [settings.kafka.results_topic], settings.kafka.job_partitions)
+    ensure_topics(
+        admin, [jobs_dlt_topic(settings.kafka.jobs_topic), results_dlt_topic(settings.kafka.results_topic)], 1
+    )
+    ensure_topics(admin, [settings.kafka.control_topic], 1, config=CONTROL_TOPIC_CONFIG)
 
 
 def ensure_job_topics(admin: AdminClient, settings: Settings, actions: Iterable[str]) -> None:
-    ensure_topics(admin, [job_topic(settings.jobs_topic, a) for a in actions], settings.job_partitions)
+    ensure_topics(
+        admin, [job_topic(settings.kafka.jobs_topic, a) for a in actions], settings.kafka.job_partitions
+    )

@@ -7,7 +7,7 @@ trip exactly, bounded nesting depth and bounded size.
 
 from legato.payloads.check import dumps_checked, parse_checked
 from legato.payloads.errors import InvalidValue, PayloadTooLarge
-from legato.payloads.limits import JsonLimits, configured
+from legato.payloads.limits import JsonLimits, configure, configured
 from legato.payloads.text import clean_text
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "JsonLimits",
     "PayloadTooLarge",
     "clean_text",
+    "configure",
     "configured",
     "dumps_checked",
     "parse_checked",

@@ -1,9 +1,6 @@
 """How big and how deep a JSON value may be (LEGATO_MAX_PAYLOAD_BYTES, LEGATO_MAX_JSON_DEPTH)."""
 
-import functools
 from dataclasses import dataclass
-
-from legato.settings import Settings
 
 # Integers beyond a signed 64-bit range do not survive every SDK (Java long) nor orjson.
 MAX_INT = 2**63 - 1
@@ -16,8 +13,16 @@ class JsonLimits:
     max_depth: int = 64
 
 
-@functools.cache
+_configured = JsonLimits()
+
+
+def configure(limits: JsonLimits) -> None:
+    """Set the limits this process runs with: once, at start, from its settings (`legato serve`
+    and the engine process). Until then the defaults hold."""
+    global _configured
+    _configured = limits
+
+
 def configured() -> JsonLimits:
-    """The limits this process runs with (read once from the settings)."""
-    s = Settings()
-    return JsonLimits(s.max_payload_bytes, s.max_json_depth)
+    """The limits this process runs with."""
+    return _configured

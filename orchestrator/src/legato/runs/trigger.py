@@ -25,7 +25,6 @@ from legato import metrics
 from legato.definitions.registry import DefinitionRegistry, Stored, UnknownWorkflow
 from legato.faults import is_outage
 from legato.idempotency import record
-from legato.settings import Settings
 from legato.store import engine_sql, runs_sql
 from legato.workflow import starts
 from legato.workflow.model import Event, Plan, RunRef
@@ -59,14 +58,10 @@ class TriggerRequest:
 
 
 class Triggers:
-    def __init__(
-        self, registry: DefinitionRegistry, jobs_prefix: str, idempotency_ttl_seconds: int | None = None
-    ) -> None:
+    def __init__(self, registry: DefinitionRegistry, jobs_prefix: str, idempotency_ttl_seconds: int) -> None:
         self.registry = registry
         self.jobs_prefix = jobs_prefix
-        self.key_ttl = (
-            Settings().idempotency_ttl_seconds if idempotency_ttl_seconds is None else idempotency_ttl_seconds
-        )
+        self.key_ttl = idempotency_ttl_seconds
 
     def write(self, conn: psycopg.Connection[Any], requests: Sequence[TriggerRequest]) -> list[object]:
         """One outcome per request: its run id, a record.Replayed (its key's run existed), or the

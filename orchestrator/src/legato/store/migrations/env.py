@@ -1,12 +1,11 @@
-"""Alembic environment: the URL comes from LEGATO_DATABASE_URL (see legato.settings)."""
+"""Alembic environment: the URL is the caller's (legato.store.migrate.upgrade, from the settings)."""
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from legato.settings import Settings
 from legato.store.schema import metadata
 
-engine = create_engine(context.config.attributes.get("url") or Settings().sqlalchemy_url)
+engine = create_engine(context.config.attributes["url"])
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=metadata)
     with context.begin_transaction():
