@@ -2367,6 +2367,15 @@ export interface operations {
       };
     };
     responses: {
+      /** @description the body is the latest version's: nothing stored */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Definition"];
+        };
+      };
       /** @description Successful Response */
       201: {
         headers: {

@@ -47,6 +47,7 @@ DEFINE_DOC: dict[str, Any] = {
     "/",
     status_code=201,
     summary="Define a workflow (a changed body makes a new version)",
+    responses={200: {"model": Definition, "description": "the body is the latest version's: nothing stored"}},
     openapi_extra=DEFINE_DOC,
 )
 async def define(request: Request, response: Response) -> Definition:
