@@ -27,7 +27,7 @@ DASHBOARD_SRC := $(shell find $(DASHBOARD)/src -type f 2>/dev/null) $(DASHBOARD)
 
 .PHONY: all up python node java demo test test-python test-node test-java bench chaos stop clean lint \
         format install node-build java-build timer-start timer-report urls dashboard-build test-dashboard \
-        browser-deps test-browser
+        browser-deps test-browser api-types
 
 # ---- installation (first run only; each step is skipped once done) ----------------------------
 install: $(VENV)/.installed
@@ -64,6 +64,11 @@ $(DASHBOARD_DEPS): $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
 $(DASHBOARD)/dist/index.html: $(DASHBOARD_DEPS) $(DASHBOARD_SRC)
 	cd $(DASHBOARD) && npm run build --silent
 	@touch $@
+
+# The dashboard's API types (dashboard/src/api/openapi.ts), generated from the orchestrator's OpenAPI
+# document with no server running; commit them. `make lint` fails when they are not what the API describes.
+api-types: install $(DASHBOARD_DEPS)
+	$(DASHBOARD)/scripts/api-types.sh $(CURDIR)/$(PY)
 
 # Debian's Chromium for the browser tests (tests/browser drives it with Playwright; Playwright's own
 # browser download is never used). Installed once, when /usr/bin/chromium is missing.
@@ -169,6 +174,7 @@ lint: install $(DASHBOARD_DEPS)
 	$(VENV)/bin/lint-imports --no-logo --config worker-sdk-python/importlinter.ini
 	cd $(NODE_SDK) && npm run lint --silent && npm run format:check --silent
 	cd $(DASHBOARD) && npm run lint --silent && npm run format:check --silent
+	$(DASHBOARD)/scripts/api-types.sh $(CURDIR)/$(PY) --check
 	mvn -q -B -f $(JAVA_SDK)/pom.xml spotless:check
 	mvn -q -B -f $(JAVA_EXAMPLE)/pom.xml spotless:check
 

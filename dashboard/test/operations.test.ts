@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { pickCursor, pickList } from "../src/api/pick";
 import { withQuery } from "../src/api/http";
 import { barChart } from "../src/lib/chart";
 import { headerRows, parseOverride, replaySummary } from "../src/lib/deadLetters";
@@ -35,15 +34,6 @@ describe("API plumbing", () => {
       "/x?a=1&e=p&e=q&f=0",
     );
     expect(withQuery("/x", {})).toBe("/x");
-  });
-
-  it("lists and cursors from envelopes", () => {
-    expect(pickList<number>({ deadLetters: [1, 2] }, "deadLetters")).toEqual([1, 2]);
-    expect(pickList<number>({ items: [3] }, "deadLetters")).toEqual([3]);
-    expect(pickList<number>([4], "x")).toEqual([4]);
-    expect(pickList<number>(null, "x")).toEqual([]);
-    expect(pickCursor({ nextCursor: "abc" })).toBe("abc");
-    expect(pickCursor({ nextCursor: null })).toBeNull();
   });
 });
 

@@ -18,6 +18,8 @@ function attempt(over: Partial<Attempt>): Attempt {
     workerId: "w",
     deadlineKind: null,
     requeues: 0,
+    action: "charge-card",
+    generation: 1,
     ...over,
   };
 }
@@ -102,10 +104,15 @@ describe("timeline geometry", () => {
   });
 
   it("draws waits from their start to their wake time", () => {
-    const t = buildTimeline([], [{ stepId: "cool", startedAt: T(0), wakeAt: T(60), endedAt: null }], T(0), {
-      width: 600,
-      now: Date.parse(T(5)),
-    });
+    const t = buildTimeline(
+      [],
+      [{ stepId: "cool", status: "WAITING", startedAt: T(0), wakeAt: T(60), endedAt: null }],
+      T(0),
+      {
+        width: 600,
+        now: Date.parse(T(5)),
+      },
+    );
     expect(t.bars).toHaveLength(1);
     expect(t.bars[0]?.phase).toBe("wait");
     expect(t.bars[0]?.width).toBeCloseTo(600);

@@ -1,13 +1,5 @@
 import { get, post } from "./http";
-import { pickCursor, pickList } from "./pick";
-import type {
-  DeadLetter,
-  DeadLetterDetail,
-  DeadLetterPage,
-  Overview,
-  ReplayResult,
-  WorkersResponse,
-} from "./types";
+import type { DeadLetterDetail, DeadLetterPage, Overview, ReplayResult, WorkersResponse } from "./types";
 
 export interface DeadLetterFilter {
   workflowId?: string;
@@ -18,17 +10,11 @@ export interface DeadLetterFilter {
   replayed?: "" | "true" | "false";
 }
 
-export async function listDeadLetters(
+export const listDeadLetters = (
   filter: DeadLetterFilter,
   cursor: string | null,
   limit = 50,
-): Promise<DeadLetterPage> {
-  const body = await get<unknown>("/dead-letters", { ...filter, cursor, limit });
-  return {
-    deadLetters: pickList<DeadLetter>(body, "deadLetters", "dead_letters"),
-    nextCursor: pickCursor(body),
-  };
-}
+): Promise<DeadLetterPage> => get<DeadLetterPage>("/dead-letters", { ...filter, cursor, limit });
 
 export const getDeadLetter = (id: string): Promise<DeadLetterDetail> =>
   get<DeadLetterDetail>(`/dead-letters/${encodeURIComponent(id)}`);

@@ -1,13 +1,19 @@
 import type { RunFilter } from "../lib/filters";
 import { filterToApiQuery } from "../lib/filters";
 import { get, post } from "./http";
-import { pickCursor, pickList } from "./pick";
-import type { Attempt, AttemptPage, BulkResult, Run, RunEvent, RunPage, RunSummary, StepWait } from "./types";
+import type {
+  Attempt,
+  AttemptPage,
+  BulkResult,
+  RunCounts as CountsAnswer,
+  Run,
+  RunChange,
+  RunEvents,
+  RunPage,
+} from "./types";
 
-export async function listRuns(filter: RunFilter, cursor: string | null, limit = 50): Promise<RunPage> {
-  const body = await get<unknown>("/workflow/runs", { ...filterToApiQuery(filter), cursor, limit });
-  return { runs: pickList<RunSummary>(body, "runs"), nextCursor: pickCursor(body) };
-}
+export const listRuns = (filter: RunFilter, cursor: string | null, limit = 50): Promise<RunPage> =>
+  get<RunPage>("/workflow/runs", { ...filterToApiQuery(filter), cursor, limit });
 
 export interface RunCounts {
   counts: Record<string, number>;
@@ -19,8 +25,8 @@ export interface RunCounts {
 
 export async function runCounts(filter: RunFilter): Promise<RunCounts> {
   const query = filterToApiQuery({ ...filter, status: [] });
-  const body = await get<Partial<RunCounts>>("/workflow/runs/counts", query);
-  return { counts: body.counts ?? {}, atLeast: body.atLeast ?? [], searchWindow: body.searchWindow ?? null };
+  const body = await get<CountsAnswer>("/workflow/runs/counts", query);
+  return { counts: body.counts, atLeast: body.atLeast ?? [], searchWindow: body.searchWindow ?? null };
 }
 
 /** What a bulk action applies to: the selected runs, or every run matching the filter. */
@@ -45,8 +51,8 @@ export async function getEvents(
   runId: string,
   after: number,
   limit: number,
-): Promise<{ events: RunEvent[]; last: boolean }> {
-  const body = await get<{ events: RunEvent[] }>(`/workflow/run/${encodeURIComponent(runId)}/events`, {
+): Promise<{ events: RunEvents["events"]; last: boolean }> {
+  const body = await get<RunEvents>(`/workflow/run/${encodeURIComponent(runId)}/events`, {
     after,
     limit,
   });
@@ -56,22 +62,22 @@ export async function getEvents(
 /** Every attempt of a run, following the cursor up to `maxPages` pages (huge maps stay bounded). */
 export async function getAttempts(runId: string, maxPages = 10): Promise<AttemptPage> {
   const attempts: Attempt[] = [];
-  let waits: StepWait[] = [];
+  let first: AttemptPage | null = null;
   let cursor: string | null = null;
   for (let page = 0; page < maxPages; page++) {
-    const body: unknown = await get<unknown>(`/workflow/run/${encodeURIComponent(runId)}/attempts`, {
+    const body: AttemptPage = await get<AttemptPage>(`/workflow/run/${encodeURIComponent(runId)}/attempts`, {
       cursor,
       limit: 1000,
     });
-    attempts.push(...pickList<Attempt>(body, "attempts"));
-    if (page === 0) waits = pickList<StepWait>((body as Record<string, unknown>).waits ?? []);
-    cursor = pickCursor(body);
+    first ??= body;
+    attempts.push(...body.attempts);
+    cursor = body.nextCursor;
     if (!cursor) break;
   }
-  return { attempts, waits, nextCursor: cursor };
+  return { runId: first?.runId ?? runId, attempts, waits: first?.waits ?? [], nextCursor: cursor };
 }
 
-export const cancelRun = (runId: string): Promise<unknown> =>
-  post(`/workflow/run/${encodeURIComponent(runId)}/cancel`);
-export const retryRun = (runId: string): Promise<unknown> =>
-  post(`/workflow/run/${encodeURIComponent(runId)}/retry`);
+export const cancelRun = (runId: string): Promise<RunChange> =>
+  post<RunChange>(`/workflow/run/${encodeURIComponent(runId)}/cancel`);
+export const retryRun = (runId: string): Promise<RunChange> =>
+  post<RunChange>(`/workflow/run/${encodeURIComponent(runId)}/retry`);

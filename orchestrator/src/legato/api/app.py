@@ -1,5 +1,7 @@
 """The FastAPI application."""
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from legato import __version__, tracing
@@ -26,7 +28,34 @@ from legato.auth.middleware import AuthMiddleware
 
 
 def create_app(services: Services) -> FastAPI:
-    app = FastAPI(
+    app = _bare_app()
+    if tracing.ENABLED:  # the API process's spans (the engine process sets up its own)
+        from legato.tracing import setup
+
+        setup.start("legato-api")
+    docs.install(app)
+    app.state.services = services
+    errors.install(app)
+    _include_routes(app)
+    # Outermost last: security headers, authentication, then what a browser may not send, then the size.
+    app.add_middleware(BodySizeLimit, max_bytes=services.settings.api.max_body_bytes)
+    app.add_middleware(
+        BrowserGuard, mode=services.auth_mode, allowed=allowed_hosts(services.settings.api.allowed_hosts)
+    )
+    app.add_middleware(AuthMiddleware, pool=services.pool, mode=services.auth_mode)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document /openapi.json serves, built without services (nothing is connected to)."""
+    app = _bare_app()
+    _include_routes(app)
+    return app.openapi()
+
+
+def _bare_app() -> FastAPI:
+    return FastAPI(
         title="Legato",
         version=__version__,
         description="Define and trigger workflows whose steps run on workers through Kafka.",
@@ -35,13 +64,9 @@ def create_app(services: Services) -> FastAPI:
         # FastAPI's own OpenTelemetry spans stay off: Legato's are those of docs/observability.md
         telemetry={"tracing": False, "operation_spans": False, "metrics": False, "logs": False},
     )
-    if tracing.ENABLED:  # the API process's spans (the engine process sets up its own)
-        from legato.tracing import setup
 
-        setup.start("legato-api")
-    docs.install(app)
-    app.state.services = services
-    errors.install(app)
+
+def _include_routes(app: FastAPI) -> None:
     app.include_router(health.router)
     # Before workflows: /workflow/runs and /workflow/stats are not definitions named so.
     app.include_router(run_list.router)
@@ -54,11 +79,3 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(workflows.router)
     app.include_router(ui.router)
     app.include_router(session.router)
-    # Outermost last: security headers, authentication, then what a browser may not send, then the size.
-    app.add_middleware(BodySizeLimit, max_bytes=services.settings.api.max_body_bytes)
-    app.add_middleware(
-        BrowserGuard, mode=services.auth_mode, allowed=allowed_hosts(services.settings.api.allowed_hosts)
-    )
-    app.add_middleware(AuthMiddleware, pool=services.pool, mode=services.auth_mode)
-    app.add_middleware(SecurityHeaders)
-    return app

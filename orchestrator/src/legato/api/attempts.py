@@ -1,10 +1,11 @@
 """A run's attempts and waits: what its timeline is drawn from."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from legato.api.errors import ApiError
+from legato.api.models import AttemptPage, problem
 from legato.api.run_filters import NO_NUL
 from legato.api.runs import _run_id
 from legato.api.workflows import services
@@ -57,7 +58,7 @@ EXAMPLE = {
     ),
     responses={
         200: {"content": {"application/json": {"example": EXAMPLE}}},
-        404: {"description": "unknown run"},
+        404: problem("unknown run"),
     },
 )
 def get_attempts(
@@ -65,11 +66,11 @@ def get_attempts(
     run_id: str,
     limit: Annotated[int, Query(ge=1, le=timeline.MAX_ATTEMPTS_PAGE)] = 500,
     cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-) -> dict[str, Any]:
+) -> AttemptPage:
     try:
         found = timeline.attempts(services(request).pool, _run_id(run_id), limit, cursor)
     except InvalidFilter as exc:
         raise ApiError(422, str(exc)) from exc
     if found is None:
         raise ApiError(404, f"run {run_id} not found")
-    return found
+    return AttemptPage.model_validate(found)

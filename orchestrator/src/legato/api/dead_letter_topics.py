@@ -17,6 +17,7 @@ from confluent_kafka import KafkaException
 from fastapi import APIRouter, Query, Request
 
 from legato.api.errors import ApiError
+from legato.api.models import DltImport, DltRecord, DltRecordPage, problem
 from legato.api.run_filters import TextParam
 from legato.api.services import Services
 from legato.api.workflows import services
@@ -67,6 +68,7 @@ def _read(
         "`stoppedBy` what stopped it (`limit`, `records`, `bytes`, `time`), and `more` is true "
         "when more records match or may (a read that stopped early)."
     ),
+    responses={503: problem("Kafka did not answer")},
 )
 def list_records(
     request: Request,
@@ -77,7 +79,7 @@ def list_records(
     runId: UUID | None = None,  # noqa: N803
     since: Annotated[datetime | None, Query(description="failed at or after (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_RECORDS)] = 100,
-) -> dict[str, Any]:
+) -> DltRecordPage:
     s = services(request)
     topic = _topic(s, which)
     after = utc(since)
@@ -103,20 +105,22 @@ def list_records(
 
     _read(s, topic, within, keep)
     out.sort(key=lambda kept: kept[0])
-    return {
-        "topic": topic,
-        "records": [row for _, row in out[:limit]],
-        "more": len(out) > limit or not within.complete,
-        **within.to_json(),
-    }
+    return DltRecordPage.model_validate(
+        {
+            "topic": topic,
+            "records": [row for _, row in out[:limit]],
+            "more": len(out) > limit or not within.complete,
+            **within.to_json(),
+        }
+    )
 
 
 @router.get(
     "/{which}/{record_id}",
     summary="One DLT record by `<partition>-<offset>`: headers, and the job (or why it is undecodable)",
-    responses={404: {"description": "the topic does not hold that record"}},
+    responses={404: problem("the topic does not hold that record"), 503: problem("Kafka did not answer")},
 )
-def get_record(request: Request, which: Which, record_id: str) -> dict[str, Any]:
+def get_record(request: Request, which: Which, record_id: str) -> DltRecord:
     m = KAFKA_ID.match(record_id)
     if m is None:
         raise ApiError(422, f"{record_id!r} is not a Kafka record id (<partition>-<offset>)")
@@ -139,7 +143,7 @@ def get_record(request: Request, which: Which, record_id: str) -> dict[str, Any]
         out["jobId"] = record.get(headers.JOB_ID) or None
         out["decodeError"] = record.decode_error
         out["valueHex"] = (record.value or b"")[:512].hex()
-    return out
+    return DltRecord.model_validate(out)
 
 
 @router.post(
@@ -151,8 +155,9 @@ def get_record(request: Request, which: Which, record_id: str) -> dict[str, Any]
         f"again indexes nothing new. Read {IMPORT_BATCH} records at a time; `complete` false: the "
         "read stopped early (`stoppedBy`), run it again."
     ),
+    responses={503: problem("Kafka did not answer")},
 )
-def import_records(request: Request) -> dict[str, Any]:
+def import_records(request: Request) -> DltImport:
     s = services(request)
     topic = _topic(s, "jobs")
     within = reader.Scan(max_records=2**62, max_bytes=2**62)  # bounded by batches, not in total
@@ -169,7 +174,9 @@ def import_records(request: Request) -> dict[str, Any]:
         added += _index(s, batch)
 
     _read(s, topic, within, index)
-    return {"topic": topic, "read": within.records, "indexed": added, **within.to_json()}
+    return DltImport.model_validate(
+        {"topic": topic, "read": within.records, "indexed": added, **within.to_json()}
+    )
 
 
 def _index(s: Services, records: list[reader.DeadLetterRecord]) -> int:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from legato.api.errors import ApiError
 from legato.api.inputs import json_body, payload_size
+from legato.api.models import DeadLetterDetail, DeadLetterPage, ReplayAnswer, problem
 from legato.api.run_filters import NO_NUL, Text, TextParam
 from legato.api.services import Services
 from legato.api.workflows import services
@@ -58,7 +59,7 @@ def list_dead_letters(
     replayed: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-) -> dict[str, Any]:
+) -> DeadLetterPage:
     f = listing.DeadLetterFilter(workflowId, action, errorType, utc(since), runId, replayed)
     try:
         after = decode_cursor(cursor) if cursor else None
@@ -67,10 +68,12 @@ def list_dead_letters(
     with services(request).pool.connection() as conn:
         rows = listing.page(conn, f, limit + 1, after)
     page = rows[:limit]
-    return {
-        "deadLetters": [listing.summary(r) for r in page],
-        "nextCursor": encode_cursor(page[-1].dead_at, page[-1].job_id) if len(rows) > limit else None,
-    }
+    return DeadLetterPage.model_validate(
+        {
+            "deadLetters": [listing.summary(r) for r in page],
+            "nextCursor": encode_cursor(page[-1].dead_at, page[-1].job_id) if len(rows) > limit else None,
+        }
+    )
 
 
 @router.get(
@@ -92,10 +95,10 @@ def list_dead_letters(
                 }
             }
         },
-        404: {"description": "no such dead letter"},
+        404: problem("no such dead letter"),
     },
 )
-def get_dead_letter(request: Request, dead_letter_id: str) -> dict[str, Any]:
+def get_dead_letter(request: Request, dead_letter_id: str) -> DeadLetterDetail:
     try:
         job_id = UUID(dead_letter_id)
     except ValueError as exc:
@@ -106,7 +109,7 @@ def get_dead_letter(request: Request, dead_letter_id: str) -> dict[str, Any]:
         found = get_row(conn, job_id)
     if found is None:
         raise ApiError(404, f"no dead letter {dead_letter_id}")
-    return listing.detail(found)
+    return DeadLetterDetail.model_validate(listing.detail(found))
 
 
 class ReplayFilter(BaseModel):
@@ -182,7 +185,7 @@ class ReplayBody(BaseModel):
         }
     },
 )
-async def replay_dead_letters(request: Request, body: ReplayBody) -> dict[str, Any]:
+async def replay_dead_letters(request: Request, body: ReplayBody) -> ReplayAnswer:
     s = services(request)
     # The body again, through the checks of a trigger's body: FastAPI's own parse turned NaN, 1e400
     # or a 30-digit decimal into floats without a word.
@@ -194,7 +197,7 @@ async def replay_dead_letters(request: Request, body: ReplayBody) -> dict[str, A
     return await run_in_threadpool(_replay, s, body, payload)
 
 
-def _replay(s: Services, body: ReplayBody, payload: str | None) -> dict[str, Any]:
+def _replay(s: Services, body: ReplayBody, payload: str | None) -> ReplayAnswer:
     if body.ids is not None:
         selection = replays.Selection(ids=body.ids)
     elif body.runId is not None:
@@ -207,6 +210,8 @@ def _replay(s: Services, body: ReplayBody, payload: str | None) -> dict[str, Any
                 g.workflowId, g.action, g.errorType, utc(g.since), g.runId, g.replayed
             )
         )
-    return replays.replay_selection(
-        s.pool, s.settings.kafka.jobs_topic, selection, payload, body.dryRun, body.limit
+    return ReplayAnswer.model_validate(
+        replays.replay_selection(
+            s.pool, s.settings.kafka.jobs_topic, selection, payload, body.dryRun, body.limit
+        )
     )

@@ -1,26 +1,30 @@
 """Liveness, readiness (database, Redis, Kafka) and Prometheus metrics."""
 
 import os
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
+from legato.api.models import Health, Readiness
 from legato.api.workflows import services
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="The process is alive")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+def healthz() -> Health:
+    return Health(status="ok")
 
 
-@router.get("/readyz", summary="Database, Redis and Kafka are reachable")
-def readyz(request: Request) -> JSONResponse:
+@router.get(
+    "/readyz",
+    summary="Database, Redis and Kafka are reachable",
+    responses={503: {"model": Readiness, "description": "not ready: the failing checks say why"}},
+)
+def readyz(request: Request, response: Response) -> Readiness:
     s = services(request)
-    checks: dict[str, Any] = {}
+    checks: dict[str, str] = {}
     try:
         with s.pool.connection(timeout=2) as conn:
             conn.execute("SELECT 1")
@@ -39,10 +43,11 @@ def readyz(request: Request) -> JSONResponse:
         checks["kafka"] = f"down: {type(exc).__name__}"
     checks["engine"] = "ok" if s.engine_ready() else "paused"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503)
+    response.status_code = 200 if ready else 503
+    return Readiness.model_validate({"status": "ready" if ready else "not ready", **checks})
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 def metrics() -> Response:
     """The API's and the engine process's metrics together (prometheus_client multiprocess mode)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from legato.api.errors import ApiError
+from legato.api.models import BulkResult, RunCounts, RunPage
 from legato.api.run_filters import NO_NUL, FilterBody, base_filter, list_filter
 from legato.api.workflows import services
 from legato.runs import bulk, listing
@@ -46,9 +47,9 @@ def list_runs(
     f: Annotated[RunFilter, Depends(list_filter)],
     limit: Annotated[int, Query(ge=1, le=listing.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-) -> dict[str, Any]:
+) -> RunPage:
     try:
-        return listing.list_runs(services(request).pool, f, limit, cursor)
+        return RunPage.model_validate(listing.list_runs(services(request).pool, f, limit, cursor))
     except InvalidFilter as exc:
         raise ApiError(422, str(exc)) from exc
 
@@ -60,8 +61,8 @@ def list_runs(
         {"counts": {"PENDING": 0, "RUNNING": 12, "COMPLETED": 9811, "FAILED": 40, "CANCELLED": 3}}
     ),
 )
-def run_counts(request: Request, f: Annotated[RunFilter, Depends(base_filter)]) -> dict[str, Any]:
-    return listing.counts(services(request).pool, f)
+def run_counts(request: Request, f: Annotated[RunFilter, Depends(base_filter)]) -> RunCounts:
+    return RunCounts.model_validate(listing.counts(services(request).pool, f))
 
 
 class BulkBody(BaseModel):
@@ -117,8 +118,9 @@ def _selection(body: BulkBody) -> bulk.Selection:
     description=BULK_DOC,
     responses=BULK_EXAMPLE,
 )
-def cancel_runs(request: Request, body: BulkBody) -> dict[str, Any]:
-    return bulk.cancel(services(request).pool, _selection(body), body.dryRun).to_json()
+def cancel_runs(request: Request, body: BulkBody) -> BulkResult:
+    outcome = bulk.cancel(services(request).pool, _selection(body), body.dryRun)
+    return BulkResult.model_validate(outcome.to_json())
 
 
 @router.post(
@@ -127,7 +129,8 @@ def cancel_runs(request: Request, body: BulkBody) -> dict[str, Any]:
     description=BULK_DOC,
     responses=BULK_EXAMPLE,
 )
-def retry_runs(request: Request, body: BulkBody) -> dict[str, Any]:
+def retry_runs(request: Request, body: BulkBody) -> BulkResult:
     s = services(request)
     selection = _selection(body)
-    return bulk.retry(s.pool, s.registry, s.settings.kafka.jobs_topic, selection, body.dryRun).to_json()
+    outcome = bulk.retry(s.pool, s.registry, s.settings.kafka.jobs_topic, selection, body.dryRun)
+    return BulkResult.model_validate(outcome.to_json())

@@ -1,10 +1,11 @@
 """Workflow versions and statistics, and the overview of the last minutes."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from legato.api.errors import ApiError
+from legato.api.models import Overview, WorkflowStatsPage, WorkflowVersions, problem
 from legato.api.workflows import services
 from legato.runs import stats
 from legato.runs.filters import InvalidFilter
@@ -54,9 +55,10 @@ def _window(raw: str, longest: int) -> int:
 def workflow_stats(
     request: Request,
     window: Annotated[str, Query(pattern=WINDOW_PATTERN, description="30m, 24h, 7d (at most 90d)")] = "24h",
-) -> dict[str, Any]:
+) -> WorkflowStatsPage:
     seconds = _window(window, LONGEST_STATS)
-    return {"windowSeconds": seconds, "workflows": stats.workflow_stats(services(request).pool, seconds)}
+    found = stats.workflow_stats(services(request).pool, seconds)
+    return WorkflowStatsPage.model_validate({"windowSeconds": seconds, "workflows": found})
 
 
 @router.get(
@@ -79,16 +81,16 @@ def workflow_stats(
                 }
             }
         },
-        404: {"description": "workflow not defined"},
+        404: problem("workflow not defined"),
     },
 )
-def workflow_versions(request: Request, workflow_id: str) -> dict[str, Any]:
+def workflow_versions(request: Request, workflow_id: str) -> WorkflowVersions:
     if "\x00" in workflow_id:
         raise ApiError(422, "workflow id must not contain NUL")
     found = stats.versions(services(request).pool, workflow_id)
     if not found:
         raise ApiError(404, f"workflow {workflow_id} is not defined")
-    return {"id": workflow_id, "versions": found}
+    return WorkflowVersions.model_validate({"id": workflow_id, "versions": found})
 
 
 @router.get(
@@ -132,7 +134,7 @@ def workflow_versions(request: Request, workflow_id: str) -> dict[str, Any]:
 def overview(
     request: Request,
     window: Annotated[str, Query(pattern=WINDOW_PATTERN, description="15m, 1h, 24h (at most 24h)")] = "1h",
-) -> dict[str, Any]:
+) -> Overview:
     s = services(request)
     seconds = _window(window, LONGEST_OVERVIEW)
-    return stats.overview(s.pool, seconds, s.settings.retention.job_payload_hours)
+    return Overview.model_validate(stats.overview(s.pool, seconds, s.settings.retention.job_payload_hours))

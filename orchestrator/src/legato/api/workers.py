@@ -2,11 +2,11 @@
 each action's consumer lag and the actions that have jobs but no worker."""
 
 import logging
-from typing import Any
 
 from fastapi import APIRouter, Request
 
 from legato.api.errors import ApiError
+from legato.api.models import Workers, problem
 from legato.api.workflows import services
 from legato.kafka.groups import live_workers
 from legato.kafka.lag import CACHE
@@ -50,9 +50,12 @@ def language(client_id: str) -> str | None:
         "not started; `openJobs`: every attempt not ended. `noWorker`: actions with queued jobs or "
         "lag and no live member."
     ),
-    responses={200: {"content": {"application/json": {"example": EXAMPLE}}}},
+    responses={
+        200: {"content": {"application/json": {"example": EXAMPLE}}},
+        503: problem("Kafka did not answer"),
+    },
 )
-def workers(request: Request) -> dict[str, Any]:
+def workers(request: Request) -> Workers:
     s = services(request)
     try:
         actions = live_workers(s.admin, s.settings.kafka.group_prefix)
@@ -90,4 +93,4 @@ def workers(request: Request) -> dict[str, Any]:
         }
         for a in sorted(waiting - (set(actions) - idle))
     ]
-    return {"actions": actions, "noWorker": no_worker, "lagError": lag_error}
+    return Workers.model_validate({"actions": actions, "noWorker": no_worker, "lagError": lag_error})

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from legato import metrics, tracing
 from legato.api.errors import ApiError
 from legato.api.inputs import copied_header, json_body, payload_size
+from legato.api.models import Definition, Definitions, DefinitionSchema, RunStarted, problem
 from legato.api.services import Services
 from legato.definitions import SCHEMA, DefinitionError, parse_definition
 from legato.idempotency.keys import Decision, Reservation
@@ -46,9 +47,10 @@ DEFINE_DOC: dict[str, Any] = {
     "/",
     status_code=201,
     summary="Define a workflow (a changed body makes a new version)",
+    responses={200: {"model": Definition, "description": "the body is the latest version's: nothing stored"}},
     openapi_extra=DEFINE_DOC,
 )
-async def define(request: Request, response: Response) -> dict[str, Any]:
+async def define(request: Request, response: Response) -> Definition:
     s = services(request)
     try:
         body = await json_body(request, s.settings.api.max_body_bytes)
@@ -61,7 +63,7 @@ async def define(request: Request, response: Response) -> dict[str, Any]:
     return await run_in_threadpool(_define, s, response, body)
 
 
-def _define(s: Services, response: Response, body: dict[str, Any]) -> dict[str, Any]:
+def _define(s: Services, response: Response, body: dict[str, Any]) -> Definition:
     # The action topics first, then the version: a stored version's topics always exist (a define
     # that failed on Kafka stored nothing, and the same call repeated later makes both).
     actions = {st.action for st in parse_definition(body).steps if st.action}
@@ -69,24 +71,29 @@ def _define(s: Services, response: Response, body: dict[str, Any]) -> dict[str, 
     stored, _ = s.registry.define(body)
     if not stored.created:
         response.status_code = 200
-    return stored.to_json()
+    return Definition.model_validate(stored.to_json())
 
 
 @router.get("/", summary="List workflow definitions (latest version of each)")
-def list_definitions(request: Request) -> dict[str, Any]:
-    return {"workflows": [d.to_json() for d in services(request).registry.list_latest()]}
+def list_definitions(request: Request) -> Definitions:
+    latest = services(request).registry.list_latest()
+    return Definitions.model_validate({"workflows": [d.to_json() for d in latest]})
 
 
 @router.get("/schema", summary="The JSON Schema of a workflow definition (the body of POST /workflow/)")
-def definition_schema() -> dict[str, Any]:
-    return SCHEMA
+def definition_schema() -> DefinitionSchema:
+    return DefinitionSchema(SCHEMA)
 
 
-@router.get("/{workflow_id}", summary="Read a definition (latest, or ?version=N)")
-def get_definition(request: Request, workflow_id: str, version: int | None = None) -> dict[str, Any]:
+@router.get(
+    "/{workflow_id}",
+    summary="Read a definition (latest, or ?version=N)",
+    responses={404: problem("workflow (or version) not defined")},
+)
+def get_definition(request: Request, workflow_id: str, version: int | None = None) -> Definition:
     registry = services(request).registry
     stored = registry.version(workflow_id, version) if version else registry.latest(workflow_id)
-    return stored.to_json()
+    return Definition.model_validate(stored.to_json())
 
 
 def _trigger_input(body: Any) -> Any:
@@ -114,12 +121,14 @@ TRIGGER_DOC: dict[str, Any] = {
             }
         },
     },
-    "responses": {
-        "200": {
-            "description": "the run id (Idempotent-Replayed: true when an earlier request made it)",
-            "content": {"application/json": {"example": {"runId": "5f0c6f0e-8e0a-4a4b-9a55-0c1f1e0f6a01"}}},
-        }
+}
+TRIGGER_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the run id (Idempotent-Replayed: true when an earlier request made it)",
+        "content": {"application/json": {"example": {"runId": "5f0c6f0e-8e0a-4a4b-9a55-0c1f1e0f6a01"}}},
     },
+    404: problem("workflow not defined"),
+    409: problem("a request with this Idempotency-Key is still being processed (Retry-After)"),
 }
 
 
@@ -130,7 +139,13 @@ def _run_response(run_id: UUID, replayed: bool = False) -> Response:
 
 # The hot path of the API: the body is read and checked here (orjson), not by FastAPI's parameter
 # machinery, and the answer is a prebuilt response. The OpenAPI document still describes it.
-@router.post("/{workflow_id}/trigger", summary="Start a run", openapi_extra=TRIGGER_DOC)
+@router.post(
+    "/{workflow_id}/trigger",
+    summary="Start a run",
+    response_model=RunStarted,
+    responses=TRIGGER_ANSWERS,
+    openapi_extra=TRIGGER_DOC,
+)
 async def trigger_run(request: Request, workflow_id: str) -> Response:
     if tracing.ENABLED:  # a SERVER span; its context is stored with the run
         from legato.tracing import spans

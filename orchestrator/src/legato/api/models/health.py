@@ -1,0 +1,21 @@
+"""Answers of /healthz and /readyz."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from legato.api.models._base import Answer
+
+
+class Health(Answer):
+    status: Literal["ok"]
+
+
+class Readiness(Answer):
+    """Each dependency is `ok` or `down: <error type>`; `engine` is `ok` or `paused`."""
+
+    status: Literal["ready", "not ready"]
+    database: str = Field(examples=["ok", "down: PoolTimeout"])
+    redis: str
+    kafka: str
+    engine: str = Field(examples=["ok", "paused"])
