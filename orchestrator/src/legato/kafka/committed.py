@@ -3,7 +3,7 @@
 Never with the admin API's ListConsumerGroupOffsets: when its answer is NOT_COORDINATOR (a group
 coordinator not ready yet, or moved), librdkafka asks the client's own consumer group to look the
 coordinator up again, and an admin client has none: a NULL dereference that kills the process
-(SIGSEGV in rd_kafka_cgrp_op, librdkafka issue #5040, open in 2.16; docs/failure-handling.md).
+(SIGSEGV in rd_kafka_cgrp_op, librdkafka issue #5040, open in 2.16 and older; docs/failure-handling.md).
 
 A consumer that carries the group's `group.id` has that group handle. It never subscribes, so it
 never joins the group and is never one of its members; `committed()` asks the group's coordinator
