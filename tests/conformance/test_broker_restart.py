@@ -1,17 +1,29 @@
 """The worker rides out broker restarts (a private Kafka): jobs published while the broker is down and
-right after it is back all complete, and nobody exits.
+right after it is back all complete, every action's consumer is still served after each restart, a
+Cancel sent after the restarts still reaches its handler (the control-topic reader carried on too),
+and nobody exits.
 
 Issue 26: a Java case timed out "waiting for the result" after one restart. The worker had answered
 every job within milliseconds (the results' timestamps say so, and its group had committed every
 offset); the harness's results reader, a librdkafka consumer assigned to the partition, sat at its
 position with the answers behind it and never fetched them (conformance_harness.Wire._unstick). Several
-restarts in a row, each with jobs in flight, exercise both sides: the worker's consumer group
-rejoining a reloaded coordinator, and every reader carrying on."""
+restarts in a row, each with jobs in flight, exercise both sides: the worker's consumer groups
+rejoining a reloaded coordinator, and every reader carrying on.
+
+A later Python case: one of the worker's librdkafka clients (an action's consumer, 'wait-cancel' or
+'count') never came back after a restart, and the jobs of that action sat unanswered. A single broker
+that is shutting down (or starting) answers Metadata while it is fenced, and lists no broker at all;
+librdkafka >= 2.10 then drops every broker it knows (those not in the response) and, with none left,
+neither reconnects nor re-bootstraps (confluentinc/librdkafka#5301). Which client is hit is a matter of
+timing, so after each restart a job goes to every action, and each must be answered within
+PROBE_BOUND_S: a consumer that lost its group for good fails it (a rejoin after a session timeout takes
+about one session timeout, 10 s)."""
 
 import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conformance_harness import Wire, WorkerProcess
@@ -21,10 +33,25 @@ from legato_protocol import encode_job
 
 pytestmark = pytest.mark.slow
 
-RESTARTS = 3
+RESTARTS = 5
 DURING = 2  # jobs produced while the broker is down (they wait in the harness's producer)
 AFTER = 3  # jobs produced right after it is back
 PARTITIONS = 2
+# One job per action after each restart: each one has its own consumer (and group) in the worker.
+PROBES: dict[str, Any] = {
+    "echo": "probe",
+    "fail": "probe",
+    "fail-plain": "probe",
+    "nonretryable": "probe",
+    "slow": {"ms": 1},
+    "big": {"bytes": 1},
+    "nan": {},
+    "recurse": {},
+    "count": {},
+    "heartbeat": {"beats": 0, "intervalMs": 1},
+    "wait-cancel": {"ms": 1},
+}
+PROBE_BOUND_S = 60.0
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +87,15 @@ def test_worker_rides_out_broker_restarts(private_kafka: PrivateStack, language:
                 {"sdk": language, "echo": json.loads(job["payload"])} for job in during + after
             ]
             sent += during + after
+            probes = [wire.job(action, payload) for action, payload in PROBES.items()]
+            for job in probes:  # any status: the action's consumer took it and the worker answered
+                wire.result(job, timeout=PROBE_BOUND_S)
         assert len(sent) == RESTARTS * (DURING + AFTER)
+        # the control topic is still read after the restarts: a Cancel reaches a running handler
+        waiting = wire.job("wait-cancel", {"ms": 60_000})
+        worker.wait_for_line(f"STARTED {waiting['jobId']}")
+        wire.cancel(waiting, "RunCancelled")
+        worker.wait_for_line(f"CANCELLED {waiting['jobId']} RunCancelled")
         assert worker.alive(), "the worker stopped during an outage" + worker.diagnostics()
     finally:
         worker.stop()

@@ -4,16 +4,19 @@
  * opens a fresh stream (positions read again from the committed offsets, so no stale fetch can
  * move them) and starts a new offset tracker, so jobs of revoked partitions that are still
  * running never store or commit anything. When the consumer breaks (a fetch failed for good, a
- * rejoin failed), `failure` says why and the ActionConsumer replaces the whole session.
+ * rejoin failed, the membership lapsed after a failed commit: MembershipWatch), `failure` says why
+ * and the ActionConsumer replaces the whole session.
  * For the consumer watch it tells which partitions it holds, the next offset it hands out in
  * each, and their latest offsets fresh from the broker.
  */
 
+import { performance } from "node:perf_hooks";
 import type { Message, MessagesStream } from "@platformatic/kafka";
 import type { Logger } from "../logging.js";
 import type { Settings } from "../settings.js";
 import { within } from "./backoff.js";
 import { type ClientBase, type RawConsumer, createConsumer } from "./kafka.js";
+import { MembershipWatch } from "./membership-watch.js";
 import { MessageReader } from "./message-reader.js";
 import { OffsetTracker, type Ticket } from "./offsets.js";
 
@@ -68,6 +71,7 @@ export class GroupSession {
   private closed = false;
   private waiters: (() => void)[] = [];
   private committing: Promise<void> = Promise.resolve();
+  private readonly membership: MembershipWatch;
 
   constructor(
     private readonly base: ClientBase,
@@ -75,7 +79,9 @@ export class GroupSession {
     readonly topic: string,
     readonly groupId: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.membership = new MembershipWatch(settings.sessionTimeoutMs);
+  }
 
   /** Why the session broke, once it did. */
   get failure(): Error | undefined {
@@ -89,6 +95,9 @@ export class GroupSession {
     consumer.on("error", (error: Error) => this.fail(error));
     consumer.on("consumer:group:rebalance", () => this.onRebalance());
     consumer.on("consumer:group:join", () => this.onJoin());
+    const alive = (): void => this.membership.alive();
+    consumer.on("consumer:heartbeat:end", alive);
+    consumer.on("consumer:heartbeat:error", alive);
     this.current = await this.openStream(consumer);
   }
 
@@ -203,6 +212,7 @@ export class GroupSession {
     const consumer = this.consumer;
     const state = this.current;
     if (consumer === undefined || state === undefined || this.failed !== undefined) return;
+    if (this.membershipLapsed()) return;
     if (consumer.generationId !== state.generation) return;
     const tracker = this.tracker;
     const positions = tracker.pendingCommits();
@@ -213,8 +223,22 @@ export class GroupSession {
       });
       tracker.markCommitted(positions);
     } catch (error) {
+      this.membership.commitFailed(performance.now());
       this.logger.warning("offset commit failed; will retry", { group: this.groupId, error });
     }
+  }
+
+  /** Fails the session once its membership lapsed after a failed commit (MembershipWatch). */
+  private membershipLapsed(): boolean {
+    const silent = this.membership.lapsed(performance.now());
+    if (silent === undefined) return false;
+    this.fail(
+      new Error(
+        `the consumer of group ${this.groupId} lost its membership: no heartbeat for ` +
+          `${Math.round(silent)} ms since an offset commit failed`,
+      ),
+    );
+    return true;
   }
 
   private async openStream(consumer: RawConsumer): Promise<StreamState> {
@@ -247,6 +271,7 @@ export class GroupSession {
   }
 
   private onJoin(): void {
+    this.membership.alive();
     if (this.closed || this.failed !== undefined || this.current === undefined) return;
     if (this.consumer?.generationId === this.current.generation && !this.revoking) return;
     if (this.swapping !== undefined) {

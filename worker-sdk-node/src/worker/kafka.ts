@@ -6,6 +6,7 @@ import { Admin, Consumer, ProduceAcks, Producer, type SASLOptions } from "@platf
 import { SettingsError } from "../errors.js";
 import type { Settings } from "../settings.js";
 import { javaPartitioner } from "./murmur2.js";
+import { guardStaleMetadata } from "./stale-metadata.js";
 
 export type RawConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
 export type RawProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
@@ -63,7 +64,7 @@ export function clientBase(settings: Settings): ClientBase {
 }
 
 export function createProducer(base: ClientBase): RawProducer {
-  return new Producer({
+  const producer = new Producer({
     ...base,
     idempotent: true,
     acks: ProduceAcks.ALL,
@@ -72,6 +73,7 @@ export function createProducer(base: ClientBase): RawProducer {
     retries: 3,
     retryDelay: 250,
   });
+  return guardStaleMetadata(producer);
 }
 
 /** The group timing of LEGATO_SESSION_TIMEOUT_MS and LEGATO_MAX_POLL_INTERVAL_MS. */
@@ -91,7 +93,7 @@ export function groupTiming(settings: Settings): {
 }
 
 export function createConsumer(base: ClientBase, settings: Settings, groupId: string): RawConsumer {
-  return new Consumer({
+  const consumer = new Consumer({
     ...base,
     groupId,
     autocommit: false,
@@ -103,6 +105,7 @@ export function createConsumer(base: ClientBase, settings: Settings, groupId: st
     // A small buffer: messages fetched but not yet taken are dropped after a rebalance.
     highWaterMark: Math.max(16, settings.concurrency),
   });
+  return guardStaleMetadata(consumer);
 }
 
 function alreadyExists(error: unknown): boolean {
@@ -132,7 +135,7 @@ export async function ensureTopics(
   base: ClientBase,
   topics: readonly TopicSpec[],
 ): Promise<string[]> {
-  const admin = new Admin(base);
+  const admin = guardStaleMetadata(new Admin(base));
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((spec) => !existing.has(spec.topic));
@@ -156,7 +159,7 @@ export async function ensureTopics(
 
 /** A consumer that joins no group: reads partitions it assigns itself (the control topic). */
 export function createStandaloneConsumer(base: ClientBase, purpose: string): RawConsumer {
-  return new Consumer({
+  const consumer = new Consumer({
     ...base,
     // Required by the client's options; never used: this consumer never joins a group.
     groupId: `legato-${purpose}-unused`,
@@ -166,4 +169,5 @@ export function createStandaloneConsumer(base: ClientBase, purpose: string): Raw
     // by their delays (a fetch cut short by close() is retried).
     retries: 0,
   });
+  return guardStaleMetadata(consumer);
 }
