@@ -1,4 +1,10 @@
-"""The engine's statements: set-based, one round trip per kind of change per batch."""
+"""The engine's statements: set-based, one round trip per kind of change per batch.
+
+A statement that answers rows has its row type beside it (read with store.rows.fetch_all).
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
 
 from legato.store.attempts_sql import START_BY, START_BY_MS, START_GRACE_MS, UNREPORTED, reported_start
 
@@ -28,9 +34,33 @@ WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset, j.item_index,
           j.details, j.requeues, r.trace_context,
-          EXTRACT(EPOCH FROM GREATEST(j.started_at - j.dispatched_at, interval '0'))::float8,
-          EXTRACT(EPOCH FROM GREATEST(j.finished_at - j.started_at, interval '0'))::float8
+          EXTRACT(EPOCH FROM GREATEST(j.started_at - j.dispatched_at, interval '0'))::float8 AS queue_s,
+          EXTRACT(EPOCH FROM GREATEST(j.finished_at - j.started_at, interval '0'))::float8 AS execution_s
 """
+
+
+@dataclass(frozen=True, slots=True)
+class ResultClaimRow:
+    """An attempt CLAIM_RESULTS won for its result."""
+
+    job_id: UUID
+    run_id: UUID
+    step_id: str
+    attempt: int
+    action: str
+    payload: str
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+    kafka_partition: int | None
+    kafka_offset: int | None
+    item_index: int | None
+    details: str | None
+    requeues: int
+    trace_context: str | None
+    queue_s: float | None  # queued for (s); None: its dispatch (or start) is not recorded
+    execution_s: float | None  # ran for (s); None: its start is not recorded
+
 
 # Results that lost (duplicates, late results of timed-out attempts) are recorded, not applied.
 RECORD_IGNORED = """
@@ -78,6 +108,34 @@ RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           j.deadline_kind, j.details, j.requeues, j.schedule_to_start_ms, j.heartbeat_ms, r.trace_context
 """
 
+
+@dataclass(frozen=True, slots=True)
+class TimeoutClaimRow:
+    """An attempt CLAIM_TIMEOUTS closed TIMED_OUT."""
+
+    job_id: UUID
+    run_id: UUID
+    step_id: str
+    attempt: int
+    action: str
+    payload: str
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+    kafka_partition: int | None
+    kafka_offset: int | None
+    timeout_ms: int
+    status: str  # its run's
+    item_index: int | None
+    current: bool
+    deadline_kind: str | None
+    details: str | None
+    requeues: int
+    schedule_to_start_ms: int | None
+    heartbeat_ms: int | None
+    trace_context: str | None
+
+
 # Attempts queued without scheduleToStartSeconds whose backstop passed: where their records are, so
 # the engine can ask Kafka whether their worker group consumed them.
 DUE_UNREPORTED = f"""
@@ -85,6 +143,18 @@ SELECT job_id, topic, action, kafka_partition, kafka_offset FROM jobs
 WHERE state = 'DISPATCHED' AND deadline_kind = '{UNREPORTED}' AND deadline_at < now()
 ORDER BY deadline_at LIMIT %s
 """
+
+
+@dataclass(frozen=True, slots=True)
+class UnreportedRow:
+    """An attempt DUE_UNREPORTED found past its backstop, and where its record is."""
+
+    job_id: UUID
+    topic: str
+    action: str
+    kafka_partition: int | None
+    kafka_offset: int | None
+
 
 # Still waiting in their topic (a backlog): another backstop period.
 PUSH_UNREPORTED = f"""
@@ -106,8 +176,33 @@ WHERE j.job_id IN (
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.topic, j.payload, j.timeout_ms,
           r.workflow_id, r.version, r.correlation_id, r.status,
           j.schedule_to_start_ms, j.heartbeat_ms, j.details, j.requeues, r.trace_context,
-          {START_BY_MS}
+          {START_BY_MS} AS start_by_ms
 """
+
+
+@dataclass(frozen=True, slots=True)
+class DueJobRow:
+    """A job LEASE_DUE_JOBS leased for publication."""
+
+    job_id: UUID
+    run_id: UUID
+    step_id: str
+    attempt: int
+    action: str
+    topic: str
+    payload: str
+    timeout_ms: int
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+    status: str  # its run's
+    schedule_to_start_ms: int | None
+    heartbeat_ms: int | None
+    details: str | None
+    requeues: int
+    trace_context: str | None
+    start_by_ms: int | None
+
 
 CANCEL_JOBS = (
     "UPDATE jobs SET state = 'CANCELLED', finished_at = now() WHERE job_id = ANY(%s) AND state = 'PENDING'"
