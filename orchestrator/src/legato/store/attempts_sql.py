@@ -132,6 +132,14 @@ WHERE j.job_id IN (SELECT revived FROM replaced)
 RETURNING j.job_id
 """
 
+
+@dataclass(frozen=True, slots=True)
+class RevivedRow:
+    """An attempt REVIVE_LATE_STARTS made live again."""
+
+    job_id: UUID
+
+
 WITHDRAWAL_COLUMNS = "job_id, run_id, step_id, attempt, action, reason, message"
 
 # Progress from an attempt the orchestrator no longer wants (a worker missed or raced its Cancel, or

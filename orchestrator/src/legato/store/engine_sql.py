@@ -4,6 +4,7 @@ A statement that answers rows has its row type beside it (read with store.rows.f
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from legato.store.attempts_sql import START_BY, START_BY_MS, START_GRACE_MS, UNREPORTED, reported_start
@@ -79,7 +80,13 @@ _DUE = f"""j.state = 'DISPATCHED' AND j.deadline_at < now() - %(held_ms)s * inte
 
 # Is any attempt past its deadline? (Cheap, on the jobs_deadline index: asked every tick, before the
 # engine pays for finding out whether it has read every report.)
-ANY_DUE = "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now())"
+ANY_DUE = "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now()) AS due"
+
+
+@dataclass(frozen=True, slots=True)
+class AnyDueRow:
+    due: bool
+
 
 # Runs with an attempt past its deadline, locked first (lock order); runs another engine or an
 # operation holds are skipped this tick.
@@ -90,6 +97,14 @@ WHERE r.run_id IN (
     ORDER BY j.deadline_at LIMIT %(limit)s)
 ORDER BY r.run_id FOR UPDATE OF r SKIP LOCKED
 """
+
+
+@dataclass(frozen=True, slots=True)
+class LockedRunRow:
+    """A run LOCK_TIMED_OUT_RUNS (or join_sql.LOCK_TIMER_RUNS) locked."""
+
+    run_id: UUID
+
 
 # `current`: the attempt belongs to the current generation of its step or item (else it is closed
 # without consequence: a retry or replay has moved on).
@@ -300,8 +315,17 @@ LEFT JOIN step_items AS i ON i.run_id = v.run_id AND i.step_id = v.step_id AND i
 # The same, answering the start-by times (epoch ms) the records of immediate jobs carry; used only
 # when a job of the plan has scheduleToStartSeconds (a result row ends the statement pipeline).
 INSERT_JOBS_RETURNING_START_BY = (
-    INSERT_JOBS.rstrip() + "\nRETURNING job_id, " + START_BY_MS.replace("j.", "") + "\n"
+    INSERT_JOBS.rstrip() + "\nRETURNING job_id, " + START_BY_MS.replace("j.", "") + " AS start_by_ms\n"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StartByRow:
+    """A job INSERT_JOBS_RETURNING_START_BY wrote, and the start-by time (epoch ms) its record carries."""
+
+    job_id: UUID
+    start_by_ms: int | None
+
 
 # Event ids follow the plan's order (WITH ORDINALITY ... ORDER BY), so history reads in order.
 INSERT_EVENTS = """
@@ -313,9 +337,17 @@ ORDER BY ord
 """
 
 FIRST_FAILURE_AT = """
-SELECT min(finished_at) FROM jobs
+SELECT min(finished_at) AS first_failure_at FROM jobs
 WHERE run_id = %s AND step_id = %s AND state IN ('FAILED', 'TIMED_OUT')
 """
+
+
+@dataclass(frozen=True, slots=True)
+class FirstFailureRow:
+    """When a step's first attempt failed (or timed out); None if none did."""
+
+    first_failure_at: datetime | None
+
 
 # Jobs written outside the engine (triggers, replays, retries of runs) wake the engine's relay.
 JOBS_CHANNEL = "legato_jobs"

@@ -13,15 +13,24 @@ from psycopg.rows import class_row
 
 Row = TypeVar("Row")
 
+# Where a statement runs: a connection, or a cursor's (in its transaction and pipeline).
+On = psycopg.Connection[Any] | psycopg.Cursor[Any]
 
-def fetch_all(
-    on: psycopg.Connection[Any] | psycopg.Cursor[Any],
-    row: type[Row],
-    query: str,
-    params: Params | None = None,
-) -> list[Row]:
-    """Run `query` on a connection (or a cursor's: in its transaction and pipeline); its rows as `row`."""
-    conn = on if isinstance(on, psycopg.Connection) else on.connection
-    with conn.cursor(row_factory=class_row(row)) as typed:
+
+def fetch_all(on: On, row: type[Row], query: str, params: Params | None = None) -> list[Row]:
+    """Run `query` and read its rows as `row`."""
+    with _cursor(on, row) as typed:
         typed.execute(query, params)
         return typed.fetchall()
+
+
+def fetch_one(on: On, row: type[Row], query: str, params: Params | None = None) -> Row | None:
+    """Run `query`, which answers one row at most, and read it as `row`."""
+    with _cursor(on, row) as typed:
+        typed.execute(query, params)
+        return typed.fetchone()
+
+
+def _cursor(on: On, row: type[Row]) -> psycopg.Cursor[Row]:
+    conn = on if isinstance(on, psycopg.Connection) else on.connection
+    return conn.cursor(row_factory=class_row(row))

@@ -103,9 +103,8 @@ def claim_results(
 
     Each result is admitted first (workflow.admit): what cannot be stored fails its attempt instead.
     A refused job fails its attempt like a non-retryable handler error. `outcomes` gets each won
-    attempt's queue and execution time. An attempt its worker
-    released at shutdown (failure type WorkerShutdown) is queued again without using an attempt,
-    `max_requeues` times at most."""
+    attempt's queue and execution time. An attempt its worker released at shutdown (failure type
+    WorkerShutdown) is queued again without using an attempt, `max_requeues` times at most."""
     first: dict[uuid.UUID, Result] = {}
     for r in results:
         try:

@@ -7,7 +7,8 @@ from uuid import UUID
 from legato.definitions import Definition
 from legato.store import engine_sql, join_sql
 from legato.store.attempts_sql import UNREPORTED
-from legato.store.engine_sql import TimeoutClaimRow
+from legato.store.engine_sql import LockedRunRow, TimeoutClaimRow
+from legato.store.join_sql import TimerRow
 from legato.store.rows import fetch_all
 from legato.workflow.claims import Cursor, claimed_from_row, plan_outcomes
 from legato.workflow.model import Plan, RunRef, Withdrawal
@@ -36,8 +37,7 @@ def claim_timeouts(
     replacement has not started (attempts_sql.REVIVE_LATE_STARTS)."""
     outcomes = Outcomes() if outcomes is None else outcomes
     due = {"held_ms": held_ms, "lost": list(lost), "limit": BATCH}
-    cur.execute(engine_sql.LOCK_TIMED_OUT_RUNS, due)
-    runs = [r[0] for r in cur.fetchall()]
+    runs = [r.run_id for r in fetch_all(cur, LockedRunRow, engine_sql.LOCK_TIMED_OUT_RUNS, due)]
     claimed = []
     rows = fetch_all(cur, TimeoutClaimRow, engine_sql.CLAIM_TIMEOUTS, {**due, "runs": runs}) if runs else []
     withdrawals = []
@@ -91,14 +91,13 @@ def _s(ms: int | None) -> str:
 
 def fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
     """Waits whose time has come complete in SQL; workflow.settle then starts their dependants."""
-    cur.execute(join_sql.LOCK_TIMER_RUNS, (BATCH,))
-    runs = [r[0] for r in cur.fetchall()]
+    runs = [r.run_id for r in fetch_all(cur, LockedRunRow, join_sql.LOCK_TIMER_RUNS, (BATCH,))]
     if not runs:
         return
-    cur.execute(join_sql.FIRE_TIMERS, (runs,))
     planner = Planner(jobs_prefix, int(time.time() * 1000))
-    for run_id, step_id, workflow_id, version, correlation_id, status, trace in cur.fetchall():
-        if status == "RUNNING":
-            timer_fired(planner, RunRef(run_id, workflow_id, version, correlation_id, trace), step_id)
+    for t in fetch_all(cur, TimerRow, join_sql.FIRE_TIMERS, (runs,)):
+        if t.status == "RUNNING":
+            run = RunRef(t.run_id, t.workflow_id, t.version, t.correlation_id, t.trace_context)
+            timer_fired(planner, run, t.step_id)
     plan.extend(planner.plan)
     plan.ended += planner.plan.ended

@@ -20,7 +20,7 @@ import psycopg
 from legato.definitions.limits import MAX_TIMEOUT_S
 from legato.payloads import InvalidValue, JsonLimits, clean_text, parse_checked
 from legato.store import attempts_sql
-from legato.store.attempts_sql import ProgressRow, SkippedRow
+from legato.store.attempts_sql import ProgressRow, RevivedRow, SkippedRow
 from legato.store.rows import fetch_all
 from legato.workflow.model import Event
 from legato.workflow.outcomes import Outcomes
@@ -107,8 +107,7 @@ def apply_progress(
         unwanted = [i for i in alive if i not in live]
         late = [i for i in unwanted if i in started]
         if late:  # a start after the start-by time: it wins if its replacement has not started
-            cur.execute(attempts_sql.REVIVE_LATE_STARTS, (late,))
-            revived = {r[0] for r in cur.fetchall()}
+            revived = {r.job_id for r in fetch_all(cur, RevivedRow, attempts_sql.REVIVE_LATE_STARTS, (late,))}
             if revived:
                 live |= _apply(cur, {i: alive[i] for i in revived}, details, started, events)
                 unwanted = [i for i in unwanted if i not in revived]
