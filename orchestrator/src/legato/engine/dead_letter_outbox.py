@@ -11,6 +11,8 @@ from psycopg_pool import ConnectionPool
 
 from legato.kafka.confirmed import Record, produce_confirmed
 from legato.store import dlt_sql
+from legato.store.dlt_sql import PendingRecordRow
+from legato.store.rows import fetch_all
 
 BATCH = 100
 
@@ -20,21 +22,21 @@ def publish_pending(pool: ConnectionPool, producer: Producer, dlt_topic: str) ->
     total = 0
     while True:
         with pool.connection() as conn, conn.transaction():
-            rows = conn.execute(dlt_sql.LEASE_PENDING_RECORDS, (BATCH,)).fetchall()
+            rows = fetch_all(conn, PendingRecordRow, dlt_sql.LEASE_PENDING_RECORDS, (BATCH,))
         if not rows:
             return total
         records = [
             Record(
                 dlt_topic,
-                str(run_id).encode(),
-                value,
-                [(k, str(v).encode()) for k, v in (hdrs or {}).items()],
+                str(r.run_id).encode(),
+                r.record,
+                [(k, str(v).encode()) for k, v in (r.headers or {}).items()],
             )
-            for _, run_id, value, hdrs in rows
+            for r in rows
         ]
         produce_confirmed(producer, records)
         with pool.connection() as conn:
-            conn.execute(dlt_sql.RECORDS_PUBLISHED, ([r[0] for r in rows],))
+            conn.execute(dlt_sql.RECORDS_PUBLISHED, ([r.job_id for r in rows],))
         total += len(rows)
         if len(rows) < BATCH:
             return total

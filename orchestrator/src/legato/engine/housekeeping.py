@@ -32,6 +32,8 @@ from legato.idempotency import record as idempotency_record
 from legato.kafka.publisher import JobPublisher
 from legato.settings import Settings
 from legato.store import engine_sql
+from legato.store.engine_sql import AnyDueRow
+from legato.store.rows import fetch_one
 from legato.workflow.dead_letters import dead_letter
 from legato.workflow.deadlines import claim_timeouts, fire_timers
 from legato.workflow.model import Plan
@@ -118,8 +120,8 @@ class Housekeeping:
         was that they were all read before (ms), with the lost attempts (engine.unreported) found
         before it."""
         with self.pool.connection() as conn:
-            row = conn.execute(engine_sql.ANY_DUE).fetchone()
-        if not (row and row[0]):
+            row = fetch_one(conn, AnyDueRow, engine_sql.ANY_DUE)
+        if not (row and row.due):
             self.caught_up.idle()
             return None, []
         if self.lost is not None:

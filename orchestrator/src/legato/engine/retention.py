@@ -22,6 +22,8 @@ from psycopg_pool import ConnectionPool
 from legato import metrics
 from legato.settings import Settings
 from legato.store import retention_sql
+from legato.store.retention_sql import ExpiredRunRow
+from legato.store.rows import fetch_all
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +69,10 @@ class Retention:
         started = time.perf_counter()
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             cur.execute(LOCK_TIMEOUT)
-            cur.execute(retention_sql.LOCK_EXPIRED_RUNS, (self.run_age_s, self.batch_runs))
-            run_ids = [r[0] for r in cur.fetchall()]
+            expired = fetch_all(
+                cur, ExpiredRunRow, retention_sql.LOCK_EXPIRED_RUNS, (self.run_age_s, self.batch_runs)
+            )
+            run_ids = [r.run_id for r in expired]
             if not run_ids:
                 return swept
             for table, statement in retention_sql.DELETE_RUN_ROWS:

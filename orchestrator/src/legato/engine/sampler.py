@@ -20,6 +20,8 @@ from legato.kafka.committed import GroupOffsets
 from legato.kafka.lag import consumer_lag, group_members, topic_lag
 from legato.settings import Settings
 from legato.store import metrics_sql
+from legato.store.metrics_sql import OutboxRow
+from legato.store.rows import fetch_one
 from legato_protocol.topics import job_topic, worker_group
 
 log = logging.getLogger(__name__)
@@ -78,8 +80,8 @@ class Sampler:
 
     def sample_outbox(self) -> None:
         with self.pool.connection() as conn:
-            row = conn.execute(metrics_sql.OUTBOX, {"grace": HANDOVER_MS}).fetchone()
-        depth, age = row if row is not None else (0, 0.0)
+            row = fetch_one(conn, OutboxRow, metrics_sql.OUTBOX, {"grace": HANDOVER_MS})
+        depth, age = (row.depth, row.oldest_age_s) if row is not None else (0, 0.0)
         metrics.OUTBOX_DEPTH.set(depth)
         metrics.OUTBOX_OLDEST_AGE.set(age)
 

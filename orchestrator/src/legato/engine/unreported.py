@@ -29,6 +29,8 @@ from psycopg_pool import ConnectionPool
 
 from legato.kafka.committed import GroupOffsets
 from legato.store import engine_sql
+from legato.store.engine_sql import UnreportedRow
+from legato.store.rows import fetch_all
 from legato_protocol.topics import worker_group
 
 log = logging.getLogger(__name__)
@@ -103,13 +105,13 @@ def lost_attempts(
     """The due backstop attempts whose jobs were consumed and never reported on; the others (still
     queued, or not knowable now) get another period."""
     with pool.connection() as conn:
-        rows = conn.execute(engine_sql.DUE_UNREPORTED, (BATCH,)).fetchall()
+        rows = fetch_all(conn, UnreportedRow, engine_sql.DUE_UNREPORTED, (BATCH,))
     if not rows:
         return []
     by_group: dict[str, set[Partition]] = defaultdict(set)
-    for _, topic, action, partition, _ in rows:
-        if partition is not None:
-            by_group[worker_group(group_prefix, action)].add((topic, partition))
+    for r in rows:
+        if r.kafka_partition is not None:
+            by_group[worker_group(group_prefix, r.action)].add((r.topic, r.kafka_partition))
     try:
         consumed = _consumed(admin, offsets, by_group)
     except (KafkaException, TimeoutError) as exc:
@@ -117,12 +119,16 @@ def lost_attempts(
         consumed = {}
     lost: list[UUID] = []
     waiting: list[UUID] = []
-    for job_id, topic, action, partition, offset in rows:
-        past = consumed.get((worker_group(group_prefix, action), topic, partition))
-        if past is not None and offset is not None and past > offset:
-            lost.append(job_id)
+    for r in rows:
+        past = (
+            None
+            if r.kafka_partition is None
+            else consumed.get((worker_group(group_prefix, r.action), r.topic, r.kafka_partition))
+        )
+        if past is not None and r.kafka_offset is not None and past > r.kafka_offset:
+            lost.append(r.job_id)
         else:
-            waiting.append(job_id)
+            waiting.append(r.job_id)
     if waiting:
         with pool.connection() as conn:
             conn.execute(engine_sql.PUSH_UNREPORTED, (backstop_ms, waiting))

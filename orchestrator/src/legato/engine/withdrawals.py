@@ -11,6 +11,8 @@ from psycopg_pool import ConnectionPool
 
 from legato.kafka.confirmed import Record, produce_confirmed
 from legato.store import attempts_sql
+from legato.store.attempts_sql import WithdrawalRow
+from legato.store.rows import fetch_all
 from legato_protocol import Cancel, encode_cancel
 
 BATCH = 1000
@@ -21,25 +23,25 @@ def publish_withdrawals(pool: ConnectionPool, producer: Producer, control_topic:
     total = 0
     while True:
         with pool.connection() as conn:
-            rows = conn.execute(attempts_sql.TAKE_WITHDRAWALS, (BATCH,)).fetchall()
+            rows = fetch_all(conn, WithdrawalRow, attempts_sql.TAKE_WITHDRAWALS, (BATCH,))
         if not rows:
             return total
         records = []
-        for job_id, run_id, step_id, attempt, action, reason, message, at in rows:
+        for r in rows:
             cancel: Cancel = {
-                "jobId": str(job_id),
-                "runId": str(run_id),
-                "stepId": step_id,
-                "attempt": attempt,
-                "action": action,
-                "reason": reason,
-                "message": message,
-                "at": at,
+                "jobId": str(r.job_id),
+                "runId": str(r.run_id),
+                "stepId": r.step_id,
+                "attempt": r.attempt,
+                "action": r.action,
+                "reason": r.reason,
+                "message": r.message,
+                "at": r.created_ms,
             }
-            records.append(Record(control_topic, str(job_id).encode(), encode_cancel(cancel), []))
+            records.append(Record(control_topic, str(r.job_id).encode(), encode_cancel(cancel), []))
         produce_confirmed(producer, records)
         with pool.connection() as conn:
-            conn.execute(attempts_sql.DELETE_WITHDRAWALS, ([r[0] for r in rows],))
+            conn.execute(attempts_sql.DELETE_WITHDRAWALS, ([r.job_id for r in rows],))
         total += len(rows)
         if len(rows) < BATCH:
             return total

@@ -4,7 +4,12 @@ An attempt's `deadline_at` is the earliest deadline that applies to it now, `dea
 which: `ScheduleToStart` while it is queued (from its dispatch; none without scheduleToStartSeconds),
 then, once a worker reports it started, the earlier of `StartToClose` (start + timeout_ms) and
 `Heartbeat` (last progress + heartbeat_ms). Every time is the database's clock.
+
+A statement that answers rows has its row type beside it (read with store.rows.fetch_all).
 """
+
+from dataclasses import dataclass
+from uuid import UUID
 
 # A worker never starts an attempt at or after its start-by time (the job's deadlineAt). It reports a
 # start at most 1 s after the start (STARTED), or answers sooner; the grace lets that report arrive
@@ -62,6 +67,18 @@ WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.item_index
 """
 
+
+@dataclass(frozen=True, slots=True)
+class ProgressRow:
+    """A live attempt APPLY_PROGRESS recorded progress of."""
+
+    job_id: UUID
+    run_id: UUID
+    step_id: str
+    attempt: int
+    item_index: int | None
+
+
 # A worker skipped a live attempt because its start-by time had passed: it was never started, so it
 # expires now (the scheduler's next tick re-queues it) instead of at the end of the grace. Unless the
 # start-by time has NOT passed by the database's clock: the worker's clock is ahead (answered with
@@ -75,8 +92,17 @@ UPDATE jobs SET state = 'DISPATCHED', dispatched_at = COALESCE(dispatched_at, no
     deadline_kind = 'ScheduleToStart'
 WHERE job_id = ANY(%s) AND state IN ('PENDING', 'DISPATCHED') AND started_at IS NULL
 RETURNING job_id, CASE WHEN start_by > now()
-                       THEN (extract(epoch FROM start_by - now()) * 1000)::bigint END
+                       THEN (extract(epoch FROM start_by - now()) * 1000)::bigint END AS ahead_ms
 """
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRow:
+    """A skipped attempt EXPIRE_SKIPPED expired, or kept (its worker's clock is ahead by `ahead_ms`)."""
+
+    job_id: UUID
+    ahead_ms: int | None
+
 
 # A start reported for an attempt that expired in its queue (a worker whose clock is behind started it
 # after its start-by time) wins while the copy queued in its place has not started: that copy is
@@ -105,6 +131,14 @@ UPDATE jobs AS j SET state = 'DISPATCHED', finished_at = NULL
 WHERE j.job_id IN (SELECT revived FROM replaced)
 RETURNING j.job_id
 """
+
+
+@dataclass(frozen=True, slots=True)
+class RevivedRow:
+    """An attempt REVIVE_LATE_STARTS made live again."""
+
+    job_id: UUID
+
 
 WITHDRAWAL_COLUMNS = "job_id, run_id, step_id, attempt, action, reason, message"
 
@@ -147,8 +181,23 @@ ON CONFLICT (job_id) DO NOTHING
 # The outbox of Cancel records: read, published, deleted once acknowledged (a crash in between
 # publishes some twice, which workers ignore).
 TAKE_WITHDRAWALS = f"""
-SELECT {WITHDRAWAL_COLUMNS}, (extract(epoch FROM created_at) * 1000)::bigint
+SELECT {WITHDRAWAL_COLUMNS}, (extract(epoch FROM created_at) * 1000)::bigint AS created_ms
 FROM job_withdrawals ORDER BY created_at LIMIT %s
 """
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalRow:
+    """A Cancel record TAKE_WITHDRAWALS read from the outbox."""
+
+    job_id: UUID
+    run_id: UUID
+    step_id: str
+    attempt: int
+    action: str
+    reason: str
+    message: str
+    created_ms: int
+
 
 DELETE_WITHDRAWALS = "DELETE FROM job_withdrawals WHERE job_id = ANY(%s)"

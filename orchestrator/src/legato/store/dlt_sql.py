@@ -1,5 +1,9 @@
 """Statements behind the `dead_letters` table and `legato dlt list | show | replay`."""
 
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
 # How long a DLT record its engine has not confirmed is left to it before the engine's housekeeping
 # publishes it (LEASE_PENDING_RECORDS): longer than the engine's wait for the acknowledgement
 # (kafka.confirmed, 30 s), so a record is rarely sent twice.
@@ -35,6 +39,17 @@ FROM (SELECT job_id FROM dead_letters WHERE record_due_at <= now()
 WHERE d.job_id = due.job_id
 RETURNING d.job_id, d.run_id, d.record, d.headers
 """
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRecordRow:
+    """A DLT record LEASE_PENDING_RECORDS leased for publication: its value and Kafka headers."""
+
+    job_id: UUID
+    run_id: UUID
+    record: bytes
+    headers: dict[str, Any] | None
+
 
 COLUMNS = """
 job_id, dead_at, workflow_id, version, run_id, step_id, item_index, action, attempt, generation,

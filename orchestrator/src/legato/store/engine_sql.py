@@ -1,4 +1,11 @@
-"""The engine's statements: set-based, one round trip per kind of change per batch."""
+"""The engine's statements: set-based, one round trip per kind of change per batch.
+
+A statement that answers rows has its row type beside it (read with store.rows.fetch_all).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
 
 from legato.store.attempts_sql import START_BY, START_BY_MS, START_GRACE_MS, UNREPORTED, reported_start
 
@@ -28,9 +35,33 @@ WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset, j.item_index,
           j.details, j.requeues, r.trace_context,
-          EXTRACT(EPOCH FROM GREATEST(j.started_at - j.dispatched_at, interval '0'))::float8,
-          EXTRACT(EPOCH FROM GREATEST(j.finished_at - j.started_at, interval '0'))::float8
+          EXTRACT(EPOCH FROM GREATEST(j.started_at - j.dispatched_at, interval '0'))::float8 AS queue_s,
+          EXTRACT(EPOCH FROM GREATEST(j.finished_at - j.started_at, interval '0'))::float8 AS execution_s
 """
+
+
+@dataclass(frozen=True, slots=True)
+class ResultClaimRow:
+    """An attempt CLAIM_RESULTS won for its result."""
+
+    job_id: UUID
+    run_id: UUID
+    step_id: str
+    attempt: int
+    action: str
+    payload: str
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+    kafka_partition: int | None
+    kafka_offset: int | None
+    item_index: int | None
+    details: str | None
+    requeues: int
+    trace_context: str | None
+    queue_s: float | None  # queued for (s); None: its dispatch (or start) is not recorded
+    execution_s: float | None  # ran for (s); None: its start is not recorded
+
 
 # Results that lost (duplicates, late results of timed-out attempts) are recorded, not applied.
 RECORD_IGNORED = """
@@ -49,7 +80,13 @@ _DUE = f"""j.state = 'DISPATCHED' AND j.deadline_at < now() - %(held_ms)s * inte
 
 # Is any attempt past its deadline? (Cheap, on the jobs_deadline index: asked every tick, before the
 # engine pays for finding out whether it has read every report.)
-ANY_DUE = "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now())"
+ANY_DUE = "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now()) AS due"
+
+
+@dataclass(frozen=True, slots=True)
+class AnyDueRow:
+    due: bool
+
 
 # Runs with an attempt past its deadline, locked first (lock order); runs another engine or an
 # operation holds are skipped this tick.
@@ -60,6 +97,14 @@ WHERE r.run_id IN (
     ORDER BY j.deadline_at LIMIT %(limit)s)
 ORDER BY r.run_id FOR UPDATE OF r SKIP LOCKED
 """
+
+
+@dataclass(frozen=True, slots=True)
+class LockedRunRow:
+    """A run LOCK_TIMED_OUT_RUNS (or join_sql.LOCK_TIMER_RUNS) locked."""
+
+    run_id: UUID
+
 
 # `current`: the attempt belongs to the current generation of its step or item (else it is closed
 # without consequence: a retry or replay has moved on).
@@ -78,6 +123,34 @@ RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           j.deadline_kind, j.details, j.requeues, j.schedule_to_start_ms, j.heartbeat_ms, r.trace_context
 """
 
+
+@dataclass(frozen=True, slots=True)
+class TimeoutClaimRow:
+    """An attempt CLAIM_TIMEOUTS closed TIMED_OUT."""
+
+    job_id: UUID
+    run_id: UUID
+    step_id: str
+    attempt: int
+    action: str
+    payload: str
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+    kafka_partition: int | None
+    kafka_offset: int | None
+    timeout_ms: int
+    status: str  # its run's
+    item_index: int | None
+    current: bool
+    deadline_kind: str | None
+    details: str | None
+    requeues: int
+    schedule_to_start_ms: int | None
+    heartbeat_ms: int | None
+    trace_context: str | None
+
+
 # Attempts queued without scheduleToStartSeconds whose backstop passed: where their records are, so
 # the engine can ask Kafka whether their worker group consumed them.
 DUE_UNREPORTED = f"""
@@ -85,6 +158,18 @@ SELECT job_id, topic, action, kafka_partition, kafka_offset FROM jobs
 WHERE state = 'DISPATCHED' AND deadline_kind = '{UNREPORTED}' AND deadline_at < now()
 ORDER BY deadline_at LIMIT %s
 """
+
+
+@dataclass(frozen=True, slots=True)
+class UnreportedRow:
+    """An attempt DUE_UNREPORTED found past its backstop, and where its record is."""
+
+    job_id: UUID
+    topic: str
+    action: str
+    kafka_partition: int | None
+    kafka_offset: int | None
+
 
 # Still waiting in their topic (a backlog): another backstop period.
 PUSH_UNREPORTED = f"""
@@ -106,8 +191,33 @@ WHERE j.job_id IN (
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.topic, j.payload, j.timeout_ms,
           r.workflow_id, r.version, r.correlation_id, r.status,
           j.schedule_to_start_ms, j.heartbeat_ms, j.details, j.requeues, r.trace_context,
-          {START_BY_MS}
+          {START_BY_MS} AS start_by_ms
 """
+
+
+@dataclass(frozen=True, slots=True)
+class DueJobRow:
+    """A job LEASE_DUE_JOBS leased for publication."""
+
+    job_id: UUID
+    run_id: UUID
+    step_id: str
+    attempt: int
+    action: str
+    topic: str
+    payload: str
+    timeout_ms: int
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+    status: str  # its run's
+    schedule_to_start_ms: int | None
+    heartbeat_ms: int | None
+    details: str | None
+    requeues: int
+    trace_context: str | None
+    start_by_ms: int | None
+
 
 CANCEL_JOBS = (
     "UPDATE jobs SET state = 'CANCELLED', finished_at = now() WHERE job_id = ANY(%s) AND state = 'PENDING'"
@@ -205,8 +315,17 @@ LEFT JOIN step_items AS i ON i.run_id = v.run_id AND i.step_id = v.step_id AND i
 # The same, answering the start-by times (epoch ms) the records of immediate jobs carry; used only
 # when a job of the plan has scheduleToStartSeconds (a result row ends the statement pipeline).
 INSERT_JOBS_RETURNING_START_BY = (
-    INSERT_JOBS.rstrip() + "\nRETURNING job_id, " + START_BY_MS.replace("j.", "") + "\n"
+    INSERT_JOBS.rstrip() + "\nRETURNING job_id, " + START_BY_MS.replace("j.", "") + " AS start_by_ms\n"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StartByRow:
+    """A job INSERT_JOBS_RETURNING_START_BY wrote, and the start-by time (epoch ms) its record carries."""
+
+    job_id: UUID
+    start_by_ms: int | None
+
 
 # Event ids follow the plan's order (WITH ORDINALITY ... ORDER BY), so history reads in order.
 INSERT_EVENTS = """
@@ -218,9 +337,17 @@ ORDER BY ord
 """
 
 FIRST_FAILURE_AT = """
-SELECT min(finished_at) FROM jobs
+SELECT min(finished_at) AS first_failure_at FROM jobs
 WHERE run_id = %s AND step_id = %s AND state IN ('FAILED', 'TIMED_OUT')
 """
+
+
+@dataclass(frozen=True, slots=True)
+class FirstFailureRow:
+    """When a step's first attempt failed (or timed out); None if none did."""
+
+    first_failure_at: datetime | None
+
 
 # Jobs written outside the engine (triggers, replays, retries of runs) wake the engine's relay.
 JOBS_CHANNEL = "legato_jobs"

@@ -1,7 +1,11 @@
 """The engine's joins: what ended steps, completed map items and due timers make happen next.
 
-Set-based like every engine statement: one round trip per kind of change per settle round.
+Set-based like every engine statement: one round trip per kind of change per settle round. A
+statement that answers rows has its row type beside it (read with store.rows.fetch_all).
 """
+
+from dataclasses import dataclass
+from uuid import UUID
 
 # A dependant waits for pending_deps more steps; the one that brings it to 0 makes it ready.
 DECREMENT_DEPS = """
@@ -11,6 +15,17 @@ WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND r.run_id = s.run_id AND 
 RETURNING s.run_id, s.step_id, s.pending_deps, s.status
 """
 
+
+@dataclass(frozen=True, slots=True)
+class DependantRow:
+    """A dependant DECREMENT_DEPS counted down: ready once `pending_deps` is 0 (and it is PENDING)."""
+
+    run_id: UUID
+    step_id: str
+    pending_deps: int
+    status: str
+
+
 # A run completes when its last open sink ends (every step is an ancestor of some sink).
 CLOSE_SINKS = """
 UPDATE runs AS r SET open_sinks = r.open_sinks - v.n
@@ -19,13 +34,42 @@ WHERE r.run_id = v.run_id AND r.status = 'RUNNING'
 RETURNING r.run_id, r.open_sinks
 """
 
+
+@dataclass(frozen=True, slots=True)
+class SinksRow:
+    """A run CLOSE_SINKS counted down: it completes once `open_sinks` is 0."""
+
+    run_id: UUID
+    open_sinks: int
+
+
 READ_STEPS = """
 SELECT s.run_id, s.step_id, s.status, s.output::text
 FROM unnest(%s::uuid[], %s::text[]) AS v(run_id, step_id)
 JOIN steps AS s ON s.run_id = v.run_id AND s.step_id = v.step_id
 """
 
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """A step READ_STEPS read: its status and output (JSON text)."""
+
+    run_id: UUID
+    step_id: str
+    status: str
+    output: str | None
+
+
 READ_INPUTS = "SELECT run_id, input::text FROM runs WHERE run_id = ANY(%s)"
+
+
+@dataclass(frozen=True, slots=True)
+class InputRow:
+    """A run's input (JSON text), as READ_INPUTS reads it."""
+
+    run_id: UUID
+    input: str | None
+
 
 ITEMS_DONE = """
 UPDATE steps AS s SET items_open = s.items_open - v.n
@@ -34,6 +78,17 @@ WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND s.status = 'RUNNING'
   AND r.run_id = s.run_id AND r.status = 'RUNNING'
 RETURNING s.run_id, s.step_id, s.items_open, s.items_total
 """
+
+
+@dataclass(frozen=True, slots=True)
+class MapCountRow:
+    """A map ITEMS_DONE counted down: it completes once `items_open` is 0."""
+
+    run_id: UUID
+    step_id: str
+    items_open: int
+    items_total: int
+
 
 # Each completed item frees one slot: dispatch that many of the map's next PENDING items.
 NEXT_ITEMS = """
@@ -50,6 +105,17 @@ FROM (
 WHERE i.run_id = picked.run_id AND i.step_id = picked.step_id AND i.item_index = picked.item_index
 RETURNING i.run_id, i.step_id, i.item_index, i.input::text
 """
+
+
+@dataclass(frozen=True, slots=True)
+class NextItemRow:
+    """A map item NEXT_ITEMS dispatched, with its input (JSON text: its job's payload)."""
+
+    run_id: UUID
+    step_id: str
+    item_index: int
+    input: str
+
 
 # Every item completed: the map's output is the items' outputs, in item order.
 FINISH_MAPS = """
@@ -76,3 +142,16 @@ WHERE s.run_id = ANY(%s) AND s.status = 'WAITING' AND s.wake_at <= now()
   AND r.run_id = s.run_id
 RETURNING s.run_id, s.step_id, r.workflow_id, r.version, r.correlation_id, r.status, r.trace_context
 """
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRow:
+    """A wait FIRE_TIMERS completed, with its run (`status`: the run's)."""
+
+    run_id: UUID
+    step_id: str
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+    status: str
+    trace_context: str | None

@@ -1,4 +1,10 @@
-"""Statements behind run operations: cancel a run, retry a failed run from where it failed."""
+"""Statements behind run operations: cancel a run, retry a failed run from where it failed.
+
+A statement the state machine reads rows of has its row type beside it (store.rows.fetch_all).
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
 
 LOCK_RUN = "SELECT status, workflow_id, version, correlation_id FROM runs WHERE run_id = %s FOR UPDATE"
 
@@ -20,7 +26,20 @@ UPDATE step_items SET status = 'CANCELLED' WHERE run_id = %s AND status IN ('PEN
 
 STEP_STATES = "SELECT step_id, status FROM steps WHERE run_id = %s"
 
+
+@dataclass(frozen=True, slots=True)
+class StepStateRow:
+    step_id: str
+    status: str
+
+
 MAPPED_STEPS = "SELECT DISTINCT step_id FROM step_items WHERE run_id = %s"
+
+
+@dataclass(frozen=True, slots=True)
+class MappedStepRow:
+    step_id: str
+
 
 REOPEN_RUN = """
 UPDATE runs SET status = 'RUNNING', output = NULL, error = NULL, ended_at = NULL, updated_at = now(),
@@ -59,8 +78,16 @@ UPDATE steps SET items_open = items_open + 1
 WHERE run_id = %s AND step_id = %s AND status = 'RUNNING'
 RETURNING (SELECT count(*) FROM step_items AS i
            WHERE i.run_id = steps.run_id AND i.step_id = steps.step_id
-             AND i.status IN ('RUNNING', 'RETRYING'))
+             AND i.status IN ('RUNNING', 'RETRYING')) AS running
 """
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSlotRow:
+    """How many of the map's items are running (or retrying), once REOPEN_ITEM_SLOT freed a slot."""
+
+    running: int
+
 
 # Runs RUNNING with nothing that can move them on: no attempt queued or running, no timer. Every
 # commit that leaves a run RUNNING also leaves one of these, so such a run is stuck (a bug, or data
@@ -73,6 +100,15 @@ WHERE r.status = 'RUNNING' AND r.updated_at < now() - %s * interval '1 milliseco
 ORDER BY r.run_id LIMIT %s FOR UPDATE OF r SKIP LOCKED
 """
 
+
+@dataclass(frozen=True, slots=True)
+class StuckRunRow:
+    run_id: UUID
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+
+
 RESUME_MAPS = """
 UPDATE steps AS s SET status = 'RUNNING', attempts = 1, started_at = now(),
        items_total = (SELECT count(*) FROM step_items AS i
@@ -82,6 +118,13 @@ UPDATE steps AS s SET status = 'RUNNING', attempts = 1, started_at = now(),
 WHERE s.run_id = %s AND s.step_id = ANY(%s)
 RETURNING s.step_id, s.items_open
 """
+
+
+@dataclass(frozen=True, slots=True)
+class ResumedMapRow:
+    step_id: str
+    items_open: int
+
 
 # A map that will run again after its dependencies re-run evaluates its forEach afresh.
 DELETE_ITEMS = "DELETE FROM step_items WHERE run_id = %s AND step_id = ANY(%s)"

@@ -5,6 +5,9 @@ share the work and a run an operation holds is simply left for the next sweep. L
 engine's: the runs first (FOR UPDATE), then their rows in the other tables.
 """
 
+from dataclasses import dataclass
+from uuid import UUID
+
 # Finished runs whose end is older than the retention age, oldest first (index runs_ended). A run
 # an Idempotency-Key still answers for is kept until the key expires (LEGATO_IDEMPOTENCY_TTL_SECONDS
 # may outlast LEGATO_RETENTION_DAYS): deleting it would let a keyed trigger start a second run.
@@ -17,6 +20,12 @@ ORDER BY ended_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED
 """
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredRunRow:
+    run_id: UUID
+
 
 # Every table holding rows of a run, children first; each takes the array of locked run ids.
 # (table, statement): the table names the metric label.

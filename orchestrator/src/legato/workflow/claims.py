@@ -16,6 +16,8 @@ from legato.definitions import Definition
 from legato.kafka.publisher import Acked, Refused
 from legato.payloads import JsonLimits
 from legato.store import engine_sql
+from legato.store.engine_sql import ResultClaimRow, TimeoutClaimRow
+from legato.store.rows import fetch_all
 from legato.workflow.admit import admit
 from legato.workflow.model import Claimed, Plan
 from legato.workflow.outcomes import Outcomes
@@ -30,20 +32,25 @@ Cursor = psycopg.Cursor[tuple[Any, ...]]
 WORKER_SHUTDOWN = "WorkerShutdown"
 
 
-def claimed_from_row(row: Sequence[Any], status: str) -> Claimed:
+def claimed_from_row(row: ResultClaimRow | TimeoutClaimRow, status: str) -> Claimed:
+    """The claimed attempt of a row CLAIM_RESULTS or CLAIM_TIMEOUTS answered."""
     return Claimed(
-        job_id=row[0],
-        run_id=row[1],
-        step_id=row[2],
-        attempt=row[3],
-        action=row[4],
-        payload=row[5],
-        workflow_id=row[6],
-        version=row[7],
-        correlation_id=row[8],
+        job_id=row.job_id,
+        run_id=row.run_id,
+        step_id=row.step_id,
+        attempt=row.attempt,
+        action=row.action,
+        payload=row.payload,
+        workflow_id=row.workflow_id,
+        version=row.version,
+        correlation_id=row.correlation_id,
         status=status,
-        partition=row[9],
-        offset=row[10],
+        partition=row.kafka_partition,
+        offset=row.kafka_offset,
+        item_index=row.item_index,
+        details=row.details,
+        requeues=row.requeues,
+        trace_context=row.trace_context,
     )
 
 
@@ -96,9 +103,8 @@ def claim_results(
 
     Each result is admitted first (workflow.admit): what cannot be stored fails its attempt instead.
     A refused job fails its attempt like a non-retryable handler error. `outcomes` gets each won
-    attempt's queue and execution time (the statement's last two columns). An attempt its worker
-    released at shutdown (failure type WorkerShutdown) is queued again without using an attempt,
-    `max_requeues` times at most."""
+    attempt's queue and execution time. An attempt its worker released at shutdown (failure type
+    WorkerShutdown) is queued again without using an attempt, `max_requeues` times at most."""
     first: dict[uuid.UUID, Result] = {}
     for r in results:
         try:
@@ -113,22 +119,18 @@ def claim_results(
     ids = [*first, *failed]
     statuses = [*(first[i]["status"] for i in first), *("FAILED" for _ in failed)]
     ran_ms = [*(_ran_ms(first[i]) for i in first), *(None for _ in failed)]
-    cur.execute(engine_sql.CLAIM_RESULTS, (ids, statuses, ran_ms))
+    rows = fetch_all(cur, ResultClaimRow, engine_sql.CLAIM_RESULTS, (ids, statuses, ran_ms))
     claimed: list[Claimed] = []
     queued, ran = ([], []) if outcomes is None else (outcomes.queue, outcomes.execution)
-    for row in cur.fetchall():
-        won: Result | None = first.pop(row[0], None)
+    for row in rows:
+        won: Result | None = first.pop(row.job_id, None)
         c = claimed_from_row(row, "FAILED" if won is None else won["status"])
-        if row[-2] is not None:  # None: its dispatch (or start) is not recorded
-            queued.append((c.action, row[-2]))
-        if row[-1] is not None:
-            ran.append((c.action, row[-1]))
-        c.item_index = row[11]
-        c.details = row[12]
-        c.requeues = row[13]
-        c.trace_context = row[14]
+        if row.queue_s is not None:
+            queued.append((c.action, row.queue_s))
+        if row.execution_s is not None:
+            ran.append((c.action, row.execution_s))
         if won is None:
-            f = failed.pop(row[0])
+            f = failed.pop(row.job_id)
             c.failure = {"type": f.error_type, "message": f.message, "nonRetryable": True}
         else:
             c.output = won["output"]

@@ -19,6 +19,8 @@ from legato.kafka.clients import MAX_MESSAGE_BYTES
 from legato.kafka.confirmed import Record
 from legato.payloads import clean_text, configured
 from legato.store import dlt_sql, engine_sql
+from legato.store.engine_sql import FirstFailureRow
+from legato.store.rows import fetch_one
 from legato.workflow.dead_letter_rows import PAYLOAD_OMITTED, dead_letter_rows
 from legato.workflow.model import DeadLetter, Plan
 from legato_protocol import Job, encode_job, headers
@@ -38,9 +40,10 @@ def dead_letter(cur: psycopg.Cursor[Any], plan: Plan, jobs_prefix: str) -> list[
         return []
     records = []
     for dl in plan.dead_letters:
-        cur.execute(engine_sql.FIRST_FAILURE_AT, (dl.claimed.run_id, dl.claimed.step_id))
-        row = cur.fetchone()
-        first_failure = row[0] if row else None
+        found = fetch_one(
+            cur, FirstFailureRow, engine_sql.FIRST_FAILURE_AT, (dl.claimed.run_id, dl.claimed.step_id)
+        )
+        first_failure = found.first_failure_at if found else None
         records.append(job_dead_letter(dl, jobs_prefix, jobs_dlt_topic(jobs_prefix), first_failure))
     cur.execute(dlt_sql.INSERT_DEAD_LETTERS, dead_letter_rows(plan.dead_letters, records))
     return records

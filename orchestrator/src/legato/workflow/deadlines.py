@@ -2,12 +2,14 @@
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 from uuid import UUID
 
 from legato.definitions import Definition
 from legato.store import engine_sql, join_sql
 from legato.store.attempts_sql import UNREPORTED
+from legato.store.engine_sql import LockedRunRow, TimeoutClaimRow
+from legato.store.join_sql import TimerRow
+from legato.store.rows import fetch_all
 from legato.workflow.claims import Cursor, claimed_from_row, plan_outcomes
 from legato.workflow.model import Plan, RunRef, Withdrawal
 from legato.workflow.outcomes import Outcomes
@@ -35,29 +37,20 @@ def claim_timeouts(
     replacement has not started (attempts_sql.REVIVE_LATE_STARTS)."""
     outcomes = Outcomes() if outcomes is None else outcomes
     due = {"held_ms": held_ms, "lost": list(lost), "limit": BATCH}
-    cur.execute(engine_sql.LOCK_TIMED_OUT_RUNS, due)
-    runs = [r[0] for r in cur.fetchall()]
+    runs = [r.run_id for r in fetch_all(cur, LockedRunRow, engine_sql.LOCK_TIMED_OUT_RUNS, due)]
     claimed = []
-    if runs:
-        cur.execute(engine_sql.CLAIM_TIMEOUTS, {**due, "runs": runs})
-        rows = cur.fetchall()
-    else:
-        rows = []
+    rows = fetch_all(cur, TimeoutClaimRow, engine_sql.CLAIM_TIMEOUTS, {**due, "runs": runs}) if runs else []
     withdrawals = []
     for row in rows:
-        kind = row[15] or "StartToClose"
-        outcomes.timed_out(row[4], kind)
+        kind = row.deadline_kind or "StartToClose"
+        outcomes.timed_out(row.action, kind)
         error_type, message = _timed_out(kind, row)
         if kind != "ScheduleToStart":
-            withdrawals.append(Withdrawal(row[0], error_type, message))
-        if row[12] != "RUNNING" or not row[14]:
+            withdrawals.append(Withdrawal(row.job_id, error_type, message))
+        if row.status != "RUNNING" or not row.current:
             continue  # the run ended, or a retry moved on: the attempt is simply closed
         c = claimed_from_row(row, "TIMED_OUT")
-        c.item_index = row[13]
-        c.details = row[16]
-        c.requeues = row[17]
         c.requeue = kind in ("ScheduleToStart", UNREPORTED) and c.requeues < max_requeues
-        c.trace_context = row[20]
         c.failure = {"type": error_type, "message": message, "nonRetryable": False}
         claimed.append(c)
     plan = plan_outcomes(claimed, lookup, jobs_prefix)
@@ -66,41 +59,45 @@ def claim_timeouts(
     return plan
 
 
-def _timed_out(kind: str, row: Sequence[Any]) -> tuple[str, str]:
+def _timed_out(kind: str, row: TimeoutClaimRow) -> tuple[str, str]:
     """The error type (also the Cancel reason) and message of an attempt whose deadline passed."""
     if kind == "ScheduleToStart":
         return (
             "ScheduleToStartTimeout",
-            f"no worker started attempt {row[3]} within scheduleToStartSeconds ({row[18] / 1000:g} s) of "
-            "queueing it; queued again, no execution attempt was used",
+            f"no worker started attempt {row.attempt} within scheduleToStartSeconds "
+            f"({_s(row.schedule_to_start_ms)} s) of queueing it; queued again, no execution attempt was used",
         )
     if kind == UNREPORTED:
         return (
             "UnreportedTimeout",
-            f"attempt {row[3]} was consumed by a worker that never reported on it (no start, heartbeat "
+            f"attempt {row.attempt} was consumed by a worker that never reported on it (no start, heartbeat "
             "or result the orchestrator could read); queued again",
         )
     if kind == "Heartbeat":
         return (
             "HeartbeatTimeout",
-            f"attempt {row[3]} sent no heartbeat for heartbeatSeconds ({row[19] / 1000:g} s)",
+            f"attempt {row.attempt} sent no heartbeat for heartbeatSeconds ({_s(row.heartbeat_ms)} s)",
         )
     return (
         "StartToCloseTimeout",
-        f"attempt {row[3]} ran longer than startToCloseSeconds ({row[11] / 1000:g} s)",
+        f"attempt {row.attempt} ran longer than startToCloseSeconds ({_s(row.timeout_ms)} s)",
     )
+
+
+def _s(ms: int | None) -> str:
+    """A duration in ms, in seconds (a deadline of its kind has it set)."""
+    return f"{(ms or 0) / 1000:g}"
 
 
 def fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
     """Waits whose time has come complete in SQL; workflow.settle then starts their dependants."""
-    cur.execute(join_sql.LOCK_TIMER_RUNS, (BATCH,))
-    runs = [r[0] for r in cur.fetchall()]
+    runs = [r.run_id for r in fetch_all(cur, LockedRunRow, join_sql.LOCK_TIMER_RUNS, (BATCH,))]
     if not runs:
         return
-    cur.execute(join_sql.FIRE_TIMERS, (runs,))
     planner = Planner(jobs_prefix, int(time.time() * 1000))
-    for run_id, step_id, workflow_id, version, correlation_id, status, trace in cur.fetchall():
-        if status == "RUNNING":
-            timer_fired(planner, RunRef(run_id, workflow_id, version, correlation_id, trace), step_id)
+    for t in fetch_all(cur, TimerRow, join_sql.FIRE_TIMERS, (runs,)):
+        if t.status == "RUNNING":
+            run = RunRef(t.run_id, t.workflow_id, t.version, t.correlation_id, t.trace_context)
+            timer_fired(planner, run, t.step_id)
     plan.extend(planner.plan)
     plan.ended += planner.plan.ended

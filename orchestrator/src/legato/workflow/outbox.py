@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from legato.kafka.clients import HANDOVER_MS
 from legato.kafka.publisher import Outgoing
 from legato.store import engine_sql
+from legato.store.engine_sql import DueJobRow
+from legato.store.rows import fetch_all
 from legato.workflow.claims import Cursor
 from legato.workflow.model import NewJob
 
@@ -20,34 +22,33 @@ BATCH = 500
 
 def lease_due_jobs(cur: Cursor) -> list[NewJob]:
     """Jobs to publish now; jobs of runs that ended are closed instead."""
-    cur.execute(engine_sql.LEASE_DUE_JOBS, (HANDOVER_MS, BATCH))
     due: list[NewJob] = []
     dead = []
-    for r in cur.fetchall():
-        if r[11] != "RUNNING":
-            dead.append(r[0])
+    for r in fetch_all(cur, DueJobRow, engine_sql.LEASE_DUE_JOBS, (HANDOVER_MS, BATCH)):
+        if r.status != "RUNNING":
+            dead.append(r.job_id)
             continue
         due.append(
             NewJob(
-                job_id=r[0],
-                run_id=r[1],
-                step_id=r[2],
-                attempt=r[3],
-                action=r[4],
-                topic=r[5],
-                payload=r[6],
-                timeout_ms=r[7],
+                job_id=r.job_id,
+                run_id=r.run_id,
+                step_id=r.step_id,
+                attempt=r.attempt,
+                action=r.action,
+                topic=r.topic,
+                payload=r.payload,
+                timeout_ms=r.timeout_ms,
                 delay_ms=0,
-                workflow_id=r[8],
-                version=r[9],
-                correlation_id=r[10],
+                workflow_id=r.workflow_id,
+                version=r.version,
+                correlation_id=r.correlation_id,
                 immediate=False,
-                schedule_to_start_ms=r[12],
-                heartbeat_ms=r[13],
-                details=r[14],
-                requeues=r[15],
-                trace_context=r[16],
-                start_by_ms=r[17],
+                schedule_to_start_ms=r.schedule_to_start_ms,
+                heartbeat_ms=r.heartbeat_ms,
+                details=r.details,
+                requeues=r.requeues,
+                trace_context=r.trace_context,
+                start_by_ms=r.start_by_ms,
             )
         )
     if dead:

@@ -20,6 +20,8 @@ import psycopg
 from legato.definitions.limits import MAX_TIMEOUT_S
 from legato.payloads import InvalidValue, JsonLimits, clean_text, parse_checked
 from legato.store import attempts_sql
+from legato.store.attempts_sql import ProgressRow, RevivedRow, SkippedRow
+from legato.store.rows import fetch_all
 from legato.workflow.model import Event
 from legato.workflow.outcomes import Outcomes
 from legato_protocol import Progress
@@ -105,16 +107,15 @@ def apply_progress(
         unwanted = [i for i in alive if i not in live]
         late = [i for i in unwanted if i in started]
         if late:  # a start after the start-by time: it wins if its replacement has not started
-            cur.execute(attempts_sql.REVIVE_LATE_STARTS, (late,))
-            revived = {r[0] for r in cur.fetchall()}
+            revived = {r.job_id for r in fetch_all(cur, RevivedRow, attempts_sql.REVIVE_LATE_STARTS, (late,))}
             if revived:
                 live |= _apply(cur, {i: alive[i] for i in revived}, details, started, events)
                 unwanted = [i for i in unwanted if i not in revived]
         if unwanted:
             cur.execute(attempts_sql.WITHDRAW_UNWANTED, (unwanted,))
     if skipped:
-        cur.execute(attempts_sql.EXPIRE_SKIPPED, (list(skipped),))
-        ahead = [(skipped[job_id], ms) for job_id, ms in cur.fetchall() if ms is not None]
+        rows = fetch_all(cur, SkippedRow, attempts_sql.EXPIRE_SKIPPED, (list(skipped),))
+        ahead = [(skipped[r.job_id], r.ahead_ms) for r in rows if r.ahead_ms is not None]
         if ahead:
             _clock_ahead(ahead)
             if outcomes is not None:
@@ -125,7 +126,9 @@ def apply_progress(
 def record_ran(cur: Cursor, ran: RanAnyway) -> None:
     """Record that `ran`'s attempt ran, as a heartbeat would; an attempt no longer wanted is
     withdrawn again. The caller has locked its run."""
-    cur.execute(
+    live = fetch_all(
+        cur,
+        ProgressRow,
         attempts_sql.APPLY_PROGRESS,
         (
             [ran.job_id],
@@ -135,7 +138,7 @@ def record_ran(cur: Cursor, ran: RanAnyway) -> None:
             [None],
         ),
     )
-    if not cur.fetchall():
+    if not live:
         cur.execute(attempts_sql.WITHDRAW_UNWANTED, ([ran.job_id],))
 
 
@@ -149,7 +152,9 @@ def _apply(
     """Record the progress of the attempts still wanted; returns them."""
     ids = list(alive)
     records = [alive[i].record for i in ids]
-    cur.execute(
+    rows = fetch_all(
+        cur,
+        ProgressRow,
         attempts_sql.APPLY_PROGRESS,
         (
             ids,
@@ -160,14 +165,16 @@ def _apply(
         ),
     )
     live = set()
-    for job_id, run_id, step_id, attempt, item in cur.fetchall():
-        live.add(job_id)
-        if job_id in started:
-            worker = clean_text(started[job_id]["workerId"], MAX_WORKER_ID)
-            data: dict[str, Any] = {"jobId": str(job_id), "workerId": worker}
-            if item is not None:
-                data["item"] = item
-            events.append(Event(run_id, "ATTEMPT_STARTED", step_id, attempt, orjson.dumps(data).decode()))
+    for r in rows:
+        live.add(r.job_id)
+        if r.job_id in started:
+            worker = clean_text(started[r.job_id]["workerId"], MAX_WORKER_ID)
+            data: dict[str, Any] = {"jobId": str(r.job_id), "workerId": worker}
+            if r.item_index is not None:
+                data["item"] = r.item_index
+            events.append(
+                Event(r.run_id, "ATTEMPT_STARTED", r.step_id, r.attempt, orjson.dumps(data).decode())
+            )
     return live
 
 

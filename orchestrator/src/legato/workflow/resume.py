@@ -18,6 +18,8 @@ from legato.auth import actor
 from legato.definitions import Definition
 from legato.store import attempts_sql, engine_sql, join_sql
 from legato.store import operations_sql as sql
+from legato.store.join_sql import NextItemRow
+from legato.store.rows import fetch_all, fetch_one
 from legato.workflow import starts
 from legato.workflow.model import RunRef
 from legato.workflow.settle import settle, start_ready
@@ -75,11 +77,10 @@ def resume(
     run_id = run.run_id
     definition = lookup(run.workflow_id, run.version)
     cur.execute(attempts_sql.WITHDRAW_RUN_JOBS, ([run_id], "Superseded", f"the run was re-opened ({event})"))
-    cur.execute(sql.STEP_STATES, (run_id,))
-    states = {r[0]: r[1] for r in cur.fetchall()}
+    states = {r.step_id: r.status for r in fetch_all(cur, sql.StepStateRow, sql.STEP_STATES, (run_id,))}
     plan = plan_retry(definition, states)
-    cur.execute(sql.MAPPED_STEPS, (run_id,))
-    mapped = {r[0] for r in cur.fetchall()} & set(plan.pending_deps)
+    mapped = {r.step_id for r in fetch_all(cur, sql.MappedStepRow, sql.MAPPED_STEPS, (run_id,))}
+    mapped &= set(plan.pending_deps)
     resumed = sorted(mapped & set(plan.ready))
     cur.execute(sql.REOPEN_RUN, (plan.open_sinks, run_id))
     again = list(plan.pending_deps)
@@ -92,8 +93,8 @@ def resume(
         cur.execute(sql.RESET_ITEMS, (run_id, resumed))
         for (step_id, index), text in (item_overrides or {}).items():
             cur.execute(sql.SET_ITEM_INPUT, (text, run_id, step_id, index))
-        cur.execute(sql.RESUME_MAPS, (run_id, resumed))
-        _resume_maps(cur, planner, run, definition, {r[0]: r[1] for r in cur.fetchall()})
+        maps = fetch_all(cur, sql.ResumedMapRow, sql.RESUME_MAPS, (run_id, resumed))
+        _resume_maps(cur, planner, run, definition, {m.step_id: m.items_open for m in maps})
     fresh = [(run, s) for s in plan.ready if s not in resumed]
     if fresh:
         start_ready(cur, planner, fresh, lookup, overrides=overrides)
@@ -117,16 +118,14 @@ def requeue_item(
     cur.execute(sql.REQUEUE_ITEM, (payload, run.run_id, step_id, index))
     if cur.rowcount == 0:
         return False
-    cur.execute(sql.REOPEN_ITEM_SLOT, (run.run_id, step_id))
-    row = cur.fetchone()
-    if row is None:
+    slot = fetch_one(cur, sql.ItemSlotRow, sql.REOPEN_ITEM_SLOT, (run.run_id, step_id))
+    if slot is None:
         raise WrongState(f"step {step_id} of run {run.run_id} is no longer running")
     step = lookup(run.workflow_id, run.version).by_id[step_id]
-    if row[0] < step.max_parallel:
+    if slot.running < step.max_parallel:
         planner = Planner(jobs_prefix, int(time.time() * 1000), grace_ms=0)
-        cur.execute(join_sql.NEXT_ITEMS, ([run.run_id], [step_id], [1]))
-        for _run_id, _step_id, item, text in cur.fetchall():
-            planner.new_job(run, step, 1, text, item_index=item)
+        for i in fetch_all(cur, NextItemRow, join_sql.NEXT_ITEMS, ([run.run_id], [step_id], [1])):
+            planner.new_job(run, step, 1, i.input, item_index=i.item_index)
         settle(cur, planner.plan, lookup, jobs_prefix)
         cur.execute(engine_sql.NOTIFY_JOBS)
     return True
@@ -136,8 +135,8 @@ def resume_stuck(
     cur: psycopg.Cursor[Any], lookup: Callable[[str, int], Definition], jobs_prefix: str, min_age_ms: int
 ) -> list[UUID]:
     """Find RUNNING runs with nothing queued, running or waiting, report and resume them."""
-    cur.execute(sql.STUCK_RUNS, (min_age_ms, STUCK_BATCH))
-    stuck = [RunRef(r[0], r[1], r[2], r[3]) for r in cur.fetchall()]
+    rows = fetch_all(cur, sql.StuckRunRow, sql.STUCK_RUNS, (min_age_ms, STUCK_BATCH))
+    stuck = [RunRef(r.run_id, r.workflow_id, r.version, r.correlation_id) for r in rows]
     for run in stuck:
         resume(cur, lookup, jobs_prefix, run, "RUN_RESUMED", {"reason": "nothing queued, running or waiting"})
     return [r.run_id for r in stuck]
@@ -159,6 +158,5 @@ def _resume_maps(
     todo = sorted(s for s, n in open_items.items() if n > 0)
     if todo:
         limits = [definition.by_id[s].max_parallel for s in todo]
-        cur.execute(join_sql.NEXT_ITEMS, ([run.run_id] * len(todo), todo, limits))
-        for _run_id, step_id, index, payload in cur.fetchall():
-            planner.new_job(run, definition.by_id[step_id], 1, payload, item_index=index)
+        for i in fetch_all(cur, NextItemRow, join_sql.NEXT_ITEMS, ([run.run_id] * len(todo), todo, limits)):
+            planner.new_job(run, definition.by_id[i.step_id], 1, i.input, item_index=i.item_index)

@@ -22,6 +22,8 @@ import psycopg
 
 from legato.definitions import Definition
 from legato.store import join_sql
+from legato.store.join_sql import DependantRow, InputRow, MapCountRow, NextItemRow, SinksRow, StepRow
+from legato.store.rows import fetch_all
 from legato.workflow import starts
 from legato.workflow.model import Ended, Plan, RunRef
 from legato.workflow.transitions import Planner
@@ -60,26 +62,34 @@ def _advance_maps(cur: Cursor, planner: Planner, done: list[Ended], lookup: Look
     counts = Counter((e.run.run_id, e.step_id) for e in done)
     runs = {e.run.run_id: e.run for e in done}
     keys = sorted(counts)
-    cur.execute(join_sql.ITEMS_DONE, ([k[0] for k in keys], [k[1] for k in keys], [counts[k] for k in keys]))
+    counted = fetch_all(
+        cur,
+        MapCountRow,
+        join_sql.ITEMS_DONE,
+        ([k[0] for k in keys], [k[1] for k in keys], [counts[k] for k in keys]),
+    )
     finished: list[tuple[UUID, str, int]] = []
     refill: list[tuple[UUID, str, int]] = []
-    for run_id, step_id, items_open, items_total in cur.fetchall():
-        if items_open <= 0:
-            finished.append((run_id, step_id, items_total))
+    for m in counted:
+        if m.items_open <= 0:
+            finished.append((m.run_id, m.step_id, m.items_total))
         else:
-            refill.append((run_id, step_id, counts[(run_id, step_id)]))
+            refill.append((m.run_id, m.step_id, counts[(m.run_id, m.step_id)]))
     if finished:
         cur.execute(join_sql.FINISH_MAPS, ([f[0] for f in finished], [f[1] for f in finished]))
         for run_id, step_id, items in finished:
             starts.map_completed(planner, runs[run_id], step_id, items)
     if refill:
-        cur.execute(
-            join_sql.NEXT_ITEMS, ([r[0] for r in refill], [r[1] for r in refill], [r[2] for r in refill])
+        dispatched = fetch_all(
+            cur,
+            NextItemRow,
+            join_sql.NEXT_ITEMS,
+            ([r[0] for r in refill], [r[1] for r in refill], [r[2] for r in refill]),
         )
-        for run_id, step_id, index, payload in cur.fetchall():
-            run = runs[run_id]
-            step = lookup(run.workflow_id, run.version).by_id[step_id]
-            planner.new_job(run, step, 1, payload, item_index=index)
+        for i in dispatched:
+            run = runs[i.run_id]
+            step = lookup(run.workflow_id, run.version).by_id[i.step_id]
+            planner.new_job(run, step, 1, i.input, item_index=i.item_index)
 
 
 def _advance_dependants(cur: Cursor, planner: Planner, ended: list[Ended], lookup: Lookup) -> None:
@@ -99,15 +109,20 @@ def _advance_dependants(cur: Cursor, planner: Planner, ended: list[Ended], looku
     ready: list[tuple[RunRef, str]] = []
     if deps:
         keys = sorted(deps)
-        cur.execute(
-            join_sql.DECREMENT_DEPS, ([k[0] for k in keys], [k[1] for k in keys], [deps[k] for k in keys])
+        counted = fetch_all(
+            cur,
+            DependantRow,
+            join_sql.DECREMENT_DEPS,
+            ([k[0] for k in keys], [k[1] for k in keys], [deps[k] for k in keys]),
         )
-        ready = [(runs[r[0]], r[1]) for r in cur.fetchall() if r[2] == 0 and r[3] == "PENDING"]
+        ready = [
+            (runs[d.run_id], d.step_id) for d in counted if d.pending_deps == 0 and d.status == "PENDING"
+        ]
     finishing: list[RunRef] = []
     if sinks:
         ids = sorted(sinks)
-        cur.execute(join_sql.CLOSE_SINKS, (ids, [sinks[i] for i in ids]))
-        finishing = [runs[r[0]] for r in cur.fetchall() if r[1] <= 0]
+        closed = fetch_all(cur, SinksRow, join_sql.CLOSE_SINKS, (ids, [sinks[i] for i in ids]))
+        finishing = [runs[r.run_id] for r in closed if r.open_sinks <= 0]
     if ready:
         start_ready(cur, planner, ready, lookup, known)
     if finishing:
@@ -139,13 +154,12 @@ def start_ready(
     wanted -= known.keys()
     if wanted:
         keys = sorted(wanted)
-        cur.execute(join_sql.READ_STEPS, ([k[0] for k in keys], [k[1] for k in keys]))
-        for run_id, step_id, _status, output in cur.fetchall():
-            outputs.setdefault(run_id, {})[step_id] = _load(output)
+        for s in fetch_all(cur, StepRow, join_sql.READ_STEPS, ([k[0] for k in keys], [k[1] for k in keys])):
+            outputs.setdefault(s.run_id, {})[s.step_id] = _load(s.output)
     run_inputs: dict[UUID, Any] = {}
     if inputs:
-        cur.execute(join_sql.READ_INPUTS, (sorted(inputs),))
-        run_inputs = {r[0]: _load(r[1]) for r in cur.fetchall()}
+        read = fetch_all(cur, InputRow, join_sql.READ_INPUTS, (sorted(inputs),))
+        run_inputs = {r.run_id: _load(r.input) for r in read}
     for run, step_id in ready:
         step = lookup(run.workflow_id, run.version).by_id[step_id]
         ctx = starts.context(run_inputs.get(run.run_id), outputs.get(run.run_id, {}))
@@ -172,9 +186,8 @@ def _complete_runs(
                     _load(e.output),
                 )
     if keys:
-        cur.execute(join_sql.READ_STEPS, ([k[0] for k in keys], [k[1] for k in keys]))
-        for run_id, step_id, status, output in cur.fetchall():
-            found.setdefault(run_id, {})[step_id] = (status, _load(output))
+        for s in fetch_all(cur, StepRow, join_sql.READ_STEPS, ([k[0] for k in keys], [k[1] for k in keys])):
+            found.setdefault(s.run_id, {})[s.step_id] = (s.status, _load(s.output))
     for run in finishing:
         definition = lookup(run.workflow_id, run.version)
         starts.complete_run(planner, run, definition, found.get(run.run_id, {}))

@@ -9,6 +9,8 @@ from typing import Any
 import psycopg
 
 from legato.store import attempts_sql, engine_sql
+from legato.store.engine_sql import StartByRow
+from legato.store.rows import fetch_all
 from legato.workflow.model import Plan
 
 
@@ -66,29 +68,29 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
     if plan.jobs:
         j = plan.jobs
         start_by = any(x.schedule_to_start_ms is not None for x in j)
-        cur.execute(
-            engine_sql.INSERT_JOBS_RETURNING_START_BY if start_by else engine_sql.INSERT_JOBS,
-            (
-                [x.job_id for x in j],
-                [x.run_id for x in j],
-                [x.step_id for x in j],
-                [x.attempt for x in j],
-                [x.action for x in j],
-                [x.topic for x in j],
-                [x.payload for x in j],
-                [x.timeout_ms for x in j],
-                [x.delay_ms for x in j],
-                [x.item_index for x in j],
-                [x.schedule_to_start_ms for x in j],
-                [x.heartbeat_ms for x in j],
-                [x.details for x in j],
-                [x.requeues for x in j],
-            ),
+        jobs = (
+            [x.job_id for x in j],
+            [x.run_id for x in j],
+            [x.step_id for x in j],
+            [x.attempt for x in j],
+            [x.action for x in j],
+            [x.topic for x in j],
+            [x.payload for x in j],
+            [x.timeout_ms for x in j],
+            [x.delay_ms for x in j],
+            [x.item_index for x in j],
+            [x.schedule_to_start_ms for x in j],
+            [x.heartbeat_ms for x in j],
+            [x.details for x in j],
+            [x.requeues for x in j],
         )
         if start_by:  # the records of these jobs carry the start-by times the database set
-            times = dict(cur.fetchall())
+            written = fetch_all(cur, StartByRow, engine_sql.INSERT_JOBS_RETURNING_START_BY, jobs)
+            times = {w.job_id: w.start_by_ms for w in written}
             for x in j:
                 x.start_by_ms = times.get(x.job_id)
+        else:
+            cur.execute(engine_sql.INSERT_JOBS, jobs)
     if plan.runs:
         r = plan.runs
         cur.execute(
