@@ -183,11 +183,11 @@ class ActionConsumer:
             self._consumer_error(err)
             return
         self._records += 1
-        partition: int = msg.partition()  # type: ignore[assignment]
+        partition: int = msg.partition()
         state = self._tracker.get(partition)
         if state is None:  # fetched before a revocation: the partition's new owner runs it
             return
-        offset: int = msg.offset()  # type: ignore[assignment]
+        offset: int = msg.offset()
         state.track(offset)
         value = msg.value()
         try:

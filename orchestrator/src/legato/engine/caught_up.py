@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from confluent_kafka import KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
+from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from legato import metrics
 from legato.kafka.committed import GroupOffsets
@@ -119,7 +119,7 @@ class ResultsCaughtUp(threading.Thread):
         described = metadata.topics.get(self._topic)
         if described is None or described.error is not None:
             raise KafkaException(described.error if described is not None else "no metadata")
-        latest = OffsetSpec.latest()  # type: ignore[no-untyped-call]
+        latest = OffsetSpec.latest()
         futures = self._admin.list_offsets(
             {TopicPartition(self._topic, p): latest for p in described.partitions}, request_timeout=TIMEOUT_S
         )
@@ -148,7 +148,7 @@ class ResultsCaughtUp(threading.Thread):
     def _start_offsets(self, partitions: list[Partition]) -> dict[Partition, int]:
         if not partitions:
             return {}
-        earliest = OffsetSpec.earliest()  # type: ignore[no-untyped-call]
+        earliest = OffsetSpec.earliest()
         futures = self._admin.list_offsets(
             {TopicPartition(t, p): earliest for t, p in partitions}, request_timeout=TIMEOUT_S
         )

@@ -24,7 +24,7 @@ from uuid import UUID
 
 import psycopg
 from confluent_kafka import KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
+from confluent_kafka.admin import AdminClient, OffsetSpec
 from psycopg_pool import ConnectionPool
 
 from legato.kafka.committed import GroupOffsets
@@ -149,7 +149,7 @@ def _consumed(
     """Per (group, topic, partition): the offset below which every record is gone from the group's
     reach: the later of its committed offset and the partition's first offset (retention)."""
     partitions = sorted({p for ps in by_group.values() for p in ps})
-    earliest = OffsetSpec.earliest()  # type: ignore[no-untyped-call]
+    earliest = OffsetSpec.earliest()
     futures = admin.list_offsets(
         {TopicPartition(t, p): earliest for t, p in partitions}, request_timeout=TIMEOUT_S
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
+from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from legato.kafka.committed import GroupOffsets
 from legato_protocol.topics import job_topic, jobs_dlt_topic, worker_group
@@ -56,7 +56,7 @@ def consumer_lag(
     if not topics:
         return {}
     partitions = [TopicPartition(job_topic(jobs_prefix, a), p) for a, ps in topics.items() for p in ps]
-    latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()  # type: ignore[no-untyped-call]
+    latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()
     ends = _offsets(admin, partitions, latest, deadline)
     starts = _offsets(admin, partitions, earliest, deadline)
     committed: dict[tuple[str, int], int] = {}
@@ -92,7 +92,7 @@ def topic_lag(admin: AdminClient, offsets: GroupOffsets, topic: str, group: str,
     if described is None or described.error is not None:
         return 0
     partitions = [TopicPartition(topic, p) for p in sorted(described.partitions)]
-    latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()  # type: ignore[no-untyped-call]
+    latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()
     ends = _offsets(admin, partitions, latest, deadline)
     starts = _offsets(admin, partitions, earliest, deadline)
     committed = offsets.committed(group, partitions, _left(deadline))

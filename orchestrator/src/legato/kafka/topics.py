@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+from confluent_kafka.admin import AdminClient, NewTopic
 
 from legato.settings import Settings
 from legato_protocol.topics import CONTROL_TOPIC_CONFIG, job_topic, jobs_dlt_topic, results_dlt_topic
