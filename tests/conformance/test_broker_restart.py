@@ -17,7 +17,8 @@ librdkafka >= 2.10 then drops every broker it knows (those not in the response) 
 neither reconnects nor re-bootstraps (confluentinc/librdkafka#5301). Which client is hit is a matter of
 timing, so after each restart a job goes to every action, and each must be answered within
 PROBE_BOUND_S: a consumer that lost its group for good fails it (a rejoin after a session timeout takes
-about one session timeout, 10 s)."""
+about one session timeout, 10 s). Fixed by requiring confluent-kafka < 2.10 (librdkafka 2.8); the Node
+SDK's client crashed on the same answer instead (worker-sdk-node/src/worker/stale-metadata.ts)."""
 
 import json
 import uuid
