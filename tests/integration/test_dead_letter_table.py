@@ -155,6 +155,14 @@ def test_dlt_works_without_kafka_and_replays_after_the_topic_is_gone(
     with running_worker(orch, {action: handler}):
         assert wait_run(own_api, run_id)["status"] == "FAILED"
         [dl] = _await_rows(orch, 1, "--run-id", run_id)
+        # its DLT record is published once the batch has committed (the row holds it until Kafka
+        # acknowledged it): the topic goes after the record is on it
+        until(
+            lambda: orch.sql("SELECT record IS NULL FROM dead_letters WHERE run_id = %s", run_id)
+            == [(True,)],
+            30,
+            "the DLT record acknowledged",
+        )
 
         topic = f"{orch.env['LEGATO_JOBS_TOPIC']}.DLT"
         admin = AdminClient(orch.kafka_config())
