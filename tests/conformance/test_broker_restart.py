@@ -34,7 +34,7 @@ from legato_protocol import encode_job
 
 pytestmark = pytest.mark.slow
 
-RESTARTS = 5
+RESTARTS = 3
 DURING = 2  # jobs produced while the broker is down (they wait in the harness's producer)
 AFTER = 3  # jobs produced right after it is back
 PARTITIONS = 2
