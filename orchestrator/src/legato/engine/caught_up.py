@@ -95,6 +95,11 @@ class ResultsCaughtUp(threading.Thread):
                 self._held(f"cannot read offsets: {exc}")
                 self._stop.wait(POLL_S)
                 continue
+            except Exception as exc:  # a bug: this thread must live on, or every deadline stays held
+                log.exception("following a results mark failed; taking a new one")
+                self._held(f"following a mark failed: {exc!r}")
+                self._stop.wait(POLL_S)
+                continue
             with self._lock:
                 self._reached_at = marked_at
                 self._held_since = None
