@@ -400,7 +400,7 @@ export interface paths {
     };
     /**
      * Live workers per action with their languages and consumer lag; actions with jobs but no worker
-     * @description `lag`: messages of the action's job topic not yet committed by its worker group (end offset - committed offset, summed over partitions; null when Kafka did not answer within 3 s, `lagError` says why; cached 2 s). `queuedJobs`: attempts in the outbox or dispatched and not started; `openJobs`: every attempt not ended. `noWorker`: actions with queued jobs or lag and no live member.
+     * @description `lag`: messages of the action's job topic not yet committed by its worker group (end offset - committed offset, summed over partitions; cached 2 s). Committed offsets are read group by group within 3 s, stalest first: `lag` is null for an action whose group was not read in time (read first next time), and null everywhere when Kafka did not answer, `lagError` says why. `queuedJobs`: attempts in the outbox or dispatched and not started; `openJobs`: every attempt not ended. `noWorker`: actions with queued jobs or lag and no live member.
      */
     get: operations["workers_workers_get"];
     put?: never;

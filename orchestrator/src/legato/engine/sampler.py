@@ -3,7 +3,8 @@ results topic, the members of each action's worker group, the outbox's depth and
 
 A thread of the engine process asks Kafka and PostgreSQL every SAMPLE_INTERVAL_S, never per request
 and never on the engine's loop; a failed sample is logged once per kind of failure and retried next
-time (the gauges keep their last values).
+time (the gauges keep their last values). Group members, lag and the outbox are sampled apart, so
+one that fails or is slow never blanks the others.
 """
 
 import logging
@@ -17,7 +18,7 @@ from psycopg_pool import ConnectionPool
 from legato import metrics
 from legato.kafka.clients import HANDOVER_MS
 from legato.kafka.committed import GroupOffsets
-from legato.kafka.lag import consumer_lag, group_members, topic_lag
+from legato.kafka.lag import consumer_lag, group_members, job_topics, topic_lag
 from legato.settings import Settings
 from legato.store import metrics_sql
 from legato.store.metrics_sql import OutboxRow
@@ -60,7 +61,8 @@ class Sampler:
         while True:
             started = time.monotonic()
             self._guarded("outbox", self.sample_outbox)
-            self._guarded("kafka", self.sample_kafka)
+            self._guarded("consumer group", self.sample_members)
+            self._guarded("consumer lag", self.sample_lag)
             if self.stop.wait(max(0.0, self.interval_s - (time.monotonic() - started))):
                 return
 
@@ -85,7 +87,7 @@ class Sampler:
         metrics.OUTBOX_DEPTH.set(depth)
         metrics.OUTBOX_OLDEST_AGE.set(age)
 
-    def sample_kafka(self) -> None:
+    def sample_lag(self) -> None:
         s = self.settings.kafka
         lag = consumer_lag(self.admin, self.offsets, s.jobs_topic, s.group_prefix, KAFKA_TIMEOUT_S)
         for action, behind in lag.items():
@@ -93,7 +95,10 @@ class Sampler:
             metrics.child(metrics.CONSUMER_LAG, job_topic(s.jobs_topic, action), group).set(behind)
         results = topic_lag(self.admin, self.offsets, s.results_topic, s.orchestrator_group, KAFKA_TIMEOUT_S)
         metrics.child(metrics.CONSUMER_LAG, s.results_topic, s.orchestrator_group).set(results)
-        actions = sorted(lag)
+
+    def sample_members(self) -> None:
+        s = self.settings.kafka
+        actions = sorted(job_topics(self.admin, s.jobs_topic, KAFKA_TIMEOUT_S))
         members = group_members(
             self.admin, [worker_group(s.group_prefix, a) for a in actions], KAFKA_TIMEOUT_S
         )

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import KafkaException, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from legato.kafka.committed import GroupOffsets
@@ -44,33 +44,51 @@ CACHE = LagCache()
 def consumer_lag(
     admin: AdminClient, offsets: GroupOffsets, jobs_prefix: str, group_prefix: str, timeout: float
 ) -> dict[str, int]:
-    """Per action with a job topic: messages its worker group has not committed yet."""
+    """Per action with a job topic: messages its worker group has not committed yet.
+
+    End offsets are one request for every topic; committed offsets are one request per group, read
+    stalest first until `timeout`: with many actions an answer may cover only some of them (the
+    others are read first next time), and an action whose group did not answer is left out. Raises
+    when no group answered."""
     deadline = time.monotonic() + timeout
-    metadata = admin.list_topics(timeout=timeout)
-    head, dlt = jobs_prefix + ".", jobs_dlt_topic(jobs_prefix)
-    topics = {
-        name[len(head) :]: sorted(t.partitions)
-        for name, t in metadata.topics.items()
-        if name.startswith(head) and name != dlt
-    }
+    topics = job_topics(admin, jobs_prefix, timeout)
     if not topics:
         return {}
     partitions = [TopicPartition(job_topic(jobs_prefix, a), p) for a, ps in topics.items() for p in ps]
     latest, earliest = OffsetSpec.latest(), OffsetSpec.earliest()
     ends = _offsets(admin, partitions, latest, deadline)
     starts = _offsets(admin, partitions, earliest, deadline)
-    committed: dict[tuple[str, int], int] = {}
-    for action, ps in topics.items():
-        topic = job_topic(jobs_prefix, action)
-        group = worker_group(group_prefix, action)
-        committed.update(offsets.committed(group, [TopicPartition(topic, p) for p in ps], _left(deadline)))
     out: dict[str, int] = {}
-    for action, ps in topics.items():
+    failure: KafkaException | None = None
+    by_group = {worker_group(group_prefix, a): a for a in topics}
+    for group in offsets.stalest_first(list(by_group)):
+        if time.monotonic() >= deadline:
+            break
+        action = by_group[group]
         topic = job_topic(jobs_prefix, action)
+        ps = topics[action]
+        try:
+            committed = offsets.committed(group, [TopicPartition(topic, p) for p in ps], _left(deadline))
+        except KafkaException as exc:  # this group's coordinator did not answer: the others may
+            failure = exc
+            continue
         out[action] = sum(
             max(0, ends[(topic, p)] - committed.get((topic, p), starts[(topic, p)])) for p in ps
         )
+    if not out:
+        raise failure or KafkaException(KafkaError(KafkaError._TIMED_OUT, "no worker group answered"))
     return out
+
+
+def job_topics(admin: AdminClient, jobs_prefix: str, timeout: float) -> dict[str, list[int]]:
+    """Per action with a job topic: its partitions."""
+    metadata = admin.list_topics(timeout=timeout)
+    head, dlt = jobs_prefix + ".", jobs_dlt_topic(jobs_prefix)
+    return {
+        name[len(head) :]: sorted(t.partitions)
+        for name, t in metadata.topics.items()
+        if name.startswith(head) and name != dlt
+    }
 
 
 def _left(deadline: float) -> float:
