@@ -15,7 +15,7 @@ from confluent_kafka.admin import AdminClient
 from conformance_harness import LANGUAGES, Wire, WorkerProcess, client_config, run_worker_path, security_env
 
 
-def _selected() -> list[str]:
+def selected() -> list[str]:
     raw = os.environ.get("LEGATO_CONFORMANCE_SDKS", "")
     chosen = [s.strip() for s in raw.split(",") if s.strip()] or list(LANGUAGES)
     unknown = set(chosen) - set(LANGUAGES)
@@ -44,9 +44,17 @@ def conformance_kafka() -> str:
     return bootstrap
 
 
-@pytest.fixture(scope="module", params=_selected())
+@pytest.fixture(scope="module", params=selected())
 def language(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def languages() -> list[str]:
+    """Every selected language at once, for a module whose fault costs the same for one worker as
+    for three (a broker restart, an outage that must outlast a client timeout): its test runs the
+    workers of all of them side by side, each on its own topics, and judges each apart."""
+    return selected()
 
 
 @pytest.fixture(scope="module")

@@ -65,39 +65,64 @@ def private_kafka(conformance_kafka: str) -> Iterator[PrivateStack]:
         stack.destroy()
 
 
-def test_worker_rides_out_broker_restarts(private_kafka: PrivateStack, language: str, tmp_path: Path) -> None:
+def test_workers_ride_out_broker_restarts(
+    private_kafka: PrivateStack, languages: list[str], tmp_path: Path
+) -> None:
+    """Every selected SDK's worker at once, each on its own topics: the restarts are the cost, and
+    one restart serves them all; each worker is judged apart (the failure names its language)."""
     stack = private_kafka
-    wire = Wire(stack.kafka, f"conf-{language}-restart-{uuid.uuid4().hex[:8]}", security=stack.client_env())
-    wire.create_topics(PARTITIONS)
-    worker = WorkerProcess(language, wire.env(f"conformance-{language}-0"), tmp_path / "stderr.log")
-    wire.worker = worker
+    run = uuid.uuid4().hex[:8]
+    wires: dict[str, Wire] = {}
     try:
-        assert wire.result(wire.job("echo", "before"))["status"] == "COMPLETED"
-        sent = []
+        for language in languages:
+            wire = Wire(stack.kafka, f"conf-{language}-restart-{run}", security=stack.client_env())
+            wire.create_topics(PARTITIONS)
+            wire.worker = WorkerProcess(
+                language, wire.env(f"conformance-{language}-0"), tmp_path / f"{language}-stderr.log"
+            )
+            wires[language] = wire
+        for language, wire in wires.items():
+            assert wire.result(wire.job("echo", "before"))["status"] == "COMPLETED", language
         for restart in range(RESTARTS):
             stack.stop("kafka")
-            during = [wire.make_job("echo", f"{restart}-during-{n}") for n in range(DURING)]
-            for job in during:  # queued in the producer until the broker is back
-                wire.producer.produce(job["queue"], encode_job(job), job["runId"])
+            during = {
+                language: [wire.make_job("echo", f"{restart}-during-{n}") for n in range(DURING)]
+                for language, wire in wires.items()
+            }
+            for language, jobs in during.items():  # queued in the producer until the broker is back
+                for job in jobs:
+                    wires[language].producer.produce(job["queue"], encode_job(job), job["runId"])
             stack.start("kafka")
-            after = [wire.job("echo", f"{restart}-after-{n}") for n in range(AFTER)]
-            # a condition wait: a group rejoin after a broker restart takes a while on a loaded box
-            results = [wire.result(job, timeout=90) for job in during + after]
-            assert [r["status"] for r in results] == ["COMPLETED"] * len(results)
-            assert [json.loads(r["output"] or "null") for r in results] == [
-                {"sdk": language, "echo": json.loads(job["payload"])} for job in during + after
-            ]
-            sent += during + after
-            probes = [wire.job(action, payload) for action, payload in PROBES.items()]
-            for job in probes:  # any status: the action's consumer took it and the worker answered
-                wire.result(job, timeout=PROBE_BOUND_S)
-        assert len(sent) == RESTARTS * (DURING + AFTER)
-        # the control topic is still read after the restarts: a Cancel reaches a running handler
-        waiting = wire.job("wait-cancel", {"ms": 60_000})
-        worker.wait_for_line(f"STARTED {waiting['jobId']}")
-        wire.cancel(waiting, "RunCancelled")
-        worker.wait_for_line(f"CANCELLED {waiting['jobId']} RunCancelled")
-        assert worker.alive(), "the worker stopped during an outage" + worker.diagnostics()
+            jobs = {
+                language: during[language] + [wire.job("echo", f"{restart}-after-{n}") for n in range(AFTER)]
+                for language, wire in wires.items()
+            }
+            for language, wire in wires.items():
+                # a condition wait: a group rejoin after a broker restart takes a while on a loaded box
+                results = [wire.result(job, timeout=90) for job in jobs[language]]
+                assert [r["status"] for r in results] == ["COMPLETED"] * len(results), language
+                assert [json.loads(r["output"] or "null") for r in results] == [
+                    {"sdk": language, "echo": json.loads(job["payload"])} for job in jobs[language]
+                ]
+            probes = {
+                language: [wire.job(action, payload) for action, payload in PROBES.items()]
+                for language, wire in wires.items()
+            }
+            for language, wire in wires.items():
+                for job in probes[language]:  # any status: the action's consumer took it and answered
+                    wire.result(job, timeout=PROBE_BOUND_S)
+        for language, wire in wires.items():
+            # the control topic is still read after the restarts: a Cancel reaches a running handler
+            assert wire.worker is not None
+            waiting = wire.job("wait-cancel", {"ms": 60_000})
+            wire.worker.wait_for_line(f"STARTED {waiting['jobId']}")
+            wire.cancel(waiting, "RunCancelled")
+            wire.worker.wait_for_line(f"CANCELLED {waiting['jobId']} RunCancelled")
+            assert wire.worker.alive(), f"the {language} worker stopped during an outage" + (
+                wire.worker.diagnostics()
+            )
     finally:
-        worker.stop()
-        wire.close()
+        for wire in wires.values():
+            if wire.worker is not None:
+                wire.worker.stop()
+            wire.close()
