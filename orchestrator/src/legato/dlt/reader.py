@@ -19,7 +19,10 @@ from typing import Any
 from confluent_kafka import Consumer, TopicPartition
 
 from legato.kafka.clients import connection
+from legato.kafka.closing import Closer
 from legato_protocol import DecodeError, Job, decode_job, headers
+
+CLOSER = Closer("legato-dlt-reader-closer")  # a read's consumer, once it answered
 
 
 @dataclass(slots=True)
@@ -124,7 +127,7 @@ def scan(
                 yield record
         within.complete = True
     finally:
-        consumer.close()
+        CLOSER.close_later(consumer)  # the answer need not wait for it
 
 
 def _assign(consumer: Consumer, topic: str, timeout: float) -> dict[int, int]:
@@ -208,4 +211,4 @@ def read_record(
                 return None
         return None
     finally:
-        consumer.close()
+        CLOSER.close_later(consumer)  # the answer need not wait for it

@@ -12,13 +12,12 @@ never joins the group and is never one of its members; `committed()` asks the gr
 Such a consumer is cheap to open (milliseconds) and to keep (4 idle threads and about 0.6 MB each,
 measured) and slow to close: closing waits up to a second for librdkafka's broker threads to wake.
 So consumers stay open for the MAX_OPEN groups read last (one per action the engine samples), and
-one evicted beyond that is closed by a thread of its own, never by the reader: a reader reading
-more groups than MAX_OPEN in turns is slowed by closing only when CLOSE_BACKLOG consumers already
-wait to be closed (then it closes one itself, and its own time budget bounds it).
+one evicted beyond that is closed by a thread of its own (kafka.closing), never by the reader: a
+reader reading more groups than MAX_OPEN in turns is slowed by closing only when a backlog of
+consumers already waits to be closed (then it closes one itself, and its own time budget bounds it).
 """
 
 import math
-import queue
 import threading
 import time
 from collections import OrderedDict
@@ -27,8 +26,9 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
+from legato.kafka.closing import Closer
+
 MAX_OPEN = 256  # consumers kept open (the groups read last); a group beyond gets one again when read
-CLOSE_BACKLOG = 16  # evicted consumers waiting to be closed before the reader closes one itself
 
 
 class GroupOffsets:
@@ -41,9 +41,7 @@ class GroupOffsets:
         self._lock = threading.Lock()
         self._closed = False
         self._read_at: dict[str, float] = {}  # when each group's offsets were last read
-        self._evicted: queue.Queue[Consumer | None] = queue.Queue()
-        self._closer = threading.Thread(target=self._close_evicted, name="legato-offsets-closer", daemon=True)
-        self._closer.start()
+        self._closer = Closer("legato-offsets-closer")
 
     def committed(
         self, group: str, partitions: list[TopicPartition], timeout: float
@@ -78,16 +76,12 @@ class GroupOffsets:
             self._closed = True
             consumers = list(self._open.values())
             self._open.clear()
-        self._evicted.put(None)
         closing = [threading.Thread(target=c.close, name="legato-offsets-close") for c in consumers]
         for thread in closing:
             thread.start()
-        for thread in [*closing, self._closer]:
+        for thread in closing:
             thread.join()
-
-    def _close_evicted(self) -> None:
-        while (consumer := self._evicted.get()) is not None:
-            consumer.close()
+        self._closer.stop()
 
     def _consumer(self, group: str) -> Consumer:
         consumer = self._open.pop(group, None)
@@ -108,9 +102,5 @@ class GroupOffsets:
 
     def _drop(self, group: str) -> None:
         consumer = self._open.pop(group, None)
-        if consumer is None:
-            return
-        if self._evicted.qsize() < CLOSE_BACKLOG:
-            self._evicted.put(consumer)
-        else:
-            consumer.close()
+        if consumer is not None:
+            self._closer.close_later(consumer)
