@@ -281,15 +281,17 @@ class Worker:
         _tracing.flush()
         if unacked:
             log.warning("%d write(s) unacknowledged at shutdown; their jobs will be redelivered", unacked)
-        for consumer in consumers:
-            try:
-                consumer.close()
-            except Exception:
-                log.exception("closing the consumer of %s failed", consumer.topic)
-        try:
-            control.close()
-        except Exception:
-            log.exception("closing the reader of %s failed", control.topic)
+        # side by side: each commits, leaves its group and waits for librdkafka's threads (up to a
+        # second each), so one after the other a worker of 12 actions took 3.4 s to stop
+        closing = [
+            threading.Thread(target=_close, args=(c.close, c.topic), name=f"legato-close-{c.topic}")
+            for c in consumers
+        ]
+        closing.append(threading.Thread(target=_close, args=(control.close, control.topic)))
+        for thread in closing:
+            thread.start()
+        for thread in closing:
+            thread.join()
         publisher.close()
         executor.shutdown()
         executor.metrics.close()
@@ -318,3 +320,10 @@ class Worker:
                 format="%(asctime)s %(levelname)s %(name)s %(message)s"
                 " [run_id=%(run_id)s trace_id=%(trace_id)s]"
             )
+
+
+def _close(close: Callable[[], None], topic: str) -> None:
+    try:
+        close()
+    except Exception:
+        log.exception("closing the client of %s failed", topic)
