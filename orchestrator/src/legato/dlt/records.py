@@ -10,6 +10,8 @@ import orjson
 import psycopg
 
 from legato.store import dlt_sql
+from legato.store.dlt_sql import DeadLetterDetailRow, DeadLetterRow
+from legato.store.rows import fetch_all, fetch_one
 
 # The id of a dead letter is the dead job's id (header legato-job-id); a unique prefix of at
 # least 8 characters also names it. `<partition>-<offset>` names a record of the Kafka topic.
@@ -21,75 +23,42 @@ class UnknownId(Exception):
     """No dead letter has this id; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class DeadLetterRow:
-    job_id: uuid.UUID
-    dead_at: datetime
-    workflow_id: str
-    version: int
-    run_id: uuid.UUID
-    step_id: str
-    item_index: int | None
-    action: str
-    attempt: int
-    generation: int
-    reason: str
-    error_type: str
-    error_message: str
-    correlation_id: str | None
-    replayed_at: datetime | None
-    replay_job_id: uuid.UUID | None
-    payload: str | None = None
-    headers: dict[str, str] | None = None
-
-    @property
-    def id(self) -> str:
-        return str(self.job_id)
-
-    @property
-    def where(self) -> str:
-        """The step (and map item) it came from, for messages."""
-        return self.step_id if self.item_index is None else f"{self.step_id}[{self.item_index}]"
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "failedAt": self.dead_at.isoformat(),
-            "workflowId": self.workflow_id,
-            "version": self.version,
-            "runId": str(self.run_id),
-            "stepId": self.step_id,
-            "itemIndex": self.item_index,
-            "action": self.action,
-            "attempts": self.attempt,
-            "generation": self.generation,
-            "reason": self.reason,
-            "errorType": self.error_type,
-            "errorMessage": self.error_message,
-            "replayed": self.replayed_at is not None,
-            "replayedAt": self.replayed_at.isoformat() if self.replayed_at else None,
-            "replayJobId": str(self.replay_job_id) if self.replay_job_id else None,
-        }
-
-    def detail(self) -> dict[str, Any]:
-        """Everything `legato dlt show` prints about the record itself."""
-        out = self.summary()
-        out["correlationId"] = self.correlation_id
-        if self.payload is None:
-            out["payload"] = None
-            out["payloadKept"] = False  # Kafka refused the job, or retention dropped it
-        else:
-            try:
-                out["payload"] = orjson.loads(self.payload)
-            except orjson.JSONDecodeError:
-                out["payload"] = self.payload
-            out["payloadKept"] = True
-        out["headers"] = self.headers or {}
-        return out
+def summary(r: DeadLetterRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "failedAt": r.dead_at.isoformat(),
+        "workflowId": r.workflow_id,
+        "version": r.version,
+        "runId": str(r.run_id),
+        "stepId": r.step_id,
+        "itemIndex": r.item_index,
+        "action": r.action,
+        "attempts": r.attempt,
+        "generation": r.generation,
+        "reason": r.reason,
+        "errorType": r.error_type,
+        "errorMessage": r.error_message,
+        "replayed": r.replayed_at is not None,
+        "replayedAt": r.replayed_at.isoformat() if r.replayed_at else None,
+        "replayJobId": str(r.replay_job_id) if r.replay_job_id else None,
+    }
 
 
-def row(values: tuple[Any, ...]) -> DeadLetterRow:
-    return DeadLetterRow(*values)
+def detail(r: DeadLetterDetailRow) -> dict[str, Any]:
+    """Everything `legato dlt show` prints about the record itself."""
+    out = summary(r)
+    out["correlationId"] = r.correlation_id
+    if r.payload is None:
+        out["payload"] = None
+        out["payloadKept"] = False  # Kafka refused the job, or retention dropped it
+    else:
+        try:
+            out["payload"] = orjson.loads(r.payload)
+        except orjson.JSONDecodeError:
+            out["payload"] = r.payload
+        out["payloadKept"] = True
+    out["headers"] = r.headers or {}
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +86,11 @@ def list_rows(
         "after_id": after.job_id if after else None,
         "limit": limit,
     }
-    return [row(r) for r in conn.execute(dlt_sql.LIST, params).fetchall()]
+    return fetch_all(conn, DeadLetterRow, dlt_sql.LIST, params)
 
 
-def get_row(conn: psycopg.Connection[Any], job_id: uuid.UUID) -> DeadLetterRow | None:
-    found = conn.execute(dlt_sql.GET, (job_id,)).fetchone()
-    return row(found) if found else None
+def get_row(conn: psycopg.Connection[Any], job_id: uuid.UUID) -> DeadLetterDetailRow | None:
+    return fetch_one(conn, DeadLetterDetailRow, dlt_sql.GET, (job_id,))
 
 
 def resolve(conn: psycopg.Connection[Any], raw: str) -> uuid.UUID:
@@ -140,10 +108,9 @@ def resolve(conn: psycopg.Connection[Any], raw: str) -> uuid.UUID:
         raise UnknownId(
             f"{raw!r} is not a dead letter id: use the ID column of `legato dlt list` (the dead job's id)"
         )
-    matches = [r[0] for r in conn.execute(dlt_sql.BY_PREFIX, (text + "%",)).fetchall()]
+    matches = [r.job_id for r in fetch_all(conn, dlt_sql.DeadJobRow, dlt_sql.BY_PREFIX, (text + "%",))]
     if not matches:
         raise UnknownId(f"no dead letter {raw!r} (IDs are listed by `legato dlt list`)")
     if len(matches) > 1:
         raise UnknownId(f"{raw!r} names more than one dead letter; give more of its id")
-    found: uuid.UUID = matches[0]
-    return found
+    return matches[0]
