@@ -74,6 +74,11 @@ def test_the_shared_range_vectors() -> None:
             assert _read(case["form"], raw, *bounds) == Refused(f"X must be {form}, got {int(raw)}")
 
 
+def test_the_shared_quoting_vectors() -> None:
+    for raw, shown in VECTORS["quoting"]:
+        assert _read("integer", raw) == Refused(f"X must be an integer, got {shown}"), raw
+
+
 padding = st.text(alphabet=" \t\r\n", max_size=3)
 
 
