@@ -11,7 +11,6 @@ import psycopg
 
 from legato.dlt.replay import Replayed, ReplayError, replay
 from legato.store import dlt_sql
-from legato.store.dlt_sql import DeadLetterRow
 from legato.store.rows import fetch_all
 
 
@@ -24,15 +23,6 @@ class Outcome:
 
 def select_run(conn: psycopg.Connection[Any], run_id: uuid.UUID) -> list[uuid.UUID]:
     return [r.job_id for r in fetch_all(conn, dlt_sql.DeadJobRow, dlt_sql.BY_RUN, (run_id,))]
-
-
-def select_not_replayed(conn: psycopg.Connection[Any]) -> list[uuid.UUID]:
-    return [r.job_id for r in fetch_all(conn, dlt_sql.DeadJobRow, dlt_sql.NOT_REPLAYED)]
-
-
-def pending_of(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> list[DeadLetterRow]:
-    """The records of `ids` not replayed yet (what a replay of them would dispatch)."""
-    return fetch_all(conn, DeadLetterRow, dlt_sql.PENDING_AMONG, (ids,))
 
 
 def replay_each(

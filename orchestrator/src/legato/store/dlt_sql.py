@@ -63,7 +63,7 @@ reason, error_type, error_message, correlation_id, replayed_at, replay_job_id
 
 @dataclass(frozen=True, slots=True)
 class DeadLetterRow:
-    """A dead letter as COLUMNS read it (LIST, PENDING_AMONG, dead_letter_list_sql.PAGE)."""
+    """A dead letter as COLUMNS read it (dead_letter_list_sql.PAGE)."""
 
     job_id: UUID
     dead_at: datetime
@@ -102,40 +102,17 @@ class DeadLetterDetailRow(DeadLetterRow):
     headers: dict[str, str] | None
 
 
-# Every filter is optional (NULL); a custom plan drops the unused ones and uses the indexes.
-LIST = f"""
-SELECT {COLUMNS} FROM dead_letters
-WHERE (%(workflow)s::text IS NULL OR workflow_id = %(workflow)s)
-  AND (%(action)s::text IS NULL OR action = %(action)s)
-  AND (%(error_type)s::text IS NULL OR error_type = %(error_type)s)
-  AND (%(run_id)s::uuid IS NULL OR run_id = %(run_id)s)
-  AND (%(since)s::timestamptz IS NULL OR dead_at >= %(since)s)
-  AND (NOT %(pending)s OR replayed_at IS NULL)
-  AND (%(after_at)s::timestamptz IS NULL OR (dead_at, job_id) > (%(after_at)s, %(after_id)s::uuid))
-ORDER BY dead_at, job_id
-LIMIT %(limit)s
-"""
-
 GET = f"SELECT {COLUMNS}, payload, headers FROM dead_letters WHERE job_id = %s"
-
-# A shortened id (the table shows the first characters): at most two matches, to tell ambiguity.
-BY_PREFIX = "SELECT job_id FROM dead_letters WHERE job_id::text LIKE %s ORDER BY job_id LIMIT 2"
 
 
 @dataclass(frozen=True, slots=True)
 class DeadJobRow:
-    """A dead letter's id, the dead job's (BY_PREFIX, BY_RUN, NOT_REPLAYED, NEWER)."""
+    """A dead letter's id, the dead job's (BY_RUN, NEWER)."""
 
     job_id: UUID
 
 
 BY_RUN = "SELECT job_id FROM dead_letters WHERE run_id = %s ORDER BY dead_at, job_id"
-
-PENDING_AMONG = f"""
-SELECT {COLUMNS} FROM dead_letters WHERE job_id = ANY(%s) AND replayed_at IS NULL ORDER BY dead_at, job_id
-"""
-
-NOT_REPLAYED = "SELECT job_id FROM dead_letters WHERE replayed_at IS NULL ORDER BY dead_at, job_id"
 
 # Replay: the run is locked first (lock order run -> steps -> items -> jobs), then the row.
 RUN_OF = "SELECT run_id FROM dead_letters WHERE job_id = %s"
