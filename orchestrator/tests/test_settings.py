@@ -74,6 +74,11 @@ def test_the_shared_range_vectors() -> None:
             assert _read(case["form"], raw, *bounds) == Refused(f"X must be {form}, got {int(raw)}")
 
 
+def test_the_shared_quoting_vectors() -> None:
+    for raw, shown in VECTORS["quoting"]:
+        assert _read("integer", raw) == Refused(f"X must be an integer, got {shown}"), raw
+
+
 padding = st.text(alphabet=" \t\r\n", max_size=3)
 
 
@@ -165,6 +170,18 @@ def test_every_bad_variable_is_named_at_once(environ: pytest.MonkeyPatch) -> Non
         "LEGATO_JOB_PARTITIONS must be at least 1, got 0",
         "LEGATO_LOG_LEVEL must be one of DEBUG, INFO, WARN, WARNING, ERROR, got 'loud'",
     ]
+
+
+@pytest.mark.parametrize("variable", ["LEGATO_JOB_PARTITIONS", "LEGATO_MAX_PAYLOAD_BYTES"])
+def test_a_variable_the_sdks_share_holds_what_every_sdk_can(
+    environ: pytest.MonkeyPatch, variable: str
+) -> None:
+    environ.setenv(variable, "2147483647")
+    Settings.load()
+    environ.setenv(variable, "2147483648")
+    with pytest.raises(SettingsError) as raised:
+        Settings.load()
+    assert raised.value.problems == [f"{variable} must be at most 2147483647, got 2147483648"]
 
 
 def test_a_group_takes_its_fields_by_name_and_leaves_the_rest_to_the_environment(

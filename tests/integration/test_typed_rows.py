@@ -7,27 +7,50 @@ that match nothing, and its column names are compared with its row type's fields
 
 import dataclasses
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from harness.orchestrator import Orchestrator
+from legato.runs.filters import RunFilter, params
+from legato.runs.listing import count_query, page_query, search_query
 from legato.store import (
     attempts_sql,
+    auth_sql,
+    bulk_sql,
+    dead_letter_list_sql,
+    definitions_sql,
     dlt_sql,
     engine_sql,
+    idempotency_sql,
     join_sql,
     metrics_sql,
+    migrate,
     operations_sql,
     retention_sql,
+    run_list_sql,
+    runs_sql,
+    stats_sql,
+    timeline_sql,
+    workers_sql,
 )
 
 pytestmark = pytest.mark.integration
 
 NOBODY = uuid.UUID(int=0)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+UNIQUE = f"typed-rows-{uuid.uuid4()}"  # what an INSERT (rolled back) writes: never taken
 
-STATEMENTS: list[tuple[str, type[Any], Any]] = [
+# The run list's statements are composed from its filters: one that matches no run.
+NO_RUN = RunFilter(run_id=NOBODY)
+NO_RUN_SEARCHED = RunFilter(run_id=NOBODY, q="nothing")
+SEARCH_PARAMS = {"limit": 0, "scan_bytes": 0, "page": 0}
+COUNT_PARAMS = {"cap": 0, "scan_rows": 0, "scan_bytes": 0}
+
+STATEMENTS: list[tuple[str | sql.Composed, type[Any], Any]] = [
     (engine_sql.CLAIM_RESULTS, engine_sql.ResultClaimRow, ([], [], [])),
     (engine_sql.LOCK_TIMED_OUT_RUNS, engine_sql.LockedRunRow, {"held_ms": 0, "lost": [], "limit": 0}),
     (
@@ -60,6 +83,80 @@ STATEMENTS: list[tuple[str, type[Any], Any]] = [
     (dlt_sql.LEASE_PENDING_RECORDS, dlt_sql.PendingRecordRow, (0,)),
     (retention_sql.LOCK_EXPIRED_RUNS, retention_sql.ExpiredRunRow, (0, 0)),
     (metrics_sql.OUTBOX, metrics_sql.OutboxRow, {"grace": 0}),
+    (operations_sql.LOCK_RUN, operations_sql.RunStateRow, (NOBODY,)),
+    # auth
+    (auth_sql.INSERT_KEY, auth_sql.CreatedKeyRow, (uuid.uuid4(), UNIQUE, "read", "lgt_test", UNIQUE)),
+    (auth_sql.LIST_KEYS, auth_sql.KeyRow, None),
+    (auth_sql.REVOKE_KEY, auth_sql.RevokedKeyRow, (UNIQUE, UNIQUE)),
+    (auth_sql.FIND_KEY, auth_sql.ActiveKeyRow, (UNIQUE,)),
+    (auth_sql.FIND_SESSION, auth_sql.SessionRow, (UNIQUE,)),
+    # definitions
+    (definitions_sql.LATEST, definitions_sql.LatestRow, (UNIQUE,)),
+    (definitions_sql.INSERT, definitions_sql.InsertedRow, (UNIQUE, 1, "{}", UNIQUE)),
+    (definitions_sql.GET_VERSION, definitions_sql.DefinitionRow, (UNIQUE, 1)),
+    (definitions_sql.GET_LATEST, definitions_sql.DefinitionRow, (UNIQUE,)),
+    (definitions_sql.LIST_LATEST, definitions_sql.DefinitionRow, None),
+    (definitions_sql.ALL_ACTIONS, definitions_sql.ActionRow, None),
+    # runs
+    (runs_sql.LATEST_DEFINITIONS, definitions_sql.DefinitionRow, ([UNIQUE],)),
+    (runs_sql.GET_RUN, runs_sql.RunRow, (NOBODY,)),
+    (runs_sql.GET_STEPS, runs_sql.StepRow, (NOBODY,)),
+    (runs_sql.GET_EVENTS, runs_sql.EventRow, (NOBODY, 0, 0)),
+    (stats_sql.VERSIONS, stats_sql.VersionRow, (UNIQUE,)),
+    (stats_sql.WORKFLOW_STATS, stats_sql.WorkflowStatsRow, {"window": 0}),
+    (stats_sql.RUNS_PER_MINUTE, stats_sql.RunsMinuteRow, {"window": 0}),
+    (stats_sql.STEPS_PER_MINUTE, stats_sql.StepsMinuteRow, {"window": 0}),
+    (stats_sql.LATENCY, stats_sql.LatencyRow, {"window": 0, "sample": 0}),
+    (page_query(NO_RUN, None, False), run_list_sql.ListedRunRow, {**params(NO_RUN, None), "limit": 0}),
+    (
+        page_query(NO_RUN, (EPOCH, NOBODY), False),
+        run_list_sql.ListedRunRow,
+        {**params(NO_RUN, (EPOCH, NOBODY)), "limit": 0},
+    ),
+    (
+        page_query(RunFilter(statuses=("FAILED",), run_id=NOBODY), None, False),
+        run_list_sql.ListedRunRow,
+        {**params(RunFilter(statuses=("FAILED",), run_id=NOBODY), None), "limit": 0},
+    ),
+    (
+        search_query(NO_RUN_SEARCHED, None),
+        run_list_sql.SearchedRunRow,
+        {**params(NO_RUN_SEARCHED, None), **SEARCH_PARAMS},
+    ),
+    (count_query(NO_RUN), run_list_sql.StatusCountRow, {**params(NO_RUN, None), **COUNT_PARAMS}),
+    (
+        count_query(NO_RUN_SEARCHED),
+        run_list_sql.SearchCountRow,
+        {**params(NO_RUN_SEARCHED, None), **COUNT_PARAMS},
+    ),
+    (run_list_sql.BY_IDS, run_list_sql.RunStatusRow, ([],)),
+    (bulk_sql.LOCK_RUNS, bulk_sql.BatchRunRow, ([], [])),
+    (bulk_sql.WORKFLOWS_OF_RUNS, bulk_sql.WorkflowRunsRow, ([],)),
+    (bulk_sql.CANCEL_STEPS, bulk_sql.CancelledStepRow, ([],)),
+    (bulk_sql.WITHDRAW_JOBS, bulk_sql.WithdrawnJobsRow, ([],)),
+    (timeline_sql.ATTEMPTS, timeline_sql.AttemptRow, (NOBODY, 0)),
+    (timeline_sql.ATTEMPTS_AFTER, timeline_sql.AttemptRow, (NOBODY, EPOCH, NOBODY, 0)),
+    (timeline_sql.WAITS, timeline_sql.WaitRow, (NOBODY,)),
+    # dead letters
+    (dlt_sql.GET, dlt_sql.DeadLetterDetailRow, (NOBODY,)),
+    (dlt_sql.LOCK, dlt_sql.DeadLetterDetailRow, (NOBODY,)),
+    (
+        sql.SQL(dead_letter_list_sql.PAGE).format(where=sql.SQL(dead_letter_list_sql.CONDITIONS["run_id"])),
+        dlt_sql.DeadLetterRow,
+        {"run_id": NOBODY, "limit": 0},
+    ),
+    (dlt_sql.BY_RUN, dlt_sql.DeadJobRow, (NOBODY,)),
+    (dlt_sql.NEWER, dlt_sql.DeadJobRow, (NOBODY, "", None, NOBODY, EPOCH)),
+    (dlt_sql.RUN_OF, dlt_sql.DeadRunRow, (NOBODY,)),
+    (dlt_sql.LOCK_RUN, dlt_sql.ReplayedRunRow, (NOBODY,)),
+    (dlt_sql.RUN_REF, dlt_sql.RunRefRow, (NOBODY,)),
+    (dlt_sql.DEFINITION, dlt_sql.DefinitionBodyRow, (UNIQUE, 1)),
+    (dlt_sql.NEW_ATTEMPT, dlt_sql.NewAttemptRow, (NOBODY, "", None)),
+    # idempotency keys, workers, the schema's revision
+    (idempotency_sql.CLAIM, idempotency_sql.ClaimedRow, (0, [], [], [], [])),
+    (idempotency_sql.HOLDERS, idempotency_sql.HolderRow, ([], [])),
+    (workers_sql.QUEUED_BY_ACTION, workers_sql.QueuedRow, None),
+    (migrate.CURRENT_REVISION, migrate.RevisionRow, None),
 ]
 
 

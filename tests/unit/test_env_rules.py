@@ -1,4 +1,4 @@
-"""One rule set: the orchestrator (legato.env_forms) and the Python SDK (legato_worker._env) read
+"""One rule set: the orchestrator (legato.env_forms) and the Python SDK (legato_protocol.env) read
 any value of a shared LEGATO_* variable alike: the same value, or the same error line."""
 
 from typing import Annotated, Any

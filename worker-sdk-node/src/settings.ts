@@ -1,8 +1,9 @@
 /** The LEGATO_* configuration contract (same names and defaults in every SDK), read in one place. */
 
 import { hostname } from "node:os";
+import { type Env, boolean, integer, logLevel, oneOf, optional, text } from "./env.js";
 import { SettingsError } from "./errors.js";
-import { type LogLevel, parseLogLevel } from "./logging.js";
+import type { LogLevel } from "./logging.js";
 import { Secret } from "./secret.js";
 
 export const SECURITY_PROTOCOLS = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
@@ -70,57 +71,6 @@ export interface Settings {
   metricsHost: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function optional(env: Env, name: string): string | null {
-  const value = env[name]?.trim();
-  return value === undefined || value === "" ? null : value;
-}
-
-function text(env: Env, name: string, fallback: string): string {
-  return optional(env, name) ?? fallback;
-}
-
-function integer(env: Env, name: string, fallback: number, minimum: number): number {
-  const raw = optional(env, name);
-  if (raw === null) return fallback;
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw new SettingsError(`${name} must be a decimal integer, got "${raw}"`);
-  }
-  const value = Number(raw);
-  if (value < minimum) throw new SettingsError(`${name} must be at least ${minimum}, got "${raw}"`);
-  return value;
-}
-
-function port(env: Env, name: string): number | null {
-  if (optional(env, name) === null) return null;
-  const value = integer(env, name, 0, 1);
-  if (value > 65_535) throw new SettingsError(`${name} must be at most 65535, got "${value}"`);
-  return value;
-}
-
-const TRUE = new Set(["true", "1", "yes"]);
-const FALSE = new Set(["false", "0", "no"]);
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optional(env, name);
-  if (raw === null) return fallback;
-  const lower = raw.toLowerCase();
-  if (TRUE.has(lower)) return true;
-  if (FALSE.has(lower)) return false;
-  throw new SettingsError(`${name} must be true, false, 1, 0, yes or no, got "${raw}"`);
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[]): T | null {
-  const raw = optional(env, name);
-  if (raw === null) return null;
-  const found = allowed.find((value) => value === raw.toUpperCase());
-  if (found === undefined) {
-    throw new SettingsError(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
-  }
-  return found;
-}
-
 function loadSecurity(env: Env): KafkaSecurity {
   const protocol = oneOf(env, "LEGATO_KAFKA_SECURITY_PROTOCOL", SECURITY_PROTOCOLS) ?? "PLAINTEXT";
   const sasl = protocol.startsWith("SASL_");
@@ -168,31 +118,25 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     .split(",")
     .map((server) => server.trim())
     .filter((server) => server !== "");
-  const level = text(env, "LEGATO_LOG_LEVEL", "INFO");
-  const logLevel = parseLogLevel(level);
-  if (logLevel === undefined) {
-    throw new SettingsError(
-      `LEGATO_LOG_LEVEL must be DEBUG, INFO, WARN, WARNING or ERROR, got "${level}"`,
-    );
-  }
+  const level = logLevel(env, "LEGATO_LOG_LEVEL", "INFO");
   const settings: Settings = {
     bootstrapServers: servers,
     jobsTopic: text(env, "LEGATO_JOBS_TOPIC", "workflow-jobs"),
     resultsTopic: text(env, "LEGATO_RESULTS_TOPIC", "workflow-results"),
     controlTopic: text(env, "LEGATO_CONTROL_TOPIC", "workflow-control"),
     groupPrefix: text(env, "LEGATO_GROUP_PREFIX", "legato-workers"),
-    jobPartitions: integer(env, "LEGATO_JOB_PARTITIONS", 6, 1),
+    jobPartitions: integer(env, "LEGATO_JOB_PARTITIONS", 6, { minimum: 1 }),
     workerId: text(env, "LEGATO_WORKER_ID", `${hostname()}-${process.pid}`),
-    concurrency: integer(env, "LEGATO_WORKER_CONCURRENCY", 16, 1),
-    shutdownTimeoutMs: integer(env, "LEGATO_SHUTDOWN_TIMEOUT_MS", 30_000, 0),
-    logLevel,
+    concurrency: integer(env, "LEGATO_WORKER_CONCURRENCY", 16, { minimum: 1 }),
+    shutdownTimeoutMs: integer(env, "LEGATO_SHUTDOWN_TIMEOUT_MS", 30_000, { minimum: 0 }),
+    logLevel: level,
     createTopics: boolean(env, "LEGATO_CREATE_TOPICS", true),
-    maxPayloadBytes: integer(env, "LEGATO_MAX_PAYLOAD_BYTES", 1_000_000, 1),
-    maxPollIntervalMs: integer(env, "LEGATO_MAX_POLL_INTERVAL_MS", 300_000, 1),
-    sessionTimeoutMs: integer(env, "LEGATO_SESSION_TIMEOUT_MS", 10_000, 1),
-    stallTimeoutMs: integer(env, "LEGATO_STALL_TIMEOUT_MS", 30_000, 0),
+    maxPayloadBytes: integer(env, "LEGATO_MAX_PAYLOAD_BYTES", 1_000_000, { minimum: 1 }),
+    maxPollIntervalMs: integer(env, "LEGATO_MAX_POLL_INTERVAL_MS", 300_000, { minimum: 1 }),
+    sessionTimeoutMs: integer(env, "LEGATO_SESSION_TIMEOUT_MS", 10_000, { minimum: 1 }),
+    stallTimeoutMs: integer(env, "LEGATO_STALL_TIMEOUT_MS", 30_000, { minimum: 0 }),
     security: loadSecurity(env),
-    metricsPort: port(env, "LEGATO_METRICS_PORT"),
+    metricsPort: integer(env, "LEGATO_METRICS_PORT", null, { minimum: 1, maximum: 65_535 }),
     metricsHost: text(env, "LEGATO_METRICS_HOST", "127.0.0.1"),
     ...overrides,
   };

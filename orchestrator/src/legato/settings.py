@@ -18,6 +18,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from legato.env_forms import Decimal, Integer, LogLevel, Text, describe
 
+# The largest value of a variable the SDKs read too (LEGATO_JOB_PARTITIONS, LEGATO_MAX_PAYLOAD_BYTES):
+# every SDK holds those in 32 bits (schemas/env/vectors.json, the last range).
+INT32_MAX = 2**31 - 1
+
 
 class SettingsError(ValueError):
     """Variables with a value outside their form; one line per variable, each naming it."""
@@ -102,7 +106,9 @@ class KafkaSettings(_Group):
     orchestrator_group: Annotated[str, Text] = Field(
         default="legato-orchestrator", validation_alias="LEGATO_ORCHESTRATOR_GROUP"
     )
-    job_partitions: Annotated[int, Integer(1)] = Field(default=6, validation_alias="LEGATO_JOB_PARTITIONS")
+    job_partitions: Annotated[int, Integer(1, INT32_MAX)] = Field(
+        default=6, validation_alias="LEGATO_JOB_PARTITIONS"
+    )
 
 
 class EngineSettings(_Group):
@@ -149,7 +155,7 @@ class RetentionSettings(_Group):
 class PayloadSettings(_Group):
     # One limit for a job's payload and a result's output (UTF-8 bytes of the JSON text): below what
     # the producers (message.max.bytes 1048576) and the broker (1048588) accept with the envelope.
-    max_bytes: Annotated[int, Integer(1)] = Field(
+    max_bytes: Annotated[int, Integer(1, INT32_MAX)] = Field(
         default=1_000_000, validation_alias="LEGATO_MAX_PAYLOAD_BYTES"
     )
     max_depth: Annotated[int, Integer(1)] = Field(default=64, validation_alias="LEGATO_MAX_JSON_DEPTH")

@@ -2,8 +2,9 @@
 
 A variable that is unset, empty or only whitespace keeps its default; values are trimmed; integers
 are plain decimal; booleans are true/false/1/0/yes/no. Errors name the variable, the form it must
-take and the value. The orchestrator reads its variables by the same rules (legato.env_forms); both
-are tested against schemas/env/vectors.json. Dependency-free on purpose: the SDK stays light.
+take and the value. The orchestrator (legato.env_forms) and the Node and Java SDKs read their variables
+by the same rules; all are tested against schemas/env/vectors.json. Dependency-free on purpose: the
+SDK stays light.
 """
 
 from __future__ import annotations

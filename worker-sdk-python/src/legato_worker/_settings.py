@@ -12,6 +12,9 @@ from legato_protocol.kafka_security import KafkaSecurity
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _LEVEL_ALIASES = {"WARN": "WARNING"}
+_INT32_MAX = 2**31 - 1
+"""The largest value of every integer variable, in every SDK (schemas/env/vectors.json): Kafka's
+settings are 32-bit, and so are the Java SDK's fields."""
 
 
 def default_worker_id() -> str:
@@ -102,6 +105,10 @@ class WorkerSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WorkerSettings:
         """Build settings from LEGATO_* variables; unset, empty or blank variables keep their default."""
         env = Env(os.environ if environ is None else environ)
+
+        def integer(name: str, default: int, minimum: int) -> int:
+            return env.integer(name, default, minimum=minimum, maximum=_INT32_MAX)
+
         level = env.text("LEGATO_LOG_LEVEL", "INFO")
         try:
             level = normalise_log_level(level)
@@ -115,17 +122,17 @@ class WorkerSettings:
             results_topic=env.text("LEGATO_RESULTS_TOPIC", "workflow-results"),
             control_topic=env.text("LEGATO_CONTROL_TOPIC", "workflow-control"),
             group_prefix=env.text("LEGATO_GROUP_PREFIX", "legato-workers"),
-            job_partitions=env.integer("LEGATO_JOB_PARTITIONS", 6, minimum=1),
+            job_partitions=integer("LEGATO_JOB_PARTITIONS", 6, minimum=1),
             worker_id=env.get("LEGATO_WORKER_ID") or default_worker_id(),
-            concurrency=env.integer("LEGATO_WORKER_CONCURRENCY", 16, minimum=1),
-            shutdown_timeout_ms=env.integer("LEGATO_SHUTDOWN_TIMEOUT_MS", 30_000, minimum=0),
+            concurrency=integer("LEGATO_WORKER_CONCURRENCY", 16, minimum=1),
+            shutdown_timeout_ms=integer("LEGATO_SHUTDOWN_TIMEOUT_MS", 30_000, minimum=0),
             log_level=level,
             security=KafkaSecurity.from_env(environ if environ is not None else os.environ),
             create_topics=env.boolean("LEGATO_CREATE_TOPICS", True),
-            max_payload_bytes=env.integer("LEGATO_MAX_PAYLOAD_BYTES", 1_000_000, minimum=1),
-            max_poll_interval_ms=env.integer("LEGATO_MAX_POLL_INTERVAL_MS", 300_000, minimum=1),
-            session_timeout_ms=env.integer("LEGATO_SESSION_TIMEOUT_MS", 10_000, minimum=1),
-            stall_timeout_ms=env.integer("LEGATO_STALL_TIMEOUT_MS", 30_000, minimum=0),
+            max_payload_bytes=integer("LEGATO_MAX_PAYLOAD_BYTES", 1_000_000, minimum=1),
+            max_poll_interval_ms=integer("LEGATO_MAX_POLL_INTERVAL_MS", 300_000, minimum=1),
+            session_timeout_ms=integer("LEGATO_SESSION_TIMEOUT_MS", 10_000, minimum=1),
+            stall_timeout_ms=integer("LEGATO_STALL_TIMEOUT_MS", 30_000, minimum=0),
             metrics_port=_port(env, "LEGATO_METRICS_PORT"),
             metrics_host=env.text("LEGATO_METRICS_HOST", "127.0.0.1"),
         )

@@ -1,5 +1,5 @@
-"""The forms of a LEGATO_* value, against the vectors the orchestrator is tested against too
-(schemas/env/vectors.json; docs/configuration.md)."""
+"""The forms of a LEGATO_* value, against the vectors the orchestrator and the Node and Java SDKs are
+tested against too (schemas/env/vectors.json; docs/configuration.md)."""
 
 import json
 from pathlib import Path
@@ -57,6 +57,11 @@ def test_the_shared_range_vectors() -> None:
             assert _read(case["form"], raw, *bounds) == f"X must be {form}, got {int(raw)}"
 
 
+def test_the_shared_quoting_vectors() -> None:
+    for raw, shown in VECTORS["quoting"]:
+        assert _read("integer", raw) == f"X must be an integer, got {shown}", raw
+
+
 @given(st.text(alphabet=" \t\r\n\x0b\x0c", max_size=5))
 def test_a_blank_value_keeps_the_default_in_every_form(raw: str) -> None:
     for form in FORMS:
@@ -71,3 +76,22 @@ def test_an_integer_reads_as_itself(n: int, pad: str) -> None:
 def test_the_metrics_port_range_names_its_bound() -> None:
     with pytest.raises(ValueError, match="LEGATO_METRICS_PORT must be at most 65535, got 65536"):
         WorkerSettings.from_env({"LEGATO_METRICS_PORT": "65536"})
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("LEGATO_JOB_PARTITIONS", "job_partitions"),
+        ("LEGATO_WORKER_CONCURRENCY", "concurrency"),
+        ("LEGATO_SHUTDOWN_TIMEOUT_MS", "shutdown_timeout_ms"),
+        ("LEGATO_MAX_PAYLOAD_BYTES", "max_payload_bytes"),
+        ("LEGATO_MAX_POLL_INTERVAL_MS", "max_poll_interval_ms"),
+        ("LEGATO_SESSION_TIMEOUT_MS", "session_timeout_ms"),
+        ("LEGATO_STALL_TIMEOUT_MS", "stall_timeout_ms"),
+    ],
+)
+def test_every_integer_variable_is_at_most_2147483647(name: str, field: str) -> None:
+    """As in the Node and Java SDKs (schemas/env/vectors.json, the last range)."""
+    assert getattr(WorkerSettings.from_env({name: "2147483647"}), field) == 2147483647
+    with pytest.raises(ValueError, match=f"^{name} must be at most 2147483647, got 2147483648$"):
+        WorkerSettings.from_env({name: "2147483648"})

@@ -11,6 +11,7 @@ from legato.api.workflows import services
 from legato.kafka.groups import live_workers
 from legato.kafka.lag import CACHE
 from legato.store import workers_sql
+from legato.store.rows import fetch_all
 
 router = APIRouter(tags=["workers"])
 log = logging.getLogger(__name__)
@@ -77,7 +78,8 @@ def workers(request: Request) -> Workers:
         log.info("consumer lag unavailable: %s", exc)
         lag_error = f"{type(exc).__name__}: {exc}"
     with s.pool.connection() as conn:
-        jobs = {a: (int(q), int(n)) for a, q, n in conn.execute(workers_sql.QUEUED_BY_ACTION).fetchall()}
+        queued = fetch_all(conn, workers_sql.QueuedRow, workers_sql.QUEUED_BY_ACTION)
+    jobs = {r.action: (r.queued_jobs, r.open_jobs) for r in queued}
     for action, info in actions.items():
         for w in info["workers"]:
             w["language"] = language(w["clientId"])

@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 from legato.auth.scopes import ANONYMOUS, SCOPES, Principal
 from legato.auth.secrets import digest, new_key
 from legato.store import auth_sql
+from legato.store.rows import fetch_all, fetch_one
 
 MAX_NAME = 100
 # Names the API records as the actor of requests made without a key: no key may take them.
@@ -64,27 +65,29 @@ def create(pool: ConnectionPool, name: str, scope: str) -> CreatedKey:
     key, key_id = new_key(), uuid.uuid4()
     try:
         with pool.connection() as conn:
-            row = conn.execute(auth_sql.INSERT_KEY, (key_id, name, scope, key[:8], digest(key))).fetchone()
+            row = fetch_one(
+                conn, auth_sql.CreatedKeyRow, auth_sql.INSERT_KEY, (key_id, name, scope, key[:8], digest(key))
+            )
     except errors.UniqueViolation:  # api_keys_active_name (a key hash never repeats)
         raise NameTaken(
             f"an active key is already named {name!r}: revoke it first or choose another name"
         ) from None
     assert row is not None
-    return CreatedKey(key_id, name, scope, key, row[0])
+    return CreatedKey(key_id, name, scope, key, row.created_at)
 
 
 def list_keys(pool: ConnectionPool) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        rows = conn.execute(auth_sql.LIST_KEYS).fetchall()
+        rows = fetch_all(conn, auth_sql.KeyRow, auth_sql.LIST_KEYS)
     return [
         {
-            "id": str(r[0]),
-            "name": r[1],
-            "scope": r[2],
-            "prefix": r[3],
-            "createdAt": r[4].isoformat(),
-            "lastUsedAt": r[5].isoformat() if r[5] else None,
-            "revokedAt": r[6].isoformat() if r[6] else None,
+            "id": str(r.key_id),
+            "name": r.name,
+            "scope": r.scope,
+            "prefix": r.prefix,
+            "createdAt": r.created_at.isoformat(),
+            "lastUsedAt": r.last_used_at.isoformat() if r.last_used_at else None,
+            "revokedAt": r.revoked_at.isoformat() if r.revoked_at else None,
         }
         for r in rows
     ]
@@ -94,16 +97,19 @@ def revoke(pool: ConnectionPool, id_or_name: str) -> list[str]:
     """Revoke the active key with this id or name (its sessions end with it): the name revoked, or
     none. Active names are unique and never shaped like an id, so at most one key matches."""
     with pool.connection() as conn:
-        return [r[1] for r in conn.execute(auth_sql.REVOKE_KEY, (id_or_name, id_or_name)).fetchall()]
+        return [
+            r.name
+            for r in fetch_all(conn, auth_sql.RevokedKeyRow, auth_sql.REVOKE_KEY, (id_or_name, id_or_name))
+        ]
 
 
 def find(pool: ConnectionPool, key: str) -> Principal | None:
     if len(key) > 200:
         return None
     with pool.connection() as conn:
-        row = conn.execute(auth_sql.FIND_KEY, (digest(key),)).fetchone()
+        row = fetch_one(conn, auth_sql.ActiveKeyRow, auth_sql.FIND_KEY, (digest(key),))
         if row is None:
             return None
-        if row[3]:  # last use recorded over a minute ago: the only write a key's use makes
-            conn.execute(auth_sql.TOUCH_KEY, (row[0],))
-    return Principal(row[1], row[2], row[0])
+        if row.stale:  # last use recorded over a minute ago: the only write a key's use makes
+            conn.execute(auth_sql.TOUCH_KEY, (row.key_id,))
+    return Principal(row.name, row.scope, row.key_id)

@@ -8,6 +8,7 @@ from psycopg_pool import ConnectionPool
 from legato.auth.scopes import Principal
 from legato.auth.secrets import digest, new_token
 from legato.store import auth_sql
+from legato.store.rows import fetch_one
 
 COOKIE = "legato_session"
 CSRF_HEADER = "x-csrf-token"
@@ -32,10 +33,10 @@ def find(pool: ConnectionPool, token: str) -> Session | None:
     if len(token) > 200:
         return None
     with pool.connection() as conn:
-        row = conn.execute(auth_sql.FIND_SESSION, (digest(token),)).fetchone()
+        row = fetch_one(conn, auth_sql.SessionRow, auth_sql.FIND_SESSION, (digest(token),))
     if row is None:
         return None
-    return Session(Principal(row[1], row[2], row[0], via_session=True), row[3])
+    return Session(Principal(row.name, row.scope, row.key_id, via_session=True), row.csrf_token)
 
 
 def close(pool: ConnectionPool, token: str) -> None:

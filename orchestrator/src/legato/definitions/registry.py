@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 from legato.definitions.model import Definition
 from legato.definitions.parse import parse_definition
 from legato.store import definitions_sql as sql
+from legato.store.rows import fetch_all, fetch_one
 
 
 class UnknownWorkflow(LookupError):
@@ -24,6 +25,10 @@ class Stored:
     body: dict[str, Any]
     created_at: datetime
     created: bool = False  # this call made a new version
+
+    @classmethod
+    def of(cls, row: sql.DefinitionRow) -> "Stored":
+        return cls(row.workflow_id, row.version, row.definition, row.created_at)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,39 +55,41 @@ class DefinitionRegistry:
         wid = definition.workflow_id
         with self._pool.connection() as conn, conn.transaction():
             conn.execute(sql.LOCK_WORKFLOW, (wid,))
-            latest = conn.execute(sql.LATEST, (wid,)).fetchone()
-            if latest is not None and latest[1] == digest:
-                row = conn.execute(sql.GET_VERSION, (wid, latest[0])).fetchone()
+            latest = fetch_one(conn, sql.LatestRow, sql.LATEST, (wid,))
+            if latest is not None and latest.body_hash == digest:
+                row = fetch_one(conn, sql.DefinitionRow, sql.GET_VERSION, (wid, latest.version))
                 assert row is not None
-                return Stored(row[0], row[1], row[2], row[3]), definition
-            version = 1 if latest is None else latest[0] + 1
-            created = conn.execute(sql.INSERT, (wid, version, orjson.dumps(body).decode(), digest)).fetchone()
+                return Stored.of(row), definition
+            version = 1 if latest is None else latest.version + 1
+            created = fetch_one(
+                conn, sql.InsertedRow, sql.INSERT, (wid, version, orjson.dumps(body).decode(), digest)
+            )
             assert created is not None
         self._parsed[(wid, version)] = definition
-        return Stored(wid, version, body, created[0], created=True), definition
+        return Stored(wid, version, body, created.created_at, created=True), definition
 
     def latest(self, workflow_id: str) -> Stored:
         with self._pool.connection() as conn:
-            row = conn.execute(sql.GET_LATEST, (workflow_id,)).fetchone()
+            row = fetch_one(conn, sql.DefinitionRow, sql.GET_LATEST, (workflow_id,))
         if row is None:
             raise UnknownWorkflow(workflow_id)
-        return Stored(row[0], row[1], row[2], row[3])
+        return Stored.of(row)
 
     def version(self, workflow_id: str, version: int) -> Stored:
         with self._pool.connection() as conn:
-            row = conn.execute(sql.GET_VERSION, (workflow_id, version)).fetchone()
+            row = fetch_one(conn, sql.DefinitionRow, sql.GET_VERSION, (workflow_id, version))
         if row is None:
             raise UnknownWorkflow(f"{workflow_id} version {version}")
-        return Stored(row[0], row[1], row[2], row[3])
+        return Stored.of(row)
 
     def list_latest(self) -> list[Stored]:
         with self._pool.connection() as conn:
-            rows = conn.execute(sql.LIST_LATEST).fetchall()
-        return [Stored(r[0], r[1], r[2], r[3]) for r in rows]
+            rows = fetch_all(conn, sql.DefinitionRow, sql.LIST_LATEST)
+        return [Stored.of(r) for r in rows]
 
     def actions(self) -> list[str]:
         with self._pool.connection() as conn:
-            return [r[0] for r in conn.execute(sql.ALL_ACTIONS).fetchall()]
+            return [r.action for r in fetch_all(conn, sql.ActionRow, sql.ALL_ACTIONS)]
 
     def parsed(self, stored: Stored) -> Definition:
         key = (stored.workflow_id, stored.version)

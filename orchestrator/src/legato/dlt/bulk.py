@@ -9,9 +9,9 @@ from typing import Any
 
 import psycopg
 
-from legato.dlt.records import DeadLetterRow, row
 from legato.dlt.replay import Replayed, ReplayError, replay
 from legato.store import dlt_sql
+from legato.store.rows import fetch_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +22,7 @@ class Outcome:
 
 
 def select_run(conn: psycopg.Connection[Any], run_id: uuid.UUID) -> list[uuid.UUID]:
-    return [r[0] for r in conn.execute(dlt_sql.BY_RUN, (run_id,)).fetchall()]
-
-
-def select_not_replayed(conn: psycopg.Connection[Any]) -> list[uuid.UUID]:
-    return [r[0] for r in conn.execute(dlt_sql.NOT_REPLAYED).fetchall()]
-
-
-def pending_of(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> list[DeadLetterRow]:
-    """The records of `ids` not replayed yet (what a replay of them would dispatch)."""
-    return [row(r) for r in conn.execute(dlt_sql.PENDING_AMONG, (ids,)).fetchall()]
+    return [r.job_id for r in fetch_all(conn, dlt_sql.DeadJobRow, dlt_sql.BY_RUN, (run_id,))]
 
 
 def replay_each(

@@ -9,8 +9,9 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from legato.dlt.records import DeadLetterRow, row
 from legato.store import dead_letter_list_sql
+from legato.store.dlt_sql import DeadLetterDetailRow, DeadLetterRow
+from legato.store.rows import fetch_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ def page(
     if after is not None:
         params["after_at"], params["after_id"] = after
     query = sql.SQL(dead_letter_list_sql.PAGE).format(where=where)
-    return [row(r) for r in conn.execute(query, {**params, "limit": limit}).fetchall()]
+    return fetch_all(conn, DeadLetterRow, query, {**params, "limit": limit})
 
 
 def summary(r: DeadLetterRow) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def summary(r: DeadLetterRow) -> dict[str, Any]:
     }
 
 
-def detail(r: DeadLetterRow) -> dict[str, Any]:
+def detail(r: DeadLetterDetailRow) -> dict[str, Any]:
     """The row plus the DLT record's headers and the payload (parsed; None when not kept)."""
     out = summary(r)
     out["correlationId"] = r.correlation_id

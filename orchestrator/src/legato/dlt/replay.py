@@ -19,8 +19,9 @@ import psycopg
 from legato.auth import actor
 from legato.definitions import Definition
 from legato.definitions.parse import parse_definition
-from legato.dlt.records import DeadLetterRow, row
 from legato.store import dlt_sql
+from legato.store.dlt_sql import DeadLetterDetailRow
+from legato.store.rows import fetch_one
 from legato.workflow.model import RunRef
 from legato.workflow.resume import requeue_item, resume
 
@@ -38,7 +39,7 @@ class ReplayOutcome(Enum):
 @dataclass(frozen=True, slots=True)
 class Replayed:
     outcome: ReplayOutcome
-    record: DeadLetterRow
+    record: DeadLetterDetailRow
     new_job_id: uuid.UUID | None
 
 
@@ -46,7 +47,7 @@ class Replayed:
 class Target:
     """What `reopen` is asked to do: run the dead job's step (or map item) again with `payload`."""
 
-    record: DeadLetterRow
+    record: DeadLetterDetailRow
     run_status: str
     payload: str  # the JSON text the new attempt gets
     payload_edited: bool
@@ -76,29 +77,28 @@ def replay(
 def _replay(
     cur: psycopg.Cursor[Any], jobs_prefix: str, job_id: uuid.UUID, payload: str | None, dry_run: bool
 ) -> Replayed:
-    cur.execute(dlt_sql.RUN_OF, (job_id,))
-    found = cur.fetchone()
+    found = fetch_one(cur, dlt_sql.DeadRunRow, dlt_sql.RUN_OF, (job_id,))
     if found is None:
         raise ReplayError(f"{job_id}: no such dead letter")
-    cur.execute(dlt_sql.LOCK_RUN, (found[0],))  # run first: the lock order of every operation
-    run = cur.fetchone()
-    cur.execute(dlt_sql.LOCK, (job_id,))
-    locked = cur.fetchone()
-    if locked is None:
+    # The run first: the lock order of every operation.
+    run = fetch_one(cur, dlt_sql.ReplayedRunRow, dlt_sql.LOCK_RUN, (found.run_id,))
+    record = fetch_one(cur, DeadLetterDetailRow, dlt_sql.LOCK, (job_id,))
+    if record is None:
         raise ReplayError(f"{job_id}: no such dead letter (deleted meanwhile)")
-    record = row(locked)
     if record.replayed_at is not None:
         return Replayed(ReplayOutcome.ALREADY_REPLAYED, record, record.replay_job_id)
     if run is None:
         raise ReplayError(f"{record.id}: run {record.run_id} no longer exists (deleted)")
-    cur.execute(
-        dlt_sql.NEWER, (record.run_id, record.step_id, record.item_index, record.job_id, record.dead_at)
+    newer = fetch_one(
+        cur,
+        dlt_sql.DeadJobRow,
+        dlt_sql.NEWER,
+        (record.run_id, record.step_id, record.item_index, record.job_id, record.dead_at),
     )
-    newer = cur.fetchone()
     if newer is not None:
         raise ReplayError(
             f"{record.id}: {record.where} of run {record.run_id} was dead-lettered again later; "
-            f"replay the newer dead letter {newer[0]} instead"
+            f"replay the newer dead letter {newer.job_id} instead"
         )
     if payload is None and record.payload is None:
         raise ReplayError(
@@ -107,7 +107,7 @@ def _replay(
         )
     text = record.payload if payload is None else payload
     assert text is not None
-    new_job = reopen(cur, jobs_prefix, Target(record, run[0], text, payload is not None))
+    new_job = reopen(cur, jobs_prefix, Target(record, run.status, text, payload is not None))
     cur.execute(dlt_sql.MARK_REPLAYED, (new_job, record.job_id))
     if cur.rowcount != 1:  # cannot happen while the row is locked; never dispatch twice
         raise RuntimeError(f"{record.id}: marked replayed by someone else while locked")
@@ -140,10 +140,9 @@ def reopen(cur: psycopg.Cursor[Any], jobs_prefix: str, target: Target) -> uuid.U
         raise ReplayError(
             f"{record.id}: run {run_id} was cancelled; it cannot be re-opened (trigger a new run)"
         )
-    cur.execute(dlt_sql.RUN_REF, (run_id,))
-    found = cur.fetchone()
+    found = fetch_one(cur, dlt_sql.RunRefRow, dlt_sql.RUN_REF, (run_id,))
     assert found is not None  # locked by `replay`
-    run = RunRef(run_id, found[0], found[1], found[2])
+    run = RunRef(run_id, found.workflow_id, found.version, found.correlation_id)
     lookup = _definitions(cur)
     edited = target.payload if target.payload_edited else None
     if target.run_status == "FAILED":
@@ -173,9 +172,8 @@ def reopen(cur: psycopg.Cursor[Any], jobs_prefix: str, target: Target) -> uuid.U
             f"{record.id}: run {run_id} is {target.run_status} (it went on without {where}); "
             "nothing is left to resume: trigger a new run"
         )
-    cur.execute(dlt_sql.NEW_ATTEMPT, (run_id, step_id, item))
-    attempt = cur.fetchone()
-    new_job = attempt[0] if attempt else None
+    attempt = fetch_one(cur, dlt_sql.NewAttemptRow, dlt_sql.NEW_ATTEMPT, (run_id, step_id, item))
+    new_job = attempt.job_id if attempt else None
     _event(
         cur,
         run_id,
@@ -198,11 +196,10 @@ def _definitions(cur: psycopg.Cursor[Any]) -> Callable[[str, int], Definition]:
     def lookup(workflow_id: str, version: int) -> Definition:
         key = (workflow_id, version)
         if key not in cache:
-            cur.execute(dlt_sql.DEFINITION, key)
-            body = cur.fetchone()
+            body = fetch_one(cur, dlt_sql.DefinitionBodyRow, dlt_sql.DEFINITION, key)
             if body is None:
                 raise ReplayError(f"workflow {workflow_id} version {version} is not defined any more")
-            cache[key] = parse_definition(body[0])
+            cache[key] = parse_definition(body.definition)
         return cache[key]
 
     return lookup

@@ -15,6 +15,7 @@ from uuid import UUID
 import psycopg
 
 from legato.store import idempotency_sql
+from legato.store.rows import fetch_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,9 @@ def claim(cur: psycopg.Cursor[Any], claims: Sequence[Claim], ttl_seconds: int) -
     for c in claims:
         first.setdefault((c.workflow_id, c.key), c)
     tried = list(first.values())
-    cur.execute(
+    claimed = fetch_all(
+        cur,
+        idempotency_sql.ClaimedRow,
         idempotency_sql.CLAIM,
         (
             ttl_seconds,
@@ -70,23 +73,23 @@ def claim(cur: psycopg.Cursor[Any], claims: Sequence[Claim], ttl_seconds: int) -
             [c.run_id for c in tried],
         ),
     )
-    won = {(row[0], row[1]) for row in cur.fetchall()}
+    won = {(r.workflow_id, r.key) for r in claimed}
     mine = {id(c) for c in tried if (c.workflow_id, c.key) in won}
     rest = [c for c in claims if id(c) not in mine]
     if not rest:
         return [None] * len(claims)
-    cur.execute(idempotency_sql.HOLDERS, ([c.workflow_id for c in rest], [c.key for c in rest]))
-    holders = {(r[0], r[1]): (r[2], r[3], r[4]) for r in cur.fetchall()}
+    keys = ([c.workflow_id for c in rest], [c.key for c in rest])
+    held = fetch_all(cur, idempotency_sql.HolderRow, idempotency_sql.HOLDERS, keys)
+    holders = {(r.workflow_id, r.key): r for r in held}
     return [None if id(c) in mine else _answer(c, holders.get((c.workflow_id, c.key))) for c in claims]
 
 
-def _answer(c: Claim, holder: tuple[str, UUID, int] | None) -> Outcome:
+def _answer(c: Claim, holder: idempotency_sql.HolderRow | None) -> Outcome:
     if holder is None:
         return KeyBusy(c.key)
-    fingerprint, run_id, ttl = holder
-    if fingerprint == c.fingerprint:
-        return Replayed(run_id, ttl)
-    return KeyReused(run_id, fingerprint, ttl)
+    if holder.fingerprint == c.fingerprint:
+        return Replayed(holder.run_id, holder.ttl_seconds)
+    return KeyReused(holder.run_id, holder.fingerprint, holder.ttl_seconds)
 
 
 def delete_expired(conn: psycopg.Connection[Any], batch: int = 1000) -> int:

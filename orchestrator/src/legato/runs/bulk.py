@@ -27,6 +27,7 @@ from legato.definitions.registry import DefinitionRegistry
 from legato.runs.filters import RunFilter
 from legato.runs.listing import matching_ids
 from legato.store import bulk_sql, engine_sql, run_list_sql
+from legato.store.rows import fetch_all
 from legato.workflow.model import RunRef
 from legato.workflow.resume import resume
 
@@ -70,8 +71,8 @@ def cancel(pool: ConnectionPool, selection: Selection, dry_run: bool) -> BulkOut
     outcome = _run(pool, selection, CANCELLABLE, dry_run, _cancel_batch, CANCEL_BATCH)
     if not dry_run and outcome.run_ids:
         with pool.connection() as conn:
-            rows = conn.execute(bulk_sql.WORKFLOWS_OF_RUNS, (outcome.run_ids,)).fetchall()
-        metrics.count(metrics.RUNS_FINISHED, Counter({(r[0], "CANCELLED"): int(r[1]) for r in rows}))
+            rows = fetch_all(conn, bulk_sql.WorkflowRunsRow, bulk_sql.WORKFLOWS_OF_RUNS, (outcome.run_ids,))
+        metrics.count(metrics.RUNS_FINISHED, Counter({(r.workflow_id, "CANCELLED"): r.runs for r in rows}))
     return outcome
 
 
@@ -112,8 +113,8 @@ def _select(
     may: a `q` search that stopped at its window left older runs unsearched)."""
     with pool.connection() as conn:
         if selection.run_ids is not None:
-            rows = conn.execute(run_list_sql.BY_IDS, (selection.run_ids,)).fetchall()
-            return len(rows), [r[0] for r in rows if r[1] in applies_to], False
+            rows = fetch_all(conn, run_list_sql.RunStatusRow, run_list_sql.BY_IDS, (selection.run_ids,))
+            return len(rows), [r.run_id for r in rows if r.status in applies_to], False
         assert selection.filter is not None
         narrowed = selection.filter.only(applies_to)
         if narrowed is None:
@@ -143,17 +144,21 @@ def _events(cur: psycopg.Cursor[Any], kind: str, data: dict[UUID, dict[str, Any]
 
 
 def _cancel_batch(cur: psycopg.Cursor[Any], ids: list[UUID]) -> list[UUID]:
-    cur.execute(bulk_sql.LOCK_RUNS, (ids, list(CANCELLABLE)))
-    previous = {r[0]: r[1] for r in cur.fetchall()}
+    previous = {
+        r.run_id: r.status
+        for r in fetch_all(cur, bulk_sql.BatchRunRow, bulk_sql.LOCK_RUNS, (ids, list(CANCELLABLE)))
+    }
     locked = list(previous)
     if not locked:
         return []
     cur.execute(bulk_sql.CANCEL_RUNS, (locked,))
-    cur.execute(bulk_sql.CANCEL_STEPS, (locked,))
-    steps = Counter(r[0] for r in cur.fetchall())
+    steps = Counter(
+        r.run_id for r in fetch_all(cur, bulk_sql.CancelledStepRow, bulk_sql.CANCEL_STEPS, (locked,))
+    )
     cur.execute(bulk_sql.CANCEL_ITEMS, (locked,))
-    cur.execute(bulk_sql.WITHDRAW_JOBS, (locked,))
-    jobs = {r[0]: int(r[1]) for r in cur.fetchall()}
+    jobs = {
+        r.run_id: r.jobs for r in fetch_all(cur, bulk_sql.WithdrawnJobsRow, bulk_sql.WITHDRAW_JOBS, (locked,))
+    }
     _events(
         cur,
         "RUN_CANCELLED",
@@ -169,8 +174,8 @@ def _cancel_batch(cur: psycopg.Cursor[Any], ids: list[UUID]) -> list[UUID]:
 def _retry_batch(
     cur: psycopg.Cursor[Any], registry: DefinitionRegistry, jobs_prefix: str, ids: list[UUID]
 ) -> list[UUID]:
-    cur.execute(bulk_sql.LOCK_RUNS, (ids, list(RETRYABLE)))
-    runs = [RunRef(r[0], r[2], r[3], r[4]) for r in cur.fetchall()]
+    locked = fetch_all(cur, bulk_sql.BatchRunRow, bulk_sql.LOCK_RUNS, (ids, list(RETRYABLE)))
+    runs = [RunRef(r.run_id, r.workflow_id, r.version, r.correlation_id) for r in locked]
     for run in runs:
         resume(cur, registry.get, jobs_prefix, run, "RUN_RETRIED", {"bulk": True})
     return [r.run_id for r in runs]

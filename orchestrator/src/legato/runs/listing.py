@@ -1,5 +1,6 @@
 """The run list (newest first, keyset pages) and its counts per status."""
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -22,22 +23,24 @@ from legato.runs.filters import (
 )
 from legato.runs.queries import iso
 from legato.store import run_list_sql
+from legato.store.rows import fetch_all
 
 MAX_PAGE = 500
 COUNT_CAP = 100_000  # a count stops here: bounded work however many runs match
 
 
-def _run(r: tuple[Any, ...]) -> dict[str, Any]:
+def _run(r: run_list_sql.ListedRunRow) -> dict[str, Any]:
+    error = {"stepId": r.error_step, "type": r.error_type, "message": r.error_message}
     return {
-        "runId": str(r[0]),
-        "workflowId": r[1],
-        "version": r[2],
-        "status": r[3],
-        "createdAt": iso(r[4]),
-        "endedAt": iso(r[5]),
-        "correlationId": r[6],
-        "idempotencyKey": r[7],
-        "error": None if r[3] != "FAILED" else {"stepId": r[8], "type": r[9], "message": r[10]},
+        "runId": str(r.run_id),
+        "workflowId": r.workflow_id,
+        "version": r.version,
+        "status": r.status,
+        "createdAt": iso(r.created_at),
+        "endedAt": iso(r.ended_at),
+        "correlationId": r.correlation_id,
+        "idempotencyKey": r.idempotency_key,
+        "error": error if r.status == "FAILED" else None,
     }
 
 
@@ -51,6 +54,23 @@ def page_query(f: RunFilter, after: tuple[datetime, UUID] | None, search: bool) 
         for n in range(len(f.statuses or STATUSES))
     ]
     return sql.SQL(run_list_sql.PAGE_BY_STATUS).format(branches=sql.SQL(" UNION ALL ").join(branch))
+
+
+def search_query(f: RunFilter, after: tuple[datetime, UUID] | None) -> sql.Composed:
+    """The runs of the search window matching `q` (SEARCH over the page of `f`)."""
+    return sql.SQL(run_list_sql.SEARCH).format(scan=page_query(f, after, True))
+
+
+def count_query(f: RunFilter) -> sql.Composed:
+    """The runs per status matching `f` (its statuses ignored): COUNTS_SEARCH with `q`, else one
+    COUNT_BRANCH per status."""
+    every = replace(f, statuses=STATUSES)
+    if f.q:
+        return sql.SQL(run_list_sql.COUNTS_SEARCH).format(where=where(every, None))
+    return sql.SQL(" UNION ALL ").join(
+        sql.SQL(run_list_sql.COUNT_BRANCH).format(status=status_param(n), where=where(every, None))
+        for n in range(len(STATUSES))
+    )
 
 
 def by_status(f: RunFilter) -> bool:
@@ -67,12 +87,14 @@ def list_runs(pool: ConnectionPool, f: RunFilter, limit: int, cursor: str | None
     values = params(f, after)
     with pool.connection() as conn:
         if not f.q:
-            rows = conn.execute(page_query(f, after, False), {**values, "limit": limit + 1}).fetchall()
+            rows = fetch_all(
+                conn, run_list_sql.ListedRunRow, page_query(f, after, False), {**values, "limit": limit + 1}
+            )
             page = rows[:limit]
             more = len(rows) > limit
             return {
                 "runs": [_run(r) for r in page],
-                "nextCursor": encode_cursor(page[-1][4], page[-1][0]) if more else None,
+                "nextCursor": encode_cursor(page[-1].created_at, page[-1].run_id) if more else None,
             }
         return _search(conn, f, after, values, limit)
 
@@ -86,17 +108,17 @@ def _search(
 ) -> dict[str, Any]:
     hits, tail = _searched(conn, f, after, values, limit + 1)
     page = hits[:limit]
-    full = tail is not None and bool(tail[-1])
+    full = tail is not None and tail.full
     if len(hits) > limit:
-        next_cursor: str | None = encode_cursor(page[-1][4], page[-1][0])
+        next_cursor: str | None = encode_cursor(page[-1].created_at, page[-1].run_id)
     elif tail is not None and full:  # older runs were not searched
-        next_cursor = encode_cursor(tail[4], tail[0])
+        next_cursor = encode_cursor(tail.created_at, tail.run_id)
     else:
         next_cursor = None
     return {
         "runs": [_run(r) for r in page],
         "nextCursor": next_cursor,
-        "searched": int(tail[-2]) if tail is not None else 0,
+        "searched": tail.scanned if tail is not None else 0,
         "windowFull": full,
     }
 
@@ -107,13 +129,13 @@ def _searched(
     after: tuple[datetime, UUID] | None,
     values: dict[str, Any],
     hits: int,
-) -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
+) -> tuple[list[run_list_sql.SearchedRunRow], run_list_sql.SearchedRunRow | None]:
     """Up to `hits` runs of the search window matching `q`, newest first, and the window's tail
     row: (..., tail, runs searched, whether the window was full)."""
-    query = sql.SQL(run_list_sql.SEARCH).format(scan=page_query(f, after, True))
+    query = search_query(f, after)
     params = {**values, "limit": SCAN_ROWS, "scan_bytes": SCAN_BYTES, "page": hits}
-    rows = conn.execute(query, params).fetchall()
-    return [r for r in rows if not r[-3]], next((r for r in rows if r[-3]), None)
+    rows = fetch_all(conn, run_list_sql.SearchedRunRow, query, params)
+    return [r for r in rows if not r.tail], next((r for r in rows if r.tail), None)
 
 
 def counts(pool: ConnectionPool, f: RunFilter) -> dict[str, Any]:
@@ -123,19 +145,18 @@ def counts(pool: ConnectionPool, f: RunFilter) -> dict[str, Any]:
     `searched`, and `windowFull` when older runs were not searched)."""
     every = replace(f, statuses=STATUSES)
     values = {**params(every, None), "cap": COUNT_CAP, "scan_rows": SCAN_ROWS, "scan_bytes": SCAN_BYTES}
-    if f.q:
-        query: sql.Composed = sql.SQL(run_list_sql.COUNTS_SEARCH).format(where=where(every, None))
-    else:
-        query = sql.SQL(" UNION ALL ").join(
-            sql.SQL(run_list_sql.COUNT_BRANCH).format(status=status_param(n), where=where(every, None))
-            for n in range(len(STATUSES))
-        )
+    query = count_query(f)
     with pool.connection() as conn:
-        rows = conn.execute(query, values).fetchall()
-    found = {r[0]: int(r[1]) for r in rows}
+        if f.q:  # with the runs searched and in the window
+            searches = fetch_all(conn, run_list_sql.SearchCountRow, query, values)
+            rows: Sequence[run_list_sql.StatusCountRow] = searches
+        else:
+            searches = []
+            rows = fetch_all(conn, run_list_sql.StatusCountRow, query, values)
+    found = {r.status: r.matching for r in rows}
     out: dict[str, Any] = {"counts": {s: found.get(s, 0) for s in STATUSES}}
     if f.q:
-        searched, window = sum(int(r[2]) for r in rows), sum(int(r[3]) for r in rows)
+        searched, window = sum(r.searched for r in searches), sum(r.in_window for r in searches)
         out["searchWindow"], out["searchWindowBytes"] = SCAN_ROWS, SCAN_BYTES
         out["searched"], out["windowFull"] = searched, window >= SCAN_ROWS or window > searched
     else:
@@ -148,7 +169,9 @@ def matching_ids(conn: psycopg.Connection[Any], f: RunFilter, limit: int) -> tup
     and whether older runs were left unsearched (the window was full)."""
     values = params(f, None)
     if not f.q:
-        rows = conn.execute(page_query(f, None, False), {**values, "limit": limit}).fetchall()
-        return [r[0] for r in rows], False
+        rows = fetch_all(
+            conn, run_list_sql.ListedRunRow, page_query(f, None, False), {**values, "limit": limit}
+        )
+        return [r.run_id for r in rows], False
     hits, tail = _searched(conn, f, None, values, limit)
-    return [r[0] for r in hits], tail is not None and bool(tail[-1])
+    return [r.run_id for r in hits], tail is not None and tail.full

@@ -17,6 +17,7 @@ from legato import metrics
 from legato.definitions.registry import DefinitionRegistry
 from legato.store import attempts_sql, engine_sql
 from legato.store import operations_sql as sql
+from legato.store.rows import fetch_one
 from legato.workflow.model import RunRef
 from legato.workflow.resume import WrongState, record_event, resume
 
@@ -41,9 +42,8 @@ class Outcome:
         return out
 
 
-def _lock(cur: psycopg.Cursor[tuple[Any, ...]], run_id: UUID) -> tuple[Any, ...]:
-    cur.execute(sql.LOCK_RUN, (run_id,))
-    row: tuple[Any, ...] | None = cur.fetchone()
+def _lock(cur: psycopg.Cursor[Any], run_id: UUID) -> sql.RunStateRow:
+    row = fetch_one(cur, sql.RunStateRow, sql.LOCK_RUN, (run_id,))
     if row is None:
         raise RunNotFound(str(run_id))
     return row
@@ -51,7 +51,8 @@ def _lock(cur: psycopg.Cursor[tuple[Any, ...]], run_id: UUID) -> tuple[Any, ...]
 
 def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
     with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-        status, workflow_id = _lock(cur, run_id)[:2]
+        locked = _lock(cur, run_id)
+        status, workflow_id = locked.status, locked.workflow_id
         if status == "CANCELLED":
             return Outcome(run_id, status, changed=False)
         if status not in ("PENDING", "RUNNING"):
@@ -76,11 +77,11 @@ def retry(
     run_id: UUID,
 ) -> Outcome:
     with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-        status, workflow_id, version, correlation_id = _lock(cur, run_id)
-        if status == "RUNNING":
-            return Outcome(run_id, status, changed=False)
-        if status != "FAILED":
-            raise WrongState(f"run {run_id} is {status}; only a FAILED run can be retried")
-        run = RunRef(run_id, workflow_id, version, correlation_id)
+        locked = _lock(cur, run_id)
+        if locked.status == "RUNNING":
+            return Outcome(run_id, locked.status, changed=False)
+        if locked.status != "FAILED":
+            raise WrongState(f"run {run_id} is {locked.status}; only a FAILED run can be retried")
+        run = RunRef(run_id, locked.workflow_id, locked.version, locked.correlation_id)
         again = resume(cur, registry.get, jobs_prefix, run, "RUN_RETRIED")
     return Outcome(run_id, "RUNNING", changed=True, steps=tuple(again))

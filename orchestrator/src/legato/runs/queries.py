@@ -8,6 +8,7 @@ import orjson
 from psycopg_pool import ConnectionPool
 
 from legato.store import runs_sql
+from legato.store.rows import fetch_all, fetch_one
 
 
 def iso(value: datetime | None) -> str | None:
@@ -17,51 +18,53 @@ def iso(value: datetime | None) -> str | None:
 
 def get_run(pool: ConnectionPool, run_id: UUID) -> dict[str, Any] | None:
     with pool.connection() as conn:
-        row = conn.execute(runs_sql.GET_RUN, (run_id,)).fetchone()
+        row = fetch_one(conn, runs_sql.RunRow, runs_sql.GET_RUN, (run_id,))
         if row is None:
             return None
-        steps = conn.execute(runs_sql.GET_STEPS, (run_id,)).fetchall()
+        steps = fetch_all(conn, runs_sql.StepRow, runs_sql.GET_STEPS, (run_id,))
     return {
-        "runId": str(row[0]),
-        "workflowId": row[1],
-        "version": row[2],
-        "status": row[3],
-        "input": row[4],
-        "output": row[5],
-        "error": row[6],
-        "correlationId": row[7],
-        "createdAt": iso(row[8]),
-        "updatedAt": iso(row[9]),
-        "endedAt": iso(row[10]),
+        "runId": str(row.run_id),
+        "workflowId": row.workflow_id,
+        "version": row.version,
+        "status": row.status,
+        "input": row.input,
+        "output": row.output,
+        "error": row.error,
+        "correlationId": row.correlation_id,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+        "endedAt": iso(row.ended_at),
         "steps": [_step(s) for s in steps],
     }
 
 
-def _step(s: tuple[Any, ...]) -> dict[str, Any]:
+def _step(s: runs_sql.StepRow) -> dict[str, Any]:
     out = {
-        "id": s[0],
-        "action": s[1],
-        "status": s[2],
-        "attempts": s[3],
-        "input": s[4],
-        "output": s[5],
-        "error": s[6],
-        "startedAt": iso(s[7]),
-        "endedAt": iso(s[8]),
+        "id": s.step_id,
+        "action": s.action,
+        "status": s.status,
+        "attempts": s.attempts,
+        "input": s.input,
+        "output": s.output,
+        "error": s.error,
+        "startedAt": iso(s.started_at),
+        "endedAt": iso(s.ended_at),
     }
-    if s[9] is not None:
-        out["wakeAt"] = iso(s[9])
-    if s[10] is not None:
-        out["items"] = {"total": s[10], "completed": s[10] - s[11]}
-    if s[12] is not None:
+    if s.wake_at is not None:
+        out["wakeAt"] = iso(s.wake_at)
+    if s.items_total is not None:
+        assert s.items_open is not None  # written with items_total
+        out["items"] = {"total": s.items_total, "completed": s.items_total - s.items_open}
+    if s.live_job_id is not None:
+        deadline = None if s.deadline_at is None else {"at": iso(s.deadline_at), "kind": s.deadline_kind}
         out["liveAttempt"] = {
-            "jobId": str(s[12]),
-            "state": "running" if s[13] else "queued",
-            "startedAt": iso(s[13]),
-            "heartbeatAt": iso(s[14]),
-            "progress": None if s[15] is None else orjson.loads(s[15]),
-            "workerId": s[16],
-            "deadline": None if s[17] is None else {"at": iso(s[17]), "kind": s[18]},
+            "jobId": str(s.live_job_id),
+            "state": "running" if s.live_started_at else "queued",
+            "startedAt": iso(s.live_started_at),
+            "heartbeatAt": iso(s.heartbeat_at),
+            "progress": None if s.details is None else orjson.loads(s.details),
+            "workerId": s.worker_id,
+            "deadline": deadline,
         }
     return out
 
@@ -70,8 +73,15 @@ def get_events(pool: ConnectionPool, run_id: UUID, after: int, limit: int) -> li
     with pool.connection() as conn:
         if conn.execute(runs_sql.RUN_EXISTS, (run_id,)).fetchone() is None:
             return None
-        rows = conn.execute(runs_sql.GET_EVENTS, (run_id, after, min(limit, 1000))).fetchall()
+        rows = fetch_all(conn, runs_sql.EventRow, runs_sql.GET_EVENTS, (run_id, after, min(limit, 1000)))
     return [
-        {"id": r[0], "at": iso(r[1]), "type": r[2], "stepId": r[3], "attempt": r[4], "data": r[5]}
+        {
+            "id": r.id,
+            "at": iso(r.at),
+            "type": r.type,
+            "stepId": r.step_id,
+            "attempt": r.attempt,
+            "data": r.data,
+        }
         for r in rows
     ]

@@ -8,6 +8,7 @@ from psycopg_pool import ConnectionPool
 
 from legato.runs.filters import InvalidFilter
 from legato.store import stats_sql
+from legato.store.rows import fetch_all, fetch_one
 
 WINDOW = re.compile(r"^([1-9][0-9]{0,5})([smhd])$")
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -27,28 +28,29 @@ def window_seconds(raw: str, longest: int) -> int:
 
 def versions(pool: ConnectionPool, workflow_id: str) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        rows = conn.execute(stats_sql.VERSIONS, (workflow_id,)).fetchall()
+        rows = fetch_all(conn, stats_sql.VersionRow, stats_sql.VERSIONS, (workflow_id,))
     return [
-        {"version": v, "createdAt": at.isoformat(), "steps": body.get("steps", [])} for v, at, body in rows
+        {"version": r.version, "createdAt": r.created_at.isoformat(), "steps": r.definition.get("steps", [])}
+        for r in rows
     ]
 
 
 def workflow_stats(pool: ConnectionPool, window: int) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        rows = conn.execute(stats_sql.WORKFLOW_STATS, {"window": window}).fetchall()
+        rows = fetch_all(conn, stats_sql.WorkflowStatsRow, stats_sql.WORKFLOW_STATS, {"window": window})
     out = []
-    for wid, latest, started, completed, failed, cancelled, running in rows:
-        ended = completed + failed
+    for r in rows:
+        ended = r.completed + r.failed
         out.append(
             {
-                "workflowId": wid,
-                "latestVersion": latest,
-                "started": started,
-                "completed": completed,
-                "failed": failed,
-                "cancelled": cancelled,
-                "running": running,
-                "failureRate": round(failed / ended, 4) if ended else None,
+                "workflowId": r.workflow_id,
+                "latestVersion": r.latest,
+                "started": r.started,
+                "completed": r.completed,
+                "failed": r.failed,
+                "cancelled": r.cancelled,
+                "running": r.running,
+                "failureRate": round(r.failed / ended, 4) if ended else None,
             }
         )
     return out
@@ -73,30 +75,29 @@ def overview(pool: ConnectionPool, window: int, payload_retention_hours: float) 
     if payload_retention_hours > 0:
         step_window = min(window, int(payload_retention_hours * 3600))
     with pool.connection() as conn:
-        runs = conn.execute(stats_sql.RUNS_PER_MINUTE, {"window": window}).fetchall()
-        steps = conn.execute(stats_sql.STEPS_PER_MINUTE, {"window": step_window}).fetchall()
-        latency = conn.execute(
-            stats_sql.LATENCY, {"window": step_window, "sample": LATENCY_SAMPLE}
-        ).fetchone()
-    by_minute = {m: (ok, bad) for m, ok, bad in steps}
+        runs = fetch_all(conn, stats_sql.RunsMinuteRow, stats_sql.RUNS_PER_MINUTE, {"window": window})
+        steps = fetch_all(conn, stats_sql.StepsMinuteRow, stats_sql.STEPS_PER_MINUTE, {"window": step_window})
+        latency = fetch_one(
+            conn, stats_sql.LatencyRow, stats_sql.LATENCY, {"window": step_window, "sample": LATENCY_SAMPLE}
+        )
+    by_minute = {s.m: (s.completed, s.failed) for s in steps}
     assert latency is not None
-    sampled, execution, queue = latency
     return {
         "windowSeconds": window,
         "stepWindowSeconds": step_window,
         "minutes": [
             {
-                "at": _minute(m),
-                "runsStarted": started,
-                "runsFinished": finished,
-                "stepsCompleted": by_minute.get(m, (0, 0))[0],
-                "stepsFailed": by_minute.get(m, (0, 0))[1],
+                "at": _minute(r.m),
+                "runsStarted": r.started,
+                "runsFinished": r.finished,
+                "stepsCompleted": by_minute.get(r.m, (0, 0))[0],
+                "stepsFailed": by_minute.get(r.m, (0, 0))[1],
             }
-            for m, started, finished in runs
+            for r in runs
         ],
         "latency": {
-            "sampled": sampled,
-            "executionSeconds": _percentiles(execution),
-            "queueSeconds": _percentiles(queue),
+            "sampled": latency.sampled,
+            "executionSeconds": _percentiles(latency.execution),
+            "queueSeconds": _percentiles(latency.queue),
         },
     }

@@ -8,26 +8,27 @@ from psycopg_pool import ConnectionPool
 from legato.runs.filters import decode_cursor, encode_cursor
 from legato.runs.queries import iso
 from legato.store import runs_sql, timeline_sql
+from legato.store.rows import fetch_all
 
 MAX_ATTEMPTS_PAGE = 1000
 
 
-def _attempt(r: tuple[Any, ...]) -> dict[str, Any]:
+def _attempt(r: timeline_sql.AttemptRow) -> dict[str, Any]:
     return {
-        "jobId": str(r[0]),
-        "stepId": r[1],
-        "item": r[2],
-        "attempt": r[3],
-        "state": r[4],
-        "createdAt": iso(r[5]),
-        "dispatchedAt": iso(r[6]),
-        "startedAt": iso(r[7]),
-        "finishedAt": iso(r[8]),
-        "workerId": r[9],
-        "deadlineKind": r[10],
-        "requeues": r[11],
-        "action": r[12],
-        "generation": r[13],
+        "jobId": str(r.job_id),
+        "stepId": r.step_id,
+        "item": r.item_index,
+        "attempt": r.attempt,
+        "state": r.state,
+        "createdAt": iso(r.created_at),
+        "dispatchedAt": iso(r.dispatched_at),
+        "startedAt": iso(r.started_at),
+        "finishedAt": iso(r.finished_at),
+        "workerId": r.worker_id,
+        "deadlineKind": r.deadline_kind,
+        "requeues": r.requeues,
+        "action": r.action,
+        "generation": r.generation,
     }
 
 
@@ -38,23 +39,25 @@ def attempts(pool: ConnectionPool, run_id: UUID, limit: int, cursor: str | None)
         if conn.execute(runs_sql.RUN_EXISTS, (run_id,)).fetchone() is None:
             return None
         if after is None:
-            rows = conn.execute(timeline_sql.ATTEMPTS, (run_id, limit + 1)).fetchall()
+            rows = fetch_all(conn, timeline_sql.AttemptRow, timeline_sql.ATTEMPTS, (run_id, limit + 1))
         else:
-            rows = conn.execute(timeline_sql.ATTEMPTS_AFTER, (run_id, *after, limit + 1)).fetchall()
-        waits = conn.execute(timeline_sql.WAITS, (run_id,)).fetchall()
+            rows = fetch_all(
+                conn, timeline_sql.AttemptRow, timeline_sql.ATTEMPTS_AFTER, (run_id, *after, limit + 1)
+            )
+        waits = fetch_all(conn, timeline_sql.WaitRow, timeline_sql.WAITS, (run_id,))
     page = rows[:limit]
     return {
         "runId": str(run_id),
         "attempts": [_attempt(r) for r in page],
         "waits": [
             {
-                "stepId": w[0],
-                "status": w[1],
-                "startedAt": iso(w[2]),
-                "endedAt": iso(w[3]),
-                "wakeAt": iso(w[4]),
+                "stepId": w.step_id,
+                "status": w.status,
+                "startedAt": iso(w.started_at),
+                "endedAt": iso(w.ended_at),
+                "wakeAt": iso(w.wake_at),
             }
             for w in waits
         ],
-        "nextCursor": encode_cursor(page[-1][5], page[-1][0]) if len(rows) > limit else None,
+        "nextCursor": encode_cursor(page[-1].created_at, page[-1].job_id) if len(rows) > limit else None,
     }

@@ -25,7 +25,8 @@ from legato import metrics
 from legato.definitions.registry import DefinitionRegistry, Stored, UnknownWorkflow
 from legato.faults import is_outage
 from legato.idempotency import record
-from legato.store import engine_sql, runs_sql
+from legato.store import definitions_sql, engine_sql, runs_sql
+from legato.store.rows import fetch_all
 from legato.workflow import starts
 from legato.workflow.model import Event, Plan, RunRef
 from legato.workflow.settle import settle
@@ -116,8 +117,10 @@ class Triggers:
         return answered
 
     def _latest(self, cur: psycopg.Cursor[Any], workflow_ids: set[str]) -> dict[str, Stored]:
-        cur.execute(runs_sql.LATEST_DEFINITIONS, (list(workflow_ids),))
-        return {r[0]: Stored(r[0], r[1], r[2], r[3]) for r in cur.fetchall()}
+        rows = fetch_all(
+            cur, definitions_sql.DefinitionRow, runs_sql.LATEST_DEFINITIONS, (list(workflow_ids),)
+        )
+        return {r.workflow_id: Stored.of(r) for r in rows}
 
     def _write(
         self, cur: psycopg.Cursor[Any], requests: list[TriggerRequest], latest: dict[str, Stored]

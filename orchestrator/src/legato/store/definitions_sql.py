@@ -1,4 +1,11 @@
-"""Statements for versioned workflow definitions."""
+"""Statements for versioned workflow definitions.
+
+A statement that answers rows has its row type beside it (read with store.rows.fetch_all).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 # Serialise definers of one workflow id so versions are dense and a body is stored once.
 LOCK_WORKFLOW = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
@@ -8,16 +15,44 @@ SELECT version, body_hash FROM workflow_definitions
 WHERE workflow_id = %s ORDER BY version DESC LIMIT 1
 """
 
+
+@dataclass(frozen=True, slots=True)
+class LatestRow:
+    """A workflow's latest version, as LATEST reads it: the hash of its body."""
+
+    version: int
+    body_hash: str
+
+
 INSERT = """
 INSERT INTO workflow_definitions (workflow_id, version, definition, body_hash)
 VALUES (%s, %s, %s::jsonb, %s)
 RETURNING created_at
 """
 
+
+@dataclass(frozen=True, slots=True)
+class InsertedRow:
+    """When INSERT stored the version."""
+
+    created_at: datetime
+
+
 GET_VERSION = """
 SELECT workflow_id, version, definition, created_at FROM workflow_definitions
 WHERE workflow_id = %s AND version = %s
 """
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionRow:
+    """A stored version (GET_VERSION, GET_LATEST, LIST_LATEST; runs_sql.LATEST_DEFINITIONS)."""
+
+    workflow_id: str
+    version: int
+    definition: dict[str, Any]
+    created_at: datetime
+
 
 GET_LATEST = """
 SELECT workflow_id, version, definition, created_at FROM workflow_definitions
@@ -30,6 +65,14 @@ FROM workflow_definitions ORDER BY workflow_id, version DESC
 """
 
 ALL_ACTIONS = """
-SELECT DISTINCT step->>'action' FROM workflow_definitions, jsonb_array_elements(definition->'steps') AS step
+SELECT DISTINCT step->>'action' AS action
+FROM workflow_definitions, jsonb_array_elements(definition->'steps') AS step
 WHERE step ? 'action'
 """
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """An action some stored version's steps name (ALL_ACTIONS)."""
+
+    action: str

@@ -1,6 +1,10 @@
-"""Statements behind the `dead_letters` table and `legato dlt list | show | replay`."""
+"""Statements behind the `dead_letters` table and `legato dlt list | show | replay`.
+
+A statement that answers rows has its row type beside it (read with store.rows.fetch_all).
+"""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -56,35 +60,70 @@ job_id, dead_at, workflow_id, version, run_id, step_id, item_index, action, atte
 reason, error_type, error_message, correlation_id, replayed_at, replay_job_id
 """
 
-# Every filter is optional (NULL); a custom plan drops the unused ones and uses the indexes.
-LIST = f"""
-SELECT {COLUMNS} FROM dead_letters
-WHERE (%(workflow)s::text IS NULL OR workflow_id = %(workflow)s)
-  AND (%(action)s::text IS NULL OR action = %(action)s)
-  AND (%(error_type)s::text IS NULL OR error_type = %(error_type)s)
-  AND (%(run_id)s::uuid IS NULL OR run_id = %(run_id)s)
-  AND (%(since)s::timestamptz IS NULL OR dead_at >= %(since)s)
-  AND (NOT %(pending)s OR replayed_at IS NULL)
-  AND (%(after_at)s::timestamptz IS NULL OR (dead_at, job_id) > (%(after_at)s, %(after_id)s::uuid))
-ORDER BY dead_at, job_id
-LIMIT %(limit)s
-"""
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterRow:
+    """A dead letter as COLUMNS read it (dead_letter_list_sql.PAGE)."""
+
+    job_id: UUID
+    dead_at: datetime
+    workflow_id: str
+    version: int
+    run_id: UUID
+    step_id: str
+    item_index: int | None
+    action: str
+    attempt: int
+    generation: int
+    reason: str
+    error_type: str
+    error_message: str
+    correlation_id: str | None
+    replayed_at: datetime | None
+    replay_job_id: UUID | None
+
+    @property
+    def id(self) -> str:
+        """The dead letter's id: the dead job's."""
+        return str(self.job_id)
+
+    @property
+    def where(self) -> str:
+        """The step (and map item) it came from, for messages."""
+        return self.step_id if self.item_index is None else f"{self.step_id}[{self.item_index}]"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterDetailRow(DeadLetterRow):
+    """A dead letter with the dead job's payload (None when not kept) and its DLT record's headers
+    (GET, LOCK)."""
+
+    payload: str | None
+    headers: dict[str, str] | None
+
 
 GET = f"SELECT {COLUMNS}, payload, headers FROM dead_letters WHERE job_id = %s"
 
-# A shortened id (the table shows the first characters): at most two matches, to tell ambiguity.
-BY_PREFIX = "SELECT job_id FROM dead_letters WHERE job_id::text LIKE %s ORDER BY job_id LIMIT 2"
+
+@dataclass(frozen=True, slots=True)
+class DeadJobRow:
+    """A dead letter's id, the dead job's (BY_RUN, NEWER)."""
+
+    job_id: UUID
+
 
 BY_RUN = "SELECT job_id FROM dead_letters WHERE run_id = %s ORDER BY dead_at, job_id"
 
-PENDING_AMONG = f"""
-SELECT {COLUMNS} FROM dead_letters WHERE job_id = ANY(%s) AND replayed_at IS NULL ORDER BY dead_at, job_id
-"""
-
-NOT_REPLAYED = "SELECT job_id FROM dead_letters WHERE replayed_at IS NULL ORDER BY dead_at, job_id"
-
 # Replay: the run is locked first (lock order run -> steps -> items -> jobs), then the row.
 RUN_OF = "SELECT run_id FROM dead_letters WHERE job_id = %s"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadRunRow:
+    """The run of a dead letter (RUN_OF)."""
+
+    run_id: UUID
+
 
 LOCK = f"SELECT {COLUMNS}, payload, headers FROM dead_letters WHERE job_id = %s FOR UPDATE"
 
@@ -116,6 +155,16 @@ RETURNING d.job_id
 
 LOCK_RUN = "SELECT status, workflow_id, version FROM runs WHERE run_id = %s FOR UPDATE"
 
+
+@dataclass(frozen=True, slots=True)
+class ReplayedRunRow:
+    """The run LOCK_RUN locked for a replay."""
+
+    status: str
+    workflow_id: str
+    version: int
+
+
 INSERT_EVENT = """
 INSERT INTO run_events (run_id, type, step_id, attempt, data) VALUES (%s, %s, %s, %s, %s::jsonb)
 """
@@ -141,7 +190,25 @@ ON CONFLICT (job_id) DO NOTHING
 
 RUN_REF = "SELECT workflow_id, version, correlation_id FROM runs WHERE run_id = %s"
 
+
+@dataclass(frozen=True, slots=True)
+class RunRefRow:
+    """What RUN_REF reads of the run a replay re-opens."""
+
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+
+
 DEFINITION = "SELECT definition FROM workflow_definitions WHERE workflow_id = %s AND version = %s"
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionBodyRow:
+    """A stored version's body (DEFINITION)."""
+
+    definition: dict[str, Any]
+
 
 # The attempt a replay queued (none when the item waits for a free slot of its map).
 NEW_ATTEMPT = """
@@ -149,3 +216,10 @@ SELECT job_id FROM jobs
 WHERE run_id = %s AND step_id = %s AND item_index IS NOT DISTINCT FROM %s AND state = 'PENDING'
 ORDER BY created_at DESC LIMIT 1
 """
+
+
+@dataclass(frozen=True, slots=True)
+class NewAttemptRow:
+    """The attempt NEW_ATTEMPT found queued by a replay."""
+
+    job_id: UUID

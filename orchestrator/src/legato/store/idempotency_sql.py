@@ -2,7 +2,12 @@
 
 One row per workflow and key, written in the transaction that creates the key's run. Every time
 (expiry, what is left) is the database's clock, never the application's.
+
+A statement that answers rows has its row type beside it (read with store.rows.fetch_all).
 """
+
+from dataclasses import dataclass
+from uuid import UUID
 
 # Claim keys for new runs, in one statement for a whole group commit. A key that is free, or whose
 # row has expired, is written (an expired row is replaced); a key held by another row is left
@@ -21,14 +26,35 @@ WHERE k.expires_at <= now()
 RETURNING workflow_id, key
 """
 
+
+@dataclass(frozen=True, slots=True)
+class ClaimedRow:
+    """A key CLAIM wrote: this transaction holds it."""
+
+    workflow_id: str
+    key: str
+
+
 # The rows that hold keys a claim did not get, with the whole seconds they have left.
 HOLDERS = """
 SELECT k.workflow_id, k.key, k.fingerprint, k.run_id,
-       greatest(floor(extract(epoch FROM k.expires_at - now())), 0)::int
+       greatest(floor(extract(epoch FROM k.expires_at - now())), 0)::int AS ttl_seconds
 FROM idempotency_keys k
 JOIN unnest(%s::text[], %s::text[]) AS v(workflow_id, key)
   ON k.workflow_id = v.workflow_id AND k.key = v.key
 """
+
+
+@dataclass(frozen=True, slots=True)
+class HolderRow:
+    """The row holding a key (HOLDERS): its body's fingerprint, its run, its whole seconds left."""
+
+    workflow_id: str
+    key: str
+    fingerprint: str
+    run_id: UUID
+    ttl_seconds: int
+
 
 # Expired rows, a small batch at a time; rows a trigger is replacing right now are skipped.
 DELETE_EXPIRED = """

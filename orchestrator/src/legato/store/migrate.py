@@ -1,6 +1,7 @@
 """The database schema: bring it up to date (`legato serve`, `legato migrate`, `legato keys
 --database --migrate`), or tell whether it is (the other `--database` commands never migrate)."""
 
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -9,7 +10,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from legato.store.rows import fetch_one
+
 CURRENT_REVISION = "SELECT version_num FROM alembic_version"
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionRow:
+    """The schema's revision, as Alembic records it (CURRENT_REVISION)."""
+
+    version_num: str
 
 
 class SchemaNotCurrent(Exception):
@@ -33,14 +43,14 @@ def check_current(conn: psycopg.Connection[Any]) -> None:
     """Raises SchemaNotCurrent unless the schema is at this Legato's latest revision."""
     try:
         with conn.transaction():
-            found = conn.execute(CURRENT_REVISION).fetchone()
+            found = fetch_one(conn, RevisionRow, CURRENT_REVISION)
     except psycopg.errors.UndefinedTable:
         found = None
     scripts = ScriptDirectory.from_config(_config())
     head = scripts.get_current_head()
     if found is None:
         raise SchemaNotCurrent("the database has no Legato schema")
-    revision = found[0]
+    revision = found.version_num
     if revision == head:
         return
     known = {script.revision for script in scripts.walk_revisions()}

@@ -8,6 +8,17 @@ from uuid import UUID
 
 LOCK_RUN = "SELECT status, workflow_id, version, correlation_id FROM runs WHERE run_id = %s FOR UPDATE"
 
+
+@dataclass(frozen=True, slots=True)
+class RunStateRow:
+    """The run LOCK_RUN locked: its status, and what a retry plans it with."""
+
+    status: str
+    workflow_id: str
+    version: int
+    correlation_id: str | None
+
+
 CANCEL_RUN = """
 UPDATE runs SET status = 'CANCELLED', updated_at = now(), ended_at = now() WHERE run_id = %s
 """

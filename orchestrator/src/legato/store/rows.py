@@ -8,23 +8,28 @@ builds one per row by column name, on a cursor of the same connection: the same 
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg import sql
 from psycopg.abc import Params
 from psycopg.rows import class_row
 
 Row = TypeVar("Row")
 
+# A statement: its text, or composed from store fragments (psycopg.sql). psycopg.abc.QueryNoTemplate
+# from psycopg 3.3 on; spelled out here so 3.2 (the oldest supported) works too.
+Query = str | bytes | sql.SQL | sql.Composed
+
 # Where a statement runs: a connection, or a cursor's (in its transaction and pipeline).
 On = psycopg.Connection[Any] | psycopg.Cursor[Any]
 
 
-def fetch_all(on: On, row: type[Row], query: str, params: Params | None = None) -> list[Row]:
+def fetch_all(on: On, row: type[Row], query: Query, params: Params | None = None) -> list[Row]:
     """Run `query` and read its rows as `row`."""
     with _cursor(on, row) as typed:
         typed.execute(query, params)
         return typed.fetchall()
 
 
-def fetch_one(on: On, row: type[Row], query: str, params: Params | None = None) -> Row | None:
+def fetch_one(on: On, row: type[Row], query: Query, params: Params | None = None) -> Row | None:
     """Run `query`, which answers one row at most, and read it as `row`."""
     with _cursor(on, row) as typed:
         typed.execute(query, params)

@@ -10,7 +10,13 @@ A query is put together from the fragments of the filters a request uses (never 
 - `q` (text in the input): only within the newest SCAN_ROWS runs that match the other filters,
   and of those only as many as hold SCAN_BYTES of input (as stored); each input's text is made
   once, matched and dropped (never kept for the whole window).
+
+A statement that answers rows has its row type beside it (read with store.rows.fetch_all).
 """
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
 
 # Each filter's condition on `runs`; the parameters are named after the filter.
 CONDITIONS = {
@@ -42,6 +48,24 @@ BRANCH = "(SELECT {columns} FROM runs WHERE status = {status} AND {where} " + OR
 
 PAGE_BY_STATUS = "SELECT * FROM ({branches}) AS r ORDER BY r.created_at DESC, r.run_id DESC LIMIT %(limit)s"
 
+
+@dataclass(frozen=True, slots=True)
+class ListedRunRow:
+    """A run of the list (PAGE or PAGE_BY_STATUS with COLUMNS): the error's fields when it has one."""
+
+    run_id: UUID
+    workflow_id: str
+    version: int
+    status: str
+    created_at: datetime
+    ended_at: datetime | None
+    correlation_id: str | None
+    idempotency_key: str | None
+    error_step: str | None
+    error_type: str | None
+    error_message: str | None
+
+
 # The columns of a listed run (those COLUMNS names), read again from a search's window.
 LISTED = (
     "run_id, workflow_id, version, status, created_at, ended_at, correlation_id, idempotency_key, "
@@ -70,24 +94,61 @@ SEARCH = (
     "FROM scan ORDER BY created_at, run_id LIMIT 1)"
 )
 
+
+@dataclass(frozen=True, slots=True)
+class SearchedRunRow(ListedRunRow):
+    """A row of SEARCH: a hit (`tail` false), or the window's tail with the runs `scanned` and
+    whether the window was `full`."""
+
+    tail: bool
+    scanned: int
+    full: bool
+
+
 SEARCH_COLUMN = "input"
 
 # Per status ({status}: its parameter), counted up to %(cap)s: bounded work at any table size, each
 # count walks `runs_status_created` (or the index of another filter) and stops at the cap.
 COUNT_BRANCH = (
-    "SELECT {status}::text, (SELECT count(*) FROM (SELECT 1 FROM runs WHERE status = {status} AND {where} "
-    "LIMIT %(cap)s) AS c)"
+    "SELECT {status}::text AS status, (SELECT count(*) FROM (SELECT 1 FROM runs WHERE status = {status} "
+    "AND {where} LIMIT %(cap)s) AS c) AS matching"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCountRow:
+    """A status and the runs of it matching the filters (COUNT_BRANCH: up to the cap)."""
+
+    status: str
+    matching: int
+
 
 # With `q`: per status, the hits within the newest window (no cap needed), the runs searched and
 # the runs of the SCAN_ROWS window (more than searched: the bytes ran out).
 COUNTS_SEARCH = (
     "SELECT status, "
-    "count(*) FILTER (WHERE CASE WHEN bytes_before < %(scan_bytes)s THEN input::text ILIKE %(pattern)s END), "
-    "count(*) FILTER (WHERE bytes_before < %(scan_bytes)s), count(*) "
+    "count(*) FILTER (WHERE CASE WHEN bytes_before < %(scan_bytes)s THEN input::text ILIKE %(pattern)s END) "
+    "AS matching, count(*) FILTER (WHERE bytes_before < %(scan_bytes)s) AS searched, count(*) AS in_window "
     "FROM (SELECT status, input, " + BYTES_BEFORE + " AS bytes_before FROM runs WHERE {where} " + ORDER + " "
     "LIMIT %(scan_rows)s) AS w GROUP BY status"
 )
 
+
+@dataclass(frozen=True, slots=True)
+class SearchCountRow(StatusCountRow):
+    """COUNTS_SEARCH: a status, its hits, its runs searched and its runs in the SCAN_ROWS window."""
+
+    searched: int
+    in_window: int
+
+
 # Runs named by id: which exist, and their status (bulk operations by runIds).
 BY_IDS = "SELECT run_id, status FROM runs WHERE run_id = ANY(%s) ORDER BY run_id"
+
+
+@dataclass(frozen=True, slots=True)
+class RunStatusRow:
+    """A run BY_IDS found, and its status."""
+
+    run_id: UUID
+    status: str

@@ -1,11 +1,20 @@
-"""Statements behind the run API: create, read, list."""
+"""Statements behind the run API: create, read, list.
 
+A statement that answers rows has its row type beside it (read with store.rows.fetch_all).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+# Rows: definitions_sql.DefinitionRow.
 LATEST_DEFINITIONS = """
 SELECT DISTINCT ON (workflow_id) workflow_id, version, definition, created_at
 FROM workflow_definitions WHERE workflow_id = ANY(%s) ORDER BY workflow_id, version DESC
 """
 
-# A run id that exists already is skipped, and the caller sees fewer rows come back.
+# A run id that exists already is skipped, and the caller sees fewer rows come back (only counted).
 INSERT_RUNS = """
 INSERT INTO runs (run_id, workflow_id, version, status, input, idempotency_key, correlation_id,
                   open_sinks, trace_context)
@@ -30,12 +39,30 @@ SELECT run_id, workflow_id, version, status, input, output, error, correlation_i
 FROM runs WHERE run_id = %s
 """
 
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """A run as GET_RUN reads it."""
+
+    run_id: UUID
+    workflow_id: str
+    version: int
+    status: str
+    input: Any
+    output: Any
+    error: Any
+    correlation_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+
+
 # With each task step's live attempt (queued or running): what its worker last reported.
 GET_STEPS = """
 SELECT s.step_id, s.action, s.status, s.attempts, s.input, s.output, s.error, s.started_at, s.ended_at,
        s.wake_at, s.items_total, s.items_open,
-       live.job_id, live.started_at, live.heartbeat_at, live.details, live.worker_id, live.deadline_at,
-       live.deadline_kind
+       live.job_id AS live_job_id, live.started_at AS live_started_at, live.heartbeat_at, live.details,
+       live.worker_id, live.deadline_at, live.deadline_kind
 FROM steps AS s
 LEFT JOIN LATERAL (
     SELECT j.job_id, j.started_at, j.heartbeat_at, j.details, j.worker_id, j.deadline_at, j.deadline_kind
@@ -46,9 +73,49 @@ LEFT JOIN LATERAL (
 WHERE s.run_id = %s ORDER BY s.position
 """
 
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """A step GET_STEPS reads, with its live attempt (`live_*` and the rest: None without one)."""
+
+    step_id: str
+    action: str | None
+    status: str
+    attempts: int
+    input: Any
+    output: Any
+    error: Any
+    started_at: datetime | None
+    ended_at: datetime | None
+    wake_at: datetime | None
+    items_total: int | None
+    items_open: int | None
+    live_job_id: UUID | None
+    live_started_at: datetime | None
+    heartbeat_at: datetime | None
+    details: str | None
+    worker_id: str | None
+    deadline_at: datetime | None
+    deadline_kind: str | None
+
+
 GET_EVENTS = """
 SELECT id, at, type, step_id, attempt, data FROM run_events
 WHERE run_id = %s AND id > %s ORDER BY id LIMIT %s
 """
 
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """An event of a run's history (GET_EVENTS)."""
+
+    id: int
+    at: datetime
+    type: str
+    step_id: str | None
+    attempt: int | None
+    data: Any
+
+
+# Read for whether it answers a row, never for a column.
 RUN_EXISTS = "SELECT 1 FROM runs WHERE run_id = %s"

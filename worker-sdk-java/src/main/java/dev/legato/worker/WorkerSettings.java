@@ -164,16 +164,17 @@ public final class WorkerSettings {
       b.groupPrefix(v);
     }
     if ((v = EnvValues.text(env, JOB_PARTITIONS)) != null) {
-      b.jobPartitions(EnvValues.integer(JOB_PARTITIONS, v));
+      b.jobPartitions(EnvValues.integer(JOB_PARTITIONS, v, 1, Integer.MAX_VALUE));
     }
     if ((v = EnvValues.text(env, WORKER_ID)) != null) {
       b.workerId(v);
     }
     if ((v = EnvValues.text(env, WORKER_CONCURRENCY)) != null) {
-      b.concurrency(EnvValues.integer(WORKER_CONCURRENCY, v));
+      b.concurrency(EnvValues.integer(WORKER_CONCURRENCY, v, 1, Integer.MAX_VALUE));
     }
     if ((v = EnvValues.text(env, SHUTDOWN_TIMEOUT_MS)) != null) {
-      b.shutdownTimeout(Duration.ofMillis(EnvValues.integer(SHUTDOWN_TIMEOUT_MS, v)));
+      b.shutdownTimeout(
+          Duration.ofMillis(EnvValues.integer(SHUTDOWN_TIMEOUT_MS, v, 0, Integer.MAX_VALUE)));
     }
     if ((v = EnvValues.text(env, LOG_LEVEL)) != null) {
       b.logLevel(EnvValues.logLevel(LOG_LEVEL, v));
@@ -191,19 +192,22 @@ public final class WorkerSettings {
       b.createTopics(EnvValues.bool(CREATE_TOPICS, v));
     }
     if ((v = EnvValues.text(env, MAX_PAYLOAD_BYTES)) != null) {
-      b.maxPayloadBytes(EnvValues.integer(MAX_PAYLOAD_BYTES, v));
+      b.maxPayloadBytes(EnvValues.integer(MAX_PAYLOAD_BYTES, v, 1, Integer.MAX_VALUE));
     }
     if ((v = EnvValues.text(env, MAX_POLL_INTERVAL_MS)) != null) {
-      b.maxPollInterval(Duration.ofMillis(EnvValues.integer(MAX_POLL_INTERVAL_MS, v)));
+      b.maxPollInterval(
+          Duration.ofMillis(EnvValues.integer(MAX_POLL_INTERVAL_MS, v, 1, Integer.MAX_VALUE)));
     }
     if ((v = EnvValues.text(env, SESSION_TIMEOUT_MS)) != null) {
-      b.sessionTimeout(Duration.ofMillis(EnvValues.integer(SESSION_TIMEOUT_MS, v)));
+      b.sessionTimeout(
+          Duration.ofMillis(EnvValues.integer(SESSION_TIMEOUT_MS, v, 1, Integer.MAX_VALUE)));
     }
     if ((v = EnvValues.text(env, STALL_TIMEOUT_MS)) != null) {
-      b.stallTimeout(Duration.ofMillis(EnvValues.integer(STALL_TIMEOUT_MS, v)));
+      b.stallTimeout(
+          Duration.ofMillis(EnvValues.integer(STALL_TIMEOUT_MS, v, 0, Integer.MAX_VALUE)));
     }
     if ((v = EnvValues.text(env, METRICS_PORT)) != null) {
-      b.metricsPort(EnvValues.integer(METRICS_PORT, v));
+      b.metricsPort(EnvValues.integer(METRICS_PORT, v, 1, 65_535));
     }
     if ((v = EnvValues.text(env, METRICS_HOST)) != null) {
       b.metricsHost(v);

@@ -178,6 +178,36 @@ class WorkerSettingsTest {
   }
 
   @Test
+  void everyIntegerVariableIsAtMost2147483647AsInEverySdk() {
+    for (String name :
+        new String[] {
+          "LEGATO_JOB_PARTITIONS",
+          "LEGATO_WORKER_CONCURRENCY",
+          "LEGATO_SHUTDOWN_TIMEOUT_MS",
+          "LEGATO_MAX_PAYLOAD_BYTES",
+          "LEGATO_MAX_POLL_INTERVAL_MS",
+          "LEGATO_SESSION_TIMEOUT_MS",
+          "LEGATO_STALL_TIMEOUT_MS"
+        }) {
+      WorkerSettings.fromEnv(Map.of(name, "2147483647"));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> WorkerSettings.fromEnv(Map.of(name, "2147483648")));
+      assertEquals(name + " must be at most 2147483647, got 2147483648", e.getMessage());
+    }
+  }
+
+  @Test
+  void theMetricsPortNamesTheBoundItMisses() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> WorkerSettings.fromEnv(Map.of("LEGATO_METRICS_PORT", "65536")));
+    assertEquals("LEGATO_METRICS_PORT must be at most 65535, got 65536", e.getMessage());
+  }
+
+  @Test
   void logLevelsAreCaseInsensitiveAndWarningIsWarn() {
     assertEquals("WARN", WorkerSettings.fromEnv(Map.of("LEGATO_LOG_LEVEL", "warning")).logLevel());
     assertEquals("WARN", WorkerSettings.fromEnv(Map.of("LEGATO_LOG_LEVEL", "Warn")).logLevel());

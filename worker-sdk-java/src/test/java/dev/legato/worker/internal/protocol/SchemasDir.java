@@ -4,10 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The repository's schemas/ folder (the build passes it as legato.schemas.dir). */
-final class SchemasDir {
+public final class SchemasDir {
   private SchemasDir() {}
 
-  static Path get() {
+  public static Path get() {
     Path dir = Path.of(System.getProperty("legato.schemas.dir", "../schemas"));
     if (!Files.isDirectory(dir)) {
       throw new IllegalStateException("schemas folder not found at " + dir.toAbsolutePath());
