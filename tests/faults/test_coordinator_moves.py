@@ -25,7 +25,9 @@ from harness.workers import running_worker
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 LOGS = Path(__file__).parents[2] / ".legato" / "logs" / "tests"
-FRESH_STARTS = 5  # the acceptance runs 20 by hand (docs/failure-handling.md)
+# Before the workaround 4 starts in 5 lost their engine; the acceptance runs 20 by hand
+# (docs/failure-handling.md).
+FRESH_STARTS = 3
 ENGINE_EXIT = re.compile(r"the engine process exited \(code (-?\d+)\)")
 
 
