@@ -1,6 +1,7 @@
 """A private Kafka, PostgreSQL and Redis (deploy/stack.sh on other ports), for tests that stop them."""
 
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -48,7 +49,11 @@ class PrivateStack:
         self.run("stop", *services)
 
     def destroy(self) -> None:
-        self.run("clean")
+        """Stops its services and deletes everything it wrote (data, logs, configuration)."""
+        try:
+            self.run("clean")
+        finally:
+            shutil.rmtree(self.home, ignore_errors=True)
 
     def client_env(self) -> dict[str, str]:
         """The LEGATO_KAFKA_* settings deploy/stack.sh wrote for this stack (after `start("kafka")`)."""
