@@ -279,6 +279,7 @@ def main() -> int:
             "5xx answers",
             "poison not isolated",
             "long runs lost",
+            "long duplicate runs",
             "long steps timed out",
             "long steps run twice",
         )
@@ -361,14 +362,20 @@ def measure_long(
         " WHERE j.state = 'TIMED_OUT' GROUP BY 1, 2 ORDER BY 1, 2",
         long_wid,
     )
-    starts = collections.Counter(
-        line.split()[1] for line in executions.read_text().splitlines() if line.startswith("long ")
-    )
+    # `long <index> <attempt> <runId> <jobId>` per start
+    started = [line.split() for line in executions.read_text().splitlines() if line.startswith("long ")]
+    starts = collections.Counter(fields[1] for fields in started)
+    twice = {index for index, n in starts.items() if n > 1}
     return {
         "long runs": args.long,
         "long runs lost": len(lost),
+        "long duplicate runs": sum(1 for i in range(args.long) if len(accepted.get(i, ())) > 1),
         "long steps timed out": sum(n for is_long, _, n in timeouts if is_long),
-        "long steps run twice": sum(1 for n in starts.values() if n > 1),
+        "long steps run twice": len(twice),
+        # the same job record delivered again (a re-publication) or a second job of the step
+        "long starts twice, by job": collections.Counter(
+            "same job" if len({f[4] for f in started if f[1] == i}) == 1 else "other jobs" for i in twice
+        ),
         "attempt timeouts by type": {
             f"{'long' if is_long else 'short'} {kind}": n for is_long, kind, n in timeouts
         },

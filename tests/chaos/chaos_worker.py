@@ -16,7 +16,7 @@ def long_worker(action: str, log: int) -> None:
     worker = Worker()
 
     def beating(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
-        os.write(log, f"long {payload['run']} {ctx.attempt}\n".encode())
+        os.write(log, f"long {payload['run']} {ctx.attempt} {ctx.run_id} {ctx.job_id}\n".encode())
         start = int((ctx.last_heartbeat_details or {}).get("done", 0))
         for i in range(start, payload["beats"]):
             if ctx.cancelled.wait(BEAT_S):
