@@ -373,8 +373,10 @@ def measure_long(
         "long steps timed out": sum(n for is_long, _, n in timeouts if is_long),
         "long steps run twice": len(twice),
         # the same job record delivered again (a re-publication) or a second job of the step
-        "long starts twice, by job": collections.Counter(
-            "same job" if len({f[4] for f in started if f[1] == i}) == 1 else "other jobs" for i in twice
+        "long starts twice, by job": dict(
+            collections.Counter(
+                "same job" if len({f[4] for f in started if f[1] == i}) == 1 else "other jobs" for i in twice
+            )
         ),
         "attempt timeouts by type": {
             f"{'long' if is_long else 'short'} {kind}": n for is_long, kind, n in timeouts
