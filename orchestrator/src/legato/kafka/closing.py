@@ -7,9 +7,12 @@ closes them on a thread of its own, in order. It holds at most `backlog` clients
 caller closes one itself, so a burst is slowed, never piled up.
 """
 
+import logging
 import queue
 import threading
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Closable(Protocol):
@@ -25,7 +28,7 @@ class Closer:
 
     def close_later(self, client: Closable) -> None:
         with self._lock:
-            if not self._thread.is_alive() and self._thread.ident is None:
+            if self._thread.ident is None:
                 self._thread.start()  # on first use: a process that never closes one has no thread
         if self._waiting.qsize() < self._backlog:
             self._waiting.put(client)
@@ -44,5 +47,5 @@ class Closer:
         while (client := self._waiting.get()) is not None:
             try:
                 client.close()
-            except Exception:  # a client that fails to close is gone anyway
-                continue
+            except Exception as exc:  # the client is dropped either way; say why it did not close
+                log.warning("closing a Kafka client failed: %r", exc)
