@@ -1,4 +1,4 @@
-"""The run list with its filters and counts, and bulk cancel / retry of runs."""
+"""The run list with its filters and counts, and bulk cancel / retry / pause / resume of runs."""
 
 from typing import Annotated, Any
 from uuid import UUID
@@ -58,7 +58,16 @@ def list_runs(
     "/counts",
     summary="Runs per status matching the filters (those of the list but status, cursor, limit)",
     responses=_example(
-        {"counts": {"PENDING": 0, "RUNNING": 12, "COMPLETED": 9811, "FAILED": 40, "CANCELLED": 3}}
+        {
+            "counts": {
+                "PENDING": 0,
+                "RUNNING": 12,
+                "PAUSED": 1,
+                "COMPLETED": 9811,
+                "FAILED": 40,
+                "CANCELLED": 3,
+            }
+        }
     ),
 )
 def run_counts(request: Request, f: Annotated[RunFilter, Depends(base_filter)]) -> RunCounts:
@@ -114,7 +123,7 @@ def _selection(body: BulkBody) -> bulk.Selection:
 
 @router.post(
     "/cancel",
-    summary="Cancel many PENDING or RUNNING runs",
+    summary="Cancel many PENDING, RUNNING or PAUSED runs",
     description=BULK_DOC,
     responses=BULK_EXAMPLE,
 )
@@ -133,4 +142,28 @@ def retry_runs(request: Request, body: BulkBody) -> BulkResult:
     s = services(request)
     selection = _selection(body)
     outcome = bulk.retry(s.pool, s.registry, s.settings.kafka.jobs_topic, selection, body.dryRun)
+    return BulkResult.model_validate(outcome.to_json())
+
+
+@router.post(
+    "/pause",
+    summary="Pause many RUNNING runs",
+    description=BULK_DOC,
+    responses=BULK_EXAMPLE,
+)
+def pause_runs(request: Request, body: BulkBody) -> BulkResult:
+    outcome = bulk.pause(services(request).pool, _selection(body), body.dryRun)
+    return BulkResult.model_validate(outcome.to_json())
+
+
+@router.post(
+    "/resume",
+    summary="Resume many PAUSED runs where they stopped",
+    description=BULK_DOC,
+    responses=BULK_EXAMPLE,
+)
+def resume_runs(request: Request, body: BulkBody) -> BulkResult:
+    s = services(request)
+    selection = _selection(body)
+    outcome = bulk.resume(s.pool, s.registry, s.settings.kafka.jobs_topic, selection, body.dryRun)
     return BulkResult.model_validate(outcome.to_json())

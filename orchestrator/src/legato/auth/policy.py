@@ -44,7 +44,8 @@ def resolve(setting: str, host: str) -> AuthMode:
 PUBLIC = re.compile(
     r"^/(healthz|readyz|docs|docs/.*|redoc|openapi\.json|ui|ui/.*|auth/session|favicon\.ico)$"
 )
-TRIGGER = re.compile(r"^/workflow/[^/]+/trigger$")
+# Starting a run, and sending one a signal (a webhook, a human's approval): what a trigger key may do.
+TRIGGER = re.compile(r"^/workflow/([^/]+/trigger|run/[^/]+/signal/[^/]+)$")
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -18,10 +18,22 @@ from legato.definitions.limits import (
     MAX_TIMEOUT_S,
     MAX_WAIT_S,
     RESERVED_IDS,
+    SIGNAL_NAME,
     STEP_ID,
     WORKFLOW_ID,
 )
 
+# What a step that runs no job (wait, signal, workflow) may not have.
+_NO_JOB = (
+    "action",
+    "forEach",
+    "maxParallel",
+    "onItemFailure",
+    "timeoutSeconds",
+    "startToCloseSeconds",
+    "scheduleToStartSeconds",
+    "heartbeatSeconds",
+)
 _EXPRESSION = {"type": "string", "minLength": 1, "maxLength": MAX_EXPRESSION}
 
 RETRY: dict[str, Any] = {
@@ -74,6 +86,41 @@ STEP: dict[str, Any] = {
                 "until": {"type": "string", "description": "ISO 8601 time with a UTC offset"},
             },
         },
+        "signal": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "description": "wait for a signal of this name; its payload is the step's output",
+            "properties": {
+                "name": {"type": "string", "pattern": SIGNAL_NAME.pattern},
+                "timeoutSeconds": {
+                    "type": "number",
+                    "minimum": 0.1,
+                    "maximum": MAX_WAIT_S,
+                    "description": "no signal by then: the step fails with SignalTimeout, or takes `default`",
+                },
+                "default": {"description": "the step's output when the wait times out (instead of failing)"},
+            },
+            "dependentRequired": {"default": ["timeoutSeconds"]},
+        },
+        "workflow": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["id"],
+            "description": "run this workflow as a child run; its output is the step's output",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "pattern": WORKFLOW_ID.pattern,
+                    "not": {"enum": sorted(RESERVED_IDS)},
+                },
+                "version": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "absent: the latest when the step starts",
+                },
+            },
+        },
         "retry": RETRY,
         "timeoutSeconds": {
             "type": "number",
@@ -104,24 +151,22 @@ STEP: dict[str, Any] = {
     },
     "allOf": [
         {
-            "if": {"required": ["wait"]},
-            "then": {
-                "not": {
-                    "anyOf": [
-                        {"required": [k]}
-                        for k in (
-                            "action",
-                            "forEach",
-                            "retry",
-                            "timeoutSeconds",
-                            "startToCloseSeconds",
-                            "scheduleToStartSeconds",
-                            "heartbeatSeconds",
-                        )
-                    ]
-                }
+            "if": {"required": ["signal"]},
+            "then": {"not": {"anyOf": [{"required": [k]} for k in ("input", *_NO_JOB)]}},
+        },
+        {
+            "if": {"required": ["workflow"]},
+            "then": {"not": {"anyOf": [{"required": [k]} for k in _NO_JOB]}},
+        },
+        {
+            "if": {"anyOf": [{"required": ["signal"]}, {"required": ["workflow"]}]},
+            "else": {
+                "if": {"required": ["wait"]},
+                "then": {
+                    "not": {"anyOf": [{"required": [k]} for k in ("retry", "signal", "workflow", *_NO_JOB)]}
+                },
+                "else": {"required": ["action"]},
             },
-            "else": {"required": ["action"]},
         },
         {"if": {"required": ["maxParallel"]}, "then": {"required": ["forEach"]}},
         {"if": {"required": ["onItemFailure"]}, "then": {"required": ["forEach"]}},

@@ -16,4 +16,6 @@ MAX_TIMEOUT_S = 7 * 24 * 3600.0
 RESERVED_IDS = frozenset({"run", "runs", "schema"})
 WORKFLOW_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+SIGNAL_NAME = STEP_ID  # the same rule: it is a path segment of the signal API
+MAX_CHILD_DEPTH = 16  # a child of a child ... at most this deep: a workflow that starts itself stops
 ACTION = r"^[A-Za-z][A-Za-z0-9_-]{0,99}$"

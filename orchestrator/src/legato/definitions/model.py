@@ -2,6 +2,7 @@
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from legato.definitions.expressions import Expression, Template
 
@@ -47,9 +48,30 @@ class Wait:
 
 
 @dataclass(frozen=True, slots=True)
+class Signal:
+    """Wait for a signal of this name (POST /workflow/run/{runId}/signal/{name}); its payload is the
+    step's output. No signal within `timeout_ms`: the step fails with SignalTimeout, or completes
+    with `default` when one is given (`has_default`)."""
+
+    name: str
+    timeout_ms: int | None = None
+    has_default: bool = False
+    default: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChildWorkflow:
+    """Run another workflow (its `version`, or the latest one when the step starts) with the step's
+    input; the step completes with the child run's output."""
+
+    workflow_id: str
+    version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StepDef:
     id: str
-    action: str | None  # None for a wait step
+    action: str | None  # None for a step that runs no job (wait, signal, workflow)
     index: int
     depends_on: tuple[str, ...]
     retry: RetryPolicy
@@ -62,13 +84,21 @@ class StepDef:
     max_parallel: int = 0
     continue_on_item_failure: bool = False  # a dead item leaves null in the outputs; the map goes on
     wait: Wait | None = None
+    signal: Signal | None = None
+    child: ChildWorkflow | None = None
     # Filled in by the parser: what evaluating this step reads from the run.
     needs: tuple[str, ...] = ()  # step ids whose outputs go into the context
     needs_input: bool = False  # the trigger input goes into the context
 
     @property
     def kind(self) -> str:
-        return "wait" if self.wait else "map" if self.for_each else "task"
+        if self.wait:
+            return "wait"
+        if self.signal:
+            return "signal"
+        if self.child:
+            return "workflow"
+        return "map" if self.for_each else "task"
 
 
 @dataclass(frozen=True, slots=True)

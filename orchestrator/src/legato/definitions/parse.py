@@ -37,10 +37,11 @@ from legato.definitions.limits import (
     MAX_UNTIL_MS,
     MAX_WAIT_S,
     RESERVED_IDS,
+    SIGNAL_NAME,
     STEP_ID,
     WORKFLOW_ID,
 )
-from legato.definitions.model import Definition, RetryPolicy, StepDef, Wait
+from legato.definitions.model import ChildWorkflow, Definition, RetryPolicy, Signal, StepDef, Wait
 from legato_protocol.topics import valid_action
 
 STEP_FIELDS = {
@@ -54,6 +55,8 @@ STEP_FIELDS = {
     "maxParallel",
     "onItemFailure",
     "wait",
+    "signal",
+    "workflow",
     "retry",
     "timeoutSeconds",
     "startToCloseSeconds",
@@ -62,6 +65,14 @@ STEP_FIELDS = {
 }
 TIMEOUT_FIELDS = ("timeoutSeconds", "startToCloseSeconds", "scheduleToStartSeconds", "heartbeatSeconds")
 WAIT_EXCLUDES = ("action", "forEach", "maxParallel", "onItemFailure", "retry", *TIMEOUT_FIELDS)
+# What a step that runs no job cannot have; each kind's own key excludes the other kinds' keys.
+KIND_KEYS = ("wait", "signal", "workflow")
+SIGNAL_EXCLUDES = ("action", "input", "forEach", "maxParallel", "onItemFailure", *TIMEOUT_FIELDS)
+WORKFLOW_EXCLUDES = ("action", "forEach", "maxParallel", "onItemFailure", *TIMEOUT_FIELDS)
+SIGNAL_FIELDS = ("name", "timeoutSeconds", "default")
+WORKFLOW_FIELDS = ("id", "version")
+# A signal wait or a child run is not retried unless its step says so (a task's default is 4 attempts).
+ONCE = RetryPolicy(max_attempts=1)
 ITEM_FAILURE_POLICIES = ("fail", "continue")
 RETRY_FIELDS = {
     "maxAttempts",
@@ -85,9 +96,9 @@ def _number(value: Any, loc: Loc, lo: float, hi: float, integer: bool) -> float:
     return float(value)
 
 
-def _retry(raw: Any, loc: Loc) -> RetryPolicy:
+def _retry(raw: Any, loc: Loc, default: RetryPolicy | None = None) -> RetryPolicy:
     if raw is None:
-        return RetryPolicy()
+        return default or RetryPolicy()
     if not isinstance(raw, dict):
         raise DefinitionError(loc, "must be an object")
     for key in raw:
@@ -152,6 +163,67 @@ def _wait(raw: Any, loc: Loc) -> Wait:
     return Wait(until_ms=until_ms)
 
 
+def _signal(raw: Any, loc: Loc) -> Signal:
+    if not isinstance(raw, dict) or "name" not in raw:
+        raise DefinitionError(
+            loc, 'must be {"name": "<signal name>", "timeoutSeconds": <number>, "default": <JSON>}'
+        )
+    for key in raw:
+        if key not in SIGNAL_FIELDS:
+            raise DefinitionError((*loc, key), f"unknown field; allowed: {list(SIGNAL_FIELDS)}")
+    name = raw["name"]
+    if not isinstance(name, str) or not SIGNAL_NAME.match(name):
+        raise DefinitionError((*loc, "name"), "must be 1-100 letters, digits, '.', '_' or '-'")
+    timeout = raw.get("timeoutSeconds")
+    timeout_ms = None
+    if timeout is not None:
+        timeout_ms = int(_number(timeout, (*loc, "timeoutSeconds"), 0.1, MAX_WAIT_S, False) * 1000)
+    if "default" in raw:
+        if timeout_ms is None:
+            raise DefinitionError((*loc, "default"), "only allowed together with timeoutSeconds")
+        try:
+            size = len(orjson.dumps(raw["default"]))
+        except orjson.JSONEncodeError as exc:
+            raise DefinitionError((*loc, "default"), f"not a JSON value that can be stored ({exc})") from None
+        if size > MAX_TEMPLATE_BYTES:
+            raise DefinitionError((*loc, "default"), f"larger than {MAX_TEMPLATE_BYTES} bytes")
+    return Signal(name, timeout_ms, "default" in raw, raw.get("default"))
+
+
+def _child(raw: Any, loc: Loc) -> ChildWorkflow:
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise DefinitionError(loc, 'must be {"id": "<workflow id>", "version": <number, optional>}')
+    for key in raw:
+        if key not in WORKFLOW_FIELDS:
+            raise DefinitionError((*loc, key), f"unknown field; allowed: {list(WORKFLOW_FIELDS)}")
+    workflow_id = raw["id"]
+    if not isinstance(workflow_id, str) or not WORKFLOW_ID.match(workflow_id) or workflow_id in RESERVED_IDS:
+        raise DefinitionError(
+            (*loc, "id"),
+            "must be a workflow id: 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    version = raw.get("version")
+    if version is not None:
+        version = int(_number(version, (*loc, "version"), 1, 2**31 - 1, True))
+    return ChildWorkflow(workflow_id, version)
+
+
+def _kind(raw: dict[str, Any], loc: Loc) -> tuple[Wait | None, Signal | None, ChildWorkflow | None]:
+    """A step's kind: a wait, a signal, a child workflow, or (none of them) a task or a map."""
+    kinds = [k for k in KIND_KEYS if k in raw]
+    if len(kinds) > 1:
+        raise DefinitionError((*loc, kinds[1]), f"a step is one kind: not allowed together with {kinds[0]!r}")
+    excludes = {"wait": WAIT_EXCLUDES, "signal": SIGNAL_EXCLUDES, "workflow": WORKFLOW_EXCLUDES}
+    for kind in kinds:
+        for key in excludes[kind]:
+            if key in raw:
+                raise DefinitionError((*loc, key), f"not allowed on a {kind} step (it runs no job)")
+    wait = _wait(raw["wait"], (*loc, "wait")) if "wait" in raw else None
+    signal = _signal(raw["signal"], (*loc, "signal")) if "signal" in raw else None
+    child = _child(raw["workflow"], (*loc, "workflow")) if "workflow" in raw else None
+    return wait, signal, child
+
+
 def _expression(raw: Any, loc: Loc) -> Expression:
     if not isinstance(raw, str) or not raw.strip():
         raise DefinitionError(loc, "must be a JMESPath expression (a non-empty string)")
@@ -168,14 +240,10 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
     for key in raw:
         if key not in STEP_FIELDS:
             raise DefinitionError((*loc, key), f"unknown field; allowed: {sorted(STEP_FIELDS)}")
-    wait = None
-    if "wait" in raw:
-        for key in WAIT_EXCLUDES:
-            if key in raw:
-                raise DefinitionError((*loc, key), "not allowed on a wait step (it runs no job)")
-        wait = _wait(raw["wait"], (*loc, "wait"))
+    wait, signal, child = _kind(raw, loc)
+    jobless = wait is not None or signal is not None or child is not None
     action = raw.get("action")
-    if wait is None and (not isinstance(action, str) or not valid_action(action)):
+    if not jobless and (not isinstance(action, str) or not valid_action(action)):
         raise DefinitionError(
             (*loc, "action"),
             "must be a name of 1-100 letters, digits, '_' or '-', starting with a letter (not 'DLT')",
@@ -215,10 +283,11 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
             raise DefinitionError((*loc, "input", *exc.path), exc.message) from exc
     return {
         "id": step_id,
-        "action": action if wait is None else None,
+        "action": None if jobless else action,
+        "name": action if not jobless else signal.name if signal else child.workflow_id if child else "wait",
         "index": index,
         "deps": deps,
-        "retry": _retry(raw.get("retry"), (*loc, "retry")),
+        "retry": _retry(raw.get("retry"), (*loc, "retry"), ONCE if signal or child else None),
         **timeouts,
         "input": template,
         "when": _expression(raw["when"], (*loc, "when")) if "when" in raw else None,
@@ -226,6 +295,8 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
         "max_parallel": max_parallel if for_each else 0,
         "continue_on_item_failure": on_item_failure == "continue",
         "wait": wait,
+        "signal": signal,
+        "child": child,
         "position": i,
     }
 
@@ -277,7 +348,7 @@ def _linear(parsed: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
         seen[p["index"]] = i
     ordered = sorted(parsed, key=lambda p: p["index"])
-    names = [p["action"] or "wait" for p in ordered]
+    names = [p["name"] for p in ordered]
     previous = None
     for p, name in zip(ordered, names, strict=True):
         p["id"] = p["id"] or (name if names.count(name) == 1 else f"{name}-{p['index']}")
@@ -345,6 +416,8 @@ def _build(p: dict[str, Any], ancestors: frozenset[str], order: dict[str, int]) 
         max_parallel=p["max_parallel"],
         continue_on_item_failure=p["continue_on_item_failure"],
         wait=p["wait"],
+        signal=p["signal"],
+        child=p["child"],
         needs=tuple(sorted(needs, key=order.__getitem__)),
         needs_input=(default_input and not p["deps"]) or any(e.reads_input for e in exprs),
     )

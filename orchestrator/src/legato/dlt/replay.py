@@ -156,13 +156,13 @@ def reopen(cur: psycopg.Cursor[Any], jobs_prefix: str, target: Target) -> uuid.U
             overrides={step_id: edited} if edited is not None and item is None else None,
             item_overrides={(step_id, item): edited} if edited is not None and item is not None else None,
         )
-    elif target.run_status == "RUNNING" and item is not None:
+    elif target.run_status in ("RUNNING", "PAUSED") and item is not None:
         if not requeue_item(cur, lookup, jobs_prefix, run, step_id, item, edited):
             raise ReplayError(
                 f"{record.id}: {where} of run {run_id} is not dead-lettered any more "
                 "(resumed by a retry or an earlier replay); nothing to replay"
             )
-    elif target.run_status == "RUNNING":
+    elif target.run_status in ("RUNNING", "PAUSED"):
         raise ReplayError(
             f"{record.id}: run {run_id} is running again (resumed by a retry or an earlier replay); "
             "nothing to replay"

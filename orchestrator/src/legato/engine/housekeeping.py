@@ -5,7 +5,11 @@
   like a batch (engine.publication);
 - the jobs outbox relayed (retries whose delay is over, jobs the API and operations wrote);
 - Cancel records of withdrawn attempts published (engine.withdrawals);
-- at the reconcile cadence: runs left RUNNING with nothing to run resumed (workflow.resume),
+- child runs that ended close their parents' steps, and runs that ended cancel their open
+  children (workflow.children);
+- at the reconcile cadence: runs left RUNNING with nothing to run resumed (workflow.resume), queued
+  signals a waiting step could take handed over (a safety net: workflow.signals delivers them in
+  the transaction that makes the match),
   expired Idempotency-Keys deleted, DLT records no engine confirmed published
   (engine.dead_letter_outbox);
 - retention started in the background when due (engine.retention).
@@ -34,12 +38,13 @@ from legato.settings import Settings
 from legato.store import engine_sql
 from legato.store.engine_sql import AnyDueRow
 from legato.store.rows import fetch_one
+from legato.workflow.children import cancel_orphans, close_children
 from legato.workflow.dead_letters import dead_letter
 from legato.workflow.deadlines import claim_timeouts, fire_timers
 from legato.workflow.model import Plan
 from legato.workflow.outbox import lease_due_jobs, outgoing
 from legato.workflow.outcomes import Outcomes
-from legato.workflow.resume import resume_stuck
+from legato.workflow.resume import deliver_queued, resume_stuck
 from legato.workflow.settle import settle
 from legato_protocol.topics import jobs_dlt_topic
 
@@ -86,9 +91,15 @@ class Housekeeping:
                 plan = claim_timeouts(
                     cur, self.lookup, jobs_topic, outcomes, held_ms, lost, self.settings.engine.max_requeues
                 )
-            fire_timers(cur, plan, jobs_topic)
+            fire_timers(cur, plan, self.lookup, jobs_topic)
+            ended = close_children(cur, self.lookup, jobs_topic)
+            plan.extend(ended)
+            plan.ended += ended.ended
             dead = dead_letter(cur, plan, jobs_topic)
             plan = settle(cur, plan, self.lookup, jobs_topic)
+            cancelled = cancel_orphans(cur)
+        if cancelled:
+            log.info("cancelled %d child run(s) whose parent ended", len(cancelled))
         self.observer.decided(outcomes)
         self.publication.after_commit(plan, dead, 0)
         self.relay()
@@ -138,6 +149,11 @@ class Housekeeping:
         """No operation may leave a run RUNNING with nothing to run; if one does, say so and resume it."""
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             stuck = resume_stuck(cur, self.lookup, self.settings.kafka.jobs_topic, STUCK_AFTER_MS)
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            plan = deliver_queued(cur, self.lookup, self.settings.kafka.jobs_topic)
+        if plan.events:
+            log.warning("handed %d queued signal(s) to steps that were waiting for them", len(plan.ended))
+            self.publication.after_commit(plan, [], 0)
         with self.pool.connection() as conn:  # expired Idempotency-Keys, a small batch at a time
             while idempotency_record.delete_expired(conn, KEY_BATCH) == KEY_BATCH and not self.stop.is_set():
                 pass

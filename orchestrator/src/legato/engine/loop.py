@@ -139,7 +139,7 @@ class Engine:
                 if engine_sql.WITHDRAWALS_CHANNEL in channels:
                     self._until_done(self.housekeeping.withdraw)
                 now = time.monotonic()
-                if now >= next_tick:
+                if now >= next_tick or engine_sql.WAKE_CHANNEL in channels:
                     self._until_done(self.housekeeping.tick)
                     next_tick = now + self.settings.engine.scheduler_interval_ms / 1000
             with contextlib.suppress(KafkaException):
@@ -157,7 +157,7 @@ class Engine:
                 self._listen = psycopg.connect(self.settings.store.database_url, autocommit=True)
                 self._listen.execute(engine_sql.LISTEN)
                 # we may have missed some while not listening
-                return {engine_sql.JOBS_CHANNEL, engine_sql.WITHDRAWALS_CHANNEL}
+                return {engine_sql.JOBS_CHANNEL, engine_sql.WITHDRAWALS_CHANNEL, engine_sql.WAKE_CHANNEL}
             return {n.channel for n in self._listen.notifies(timeout=0)}
         except psycopg.Error:
             if self._listen is not None:

@@ -1,4 +1,5 @@
-"""Cancel or retry many runs: named by id, or every run matching a filter (up to a limit).
+"""Cancel, retry, pause or resume many runs: named by id, or every run matching a filter (up to a
+limit).
 
 Work goes in batches, one transaction each, so no transaction holds thousands of run locks while
 the engine waits. A batch locks its runs (run_id order), re-reads their status under the lock and
@@ -26,13 +27,16 @@ from legato.auth import actor
 from legato.definitions.registry import DefinitionRegistry
 from legato.runs.filters import RunFilter
 from legato.runs.listing import matching_ids
-from legato.store import bulk_sql, engine_sql, run_list_sql
+from legato.store import bulk_sql, engine_sql, operations_sql, run_list_sql
 from legato.store.rows import fetch_all
+from legato.workflow import pause as paused
 from legato.workflow.model import RunRef
-from legato.workflow.resume import resume
+from legato.workflow.resume import resume as reopen
 
-CANCELLABLE = ("PENDING", "RUNNING")
+CANCELLABLE = ("PENDING", "RUNNING", "PAUSED")
 RETRYABLE = ("FAILED",)
+PAUSABLE = ("RUNNING",)
+RESUMABLE = ("PAUSED",)
 CANCEL_BATCH = 500
 RETRY_BATCH = 50
 SHOWN_IDS = 100
@@ -87,6 +91,37 @@ def retry(
         return _retry_batch(cur, registry, jobs_prefix, ids)
 
     return _run(pool, selection, RETRYABLE, dry_run, apply, RETRY_BATCH)
+
+
+def pause(pool: ConnectionPool, selection: Selection, dry_run: bool) -> BulkOutcome:
+    return _run(pool, selection, PAUSABLE, dry_run, _pause_batch, CANCEL_BATCH)
+
+
+def resume(
+    pool: ConnectionPool,
+    registry: DefinitionRegistry,
+    jobs_prefix: str,
+    selection: Selection,
+    dry_run: bool,
+) -> BulkOutcome:
+    def apply(cur: psycopg.Cursor[Any], ids: list[UUID]) -> list[UUID]:
+        locked = fetch_all(cur, bulk_sql.BatchRunRow, bulk_sql.LOCK_RUNS, (ids, list(RESUMABLE)))
+        for r in locked:
+            run = RunRef(r.run_id, r.workflow_id, r.version, r.correlation_id)
+            paused.unpause(cur, registry.get, jobs_prefix, run, bulk=True)
+        return [r.run_id for r in locked]
+
+    return _run(pool, selection, RESUMABLE, dry_run, apply, RETRY_BATCH)
+
+
+def _pause_batch(cur: psycopg.Cursor[Any], ids: list[UUID]) -> list[UUID]:
+    locked = [
+        r.run_id for r in fetch_all(cur, bulk_sql.BatchRunRow, bulk_sql.LOCK_RUNS, (ids, list(PAUSABLE)))
+    ]
+    if locked:
+        cur.execute(operations_sql.SET_RUN_STATUS, ("PAUSED", locked))
+        _events(cur, "RUN_PAUSED", {r: {"bulk": True} for r in locked})
+    return locked
 
 
 def _run(
@@ -177,5 +212,5 @@ def _retry_batch(
     locked = fetch_all(cur, bulk_sql.BatchRunRow, bulk_sql.LOCK_RUNS, (ids, list(RETRYABLE)))
     runs = [RunRef(r.run_id, r.workflow_id, r.version, r.correlation_id) for r in locked]
     for run in runs:
-        resume(cur, registry.get, jobs_prefix, run, "RUN_RETRIED", {"bulk": True})
+        reopen(cur, registry.get, jobs_prefix, run, "RUN_RETRIED", {"bulk": True})
     return [r.run_id for r in runs]

@@ -10,7 +10,7 @@ from psycopg import sql
 
 from legato.store import run_list_sql
 
-STATUSES = ("PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
+STATUSES = ("PENDING", "RUNNING", "PAUSED", "COMPLETED", "FAILED", "CANCELLED")
 # `q` looks only at the newest runs matching the other filters: bounded work per request, in rows
 # and in bytes of input read (as stored: pg_column_size). The first run of a window is always read,
 # whatever its size, so paging always goes on.

@@ -1,4 +1,4 @@
-"""Run operations: cancel a run, retry a failed run from where it failed.
+"""Run operations: cancel a run, retry a failed run from where it failed, pause and resume a run.
 
 Both take the run's row lock, so they serialise with each other and with DLT replays; both are
 idempotent (cancelling a cancelled run, or retrying a run that is running again, changes nothing)
@@ -18,10 +18,12 @@ from legato.definitions.registry import DefinitionRegistry
 from legato.store import attempts_sql, engine_sql
 from legato.store import operations_sql as sql
 from legato.store.rows import fetch_one
+from legato.workflow import pause as paused
 from legato.workflow.model import RunRef
-from legato.workflow.resume import WrongState, record_event, resume
+from legato.workflow.resume import WrongState, record_event
+from legato.workflow.resume import resume as reopen
 
-__all__ = ["Outcome", "RunNotFound", "WrongState", "cancel", "retry"]
+__all__ = ["Outcome", "RunNotFound", "WrongState", "cancel", "pause", "resume", "retry"]
 
 
 class RunNotFound(LookupError):
@@ -55,8 +57,10 @@ def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
         status, workflow_id = locked.status, locked.workflow_id
         if status == "CANCELLED":
             return Outcome(run_id, status, changed=False)
-        if status not in ("PENDING", "RUNNING"):
-            raise WrongState(f"run {run_id} is {status}; only a PENDING or RUNNING run can be cancelled")
+        if status not in ("PENDING", "RUNNING", "PAUSED"):
+            raise WrongState(
+                f"run {run_id} is {status}; only a PENDING, RUNNING or PAUSED run can be cancelled"
+            )
         cur.execute(sql.CANCEL_RUN, (run_id,))
         cur.execute(sql.CANCEL_STEPS, (run_id,))
         steps = cur.rowcount
@@ -66,6 +70,7 @@ def cancel(pool: ConnectionPool, run_id: UUID) -> Outcome:
             cur, run_id, "RUN_CANCELLED", {"previousStatus": status, "steps": steps, "jobs": cur.rowcount}
         )
         cur.execute(engine_sql.NOTIFY_WITHDRAWALS)  # the engine publishes the withdrawals at once
+        cur.execute(engine_sql.NOTIFY_WAKE)  # and cancels the run's open children
     metrics.child(metrics.RUNS_FINISHED, workflow_id, "CANCELLED").inc()
     return Outcome(run_id, "CANCELLED", changed=True)
 
@@ -78,10 +83,35 @@ def retry(
 ) -> Outcome:
     with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
         locked = _lock(cur, run_id)
-        if locked.status == "RUNNING":
+        if locked.status in ("RUNNING", "PAUSED"):
             return Outcome(run_id, locked.status, changed=False)
         if locked.status != "FAILED":
             raise WrongState(f"run {run_id} is {locked.status}; only a FAILED run can be retried")
         run = RunRef(run_id, locked.workflow_id, locked.version, locked.correlation_id)
-        again = resume(cur, registry.get, jobs_prefix, run, "RUN_RETRIED")
+        again = reopen(cur, registry.get, jobs_prefix, run, "RUN_RETRIED")
     return Outcome(run_id, "RUNNING", changed=True, steps=tuple(again))
+
+
+def pause(pool: ConnectionPool, run_id: UUID) -> Outcome:
+    """Hold a RUNNING run (workflow.pause); pausing a paused run changes nothing."""
+    with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        locked = _lock(cur, run_id)
+        if locked.status == "PAUSED":
+            return Outcome(run_id, locked.status, changed=False)
+        if locked.status != "RUNNING":
+            raise WrongState(f"run {run_id} is {locked.status}; only a RUNNING run can be paused")
+        paused.pause(cur, RunRef(run_id, locked.workflow_id, locked.version, locked.correlation_id))
+    return Outcome(run_id, "PAUSED", changed=True)
+
+
+def resume(pool: ConnectionPool, registry: DefinitionRegistry, jobs_prefix: str, run_id: UUID) -> Outcome:
+    """Let a PAUSED run go on from where it stopped; resuming a running run changes nothing."""
+    with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        locked = _lock(cur, run_id)
+        if locked.status == "RUNNING":
+            return Outcome(run_id, locked.status, changed=False)
+        if locked.status != "PAUSED":
+            raise WrongState(f"run {run_id} is {locked.status}; only a PAUSED run can be resumed")
+        run = RunRef(run_id, locked.workflow_id, locked.version, locked.correlation_id)
+        paused.unpause(cur, registry.get, jobs_prefix, run)
+    return Outcome(run_id, "RUNNING", changed=True)

@@ -1,5 +1,6 @@
 """Read runs, their steps and their history back for the API and the CLI."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -7,8 +8,11 @@ from uuid import UUID
 import orjson
 from psycopg_pool import ConnectionPool
 
+from legato.definitions import Definition, StepDef
 from legato.store import runs_sql
 from legato.store.rows import fetch_all, fetch_one
+
+Lookup = Callable[[str, int], Definition]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -16,12 +20,13 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def get_run(pool: ConnectionPool, run_id: UUID) -> dict[str, Any] | None:
+def get_run(pool: ConnectionPool, run_id: UUID, lookup: Lookup) -> dict[str, Any] | None:
     with pool.connection() as conn:
         row = fetch_one(conn, runs_sql.RunRow, runs_sql.GET_RUN, (run_id,))
         if row is None:
             return None
         steps = fetch_all(conn, runs_sql.StepRow, runs_sql.GET_STEPS, (run_id,))
+    definition = lookup(row.workflow_id, row.version)
     return {
         "runId": str(row.run_id),
         "workflowId": row.workflow_id,
@@ -34,13 +39,16 @@ def get_run(pool: ConnectionPool, run_id: UUID) -> dict[str, Any] | None:
         "createdAt": iso(row.created_at),
         "updatedAt": iso(row.updated_at),
         "endedAt": iso(row.ended_at),
-        "steps": [_step(s) for s in steps],
+        "parentRunId": None if row.parent_run_id is None else str(row.parent_run_id),
+        "parentStepId": row.parent_step_id,
+        "steps": [_step(s, definition.by_id.get(s.step_id)) for s in steps],
     }
 
 
-def _step(s: runs_sql.StepRow) -> dict[str, Any]:
-    out = {
+def _step(s: runs_sql.StepRow, step: StepDef | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "id": s.step_id,
+        "kind": step.kind if step is not None else "task",
         "action": s.action,
         "status": s.status,
         "attempts": s.attempts,
@@ -50,6 +58,11 @@ def _step(s: runs_sql.StepRow) -> dict[str, Any]:
         "startedAt": iso(s.started_at),
         "endedAt": iso(s.ended_at),
     }
+    if step is not None and step.signal is not None:
+        out["signal"] = {"name": step.signal.name}
+    if step is not None and step.child is not None:
+        out["workflow"] = {"id": step.child.workflow_id, "version": step.child.version}
+        out["childRunId"] = None if s.child_run_id is None else str(s.child_run_id)
     if s.wake_at is not None:
         out["wakeAt"] = iso(s.wake_at)
     if s.items_total is not None:

@@ -28,6 +28,7 @@ from legato.idempotency import record
 from legato.store import definitions_sql, engine_sql, runs_sql
 from legato.store.rows import fetch_all
 from legato.workflow import starts
+from legato.workflow.children import step_rows
 from legato.workflow.model import Event, Plan, RunRef
 from legato.workflow.settle import settle
 from legato.workflow.transitions import Planner
@@ -150,10 +151,7 @@ class Triggers:
                     r.trace_context,
                 )
             )
-            steps += [
-                (r.run_id, s.id, s.action, len(s.depends_on), n)
-                for n, s in enumerate(definition.steps, start=1)
-            ]
+            steps += step_rows(r.run_id, definition)
         cur.execute(runs_sql.INSERT_RUNS, [list(col) for col in zip(*runs, strict=True)])
         if len(cur.fetchall()) != len(runs):
             raise _Conflict

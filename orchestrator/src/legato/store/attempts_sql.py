@@ -110,7 +110,7 @@ class SkippedRow:
 REVIVE_LATE_STARTS = """
 WITH late AS (
     SELECT j.job_id, j.run_id, j.step_id, j.item_index, j.attempt, j.generation
-    FROM jobs AS j JOIN runs AS r ON r.run_id = j.run_id AND r.status = 'RUNNING'
+    FROM jobs AS j JOIN runs AS r ON r.run_id = j.run_id AND r.status IN ('RUNNING', 'PAUSED')
     WHERE j.job_id = ANY(%s) AND j.state = 'TIMED_OUT' AND j.deadline_kind = 'ScheduleToStart'
       AND j.started_at IS NULL
 ), replaced AS (
@@ -149,7 +149,7 @@ INSERT INTO job_withdrawals ({WITHDRAWAL_COLUMNS})
 SELECT j.job_id, j.run_id, j.step_id, j.attempt, j.action,
        CASE WHEN j.state = 'TIMED_OUT' THEN COALESCE(j.deadline_kind, 'StartToClose') || 'Timeout'
             WHEN r.status = 'CANCELLED' THEN 'RunCancelled'
-            WHEN r.status <> 'RUNNING' THEN 'RunEnded'
+            WHEN r.status NOT IN ('RUNNING', 'PAUSED') THEN 'RunEnded'
             ELSE 'Superseded' END,
        'a worker reported progress on an attempt that is no longer wanted (' || lower(j.state) || ')'
 FROM jobs AS j JOIN runs AS r ON r.run_id = j.run_id

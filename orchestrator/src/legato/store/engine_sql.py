@@ -26,7 +26,7 @@ UPDATE jobs AS j SET state = v.state, finished_at = now(),
        started_at = COALESCE(j.started_at, {reported_start('v.ran_ms')})
 FROM unnest(%s::uuid[], %s::text[], %s::bigint[]) AS v(job_id, state, ran_ms), runs AS r, steps AS s
 WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
-  AND r.run_id = j.run_id AND r.status = 'RUNNING'
+  AND r.run_id = j.run_id AND r.status IN ('RUNNING', 'PAUSED')
   AND s.run_id = j.run_id AND s.step_id = j.step_id
   AND j.generation = COALESCE(
       (SELECT i.generation FROM step_items AS i
@@ -185,8 +185,10 @@ LEASE_DUE_JOBS = f"""
 UPDATE jobs AS j SET not_before = now() + %s * interval '1 millisecond', {START_BY}
 FROM runs AS r
 WHERE j.job_id IN (
-    SELECT job_id FROM jobs WHERE state = 'PENDING' AND not_before <= now()
-    ORDER BY not_before LIMIT %s FOR UPDATE SKIP LOCKED)
+    SELECT q.job_id FROM jobs AS q
+    WHERE q.state = 'PENDING' AND q.not_before <= now()
+      AND NOT EXISTS (SELECT 1 FROM runs AS p WHERE p.run_id = q.run_id AND p.status = 'PAUSED')
+    ORDER BY q.not_before LIMIT %s FOR UPDATE OF q SKIP LOCKED)
   AND r.run_id = j.run_id
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.topic, j.payload, j.timeout_ms,
           r.workflow_id, r.version, r.correlation_id, r.status,
@@ -291,7 +293,7 @@ UPDATE_RUNS = """
 UPDATE runs AS r SET status = v.status, output = v.output::jsonb, error = v.error::jsonb,
        updated_at = now(), ended_at = now()
 FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[]) AS v(run_id, status, output, error)
-WHERE r.run_id = v.run_id AND r.status = 'RUNNING'
+WHERE r.run_id = v.run_id AND r.status IN ('RUNNING', 'PAUSED')
 """
 
 # A job belongs to the current generation of its step (or map item); its due times are computed by
@@ -356,4 +358,8 @@ NOTIFY_JOBS = f"NOTIFY {JOBS_CHANNEL}"
 # records at once (withdrawals of its own go out with its next tick).
 WITHDRAWALS_CHANNEL = "legato_withdrawals"
 NOTIFY_WITHDRAWALS = f"NOTIFY {WITHDRAWALS_CHANNEL}"
-LISTEN = f"LISTEN {JOBS_CHANNEL}; LISTEN {WITHDRAWALS_CHANNEL}"
+# An operation that makes timers due or ends runs with children (resume, cancel): the engine runs
+# its scheduler tick at once (timers fire, children are cancelled, parents take their children's ends).
+WAKE_CHANNEL = "legato_wake"
+NOTIFY_WAKE = f"NOTIFY {WAKE_CHANNEL}"
+LISTEN = f"LISTEN {JOBS_CHANNEL}; LISTEN {WITHDRAWALS_CHANNEL}; LISTEN {WAKE_CHANNEL}"

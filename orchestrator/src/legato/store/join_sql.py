@@ -11,7 +11,8 @@ from uuid import UUID
 DECREMENT_DEPS = """
 UPDATE steps AS s SET pending_deps = s.pending_deps - v.n
 FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS v(run_id, step_id, n), runs AS r
-WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND r.run_id = s.run_id AND r.status = 'RUNNING'
+WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND r.run_id = s.run_id
+  AND r.status IN ('RUNNING', 'PAUSED')
 RETURNING s.run_id, s.step_id, s.pending_deps, s.status
 """
 
@@ -30,7 +31,7 @@ class DependantRow:
 CLOSE_SINKS = """
 UPDATE runs AS r SET open_sinks = r.open_sinks - v.n
 FROM unnest(%s::uuid[], %s::int[]) AS v(run_id, n)
-WHERE r.run_id = v.run_id AND r.status = 'RUNNING'
+WHERE r.run_id = v.run_id AND r.status IN ('RUNNING', 'PAUSED')
 RETURNING r.run_id, r.open_sinks
 """
 
@@ -75,7 +76,7 @@ ITEMS_DONE = """
 UPDATE steps AS s SET items_open = s.items_open - v.n
 FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS v(run_id, step_id, n), runs AS r
 WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND s.status = 'RUNNING'
-  AND r.run_id = s.run_id AND r.status = 'RUNNING'
+  AND r.run_id = s.run_id AND r.status IN ('RUNNING', 'PAUSED')
 RETURNING s.run_id, s.step_id, s.items_open, s.items_total
 """
 
@@ -126,11 +127,18 @@ FROM unnest(%s::uuid[], %s::text[]) AS v(run_id, step_id)
 WHERE s.run_id = v.run_id AND s.step_id = v.step_id
 """
 
-# Runs with a due timer, locked first (lock order run -> steps); runs held elsewhere wait a tick.
+# Runs with a due timer (a wait's wake-up, a signal wait's timeout, a signal wait or child run to
+# start again after its retry delay), locked first (lock order run -> steps); runs held elsewhere
+# wait a tick. A paused run's timers are not due: they fire once it is resumed.
 LOCK_TIMER_RUNS = """
 SELECT r.run_id FROM runs AS r
 WHERE r.run_id IN (
-    SELECT run_id FROM steps WHERE status = 'WAITING' AND wake_at <= now() ORDER BY wake_at LIMIT %s)
+    (SELECT s.run_id FROM steps AS s JOIN runs AS o ON o.run_id = s.run_id AND o.status = 'RUNNING'
+     WHERE s.status = 'WAITING' AND s.wake_at <= now() ORDER BY s.wake_at LIMIT %(limit)s)
+    UNION ALL
+    (SELECT s.run_id FROM steps AS s JOIN runs AS o ON o.run_id = s.run_id AND o.status = 'RUNNING'
+     WHERE s.status = 'RETRYING' AND s.wake_at <= now() ORDER BY s.wake_at LIMIT %(limit)s))
+  AND r.status = 'RUNNING'
 ORDER BY r.run_id FOR UPDATE OF r SKIP LOCKED
 """
 
@@ -138,7 +146,7 @@ ORDER BY r.run_id FOR UPDATE OF r SKIP LOCKED
 FIRE_TIMERS = """
 UPDATE steps AS s SET status = 'COMPLETED', output = s.input, ended_at = now(), wake_at = NULL
 FROM runs AS r
-WHERE s.run_id = ANY(%s) AND s.status = 'WAITING' AND s.wake_at <= now()
+WHERE s.run_id = ANY(%s) AND s.status = 'WAITING' AND s.wake_at <= now() AND s.signal_name IS NULL
   AND r.run_id = s.run_id
 RETURNING s.run_id, s.step_id, r.workflow_id, r.version, r.correlation_id, r.status, r.trace_context
 """
@@ -155,3 +163,17 @@ class TimerRow:
     correlation_id: str | None
     status: str
     trace_context: str | None
+
+
+# The paused runs among some (settle holds their new jobs back).
+PAUSED_AMONG = "SELECT run_id FROM runs WHERE run_id = ANY(%s) AND status = 'PAUSED'"
+
+
+@dataclass(frozen=True, slots=True)
+class RunIdRow:
+    run_id: UUID
+
+
+# Jobs of a paused run, written for the engine to publish: due now instead, for the relay, which
+# leaves them until the run is resumed.
+RELEASE_JOBS = "UPDATE jobs SET not_before = now() WHERE job_id = ANY(%s) AND state = 'PENDING'"

@@ -19,6 +19,9 @@ class RunStateRow:
     correlation_id: str | None
 
 
+# Pause (PAUSED) or resume (RUNNING) runs the caller locked; updated_at restarts the stuck-run clock.
+SET_RUN_STATUS = "UPDATE runs SET status = %s, updated_at = now() WHERE run_id = ANY(%s)"
+
 CANCEL_RUN = """
 UPDATE runs SET status = 'CANCELLED', updated_at = now(), ended_at = now() WHERE run_id = %s
 """
@@ -107,7 +110,10 @@ STUCK_RUNS = """
 SELECT r.run_id, r.workflow_id, r.version, r.correlation_id FROM runs AS r
 WHERE r.status = 'RUNNING' AND r.updated_at < now() - %s * interval '1 millisecond'
   AND NOT EXISTS (SELECT 1 FROM jobs AS j WHERE j.run_id = r.run_id AND j.state IN ('PENDING', 'DISPATCHED'))
-  AND NOT EXISTS (SELECT 1 FROM steps AS s WHERE s.run_id = r.run_id AND s.status = 'WAITING')
+  AND NOT EXISTS (
+      SELECT 1 FROM steps AS s WHERE s.run_id = r.run_id
+        AND (s.status = 'WAITING' OR s.wake_at IS NOT NULL
+             OR (s.status = 'RUNNING' AND s.child_run_id IS NOT NULL)))
 ORDER BY r.run_id LIMIT %s FOR UPDATE OF r SKIP LOCKED
 """
 

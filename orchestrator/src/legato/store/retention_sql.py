@@ -31,6 +31,7 @@ class ExpiredRunRow:
 # (table, statement): the table names the metric label.
 DELETE_RUN_ROWS: tuple[tuple[str, str], ...] = (
     ("run_events", "DELETE FROM run_events WHERE run_id = ANY(%s)"),
+    ("signals", "DELETE FROM signals WHERE run_id = ANY(%s)"),
     ("step_items", "DELETE FROM step_items WHERE run_id = ANY(%s)"),
     ("jobs", "DELETE FROM jobs WHERE run_id = ANY(%s)"),
     ("steps", "DELETE FROM steps WHERE run_id = ANY(%s)"),

@@ -27,15 +27,15 @@ RETURNING run_id
 """
 
 INSERT_STEPS = """
-INSERT INTO steps (run_id, step_id, action, status, pending_deps, position)
-SELECT run_id, step_id, action, 'PENDING', pending_deps, position
-FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::int[])
-     AS v(run_id, step_id, action, pending_deps, position)
+INSERT INTO steps (run_id, step_id, action, status, pending_deps, position, signal_name)
+SELECT run_id, step_id, action, 'PENDING', pending_deps, position, signal_name
+FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::int[], %s::text[])
+     AS v(run_id, step_id, action, pending_deps, position, signal_name)
 """
 
 GET_RUN = """
 SELECT run_id, workflow_id, version, status, input, output, error, correlation_id,
-       created_at, updated_at, ended_at
+       created_at, updated_at, ended_at, parent_run_id, parent_step_id
 FROM runs WHERE run_id = %s
 """
 
@@ -55,12 +55,14 @@ class RunRow:
     created_at: datetime
     updated_at: datetime
     ended_at: datetime | None
+    parent_run_id: UUID | None
+    parent_step_id: str | None
 
 
 # With each task step's live attempt (queued or running): what its worker last reported.
 GET_STEPS = """
 SELECT s.step_id, s.action, s.status, s.attempts, s.input, s.output, s.error, s.started_at, s.ended_at,
-       s.wake_at, s.items_total, s.items_open,
+       s.wake_at, s.items_total, s.items_open, s.child_run_id,
        live.job_id AS live_job_id, live.started_at AS live_started_at, live.heartbeat_at, live.details,
        live.worker_id, live.deadline_at, live.deadline_kind
 FROM steps AS s
@@ -90,6 +92,7 @@ class StepRow:
     wake_at: datetime | None
     items_total: int | None
     items_open: int | None
+    child_run_id: UUID | None
     live_job_id: UUID | None
     live_started_at: datetime | None
     heartbeat_at: datetime | None

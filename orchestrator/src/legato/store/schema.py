@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -50,6 +51,9 @@ runs = Table(
     Column("ended_at", DateTime(timezone=True)),
     Column("open_sinks", Integer, nullable=False, server_default=text("1")),  # run completes at 0
     Column("trace_context", Text),  # traceparent (and tracestate) of its trigger span; NULL untraced
+    Column("parent_run_id", UUID(as_uuid=True)),  # a child run: the run whose workflow step started it
+    Column("parent_step_id", Text),
+    Column("depth", Integer, nullable=False, server_default=text("0")),  # a child's is its parent's + 1
     CheckConstraint("open_sinks >= 0", name="runs_open_sinks_nonnegative"),
     Index("runs_status_created", "status", "created_at"),
     Index("runs_ended", "ended_at", postgresql_where=text("ended_at IS NOT NULL")),
@@ -57,6 +61,11 @@ runs = Table(
     Index("runs_created", "created_at"),
     Index("runs_correlation", "correlation_id", postgresql_where=text("correlation_id IS NOT NULL")),
     Index("runs_idempotency_key", "idempotency_key", postgresql_where=text("idempotency_key IS NOT NULL")),
+    Index(
+        "runs_children",
+        "parent_run_id",
+        postgresql_where=text("parent_run_id IS NOT NULL AND status IN ('RUNNING', 'PAUSED')"),
+    ),
     # Migration 0008 also creates STATISTICS runs_workflow_status (mcv) ON workflow_id, status.
 )
 
@@ -79,10 +88,44 @@ steps = Table(
     Column("items_total", Integer),  # a map step's item count
     Column("items_open", Integer),  # its items not yet completed; the map completes at 0
     Column("generation", Integer, nullable=False, server_default=text("1")),  # +1 on every reset
+    Column("signal_name", Text),  # a signal step's signal: its timer (wake_at) is its timeout
+    Column("child_run_id", UUID(as_uuid=True)),  # a workflow step's child run (of its latest attempt)
     PrimaryKeyConstraint("run_id", "step_id"),
     CheckConstraint("pending_deps >= 0", name="steps_pending_deps_nonnegative"),
     CheckConstraint("items_open IS NULL OR items_open >= 0", name="steps_items_open_nonnegative"),
     Index("steps_timers", "wake_at", postgresql_where=text("status = 'WAITING'")),
+    Index(
+        "steps_signal_waits",
+        "run_id",
+        "signal_name",
+        postgresql_where=text("status = 'WAITING' AND signal_name IS NOT NULL"),
+    ),
+    Index(
+        "steps_children",
+        "child_run_id",
+        postgresql_where=text("status = 'RUNNING' AND child_run_id IS NOT NULL"),
+    ),
+    Index(
+        "steps_retry_timers",
+        "wake_at",
+        postgresql_where=text("status = 'RETRYING' AND wake_at IS NOT NULL"),
+    ),
+)
+
+# Signals sent to runs, in arrival order (`id`); `signal_id` is the sender's deduplication key.
+signals = Table(
+    "signals",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("signal_id", Text, nullable=False),
+    Column("payload", JSONB),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("consumed_at", DateTime(timezone=True)),  # when a waiting step took it
+    Column("step_id", Text),  # the step that took it
+    Index("signals_run_signal_id", "run_id", "signal_id", unique=True),
+    Index("signals_unconsumed", "run_id", "name", "id", postgresql_where=text("consumed_at IS NULL")),
 )
 
 # One row per item of a forEach step: its payload, state and output (gathered in item order).

@@ -10,6 +10,7 @@ from legato.store.attempts_sql import UNREPORTED
 from legato.store.engine_sql import LockedRunRow, TimeoutClaimRow
 from legato.store.join_sql import TimerRow
 from legato.store.rows import fetch_all
+from legato.workflow import children, signals
 from legato.workflow.claims import Cursor, claimed_from_row, plan_outcomes
 from legato.workflow.model import Plan, RunRef, Withdrawal
 from legato.workflow.outcomes import Outcomes
@@ -17,6 +18,7 @@ from legato.workflow.starts import timer_fired
 from legato.workflow.transitions import Planner
 
 BATCH = 500
+OPEN = ("RUNNING", "PAUSED")  # a paused run still takes its running attempts' outcomes
 
 
 def claim_timeouts(
@@ -47,7 +49,7 @@ def claim_timeouts(
         error_type, message = _timed_out(kind, row)
         if kind != "ScheduleToStart":
             withdrawals.append(Withdrawal(row.job_id, error_type, message))
-        if row.status != "RUNNING" or not row.current:
+        if row.status not in OPEN or not row.current:
             continue  # the run ended, or a retry moved on: the attempt is simply closed
         c = claimed_from_row(row, "TIMED_OUT")
         c.requeue = kind in ("ScheduleToStart", UNREPORTED) and c.requeues < max_requeues
@@ -89,9 +91,11 @@ def _s(ms: int | None) -> str:
     return f"{(ms or 0) / 1000:g}"
 
 
-def fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
-    """Waits whose time has come complete in SQL; workflow.settle then starts their dependants."""
-    runs = [r.run_id for r in fetch_all(cur, LockedRunRow, join_sql.LOCK_TIMER_RUNS, (BATCH,))]
+def fire_timers(cur: Cursor, plan: Plan, lookup: Callable[[str, int], Definition], jobs_prefix: str) -> None:
+    """Timers whose time has come, in runs that are not paused: waits complete in SQL, signal waits
+    time out (workflow.signals), signal waits and child runs start again after their retry delay
+    (workflow.children); workflow.settle then follows what they lead to."""
+    runs = [r.run_id for r in fetch_all(cur, LockedRunRow, join_sql.LOCK_TIMER_RUNS, {"limit": BATCH})]
     if not runs:
         return
     planner = Planner(jobs_prefix, int(time.time() * 1000))
@@ -99,5 +103,7 @@ def fire_timers(cur: Cursor, plan: Plan, jobs_prefix: str) -> None:
         if t.status == "RUNNING":
             run = RunRef(t.run_id, t.workflow_id, t.version, t.correlation_id, t.trace_context)
             timer_fired(planner, run, t.step_id)
+    signals.time_out(cur, planner, runs, lookup)
+    children.restart(cur, planner, runs, lookup)
     plan.extend(planner.plan)
     plan.ended += planner.plan.ended

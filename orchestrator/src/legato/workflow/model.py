@@ -150,6 +150,19 @@ class Withdrawal:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class NewChild:
+    """A workflow step's attempt: a child run of `workflow_id` (`version`, or the latest) to start
+    with `input` (JSON text). workflow.children starts it, in the same transaction."""
+
+    run: RunRef
+    step_id: str
+    attempt: int
+    workflow_id: str
+    version: int | None
+    input: str
+
+
 @dataclass(slots=True)
 class Plan:
     steps: list[StepUpdate] = field(default_factory=list)
@@ -162,6 +175,10 @@ class Plan:
     ended: list[Ended] = field(default_factory=list)  # steps whose dependants may now be ready
     items_done: list[Ended] = field(default_factory=list)  # one entry per completed map item
     withdrawals: list[Withdrawal] = field(default_factory=list)  # attempts timed out: Cancel records
+    children: list[NewChild] = field(default_factory=list)  # child runs to start
+    signal_waits: list[RunRef] = field(
+        default_factory=list
+    )  # runs with a step that began waiting for a signal
 
     def extend(self, other: "Plan") -> None:
         self.steps += other.steps
@@ -172,3 +189,5 @@ class Plan:
         self.items += other.items
         self.item_updates += other.item_updates
         self.withdrawals += other.withdrawals
+        self.children += other.children
+        self.signal_waits += other.signal_waits

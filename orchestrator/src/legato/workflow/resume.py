@@ -16,12 +16,12 @@ import psycopg
 
 from legato.auth import actor
 from legato.definitions import Definition
-from legato.store import attempts_sql, engine_sql, join_sql
+from legato.store import attempts_sql, engine_sql, join_sql, signals_sql
 from legato.store import operations_sql as sql
-from legato.store.join_sql import NextItemRow
+from legato.store.join_sql import NextItemRow, RunIdRow
 from legato.store.rows import fetch_all, fetch_one
-from legato.workflow import starts
-from legato.workflow.model import RunRef
+from legato.workflow import signals, starts
+from legato.workflow.model import Plan, RunRef
 from legato.workflow.settle import settle, start_ready
 from legato.workflow.transitions import Planner
 
@@ -160,3 +160,21 @@ def _resume_maps(
         limits = [definition.by_id[s].max_parallel for s in todo]
         for i in fetch_all(cur, NextItemRow, join_sql.NEXT_ITEMS, ([run.run_id] * len(todo), todo, limits)):
             planner.new_job(run, definition.by_id[i.step_id], 1, i.input, item_index=i.item_index)
+
+
+def deliver_queued(
+    cur: psycopg.Cursor[Any], lookup: Callable[[str, int], Definition], jobs_prefix: str
+) -> Plan:
+    """The safety net for signals: queued signals a waiting step could take, in runs nobody holds,
+    handed over, and what that leads to settled (`ended`: the steps that took one). Every path
+    that makes a match possible delivers at once (workflow.signals); this finds what a bug or a
+    hand-edited row left behind."""
+    runs = [r.run_id for r in fetch_all(cur, RunIdRow, signals_sql.LOCK_DELIVERABLE_RUNS, (STUCK_BATCH,))]
+    planner = Planner(jobs_prefix, int(time.time() * 1000))
+    signals.deliver(cur, planner, runs)
+    ended = planner.plan.ended
+    if not ended:
+        return planner.plan
+    total = settle(cur, planner.plan, lookup, jobs_prefix)
+    total.ended = ended
+    return total

@@ -22,9 +22,17 @@ import psycopg
 
 from legato.definitions import Definition
 from legato.store import join_sql
-from legato.store.join_sql import DependantRow, InputRow, MapCountRow, NextItemRow, SinksRow, StepRow
+from legato.store.join_sql import (
+    DependantRow,
+    InputRow,
+    MapCountRow,
+    NextItemRow,
+    RunIdRow,
+    SinksRow,
+    StepRow,
+)
 from legato.store.rows import fetch_all
-from legato.workflow import starts
+from legato.workflow import children, signals, starts
 from legato.workflow.model import Ended, Plan, RunRef
 from legato.workflow.transitions import Planner
 from legato.workflow.writes import write_plan
@@ -44,16 +52,32 @@ def settle(cur: Cursor, plan: Plan, lookup: Lookup, jobs_prefix: str) -> Plan:
     while True:
         write_plan(cur, current)
         total.extend(current)
-        if not current.ended and not current.items_done:
+        if not (current.ended or current.items_done or current.children or current.signal_waits):
             break
         planner = Planner(jobs_prefix, int(time.time() * 1000))
+        children.start_children(cur, planner, current.children, lookup)
+        signals.deliver(cur, planner, [r.run_id for r in current.signal_waits])
         _advance_maps(cur, planner, current.items_done, lookup)
         _advance_dependants(cur, planner, current.ended, lookup)
         current = planner.plan
     stopped = {r.run_id for r in total.runs if r.status != "COMPLETED"}
     if stopped:  # their queued jobs were cancelled in SQL; do not publish them either
         total.jobs = [j for j in total.jobs if j.run_id not in stopped]
+    _hold_paused(cur, total)
     return total
+
+
+def _hold_paused(cur: Cursor, plan: Plan) -> None:
+    """A paused run dispatches no job: its new jobs stay in the outbox (due at once, so the relay
+    publishes them as soon as the run is resumed; it skips paused runs' jobs until then)."""
+    runs = sorted({j.run_id for j in plan.jobs if j.immediate})
+    if not runs:
+        return
+    paused = {r.run_id for r in fetch_all(cur, RunIdRow, join_sql.PAUSED_AMONG, (runs,))}
+    if paused:
+        held = [j for j in plan.jobs if j.run_id in paused]
+        cur.execute(join_sql.RELEASE_JOBS, ([j.job_id for j in held],))
+        plan.jobs = [j for j in plan.jobs if j.run_id not in paused]
 
 
 def _advance_maps(cur: Cursor, planner: Planner, done: list[Ended], lookup: Lookup) -> None:

@@ -1,6 +1,7 @@
 """Starting a step whose dependencies have all ended, and ending a run: decisions, with no I/O.
 
 A ready step is, in this order: SKIPPED if its `when` is falsy; a durable timer if it is a wait;
+a wait for a signal (its output: the signal's payload); a child run (its output: the child's);
 one job per item (at most `maxParallel` at once) if it has `forEach`; otherwise one job whose
 payload is its rendered `input` (or the default input). A template or condition that cannot be
 evaluated fails the step at once (non-retryable, no job, so nothing to dead-letter) and the run.
@@ -14,7 +15,7 @@ import orjson
 from legato.definitions import Definition, ExpressionError, StepDef, truthy
 from legato.definitions.limits import MAX_MAP_ITEMS
 from legato.payloads import InvalidValue, configured, dumps_checked
-from legato.workflow.model import Ended, Event, NewItem, RunRef, RunUpdate, StepUpdate
+from legato.workflow.model import Ended, Event, NewChild, NewItem, RunRef, RunUpdate, StepUpdate
 from legato.workflow.transitions import Planner
 
 Context = dict[str, Any]
@@ -50,6 +51,11 @@ def start(planner: Planner, run: RunRef, step: StepDef, ctx: Context, payload: s
             _skip(planner, run, step)
         elif step.wait is not None:
             _wait(planner, run, step, ctx)
+        elif step.signal is not None:
+            wait_for_signal(planner, run, step, 1)
+        elif step.child is not None:
+            value = step.input.render(ctx) if step.input else default_input(step, ctx)
+            start_child(planner, run, step, 1, dumps_checked(value, configured(), f"steps.{step.id}.input"))
         elif step.for_each is not None:
             _map(planner, run, step, ctx)
         else:
@@ -66,11 +72,73 @@ def start(planner: Planner, run: RunRef, step: StepDef, ctx: Context, payload: s
         fail_step(planner, run, step, "ExpressionError", str(exc))
 
 
-def fail_step(planner: Planner, run: RunRef, step: StepDef, error_type: str, message: str) -> None:
-    error = {"type": error_type, "message": message, "nonRetryable": True, "attempt": 0}
-    planner.plan.steps.append(StepUpdate(run.run_id, step.id, "FAILED", 0, error=_json(error), ended=True))
-    planner.plan.events.append(Event(run.run_id, "STEP_FAILED", step.id, None, _json(error)))
+def fail_step(
+    planner: Planner,
+    run: RunRef,
+    step: StepDef,
+    error_type: str,
+    message: str,
+    attempt: int = 0,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """The step fails for good, and its run with it (attempt 0: it never ran)."""
+    error = {"type": error_type, "message": message, "nonRetryable": attempt == 0, "attempt": attempt}
+    error |= extra or {}
+    planner.plan.steps.append(
+        StepUpdate(run.run_id, step.id, "FAILED", attempt, error=_json(error), ended=True)
+    )
+    planner.plan.events.append(Event(run.run_id, "STEP_FAILED", step.id, attempt or None, _json(error)))
     planner.fail_run(run.run_id, {"stepId": step.id, "action": step.action, **error}, run.workflow_id)
+
+
+def retry_or_fail(
+    planner: Planner,
+    run: RunRef,
+    step: StepDef,
+    attempt: int,
+    error_type: str,
+    message: str,
+    extra: dict[str, Any],
+) -> None:
+    """A signal wait or a child run of `attempt` ended without an output: its retry policy starts it
+    again after its delay (the scheduler's timer, workflow.deadlines), or the step and run fail."""
+    if not step.retry.allows_retry(attempt, error_type, False):
+        fail_step(planner, run, step, error_type, message, attempt, extra)
+        return
+    error = {"type": error_type, "message": message, "nonRetryable": False, "attempt": attempt, **extra}
+    delay = max(step.retry.delay_ms(attempt), 1)
+    planner.plan.steps.append(
+        StepUpdate(run.run_id, step.id, "RETRYING", attempt + 1, error=_json(error), wake_in_ms=delay)
+    )
+    planner.plan.events.append(
+        Event(run.run_id, "STEP_FAILED", step.id, attempt, _json({**error, "retryInMs": delay}))
+    )
+
+
+def wait_for_signal(planner: Planner, run: RunRef, step: StepDef, attempt: int) -> None:
+    """The step waits (WAITING) for its signal, until its timeout if it has one; a signal already
+    queued for it is consumed in this transaction (workflow.signals)."""
+    assert step.signal is not None
+    timeout = step.signal.timeout_ms
+    planner.plan.steps.append(
+        StepUpdate(run.run_id, step.id, "WAITING", attempt, started=True, wake_in_ms=timeout)
+    )
+    data: dict[str, Any] = {"name": step.signal.name}
+    if timeout is not None:
+        data["timeoutSeconds"] = timeout / 1000
+    planner.plan.events.append(Event(run.run_id, "SIGNAL_WAITING", step.id, attempt, _json(data)))
+    planner.plan.signal_waits.append(run)
+
+
+def start_child(planner: Planner, run: RunRef, step: StepDef, attempt: int, payload: str) -> None:
+    """The step's attempt runs a child run (workflow.children starts it, in this transaction)."""
+    assert step.child is not None
+    planner.plan.steps.append(
+        StepUpdate(run.run_id, step.id, "RUNNING", attempt, input=payload, started=True)
+    )
+    planner.plan.children.append(
+        NewChild(run, step.id, attempt, step.child.workflow_id, step.child.version, payload)
+    )
 
 
 def _skip(planner: Planner, run: RunRef, step: StepDef) -> None:

@@ -7,7 +7,7 @@ from pydantic import MISSING
 
 from legato.api.models._base import Answer, Timestamp, Uuid
 
-RunStatus = Literal["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"]
+RunStatus = Literal["PENDING", "RUNNING", "PAUSED", "COMPLETED", "FAILED", "CANCELLED"]
 
 
 class RunError(Answer):
@@ -42,6 +42,7 @@ class RunPage(Answer):
 class StatusCounts(Answer):
     PENDING: int
     RUNNING: int
+    PAUSED: int
     COMPLETED: int
     FAILED: int
     CANCELLED: int

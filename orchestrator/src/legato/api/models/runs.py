@@ -33,11 +33,23 @@ class StepItems(Answer):
     completed: int
 
 
+class SignalName(Answer):
+    name: str
+
+
+class ChildWorkflow(Answer):
+    id: str
+    version: int | None  # None: the latest when the step starts
+
+
 class RunStep(Answer):
-    """`wakeAt` only for a wait step that has a wake time, `items` only for a map step,
-    `liveAttempt` only while an attempt is open."""
+    """`wakeAt` only for a step with a timer (a wait's wake time, a signal wait's timeout, a retry's
+    next start), `items` only for a map step, `liveAttempt` only while an attempt is open, `signal`
+    only for a signal step, `workflow` and `childRunId` (its latest attempt's child run) only for a
+    workflow step."""
 
     id: str
+    kind: Literal["task", "map", "wait", "signal", "workflow"]
     action: str | None
     status: str
     attempts: int
@@ -49,9 +61,15 @@ class RunStep(Answer):
     wakeAt: Timestamp | MISSING = MISSING
     items: StepItems | MISSING = MISSING
     liveAttempt: LiveAttempt | MISSING = MISSING
+    signal: SignalName | MISSING = MISSING
+    workflow: ChildWorkflow | MISSING = MISSING
+    childRunId: Uuid | None | MISSING = MISSING
 
 
 class Run(Answer):
+    """`parentRunId` and `parentStepId`: the run and workflow step that started this one as a
+    child run (None for a run started otherwise)."""
+
     runId: Uuid
     workflowId: str
     version: int
@@ -63,6 +81,8 @@ class Run(Answer):
     createdAt: Timestamp
     updatedAt: Timestamp
     endedAt: Timestamp | None
+    parentRunId: Uuid | None
+    parentStepId: str | None
     steps: list[RunStep]
 
 
@@ -81,10 +101,36 @@ class RunEvents(Answer):
 
 
 class RunChange(Answer):
-    """What a cancel or a retry did: `changed` false when the run already was where it asked
-    (cancelled, or running again). `retriedSteps` only when a retry re-runs steps."""
+    """What a cancel, retry, pause or resume did: `changed` false when the run already was where
+    it asked (cancelled, running again, paused, running). `retriedSteps` only when a retry re-runs steps."""
 
     runId: Uuid
     status: RunStatus
     changed: bool
     retriedSteps: list[str] | MISSING = MISSING
+
+
+class SignalSent(Answer):
+    """`duplicate`: a signal with this signalId was received before (this one changed nothing).
+    `consumedBy`: the step that was waiting and took it at once; None when it is kept for a step
+    that has not started waiting yet (or when it is a duplicate)."""
+
+    runId: Uuid
+    name: str
+    signalId: str
+    duplicate: bool
+    consumedBy: str | None
+
+
+class ReceivedSignal(Answer):
+    signalId: str
+    name: str
+    payload: Json
+    receivedAt: Timestamp
+    consumedAt: Timestamp | None
+    stepId: str | None  # the step that took it
+
+
+class RunSignals(Answer):
+    runId: Uuid
+    signals: list[ReceivedSignal]
