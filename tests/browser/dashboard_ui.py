@@ -70,7 +70,7 @@ def filter_runs(page: Page, *, workflow: str = "", statuses: tuple[str, ...] = (
     """Fill the run filters, apply them, and return the table's rows."""
     by_id(page, "nav-runs").click()
     expect(by_id(page, "runs-view")).to_be_visible()
-    for status in ("PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"):
+    for status in ("PENDING", "RUNNING", "PAUSED", "COMPLETED", "FAILED", "CANCELLED"):
         by_id(page, f"filter-status-{status}").set_checked(status in statuses)
     by_id(page, "filter-workflowId").fill(workflow)
     by_id(page, "filter-q").fill(text)

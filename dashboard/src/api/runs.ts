@@ -10,6 +10,8 @@ import type {
   RunChange,
   RunEvents,
   RunPage,
+  RunSignals,
+  SignalSent,
 } from "./types";
 
 export const listRuns = (filter: RunFilter, cursor: string | null, limit = 50): Promise<RunPage> =>
@@ -32,8 +34,11 @@ export async function runCounts(filter: RunFilter): Promise<RunCounts> {
 /** What a bulk action applies to: the selected runs, or every run matching the filter. */
 export type BulkTarget = { runIds: string[] } | { filter: RunFilter };
 
+/** The bulk actions: POST /workflow/runs/<action>, all with the same body and answer. */
+export type BulkVerb = "cancel" | "retry" | "pause" | "resume";
+
 export function bulkAction(
-  action: "cancel" | "retry",
+  action: BulkVerb,
   target: BulkTarget,
   dryRun: boolean,
   limit?: number,
@@ -81,3 +86,25 @@ export const cancelRun = (runId: string): Promise<RunChange> =>
   post<RunChange>(`/workflow/run/${encodeURIComponent(runId)}/cancel`);
 export const retryRun = (runId: string): Promise<RunChange> =>
   post<RunChange>(`/workflow/run/${encodeURIComponent(runId)}/retry`);
+export const pauseRun = (runId: string): Promise<RunChange> =>
+  post<RunChange>(`/workflow/run/${encodeURIComponent(runId)}/pause`);
+export const resumeRun = (runId: string): Promise<RunChange> =>
+  post<RunChange>(`/workflow/run/${encodeURIComponent(runId)}/resume`);
+
+/** Send the signal `name` to a run; with `signalId`, sending it again is answered as a duplicate. */
+export function sendSignal(
+  runId: string,
+  name: string,
+  payload: unknown,
+  signalId?: string,
+): Promise<SignalSent> {
+  const body: Record<string, unknown> = { payload };
+  if (signalId) body.signalId = signalId;
+  return post<SignalSent>(
+    `/workflow/run/${encodeURIComponent(runId)}/signal/${encodeURIComponent(name)}`,
+    body,
+  );
+}
+
+export const getSignals = (runId: string): Promise<RunSignals> =>
+  get<RunSignals>(`/workflow/run/${encodeURIComponent(runId)}/signals`);

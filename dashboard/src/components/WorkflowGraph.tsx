@@ -1,7 +1,7 @@
 import { useMemo } from "react";
 import type { RunStep } from "../api/types";
 import type { StepGraph } from "../lib/graph";
-import { stepBadge } from "../lib/graph";
+import { kindLabel, nodeTitle, stepBadge } from "../lib/graph";
 import { layoutGraph, pathOf } from "../lib/layout";
 import { tone } from "../lib/status";
 
@@ -50,7 +50,8 @@ export function WorkflowGraph({
           const node = kinds.get(n.id);
           const step = steps?.get(n.id);
           const status = steps ? (step?.status ?? "NOT_STARTED") : (node?.kind ?? "task");
-          const cls = `node tone-${steps ? tone(step?.status) : "neutral"}${selected === n.id ? " selected" : ""}`;
+          const label = node ? kindLabel(node) : null;
+          const cls = `node kind-${node?.kind ?? "task"} tone-${steps ? tone(step?.status) : "neutral"}${selected === n.id ? " selected" : ""}`;
           return (
             <g
               key={n.id}
@@ -64,8 +65,11 @@ export function WorkflowGraph({
               tabIndex={onSelect ? 0 : undefined}
               onKeyDown={onSelect ? (ev) => ev.key === "Enter" && onSelect(n.id) : undefined}
             >
-              <title>{`${n.id}${node?.action ? ` (action ${node.action})` : ""}`}</title>
+              <title>{node ? nodeTitle(node) : n.id}</title>
               <rect width={n.width} height={n.height} rx={node?.kind === "wait" ? 24 : 6} />
+              {node?.kind === "workflow" && (
+                <rect className="child-frame" x={4} y={4} width={n.width - 8} height={n.height - 8} rx={4} />
+              )}
               {node?.kind === "map" && (
                 <rect className="map-shadow" x={4} y={4} width={n.width - 8} height={3} />
               )}
@@ -73,9 +77,16 @@ export function WorkflowGraph({
                 {clip(n.id, 22)}
                 {node?.conditional ? " ?" : ""}
               </text>
-              <text x={10} y={42} className="node-sub" data-testid="step-node-badge">
-                {clip(steps ? stepBadge(step) : (node?.action ?? node?.kind ?? ""), 28)}
-              </text>
+              {label !== null && (
+                <text x={10} y={40} className="node-kind" data-testid="step-node-kind">
+                  {clip(label, 26)}
+                </text>
+              )}
+              {(steps || label === null) && (
+                <text x={10} y={label === null ? 42 : 60} className="node-sub" data-testid="step-node-badge">
+                  {clip(steps ? stepBadge(step) : (node?.action ?? node?.kind ?? ""), 28)}
+                </text>
+              )}
             </g>
           );
         })}

@@ -1,9 +1,11 @@
 // A workflow definition as nodes and edges, with the same step ids the orchestrator gives them, and
 // a run's step states laid over it.
 
-import type { DefinitionStep, RunStep } from "../api/types";
+import type { DefinitionStep, RunStep, StepKindName } from "../api/types";
 
-export type StepKind = "task" | "map" | "wait";
+export type StepKind = StepKindName;
+
+const KINDS: readonly StepKind[] = ["task", "map", "wait", "signal", "workflow"];
 
 export interface GraphNode {
   id: string;
@@ -11,6 +13,10 @@ export interface GraphNode {
   kind: StepKind;
   action: string | null;
   conditional: boolean;
+  /** A signal step: the signal's name. */
+  signal: string | null;
+  /** A workflow step: the child workflow (version null: its latest). */
+  workflow: { id: string; version: number | null } | null;
 }
 
 export interface GraphEdge {
@@ -23,7 +29,9 @@ export interface StepGraph {
   edges: GraphEdge[];
 }
 
-function kindOf(step: DefinitionStep): StepKind {
+export function kindOf(step: DefinitionStep): StepKind {
+  if (step.signal !== undefined && step.signal !== null) return "signal";
+  if (step.workflow !== undefined && step.workflow !== null) return "workflow";
   if (step.wait !== undefined && step.wait !== null) return "wait";
   if (step.forEach) return "map";
   return "task";
@@ -72,7 +80,21 @@ function node(id: string, step: DefinitionStep): GraphNode {
     kind,
     action: step.action ?? null,
     conditional: typeof step.when === "string" && step.when.length > 0,
+    signal: kind === "signal" ? (step.signal?.name ?? null) : null,
+    workflow:
+      kind === "workflow" && step.workflow
+        ? { id: step.workflow.id, version: step.workflow.version ?? null }
+        : null,
   };
+}
+
+/** A run's step kind: the API's `kind` when it sends a known one, else guessed from its fields. */
+export function runStepKind(step: RunStep): StepKind {
+  if (step.kind && KINDS.includes(step.kind)) return step.kind;
+  if (step.signal) return "signal";
+  if (step.workflow) return "workflow";
+  if (step.items) return "map";
+  return step.action ? "task" : "wait";
 }
 
 /** A run's steps without a definition (it could not be read): nodes in the run's order, no edges. */
@@ -81,12 +103,34 @@ export function stepsOnlyGraph(steps: RunStep[]): StepGraph {
     nodes: steps.map((s) => ({
       id: s.id,
       label: s.id,
-      kind: s.items ? "map" : s.action ? "task" : "wait",
+      kind: runStepKind(s),
       action: s.action,
       conditional: false,
+      signal: s.signal?.name ?? null,
+      workflow: s.workflow ? { id: s.workflow.id, version: s.workflow.version ?? null } : null,
     })),
     edges: [],
   };
+}
+
+/** "shipping v3", or "shipping (latest)" when the step names no version. */
+export function workflowRef(workflow: { id: string; version: number | null }): string {
+  return workflow.version === null ? `${workflow.id} (latest)` : `${workflow.id} v${workflow.version}`;
+}
+
+/** The line a signal or workflow node shows under its id ("‖ signal: approval"); null for the rest. */
+export function kindLabel(node: GraphNode): string | null {
+  if (node.kind === "signal") return `‖ signal: ${node.signal ?? "?"}`;
+  if (node.kind === "workflow") return `↳ workflow: ${node.workflow ? workflowRef(node.workflow) : "?"}`;
+  return null;
+}
+
+/** A node's accessible name (its SVG <title>): the id and what the step runs, waits for or starts. */
+export function nodeTitle(node: GraphNode): string {
+  if (node.kind === "signal") return `${node.id} (waits for signal ${node.signal ?? "?"})`;
+  if (node.kind === "workflow")
+    return `${node.id} (starts workflow ${node.workflow ? workflowRef(node.workflow) : "?"})`;
+  return `${node.id}${node.action ? ` (action ${node.action})` : ""}`;
 }
 
 /** The text a step node shows under its id: status, attempts, map progress. */

@@ -1,7 +1,8 @@
 // Node positions and edge routes from dagre (layered layout, top to bottom).
 
 import dagre from "@dagrejs/dagre";
-import type { StepGraph } from "./graph";
+import type { GraphNode, StepGraph } from "./graph";
+import { kindLabel } from "./graph";
 
 export interface Placed {
   id: string;
@@ -26,12 +27,18 @@ export interface Layout {
 
 export const NODE_WIDTH = 180;
 export const NODE_HEIGHT = 56;
+/** Signal and workflow nodes have one more line: what they wait for or start. */
+export const LABELLED_NODE_HEIGHT = 74;
+
+export function nodeHeight(node: GraphNode): number {
+  return kindLabel(node) === null ? NODE_HEIGHT : LABELLED_NODE_HEIGHT;
+}
 
 export function layoutGraph(graph: StepGraph, direction: "TB" | "LR" = "TB"): Layout {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: direction, nodesep: 30, ranksep: 40, marginx: 10, marginy: 10 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const n of graph.nodes) g.setNode(n.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  for (const n of graph.nodes) g.setNode(n.id, { width: NODE_WIDTH, height: nodeHeight(n) });
   for (const e of graph.edges) g.setEdge(e.from, e.to);
   dagre.layout(g);
   const nodes = graph.nodes.map((n) => {

@@ -9,6 +9,7 @@ const TONES: Record<string, string> = {
   PENDING: "waiting",
   QUEUED: "waiting",
   WAITING: "waiting",
+  PAUSED: "paused",
   FAILED: "bad",
   DEAD: "bad",
   DEAD_LETTERED: "bad",
@@ -22,7 +23,8 @@ export function tone(status: string | null | undefined): string {
   return TONES[(status ?? "").toUpperCase()] ?? "neutral";
 }
 
+/** A run that has not ended: its page keeps polling (a paused run can be resumed from elsewhere). */
 export function isActive(status: string | null | undefined): boolean {
   const s = (status ?? "").toUpperCase();
-  return s === "RUNNING" || s === "PENDING";
+  return s === "RUNNING" || s === "PENDING" || s === "PAUSED";
 }

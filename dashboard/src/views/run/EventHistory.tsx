@@ -1,8 +1,11 @@
 import { useState } from "react";
+import { Link } from "react-router";
 import { getEvents } from "../../api/runs";
+import type { RunEvent } from "../../api/types";
 import { JsonValue } from "../../components/JsonValue";
 import { Problem } from "../../components/Problem";
 import { useResource } from "../../hooks/useResource";
+import { childRunOf, describeEvent } from "../../lib/events";
 import { formatTime } from "../../lib/format";
 
 const PAGE = 100;
@@ -38,7 +41,10 @@ export function EventHistory({ runId, live, version }: { runId: string; live: bo
             <tr key={e.id} data-testid="event-row" data-event-type={e.type}>
               <td>{e.id}</td>
               <td>{formatTime(e.at)}</td>
-              <td>{e.type}</td>
+              <td>
+                {e.type}
+                <EventSummary event={e} />
+              </td>
               <td className="mono">{e.stepId ?? ""}</td>
               <td>{e.attempt ?? ""}</td>
               <td>
@@ -67,6 +73,26 @@ export function EventHistory({ runId, live, version }: { runId: string; live: bo
           Later →
         </button>
       </div>
+    </div>
+  );
+}
+
+/** The plain-words line of a signal, child run or pause/resume event, with a link to the child run. */
+function EventSummary({ event }: { event: RunEvent }) {
+  const summary = describeEvent(event);
+  if (summary === null) return null;
+  const child = childRunOf(event);
+  return (
+    <div className="dim" data-testid="event-summary">
+      {summary}
+      {child !== null && (
+        <>
+          {" "}
+          <Link to={`/runs/${encodeURIComponent(child)}`} className="mono" data-testid="event-child-link">
+            {child}
+          </Link>
+        </>
+      )}
     </div>
   );
 }

@@ -1,45 +1,53 @@
 import { useCallback, useState } from "react";
-import { cancelRun, retryRun } from "../../api/runs";
-import type { Run } from "../../api/types";
+import { cancelRun, pauseRun, resumeRun, retryRun } from "../../api/runs";
+import type { Run, RunChange } from "../../api/types";
 import { DryRunDialog } from "../../components/DryRunDialog";
+import type { RunAction } from "../../lib/runActions";
+import { actionResult, actionSummary, allowed, RUN_ACTIONS } from "../../lib/runActions";
 
-type Action = "cancel" | "retry";
+const CALLS: Record<RunAction, (runId: string) => Promise<RunChange>> = {
+  cancel: cancelRun,
+  retry: retryRun,
+  pause: pauseRun,
+  resume: resumeRun,
+};
 
-/** Cancel (a running or pending run) and retry (a failed one), each confirmed in a dialog. */
+const BUTTONS: Record<RunAction, { label: string; title: string; confirm: string }> = {
+  cancel: { label: "Cancel run…", title: "Cancel this run", confirm: "Cancel run" },
+  retry: { label: "Retry run…", title: "Retry this run", confirm: "Retry" },
+  pause: { label: "Pause run…", title: "Pause this run", confirm: "Pause run" },
+  resume: { label: "Resume run…", title: "Resume this run", confirm: "Resume run" },
+};
+
+/** Cancel (a running, pending or paused run), retry (a failed one), pause (a running one) and resume
+ * (a paused one), each confirmed in a dialog. */
 export function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
-  const [action, setAction] = useState<Action | null>(null);
-  const canCancel = run.status === "RUNNING" || run.status === "PENDING";
-  const canRetry = run.status === "FAILED";
-  const dryRun = useCallback(async () => {
-    const steps = run.steps.filter((s) =>
-      action === "retry"
-        ? s.status !== "COMPLETED" && s.status !== "SKIPPED"
-        : s.status === "RUNNING" || s.status === "PENDING",
-    );
-    const what = action === "retry" ? "run again" : "be withdrawn";
-    return { summary: `1 run (${run.status}); ${steps.length} unfinished steps would ${what}`, empty: false };
-  }, [run, action]);
+  const [action, setAction] = useState<RunAction | null>(null);
+  const dryRun = useCallback(
+    async () => ({ summary: action ? actionSummary(action, run) : "nothing to do", empty: action === null }),
+    [run, action],
+  );
   const perform = useCallback(async () => {
-    await (action === "retry" ? retryRun(run.runId) : cancelRun(run.runId));
-    return action === "retry" ? "Retry started." : "Run cancelled.";
+    if (!action) return "nothing done";
+    return actionResult(action, await CALLS[action](run.runId));
   }, [run, action]);
   return (
     <div className="actions">
-      <button
-        type="button"
-        data-testid="run-cancel"
-        disabled={!canCancel}
-        onClick={() => setAction("cancel")}
-      >
-        Cancel run…
-      </button>
-      <button type="button" data-testid="run-retry" disabled={!canRetry} onClick={() => setAction("retry")}>
-        Retry run…
-      </button>
+      {RUN_ACTIONS.map((a) => (
+        <button
+          key={a}
+          type="button"
+          data-testid={`run-${a}`}
+          disabled={!allowed(a, run.status)}
+          onClick={() => setAction(a)}
+        >
+          {BUTTONS[a].label}
+        </button>
+      ))}
       {action && (
         <DryRunDialog
-          title={action === "retry" ? "Retry this run" : "Cancel this run"}
-          confirmLabel={action === "retry" ? "Retry" : "Cancel run"}
+          title={BUTTONS[action].title}
+          confirmLabel={BUTTONS[action].confirm}
           dryRun={dryRun}
           run={perform}
           onClose={(changed) => {

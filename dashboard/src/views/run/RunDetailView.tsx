@@ -15,6 +15,7 @@ import { durationBetween, formatDuration, formatTime } from "../../lib/format";
 import { isActive } from "../../lib/status";
 import { EventHistory } from "./EventHistory";
 import { RunActions } from "./RunActions";
+import { RunSignals } from "./RunSignals";
 import { StepPanel } from "./StepPanel";
 
 const POLL_MS = 2000;
@@ -30,7 +31,10 @@ export function RunDetailView() {
   );
   if (run.error !== null && !run.data) return <Problem error={run.error} what={`Run ${runId}`} />;
   if (!run.data) return <p className="note">Loading…</p>;
-  return <RunDetail run={run.data} live={isActive(run.data.status)} reload={run.reload} />;
+  // Keyed: another run (a parent or child link) starts with its own selection and history pages.
+  return (
+    <RunDetail key={run.data.runId} run={run.data} live={isActive(run.data.status)} reload={run.reload} />
+  );
 }
 
 /** Step statuses that mean "this is where the run went wrong": shown first. */
@@ -55,6 +59,9 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
   const firstFailed = run.steps.find((s) => FAILED_STEP.has(s.status))?.id ?? run.steps[0]?.id ?? null;
   const [picked, setPicked] = useState<string | null>(null);
   const selected = picked ?? firstFailed;
+  const hasSignals = graph.nodes.some((n) => n.kind === "signal");
+  // Bumped by each signal sent from the page, so the list of signals is read again at once.
+  const [signalsSent, setSignalsSent] = useState(0);
   return (
     <section data-testid="run-detail" data-run-id={run.runId} data-status={run.status}>
       <h2>
@@ -73,6 +80,26 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
           </Link>{" "}
           v{run.version}
         </dd>
+        {run.parentRunId && (
+          <>
+            <dt>Parent run</dt>
+            <dd>
+              <Link
+                to={`/runs/${encodeURIComponent(run.parentRunId)}`}
+                className="mono"
+                data-testid="parent-link"
+              >
+                {run.parentRunId}
+              </Link>
+              {run.parentStepId && (
+                <>
+                  {" "}
+                  (step <span className="mono">{run.parentStepId}</span>)
+                </>
+              )}
+            </dd>
+          </>
+        )}
         <dt>Created</dt>
         <dd>{formatTime(run.createdAt)}</dd>
         <dt>Ended</dt>
@@ -90,8 +117,26 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
           {definition.error !== null && <Problem error={definition.error} what="Definition" />}
           <WorkflowGraph graph={graph} steps={steps} selected={selected} onSelect={setPicked} />
         </div>
-        <StepPanel step={selected ? steps.get(selected) : undefined} />
+        <StepPanel
+          runId={run.runId}
+          step={selected ? steps.get(selected) : undefined}
+          node={graph.nodes.find((n) => n.id === selected)}
+          onSignalSent={() => {
+            setSignalsSent((n) => n + 1);
+            reload();
+          }}
+        />
       </div>
+      {hasSignals && (
+        <>
+          <h3>Signals</h3>
+          <RunSignals
+            runId={run.runId}
+            live={live}
+            version={`${run.updatedAt}|${run.status}|${signalsSent}`}
+          />
+        </>
+      )}
       <h3>Timeline</h3>
       {attempts.error !== null && !attempts.data && (
         <Problem error={attempts.error} what="Attempts timeline" />

@@ -1,21 +1,66 @@
+import { Link } from "react-router";
 import type { RunStep } from "../../api/types";
 import { ErrorView } from "../../components/ErrorView";
 import { JsonValue } from "../../components/JsonValue";
 import { StatusBadge } from "../../components/StatusBadge";
 import { durationBetween, formatDuration, formatTime } from "../../lib/format";
+import type { GraphNode } from "../../lib/graph";
+import { runStepKind, workflowRef } from "../../lib/graph";
+import { SignalForm } from "./SignalForm";
 
-/** One step of a run: state, attempts, live attempt, map progress, input, output and error. */
-export function StepPanel({ step }: { step: RunStep | undefined }) {
+/** One step of a run: state, attempts, live attempt, map progress, input, output and error; a signal
+ * step's signal (and a form to send it while it waits), a workflow step's child run. `node` is the
+ * step in the definition, which names the signal or the child workflow if the run's step does not. */
+export function StepPanel({
+  runId,
+  step,
+  node,
+  onSignalSent,
+}: {
+  runId: string;
+  step: RunStep | undefined;
+  node?: GraphNode;
+  onSignalSent: () => void;
+}) {
   if (!step) return <p className="note">This step has not started.</p>;
   const live = step.liveAttempt;
+  const kind = runStepKind(step);
+  const signal = step.signal?.name ?? node?.signal ?? null;
+  const workflow = step.workflow ?? node?.workflow ?? null;
   return (
     <div className="panel" data-testid="step-panel" data-step-id={step.id}>
       <h3>
         Step <span className="mono">{step.id}</span> <StatusBadge status={step.status} testId="step-status" />
       </h3>
       <dl className="facts">
-        <dt>Action</dt>
-        <dd>{step.action ?? "(wait)"}</dd>
+        {kind === "signal" ? (
+          <>
+            <dt>Signal</dt>
+            <dd className="mono" data-testid="step-signal">
+              {signal ?? "?"}
+            </dd>
+          </>
+        ) : kind === "workflow" ? (
+          <>
+            <dt>Child workflow</dt>
+            <dd>{workflow ? workflowRef({ id: workflow.id, version: workflow.version ?? null }) : "?"}</dd>
+            <dt>Child run</dt>
+            <dd className="mono">
+              {step.childRunId ? (
+                <Link to={`/runs/${encodeURIComponent(step.childRunId)}`} data-testid="child-link">
+                  {step.childRunId}
+                </Link>
+              ) : (
+                "not started"
+              )}
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Action</dt>
+            <dd>{step.action ?? "(wait)"}</dd>
+          </>
+        )}
         <dt>Attempts</dt>
         <dd data-testid="step-attempts">{step.attempts}</dd>
         <dt>Started</dt>
@@ -55,6 +100,15 @@ export function StepPanel({ step }: { step: RunStep | undefined }) {
           <h4>Progress</h4>
           <JsonValue value={live.progress} testId="step-progress" />
         </>
+      )}
+      {kind === "signal" && signal !== null && (
+        <SignalForm
+          key={`${runId}|${step.id}`}
+          runId={runId}
+          name={signal}
+          waiting={step.status === "WAITING"}
+          onSent={onSignalSent}
+        />
       )}
       {step.error !== null && step.error !== undefined && (
         <>

@@ -1,14 +1,21 @@
 import { useCallback, useState } from "react";
-import type { BulkTarget } from "../../api/runs";
+import type { BulkTarget, BulkVerb } from "../../api/runs";
 import { bulkAction } from "../../api/runs";
 import type { DryRunOutcome } from "../../components/DryRunDialog";
 import { DryRunDialog } from "../../components/DryRunDialog";
 import { formatCount } from "../../lib/format";
 
-type Action = "cancel" | "retry";
-const PAST: Record<Action, string> = { cancel: "cancelled", retry: "retried" };
+type Action = BulkVerb;
+const VERBS: Record<Action, { past: string; label: string }> = {
+  cancel: { past: "cancelled", label: "Cancel" },
+  retry: { past: "retried", label: "Retry" },
+  pause: { past: "paused", label: "Pause" },
+  resume: { past: "resumed", label: "Resume" },
+};
+const ACTIONS = Object.keys(VERBS) as Action[];
 
-/** Cancel or retry the selected runs, or every run matching the filter: dry run, then confirm. */
+/** Cancel, retry, pause or resume the selected runs, or every run matching the filter: dry run, then
+ * confirm. */
 export function BulkBar({
   target,
   count,
@@ -28,7 +35,7 @@ export function BulkBar({
     const r = await bulkAction(action, target, true);
     return {
       summary:
-        `${formatCount(r.matched)} runs match, ${formatCount(r.changed)} would be ${PAST[action]}` +
+        `${formatCount(r.matched)} runs match, ${formatCount(r.changed)} would be ${VERBS[action].past}` +
         (r.more ? " (more match than one action's limit; repeat it for the rest)" : ""),
       empty: r.changed === 0,
     };
@@ -36,7 +43,7 @@ export function BulkBar({
   const run = useCallback(async () => {
     if (!target || !action) return "nothing done";
     const r = await bulkAction(action, target, false);
-    return `${formatCount(r.changed)} of ${formatCount(r.matched)} runs ${PAST[action]}.`;
+    return `${formatCount(r.changed)} of ${formatCount(r.matched)} runs ${VERBS[action].past}.`;
   }, [target, action]);
   return (
     <div className="bulk" data-testid="bulk-bar">
@@ -50,16 +57,21 @@ export function BulkBar({
         All runs matching the filter
       </label>
       <span data-testid="selection-count">{allMatching ? "all matching" : `${count} selected`}</span>
-      <button type="button" data-testid="bulk-cancel" disabled={!target} onClick={() => setAction("cancel")}>
-        Cancel…
-      </button>
-      <button type="button" data-testid="bulk-retry" disabled={!target} onClick={() => setAction("retry")}>
-        Retry…
-      </button>
+      {ACTIONS.map((a) => (
+        <button
+          key={a}
+          type="button"
+          data-testid={`bulk-${a}`}
+          disabled={!target}
+          onClick={() => setAction(a)}
+        >
+          {VERBS[a].label}…
+        </button>
+      ))}
       {action && (
         <DryRunDialog
-          title={`${action === "cancel" ? "Cancel" : "Retry"} ${allMatching ? "all runs matching the filter" : `${count} selected runs`}`}
-          confirmLabel={action === "cancel" ? "Cancel runs" : "Retry runs"}
+          title={`${VERBS[action].label} ${allMatching ? "all runs matching the filter" : `${count} selected runs`}`}
+          confirmLabel={`${VERBS[action].label} runs`}
           dryRun={dryRun}
           run={run}
           onClose={(changed) => {
