@@ -25,8 +25,11 @@ describe("signal form", () => {
   });
 
   it("the answer says whether the signal was a duplicate", () => {
-    const answer = { runId: "r", name: "approval", signalId: "s1", duplicate: false };
-    expect(sentMessage(answer)).toBe("Signal approval sent (id s1).");
+    const answer = { runId: "r", name: "approval", signalId: "s1", duplicate: false, consumedBy: null };
+    expect(sentMessage(answer)).toBe("Signal approval sent (id s1); kept until a step waits for it.");
+    expect(sentMessage({ ...answer, consumedBy: "approve" })).toBe(
+      "Signal approval sent (id s1); step approve took it.",
+    );
     expect(sentMessage({ ...answer, duplicate: true })).toBe(
       "Duplicate: signal approval with id s1 was already received; nothing changed.",
     );

@@ -105,7 +105,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Cancel many PENDING or RUNNING runs
+     * Cancel many PENDING, RUNNING or PAUSED runs
      * @description `matched`: runs named by `runIds` that exist, or runs matching `filter` that the operation applies to (up to `limit`; `more` says the filter matches more, or may: a `q` search that stopped at its window). `changed`: those changed (with `dryRun`, those that would change; nothing is changed). `runIds`: the first 100 changed. Works in batches, one transaction each; every changed run records the event a single operation writes, with `"bulk": true`.
      */
     post: operations["cancel_runs_workflow_runs_cancel_post"];
@@ -129,6 +129,46 @@ export interface paths {
      * @description `matched`: runs named by `runIds` that exist, or runs matching `filter` that the operation applies to (up to `limit`; `more` says the filter matches more, or may: a `q` search that stopped at its window). `changed`: those changed (with `dryRun`, those that would change; nothing is changed). `runIds`: the first 100 changed. Works in batches, one transaction each; every changed run records the event a single operation writes, with `"bulk": true`.
      */
     post: operations["retry_runs_workflow_runs_retry_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/workflow/runs/pause": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Pause many RUNNING runs
+     * @description `matched`: runs named by `runIds` that exist, or runs matching `filter` that the operation applies to (up to `limit`; `more` says the filter matches more, or may: a `q` search that stopped at its window). `changed`: those changed (with `dryRun`, those that would change; nothing is changed). `runIds`: the first 100 changed. Works in batches, one transaction each; every changed run records the event a single operation writes, with `"bulk": true`.
+     */
+    post: operations["pause_runs_workflow_runs_pause_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/workflow/runs/resume": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resume many PAUSED runs where they stopped
+     * @description `matched`: runs named by `runIds` that exist, or runs matching `filter` that the operation applies to (up to `limit`; `more` says the filter matches more, or may: a `q` search that stopped at its window). `changed`: those changed (with `dryRun`, those that would change; nothing is changed). `runIds`: the first 100 changed. Works in batches, one transaction each; every changed run records the event a single operation writes, with `"bulk": true`.
+     */
+    post: operations["resume_runs_workflow_runs_resume_post"];
     delete?: never;
     options?: never;
     head?: never;
@@ -391,6 +431,83 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/workflow/run/{run_id}/pause": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Pause a RUNNING run: no new job is dispatched, no timer fires, no signal or child starts
+     * @description Jobs already running finish and their results are applied. `changed` is false for a run that is paused already.
+     */
+    post: operations["pause_run_workflow_run__run_id__pause_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/workflow/run/{run_id}/resume": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resume a PAUSED run where it stopped; timers that came due meanwhile fire at once
+     * @description `changed` is false for a run that is running already.
+     */
+    post: operations["resume_run_workflow_run__run_id__resume_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/workflow/run/{run_id}/signal/{name}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a run a signal: the step waiting for it (or the next to wait) takes its payload
+     * @description Body: `{"payload": <JSON>, "signalId": "<optional>"}`. A signal sent before its step waits is kept; signals of one name are taken in arrival order, one per waiting step. The same `signalId` twice is delivered once: both calls answer 200, the second with `duplicate: true`. The payload has the limits of a trigger input.
+     */
+    post: operations["send_signal_workflow_run__run_id__signal__name__post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/workflow/run/{run_id}/signals": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The signals a run received, oldest first, and the steps that took them */
+    get: operations["list_signals_workflow_run__run_id__signals_get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/workers": {
     parameters: {
       query?: never;
@@ -632,6 +749,11 @@ export interface components {
       dryRun: boolean;
       runIds: string[];
       more: boolean;
+    };
+    /** ChildWorkflow */
+    ChildWorkflow: {
+      id: string;
+      version: number | null;
     };
     /** DeadLetter */
     DeadLetter: {
@@ -927,6 +1049,16 @@ export interface components {
        */
       engine: string;
     };
+    /** ReceivedSignal */
+    ReceivedSignal: {
+      signalId: string;
+      name: string;
+      payload: unknown;
+      /** Format: date-time */
+      receivedAt: string;
+      consumedAt: string | null;
+      stepId: string | null;
+    };
     /** ReplayAnswer */
     ReplayAnswer: {
       matched: number;
@@ -999,14 +1131,18 @@ export interface components {
     RevokedKeys: {
       revoked: string[];
     };
-    /** Run */
+    /**
+     * Run
+     * @description `parentRunId` and `parentStepId`: the run and workflow step that started this one as a
+     *     child run (None for a run started otherwise).
+     */
     Run: {
       /** Format: uuid */
       runId: string;
       workflowId: string;
       version: number;
       /** @enum {string} */
-      status: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+      status: "PENDING" | "RUNNING" | "PAUSED" | "COMPLETED" | "FAILED" | "CANCELLED";
       input: unknown;
       output: unknown;
       error: unknown;
@@ -1016,18 +1152,20 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
       endedAt: string | null;
+      parentRunId: string | null;
+      parentStepId: string | null;
       steps: components["schemas"]["RunStep"][];
     };
     /**
      * RunChange
-     * @description What a cancel or a retry did: `changed` false when the run already was where it asked
-     *     (cancelled, or running again). `retriedSteps` only when a retry re-runs steps.
+     * @description What a cancel, retry, pause or resume did: `changed` false when the run already was where
+     *     it asked (cancelled, running again, paused, running). `retriedSteps` only when a retry re-runs steps.
      */
     RunChange: {
       /** Format: uuid */
       runId: string;
       /** @enum {string} */
-      status: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+      status: "PENDING" | "RUNNING" | "PAUSED" | "COMPLETED" | "FAILED" | "CANCELLED";
       changed: boolean;
       retriedSteps?: string[];
     };
@@ -1038,7 +1176,7 @@ export interface components {
      */
     RunCounts: {
       counts: components["schemas"]["StatusCounts"];
-      atLeast?: ("PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED")[];
+      atLeast?: ("PENDING" | "RUNNING" | "PAUSED" | "COMPLETED" | "FAILED" | "CANCELLED")[];
       searchWindow?: number;
       searchWindowBytes?: number;
       searched?: number;
@@ -1078,6 +1216,12 @@ export interface components {
       searched?: number;
       windowFull?: boolean;
     };
+    /** RunSignals */
+    RunSignals: {
+      /** Format: uuid */
+      runId: string;
+      signals: components["schemas"]["ReceivedSignal"][];
+    };
     /** RunStarted */
     RunStarted: {
       /** Format: uuid */
@@ -1085,11 +1229,15 @@ export interface components {
     };
     /**
      * RunStep
-     * @description `wakeAt` only for a wait step that has a wake time, `items` only for a map step,
-     *     `liveAttempt` only while an attempt is open.
+     * @description `wakeAt` only for a step with a timer (a wait's wake time, a signal wait's timeout, a retry's
+     *     next start), `items` only for a map step, `liveAttempt` only while an attempt is open, `signal`
+     *     only for a signal step, `workflow` and `childRunId` (its latest attempt's child run) only for a
+     *     workflow step.
      */
     RunStep: {
       id: string;
+      /** @enum {string} */
+      kind: "task" | "map" | "wait" | "signal" | "workflow";
       action: string | null;
       status: string;
       attempts: number;
@@ -1102,6 +1250,9 @@ export interface components {
       wakeAt?: string;
       items?: components["schemas"]["StepItems"];
       liveAttempt?: components["schemas"]["LiveAttempt"];
+      signal?: components["schemas"]["SignalName"];
+      workflow?: components["schemas"]["ChildWorkflow"];
+      childRunId?: string | null;
     };
     /** RunSummary */
     RunSummary: {
@@ -1110,7 +1261,7 @@ export interface components {
       workflowId: string;
       version: number;
       /** @enum {string} */
-      status: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+      status: "PENDING" | "RUNNING" | "PAUSED" | "COMPLETED" | "FAILED" | "CANCELLED";
       /** Format: date-time */
       createdAt: string;
       endedAt: string | null;
@@ -1134,10 +1285,29 @@ export interface components {
        */
       key: string;
     };
+    /** SignalName */
+    SignalName: {
+      name: string;
+    };
+    /**
+     * SignalSent
+     * @description `duplicate`: a signal with this signalId was received before (this one changed nothing).
+     *     `consumedBy`: the step that was waiting and took it at once; None when it is kept for a step
+     *     that has not started waiting yet (or when it is a duplicate).
+     */
+    SignalSent: {
+      /** Format: uuid */
+      runId: string;
+      name: string;
+      signalId: string;
+      duplicate: boolean;
+      consumedBy: string | null;
+    };
     /** StatusCounts */
     StatusCounts: {
       PENDING: number;
       RUNNING: number;
+      PAUSED: number;
       COMPLETED: number;
       FAILED: number;
       CANCELLED: number;
@@ -1228,6 +1398,20 @@ export interface components {
         seconds?: number;
         /** @description ISO 8601 time with a UTC offset */
         until?: string;
+      };
+      /** @description wait for a signal of this name; its payload is the step's output */
+      signal?: {
+        name: string;
+        /** @description no signal by then: the step fails with SignalTimeout, or takes `default` */
+        timeoutSeconds?: number;
+        /** @description the step's output when the wait times out (instead of failing) */
+        default?: unknown;
+      };
+      /** @description run this workflow as a child run; its output is the step's output */
+      workflow?: {
+        id: string;
+        /** @description absent: the latest when the step starts */
+        version?: number;
       };
       retry?: {
         /** @default 4 */
@@ -1435,6 +1619,7 @@ export interface operations {
            *       "counts": {
            *         "PENDING": 0,
            *         "RUNNING": 12,
+           *         "PAUSED": 1,
            *         "COMPLETED": 9811,
            *         "FAILED": 40,
            *         "CANCELLED": 3
@@ -1500,6 +1685,94 @@ export interface operations {
     };
   };
   retry_runs_workflow_runs_retry_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["BulkBody"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "matched": 2,
+           *       "changed": 2,
+           *       "dryRun": true,
+           *       "runIds": [
+           *         "0192f0c4-5b1e-7c3a-8f00-000000000001"
+           *       ],
+           *       "more": false
+           *     }
+           */
+          "application/json": components["schemas"]["BulkResult"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  pause_runs_workflow_runs_pause_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["BulkBody"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "matched": 2,
+           *       "changed": 2,
+           *       "dryRun": true,
+           *       "runIds": [
+           *         "0192f0c4-5b1e-7c3a-8f00-000000000001"
+           *       ],
+           *       "more": false
+           *     }
+           */
+          "application/json": components["schemas"]["BulkResult"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  resume_runs_workflow_runs_resume_post: {
     parameters: {
       query?: never;
       header?: never;
@@ -2241,6 +2514,203 @@ export interface operations {
       };
       /** @description the run is not FAILED */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  pause_run_workflow_run__run_id__pause_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RunChange"];
+        };
+      };
+      /** @description unknown run */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description the run is not RUNNING */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  resume_run_workflow_run__run_id__resume_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RunChange"];
+        };
+      };
+      /** @description unknown run */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description the run is not PAUSED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  send_signal_workflow_run__run_id__signal__name__post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SignalSent"];
+        };
+      };
+      /** @description unknown run */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description the run has ended */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description the payload is over the payload limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description a bad name, signalId or body, or a signal no step of the run's workflow waits for */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  list_signals_workflow_run__run_id__signals_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RunSignals"];
+        };
+      };
+      /** @description unknown run */
+      404: {
         headers: {
           [name: string]: unknown;
         };

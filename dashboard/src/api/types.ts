@@ -6,7 +6,7 @@ import type { components } from "./openapi";
 
 type Schemas = components["schemas"];
 
-export type RunStatus = Schemas["RunSummary"]["status"] | "PAUSED";
+export type RunStatus = Schemas["RunSummary"]["status"];
 export const RUN_STATUSES = [
   "PENDING",
   "RUNNING",
@@ -45,61 +45,12 @@ export type OverviewMinute = Schemas["OverviewMinute"];
 export type Overview = Schemas["Overview"];
 export type Session = Schemas["Session"];
 
-// ---------------------------------------------------------------------------------------------------
-// Signals, child workflows, pause and resume: written here by hand only until the orchestrator's
-// models for them land and `make api-types` regenerates openapi.ts. Each shape below is the generated
-// schema plus the new fields, so once openapi.ts has them this block shrinks back to plain aliases
-// (`Schemas["Run"]`, …) and the signal answers to their schema names. The new fields are optional:
-// a server without the feature simply does not send them.
-
-export type StepKindName = "task" | "map" | "wait" | "signal" | "workflow";
-
-export type RunStep = Schemas["RunStep"] & {
-  kind?: StepKindName;
-  /** A signal step: the signal it waits for. */
-  signal?: { name: string };
-  /** A workflow step: the child workflow it starts. */
-  workflow?: { id: string; version: number | null };
-  /** A workflow step: the child run of its latest attempt (null before it started). */
-  childRunId?: string | null;
-};
-
-export type Run = Omit<Schemas["Run"], "status" | "steps"> & {
-  status: RunStatus;
-  steps: RunStep[];
-  /** A child run: the run (and its step) that started it. */
-  parentRunId?: string | null;
-  parentStepId?: string | null;
-};
-
-export type RunSummary = Omit<Schemas["RunSummary"], "status"> & { status: RunStatus };
-export type RunChange = Omit<Schemas["RunChange"], "status"> & { status: RunStatus };
-
-export type DefinitionStep = Schemas["WorkflowStep"] & {
-  signal?: { name: string; timeoutSeconds?: number; default?: unknown };
-  workflow?: { id: string; version?: number | null };
-};
-
-/** POST /workflow/run/{runId}/signal/{name}: `duplicate` when that signal id was already received. */
-export interface SignalSent {
-  runId: string;
-  name: string;
-  signalId: string;
-  duplicate: boolean;
-}
-
-export interface RunSignal {
-  signalId: string;
-  name: string;
-  payload: unknown;
-  receivedAt: string;
-  consumedAt: string | null;
-  /** The signal step that consumed it. */
-  stepId: string | null;
-}
-
-/** GET /workflow/run/{runId}/signals, oldest first. */
-export interface RunSignals {
-  runId: string;
-  signals: RunSignal[];
-}
+export type StepKindName = Schemas["RunStep"]["kind"];
+export type RunStep = Schemas["RunStep"];
+export type Run = Schemas["Run"];
+export type RunSummary = Schemas["RunSummary"];
+export type RunChange = Schemas["RunChange"];
+export type DefinitionStep = Schemas["WorkflowStep"];
+export type SignalSent = Schemas["SignalSent"];
+export type RunSignal = Schemas["ReceivedSignal"];
+export type RunSignals = Schemas["RunSignals"];

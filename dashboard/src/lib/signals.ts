@@ -24,5 +24,7 @@ export function signalIdOf(text: string): string | undefined {
 export function sentMessage(answer: SignalSent): string {
   return answer.duplicate
     ? `Duplicate: signal ${answer.name} with id ${answer.signalId} was already received; nothing changed.`
-    : `Signal ${answer.name} sent (id ${answer.signalId}).`;
+    : answer.consumedBy
+      ? `Signal ${answer.name} sent (id ${answer.signalId}); step ${answer.consumedBy} took it.`
+      : `Signal ${answer.name} sent (id ${answer.signalId}); kept until a step waits for it.`;
 }
