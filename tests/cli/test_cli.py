@@ -276,3 +276,40 @@ def test_workers_table_and_json(cli: Cli, api: httpx.Client, orchestrator: Orche
         table = cli("workers").stdout
     row = next(line.split() for line in table.splitlines() if line.startswith(action))
     assert row[1:3] == ["1", "python"]
+
+
+def test_signal_pause_resume_and_the_graph_of_the_new_step_kinds(
+    cli: Cli, api: httpx.Client, tmp_path: Path
+) -> None:
+    child, wid = unique("cli-child"), unique("cli-approval")
+    define(api, {"id": child, "steps": [{"id": "done", "wait": {"seconds": 0}}]})
+    define(
+        api,
+        {
+            "id": wid,
+            "steps": [
+                {"id": "approve", "signal": {"name": "approval"}},
+                {"id": "ship", "workflow": {"id": child, "version": 1}, "dependsOn": ["approve"]},
+            ],
+        },
+    )
+    graph = cli("workflows", "graph", wid).stdout
+    assert "approve (signal approval)" in graph and f"ship (workflow {child} v1)" in graph
+    run_id = trigger(api, wid, None)
+    until(
+        lambda: api.get(f"/workflow/run/{run_id}").json()["steps"][0]["status"] == "WAITING", 20, "the wait"
+    )
+    assert cli("runs", "pause", run_id).stdout.strip() == f"{run_id}: paused, now PAUSED"
+    assert (
+        cli("runs", "pause", "--filter", f"workflow={wid}", "--dry-run").stdout.strip()
+        == "0 run(s) would be paused"
+    )
+    kept = cli("runs", "signal", run_id, "approval", "--payload", '{"ok": true}', "--signal-id", "a-1").stdout
+    assert kept.strip() == f"{run_id}: signal approval a-1 kept until a step waits for it"
+    again = cli("runs", "signal", run_id, "approval", "--signal-id", "a-1").stdout
+    assert "duplicate" in again
+    assert cli("runs", "resume", "--filter", f"workflow={wid}").stdout.strip() == "1 run(s) resumed"
+    assert wait_run(api, run_id)["output"] == {"ok": True}
+    cli("runs", "signal", run_id, "approval", "--payload", "{bad", expect=2)
+    ended = cli("runs", "signal", run_id, "approval", expect=1)
+    assert "not ended" in ended.stderr

@@ -1,4 +1,4 @@
-"""`legato runs list | show | events | cancel | retry`: runs, one or many."""
+"""`legato runs list | show | events | cancel | retry | pause | resume | signal`: runs, one or many."""
 
 import time
 from typing import Annotated, Any
@@ -7,12 +7,16 @@ import typer
 from rich.markup import escape
 
 from legato.cli.client import Client, CliError, ExitCode, connect, seg
-from legato.cli.options import run_filter, since, usage
+from legato.cli.options import json_value, run_filter, since, usage
 from legato.cli.output import Output, cell, output, when
 
-app = typer.Typer(help="List and inspect runs; cancel or retry one, or many by filter.", no_args_is_help=True)
+app = typer.Typer(
+    help="List and inspect runs; cancel, retry, pause or resume one, or many by filter; send a run a signal.",
+    no_args_is_help=True,
+)
 
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
+DONE = {"cancel": "cancelled", "retry": "retried", "pause": "paused", "resume": "resumed"}
 POLL_S = 0.5
 BULK_MAX = 10_000  # the API's largest bulk limit
 BULK_BATCH = 200  # runs per request when changing many (one progress step each)
@@ -180,9 +184,10 @@ def events(
 
 
 def _bulk(ctx: typer.Context, operation: str, filters: list[str], dry_run: bool, limit: int | None) -> None:
-    """Cancel or retry every run a filter matches, in batches (a progress bar on a terminal)."""
+    """Cancel, retry, pause or resume every run a filter matches, in batches (a progress bar on a
+    terminal)."""
     out = output(ctx)
-    verb = {"cancel": "cancelled", "retry": "retried"}[operation]
+    verb = DONE[operation]
     selection = run_filter(filters)
     path = f"/workflow/runs/{operation}"
     with connect(ctx) as api:
@@ -226,7 +231,7 @@ def _one(ctx: typer.Context, operation: str, run_id: str) -> None:
     if out.as_json:
         out.json(done)
         return
-    verb = {"cancel": "cancelled", "retry": "retried"}[operation]
+    verb = DONE[operation]
     if not done.get("changed", True):
         out.line(f"{done['runId']}: already {out.status(done.get('status'))} (nothing changed)")
         return
@@ -276,7 +281,7 @@ def cancel(
     dry_run: DryRunOption = False,
     limit: LimitOption = None,
 ) -> None:
-    """Cancel a run, or every PENDING or RUNNING run a filter matches."""
+    """Cancel a run, or every PENDING, RUNNING or PAUSED run a filter matches."""
     _dispatch(ctx, "cancel", run_id, filters, dry_run, limit)
 
 
@@ -290,6 +295,65 @@ def retry(
 ) -> None:
     """Retry a FAILED run from where it failed, or every FAILED run a filter matches."""
     _dispatch(ctx, "retry", run_id, filters, dry_run, limit)
+
+
+@app.command("pause")
+def pause(
+    ctx: typer.Context,
+    run_id: OptionalRunId = None,
+    filters: FilterOption = None,
+    dry_run: DryRunOption = False,
+    limit: LimitOption = None,
+) -> None:
+    """Pause a RUNNING run (no new job, timer, signal or child until it is resumed; what runs
+    finishes), or every RUNNING run a filter matches."""
+    _dispatch(ctx, "pause", run_id, filters, dry_run, limit)
+
+
+@app.command("resume")
+def resume(
+    ctx: typer.Context,
+    run_id: OptionalRunId = None,
+    filters: FilterOption = None,
+    dry_run: DryRunOption = False,
+    limit: LimitOption = None,
+) -> None:
+    """Resume a PAUSED run where it stopped, or every PAUSED run a filter matches."""
+    _dispatch(ctx, "resume", run_id, filters, dry_run, limit)
+
+
+@app.command("signal")
+def signal(
+    ctx: typer.Context,
+    run_id: RunId,
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The signal's name (its signal step waits for it).")
+    ],
+    payload: Annotated[
+        str, typer.Option("--payload", "-p", help="The signal's payload: JSON, or @file (@- reads stdin).")
+    ] = "null",
+    signal_id: Annotated[
+        str | None,
+        typer.Option("--signal-id", help="Sent twice with the same id, the signal is delivered once."),
+    ] = None,
+) -> None:
+    """Send a run a signal: the step waiting for it (or the next to wait) takes its payload."""
+    out = output(ctx)
+    body: dict[str, Any] = {"payload": json_value(payload, "--payload")}
+    if signal_id is not None:
+        body["signalId"] = signal_id
+    with connect(ctx) as api:
+        sent = api.post(f"/workflow/run/{seg(run_id)}/signal/{seg(name)}", body)
+    if out.as_json:
+        out.json(sent)
+        return
+    what = f"{sent['runId']}: signal {name} {sent['signalId']}"
+    if sent["duplicate"]:
+        out.line(f"{what} was received before (duplicate; nothing changed)")
+    elif sent.get("consumedBy"):
+        out.line(f"{what} taken by step {sent['consumedBy']}")
+    else:
+        out.line(f"{what} kept until a step waits for it")
 
 
 def wait_for_end(api: Client, run_id: str, timeout: float | None) -> dict[str, Any]:

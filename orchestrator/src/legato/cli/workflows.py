@@ -62,8 +62,8 @@ def show(
     out.line()
     rows = []
     for s in steps(d):
-        kind = s.raw.get("action") or ("wait" if "wait" in s.raw else "-")
-        extra = [k for k in ("forEach", "when", "wait", "retry") if k in s.raw]
+        kind = s.raw.get("action") or _kind(s) or "-"
+        extra = [k for k in ("forEach", "when", "wait", "signal", "workflow", "retry") if k in s.raw]
         rows.append([s.id, cell(kind), ", ".join(s.needs) or "-", ", ".join(extra) or "-"])
     out.table(["STEP", "ACTION", "AFTER", "WITH"], rows)
 
@@ -134,12 +134,26 @@ def layers(all_steps: list[Step]) -> list[list[Step]]:
     return out
 
 
+def _kind(s: Step) -> str | None:
+    """What a step that runs no job does: `wait`, `signal <name>`, `workflow <id>`; None for a task."""
+    if "wait" in s.raw:
+        return "wait"
+    if isinstance(s.raw.get("signal"), dict):
+        return f"signal {s.raw['signal'].get('name')}"
+    if isinstance(s.raw.get("workflow"), dict):
+        child = s.raw["workflow"]
+        version = f" v{child['version']}" if child.get("version") is not None else ""
+        return f"workflow {child.get('id')}{version}"
+    return None
+
+
 def _label(s: Step) -> str:
     action = s.raw.get("action")
     if action and action != s.id:
         return f"{s.id} ({action})"
-    if not action and "wait" in s.raw:
-        return f"{s.id} (wait)"
+    kind = _kind(s)
+    if not action and kind:
+        return f"{s.id} ({kind})"
     return s.id
 
 
