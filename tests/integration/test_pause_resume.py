@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from harness.api import define, events, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
@@ -25,6 +26,13 @@ def run_of(api: httpx.Client, run_id: str) -> dict[str, Any]:
 def step(api: httpx.Client, run_id: str, step_id: str) -> dict[str, Any]:
     found: dict[str, Any] = next(s for s in run_of(api, run_id)["steps"] if s["id"] == step_id)
     return found
+
+
+def gauge(api: httpx.Client, name: str) -> float:
+    """A gauge of the orchestrator's /metrics (0 before its first sample)."""
+    text = api.get("/metrics").text
+    found = [s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == name]
+    return found[0] if found else 0.0
 
 
 def change(api: httpx.Client, run_id: str, op: str, status: int = 200) -> dict[str, Any]:
@@ -128,6 +136,9 @@ def test_a_signal_sent_while_paused_is_taken_on_resume(api: httpx.Client) -> Non
     sent = api.post(f"/workflow/run/{run_id}/signal/approval", json={"payload": {"ok": True}}).json()
     assert sent["consumedBy"] is None  # kept: a paused run takes no signal
     assert step(api, run_id, "approve")["status"] == "WAITING"
+    until(
+        lambda: gauge(api, "legato_runs_paused") >= 1 and gauge(api, "legato_signal_waits") >= 1, 15, "gauges"
+    )
     change(api, run_id, "resume")
     run = wait_run(api, run_id, timeout=20)
     assert (run["status"], run["output"]) == ("COMPLETED", {"ok": True})

@@ -137,6 +137,8 @@ def test_dashboard_covers_the_orchestrator_and_the_workers() -> None:
         "legato_consumer_lag_messages",
         "legato_outbox_depth",
         "legato_outbox_oldest_age_seconds",
+        "legato_signal_waits",
+        "legato_runs_paused",
         "legato_engine_batch_size_bucket",
         "legato_engine_batch_duration_seconds_bucket",
         "legato_engine_paused",

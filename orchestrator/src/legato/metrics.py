@@ -84,6 +84,16 @@ OUTBOX_DEPTH = Gauge(
     "Jobs written and not yet acknowledged by Kafka (due, or being handed to it)",
     multiprocess_mode="livemostrecent",
 )
+SIGNAL_WAITS = Gauge(
+    "legato_signal_waits",
+    "Signal steps waiting for their signal now",
+    multiprocess_mode="livemostrecent",
+)
+RUNS_PAUSED = Gauge(
+    "legato_runs_paused",
+    "Runs paused now (their jobs wait in the outbox and are not counted in legato_outbox_depth)",
+    multiprocess_mode="livemostrecent",
+)
 OUTBOX_OLDEST_AGE = Gauge(
     "legato_outbox_oldest_age_seconds",
     "How long the oldest of them has been due (0 when none)",

@@ -21,7 +21,7 @@ from legato.kafka.committed import GroupOffsets
 from legato.kafka.lag import consumer_lag, group_members, job_topics, topic_lag
 from legato.settings import Settings
 from legato.store import metrics_sql
-from legato.store.metrics_sql import OutboxRow
+from legato.store.metrics_sql import OutboxRow, WaitsRow
 from legato.store.rows import fetch_one
 from legato_protocol.topics import job_topic, worker_group
 
@@ -81,11 +81,16 @@ class Sampler:
             log.info("sampling the %s metrics again", what)
 
     def sample_outbox(self) -> None:
+        """The outbox, and what runs wait for (signals, a resume)."""
         with self.pool.connection() as conn:
             row = fetch_one(conn, OutboxRow, metrics_sql.OUTBOX, {"grace": HANDOVER_MS})
+            waits = fetch_one(conn, WaitsRow, metrics_sql.WAITS)
         depth, age = (row.depth, row.oldest_age_s) if row is not None else (0, 0.0)
         metrics.OUTBOX_DEPTH.set(depth)
         metrics.OUTBOX_OLDEST_AGE.set(age)
+        if waits is not None:
+            metrics.SIGNAL_WAITS.set(waits.signal_waits)
+            metrics.RUNS_PAUSED.set(waits.paused_runs)
 
     def sample_lag(self) -> None:
         s = self.settings.kafka
