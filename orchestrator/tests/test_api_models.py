@@ -71,6 +71,7 @@ def test_absent_fields_stay_absent_and_nulls_stay_null() -> None:
     """`X | MISSING` leaves the JSON when the domain left it out; `X | None` is written as null."""
     step = {
         "id": "a",
+        "kind": "task",
         "action": "x",
         "status": "RUNNING",
         "attempts": 1,

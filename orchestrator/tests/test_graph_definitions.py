@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from legato.definitions import SCHEMA, DefinitionError, parse_definition
@@ -140,6 +142,47 @@ def test_a_long_chain_is_not_a_recursion_problem() -> None:
         ),
         (graph({"id": "a", "wait": {"minutes": 1}}), ("steps", 0, "wait"), "seconds"),
         (graph({"id": "a"}), ("steps", 0, "action"), "must be a name"),
+        (
+            graph({"id": "a", "signal": {"name": "ok", "action": "x"}}),
+            ("steps", 0, "signal", "action"),
+            "unknown",
+        ),
+        (graph({"id": "a", "signal": {"name": "bad name"}}), ("steps", 0, "signal", "name"), "letters"),
+        (graph({"id": "a", "signal": {}}), ("steps", 0, "signal"), "name"),
+        (
+            graph({"id": "a", "signal": {"name": "s", "default": 1}}),
+            ("steps", 0, "signal", "default"),
+            "timeoutSeconds",
+        ),
+        (
+            graph({"id": "a", "signal": {"name": "s", "timeoutSeconds": 0}}),
+            ("steps", 0, "signal", "timeoutSeconds"),
+            "between",
+        ),
+        (graph({"id": "a", "signal": {"name": "s"}, "input": 1}), ("steps", 0, "input"), "signal step"),
+        (graph({"id": "a", "signal": {"name": "s"}, "action": "x"}), ("steps", 0, "action"), "signal step"),
+        (
+            graph({"id": "a", "signal": {"name": "s"}, "wait": {"seconds": 1}}),
+            ("steps", 0, "signal"),
+            "one kind",
+        ),
+        (graph({"id": "a", "workflow": {"id": "runs"}}), ("steps", 0, "workflow", "id"), "workflow id"),
+        (
+            graph({"id": "a", "workflow": {"id": "b", "version": 0}}),
+            ("steps", 0, "workflow", "version"),
+            "between",
+        ),
+        (graph({"id": "a", "workflow": {"version": 1}}), ("steps", 0, "workflow"), "id"),
+        (
+            graph({"id": "a", "workflow": {"id": "b"}, "forEach": "input"}),
+            ("steps", 0, "forEach"),
+            "workflow step",
+        ),
+        (
+            graph({"id": "a", "workflow": {"id": "b"}, "timeoutSeconds": 3}),
+            ("steps", 0, "timeoutSeconds"),
+            "workflow step",
+        ),
         ({"id": "schema", "steps": [{"id": "a", "action": "x"}]}, ("id",), "reserved"),
         (graph({"id": "a", "action": "x", "input": "x" * 70_000}), ("steps", 0, "input"), "larger than"),
     ],
@@ -240,5 +283,61 @@ def test_the_schema_rejects_what_the_parser_rejects() -> None:
         graph({"id": "a", "wait": {"seconds": 1}, "retry": {}}),
         {"id": "w", "steps": [{"id": "a", "action": "x"}, {"action": "y", "stepIndex": 0}]},
         graph({"id": "a"}),
+        graph({"id": "a", "signal": {"name": "s"}, "input": 1}),
+        graph({"id": "a", "signal": {"name": "s", "default": 1}}),
+        graph({"id": "a", "workflow": {"id": "b"}, "action": "x"}),
+        graph({"id": "a", "workflow": {"id": "b"}, "signal": {"name": "s"}}),
     ):
         assert list(validator.iter_errors(body)), body
+
+
+def test_signal_and_workflow_steps_run_no_job_and_are_tried_once_by_default() -> None:
+    d = parse_definition(
+        graph(
+            {"id": "ask", "signal": {"name": "approval", "timeoutSeconds": 60, "default": {"ok": False}}},
+            {"id": "ship", "workflow": {"id": "shipping", "version": 3}, "dependsOn": ["ask"]},
+            {
+                "id": "again",
+                "workflow": {"id": "shipping"},
+                "retry": {"maxAttempts": 3},
+                "dependsOn": ["ask"],
+            },
+        )
+    )
+    ask, ship, again = (d.by_id[s] for s in ("ask", "ship", "again"))
+    assert (ask.kind, ask.action, ask.retry.max_attempts) == ("signal", None, 1)
+    assert ask.signal is not None and (ask.signal.timeout_ms, ask.signal.default) == (60_000, {"ok": False})
+    assert (ship.kind, ship.child is not None and ship.child.version) == ("workflow", 3)
+    assert ship.needs == ("ask",)  # its default input: the signal's payload
+    assert again.retry.max_attempts == 3
+
+
+# A step built from any mix of fields, each with a value the parser accepts on its own: the parser
+# and the published JSON Schema must agree on every mix (the kinds and what each kind excludes).
+FIELD_VALUES: dict[str, Any] = {
+    "action": "x",
+    "wait": {"seconds": 1},
+    "signal": {"name": "s", "timeoutSeconds": 5},
+    "workflow": {"id": "child"},
+    "input": {"v": "${input}"},
+    "forEach": "input",
+    "maxParallel": 2,
+    "onItemFailure": "continue",
+    "retry": {"maxAttempts": 2},
+    "timeoutSeconds": 5,
+    "heartbeatSeconds": 1,
+    "when": "input",
+}
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.sets(st.sampled_from(sorted(FIELD_VALUES))))
+def test_the_parser_and_the_schema_agree_on_every_mix_of_step_fields(fields: set[str]) -> None:
+    body = graph({"id": "a", **{f: FIELD_VALUES[f] for f in sorted(fields)}})
+    schema_ok = not list(Draft202012Validator(SCHEMA).iter_errors(body))
+    try:
+        parse_definition(body)
+        parsed = True
+    except DefinitionError:
+        parsed = False
+    assert parsed == schema_ok, (sorted(fields), parsed, schema_ok)

@@ -138,3 +138,62 @@ def test_expressions_run_against_the_context() -> None:
     ctx = starts.context({"c": "Ada"}, {"validate": {"total": 7}})
     assert compile_expression("steps.validate.output.total").evaluate(ctx) == 7
     assert compile_expression("input.c").evaluate(ctx) == "Ada"
+
+
+KINDS = parse_definition(
+    {
+        "id": "k",
+        "steps": [
+            {"id": "ask", "signal": {"name": "approval", "timeoutSeconds": 30}},
+            {
+                "id": "ship",
+                "workflow": {"id": "shipping"},
+                "dependsOn": ["ask"],
+                "input": {"o": "${steps.ask.output}"},
+            },
+        ],
+    }
+)
+
+
+def test_a_signal_step_waits_with_its_timeout_and_asks_for_delivery() -> None:
+    p = Planner("jobs", NOW)
+    starts.start(p, RUN, KINDS.by_id["ask"], starts.context(None, {}))
+    (step,) = p.plan.steps
+    assert (step.status, step.attempts, step.wake_in_ms, p.plan.jobs) == ("WAITING", 1, 30_000, [])
+    assert [e.type for e in p.plan.events] == ["SIGNAL_WAITING"]
+    assert p.plan.signal_waits == [RUN]  # settle hands it a queued signal in the same transaction
+
+
+def test_a_workflow_step_plans_one_child_with_its_rendered_input() -> None:
+    p = Planner("jobs", NOW)
+    starts.start(p, RUN, KINDS.by_id["ship"], starts.context(None, {"ask": {"ok": True}}))
+    (child,) = p.plan.children
+    assert (child.workflow_id, child.version, child.attempt, orjson.loads(child.input)) == (
+        "shipping",
+        None,
+        1,
+        {"o": {"ok": True}},
+    )
+    assert [(s.status, s.attempts) for s in p.plan.steps] == [("RUNNING", 1)] and p.plan.jobs == []
+
+
+def test_a_timed_out_wait_or_failed_child_retries_by_its_policy_then_fails_the_run() -> None:
+    once = Planner("jobs", NOW)
+    starts.retry_or_fail(once, RUN, KINDS.by_id["ask"], 1, "SignalTimeout", "no signal", {})
+    assert [s.status for s in once.plan.steps] == ["FAILED"] and once.plan.runs[0].status == "FAILED"
+    retried = parse_definition(
+        {
+            "id": "r",
+            "steps": [
+                {"id": "c", "workflow": {"id": "x"}, "retry": {"maxAttempts": 2, "initialDelayMs": 50}}
+            ],
+        }
+    ).by_id["c"]
+    again = Planner("jobs", NOW)
+    starts.retry_or_fail(again, RUN, retried, 1, "ChildFailed", "child failed", {"childRunId": "c1"})
+    (step,) = again.plan.steps
+    assert (step.status, step.attempts, step.wake_in_ms, again.plan.runs) == ("RETRYING", 2, 50, [])
+    last = Planner("jobs", NOW)
+    starts.retry_or_fail(last, RUN, retried, 2, "ChildFailed", "child failed", {"childRunId": "c2"})
+    assert orjson.loads(last.plan.runs[0].error or "{}")["childRunId"] == "c2"
