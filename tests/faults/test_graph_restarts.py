@@ -1,4 +1,5 @@
-"""kill -9 of the orchestrator while a durable wait is pending and while a fan-out is half done."""
+"""kill -9 of the orchestrator while a durable wait is pending, while a fan-out is half done and while
+child runs start."""
 
 import threading
 import time
@@ -72,3 +73,49 @@ def test_a_half_done_fan_out_survives_a_kill9_and_joins_once(fresh_orchestrator:
         run_id,
     )
     assert len(applied) == width + 1 and all(n == 1 for _, n in applied)
+
+
+def test_children_started_across_a_kill9_are_one_per_step(fresh_orchestrator: Orchestrator) -> None:
+    """150 parents start a child each from the engine's batches; the orchestrator is killed -9 while
+    they start. Every parent completes with its own child's output, and no step has two children:
+    a child is created in the transaction that starts its step, or not at all."""
+    orch = fresh_orchestrator
+    parent, child, prepare, pack = (
+        unique("crash-parent"),
+        unique("crash-child"),
+        unique("prep"),
+        unique("pack"),
+    )
+    runs = 150
+    with httpx.Client(base_url=orch.url, timeout=10) as api:
+        define(api, {"id": child, "steps": [{"id": "pack", "action": pack}]})
+        define(
+            api,
+            {
+                "id": parent,
+                "steps": [
+                    {"id": "prepare", "action": prepare},
+                    {"id": "ship", "workflow": {"id": child}, "dependsOn": ["prepare"]},
+                ],
+            },
+        )
+        ids = [trigger(api, parent, n) for n in range(runs)]
+
+    def children() -> int:
+        return int(orch.sql("SELECT count(*) FROM runs WHERE parent_run_id IS NOT NULL")[0][0])
+
+    with running_worker(orch, {prepare: lambda n: n, pack: lambda n: {"packed": n}}, concurrency=4):
+        deadline = time.monotonic() + 60
+        while children() < runs // 3:
+            assert time.monotonic() < deadline, "children did not start"
+            time.sleep(0.01)
+        orch.kill()
+        orch.start()
+        with httpx.Client(base_url=orch.url, timeout=10) as api:
+            ended = [wait_run(api, r, timeout=90) for r in ids]
+    assert [(r["status"], r["output"]) for r in ended] == [("COMPLETED", {"packed": n}) for n in range(runs)]
+    per_step = orch.sql(
+        "SELECT parent_run_id, parent_step_id, count(*) FROM runs "
+        "WHERE parent_run_id IS NOT NULL GROUP BY 1, 2"
+    )
+    assert len(per_step) == runs and all(n == 1 for _, _, n in per_step)

@@ -87,7 +87,7 @@ def test_filters_and_pages(api: httpx.Client, idle_runs: tuple[str, list[str]]) 
     assert _ids(api, workflowId=wid, createdAfter=created[1], createdBefore=created[0]) == [newest_first[1]]
 
     counts = api.get("/workflow/runs/counts", params={"workflowId": wid}).json()["counts"]
-    assert counts == {"PENDING": 0, "RUNNING": 5, "COMPLETED": 0, "FAILED": 0, "CANCELLED": 0}
+    assert counts == {"PENDING": 0, "RUNNING": 5, "PAUSED": 0, "COMPLETED": 0, "FAILED": 0, "CANCELLED": 0}
     searched = api.get("/workflow/runs/counts", params={"workflowId": wid, "q": "needle"}).json()
     assert searched["counts"]["RUNNING"] == 3
 
