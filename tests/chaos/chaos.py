@@ -3,10 +3,13 @@
 Keyed runs of a 3-step workflow are triggered by clients that retry with the same Idempotency-Key
 until accepted, while the orchestrator and the worker processes are killed with SIGKILL on a
 schedule, workers return poison outputs for a second workflow, long heartbeating steps of a third
-run on a worker that is never killed, garbage is written to the results topic and another client
-sends bad requests. Then it waits for every run to end and reports, with attempt timeouts by type.
-Exit status 1 on any lost, duplicated, wrong or twice-applied run, any timeout of a long step (its
-worker never stopped beating: the orchestrator's restarts must not time it out), or any 5xx answer.
+run on a worker that is never killed, runs of a fourth wait for a signal (sent twice with one
+signalId, before or after the step waits) and then run a child workflow, garbage is written to the
+results topic and another client sends bad requests. Then it waits for every run to end and
+reports, with attempt timeouts by type. Exit status 1 on any lost, duplicated, wrong or
+twice-applied run, any signal taken twice or lost, any step with two children, any timeout of a
+long step (its worker never stopped beating: the orchestrator's restarts must not time it out), or
+any 5xx answer.
 """
 
 import argparse
@@ -30,6 +33,7 @@ from harness.services import require_stack
 
 LOGS = REPO / ".legato" / "logs" / "chaos"
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+SIGNAL_BASE = 1_000_000  # the `run` numbers of the signal workflow's runs (apart from the main ones)
 
 
 class Tally:
@@ -63,25 +67,58 @@ def trigger_keyed(
     stop: threading.Event,
     extra: dict[str, Any] | None = None,
     pace: float = 0.0,
+    base: int = 0,
 ) -> None:
-    """Trigger `runs` keyed runs, each retried with its key until accepted (`pace` s apart)."""
+    """Trigger `runs` keyed runs, each retried with its key until accepted (`pace` s apart); a run's
+    `run` number is `base` + its index."""
     with httpx.Client(base_url=url, timeout=5) as client:
         for i in runs:
             while not stop.is_set():
-                body = {"input": {"run": i, "value": i, **(extra or {})}}
+                body = {"input": {"run": base + i, "value": i, **(extra or {})}}
                 r = _post(
                     client,
                     tally,
                     "trigger",
                     f"/workflow/{wid}/trigger",
                     json=body,
-                    headers={"Idempotency-Key": f"chaos-{i}"},
+                    headers={"Idempotency-Key": f"chaos-{base + i}"},
                 )
                 if r is not None and r.status_code == 200:
                     accepted.setdefault(i, set()).add(r.json()["runId"])
                     stop.wait(pace)
                     break
                 time.sleep(0.02)
+
+
+def send_signals(
+    url: str, accepted: dict[int, set[str]], count: int, tally: Tally, stop: threading.Event
+) -> int:
+    """Signal every accepted run of the signal workflow twice with one signalId (retrying while the
+    orchestrator is down): the step takes it once. Returns how many sends were answered 200."""
+    answered = 0
+    done: set[int] = set()
+    with httpx.Client(base_url=url, timeout=5) as client:
+        while len(done) < count and not stop.is_set():
+            ready = [(i, ids) for i, ids in list(accepted.items()) if i not in done]
+            if not ready:
+                time.sleep(0.05)
+                continue
+            for i, ids in ready:
+                body = {"payload": {"value": i}, "signalId": f"chaos-signal-{i}"}
+                sent = 0
+                while sent < 2 and not stop.is_set():
+                    run_id = next(iter(ids))
+                    r = _post(client, tally, "signal", f"/workflow/run/{run_id}/signal/approval", json=body)
+                    if r is not None and r.status_code == 200:
+                        sent += 1
+                    elif r is not None and r.status_code != 503:
+                        tally.server_errors.append(f"signal: {r.status_code} {r.text[:200]}")
+                        break
+                    else:
+                        time.sleep(0.05)
+                answered += sent
+                done.add(i)
+    return answered
 
 
 BAD_REQUESTS: list[tuple[str, dict[str, Any]]] = [
@@ -160,6 +197,7 @@ def main() -> int:
     ap.add_argument("--long", type=int, default=20, help="runs of a heartbeating step of --long-seconds")
     ap.add_argument("--long-seconds", type=float, default=20.0)
     ap.add_argument("--long-pace", type=float, default=5.0, help="seconds between long runs' triggers")
+    ap.add_argument("--signals", type=int, default=100, help="runs that wait for a signal, then run a child")
     ap.add_argument("--garbage", type=int, default=20, help="undecodable records written to workflow-results")
     ap.add_argument("--bad-requests", type=int, default=200)
     ap.add_argument("--kill-interval", type=float, default=2.0, help="seconds between orchestrator kills")
@@ -175,6 +213,7 @@ def main() -> int:
     started = time.monotonic()
     tag = orch.tag
     wid, poison_wid, long_wid = f"chaos-{tag}", f"chaos-poison-{tag}", f"chaos-long-{tag}"
+    signal_wid, child_wid = f"chaos-signal-{tag}", f"chaos-child-{tag}"
     plus, times, minus, poison, long = (f"{tag}-{a}" for a in ("plus1", "times2", "minus3", "poison", "long"))
     with httpx.Client(base_url=orch.url, timeout=10) as api:
         steps = [
@@ -187,11 +226,25 @@ def main() -> int:
         # a 3 s heartbeat timeout, beats every 1 s: every orchestrator restart outlasts the timeout
         beating = [{"id": "long", "action": long, "heartbeatSeconds": 3, "retry": {"maxAttempts": 3}}]
         assert api.post("/workflow/", json={"id": long_wid, "steps": beating}).status_code == 201
+        child = [{"id": "double", "action": times, "retry": {"initialDelayMs": 200}}]
+        assert api.post("/workflow/", json={"id": child_wid, "steps": child}).status_code == 201
+        waiting = [
+            {"id": "prep", "action": plus, "retry": {"initialDelayMs": 200}},
+            {"id": "approve", "signal": {"name": "approval"}, "dependsOn": ["prep"]},
+            {
+                "id": "ship",
+                "workflow": {"id": child_wid},
+                "dependsOn": ["prep", "approve"],
+                "input": {"run": "${steps.prep.output.run}", "value": "${steps.approve.output.value}"},
+            },
+        ]
+        assert api.post("/workflow/", json={"id": signal_wid, "steps": waiting}).status_code == 201
     workers = Workers(orch, [plus, times, minus, poison], args.workers, executions, long)
     tally = Tally()
     accepted: dict[int, set[str]] = {}
     poisoned: dict[int, set[str]] = {}
     long_accepted: dict[int, set[str]] = {}
+    signal_accepted: dict[int, set[str]] = {}
     beats = round(args.long_seconds / 0.25)
     stop = threading.Event()
     half = args.runs // 2
@@ -217,6 +270,20 @@ def main() -> int:
             ),
         ),
     ]
+    clients.append(
+        threading.Thread(
+            target=trigger_keyed,
+            args=(orch.url, signal_wid, range(args.signals), signal_accepted, tally, stop),
+            kwargs={"base": SIGNAL_BASE},
+        )
+    )
+    signals_sent = [0]
+    signaller = threading.Thread(
+        target=lambda: signals_sent.__setitem__(
+            0, send_signals(orch.url, signal_accepted, args.signals, tally, stop)
+        )
+    )
+    clients.append(signaller)
     bad_sent = [0]
     bad = threading.Thread(
         target=lambda: bad_sent.__setitem__(
@@ -255,6 +322,8 @@ def main() -> int:
             time.sleep(0.5)
         report = measure(orch, wid, poison_wid, args, accepted, poisoned, executions)
         report.update(measure_long(orch, long_wid, args, long_accepted, executions))
+        report.update(measure_signals(orch, signal_wid, child_wid, args, signal_accepted))
+        report["signal sends answered"] = signals_sent[0]
     finally:
         stop.set()
         workers.stop()
@@ -282,6 +351,11 @@ def main() -> int:
             "long duplicate runs",
             "long steps timed out",
             "long steps run twice",
+            "signal runs lost",
+            "signal duplicate runs",
+            "signal wrong outputs",
+            "signals not taken once",
+            "steps with two children",
         )
     )
     print("CHAOS FAILED" if failed else "chaos passed: nothing lost, duplicated, wrong or applied twice")
@@ -318,9 +392,9 @@ def measure(
         wid,
     )[0][0]
     counts = collections.Counter(
-        tuple(line.split())
-        for line in executions.read_text().splitlines()
-        if line and not line.startswith("long")
+        tuple(fields)
+        for fields in (line.split() for line in executions.read_text().splitlines())
+        if fields and fields[0] != "long" and int(fields[1]) < SIGNAL_BASE
     )
     per_step = collections.Counter(counts.values())
     poison_rows = orch.sql(
@@ -342,6 +416,51 @@ def measure(
         "poison runs failed InvalidOutput": f"{isolated}/{len(poisoned)}",
         "poison not isolated": len(poisoned) - isolated,
         "garbage results injected": args.garbage,
+    }
+
+
+def measure_signals(
+    orch: Orchestrator,
+    signal_wid: str,
+    child_wid: str,
+    args: argparse.Namespace,
+    accepted: dict[int, set[str]],
+) -> dict[str, Any]:
+    """Each run of the signal workflow took its signal once (sent twice) and ran exactly one child."""
+    rows = {
+        str(r[0]): r
+        for r in orch.sql("SELECT run_id, status, output FROM runs WHERE workflow_id = %s", signal_wid)
+    }
+    lost = [
+        i
+        for i in range(args.signals)
+        if not any(rows.get(r, (0, ""))[1] == "COMPLETED" for r in accepted.get(i, ()))
+    ]
+    wrong = [
+        i
+        for i, ids in accepted.items()
+        for r in ids
+        if r in rows and rows[r][2] != {"run": SIGNAL_BASE + i, "value": 2 * i}
+    ]
+    taken = orch.sql(
+        "SELECT count(*) FROM runs r LEFT JOIN signals g USING (run_id) WHERE r.workflow_id = %s"
+        " GROUP BY r.run_id HAVING count(g.id) <> 1 OR count(g.consumed_at) <> 1",
+        signal_wid,
+    )
+    children = orch.sql(
+        "SELECT count(*) FROM runs c JOIN runs p ON p.run_id = c.parent_run_id"
+        " WHERE p.workflow_id = %s AND c.workflow_id = %s GROUP BY c.parent_run_id, c.parent_step_id"
+        " HAVING count(*) > 1",
+        signal_wid,
+        child_wid,
+    )
+    return {
+        "signal runs": args.signals,
+        "signal runs lost": len(lost),
+        "signal duplicate runs": sum(1 for i in range(args.signals) if len(accepted.get(i, ())) > 1),
+        "signal wrong outputs": len(wrong),
+        "signals not taken once": len(taken),
+        "steps with two children": len(children),
     }
 
 
