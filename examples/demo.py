@@ -2,7 +2,11 @@
 
 A workflow is `examples/workflows/<id>.json`; its sample triggers are `<id>.trigger.json` and
 `<id>.<variant>.trigger.json`. A workflow whose actions have no live worker is skipped with the
-make target that starts one (live workers come from GET /workers).
+make target that starts one (live workers come from GET /workers). A workflow with no sample trigger
+(`shipping`, which `order-approval` runs as a child) is only defined.
+
+Two workflows have a showcase of their own: `data-import` (its worker is killed mid-step) and
+`order-approval` (the run waits for a signal, which the demo sends, then runs a child workflow).
 """
 
 import argparse
@@ -10,6 +14,7 @@ import json
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +22,20 @@ import httpx
 import resume_demo
 
 WORKFLOWS = Path(__file__).parent / "workflows"
-# Workflows whose workers the demo runs itself, to show something happening to them.
-SHOWCASES = {"data-import"}
+# The data-import showcase runs its own workers: its actions need no live worker beforehand.
+OWN_WORKERS = {"data-import"}
+APPROVAL = {"approved": True, "by": "demo"}  # the signal the demo sends to order-approval
 STARTERS = {"node": "make node", "java": "make java"}
+ENDED = ("COMPLETED", "FAILED", "CANCELLED")
 
 
 def actions_of(definition: dict[str, Any]) -> set[str]:
     return {s["action"] for s in definition["steps"] if "action" in s}
+
+
+def children_of(definition: dict[str, Any]) -> list[str]:
+    """The workflows a definition's `workflow` steps run as child runs."""
+    return [s["workflow"]["id"] for s in definition["steps"] if "workflow" in s]
 
 
 def live_actions(api: httpx.Client, wanted: set[str], timeout: float) -> set[str]:
@@ -41,13 +53,25 @@ def live_actions(api: httpx.Client, wanted: set[str], timeout: float) -> set[str
         time.sleep(0.5)
 
 
-def wait(api: httpx.Client, run_id: str, timeout: float) -> dict[str, Any]:
+def poll(
+    api: httpx.Client, run_id: str, done: Callable[[dict[str, Any]], bool], timeout: float
+) -> dict[str, Any]:
+    """The run once `done(run)` holds, or it has ended, or `timeout` seconds have passed."""
     deadline = time.monotonic() + timeout
     while True:
         run: dict[str, Any] = api.get(f"/workflow/run/{run_id}").json()
-        if run["status"] in ("COMPLETED", "FAILED", "CANCELLED") or time.monotonic() > deadline:
+        if done(run) or run["status"] in ENDED or time.monotonic() > deadline:
             return run
         time.sleep(0.1)
+
+
+def wait(api: httpx.Client, run_id: str, timeout: float) -> dict[str, Any]:
+    return poll(api, run_id, lambda run: False, timeout)
+
+
+def step_of(run: dict[str, Any], step_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(s for s in run["steps"] if s["id"] == step_id)
+    return found
 
 
 def describe(run: dict[str, Any]) -> str:
@@ -59,7 +83,7 @@ def describe(run: dict[str, Any]) -> str:
     return f"{run['status']} (still going after the demo's wait; see /workflow/run/{run['runId']})"
 
 
-def showcase(api: httpx.Client, definition: dict[str, Any], batch: str, timeout: float) -> int:
+def import_showcase(api: httpx.Client, definition: dict[str, Any], batch: str, timeout: float) -> int:
     """data-import: its worker is killed mid-step and the retry resumes from the last progress."""
     wid = definition["id"]
     api.post("/workflow/", json=definition).raise_for_status()
@@ -81,6 +105,67 @@ def showcase(api: httpx.Client, definition: dict[str, Any], batch: str, timeout:
     return 0 if run["status"] == "COMPLETED" else 1
 
 
+def skipped(wid: str, missing: list[str]) -> None:
+    starters = ", ".join(sorted({STARTERS.get(a.rsplit("-", 1)[-1], "make python") for a in missing}))
+    print(f"{wid}: skipped, no live worker for {', '.join(missing)} (start one: {starters})")
+
+
+def approval_showcase(
+    api: httpx.Client,
+    definition: dict[str, Any],
+    definitions: dict[str, dict[str, Any]],
+    live: set[str],
+    batch: str,
+    timeout: float,
+) -> int:
+    """order-approval: the run waits at its signal step for a person's approval; the demo sends the
+    signal, and the run goes on to its workflow step, whose child run's output is the run's output."""
+    wid = definition["id"]
+    children = [definitions[c] for c in children_of(definition)]
+    missing = sorted(actions_of(definition).union(*(actions_of(c) for c in children)) - live)
+    if missing:
+        skipped(wid, missing)
+        return 0
+    for child in children:  # a workflow step fails with UnknownWorkflow if its child is not defined
+        api.post("/workflow/", json=child).raise_for_status()
+    api.post("/workflow/", json=definition).raise_for_status()
+    waiter = next(s for s in definition["steps"] if "signal" in s)
+    parent = next(s for s in definition["steps"] if "workflow" in s)
+    name = waiter["signal"]["name"]
+    body = json.loads((WORKFLOWS / f"{wid}.trigger.json").read_text())
+    r = api.post(f"/workflow/{wid}/trigger", json=body, headers={"Idempotency-Key": f"demo-{batch}-{wid}"})
+    r.raise_for_status()
+    run_id: str = r.json()["runId"]
+
+    run = poll(api, run_id, lambda run: step_of(run, waiter["id"])["status"] == "WAITING", timeout)
+    if step_of(run, waiter["id"])["status"] != "WAITING":
+        print(f"{wid:<32} {describe(run)}")
+        return 1
+    print(f"{wid:<32} RUNNING    step {waiter['id']} is WAITING for the signal {name!r}")
+
+    signal_id = f"demo-{batch}-{name}"
+    r = api.post(f"/workflow/run/{run_id}/signal/{name}", json={"payload": APPROVAL, "signalId": signal_id})
+    r.raise_for_status()
+    sent = r.json()
+    print(f"{'':<32} signal {name!r} sent: {json.dumps(APPROVAL)}")
+    print(f"{'':<32} (signalId {signal_id}; taken by step {sent['consumedBy']})")
+
+    run = wait(api, run_id, timeout)
+    print(f"{wid:<32} {describe(run)}")
+    if run["status"] != "COMPLETED":
+        return 1
+    child_id = step_of(run, parent["id"])["childRunId"]
+    if child_id is None:
+        print(f"{'':<32} (step {parent['id']} started no child run)")
+        return 1
+    child = api.get(f"/workflow/run/{child_id}").json()
+    same = child["output"] == run["output"]
+    whose = "the output of" if same else "NOT the output of"
+    print(f"{'':<32} ({whose} child run {child_id},")
+    print(f"{'':<32}  {child['workflowId']} version {child['version']}, started by step {parent['id']})")
+    return 0 if same else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--api", default="http://127.0.0.1:8080")
@@ -93,7 +178,8 @@ def main() -> int:
         for p in sorted(WORKFLOWS.glob("*.json"))
         if not p.name.endswith(".trigger.json")
     ]
-    wanted = set().union(*(actions_of(d) for d in definitions if d["id"] not in SHOWCASES))
+    by_id = {d["id"]: d for d in definitions}
+    wanted = set().union(*(actions_of(d) for d in definitions if d["id"] not in OWN_WORKERS))
     try:
         live = live_actions(api, wanted, args.worker_wait)
     except httpx.HTTPError:
@@ -103,18 +189,24 @@ def main() -> int:
     failures = 0
     for definition in definitions:
         wid = definition["id"]
-        if wid in SHOWCASES:
-            failures += showcase(api, definition, batch, args.timeout)
+        if wid == "data-import":
+            failures += import_showcase(api, definition, batch, args.timeout)
+            continue
+        if wid == "order-approval":
+            failures += approval_showcase(api, definition, by_id, live, batch, args.timeout)
             continue
         missing = sorted(actions_of(definition) - live)
         if missing:
-            hints = {STARTERS.get(a.rsplit("-", 1)[-1], "make python") for a in missing}
-            starters = ", ".join(sorted(hints))
-            print(f"{wid}: skipped, no live worker for {', '.join(missing)} (start one: {starters})")
+            skipped(wid, missing)
             continue
         api.post("/workflow/", json=definition).raise_for_status()
         triggers = [WORKFLOWS / f"{wid}.trigger.json", *sorted(WORKFLOWS.glob(f"{wid}.*.trigger.json"))]
-        for trigger in [t for t in triggers if t.exists()]:
+        triggers = [t for t in triggers if t.exists()]
+        if not triggers:
+            parents = sorted(d["id"] for d in definitions if wid in children_of(d))
+            runs_it = f"{', '.join(parents)} runs it as a child" if parents else "no sample trigger"
+            print(f"{wid:<32} defined ({runs_it})")
+        for trigger in triggers:
             variant = trigger.name.removesuffix(".trigger.json")
             body = json.loads(trigger.read_text())
             r = api.post(

@@ -152,11 +152,11 @@ STEP: dict[str, Any] = {
     "allOf": [
         {
             "if": {"required": ["signal"]},
-            "then": {"not": {"anyOf": [{"required": [k]} for k in ("input", *_NO_JOB)]}},
+            "then": {"not": {"anyOf": [{"required": [k]} for k in ("input", "wait", "workflow", *_NO_JOB)]}},
         },
         {
             "if": {"required": ["workflow"]},
-            "then": {"not": {"anyOf": [{"required": [k]} for k in _NO_JOB]}},
+            "then": {"not": {"anyOf": [{"required": [k]} for k in ("wait", *_NO_JOB)]}},
         },
         {
             "if": {"anyOf": [{"required": ["signal"]}, {"required": ["workflow"]}]},

@@ -64,7 +64,7 @@ WHERE run_id = %s
 RESET_STEPS = """
 UPDATE steps AS s SET status = 'PENDING', attempts = 0, output = NULL, error = NULL, started_at = NULL,
        ended_at = NULL, wake_at = NULL, items_total = NULL, items_open = NULL, pending_deps = v.n,
-       generation = s.generation + 1
+       generation = s.generation + 1, child_run_id = NULL
 FROM unnest(%s::text[], %s::int[]) AS v(step_id, n)
 WHERE s.run_id = %s AND s.step_id = v.step_id
 """
