@@ -44,3 +44,14 @@ def wait_run(
 def events(api: httpx.Client, run_id: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = api.get(f"/workflow/run/{run_id}/events").json()["events"]
     return out
+
+
+def get_run(api: httpx.Client, run_id: str) -> dict[str, Any]:
+    run: dict[str, Any] = api.get(f"/workflow/run/{run_id}").json()
+    return run
+
+
+def step_of(api: httpx.Client, run_id: str, step_id: str) -> dict[str, Any]:
+    """One step of a run, as GET /workflow/run/{runId} shows it."""
+    found: dict[str, Any] = next(s for s in get_run(api, run_id)["steps"] if s["id"] == step_id)
+    return found

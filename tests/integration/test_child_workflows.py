@@ -5,22 +5,12 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.api import define, events, trigger, unique, wait_run
+from harness.api import define, events, get_run, step_of, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.waiting import until
 from harness.workers import running_worker
 
 pytestmark = pytest.mark.integration
-
-
-def run_of(api: httpx.Client, run_id: str) -> dict[str, Any]:
-    run: dict[str, Any] = api.get(f"/workflow/run/{run_id}").json()
-    return run
-
-
-def step(api: httpx.Client, run_id: str, step_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(s for s in run_of(api, run_id)["steps"] if s["id"] == step_id)
-    return found
 
 
 def children(orchestrator: Orchestrator, run_id: str) -> list[tuple[Any, ...]]:
@@ -51,11 +41,11 @@ def test_a_child_run_completes_its_step_with_its_output(
         run = wait_run(api, run_id)
     assert run["status"] == "COMPLETED", run["error"]
     assert run["output"] == {"ship": {"packed": {"v2": {"sku": "A-1"}}}, "ship-v1": {"packed": "A-1"}}
-    ship = step(api, run_id, "ship")
+    ship = step_of(api, run_id, "ship")
     assert ship["kind"] == "workflow" and ship["workflow"] == {"id": child, "version": None}
-    kid = run_of(api, ship["childRunId"])
+    kid = get_run(api, ship["childRunId"])
     assert (kid["parentRunId"], kid["parentStepId"], kid["version"]) == (run_id, "ship", 2)
-    assert run_of(api, step(api, run_id, "ship-v1")["childRunId"])["version"] == 1
+    assert get_run(api, step_of(api, run_id, "ship-v1")["childRunId"])["version"] == 1
     assert {e["type"] for e in events(api, run_id)} >= {"CHILD_STARTED", "CHILD_ENDED"}
     assert len(children(orchestrator, run_id)) == 2
 
@@ -91,7 +81,7 @@ def test_a_failed_child_fails_its_step_and_the_retry_policy_starts_a_new_child(
     )
     kids = children(orchestrator, run_id)
     assert [k[2] for k in kids] == ["FAILED", "FAILED", "COMPLETED"]  # one child per attempt
-    assert step(api, run_id, "c")["childRunId"] == str(kids[-1][0])
+    assert step_of(api, run_id, "c")["childRunId"] == str(kids[-1][0])
 
     once = unique("no-retry-parent")
     define(api, {"id": once, "steps": [{"id": "c", "workflow": {"id": child}}]})
@@ -113,11 +103,11 @@ def test_cancelling_the_parent_cancels_its_open_children_and_theirs(
     define(api, {"id": middle, "steps": [{"id": "l", "workflow": {"id": leaf}}]})
     define(api, {"id": top, "steps": [{"id": "m", "workflow": {"id": middle}}]})
     run_id = trigger(api, top, None)
-    until(lambda: step(api, run_id, "m")["childRunId"] is not None, 20, "the middle child")
-    middle_id = step(api, run_id, "m")["childRunId"]
-    until(lambda: step(api, middle_id, "l")["childRunId"] is not None, 20, "the leaf child")
-    leaf_id = step(api, middle_id, "l")["childRunId"]
-    assert run_of(api, leaf_id)["status"] == "RUNNING"
+    until(lambda: step_of(api, run_id, "m")["childRunId"] is not None, 20, "the middle child")
+    middle_id = step_of(api, run_id, "m")["childRunId"]
+    until(lambda: step_of(api, middle_id, "l")["childRunId"] is not None, 20, "the leaf child")
+    leaf_id = step_of(api, middle_id, "l")["childRunId"]
+    assert get_run(api, leaf_id)["status"] == "RUNNING"
     assert api.post(f"/workflow/run/{run_id}/cancel").status_code == 200
     wait_run(api, middle_id, {"CANCELLED"}, timeout=20)
     wait_run(api, leaf_id, {"CANCELLED"}, timeout=20)
@@ -128,8 +118,8 @@ def test_a_cancelled_child_fails_its_parents_step(api: httpx.Client) -> None:
     define(api, {"id": leaf, "steps": [{"id": "hold", "signal": {"name": "never"}}]})
     define(api, {"id": parent, "steps": [{"id": "c", "workflow": {"id": leaf}}]})
     run_id = trigger(api, parent, None)
-    until(lambda: step(api, run_id, "c")["childRunId"] is not None, 20, "the child")
-    assert api.post(f"/workflow/run/{step(api, run_id, 'c')['childRunId']}/cancel").status_code == 200
+    until(lambda: step_of(api, run_id, "c")["childRunId"] is not None, 20, "the child")
+    assert api.post(f"/workflow/run/{step_of(api, run_id, 'c')['childRunId']}/cancel").status_code == 200
     run = wait_run(api, run_id, timeout=20)
     assert (run["status"], run["error"]["type"]) == ("FAILED", "ChildCancelled")
 
@@ -153,7 +143,7 @@ def test_a_workflow_that_starts_itself_stops_at_the_depth_limit(
     assert deepest == [(16,)]
     bottom = orchestrator.sql("SELECT error->>'type' FROM runs WHERE workflow_id = %s AND depth = 16", wid)
     assert bottom == [("ChildDepthExceeded",)]
-    assert run_of(api, run_id)["error"]["type"] == "ChildFailed"
+    assert get_run(api, run_id)["error"]["type"] == "ChildFailed"
     define(api, {"id": unknown, "steps": [{"id": "x", "workflow": {"id": unique("nowhere")}}]})
     failed = wait_run(api, trigger(api, unknown, None))
     assert failed["error"]["type"] == "UnknownWorkflow"

@@ -10,22 +10,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness.api import define, events, trigger, unique, wait_run
+from harness.api import define, events, get_run, step_of, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.waiting import until
 from harness.workers import running_worker
 
 pytestmark = pytest.mark.integration
-
-
-def run_of(api: httpx.Client, run_id: str) -> dict[str, Any]:
-    run: dict[str, Any] = api.get(f"/workflow/run/{run_id}").json()
-    return run
-
-
-def step(api: httpx.Client, run_id: str, step_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(s for s in run_of(api, run_id)["steps"] if s["id"] == step_id)
-    return found
 
 
 def gauge(api: httpx.Client, name: str) -> float:
@@ -81,11 +71,13 @@ def test_a_paused_map_finishes_what_runs_and_dispatches_nothing_new(
         in_flight = set(started)
         release.set()  # it finishes while the run is paused, and its result is applied
         until(
-            lambda: step(api, run_id, "each")["items"]["completed"] == len(in_flight), 20, "in-flight items"
+            lambda: step_of(api, run_id, "each")["items"]["completed"] == len(in_flight),
+            20,
+            "in-flight items",
         )
         engine_went_on(api, control)
         assert set(started) == in_flight  # no item was dispatched while paused
-        assert run_of(api, run_id)["status"] == "PAUSED"
+        assert get_run(api, run_id)["status"] == "PAUSED"
         assert change(api, run_id, "resume") == {"runId": run_id, "status": "RUNNING", "changed": True}
         run = wait_run(api, run_id)
     assert run["status"] == "COMPLETED", run["error"]
@@ -108,10 +100,10 @@ def test_a_timer_due_while_paused_fires_on_resume(api: httpx.Client, control: st
     )
     run_id = trigger(api, wid, None)
     change(api, run_id, "pause")
-    wake = datetime.fromisoformat(step(api, run_id, "nap")["wakeAt"])
+    wake = datetime.fromisoformat(step_of(api, run_id, "nap")["wakeAt"])
     until(lambda: datetime.now(UTC) > wake, 5, "the wake time")
     engine_went_on(api, control, after=wake)
-    assert step(api, run_id, "nap")["status"] == "WAITING"
+    assert step_of(api, run_id, "nap")["status"] == "WAITING"
     change(api, run_id, "resume")
     run = wait_run(api, run_id, timeout=10)
     assert run["status"] == "COMPLETED"
@@ -131,11 +123,11 @@ def test_a_signal_sent_while_paused_is_taken_on_resume(api: httpx.Client) -> Non
         },
     )
     run_id = trigger(api, wid, None)
-    until(lambda: step(api, run_id, "approve")["status"] == "WAITING", 20, "the wait")
+    until(lambda: step_of(api, run_id, "approve")["status"] == "WAITING", 20, "the wait")
     change(api, run_id, "pause")
     sent = api.post(f"/workflow/run/{run_id}/signal/approval", json={"payload": {"ok": True}}).json()
     assert sent["consumedBy"] is None  # kept: a paused run takes no signal
-    assert step(api, run_id, "approve")["status"] == "WAITING"
+    assert step_of(api, run_id, "approve")["status"] == "WAITING"
     until(
         lambda: gauge(api, "legato_runs_paused") >= 1 and gauge(api, "legato_signal_waits") >= 1, 15, "gauges"
     )
@@ -164,14 +156,14 @@ def test_bulk_pause_and_resume_by_filter_with_a_dry_run(api: httpx.Client) -> No
     body = {"filter": {"workflowId": wid}, "limit": 10}
     dry = api.post("/workflow/runs/pause", json={**body, "dryRun": True}).json()
     assert (dry["matched"], dry["changed"], dry["dryRun"]) == (3, 3, True)
-    assert all(run_of(api, r)["status"] == "RUNNING" for r in runs)
+    assert all(get_run(api, r)["status"] == "RUNNING" for r in runs)
     done = api.post("/workflow/runs/pause", json=body).json()
     assert done["changed"] == 3
     listed = api.get("/workflow/runs", params={"workflowId": wid, "status": "PAUSED"}).json()
     assert {r["runId"] for r in listed["runs"]} == set(runs)
     resumed = api.post("/workflow/runs/resume", json=body).json()
     assert resumed["changed"] == 3
-    assert all(run_of(api, r)["status"] == "RUNNING" for r in runs)
+    assert all(get_run(api, r)["status"] == "RUNNING" for r in runs)
     for n, r in enumerate(runs):
         api.post(f"/workflow/run/{r}/signal/go", json={"payload": n})
     assert [wait_run(api, r)["output"] for r in runs] == [0, 1, 2]

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.api import define, events, trigger, unique, wait_run
+from harness.api import define, events, step_of, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.waiting import until
 from harness.workers import running_worker
@@ -24,14 +24,8 @@ def send(
     return api.post(f"/workflow/run/{run_id}/signal/{name}", json=body)
 
 
-def step(api: httpx.Client, run_id: str, step_id: str) -> dict[str, Any]:
-    run = api.get(f"/workflow/run/{run_id}").json()
-    found: dict[str, Any] = next(s for s in run["steps"] if s["id"] == step_id)
-    return found
-
-
 def waiting(api: httpx.Client, run_id: str, step_id: str) -> None:
-    until(lambda: step(api, run_id, step_id)["status"] == "WAITING", 20, f"{step_id} waiting")
+    until(lambda: step_of(api, run_id, step_id)["status"] == "WAITING", 20, f"{step_id} waiting")
 
 
 def test_a_signal_sent_to_a_waiting_step_completes_it_with_its_payload(api: httpx.Client) -> None:
@@ -39,7 +33,7 @@ def test_a_signal_sent_to_a_waiting_step_completes_it_with_its_payload(api: http
     define(api, {"id": wid, "steps": [{"id": "approve", "signal": {"name": "approval"}}]})
     run_id = trigger(api, wid, {"order": 7})
     waiting(api, run_id, "approve")
-    assert step(api, run_id, "approve")["kind"] == "signal"
+    assert step_of(api, run_id, "approve")["kind"] == "signal"
     answer = send(api, run_id, "approval", {"approved": True, "by": "ana"}, "mail-1")
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
@@ -113,7 +107,7 @@ def test_the_same_signal_id_twice_is_delivered_once(api: httpx.Client) -> None:
     assert first.status_code == second.status_code == 200
     assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
     waiting(api, run_id, "b")  # a took the first; the duplicate did not reach b
-    assert step(api, run_id, "a")["output"] == 1
+    assert step_of(api, run_id, "a")["output"] == 1
     assert [e["type"] for e in events(api, run_id)].count("SIGNAL_RECEIVED") == 1
     assert send(api, run_id, "go", 3).json()["consumedBy"] == "b"
     assert wait_run(api, run_id)["output"] == 3
@@ -141,7 +135,7 @@ def test_bad_signals_get_clear_answers_and_change_nothing(
     assert send(api, run_id, "approval", deep).status_code == 422
     assert send(api, run_id, "approval", "x" * 2_000_000).status_code == 413
     assert api.get(f"/workflow/run/{run_id}/signals").json()["signals"] == []
-    assert step(api, run_id, "approve")["status"] == "WAITING"
+    assert step_of(api, run_id, "approve")["status"] == "WAITING"
     assert send(api, run_id, "approval", None).json()["consumedBy"] == "approve"  # null is a payload
     assert wait_run(api, run_id)["status"] == "COMPLETED"
     ended = send(api, run_id, "approval", 1)
@@ -181,7 +175,7 @@ def test_a_wait_that_times_out_fails_takes_its_default_or_waits_again(api: httpx
     defaulted = wait_run(api, trigger(api, defaults, None))
     assert (defaulted["status"], defaulted["output"]) == ("COMPLETED", {"ok": 0})
     retried = trigger(api, again, None)
-    until(lambda: step(api, retried, "w")["attempts"] == 3, 20, "the third wait")
+    until(lambda: step_of(api, retried, "w")["attempts"] == 3, 20, "the third wait")
     assert send(api, retried, "s", "late but in time").status_code == 200
     run = wait_run(api, retried)
     assert (run["status"], run["output"]) == ("COMPLETED", "late but in time")

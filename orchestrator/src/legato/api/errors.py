@@ -14,6 +14,7 @@ from legato.definitions import DefinitionError
 from legato.definitions.registry import UnknownWorkflow
 from legato.kafka.topics import TopicError
 from legato.payloads import InvalidValue, PayloadTooLarge
+from legato.runs.operations import RunNotFound, WrongState
 from legato.runs.trigger import InvalidTrigger
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(UnknownWorkflow)
     async def unknown(_: Request, exc: UnknownWorkflow) -> JSONResponse:
         return JSONResponse({"detail": f"workflow {exc.args[0]!s} is not defined"}, 404)
+
+    @app.exception_handler(RunNotFound)
+    async def unknown_run(_: Request, exc: RunNotFound) -> JSONResponse:
+        return JSONResponse({"detail": f"run {exc.args[0]!s} not found"}, 404)
+
+    @app.exception_handler(WrongState)
+    async def wrong_state(_: Request, exc: WrongState) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 409)
 
     @app.exception_handler(InvalidTrigger)
     async def invalid_trigger(_: Request, exc: InvalidTrigger) -> JSONResponse:

@@ -1,5 +1,6 @@
 """Read a run and its event history; cancel a run; retry a failed run; pause and resume a run;
-send a run a signal and list the signals it received."""
+send a run a signal and list the signals it received. An unknown run answers 404 and a run in the
+wrong state for an operation 409 (api.errors)."""
 
 from typing import Any
 from uuid import UUID
@@ -56,12 +57,7 @@ def get_events(request: Request, run_id: str, after: int = 0, limit: int = 1000)
     responses={404: problem("unknown run"), 409: problem("the run already ended")},
 )
 def cancel_run(request: Request, run_id: str) -> RunChange:
-    try:
-        return RunChange.model_validate(operations.cancel(services(request).pool, _run_id(run_id)).to_json())
-    except operations.RunNotFound as exc:
-        raise ApiError(404, f"run {run_id} not found") from exc
-    except operations.WrongState as exc:
-        raise ApiError(409, str(exc)) from exc
+    return RunChange.model_validate(operations.cancel(services(request).pool, _run_id(run_id)).to_json())
 
 
 @router.post(
@@ -71,12 +67,7 @@ def cancel_run(request: Request, run_id: str) -> RunChange:
 )
 def retry_run(request: Request, run_id: str) -> RunChange:
     s = services(request)
-    try:
-        outcome = operations.retry(s.pool, s.registry, s.settings.kafka.jobs_topic, _run_id(run_id))
-    except operations.RunNotFound as exc:
-        raise ApiError(404, f"run {run_id} not found") from exc
-    except operations.WrongState as exc:
-        raise ApiError(409, str(exc)) from exc
+    outcome = operations.retry(s.pool, s.registry, s.settings.kafka.jobs_topic, _run_id(run_id))
     return RunChange.model_validate(outcome.to_json())
 
 
@@ -88,12 +79,7 @@ def retry_run(request: Request, run_id: str) -> RunChange:
     responses={404: problem("unknown run"), 409: problem("the run is not RUNNING")},
 )
 def pause_run(request: Request, run_id: str) -> RunChange:
-    try:
-        outcome = operations.pause(services(request).pool, _run_id(run_id))
-    except operations.RunNotFound as exc:
-        raise ApiError(404, f"run {run_id} not found") from exc
-    except operations.WrongState as exc:
-        raise ApiError(409, str(exc)) from exc
+    outcome = operations.pause(services(request).pool, _run_id(run_id))
     return RunChange.model_validate(outcome.to_json())
 
 
@@ -105,12 +91,7 @@ def pause_run(request: Request, run_id: str) -> RunChange:
 )
 def resume_run(request: Request, run_id: str) -> RunChange:
     s = services(request)
-    try:
-        outcome = operations.resume(s.pool, s.registry, s.settings.kafka.jobs_topic, _run_id(run_id))
-    except operations.RunNotFound as exc:
-        raise ApiError(404, f"run {run_id} not found") from exc
-    except operations.WrongState as exc:
-        raise ApiError(409, str(exc)) from exc
+    outcome = operations.resume(s.pool, s.registry, s.settings.kafka.jobs_topic, _run_id(run_id))
     return RunChange.model_validate(outcome.to_json())
 
 
@@ -141,10 +122,6 @@ async def send_signal(request: Request, run_id: str, name: str) -> SignalSent:
         sent = await run_in_threadpool(
             signals.send, s.pool, s.registry, s.settings.kafka.jobs_topic, rid, name, text, signal_id
         )
-    except operations.RunNotFound as exc:
-        raise ApiError(404, f"run {run_id} not found") from exc
-    except operations.WrongState as exc:
-        raise ApiError(409, str(exc)) from exc
     except signals.UnknownSignal as exc:
         raise ApiError(422, str(exc)) from exc
     return SignalSent.model_validate(sent.to_json())
