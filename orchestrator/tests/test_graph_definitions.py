@@ -166,7 +166,13 @@ def test_a_long_chain_is_not_a_recursion_problem() -> None:
             ("steps", 0, "signal"),
             "one kind",
         ),
-        (graph({"id": "a", "workflow": {"id": "runs"}}), ("steps", 0, "workflow", "id"), "workflow id"),
+        (graph({"id": "a", "workflow": {"id": "runs"}}), ("steps", 0, "workflow", "id"), "reserved"),
+        (graph({"id": "a", "workflow": {"id": "-x"}}), ("steps", 0, "workflow", "id"), "workflow id"),
+        (
+            graph({"id": "a", "signal": {"name": "s", "timeoutSeconds": 1, "default": 0}, "retry": {}}),
+            ("steps", 0, "retry"),
+            "takes its default",
+        ),
         (
             graph({"id": "a", "workflow": {"id": "b", "version": 0}}),
             ("steps", 0, "workflow", "version"),
@@ -287,6 +293,7 @@ def test_the_schema_rejects_what_the_parser_rejects() -> None:
         graph({"id": "a", "signal": {"name": "s", "default": 1}}),
         graph({"id": "a", "workflow": {"id": "b"}, "action": "x"}),
         graph({"id": "a", "workflow": {"id": "b"}, "signal": {"name": "s"}}),
+        graph({"id": "a", "signal": {"name": "s", "timeoutSeconds": 1, "default": 0}, "retry": {}}),
     ):
         assert list(validator.iter_errors(body)), body
 

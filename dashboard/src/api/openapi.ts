@@ -498,7 +498,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The signals a run received, oldest first, and the steps that took them */
+    /**
+     * The signals a run received, oldest first, and the steps that took them
+     * @description The first `limit` (at most 1000); `more` says the run has received more.
+     */
     get: operations["list_signals_workflow_run__run_id__signals_get"];
     put?: never;
     post?: never;
@@ -1221,6 +1224,7 @@ export interface components {
       /** Format: uuid */
       runId: string;
       signals: components["schemas"]["ReceivedSignal"][];
+      more: boolean;
     };
     /** RunStarted */
     RunStarted: {
@@ -2691,7 +2695,9 @@ export interface operations {
   };
   list_signals_workflow_run__run_id__signals_get: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+      };
       header?: never;
       path: {
         run_id: string;

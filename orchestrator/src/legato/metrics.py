@@ -220,3 +220,9 @@ def count(metric: Counter, tally: "Tally[tuple[str, ...]]") -> None:
 
 def runs_started(workflows: Iterable[str]) -> None:
     count(RUNS_STARTED, Tally((w,) for w in workflows))
+
+
+def runs_settled(finished: Iterable[tuple[str, str]], started: Iterable[str]) -> None:
+    """Runs an operation's transaction ended ((workflow, status) each) or started as children."""
+    count(RUNS_FINISHED, Tally(finished))
+    runs_started(started)

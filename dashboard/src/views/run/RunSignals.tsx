@@ -52,6 +52,11 @@ export function RunSignals({ runId, live, version }: { runId: string; live: bool
           </tbody>
         </table>
       )}
+      {signals.data.more && (
+        <p className="note" data-testid="signals-more">
+          The first {list.length} signals are shown; the run received more.
+        </p>
+      )}
     </div>
   );
 }

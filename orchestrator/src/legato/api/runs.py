@@ -148,10 +148,13 @@ def _signal_body(body: Any) -> tuple[Any, str | None]:
 @router.get(
     "/{run_id}/signals",
     summary="The signals a run received, oldest first, and the steps that took them",
+    description="The first `limit` (at most 1000); `more` says the run has received more.",
     responses={404: problem("unknown run")},
 )
-def list_signals(request: Request, run_id: str) -> RunSignals:
-    found = signals.received(services(request).pool, _run_id(run_id))
+def list_signals(request: Request, run_id: str, limit: int = signals.MAX_LISTED) -> RunSignals:
+    if not 1 <= limit <= signals.MAX_LISTED:
+        raise ApiError(422, f"limit must be between 1 and {signals.MAX_LISTED}")
+    found = signals.received(services(request).pool, _run_id(run_id), limit)
     if found is None:
         raise ApiError(404, f"run {run_id} not found")
-    return RunSignals.model_validate({"runId": run_id, "signals": found})
+    return RunSignals.model_validate(found)

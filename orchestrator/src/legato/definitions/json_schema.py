@@ -155,6 +155,10 @@ STEP: dict[str, Any] = {
             "then": {"not": {"anyOf": [{"required": [k]} for k in ("input", "wait", "workflow", *_NO_JOB)]}},
         },
         {
+            "if": {"required": ["signal"], "properties": {"signal": {"required": ["default"]}}},
+            "then": {"not": {"required": ["retry"]}},
+        },
+        {
             "if": {"required": ["workflow"]},
             "then": {"not": {"anyOf": [{"required": [k]} for k in ("wait", *_NO_JOB)]}},
         },

@@ -190,6 +190,15 @@ def _signal(raw: Any, loc: Loc) -> Signal:
     return Signal(name, timeout_ms, "default" in raw, raw.get("default"))
 
 
+def _no_retry_with_default(raw: dict[str, Any], signal: Signal | None, loc: Loc) -> dict[str, Any]:
+    """A signal wait with a `default` never fails, so a retry policy would never be used: refused."""
+    if signal is not None and signal.has_default and "retry" in raw:
+        raise DefinitionError(
+            (*loc, "retry"), "not allowed with signal.default: a wait that times out takes its default"
+        )
+    return {}
+
+
 def _child(raw: Any, loc: Loc) -> ChildWorkflow:
     if not isinstance(raw, dict) or "id" not in raw:
         raise DefinitionError(loc, 'must be {"id": "<workflow id>", "version": <number, optional>}')
@@ -197,7 +206,9 @@ def _child(raw: Any, loc: Loc) -> ChildWorkflow:
         if key not in WORKFLOW_FIELDS:
             raise DefinitionError((*loc, key), f"unknown field; allowed: {list(WORKFLOW_FIELDS)}")
     workflow_id = raw["id"]
-    if not isinstance(workflow_id, str) or not WORKFLOW_ID.match(workflow_id) or workflow_id in RESERVED_IDS:
+    if workflow_id in RESERVED_IDS:
+        raise DefinitionError((*loc, "id"), f"{workflow_id!r} is reserved by the API; no workflow has it")
+    if not isinstance(workflow_id, str) or not WORKFLOW_ID.match(workflow_id):
         raise DefinitionError(
             (*loc, "id"),
             "must be a workflow id: 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -288,6 +299,7 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
         "index": index,
         "deps": deps,
         "retry": _retry(raw.get("retry"), (*loc, "retry"), ONCE if signal or child else None),
+        **_no_retry_with_default(raw, signal, loc),
         **timeouts,
         "input": template,
         "when": _expression(raw["when"], (*loc, "when")) if "when" in raw else None,

@@ -99,6 +99,7 @@ class Housekeeping:
             plan = settle(cur, plan, self.lookup, jobs_topic)
             cancelled = cancel_orphans(cur)
         if cancelled:
+            self.observer.committed(0, cancelled)
             log.info("cancelled %d child run(s) whose parent ended", len(cancelled))
         self.observer.decided(outcomes)
         self.publication.after_commit(plan, dead, 0)

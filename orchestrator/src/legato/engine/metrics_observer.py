@@ -52,10 +52,12 @@ class MetricsObserver(EngineObserver):
         if outcomes.clock_ahead:
             metrics.CLOCK_SKEW_SKIPS.inc(outcomes.clock_ahead)
 
-    def committed(self, results: int, runs: Sequence[RunUpdate]) -> None:
+    def committed(self, results: int, runs: Sequence[RunUpdate], started: Sequence[str] = ()) -> None:
         metrics.RESULTS_APPLIED.inc(results)
         if runs:
             metrics.count(metrics.RUNS_FINISHED, Tally((r.workflow_id, r.status) for r in runs))
+        if started:
+            metrics.runs_started(started)
 
     def jobs_published(self, count: int) -> None:
         metrics.JOBS_PUBLISHED.inc(count)

@@ -38,8 +38,9 @@ class EngineObserver:
     def decided(self, outcomes: Outcomes) -> None:
         """What a committed transaction decided about attempts."""
 
-    def committed(self, results: int, runs: Sequence[RunUpdate]) -> None:
-        """A batch (or a tick: no results) committed; `runs` ended in it."""
+    def committed(self, results: int, runs: Sequence[RunUpdate], started: Sequence[str] = ()) -> None:
+        """A batch (or a tick: no results) committed; `runs` ended in it, and child runs of the
+        workflows `started` (one entry per run) started."""
 
     def jobs_published(self, count: int) -> None:
         """Jobs handed to Kafka."""
@@ -87,9 +88,9 @@ class Observers(EngineObserver):
         for o in self._all:
             o.decided(outcomes)
 
-    def committed(self, results: int, runs: Sequence[RunUpdate]) -> None:
+    def committed(self, results: int, runs: Sequence[RunUpdate], started: Sequence[str] = ()) -> None:
         for o in self._all:
-            o.committed(results, runs)
+            o.committed(results, runs, started)
 
     def jobs_published(self, count: int) -> None:
         for o in self._all:

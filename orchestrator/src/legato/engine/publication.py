@@ -37,7 +37,7 @@ class Publication:
     def after_commit(self, plan: Plan, dead_letters: list[Record], results: int) -> None:
         if dead_letters:
             self.dead_letters(dead_letters)
-        self._observer.committed(results, plan.runs)
+        self._observer.committed(results, plan.runs, plan.started)
         immediate = [j for j in plan.jobs if j.immediate]
         if immediate:
             self._observer.jobs_published(self._publisher.publish(outgoing(immediate)))

@@ -113,5 +113,6 @@ def resume(pool: ConnectionPool, registry: DefinitionRegistry, jobs_prefix: str,
         if locked.status != "PAUSED":
             raise WrongState(f"run {run_id} is {locked.status}; only a PAUSED run can be resumed")
         run = RunRef(run_id, locked.workflow_id, locked.version, locked.correlation_id)
-        paused.unpause(cur, registry.get, jobs_prefix, run)
+        settled = paused.unpause(cur, registry.get, jobs_prefix, run)
+    metrics.runs_settled(((r.workflow_id, r.status) for r in settled.runs), settled.started)
     return Outcome(run_id, "RUNNING", changed=True)

@@ -2,8 +2,9 @@
 
 A signal is stored in the transaction that receives it, under the run's lock, and handed at once to
 a step waiting for it (the oldest waiting first), which completes with its payload; otherwise it is
-kept for the next step of that name to wait. The same `signalId` twice is one signal: the second
-send changes nothing and is answered as a duplicate.
+kept for the next step of that name to wait. The same `signalId` twice is one signal (per run,
+whatever the name): the second send changes nothing and is answered as a duplicate, with the name
+the first one had, also once the run has ended.
 """
 
 import time
@@ -15,12 +16,13 @@ import orjson
 from psycopg_pool import ConnectionPool
 from uuid_utils.compat import uuid7
 
+from legato import metrics
 from legato.definitions.registry import DefinitionRegistry
 from legato.runs.operations import RunNotFound, WrongState
 from legato.runs.queries import iso
 from legato.store import engine_sql, runs_sql, signals_sql
 from legato.store.rows import fetch_all, fetch_one
-from legato.store.signals_sql import SignalIdRow, SignalRow, SignalRunRow
+from legato.store.signals_sql import SignalIdRow, SignalNameRow, SignalRow, SignalRunRow
 from legato.workflow import signals
 from legato.workflow.resume import record_event
 from legato.workflow.settle import settle
@@ -66,6 +68,10 @@ def send(
         run = fetch_one(cur, SignalRunRow, signals_sql.LOCK_RUN, (run_id,))
         if run is None:
             raise RunNotFound(str(run_id))
+        if signal_id is not None:  # a resend, even after its first send ended the run
+            known = fetch_one(cur, SignalNameRow, signals_sql.SIGNAL_BY_ID, (run_id, signal_id))
+            if known is not None:
+                return Sent(run_id, known.name, signal_id, duplicate=True, consumed_by=None)
         if run.status not in OPEN:
             raise WrongState(
                 f"run {run_id} is {run.status}; a signal can only be sent to a run that has not ended"
@@ -80,24 +86,29 @@ def send(
             )
         sid = signal_id if signal_id is not None else str(uuid7())
         if fetch_one(cur, SignalIdRow, signals_sql.INSERT_SIGNAL, (run_id, name, sid, payload)) is None:
-            return Sent(run_id, name, sid, duplicate=True, consumed_by=None)
+            return Sent(
+                run_id, name, sid, duplicate=True, consumed_by=None
+            )  # (the check above, exact under the lock, answers first)
         record_event(cur, run_id, "SIGNAL_RECEIVED", {"name": name, "signalId": sid})
         planner = Planner(jobs_prefix, int(time.time() * 1000), grace_ms=0)  # the relay's at once
         signals.deliver(cur, planner, [run_id])
         taken = next((e.step_id for e in planner.plan.ended), None)
+        settled = None
         if taken is not None:
-            settle(cur, planner.plan, registry.get, jobs_prefix)
+            settled = settle(cur, planner.plan, registry.get, jobs_prefix, grace_ms=0)
             cur.execute(engine_sql.NOTIFY_JOBS)
+    if settled is not None:
+        metrics.runs_settled(((r.workflow_id, r.status) for r in settled.runs), settled.started)
     return Sent(run_id, name, sid, duplicate=False, consumed_by=taken)
 
 
-def received(pool: ConnectionPool, run_id: UUID) -> list[dict[str, Any]] | None:
-    """The run's signals, oldest first; None for an unknown run."""
+def received(pool: ConnectionPool, run_id: UUID, limit: int = MAX_LISTED) -> dict[str, Any] | None:
+    """The run's first `limit` signals, oldest first, and whether it has more; None for an unknown run."""
     with pool.connection() as conn:
         if conn.execute(runs_sql.RUN_EXISTS, (run_id,)).fetchone() is None:
             return None
-        rows = fetch_all(conn, SignalRow, signals_sql.LIST, (run_id, MAX_LISTED))
-    return [_row(r) for r in rows]
+        rows = fetch_all(conn, SignalRow, signals_sql.LIST, (run_id, limit + 1))
+    return {"runId": str(run_id), "signals": [_row(r) for r in rows[:limit]], "more": len(rows) > limit}
 
 
 def _row(r: SignalRow) -> dict[str, Any]:

@@ -92,6 +92,7 @@ class Triggers:
             return [self.write(conn, [r])[0] for r in requests]
         if plan is not None:
             metrics.runs_started(r.workflow_id for r in new)
+            metrics.runs_settled(((r.workflow_id, r.status) for r in plan.runs), plan.started)
         outcomes = iter(answered)
         results: list[object] = []
         for r in requests:
@@ -157,4 +158,4 @@ class Triggers:
             raise _Conflict
         cur.execute(runs_sql.INSERT_STEPS, [list(col) for col in zip(*steps, strict=True)])
         cur.execute(engine_sql.NOTIFY_JOBS)
-        return settle(cur, planner.plan, self.registry.get, self.jobs_prefix)
+        return settle(cur, planner.plan, self.registry.get, self.jobs_prefix, grace_ms=0)

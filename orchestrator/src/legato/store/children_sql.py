@@ -119,7 +119,7 @@ class EndedChildRow:
 
 # Open children whose parent ended (failed, cancelled): they are cancelled too, level by level.
 LOCK_ORPHANS = """
-SELECT c.run_id FROM runs AS c
+SELECT c.run_id, c.workflow_id FROM runs AS c
 WHERE c.run_id IN (
     SELECT o.run_id FROM runs AS o JOIN runs AS p ON p.run_id = o.parent_run_id
     WHERE o.parent_run_id IS NOT NULL AND o.status IN ('RUNNING', 'PAUSED')
@@ -133,6 +133,7 @@ ORDER BY c.run_id FOR UPDATE OF c SKIP LOCKED
 @dataclass(frozen=True, slots=True)
 class OrphanRow:
     run_id: UUID
+    workflow_id: str
 
 
 # Signal waits and child runs whose retry delay is over, in runs the caller locked: RUNNING again

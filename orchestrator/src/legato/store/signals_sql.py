@@ -23,6 +23,15 @@ class SignalRunRow:
     trace_context: str | None
 
 
+# A signal received before with this signalId (a resend).
+SIGNAL_BY_ID = "SELECT name FROM signals WHERE run_id = %s AND signal_id = %s"
+
+
+@dataclass(frozen=True, slots=True)
+class SignalNameRow:
+    name: str
+
+
 # The same signalId twice is one signal: the second insert makes no row.
 INSERT_SIGNAL = """
 INSERT INTO signals (run_id, name, signal_id, payload) VALUES (%s, %s, %s, %s::jsonb)

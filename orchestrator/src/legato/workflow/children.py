@@ -26,9 +26,10 @@ from legato.definitions import Definition
 from legato.definitions.limits import MAX_CHILD_DEPTH
 from legato.store import attempts_sql, bulk_sql, children_sql, engine_sql, runs_sql
 from legato.store.children_sql import EndedChildRow, OrphanRow, ParentRow, RestartRow, VersionRow
+from legato.store.join_sql import RunIdRow
 from legato.store.rows import fetch_all
 from legato.workflow import starts
-from legato.workflow.model import Ended, Event, NewChild, Plan, RunRef, StepUpdate
+from legato.workflow.model import Ended, Event, NewChild, Plan, RunRef, RunUpdate, StepUpdate
 from legato.workflow.transitions import Planner
 
 Cursor = psycopg.Cursor[Any]
@@ -114,6 +115,7 @@ def start_children(cur: Cursor, planner: Planner, children: Sequence[NewChild], 
         )
         steps += step_rows(run_id, definition)
         links.append((child.run.run_id, child.step_id, run_id))
+        planner.plan.started.append(child.workflow_id)
         started = {"childRunId": str(run_id), "workflowId": child.workflow_id, "version": found.version}
         planner.plan.events.append(
             Event(child.run.run_id, "CHILD_STARTED", child.step_id, child.attempt, _json(started))
@@ -138,7 +140,7 @@ def start_children(cur: Cursor, planner: Planner, children: Sequence[NewChild], 
 def close_children(cur: Cursor, lookup: Lookup, jobs_prefix: str) -> Plan:
     """Workflow steps whose child ended: completed with its output, or failed (and retried by their
     policy). Locks the parents it closes steps of (SKIP LOCKED: a parent held elsewhere waits a tick)."""
-    parents = [r.run_id for r in fetch_all(cur, OrphanRow, children_sql.LOCK_PARENTS_OF_ENDED, (BATCH,))]
+    parents = [r.run_id for r in fetch_all(cur, RunIdRow, children_sql.LOCK_PARENTS_OF_ENDED, (BATCH,))]
     planner = Planner(jobs_prefix, int(time.time() * 1000))
     if not parents:
         return planner.plan
@@ -183,11 +185,12 @@ def restart(cur: Cursor, planner: Planner, runs: Sequence[UUID], lookup: Lookup)
             starts.start_child(planner, run, step, row.attempts, row.input or "null")
 
 
-def cancel_orphans(cur: Cursor) -> list[UUID]:
+def cancel_orphans(cur: Cursor) -> list[RunUpdate]:
     """Cancel the open children of runs that ended (their own children follow on the next tick)."""
-    orphans = [r.run_id for r in fetch_all(cur, OrphanRow, children_sql.LOCK_ORPHANS, (BATCH,))]
-    if not orphans:
+    rows = fetch_all(cur, OrphanRow, children_sql.LOCK_ORPHANS, (BATCH,))
+    if not rows:
         return []
+    orphans = [r.run_id for r in rows]
     cur.execute(bulk_sql.CANCEL_RUNS, (orphans,))
     cur.execute(bulk_sql.CANCEL_STEPS, (orphans,))
     cur.execute(bulk_sql.CANCEL_ITEMS, (orphans,))
@@ -195,4 +198,4 @@ def cancel_orphans(cur: Cursor) -> list[UUID]:
     data = _json({"reason": "the parent run ended"})
     cur.execute(bulk_sql.INSERT_EVENTS, ("RUN_CANCELLED", orphans, [data] * len(orphans)))
     cur.execute(engine_sql.NOTIFY_WITHDRAWALS)
-    return orphans
+    return [RunUpdate(r.run_id, "CANCELLED", workflow_id=r.workflow_id) for r in rows]

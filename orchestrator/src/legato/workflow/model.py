@@ -176,9 +176,9 @@ class Plan:
     items_done: list[Ended] = field(default_factory=list)  # one entry per completed map item
     withdrawals: list[Withdrawal] = field(default_factory=list)  # attempts timed out: Cancel records
     children: list[NewChild] = field(default_factory=list)  # child runs to start
-    signal_waits: list[RunRef] = field(
-        default_factory=list
-    )  # runs with a step that began waiting for a signal
+    # runs with a step that began waiting for a signal (settle hands it a queued one)
+    signal_waits: list[RunRef] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)  # the workflow of each child run started
 
     def extend(self, other: "Plan") -> None:
         self.steps += other.steps
@@ -191,3 +191,4 @@ class Plan:
         self.withdrawals += other.withdrawals
         self.children += other.children
         self.signal_waits += other.signal_waits
+        self.started += other.started

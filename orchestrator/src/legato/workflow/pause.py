@@ -19,7 +19,7 @@ from legato.store import operations_sql as sql
 from legato.store.children_sql import HeldStepRow
 from legato.store.rows import fetch_all
 from legato.workflow import signals
-from legato.workflow.model import RunRef
+from legato.workflow.model import Plan, RunRef
 from legato.workflow.resume import record_event
 from legato.workflow.settle import settle, start_ready
 from legato.workflow.transitions import Planner
@@ -34,8 +34,8 @@ def pause(cur: Cursor, run: RunRef, bulk: bool = False) -> None:
 
 def unpause(
     cur: Cursor, lookup: Callable[[str, int], Definition], jobs_prefix: str, run: RunRef, bulk: bool = False
-) -> list[str]:
-    """Resume a paused run; returns the steps it held back that start now."""
+) -> Plan:
+    """Resume a paused run; returns what that settled (children started, the run if it ended)."""
     cur.execute(sql.SET_RUN_STATUS, ("RUNNING", [run.run_id]))
     held = [r.step_id for r in fetch_all(cur, HeldStepRow, children_sql.HELD_STEPS, (run.run_id,))]
     data: dict[str, Any] = {"heldSteps": held}
@@ -46,7 +46,7 @@ def unpause(
     if held:
         start_ready(cur, planner, [(run, s) for s in held], lookup)
     signals.deliver(cur, planner, [run.run_id])
-    settle(cur, planner.plan, lookup, jobs_prefix)
+    settled = settle(cur, planner.plan, lookup, jobs_prefix, grace_ms=0)
     cur.execute(engine_sql.NOTIFY_JOBS)  # its held jobs
     cur.execute(engine_sql.NOTIFY_WAKE)  # its timers that came due
-    return held
+    return settled

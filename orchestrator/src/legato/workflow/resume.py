@@ -98,7 +98,7 @@ def resume(
     fresh = [(run, s) for s in plan.ready if s not in resumed]
     if fresh:
         start_ready(cur, planner, fresh, lookup, overrides=overrides)
-    settle(cur, planner.plan, lookup, jobs_prefix)
+    settle(cur, planner.plan, lookup, jobs_prefix, grace_ms=0)
     cur.execute(engine_sql.NOTIFY_JOBS)
     cur.execute(engine_sql.NOTIFY_WITHDRAWALS)  # the attempts it superseded
     return again
@@ -126,7 +126,7 @@ def requeue_item(
         planner = Planner(jobs_prefix, int(time.time() * 1000), grace_ms=0)
         for i in fetch_all(cur, NextItemRow, join_sql.NEXT_ITEMS, ([run.run_id], [step_id], [1])):
             planner.new_job(run, step, 1, i.input, item_index=i.item_index)
-        settle(cur, planner.plan, lookup, jobs_prefix)
+        settle(cur, planner.plan, lookup, jobs_prefix, grace_ms=0)
         cur.execute(engine_sql.NOTIFY_JOBS)
     return True
 

@@ -34,7 +34,7 @@ from legato.store.join_sql import (
 from legato.store.rows import fetch_all
 from legato.workflow import children, signals, starts
 from legato.workflow.model import Ended, Plan, RunRef
-from legato.workflow.transitions import Planner
+from legato.workflow.transitions import OWNERSHIP_GRACE_MS, Planner
 from legato.workflow.writes import write_plan
 
 Cursor = psycopg.Cursor[Any]
@@ -45,8 +45,13 @@ def _load(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
 
 
-def settle(cur: Cursor, plan: Plan, lookup: Lookup, jobs_prefix: str) -> Plan:
-    """Write `plan` and everything it leads to; returns all of it (jobs to publish, runs ended)."""
+def settle(
+    cur: Cursor, plan: Plan, lookup: Lookup, jobs_prefix: str, grace_ms: int = OWNERSHIP_GRACE_MS
+) -> Plan:
+    """Write `plan` and everything it leads to; returns all of it (jobs to publish, runs ended).
+
+    `grace_ms`: how long the jobs it leads to are the caller's to publish (transitions.Planner); 0
+    for a caller that does not publish after its commit (the API, operations): the relay does, at once."""
     total = Plan()
     current = plan
     while True:
@@ -54,7 +59,7 @@ def settle(cur: Cursor, plan: Plan, lookup: Lookup, jobs_prefix: str) -> Plan:
         total.extend(current)
         if not (current.ended or current.items_done or current.children or current.signal_waits):
             break
-        planner = Planner(jobs_prefix, int(time.time() * 1000))
+        planner = Planner(jobs_prefix, int(time.time() * 1000), grace_ms)
         children.start_children(cur, planner, current.children, lookup)
         signals.deliver(cur, planner, [r.run_id for r in current.signal_waits])
         _advance_maps(cur, planner, current.items_done, lookup)

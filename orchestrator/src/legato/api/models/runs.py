@@ -134,3 +134,4 @@ class ReceivedSignal(Answer):
 class RunSignals(Answer):
     runId: Uuid
     signals: list[ReceivedSignal]
+    more: bool  # the run received more than were listed
