@@ -1,12 +1,16 @@
-"""Protocol v2 bookkeeping of the attempts this worker runs (docs/protocol.md, items 12-16).
+"""Protocol v2 bookkeeping of the attempts this worker runs (docs/protocol.md, items 12-17).
 
-- `begin` runs just before a handler: a withdrawn attempt or one past its start-by time is skipped
-  (Progress SKIPPED, the offset stored once that is acknowledged); otherwise the attempt is
-  registered, so a Cancel can reach it, and a heartbeating step reports STARTED at once.
+- `begin` runs just before a handler: a second copy of a jobId that runs here, or ended here in
+  the last hour, is not started and sends nothing (its offset counts as done at once); a withdrawn
+  attempt or one past its start-by time is skipped (Progress SKIPPED, the offset stored once that
+  is acknowledged); otherwise the attempt is registered, so a Cancel can reach it, and a
+  heartbeating step reports STARTED at once.
 - One ticker thread sends what is due: the lazy STARTED after 1 s, coalesced heartbeats, and it
   signals StartToCloseTimeout. It scans the running attempts (at most the concurrency), so a
-  no-op job costs two dict operations and nothing on the wire besides its Result.
+  no-op job costs a few dict operations and nothing on the wire besides its Result.
 - `end` closes an attempt; after a failure, details still pending go out before the Result.
+- Ended jobIds (a Result, or skipped) are kept for 1 h, at most KEEP_ENDED_MAX of them, oldest
+  forgotten first: an insertion-ordered map pruned on every insert and at the prune cadence.
 - Withdrawn jobIds (from the control topic) are kept for 24 h. A Cancel for an attempt that runs
   here signals its handler and, at once, silences it (no more Progress) and counts its job as done
   for offset storage: the orchestrator no longer waits for it, so a handler that ignores its
@@ -19,6 +23,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 from legato_protocol import Cancel, Job, Progress, ProgressKind, encode_progress
 from legato_worker._clock import Clock, system_clock
@@ -29,22 +35,34 @@ from legato_worker._version import SDK
 log = logging.getLogger("legato_worker")
 
 KEEP_WITHDRAWN_S = 86_400.0
+KEEP_ENDED_S = 3_600.0
+KEEP_ENDED_MAX = 10_000
 TICK_S = 0.1
 SUMMARY_EVERY_S = 10.0
 PRUNE_EVERY_S = 60.0
 
 WITHDRAWN = "Withdrawn"
 DEADLINE_PASSED = "DeadlinePassed"
+DUPLICATE = "Duplicate"  # never on the wire: a duplicate sends nothing
 
 
 class Attempts:
-    """Running attempts by jobId, withdrawn jobIds, and the ticker that reports progress."""
+    """Running attempts by jobId, ended and withdrawn jobIds, and the ticker that reports progress.
+
+    `monotonic` measures how long an ended jobId is remembered (a test injects it).
+    """
 
     def __init__(
-        self, publisher: Publisher, results_topic: str, worker_id: str, clock: Clock = system_clock
+        self,
+        publisher: Publisher,
+        results_topic: str,
+        worker_id: str,
+        clock: Clock = system_clock,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._publisher = publisher
         self._clock = clock
+        self._monotonic = monotonic
         self._results_topic = results_topic
         self._worker_id = worker_id
         self._lock = threading.Lock()
@@ -52,7 +70,8 @@ class Attempts:
         self._headers: dict[str, Headers] = {}  # jobId -> trace headers of its records (tracing on)
         self._releases: dict[str, OnAck] = {}  # jobId -> what counts its job done (on a Cancel)
         self._withdrawn: dict[str, float] = {}  # jobId -> time.monotonic() it may be forgotten
-        self._skipped = {WITHDRAWN: 0, DEADLINE_PASSED: 0}
+        self._ended: OrderedDict[str, float] = OrderedDict()  # jobId -> when it may be forgotten
+        self._skipped = {WITHDRAWN: 0, DEADLINE_PASSED: 0, DUPLICATE: 0}
         self._last_summary = time.monotonic()
         self._last_prune = time.monotonic()
         self._wake = threading.Event()
@@ -108,24 +127,45 @@ class Attempts:
         on_started: OnAck | None,
         headers: Headers | None = None,
         on_withdrawn: OnAck | None = None,
+        on_duplicate: OnAck | None = None,
     ) -> JobContext | None:
-        """Just before the handler: its context, or None when the attempt was skipped.
+        """Just before the handler: its context, or None when the attempt was not started.
 
         `on_skipped` runs once the SKIPPED record is acknowledged; `on_started` (heartbeating
         steps only) once STARTED is; `on_withdrawn` when a Cancel for it is read while it runs
         (each may run besides the release of its Result: they must be idempotent together).
+        `on_duplicate` (default: `on_skipped`) runs at once, instead, for a copy of a jobId that
+        runs here or ended here recently: that copy is not started and sends nothing.
         """
         deadline = job.get("deadlineAt")
         late = deadline is not None and self._clock() >= deadline
         ctx = JobContext(job, self, self._clock)
+        now = self._monotonic()
         with self._lock:
-            withdrawn = ctx.job_id in self._withdrawn
-            if not withdrawn and not late:
+            running = ctx.job_id in self._running
+            until = self._ended.get(ctx.job_id)  # expired and not yet pruned: forgotten
+            duplicate = running or (until is not None and until > now)
+            withdrawn = not duplicate and ctx.job_id in self._withdrawn
+            if duplicate:
+                self._skipped[DUPLICATE] += 1
+            elif withdrawn or late:
+                self._remember_ended(ctx.job_id, now)
+            else:
                 self._running[ctx.job_id] = ctx
                 if headers is not None:
                     self._headers[ctx.job_id] = headers
                 if on_withdrawn is not None:
                     self._releases[ctx.job_id] = on_withdrawn
+        if duplicate:
+            (on_duplicate or on_skipped)()
+            log.debug(
+                "skipped job %s of run %s: a duplicate of the copy %s here",
+                job["jobId"],
+                job["runId"],
+                "running" if running else "that ended",
+            )
+            self._log_summary()
+            return None
         if withdrawn or late:
             self._skip(job, WITHDRAWN if withdrawn else DEADLINE_PASSED, on_skipped, headers)
             return None
@@ -151,7 +191,26 @@ class Attempts:
                 del self._running[ctx.job_id]
                 self._headers.pop(ctx.job_id, None)
                 self._releases.pop(ctx.job_id, None)
+            self._remember_ended(ctx.job_id, self._monotonic())
         return True
+
+    def _remember_ended(self, job_id: str, now: float) -> None:
+        """Called with the lock held: a later copy of `job_id` is a duplicate for KEEP_ENDED_S."""
+        ended = self._ended
+        ended[job_id] = now + KEEP_ENDED_S
+        ended.move_to_end(job_id)  # run again once expired (not yet pruned): now the newest
+        self._forget_ended(now)
+        while len(ended) > KEEP_ENDED_MAX:
+            ended.popitem(last=False)
+
+    def _forget_ended(self, now: float) -> None:
+        """Called with the lock held: drop the expired jobIds, all at the front (oldest first)."""
+        ended = self._ended
+        while ended:
+            job_id, until = next(iter(ended.items()))
+            if until > now:
+                return
+            del ended[job_id]
 
     def wake(self) -> None:
         """A heartbeat is due now (called by `JobContext.heartbeat`)."""
@@ -209,10 +268,11 @@ class Attempts:
             self._skipped = dict.fromkeys(self._skipped, 0)
             self._last_summary = now
         log.info(
-            "skipped %d stale attempts (deadline passed: %d, withdrawn: %d)",
+            "skipped %d stale attempts (deadline passed: %d, withdrawn: %d, duplicate: %d)",
             total,
             counts[DEADLINE_PASSED],
             counts[WITHDRAWN],
+            counts[DUPLICATE],
         )
 
     # --- the ticker --------------------------------------------------------------------------
@@ -254,6 +314,7 @@ class Attempts:
             expired = [job_id for job_id, until in self._withdrawn.items() if until <= now]
             for job_id in expired:
                 del self._withdrawn[job_id]
+            self._forget_ended(self._monotonic())  # the clock its expiry times come from
 
 
 def _nothing() -> None:

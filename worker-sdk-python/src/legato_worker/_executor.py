@@ -36,7 +36,7 @@ _RELEASE_LOCK = threading.Lock()
 class Task:
     """One decoded job on its way through a handler."""
 
-    __slots__ = ("entry", "job", "offset", "released", "source", "span", "state")
+    __slots__ = ("duplicate", "entry", "job", "offset", "released", "source", "span", "state")
 
     def __init__(
         self,
@@ -51,6 +51,7 @@ class Task:
         self.state = state
         self.offset = offset
         self.released = False
+        self.duplicate = False
         self.source = source  # where it was read, when tracing is on
         self.span: _tracing.AttemptSpan | None = None
 
@@ -60,6 +61,13 @@ class Task:
 
     def release(self) -> None:
         """The job is finished for offset storage (its SKIPPED acknowledged: nothing else can)."""
+        self.state.done(self.offset)
+
+    def release_duplicate(self) -> None:
+        """A copy of a job that runs or ran in this worker, not started: finished for offset
+        storage at once (docs/protocol.md, item 17). A running first copy still holds the
+        partition's offset back, as any job in flight does."""
+        self.duplicate = True
         self.state.done(self.offset)
 
     def release_once(self) -> None:
@@ -175,7 +183,7 @@ class Executor:
             self._loop.call_soon_threadsafe(self._spawn_pending)
 
     def _begin(self, task: Task) -> JobContext | None:
-        """The attempt's context, or None if it was skipped (its slot is then given back)."""
+        """The attempt's context, or None if it was not started (its slot is then given back)."""
         try:
             if task.source is not None:  # tracing: the attempt's span, before its STARTED record
                 task.span = _tracing.begin(task.job, task.source)
@@ -185,8 +193,9 @@ class Executor:
                 task.release_once if _heartbeating(task.job) else None,
                 None if task.span is None else task.span.headers,
                 task.release_once,
+                task.release_duplicate,
             )
-            if ctx is None:
+            if ctx is None and not task.duplicate:  # a duplicate is counted by its first copy
                 self.metrics.skipped(task.job["action"])
         except Exception:  # never lose the slot; the job stays unstored and is redelivered
             log.exception("could not start job %s", task.job["jobId"])
