@@ -1,14 +1,15 @@
 /**
  * One consumer per registered action: group `<groupPrefix>.<action>` on `<jobsTopic>.<action>`.
  * Takes a message only when a handler slot is free (the stream's buffer fills and fetching
- * pauses meanwhile, while the group heartbeat goes on), skips it if it is stale (withdrawn, or
- * its start-by deadline passed: Progress SKIPPED), else runs it, publishes its outcome and
- * stores the offset once Kafka acknowledged it (a heartbeating attempt's once its STARTED is);
- * stored offsets are committed every second. A job whose running attempt is withdrawn (a Cancel)
- * counts as done for its offset at once; one the shutdown released (its handler still running
- * when the grace ended) is answered FAILED WorkerShutdown by the worker itself, and its offset is
- * stored once that is acknowledged. A consumer watch (consumer-watch.ts) checks at
- * intervals that the consumer makes progress while records wait.
+ * pauses meanwhile, while the group heartbeat goes on), drops it if it is another copy of a job
+ * this worker has in hand or ended lately (nothing sent, its offset done: duplicates.ts), skips
+ * it if it is stale (withdrawn, or its start-by deadline passed: Progress SKIPPED), else runs
+ * it, publishes its outcome and stores the offset once Kafka acknowledged it (a heartbeating
+ * attempt's once its STARTED is); stored offsets are committed every second. A job whose running
+ * attempt is withdrawn (a Cancel) counts as done for its offset at once; one the shutdown
+ * released (its handler still running when the grace ended) is answered FAILED WorkerShutdown by
+ * the worker itself, and its offset is stored once that is acknowledged. A consumer watch
+ * (consumer-watch.ts) checks at intervals that the consumer makes progress while records wait.
  * Kafka outages are ridden out: a broken consumer is replaced, with backoff, until the worker
  * stops; only an authorization or authentication error is fatal.
  */
@@ -25,6 +26,7 @@ import type { Settings } from "../settings.js";
 import { ThrottledWarning, backoffMs, delay } from "./backoff.js";
 import { deadLetter } from "./dead-letter.js";
 import { ConsumerWatch } from "./consumer-watch.js";
+import type { TakenJobs } from "./duplicates.js";
 import { checked, seal, tooLarge } from "./envelope.js";
 import { Attempt, type ExecutionHooks, progressOf } from "./attempt.js";
 import type { Clock } from "./clock.js";
@@ -53,6 +55,8 @@ export interface ActionConsumerDeps {
   withdrawals: Withdrawals;
   /** The attempts running in this process (to cancel them). */
   running: RunningAttempts;
+  /** The jobs this worker has in hand or ended lately: another copy is not started. */
+  taken: TakenJobs;
   skips: SkipSummary;
   /** The worker's metrics (NO_METRICS when off). */
   metrics: WorkerMetrics;
@@ -227,19 +231,30 @@ export class ActionConsumer {
         ticket.finish();
         return;
       }
-      const stale = this.staleReason(job);
-      if (stale !== undefined) {
+      // A job delivered twice runs once (docs/protocol.md, item 17): nothing sent, offset done.
+      const copy = this.deps.taken.take(job.jobId, ticket);
+      if (copy === undefined) {
         releaseSlot();
-        await this.skip(job, stale);
-        ticket.finish();
+        this.deps.skips.record(job.jobId, "Duplicate");
         return;
       }
-      const { result, headers } = await this.run(job, message, ticket, session);
-      releaseSlot();
-      // Nothing to send: a withdrawn attempt the shutdown gave up on (its offset is done).
-      if (result === undefined) return;
-      await this.publishResult(result, headers);
-      ticket.finish();
+      try {
+        const stale = this.staleReason(job);
+        if (stale !== undefined) {
+          releaseSlot();
+          await this.skip(job, stale);
+          copy.finish();
+          return;
+        }
+        const { result, headers } = await this.run(job, message, copy, session);
+        releaseSlot();
+        // Nothing to send: a withdrawn attempt the shutdown gave up on (its offset is done).
+        if (result === undefined) return;
+        await this.publishResult(result, headers);
+        copy.finish();
+      } finally {
+        copy.end();
+      }
     } catch (error) {
       // Nothing stored: the job is redelivered after a restart or rebalance, never re-run here.
       this.deps.logger.error("job outcome not delivered; its offset stays unstored", {

@@ -194,6 +194,7 @@ export class GroupSession {
   async close(commit: boolean): Promise<void> {
     if (commit && this.failed === undefined) await within(this.commit(), CLOSE_TIMEOUT_MS);
     this.closed = true;
+    this.tracker.reset(); // the tickets of jobs still running hold nothing now
     this.wake();
     const state = this.current;
     this.current = undefined;
@@ -287,6 +288,7 @@ export class GroupSession {
     const old = this.current;
     if (consumer === undefined || old === undefined) return;
     this.revoking = true;
+    this.tracker.reset(); // the old generation's tickets hold nothing now
     this.tracker = new OffsetTracker();
     try {
       do {

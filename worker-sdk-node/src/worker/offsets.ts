@@ -56,6 +56,11 @@ class PartitionOffsets {
 /** A message being worked on; `finish()` once its outcome is durable in Kafka. */
 export interface Ticket {
   finish(): void;
+  /**
+   * True while it holds back its partition's stored offset: not finished, and its partition not
+   * forgotten since (a rebalance, a re-fetch from a lower offset).
+   */
+  readonly holding: boolean;
 }
 
 export class OffsetTracker {
@@ -73,7 +78,13 @@ export class OffsetTracker {
     }
     const owner = state;
     const entry = owner.track(offset);
-    return { finish: () => owner.finish(entry) };
+    const holding = (): boolean => !entry.done && this.partitions.get(key) === owner;
+    return {
+      finish: () => owner.finish(entry),
+      get holding() {
+        return holding();
+      },
+    };
   }
 
   /** Forgets every partition (after a rebalance): unfinished work is redelivered. */

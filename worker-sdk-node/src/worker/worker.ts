@@ -17,6 +17,7 @@ import type { Handler } from "./execute.js";
 import { ThrottledWarning, backoffMs, delay, within } from "./backoff.js";
 import { type Clock, type WallClock, completeClock } from "./clock.js";
 import { ControlReader } from "./control.js";
+import { TakenJobs } from "./duplicates.js";
 import {
   type ClientBase,
   type TopicSpec,
@@ -66,6 +67,8 @@ export class Worker {
   private readonly clock: Clock;
   private readonly withdrawals: Withdrawals;
   private readonly running = new RunningAttempts();
+  /** The jobs in hand or ended lately (docs/protocol.md, item 17). */
+  private readonly taken: TakenJobs;
   /** FAILED WorkerShutdown Results produced so far (attempts the shutdown released). */
   private released = 0;
   private skips: SkipSummary | undefined;
@@ -86,6 +89,7 @@ export class Worker {
     const { env, handleSignals, clock, ...overrides } = options;
     this.clock = completeClock(clock);
     this.withdrawals = new Withdrawals(this.clock);
+    this.taken = new TakenJobs(this.clock);
     this.env = env ?? process.env;
     this.settings = loadSettings(this.env, overrides);
     this.limiter = new Limiter(this.settings.concurrency);
@@ -202,6 +206,7 @@ export class Worker {
       logger: this.logger,
       withdrawals: this.withdrawals,
       running: this.running,
+      taken: this.taken,
       skips: this.skips,
       metrics: this.metrics,
       tracing: this.tracing,

@@ -65,6 +65,19 @@ describe("OffsetTracker", () => {
     assert.equal(tracker.inFlight(), 0);
   });
 
+  it("says whether a ticket still holds its partition's offset", () => {
+    const tracker = new OffsetTracker();
+    const done = tracker.track("t", 0, 1n);
+    const running = tracker.track("t", 0, 2n);
+    const other = tracker.track("t", 1, 1n);
+    done.finish();
+    assert.deepEqual([done.holding, running.holding, other.holding], [false, true, true]);
+    const again = tracker.track("t", 0, 2n); // re-fetched from a lower offset
+    assert.deepEqual([running.holding, again.holding, other.holding], [false, true, true]);
+    tracker.reset();
+    assert.deepEqual([again.holding, other.holding], [false, false]);
+  });
+
   it("handles long runs without growing", () => {
     const tracker = new OffsetTracker();
     for (let offset = 0n; offset < 5000n; offset++) tracker.track("t", 0, offset).finish();

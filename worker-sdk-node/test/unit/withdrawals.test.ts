@@ -59,7 +59,9 @@ describe("SkipSummary", () => {
     const skips = new SkipSummary(logger, clock);
     skips.record("j0", "DeadlinePassed");
     const info = (): string[] => lines.filter(([level]) => level === "INFO").map(([, m]) => m);
-    assert.deepEqual(info(), ["skipped 1 stale attempt (deadline passed: 1, withdrawn: 0)"]);
+    assert.deepEqual(info(), [
+      "skipped 1 stale attempt (deadline passed: 1, withdrawn: 0, duplicate: 0)",
+    ]);
     for (let i = 0; i < 230; i++) skips.record(`d${i}`, "DeadlinePassed");
     for (let i = 0; i < 10; i++) skips.record(`w${i}`, "Withdrawn");
     assert.equal(info().length, 1);
@@ -69,13 +71,54 @@ describe("SkipSummary", () => {
     await clock.advance(1);
     assert.deepEqual(
       info().at(-1),
-      "skipped 240 stale attempts (deadline passed: 230, withdrawn: 10)",
+      "skipped 240 stale attempts (deadline passed: 230, withdrawn: 10, duplicate: 0)",
     );
     await clock.advance(60_000);
     assert.equal(info().length, 2, "nothing more to say");
     skips.record("late", "Withdrawn");
     assert.equal(info().length, 3, "logged at once: the last summary is over 10 s old");
     skips.flush();
+    assert.equal(clock.pending, 0);
+  });
+
+  it("counts the duplicate copies not started as a third kind", async () => {
+    const clock = new FakeClock();
+    const { logger, lines } = recordingLogger();
+    const skips = new SkipSummary(logger, clock);
+    const info = (): string[] => lines.filter(([level]) => level === "INFO").map(([, m]) => m);
+    skips.record("j0", "Duplicate");
+    assert.deepEqual(info(), [
+      "skipped 1 stale attempt (deadline passed: 0, withdrawn: 0, duplicate: 1)",
+    ]);
+    skips.record("j1", "Duplicate");
+    skips.record("j1", "Duplicate");
+    skips.record("j2", "Withdrawn");
+    skips.record("j3", "DeadlinePassed");
+    skips.record("j4", "Duplicate");
+    assert.deepEqual(
+      lines.filter(([level]) => level === "DEBUG").map(([, m]) => m),
+      [
+        "skipped a duplicate copy of a job",
+        "skipped a duplicate copy of a job",
+        "skipped a duplicate copy of a job",
+        "skipped a stale attempt",
+        "skipped a stale attempt",
+        "skipped a duplicate copy of a job",
+      ],
+      "each at DEBUG",
+    );
+    await clock.advance(10_000);
+    assert.deepEqual(
+      info().at(-1),
+      "skipped 5 stale attempts (deadline passed: 1, withdrawn: 1, duplicate: 3)",
+    );
+    skips.record("j5", "Duplicate");
+    await clock.advance(10_000);
+    assert.deepEqual(
+      info().at(-1),
+      "skipped 1 stale attempt (deadline passed: 0, withdrawn: 0, duplicate: 1)",
+      "the counts start over after each summary",
+    );
     assert.equal(clock.pending, 0);
   });
 });
