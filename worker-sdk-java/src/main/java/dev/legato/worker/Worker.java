@@ -7,6 +7,7 @@ import dev.legato.worker.internal.execute.Attempt;
 import dev.legato.worker.internal.execute.JobDispatcher;
 import dev.legato.worker.internal.execute.JobRunner;
 import dev.legato.worker.internal.execute.Monotonic;
+import dev.legato.worker.internal.execute.RecentJobs;
 import dev.legato.worker.internal.execute.RunningAttempts;
 import dev.legato.worker.internal.execute.SkipLog;
 import dev.legato.worker.internal.execute.Step;
@@ -329,6 +330,7 @@ public final class Worker {
             clock,
             JobRunner::refusedAsTooLarge);
     Withdrawals withdrawals = new Withdrawals(running);
+    RecentJobs recent = new RecentJobs();
     SkipLog skipLog = new SkipLog();
     dispatcher =
         new JobDispatcher(
@@ -339,9 +341,10 @@ public final class Worker {
             pool,
             permits,
             new JobDispatcher.Attempts(
-                running, withdrawals, skipLog, scheduler, clock, Monotonic::millis),
+                running, withdrawals, recent, skipLog, scheduler, clock, Monotonic::millis),
             new JobDispatcher.Observers(metrics, tracing));
-    scheduler.scheduleWithFixedDelay(() -> tick(skipLog), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        () -> tick(skipLog, recent), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
 
     control =
         new ControlConsumer(
@@ -373,14 +376,15 @@ public final class Worker {
   }
 
   /**
-   * The timer: progress and cancellations of running attempts, the skip summary (durations, on the
-   * monotonic clock).
+   * The timer: progress and cancellations of running attempts, the skip summary, the jobIds of
+   * ended attempts forgotten after their hour (durations, on the monotonic clock).
    */
-  private void tick(SkipLog skipLog) {
+  private void tick(SkipLog skipLog, RecentJobs recent) {
     try {
       long now = Monotonic.millis();
       running.tick(now);
       skipLog.summarize(now);
+      recent.prune(now);
     } catch (RuntimeException e) {
       log.warn("worker timer: {}", e.toString(), e); // never let the periodic task die
     }

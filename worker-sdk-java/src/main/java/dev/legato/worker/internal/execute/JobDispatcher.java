@@ -25,22 +25,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes one consumed record to its durable outcome (docs/protocol.md "Worker behaviour", steps 2-5,
- * and v2 items 12-16): a dead letter if it does not decode, an UnknownAction result if no handler
- * is registered, a {@code SKIPPED} progress record if the attempt was withdrawn or its start-by
- * time has passed, else the handler's result. At most {@code permits} handlers run at once in the
- * process. A handler runs once per record: its result is re-sent until Kafka has it, never
- * recomputed. Thread-safe.
+ * and v2 items 12-17): a dead letter if it does not decode, an UnknownAction result if no handler
+ * is registered, nothing if the job runs in this worker or ended in it within the hour (a copy the
+ * orchestrator published again, item 17), a {@code SKIPPED} progress record if the attempt was
+ * withdrawn or its start-by time has passed, else the handler's result. At most {@code permits}
+ * handlers run at once in the process. A handler runs once per record: its result is re-sent until
+ * Kafka has it, never recomputed. Thread-safe.
  */
 public final class JobDispatcher {
   private static final Logger log = LoggerFactory.getLogger(JobDispatcher.class);
 
   /**
-   * The v2 parts: what runs, what was withdrawn, where progress goes and on which thread; the wall
-   * clock compared with {@code deadlineAt} and the monotonic clock (ms) of the skip summary.
+   * The v2 parts: what runs, what was withdrawn, which jobIds ran here recently, where progress
+   * goes and on which thread; the wall clock compared with {@code deadlineAt} and the monotonic
+   * clock (ms) of the skip summary and of the recent jobIds.
    */
   public record Attempts(
       RunningAttempts running,
       Withdrawals withdrawals,
+      RecentJobs recent,
       SkipLog skipLog,
       Executor flusher,
       Clock clock,
@@ -51,7 +54,7 @@ public final class JobDispatcher {
         SkipLog skipLog,
         Executor flusher,
         Clock clock) {
-      this(running, withdrawals, skipLog, flusher, clock, Monotonic::millis);
+      this(running, withdrawals, new RecentJobs(), skipLog, flusher, clock, Monotonic::millis);
     }
   }
 
@@ -123,6 +126,16 @@ public final class JobDispatcher {
       publisher.publishResult(runner.unknownAction(job), completion::durable);
       return true;
     }
+    long elapsed = attempts.monotonicMillis().getAsLong();
+    // A copy of a job that runs here or ended here within the hour is not started, and sends
+    // nothing, not even SKIPPED (item 17). Its offset is done at once; a first copy still running
+    // holds the partition's commit by its own offset.
+    if (!attempts.recent().begin(job.getJobId(), elapsed)) {
+      permits.release();
+      attempts.skipLog().duplicate(job.getJobId(), job.getAction(), elapsed);
+      completion.durable();
+      return true;
+    }
     Completion once = Completion.once(completion);
     Attempt attempt = runner.attempt(job, progress, attempts.flusher(), once);
     // Registered first, checked after: a Cancel read meanwhile reaches the check or the attempt.
@@ -131,10 +144,9 @@ public final class JobDispatcher {
     String stale = StaleAttempt.reason(job, attempts.withdrawals(), now);
     if (stale != null) {
       attempts.running().remove(attempt);
+      attempts.recent().end(job.getJobId(), elapsed);
       permits.release();
-      attempts
-          .skipLog()
-          .skipped(job.getJobId(), job.getAction(), stale, attempts.monotonicMillis().getAsLong());
+      attempts.skipLog().skipped(job.getJobId(), job.getAction(), stale, elapsed);
       observers.metrics().skipped(job.getAction());
       publisher.publishProgress(runner.skipped(job, stale, now), once::durable);
       return true;
@@ -143,6 +155,7 @@ public final class JobDispatcher {
       pool.execute(() -> runHandler(record, attempt, step, once));
     } catch (RejectedExecutionException e) {
       attempts.running().remove(attempt);
+      attempts.recent().abandon(job.getJobId());
       permits.release(); // stopping: the job is not committed and runs again elsewhere
     }
     return true;
@@ -266,6 +279,8 @@ public final class JobDispatcher {
       }
       publisher.publishResult(result, span.headers(), completion::durable);
     } finally {
+      // Remembered as ended, however it ended: a copy read from now on is not started (item 17).
+      attempts.recent().end(job.getJobId(), attempts.monotonicMillis().getAsLong());
       // Only now: a drain waiting for idle() must not close the dispatcher before this result
       // went to the producer.
       attempts.running().remove(attempt);

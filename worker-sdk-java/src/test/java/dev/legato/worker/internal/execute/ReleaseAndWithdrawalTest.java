@@ -83,7 +83,13 @@ class ReleaseAndWithdrawalTest {
         pool,
         new Semaphore(4),
         new JobDispatcher.Attempts(
-            running, withdrawals, new SkipLog(), Runnable::run, wall, clock::monotonicMillis),
+            running,
+            withdrawals,
+            new RecentJobs(),
+            new SkipLog(),
+            Runnable::run,
+            wall,
+            clock::monotonicMillis),
         JobDispatcher.Observers.NONE);
   }
 
