@@ -1,6 +1,8 @@
 """Signals: a step waits for one, through real services (PostgreSQL keeps them, Kafka runs the rest)."""
 
+import base64
 import concurrent.futures
+import os
 import uuid
 from typing import Any
 
@@ -252,3 +254,29 @@ def test_concurrent_senders_through_two_orchestrators(api: httpx.Client, orchest
             assert sorted(run["output"]["tally"].values()) == sorted(s["payload"] for s in taken)
     finally:
         twin.stop()
+
+
+def test_the_signals_list_stops_at_its_byte_budget(api: httpx.Client) -> None:
+    """Ten kept signals of ~0.93 MB each (random, so PostgreSQL cannot compress them) are more than
+    one answer reads (8 MiB of payloads): the list stops early, oldest first, and says there is more."""
+    wid = unique("big-signals")
+    define(
+        api,
+        {
+            "id": wid,
+            "steps": [
+                {"id": "gate", "signal": {"name": "gate"}},
+                {"id": "data", "signal": {"name": "data"}, "dependsOn": ["gate"]},
+            ],
+        },
+    )
+    run_id = trigger(api, wid, None)
+    sent = [f"big-{n}" for n in range(10)]
+    for signal_id in sent:
+        payload = base64.b64encode(os.urandom(700_000)).decode()
+        assert send(api, run_id, "data", payload, signal_id).status_code == 200
+    answer = api.get(f"/workflow/run/{run_id}/signals").json()
+    listed = [s["signalId"] for s in answer["signals"]]
+    assert 1 <= len(listed) < len(sent) and answer["more"] is True
+    assert listed == sent[: len(listed)]
+    assert api.post(f"/workflow/run/{run_id}/cancel").status_code == 200

@@ -94,7 +94,7 @@ STATEMENTS: list[tuple[str | sql.Composed, type[Any], Any]] = [
     (signals_sql.CONSUME, signals_sql.ConsumedRow, {"runs": []}),
     (signals_sql.LOCK_DELIVERABLE_RUNS, join_sql.RunIdRow, (0,)),
     (signals_sql.DUE_TIMEOUTS, signals_sql.DueStepRow, ([],)),
-    (signals_sql.LIST, signals_sql.SignalRow, (NOBODY, 0)),
+    (signals_sql.LIST, signals_sql.SignalRow, {"run_id": NOBODY, "limit": 0, "bytes": 0}),
     (children_sql.RESOLVE_VERSIONS, children_sql.VersionRow, ([UNIQUE], [None])),
     (children_sql.PARENTS, children_sql.ParentRow, ([],)),
     (children_sql.HELD_STEPS, children_sql.HeldStepRow, (NOBODY,)),

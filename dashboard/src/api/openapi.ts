@@ -500,7 +500,7 @@ export interface paths {
     };
     /**
      * The signals a run received, oldest first, and the steps that took them
-     * @description The first `limit` (at most 1000); `more` says the run has received more.
+     * @description The first `limit` (at most 1000), and no more once 8 MiB of payloads (as stored) were read; `more` says the run has received more.
      */
     get: operations["list_signals_workflow_run__run_id__signals_get"];
     put?: never;

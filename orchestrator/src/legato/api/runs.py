@@ -148,7 +148,8 @@ def _signal_body(body: Any) -> tuple[Any, str | None]:
 @router.get(
     "/{run_id}/signals",
     summary="The signals a run received, oldest first, and the steps that took them",
-    description="The first `limit` (at most 1000); `more` says the run has received more.",
+    description="The first `limit` (at most 1000), and no more once 8 MiB of payloads (as stored) "
+    "were read; `more` says the run has received more.",
     responses={404: problem("unknown run")},
 )
 def list_signals(request: Request, run_id: str, limit: int = signals.MAX_LISTED) -> RunSignals:

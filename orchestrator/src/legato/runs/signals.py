@@ -30,6 +30,7 @@ from legato.workflow.transitions import Planner
 
 OPEN = ("PENDING", "RUNNING", "PAUSED")
 MAX_LISTED = 1000
+LISTED_BYTES = 8 * 1024 * 1024  # of payloads per answer (as stored): a list stops before it passes
 
 
 class UnknownSignal(ValueError):
@@ -103,12 +104,17 @@ def send(
 
 
 def received(pool: ConnectionPool, run_id: UUID, limit: int = MAX_LISTED) -> dict[str, Any] | None:
-    """The run's first `limit` signals, oldest first, and whether it has more; None for an unknown run."""
+    """The run's first signals, oldest first: at most `limit`, and no more once LISTED_BYTES of
+    payloads were read; `more` when the run has others. None for an unknown run."""
     with pool.connection() as conn:
         if conn.execute(runs_sql.RUN_EXISTS, (run_id,)).fetchone() is None:
             return None
-        rows = fetch_all(conn, SignalRow, signals_sql.LIST, (run_id, limit + 1))
-    return {"runId": str(run_id), "signals": [_row(r) for r in rows[:limit]], "more": len(rows) > limit}
+        rows = fetch_all(
+            conn, SignalRow, signals_sql.LIST, {"run_id": run_id, "limit": limit + 1, "bytes": LISTED_BYTES}
+        )
+    listed = rows[:limit]
+    more = bool(rows) and rows[0].seen > len(listed)
+    return {"runId": str(run_id), "signals": [_row(r) for r in listed], "more": more}
 
 
 def _row(r: SignalRow) -> dict[str, Any]:

@@ -124,9 +124,20 @@ class DueStepRow:
     trace_context: str | None
 
 
+# The run's signals, oldest first: at most %(limit)s, and none after the payloads read reach
+# %(bytes)s (as stored: pg_column_size; the first one is always read, whatever its size). `seen`:
+# how many the limit let through before the byte budget (more than listed: the run has more).
 LIST = """
-SELECT signal_id, name, payload::text AS payload, received_at, consumed_at, step_id
-FROM signals WHERE run_id = %s ORDER BY id LIMIT %s
+SELECT signal_id, name, payload, received_at, consumed_at, step_id, seen
+FROM (
+    SELECT id, signal_id, name, payload::text AS payload, received_at, consumed_at, step_id,
+           sum(pg_column_size(payload)) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING)
+               - pg_column_size(payload) AS bytes_before,
+           count(*) OVER () AS seen
+    FROM (SELECT * FROM signals WHERE run_id = %(run_id)s ORDER BY id LIMIT %(limit)s) AS first
+) AS listed
+WHERE bytes_before < %(bytes)s
+ORDER BY id
 """
 
 
@@ -138,6 +149,7 @@ class SignalRow:
     received_at: datetime
     consumed_at: datetime | None
     step_id: str | None
+    seen: int
 
 
 INSERT_EVENT = """
