@@ -25,9 +25,9 @@ DASHBOARD_DEPS := $(DASHBOARD)/node_modules/.installed
 DASHBOARD_SRC := $(shell find $(DASHBOARD)/src -type f 2>/dev/null) $(DASHBOARD)/index.html \
                  $(DASHBOARD)/vite.config.ts $(DASHBOARD)/tsconfig.json
 
-.PHONY: all up python node java demo test test-python test-node test-java bench chaos stop clean lint \
+.PHONY: all up python node java demo test test-python test-node test-java bench chaos chaos-ha stop clean lint \
         format install node-build java-build timer-start timer-report urls dashboard-build test-dashboard \
-        browser-deps test-browser api-types
+        browser-deps test-browser api-types lint-helm helm-tools
 
 # ---- installation (first run only; each step is skipped once done) ----------------------------
 install: $(VENV)/.installed
@@ -89,10 +89,21 @@ $(JAVA_JAR): $(shell find $(JAVA_SDK)/src/main $(JAVA_EXAMPLE)/src -name '*.java
 timer-start:
 	@date +%s > $(LEGATO_HOME).start 2>/dev/null || { mkdir -p $(LEGATO_HOME); date +%s > $(LEGATO_HOME).start; }
 
+# LEGATO_ORCHESTRATORS=N: N `legato serve` on the one database, the Nth on port 8080 + N-1 (or
+# LEGATO_API_PORT + N-1); the first is named orchestrator, the others orchestrator-N (their logs).
+# LEGATO_KAFKA_BROKERS=3: a 3-broker Kafka cluster (deploy/stack.sh, docs/operations.md).
+ORCHESTRATORS := $(or $(LEGATO_ORCHESTRATORS),1)
+API_PORT := $(or $(LEGATO_API_PORT),8080)
+orchestrator_name = $(if $(filter 1,$(1)),orchestrator,orchestrator-$(1))
+orchestrator_port = $(shell echo $$(( $(API_PORT) + $(1) - 1 )))
+ORCHESTRATOR_NUMBERS := $(shell seq 1 $(ORCHESTRATORS))
+
 up: install dashboard-build
 	@$(STACK) start
-	@$(WITH_KAFKA_ENV) $(PROC) start orchestrator -- $(VENV)/bin/legato serve
-	@$(PROC) wait-http $(API_URL)/readyz 90 --log orchestrator
+	@$(foreach n,$(ORCHESTRATOR_NUMBERS),$(WITH_KAFKA_ENV) LEGATO_API_PORT=$(call orchestrator_port,$(n)) \
+	  $(PROC) start $(call orchestrator_name,$(n)) -- $(VENV)/bin/legato serve &&) true
+	@$(foreach n,$(ORCHESTRATOR_NUMBERS),$(PROC) wait-http http://127.0.0.1:$(call orchestrator_port,$(n))/readyz 90 \
+	  --log $(call orchestrator_name,$(n)) &&) true
 	@$(MAKE) --no-print-directory urls
 
 urls:
@@ -100,8 +111,10 @@ urls:
 	@echo "  API        $(API_URL)   (docs $(API_URL)/docs, runs $(API_URL)/workflow/runs)"
 	@echo "  dashboard  $(API_URL)/ui/"
 	@echo "  metrics    $(API_URL)/metrics"
+	@$(WITH_KAFKA_ENV) echo "  Kafka      $${LEGATO_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$${KAFKA_PORT:-9092}}   (client settings in $(KAFKA_CLIENT_ENV))"
 	@echo "  CLI        $(VENV)/bin/legato"
 	@echo "  logs       $(LEGATO_HOME)/logs/"
+	@$(foreach n,$(filter-out 1,$(ORCHESTRATOR_NUMBERS)),echo "  API $(n)      http://127.0.0.1:$(call orchestrator_port,$(n))   ($(call orchestrator_name,$(n)))" &&) true
 
 python: up
 	@$(WITH_KAFKA_ENV) $(PROC) start worker-python -- $(PY) examples/python/worker.py
@@ -124,6 +137,8 @@ demo: install
 bench: up node-build java-build
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench.py --api $(API_URL)
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_fanout.py --api $(API_URL)
+	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_topic.py --api $(API_URL)
+	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_flow.py --api $(API_URL)
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_history.py
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/sdk_throughput.py
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/backlog.py --timeouts '{"startToCloseSeconds": 2, "scheduleToStartSeconds": 2}'
@@ -132,6 +147,13 @@ bench: up node-build java-build
 chaos: install
 	@$(STACK) start
 	@$(WITH_KAFKA_ENV) $(PY) tests/chaos/chaos.py $(CHAOS_ARGS)
+
+# A bounded soak on a private 3-broker cluster with two orchestrators (its own ports and data,
+# deleted at the end; the dev stack is left alone): broker, orchestrator and worker kills and a
+# PostgreSQL restart, with the failover times (docs/operations.md).
+chaos-ha: install
+	@$(STACK) install
+	@$(PY) tests/chaos/chaos_ha.py $(CHAOS_HA_ARGS)
 
 stop:
 	@$(PROC) stop-all
@@ -166,7 +188,7 @@ test-java:
 	mvn -q -B -f $(JAVA_SDK)/pom.xml verify
 	mvn -q -B -f $(JAVA_EXAMPLE)/pom.xml verify
 
-lint: install $(DASHBOARD_DEPS)
+lint: install $(DASHBOARD_DEPS) node-build
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy orchestrator/src worker-sdk-python/src protocol-python/src
@@ -177,6 +199,69 @@ lint: install $(DASHBOARD_DEPS)
 	$(DASHBOARD)/scripts/api-types.sh $(CURDIR)/$(PY) --check
 	mvn -q -B -f $(JAVA_SDK)/pom.xml spotless:check
 	mvn -q -B -f $(JAVA_EXAMPLE)/pom.xml spotless:check
+	@$(MAKE) --no-print-directory lint-helm
+
+# The Helm chart (deploy/helm/legato, docs/kubernetes.md): helm lint, then every manifest rendered
+# with the default values and each deploy/helm/legato/ci/*.yaml validated by kubeconform -strict
+# against the Kubernetes JSON schemas of KUBE_VERSION and the prometheus-operator CRDs' schemas, and
+# each container's LEGATO_* variables against the code that reads them (deploy/helm/envcheck.py).
+# Nothing comes from GitHub: helm and kubeconform are built with `go install` (Go module proxy),
+# the Kubernetes schemas are in the kubernetes-validate wheel (PyPI, pinned with its hash in
+# deploy/helm/schema-requirements.txt), the CRDs in the prometheus-operator Go module. Each is made
+# once into .legato/tools (again when its version here changes); the first build of helm takes
+# about 3 to 4 minutes on 2 cores.
+TOOLS := $(CURDIR)/.legato/tools
+HELM_VERSION := v3.22.1
+KUBECONFORM_VERSION := v0.8.0
+KUBE_VERSION := 1.31.0
+PROMETHEUS_OPERATOR_VERSION := v0.85.0
+# The Kubernetes release helm assumes without --kube-version: helm's own release build sets it from
+# its k8s.io/client-go (v0.37 for helm v3.22).
+HELM_K8S_MINOR := 37
+HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+                -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR) \
+                -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(HELM_K8S_MINOR)
+HELM := $(TOOLS)/bin/helm
+KUBECONFORM := $(TOOLS)/bin/kubeconform
+SCHEMAS := $(TOOLS)/schemas
+HELM_STAMP := $(TOOLS)/.helm-$(HELM_VERSION)
+KUBECONFORM_STAMP := $(TOOLS)/.kubeconform-$(KUBECONFORM_VERSION)
+K8S_SCHEMAS_STAMP := $(SCHEMAS)/.kubernetes-$(KUBE_VERSION)
+CRD_SCHEMAS_STAMP := $(SCHEMAS)/.prometheus-operator-$(PROMETHEUS_OPERATOR_VERSION)
+GO_CHECK := command -v go >/dev/null || { echo "go not found: install Go 1.26+ (helm $(HELM_VERSION) needs it)"; exit 1; }
+
+lint-helm: helm-tools $(VENV)/.installed
+	HELM=$(HELM) KUBECONFORM=$(KUBECONFORM) SCHEMAS=$(SCHEMAS) KUBE_VERSION=$(KUBE_VERSION) PYTHON=$(CURDIR)/$(PY) \
+	  deploy/helm/lint.sh
+
+helm-tools: $(HELM_STAMP) $(KUBECONFORM_STAMP) $(K8S_SCHEMAS_STAMP) $(CRD_SCHEMAS_STAMP)
+
+$(HELM_STAMP):
+	@$(GO_CHECK)
+	@echo "building helm $(HELM_VERSION) with go install (once: a few minutes)"
+	GOBIN=$(TOOLS)/bin CGO_ENABLED=0 go install -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	@rm -f $(TOOLS)/.helm-* && touch $@
+
+$(KUBECONFORM_STAMP):
+	@$(GO_CHECK)
+	GOBIN=$(TOOLS)/bin CGO_ENABLED=0 go install github.com/yannh/kubeconform/cmd/kubeconform@$(KUBECONFORM_VERSION)
+	@rm -f $(TOOLS)/.kubeconform-* && touch $@
+
+$(K8S_SCHEMAS_STAMP): deploy/helm/schema-requirements.txt deploy/helm/schemas.py | $(VENV)/.installed
+	rm -rf $(SCHEMAS)/kubernetes $(TOOLS)/wheels $(SCHEMAS)/.kubernetes-*
+	$(VENV)/bin/pip download -q --no-deps --only-binary=:all: --require-hashes \
+	  -r deploy/helm/schema-requirements.txt -d $(TOOLS)/wheels
+	$(PY) deploy/helm/schemas.py kubernetes $(TOOLS)/wheels/kubernetes_validate-*.whl $(KUBE_VERSION) $(SCHEMAS)/kubernetes
+	rm -rf $(TOOLS)/wheels
+	@touch $@
+
+$(CRD_SCHEMAS_STAMP): deploy/helm/schemas.py | $(VENV)/.installed
+	@$(GO_CHECK)
+	rm -rf $(SCHEMAS)/crds $(SCHEMAS)/.prometheus-operator-*
+	module=$$(go mod download -json github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION) \
+	  | $(PY) -c 'import json, sys; print(json.load(sys.stdin)["Dir"])') && \
+	  $(PY) deploy/helm/schemas.py crds "$$module/example/prometheus-operator-crd" $(SCHEMAS)/crds
+	@touch $@
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -7,6 +7,9 @@ make target that starts one (live workers come from GET /workers). A workflow wi
 
 Two workflows have a showcase of their own: `data-import` (its worker is killed mid-step) and
 `order-approval` (the run waits for a signal, which the demo sends, then runs a child workflow).
+Then `my-first-workflow` is started by a schedule that fires every 2 s (schedule_demo.py) and by
+the records of a Kafka topic the demo creates and feeds (kafka_trigger_demo.py); both are deleted
+at the end. Their names carry the demo's batch id, so the demo can run again.
 """
 
 import argparse
@@ -19,13 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import kafka_trigger_demo
 import resume_demo
+import schedule_demo
 
 WORKFLOWS = Path(__file__).parent / "workflows"
 # The data-import showcase runs its own workers: its actions need no live worker beforehand.
 OWN_WORKERS = {"data-import"}
 APPROVAL = {"approved": True, "by": "demo"}  # the signal the demo sends to order-approval
 STARTERS = {"node": "make node", "java": "make java"}
+INTAKE_WORKFLOW = "my-first-workflow"  # the workflow the schedule and the Kafka-topic trigger start
 ENDED = ("COMPLETED", "FAILED", "CANCELLED")
 
 
@@ -166,6 +172,25 @@ def approval_showcase(
     return 0 if same else 1
 
 
+def intake_showcases(
+    api: httpx.Client, definition: dict[str, Any], live: set[str], batch: str, timeout: float
+) -> int:
+    """Runs that start on their own: a schedule, then a Kafka-topic trigger, on one workflow."""
+    wid = definition["id"]
+    missing = sorted(actions_of(definition) - live)
+    if missing:
+        skipped(f"schedule and Kafka-topic trigger of {wid}", missing)
+        return 0
+    api.post("/workflow/", json=definition).raise_for_status()
+
+    def ended(run_id: str) -> dict[str, Any]:
+        return wait(api, run_id, timeout)
+
+    failures = schedule_demo.run(api, wid, f"demo-{batch}-every-2s", ended, describe, timeout)
+    failures += kafka_trigger_demo.run(api, wid, batch, ended, describe, timeout)
+    return failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--api", default="http://127.0.0.1:8080")
@@ -216,6 +241,7 @@ def main() -> int:
             run = wait(api, r.json()["runId"], args.timeout)
             print(f"{variant:<32} {describe(run)}")
             failures += run["status"] not in ("COMPLETED", "FAILED")
+    failures += intake_showcases(api, by_id[INTAKE_WORKFLOW], live, batch, args.timeout)
     return 1 if failures else 0
 
 

@@ -5,10 +5,13 @@ import { setUnauthorizedHandler } from "./api/http";
 import type { Session } from "./api/types";
 import { Problem } from "./components/Problem";
 import { DeadLettersView } from "./views/dlq/DeadLettersView";
+import { LimitsView } from "./views/limits/LimitsView";
 import { OverviewView } from "./views/OverviewView";
 import { RunDetailView } from "./views/run/RunDetailView";
 import { RunsView } from "./views/runs/RunsView";
+import { SchedulesView } from "./views/schedules/SchedulesView";
 import { SignInView } from "./views/SignInView";
+import { TriggersView } from "./views/triggers/TriggersView";
 import { WorkersView } from "./views/WorkersView";
 import { WorkflowsView } from "./views/WorkflowsView";
 
@@ -22,6 +25,9 @@ const NAV: [string, string][] = [
   ["/runs", "Runs"],
   ["/dead-letters", "Dead letters"],
   ["/workflows", "Workflows"],
+  ["/schedules", "Schedules"],
+  ["/triggers", "Triggers"],
+  ["/limits", "Limits"],
   ["/workers", "Workers"],
   ["/overview", "Overview"],
 ];
@@ -83,6 +89,11 @@ export function App() {
           <Route path="/dead-letters/:id" element={<DeadLettersView />} />
           <Route path="/workflows" element={<WorkflowsView />} />
           <Route path="/workflows/:id" element={<WorkflowsView />} />
+          <Route path="/schedules" element={<SchedulesView />} />
+          <Route path="/schedules/:id" element={<SchedulesView />} />
+          <Route path="/triggers" element={<TriggersView />} />
+          <Route path="/triggers/:id" element={<TriggersView />} />
+          <Route path="/limits" element={<LimitsView />} />
           <Route path="/workers" element={<WorkersView />} />
           <Route path="/overview" element={<OverviewView />} />
           <Route path="*" element={<p data-testid="not-found">No such page.</p>} />

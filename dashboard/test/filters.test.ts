@@ -20,6 +20,8 @@ describe("run filters <-> query string", () => {
       runId: "0192f0c4-5b1e-7c3a-8f00-000000000001",
       idempotencyKey: "key 1&2",
       correlationId: "order-42",
+      scheduleId: "nightly-report",
+      triggerId: "orders-in",
       q: 'needle "quoted" =',
     };
     const search = filterToSearch(filter);

@@ -5,8 +5,10 @@
  *        BOOTSTRAP TIMEOUT_SECONDS [TOPIC:PARTITIONS ...]
  *
  * Waits (bounded) until the broker answers a metadata request (describeCluster + listTopics),
- * then creates each listed topic that is missing (replication factor 1). Exit 0 when the broker
- * is ready and every listed topic exists, 1 otherwise. Compiled by deploy/stack.sh install.
+ * and, with -Dlegato.kafka.brokers=N, until the cluster has N brokers; then creates each listed topic
+ * that is missing, with the cluster's default replication factor, and (N > 1) waits until every
+ * partition's replicas are all in sync. Exit 0 when the cluster is ready
+ * and every listed topic exists, 1 otherwise. Compiled by deploy/stack.sh install.
  * Client settings (security) are read from the properties file named by the system property
  * legato.kafka.client.config, when it exists (deploy/stack.sh writes kafka-client.properties).
  */
@@ -16,13 +18,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 public final class KafkaReady {
@@ -34,11 +40,12 @@ public final class KafkaReady {
             System.exit(2);
         }
         String bootstrap = args[0];
+        int brokers = Integer.getInteger("legato.kafka.brokers", 1);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.parseLong(args[1]));
         List<NewTopic> wanted = new ArrayList<>();
         for (int i = 2; i < args.length; i++) {
             String[] spec = args[i].split(":", 2);
-            wanted.add(new NewTopic(spec[0], Integer.parseInt(spec[1]), (short) 1));
+            wanted.add(new NewTopic(spec[0], Optional.of(Integer.parseInt(spec[1])), Optional.empty()));
         }
 
         Properties props = clientConfig();
@@ -54,8 +61,8 @@ public final class KafkaReady {
                 try {
                     int nodes = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size();
                     Set<String> existing = admin.listTopics().names().get(5, TimeUnit.SECONDS);
-                    if (nodes == 0) {
-                        throw new IllegalStateException("cluster has no broker yet");
+                    if (nodes < brokers) {
+                        throw new IllegalStateException("cluster has " + nodes + " of " + brokers + " brokers");
                     }
                     List<NewTopic> missing = new ArrayList<>();
                     for (NewTopic t : wanted) {
@@ -73,6 +80,9 @@ public final class KafkaReady {
                             }
                         }
                     }
+                    if (brokers > 1) {
+                        inSync(admin);
+                    }
                     return;
                 } catch (Exception e) {
                     Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -83,6 +93,22 @@ public final class KafkaReady {
         }
         System.err.println("kafka at " + bootstrap + " not ready: " + lastError);
         System.exit(1);
+    }
+
+    /**
+     * A cluster is ready once every partition has all its replicas in sync: a broker just restarted
+     * has caught up, so the cluster survives the loss of another (a rolling restart waits for this).
+     */
+    private static void inSync(Admin admin) throws Exception {
+        Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(5, TimeUnit.SECONDS);
+        Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+        long behind = topics.values().stream()
+                .flatMap(t -> t.partitions().stream())
+                .filter(p -> p.isr().size() < p.replicas().size())
+                .count();
+        if (behind > 0) {
+            throw new IllegalStateException(behind + " partitions have replicas out of sync");
+        }
     }
 
     private static Properties clientConfig() throws IOException {

@@ -80,6 +80,7 @@ def test_absent_fields_stay_absent_and_nulls_stay_null() -> None:
         "error": None,
         "startedAt": None,
         "endedAt": None,
+        "waitingFor": None,
     }
     assert models.RunStep.model_validate(step).model_dump(mode="json") == step
     assert list(models.RunStep.model_validate(step).model_dump(mode="json")) == list(step)

@@ -64,7 +64,11 @@ def _trigger_slice(api: str, wid: str, first: int, step: int, runs: int, rate: f
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--api", default="http://127.0.0.1:8080")
+    parser.add_argument(
+        "--api",
+        default="http://127.0.0.1:8080",
+        help="comma-separated: the clients share them (orchestrators)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("LEGATO_DATABASE_URL", "postgresql://legato:legato@localhost:5432/legato"),
@@ -78,7 +82,8 @@ def main() -> int:
     args = parser.parse_args()
 
     wid = f"bench-{uuid.uuid4().hex[:6]}"
-    api = httpx.Client(base_url=args.api, timeout=30)
+    apis = args.api.split(",")
+    api = httpx.Client(base_url=apis[0], timeout=30)
     actions = ACTIONS if args.sdk == "python" else ("echo",) * len(ACTIONS)
     steps = [{"action": a, "stepIndex": i} for i, a in enumerate(actions)]
     api.post("/workflow/", json={"id": wid, "steps": steps}).raise_for_status()
@@ -90,7 +95,7 @@ def main() -> int:
         started = time.monotonic()
         with ThreadPoolExecutor(args.clients) as pool:
             slices = [
-                pool.submit(_trigger_slice, args.api, wid, c, args.clients, args.runs, args.rate)
+                pool.submit(_trigger_slice, apis[c % len(apis)], wid, c, args.clients, args.runs, args.rate)
                 for c in range(args.clients)
             ]
             for s in slices:
@@ -101,7 +106,7 @@ def main() -> int:
     ended, span, s50, s99, r50, r99, step_count, failed = stats
     print_table(
         f"Legato bench: {args.runs} runs x {len(ACTIONS)} no-op steps, {args.clients} HTTP connections, "
-        f"{args.workers} {args.sdk} worker process(es), {os.cpu_count()} cores"
+        f"{args.workers} {args.sdk} worker process(es), {len(apis)} orchestrator(s), {os.cpu_count()} cores"
         + (f", offered {args.rate:g} runs/s" if args.rate else ", as fast as possible"),
         [
             ("runs completed", f"{ended - failed} of {args.runs}"),

@@ -5,11 +5,13 @@ until accepted, while the orchestrator and the worker processes are killed with 
 schedule, workers return poison outputs for a second workflow, long heartbeating steps of a third
 run on a worker that is never killed, runs of a fourth wait for a signal (sent twice with one
 signalId, before or after the step waits) and then run a child workflow, garbage is written to the
-results topic and another client sends bad requests. Then it waits for every run to end and
+results topic and another client sends bad requests; meanwhile a topic is fed records that a
+Kafka-topic trigger turns into runs, a schedule fires every second, and two actions have limits (the
+most in flight is measured). Then it waits for every run to end and
 reports, with attempt timeouts by type. Exit status 1 on any lost, duplicated, wrong or
 twice-applied run, any signal taken twice or lost, any step with two children, any timeout of a
 long step (its worker never stopped beating: the orchestrator's restarts must not time it out), or
-any 5xx answer.
+any 5xx answer, any record without exactly one run, or any fire time with two runs or none.
 """
 
 import argparse
@@ -20,11 +22,13 @@ import subprocess
 import sys
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import httpx
 from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -34,6 +38,10 @@ from harness.services import require_stack
 LOGS = REPO / ".legato" / "logs" / "chaos"
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
 SIGNAL_BASE = 1_000_000  # the `run` numbers of the signal workflow's runs (apart from the main ones)
+RECORD_BASE = 2_000_000  # of the runs the topic's records start
+SCHEDULED = 3_000_000  # of the schedule's runs
+LIMIT = 4  # maxConcurrent of the third step's action
+RATE = 200  # per second, of the first step's action
 
 
 class Tally:
@@ -152,7 +160,12 @@ class Workers:
     def __init__(
         self, orch: Orchestrator, actions: list[str], count: int, executions: Path, long_action: str
     ) -> None:
-        self.env = {**os.environ, **orch.env, "CHAOS_EXECUTIONS": str(executions)}
+        self.env = {
+            **os.environ,
+            **orch.env,
+            "CHAOS_EXECUTIONS": str(executions),
+            "CHAOS_SLOTS": str(executions.with_suffix(".slots")),
+        }
         self.args = [sys.executable, str(Path(__file__).parent / "chaos_worker.py"), *actions]
         self.procs = [self._spawn(n) for n in range(count)]
         self.steady = self._spawn(count, ["--long", long_action])  # never killed
@@ -198,6 +211,7 @@ def main() -> int:
     ap.add_argument("--long-seconds", type=float, default=20.0)
     ap.add_argument("--long-pace", type=float, default=5.0, help="seconds between long runs' triggers")
     ap.add_argument("--signals", type=int, default=100, help="runs that wait for a signal, then run a child")
+    ap.add_argument("--records", type=int, default=500, help="records fed to a topic a trigger takes")
     ap.add_argument("--garbage", type=int, default=20, help="undecodable records written to workflow-results")
     ap.add_argument("--bad-requests", type=int, default=200)
     ap.add_argument("--kill-interval", type=float, default=2.0, help="seconds between orchestrator kills")
@@ -208,12 +222,14 @@ def main() -> int:
     LOGS.mkdir(parents=True, exist_ok=True)
     executions = LOGS / f"executions-{os.getpid()}.log"
     executions.unlink(missing_ok=True)
+    executions.with_suffix(".slots").unlink(missing_ok=True)
     orch = Orchestrator(LOGS)
     orch.start()
     started = time.monotonic()
     tag = orch.tag
     wid, poison_wid, long_wid = f"chaos-{tag}", f"chaos-poison-{tag}", f"chaos-long-{tag}"
     signal_wid, child_wid = f"chaos-signal-{tag}", f"chaos-child-{tag}"
+    intake_wid = f"chaos-intake-{tag}"
     plus, times, minus, poison, long = (f"{tag}-{a}" for a in ("plus1", "times2", "minus3", "poison", "long"))
     with httpx.Client(base_url=orch.url, timeout=10) as api:
         steps = [
@@ -239,6 +255,12 @@ def main() -> int:
             },
         ]
         assert api.post("/workflow/", json={"id": signal_wid, "steps": waiting}).status_code == 201
+        intake_topic = start_intake(api, orch, intake_wid, times)
+        # flow control under the kills: the third step's action at most LIMIT in flight, the first's
+        # at most RATE a second
+        limited = api.put(f"/actions/{minus}/limits", json={"maxConcurrent": LIMIT})
+        rated = api.put(f"/actions/{plus}/limits", json={"rate": {"limit": RATE, "periodSeconds": 1}})
+        assert (limited.status_code, rated.status_code) == (200, 200), (limited.text, rated.text)
     workers = Workers(orch, [plus, times, minus, poison], args.workers, executions, long)
     tally = Tally()
     accepted: dict[int, set[str]] = {}
@@ -290,6 +312,8 @@ def main() -> int:
             0, send_bad_requests(orch.url, wid, args.bad_requests, tally, stop)
         )
     )
+    feeder = threading.Thread(target=feed_records, args=(orch, intake_topic, args.records, stop))
+    clients.append(feeder)
     for t in [*clients, bad]:
         t.start()
     inject_garbage(orch, args.garbage)
@@ -312,6 +336,7 @@ def main() -> int:
             )
         for t in [*clients, bad]:
             t.join(args.timeout)
+        stop_intake(orch, intake_wid, args)
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
             open_runs = orch.sql(
@@ -323,7 +348,9 @@ def main() -> int:
         report = measure(orch, wid, poison_wid, args, accepted, poisoned, executions)
         report.update(measure_long(orch, long_wid, args, long_accepted, executions))
         report.update(measure_signals(orch, signal_wid, child_wid, args, signal_accepted))
+        report.update(measure_intake(orch, intake_wid, args))
         report["signal sends answered"] = signals_sent[0]
+        report.update(measure_limits(executions.with_suffix(".slots")))
     finally:
         stop.set()
         workers.stop()
@@ -356,10 +383,94 @@ def main() -> int:
             "signal wrong outputs",
             "signals not taken once",
             "steps with two children",
+            "records without one run",
+            "fire times with two runs",
+            "fire times missed",
+            "limit exceeded",
         )
     )
     print("CHAOS FAILED" if failed else "chaos passed: nothing lost, duplicated, wrong or applied twice")
     return 1 if failed else 0
+
+
+def start_intake(api: httpx.Client, orch: Orchestrator, wid: str, times: str) -> str:
+    """A workflow the trigger and the schedule start, a topic, the trigger on it, the schedule."""
+    steps = [{"id": "double", "action": times, "retry": {"initialDelayMs": 200}}]
+    assert api.post("/workflow/", json={"id": wid, "steps": steps}).status_code == 201
+    topic = f"{orch.tag}-chaos-in"
+    admin = AdminClient(orch.kafka_config())
+    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=-1)])[topic].result(30)
+    trigger = {
+        "id": wid,
+        "kafka": {"topic": topic, "fromBeginning": True},
+        "workflowId": wid,
+        "input": {"run": "${value.run}", "value": "${value.value}"},
+    }
+    assert api.post("/triggers", json=trigger).status_code == 201
+    schedule = {
+        "id": wid,
+        "workflowId": wid,
+        "every": "1s",
+        "overlap": "allowAll",
+        "input": {"run": SCHEDULED, "value": 1},
+    }
+    assert api.post("/schedules", json=schedule).status_code == 201
+    return topic
+
+
+def feed_records(orch: Orchestrator, topic: str, count: int, stop: threading.Event) -> None:
+    """`count` records, a few at a time through the kills (plus one that is not JSON)."""
+    producer = Producer({**orch.kafka_config(), "linger.ms": 5})
+    producer.produce(topic, value=b"not json")
+    for n in range(count):
+        producer.produce(topic, value=b'{"run": %d, "value": %d}' % (RECORD_BASE + n, n), key=str(n % 7))
+        if n % 25 == 24:
+            producer.flush(30)
+            if stop.wait(0.5):
+                break
+    producer.flush(30)
+
+
+def stop_intake(orch: Orchestrator, wid: str, args: argparse.Namespace) -> None:
+    """The schedule paused; every record taken (the trigger's lag at 0)."""
+    deadline = time.monotonic() + args.timeout
+    with httpx.Client(base_url=orch.url, timeout=10) as api:
+        while time.monotonic() < deadline:
+            try:
+                if api.post(f"/schedules/{wid}/pause").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        while time.monotonic() < deadline:
+            try:
+                if api.get(f"/triggers/{wid}").json()["lag"] == 0:
+                    break
+            except (httpx.HTTPError, KeyError):
+                pass
+            time.sleep(0.5)
+
+
+def measure_intake(orch: Orchestrator, wid: str, args: argparse.Namespace) -> dict[str, Any]:
+    """One run per record fed (the bad one dead-lettered); one run per fire time, and no gap."""
+    per_record = collections.Counter(
+        int(n) for (n,) in orch.sql("SELECT input->>'run' FROM runs WHERE trigger_id = %s", wid)
+    )
+    wanted = range(RECORD_BASE, RECORD_BASE + args.records)
+    fired = orch.sql(
+        "SELECT scheduled_at, count(*) FROM runs WHERE schedule_id = %s GROUP BY 1 ORDER BY 1", wid
+    )
+    gaps = sum(round((b[0] - a[0]).total_seconds()) - 1 for a, b in pairwise(fired))
+    dead = orch.sql("SELECT dead_lettered FROM triggers WHERE trigger_id = %s", wid)[0][0]
+    return {
+        "records fed": args.records,
+        "records without one run": sum(1 for n in wanted if per_record[n] != 1)
+        + len(set(per_record) - set(wanted)),
+        "bad records dead-lettered": dead,
+        "schedule fire times": len(fired),
+        "fire times with two runs": sum(1 for _, n in fired if n > 1),
+        "fire times missed": gaps,
+    }
 
 
 def measure(
@@ -416,6 +527,24 @@ def measure(
         "poison runs failed InvalidOutput": f"{isolated}/{len(poisoned)}",
         "poison not isolated": len(poisoned) - isolated,
         "garbage results injected": args.garbage,
+    }
+
+
+def measure_limits(slots: Path) -> dict[str, Any]:
+    """The most executions of the limited action at once (each logged when it ended; one cut short by
+    a worker kill is not)."""
+    edges = sorted(
+        (int(t), step)
+        for line in slots.read_text().splitlines()
+        for t, step in zip(line.split(), (1, -1), strict=True)
+    )
+    now = most = 0
+    for _, step in edges:
+        now += step
+        most = max(most, now)
+    return {
+        f"most limited steps at once (limit {LIMIT})": most,
+        "limit exceeded": max(0, most - LIMIT),
     }
 
 

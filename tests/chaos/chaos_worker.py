@@ -1,8 +1,10 @@
-"""A worker process for `make chaos`: the three no-op steps (each execution logged) and a poison step,
-or (`--long ACTION`) the long heartbeating step alone (each start logged)."""
+"""A worker process for `make chaos`: the three no-op steps (each execution logged; the third, whose
+action has a limit, also logs when it ran) and a poison step, or (`--long ACTION`) the long
+heartbeating step alone (each start logged)."""
 
 import os
 import sys
+import time
 from typing import Any
 
 from legato_worker import AttemptCancelled, JobContext, Worker, WorkerSettings
@@ -47,9 +49,19 @@ def main() -> None:
 
         return handle
 
+    slots = os.open(os.environ["CHAOS_SLOTS"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    minus3 = step("minus3", lambda v: v - 3)
+
+    def limited(payload: dict[str, int]) -> object:
+        """The limited action: when each execution ran (CLOCK_MONOTONIC, shared by the processes)."""
+        began = time.monotonic_ns()
+        out = minus3(payload)  # type: ignore[operator]
+        os.write(slots, f"{began} {time.monotonic_ns()}\n".encode())
+        return out
+
     worker.register(plus, step("plus1", lambda v: v + 1))
     worker.register(times, step("times2", lambda v: v * 2))
-    worker.register(minus, step("minus3", lambda v: v - 3))
+    worker.register(minus, limited)
     worker.register(poison, lambda p: POISON[p["run"] % len(POISON)])
     worker.start()
 

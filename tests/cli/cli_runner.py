@@ -26,10 +26,17 @@ class Result:
 Cli = Callable[..., Result]
 
 
-def run_cli(*args: str) -> Result:
+def run_cli(*args: str, stdin: bytes = b"") -> Result:
+    """`legato ARGS...` with `stdin` as its standard input (what `-f -` and `@-` read)."""
     out, err = io.StringIO(), io.StringIO()
+    feed = io.StringIO(stdin.decode())
     # the tester's terminal size must not reach the CLI (see harness.cli.user_env)
-    with mock.patch.dict(os.environ), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        mock.patch.dict(os.environ),
+        mock.patch("sys.stdin", feed),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         os.environ.pop("COLUMNS", None)
         os.environ.pop("LINES", None)
         code = main(list(args))

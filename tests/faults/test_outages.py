@@ -1,6 +1,7 @@
 """Redis and PostgreSQL outages: the orchestrator says what is down, pauses, and resumes."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -64,11 +65,20 @@ def test_postgres_restart_pauses_and_resumes_without_losing_runs(
             down = api.get("/readyz")
             assert down.status_code == 503
             assert down.json()["database"].startswith("down")
-            refused = api.post(f"/workflow/{wid}/trigger", json={"input": 2})
-            assert refused.status_code == 503
-            stack.start("postgres")
+            sent = threading.Event()
+            hooks = {"request": [lambda _: sent.set()]}
+            with (  # a trigger sent while PostgreSQL is down waits it out (runs.batcher)
+                httpx.Client(base_url=orch.url, timeout=30, event_hooks=hooks) as waiter,
+                ThreadPoolExecutor(1) as pool,
+            ):
+                waiting = pool.submit(waiter.post, f"/workflow/{wid}/trigger", json={"input": 2})
+                assert sent.wait(10)
+                stack.start("postgres")
+                accepted = waiting.result(30)
+            assert accepted.status_code == 200, accepted.text
             until(lambda: api.get("/readyz").status_code == 200, 60, "PostgreSQL back")
             run = wait_run(api, run_id, timeout=60)
+            assert wait_run(api, accepted.json()["runId"])["output"] == 30
             later = trigger(api, wid, 5)
             assert wait_run(api, later)["output"] == 60
     assert run["status"] == "COMPLETED"

@@ -6,7 +6,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from confluent_kafka import ConsumerGroupState
+from confluent_kafka.admin import AdminClient
+
 from harness.orchestrator import Orchestrator
+from harness.waiting import until
+from legato_protocol import topics
 from legato_protocol.kafka_security import KafkaSecurity
 from legato_worker import Worker, WorkerSettings
 
@@ -49,3 +54,18 @@ def running_worker(
         yield started.worker
     finally:
         started.stop()
+
+
+def await_members(orch: Orchestrator, action: str, count: int, timeout: float = 60) -> None:
+    """Until `count` members of the action's worker group hold its partitions: workers that join
+    while jobs flow move partitions, and a job of a moved partition may run again on its new owner
+    (delivery is at least once) while the first run goes on."""
+    group = topics.worker_group(orch.env["LEGATO_GROUP_PREFIX"], action)
+    admin = AdminClient(orch.kafka_config())
+
+    def holding() -> bool:
+        described = admin.describe_consumer_groups([group])[group].result(timeout=10)
+        holders = sum(1 for m in described.members if m.assignment.topic_partitions)
+        return described.state == ConsumerGroupState.STABLE and holders == count
+
+    until(holding, timeout, f"{count} workers of {action} holding partitions")

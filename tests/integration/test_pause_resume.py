@@ -59,16 +59,17 @@ def test_a_paused_map_finishes_what_runs_and_dispatches_nothing_new(
 
     def on_work(n: int) -> int:
         started.append(n)
-        if n == 2:  # the third item holds until the run is paused
+        if n in (2, 3):  # both slots of maxParallel hold until the run is paused
             release.wait(20)
         return n * 10
 
     run_id = trigger(api, wid, list(range(8)))
     with running_worker(orchestrator, {work: on_work}, concurrency=4):
-        until(lambda: 2 in started, 20, "the third item started")
+        until(lambda: {2, 3} <= set(started), 20, "the third and fourth items started")
         assert change(api, run_id, "pause") == {"runId": run_id, "status": "PAUSED", "changed": True}
         assert change(api, run_id, "pause")["changed"] is False
-        in_flight = set(started)
+        in_flight = set(started)  # two items hold both slots, so no other item can be on its way
+        assert in_flight == {0, 1, 2, 3}
         release.set()  # it finishes while the run is paused, and its result is applied
         until(
             lambda: step_of(api, run_id, "each")["items"]["completed"] == len(in_flight),

@@ -269,3 +269,25 @@ def test_two_orchestrators_share_the_deletion(tmp_path: Path) -> None:
                 assert "retention sweep failed" not in o.log_path.read_text(errors="replace")
         finally:
             second.drop()
+
+
+def test_schedule_fires_go_with_their_runs_and_those_that_started_none_at_the_same_age(
+    tmp_path: Path,
+) -> None:
+    with retaining(tmp_path, days="1", hours="1") as orch:
+        # the run expires only once its fire is written (a sweep in between would leave the fire)
+        (expired,) = _added(orch, "scheduled", 1, ended_days_ago=0)
+        orch.sql_script(
+            f"""
+            INSERT INTO schedule_fires (schedule_id, fire_time, source, outcome, run_id, recorded_at) VALUES
+              ('s', now() - interval '3 days', 'schedule', 'started', '{expired}', now() - interval '2 days'),
+              ('s', now() - interval '2 days', 'schedule', 'skipped', NULL, now() - interval '2 days'),
+              ('s', now() - interval '1 hour', 'schedule', 'skipped', NULL, now() - interval '1 hour'),
+              ('s', now() - interval '2 hours', 'backfill', 'buffered', NULL, now() - interval '2 days');
+            UPDATE runs SET ended_at = now() - interval '2 days' WHERE run_id = '{expired}';
+            """
+        )
+        until(lambda: _rows(orch, [expired])["runs"] == 0, 60, "the expired run deleted")
+        _full_sweep_after_now(orch)
+        left = orch.sql("SELECT outcome FROM schedule_fires WHERE schedule_id = 's' ORDER BY fire_time")
+        assert left == [("buffered",), ("skipped",)]  # a buffered fire still waits; the recent one stays

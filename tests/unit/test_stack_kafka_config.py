@@ -75,3 +75,37 @@ ls "$LEGATO_CONF"
     ]
     assert (tmp_path / "record.mode").read_text().strip() == "600"
     assert left == []  # the argument file is gone
+
+
+def _props(conf: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in conf.read_text().splitlines() if "=" in line)
+
+
+def test_a_three_broker_cluster_replicates_three_times_and_acks_with_two(tmp_path: Path) -> None:
+    """LEGATO_KAFKA_BROKERS=3: broker N on KAFKA_PORT + 2(N-1), all three controllers voters, every
+    topic (Legato's are made with the cluster's defaults) with 3 replicas and min.insync.replicas 2,
+    and the clients given every broker."""
+    confs = [
+        _props(Path(_bash(tmp_path, f"KAFKA_BROKERS=3; write_kafka_config {n}", "plaintext").stdout))
+        for n in (1, 2, 3)
+    ]
+    voters = "1@127.0.0.1:19093,2@127.0.0.1:19095,3@127.0.0.1:19097"
+    assert [c["node.id"] for c in confs] == ["1", "2", "3"]
+    assert {c["controller.quorum.voters"] for c in confs} == {voters}
+    assert [c["advertised.listeners"] for c in confs] == [
+        f"PLAINTEXT://{LAN_ADDRESS}:{port}" for port in (19092, 19094, 19096)
+    ]
+    assert len({c["log.dirs"] for c in confs}) == 3
+    for conf in confs:
+        assert conf["default.replication.factor"] == conf["offsets.topic.replication.factor"] == "3"
+        assert conf["min.insync.replicas"] == conf["transaction.state.log.min.isr"] == "2"
+    exported = _bash(tmp_path, "KAFKA_BROKERS=3; kafka_bootstrap_export", "plaintext").stdout
+    servers = ",".join(f"{LAN_ADDRESS}:{port}" for port in (19092, 19094, 19096))
+    assert exported == f"export LEGATO_KAFKA_BOOTSTRAP_SERVERS={servers}"
+
+
+def test_one_broker_keeps_one_replica_and_its_old_storage(tmp_path: Path) -> None:
+    conf = _props(Path(_bash(tmp_path, "write_kafka_config", "plaintext").stdout))
+    assert conf["default.replication.factor"] == conf["min.insync.replicas"] == "1"
+    assert conf["log.dirs"] == str(tmp_path / "data" / "kafka")
+    assert _bash(tmp_path, "kafka_bootstrap_export", "plaintext").stdout == ""

@@ -85,4 +85,5 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 
 export const get = <T>(path: string, query?: Query): Promise<T> => request<T>("GET", withQuery(path, query));
 export const post = <T>(path: string, body?: unknown): Promise<T> => request<T>("POST", path, body ?? {});
+export const put = <T>(path: string, body: unknown): Promise<T> => request<T>("PUT", path, body);
 export const del = <T>(path: string): Promise<T> => request<T>("DELETE", path);

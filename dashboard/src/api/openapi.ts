@@ -600,6 +600,217 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/schedules": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the schedules, with their next fire times and last fire */
+    get: operations["list_schedules_schedules_get"];
+    put?: never;
+    /** Create a schedule */
+    post: operations["create_schedule_schedules_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/schedules/{schedule_id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A schedule, its next 5 fire times and its recent fires */
+    get: operations["get_schedule_schedules__schedule_id__get"];
+    /** Create or replace a schedule (its next fire time counts from now) */
+    put: operations["put_schedule_schedules__schedule_id__put"];
+    post?: never;
+    /** Delete a schedule (its runs stay) */
+    delete: operations["delete_schedule_schedules__schedule_id__delete"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/schedules/{schedule_id}/pause": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Pause a schedule, with a note */
+    post: operations["pause_schedule_schedules__schedule_id__pause_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/schedules/{schedule_id}/resume": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resume a schedule: fire times that passed while it was paused are not caught up */
+    post: operations["resume_schedule_schedules__schedule_id__resume_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/schedules/{schedule_id}/trigger": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Fire a schedule now, under its overlap policy */
+    post: operations["trigger_schedule_schedules__schedule_id__trigger_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/schedules/{schedule_id}/backfill": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Fire a schedule for every fire time of a past range (at most 1000; endAt not after now) */
+    post: operations["backfill_schedule_schedules__schedule_id__backfill_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/triggers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the Kafka-topic triggers, with their lag and counts */
+    get: operations["list_triggers_triggers_get"];
+    put?: never;
+    /** Create a Kafka-topic trigger: one run per record of the topic, exactly once */
+    post: operations["create_trigger_triggers_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/triggers/{trigger_id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A Kafka-topic trigger, its lag and counts */
+    get: operations["get_trigger_triggers__trigger_id__get"];
+    put?: never;
+    post?: never;
+    /** Delete a trigger (its runs stay; its queued records are dropped) */
+    delete: operations["delete_trigger_triggers__trigger_id__delete"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/triggers/{trigger_id}/pause": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Pause a trigger: its records wait on the topic (nothing is lost) */
+    post: operations["pause_trigger_triggers__trigger_id__pause_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/triggers/{trigger_id}/resume": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resume a trigger from where it stopped */
+    post: operations["resume_trigger_triggers__trigger_id__resume_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/actions/limits": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every action's limits, with their state now */
+    get: operations["list_limits_actions_limits_get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/actions/{action}/limits": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An action's limits, with the jobs in flight and throttled and the tokens left */
+    get: operations["get_action_limits_actions__action__limits_get"];
+    /** Set an action's limits (maxConcurrent, rate): jobs over them wait in PostgreSQL */
+    put: operations["put_limits_actions__action__limits_put"];
+    post?: never;
+    /** Clear an action's limits: its throttled jobs are published at once */
+    delete: operations["delete_limits_actions__action__limits_delete"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/auth/session": {
     parameters: {
       query?: never;
@@ -661,6 +872,26 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /**
+     * ActionLimits
+     * @description An action's limits and their state now: `inFlight` jobs published (or being published) and
+     *     not ended, `throttled` jobs waiting in PostgreSQL for a slot or a token, `tokens` left in the
+     *     rate's bucket (None without a rate).
+     */
+    ActionLimits: {
+      action: string;
+      maxConcurrent: number | null;
+      rate: components["schemas"]["RateLimit"] | null;
+      inFlight: number;
+      throttled: number;
+      tokens: number | null;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** ActionLimitsList */
+    ActionLimitsList: {
+      items: components["schemas"]["ActionLimits"][];
+    };
     /** ActionWithoutWorker */
     ActionWithoutWorker: {
       action: string;
@@ -726,6 +957,38 @@ export interface components {
       nextCursor: string | null;
     };
     /**
+     * Backfill
+     * @description `fires`: the fire times in the range; `alreadyFired`: those handled before (left alone).
+     */
+    Backfill: {
+      scheduleId: string;
+      fires: number;
+      started: number;
+      buffered: number;
+      skipped: number;
+      failed: number;
+      alreadyFired: number;
+    };
+    /**
+     * BackfillBody
+     * @description Every fire time in [startAt, endAt), under `overlap` (the schedule's by default); `bufferAll`
+     *     runs each one after the other.
+     */
+    BackfillBody: {
+      /**
+       * Startat
+       * Format: date-time
+       */
+      startAt: string;
+      /**
+       * Endat
+       * Format: date-time
+       */
+      endAt: string;
+      /** Overlap */
+      overlap?: ("skip" | "bufferOne" | "allowAll" | "cancelOther" | "bufferAll") | null;
+    };
+    /**
      * BulkBody
      * @description Either `runIds` or `filter` (the list's filters; every matching run, newest first, up to
      *     `limit`).
@@ -757,6 +1020,14 @@ export interface components {
     ChildWorkflow: {
       id: string;
       version: number | null;
+    };
+    /** Concurrency */
+    Concurrency: {
+      key: string;
+      /** @default 1 */
+      limit?: number;
+      /** @default queue */
+      onLimit?: string;
     };
     /** DeadLetter */
     DeadLetter: {
@@ -816,11 +1087,17 @@ export interface components {
       at: string;
       kind: string | null;
     };
-    /** Definition */
+    /**
+     * Definition
+     * @description `concurrency`, `maxBacklog` and `priority` only when the definition sets them.
+     */
     Definition: {
       id: string;
       version: number;
       steps: components["schemas"]["WorkflowStep"][];
+      concurrency?: components["schemas"]["Concurrency"];
+      maxBacklog?: number;
+      priority?: number;
       /** Format: date-time */
       createdAt: string;
     };
@@ -939,6 +1216,10 @@ export interface components {
       idempotencyKey?: string | null;
       /** Correlationid */
       correlationId?: string | null;
+      /** Scheduleid */
+      scheduleId?: string | null;
+      /** Triggerid */
+      triggerId?: string | null;
       /**
        * Q
        * @description Text contained in the run's input, as PostgreSQL prints the JSON (`{"key": "value"}`), case-insensitive. Bounded: only the newest 10,000 runs that match the other filters (after `cursor`), and of those as many as hold 32 MiB of input, are searched (`windowFull` when older runs were left); `nextCursor` then goes on from the last run searched, so a rare text is found page by page at the same cost per page. Narrow it with workflowId or a time range.
@@ -955,11 +1236,36 @@ export interface components {
       /** @constant */
       status: "ok";
     };
+    /** KafkaBody */
+    KafkaBody: {
+      /** Topic */
+      topic: string;
+      /**
+       * Frombeginning
+       * @default false
+       */
+      fromBeginning?: boolean;
+    };
+    /** KafkaSource */
+    KafkaSource: {
+      topic: string;
+      fromBeginning: boolean;
+    };
     /** Latency */
     Latency: {
       sampled: number;
       executionSeconds: components["schemas"]["Percentiles"];
       queueSeconds: components["schemas"]["Percentiles"];
+    };
+    /**
+     * LimitsBody
+     * @description At most `maxConcurrent` jobs of the action in flight, and at most `rate.limit` published per
+     *     `rate.periodSeconds` (a bucket of that many tokens, refilled evenly); either, or both.
+     */
+    LimitsBody: {
+      /** Maxconcurrent */
+      maxConcurrent?: number | null;
+      rate?: components["schemas"]["RateBody"] | null;
     };
     /**
      * LiveAttempt
@@ -969,7 +1275,7 @@ export interface components {
       /** Format: uuid */
       jobId: string;
       /** @enum {string} */
-      state: "queued" | "running";
+      state: "throttled" | "queued" | "running";
       startedAt: string | null;
       heartbeatAt: string | null;
       progress: unknown;
@@ -1016,6 +1322,11 @@ export interface components {
       stepsCompleted: number;
       stepsFailed: number;
     };
+    /** PauseBody */
+    PauseBody: {
+      /** Note */
+      note?: string | null;
+    };
     /**
      * Percentiles
      * @description Seconds; null when no attempt was sampled.
@@ -1032,9 +1343,22 @@ export interface components {
     Problem: {
       detail: string;
     };
+    /** RateBody */
+    RateBody: {
+      /** Limit */
+      limit: number;
+      /** Periodseconds */
+      periodSeconds: number;
+    };
+    /** RateLimit */
+    RateLimit: {
+      limit: number;
+      periodSeconds: number;
+    };
     /**
      * Readiness
-     * @description Each dependency is `ok` or `down: <error type>`; `engine` is `ok` or `paused`.
+     * @description Each dependency is `ok` or `down: <error type>`; `engine` is `ok` or `paused`; `intake` (the
+     *     process that fires schedules and takes Kafka-topic triggers' records) is `ok` or `down`.
      */
     Readiness: {
       /** @enum {string} */
@@ -1051,6 +1375,11 @@ export interface components {
        * @example paused
        */
       engine: string;
+      /**
+       * @example ok
+       * @example down
+       */
+      intake: string;
     };
     /** ReceivedSignal */
     ReceivedSignal: {
@@ -1137,7 +1466,8 @@ export interface components {
     /**
      * Run
      * @description `parentRunId` and `parentStepId`: the run and workflow step that started this one as a
-     *     child run (None for a run started otherwise).
+     *     child run (None for a run started otherwise). `scheduleId` and `scheduledAt`: the schedule and
+     *     fire time that started it; `triggerId`: the Kafka-topic trigger whose record started it.
      */
     Run: {
       /** Format: uuid */
@@ -1157,6 +1487,12 @@ export interface components {
       endedAt: string | null;
       parentRunId: string | null;
       parentStepId: string | null;
+      scheduleId: string | null;
+      scheduledAt: string | null;
+      triggerId: string | null;
+      priority: number;
+      concurrencyKey: string | null;
+      waitingFor: string | null;
       steps: components["schemas"]["RunStep"][];
     };
     /**
@@ -1250,6 +1586,7 @@ export interface components {
       error: unknown;
       startedAt: string | null;
       endedAt: string | null;
+      waitingFor: string | null;
       /** Format: date-time */
       wakeAt?: string;
       items?: components["schemas"]["StepItems"];
@@ -1272,6 +1609,122 @@ export interface components {
       correlationId: string | null;
       idempotencyKey: string | null;
       error: components["schemas"]["RunError"] | null;
+      scheduleId: string | null;
+      scheduledAt: string | null;
+      triggerId: string | null;
+      priority: number;
+    };
+    /**
+     * Schedule
+     * @description `nextFireTimes`: the next 5 (none while paused). `missedFires`: fire times skipped for being
+     *     older than the catch-up window. `recentFires` (newest first, up to 20) in GET /schedules/{id}.
+     */
+    Schedule: {
+      id: string;
+      workflowId: string;
+      cron: string | null;
+      every: string | null;
+      timezone: string;
+      startAt: string | null;
+      endAt: string | null;
+      input: unknown;
+      /** @enum {string} */
+      overlap: "skip" | "bufferOne" | "allowAll" | "cancelOther";
+      catchupWindowSeconds: number;
+      jitterSeconds: number;
+      paused: boolean;
+      note: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      nextFireTimes: string[];
+      lastFire: components["schemas"]["ScheduleFire"] | null;
+      missedFires: number;
+      bufferedFires: number;
+      recentFires?: components["schemas"]["ScheduleFire"][];
+    };
+    /**
+     * ScheduleBody
+     * @description A schedule: `cron` (5 fields, or 6 with seconds first) or `every` ("15m"), in `timezone`.
+     */
+    ScheduleBody: {
+      /** Id */
+      id?: string | null;
+      /** Workflowid */
+      workflowId: string;
+      /** Cron */
+      cron?: string | null;
+      /** Every */
+      every?: string | null;
+      /**
+       * Timezone
+       * @default UTC
+       */
+      timezone?: string;
+      /** Startat */
+      startAt?: string | null;
+      /** Endat */
+      endAt?: string | null;
+      /** Input */
+      input?: unknown;
+      /**
+       * Overlap
+       * @default skip
+       * @enum {string}
+       */
+      overlap?: "skip" | "bufferOne" | "allowAll" | "cancelOther";
+      /**
+       * Catchupwindowseconds
+       * @default 3600
+       */
+      catchupWindowSeconds?: number;
+      /**
+       * Jitterseconds
+       * @default 0
+       */
+      jitterSeconds?: number;
+      /**
+       * Paused
+       * @default false
+       */
+      paused?: boolean;
+      /** Note */
+      note?: string | null;
+    };
+    /**
+     * ScheduleFire
+     * @description A fire time the schedule handled, and the run it started (`runStatus` is that run's now).
+     */
+    ScheduleFire: {
+      /** Format: date-time */
+      fireTime: string;
+      /** @enum {string} */
+      source: "schedule" | "catchup" | "manual" | "backfill";
+      /** @enum {string} */
+      outcome: "started" | "skipped" | "buffered" | "failed";
+      runId: string | null;
+      runStatus: ("PENDING" | "RUNNING" | "PAUSED" | "COMPLETED" | "FAILED" | "CANCELLED") | null;
+      /** Format: date-time */
+      recordedAt: string;
+      message: string | null;
+    };
+    /**
+     * ScheduleFired
+     * @description What POST /schedules/{id}/trigger did: the fire time (now) and its outcome.
+     */
+    ScheduleFired: {
+      scheduleId: string;
+      /** Format: date-time */
+      fireTime: string;
+      /** @enum {string} */
+      outcome: "started" | "skipped" | "buffered" | "failed";
+      runId: string | null;
+      message: string | null;
+    };
+    /** ScheduleList */
+    ScheduleList: {
+      schedules: components["schemas"]["Schedule"][];
     };
     /** Session */
     Session: {
@@ -1331,6 +1784,73 @@ export interface components {
       startedAt: string | null;
       endedAt: string | null;
       wakeAt: string | null;
+    };
+    /**
+     * Trigger
+     * @description `lag`: records of the topic not yet taken (None before the first sample). `queued`: records
+     *     of a `perKey` trigger waiting for the open run of their key to end.
+     */
+    Trigger: {
+      id: string;
+      kafka: components["schemas"]["KafkaSource"];
+      workflowId: string;
+      input: unknown;
+      idempotencyKey: string | null;
+      /** @enum {string} */
+      ordering: "none" | "perKey";
+      paused: boolean;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      consumerGroup: string;
+      deadLetterTopic: string;
+      lag: number | null;
+      queued: number;
+      counts: components["schemas"]["TriggerCounts"];
+    };
+    /**
+     * TriggerBody
+     * @description `input` and `idempotencyKey` are templates over `{value, key, headers, topic, partition,
+     *     offset, timestamp}`; `ordering: perKey` starts a record key's next run once its previous one ended.
+     */
+    TriggerBody: {
+      /** Id */
+      id: string;
+      kafka: components["schemas"]["KafkaBody"];
+      /** Workflowid */
+      workflowId: string;
+      /**
+       * Input
+       * @default ${value}
+       */
+      input?: unknown;
+      /** Idempotencykey */
+      idempotencyKey?: string | null;
+      /**
+       * Ordering
+       * @default none
+       * @enum {string}
+       */
+      ordering?: "none" | "perKey";
+      /**
+       * Paused
+       * @default false
+       */
+      paused?: boolean;
+    };
+    /**
+     * TriggerCounts
+     * @description Records taken: runs started, duplicates of a key already used, records dead-lettered.
+     */
+    TriggerCounts: {
+      started: number;
+      duplicates: number;
+      deadLettered: number;
+    };
+    /** TriggerList */
+    TriggerList: {
+      triggers: components["schemas"]["Trigger"][];
     };
     /** ValidationError */
     ValidationError: {
@@ -1540,6 +2060,8 @@ export interface operations {
         runId?: string | null;
         idempotencyKey?: string | null;
         correlationId?: string | null;
+        scheduleId?: string | null;
+        triggerId?: string | null;
         /** @description Text contained in the run's input, as PostgreSQL prints the JSON (`{"key": "value"}`), case-insensitive. Bounded: only the newest 10,000 runs that match the other filters (after `cursor`), and of those as many as hold 32 MiB of input, are searched (`windowFull` when older runs were left); `nextCursor` then goes on from the last run searched, so a rare text is found page by page at the same cost per page. Narrow it with workflowId or a time range. */
         q?: string | null;
       };
@@ -1603,6 +2125,8 @@ export interface operations {
         runId?: string | null;
         idempotencyKey?: string | null;
         correlationId?: string | null;
+        scheduleId?: string | null;
+        triggerId?: string | null;
         /** @description Text contained in the run's input, as PostgreSQL prints the JSON (`{"key": "value"}`), case-insensitive. Bounded: only the newest 10,000 runs that match the other filters (after `cursor`), and of those as many as hold 32 MiB of input, are searched (`windowFull` when older runs were left); `nextCursor` then goes on from the last run searched, so a rare text is found page by page at the same cost per page. Narrow it with workflowId or a time range. */
         q?: string | null;
       };
@@ -2946,6 +3470,8 @@ export interface operations {
          */
         "application/json": {
           input?: unknown;
+          /** @description 1 highest */
+          priority?: number;
         };
       };
     };
@@ -2975,6 +3501,723 @@ export interface operations {
       };
       /** @description a request with this Idempotency-Key is still being processed (Retry-After) */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+      /** @description too much work has not started yet (Retry-After); nothing was stored */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  list_schedules_schedules_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ScheduleList"];
+        };
+      };
+    };
+  };
+  create_schedule_schedules_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ScheduleBody"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Schedule"];
+        };
+      };
+      /** @description a schedule of this id exists */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description a bad body, or an unknown workflow */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  get_schedule_schedules__schedule_id__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        schedule_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Schedule"];
+        };
+      };
+      /** @description unknown schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  put_schedule_schedules__schedule_id__put: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        schedule_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ScheduleBody"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Schedule"];
+        };
+      };
+      /** @description created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Schedule"];
+        };
+      };
+      /** @description a bad body, or an unknown workflow */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  delete_schedule_schedules__schedule_id__delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        schedule_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description unknown schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  pause_schedule_schedules__schedule_id__pause_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        schedule_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PauseBody"] | null;
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Schedule"];
+        };
+      };
+      /** @description unknown schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  resume_schedule_schedules__schedule_id__resume_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        schedule_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Schedule"];
+        };
+      };
+      /** @description unknown schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  trigger_schedule_schedules__schedule_id__trigger_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        schedule_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ScheduleFired"];
+        };
+      };
+      /** @description unknown schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  backfill_schedule_schedules__schedule_id__backfill_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        schedule_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["BackfillBody"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Backfill"];
+        };
+      };
+      /** @description unknown schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description a bad range, or more than 1000 fire times */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  list_triggers_triggers_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["TriggerList"];
+        };
+      };
+    };
+  };
+  create_trigger_triggers_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TriggerBody"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Trigger"];
+        };
+      };
+      /** @description a trigger of this id exists */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description a bad body, or an unknown workflow */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  get_trigger_triggers__trigger_id__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        trigger_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Trigger"];
+        };
+      };
+      /** @description unknown trigger */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  delete_trigger_triggers__trigger_id__delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        trigger_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description unknown trigger */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  pause_trigger_triggers__trigger_id__pause_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        trigger_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Trigger"];
+        };
+      };
+      /** @description unknown trigger */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  resume_trigger_triggers__trigger_id__resume_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        trigger_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Trigger"];
+        };
+      };
+      /** @description unknown trigger */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  list_limits_actions_limits_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ActionLimitsList"];
+        };
+      };
+    };
+  };
+  get_action_limits_actions__action__limits_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description an action name, as steps name it */
+        action: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ActionLimits"];
+        };
+      };
+      /** @description the action has no limits */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  put_limits_actions__action__limits_put: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description an action name, as steps name it */
+        action: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["LimitsBody"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ActionLimits"];
+        };
+      };
+      /** @description a bad body or action name */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  delete_limits_actions__action__limits_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description an action name, as steps name it */
+        action: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description the action has no limits */
+      404: {
         headers: {
           [name: string]: unknown;
         };

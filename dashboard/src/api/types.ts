@@ -54,3 +54,18 @@ export type DefinitionStep = Schemas["WorkflowStep"];
 export type SignalSent = Schemas["SignalSent"];
 export type RunSignal = Schemas["ReceivedSignal"];
 export type RunSignals = Schemas["RunSignals"];
+
+export type Schedule = Schemas["Schedule"];
+export type ScheduleList = Schemas["ScheduleList"];
+export type ScheduleFire = Schemas["ScheduleFire"];
+export type ScheduleFired = Schemas["ScheduleFired"];
+export type Overlap = Schemas["Schedule"]["overlap"];
+export type BackfillOverlap = NonNullable<Schemas["BackfillBody"]["overlap"]>;
+export type BackfillResult = Schemas["Backfill"];
+export type Trigger = Schemas["Trigger"];
+export type TriggerList = Schemas["TriggerList"];
+
+export type ActionLimits = Schemas["ActionLimits"];
+export type ActionLimitsList = Schemas["ActionLimitsList"];
+export type ActionRate = Schemas["RateLimit"];
+export type ActionLimitsBody = Schemas["LimitsBody"];

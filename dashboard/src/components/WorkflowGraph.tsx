@@ -60,12 +60,13 @@ export function WorkflowGraph({
               data-step-id={n.id}
               data-status={status}
               data-attempts={step?.attempts ?? 0}
+              data-waiting-for={step?.waitingFor ?? ""}
               transform={`translate(${n.x},${n.y})`}
               onClick={onSelect ? () => onSelect(n.id) : undefined}
               tabIndex={onSelect ? 0 : undefined}
               onKeyDown={onSelect ? (ev) => ev.key === "Enter" && onSelect(n.id) : undefined}
             >
-              <title>{node ? nodeTitle(node) : n.id}</title>
+              <title>{node ? nodeTitle(node, step) : n.id}</title>
               <rect width={n.width} height={n.height} rx={node?.kind === "wait" ? 24 : 6} />
               {node?.kind === "workflow" && (
                 <rect className="child-frame" x={4} y={4} width={n.width - 8} height={n.height - 8} rx={4} />

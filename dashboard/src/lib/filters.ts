@@ -13,6 +13,8 @@ export interface RunFilter {
   runId: string;
   idempotencyKey: string;
   correlationId: string;
+  scheduleId: string;
+  triggerId: string;
   q: string;
 }
 
@@ -24,6 +26,8 @@ export const TEXT_FIELDS = [
   "runId",
   "idempotencyKey",
   "correlationId",
+  "scheduleId",
+  "triggerId",
   "q",
 ] as const;
 
@@ -38,6 +42,8 @@ export const EMPTY_FILTER: RunFilter = {
   runId: "",
   idempotencyKey: "",
   correlationId: "",
+  scheduleId: "",
+  triggerId: "",
   q: "",
 };
 

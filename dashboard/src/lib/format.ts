@@ -80,3 +80,11 @@ export function isoToLocalInput(iso: string): string {
 export function shortId(id: string): string {
   return id.length > 8 ? id.slice(0, 8) : id;
 }
+
+/** A run's priority, 1 (highest) to 5 (lowest). */
+export function priorityText(priority: number | null | undefined): string {
+  if (priority === null || priority === undefined) return "–";
+  if (priority === 1) return "1 (highest)";
+  if (priority === 5) return "5 (lowest)";
+  return String(priority);
+}

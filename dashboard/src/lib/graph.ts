@@ -125,18 +125,26 @@ export function kindLabel(node: GraphNode): string | null {
   return null;
 }
 
-/** A node's accessible name (its SVG <title>): the id and what the step runs, waits for or starts. */
-export function nodeTitle(node: GraphNode): string {
+/** A node's accessible name (its SVG <title>): the id and what the step runs, waits for or starts;
+ * with the run's step, why it waits when it does. */
+export function nodeTitle(node: GraphNode, step?: RunStep): string {
+  const title = definedTitle(node);
+  return step?.waitingFor ? `${title}: waiting for ${step.waitingFor}` : title;
+}
+
+function definedTitle(node: GraphNode): string {
   if (node.kind === "signal") return `${node.id} (waits for signal ${node.signal ?? "?"})`;
   if (node.kind === "workflow")
     return `${node.id} (starts workflow ${node.workflow ? workflowRef(node.workflow) : "?"})`;
   return `${node.id}${node.action ? ` (action ${node.action})` : ""}`;
 }
 
-/** The text a step node shows under its id: status, attempts, map progress. */
+/** The text a step node shows under its id: status, waiting (for what: the node's title and the step
+ * panel say), attempts, map progress. */
 export function stepBadge(step: RunStep | undefined): string {
   if (!step) return "not started";
   const parts = [step.status];
+  if (step.waitingFor) parts.push("waiting");
   if (step.attempts > 0) parts.push(`attempt ${step.attempts}`);
   if (step.items) parts.push(`${step.items.completed}/${step.items.total} items`);
   return parts.join(" · ");

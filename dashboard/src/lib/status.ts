@@ -6,7 +6,7 @@ const TONES: Record<string, string> = {
   RUNNING: "active",
   DISPATCHED: "active",
   STARTED: "active",
-  PENDING: "waiting",
+  PENDING: "pending",
   QUEUED: "waiting",
   WAITING: "waiting",
   PAUSED: "paused",

@@ -7,6 +7,11 @@ same data would fail forever: the engine isolates the message instead (engine.ap
 trigger group commit splits its batch (runs.batcher).
 """
 
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 import psycopg
 from confluent_kafka import KafkaException
 from psycopg_pool import PoolTimeout
@@ -28,3 +33,31 @@ def is_outage(exc: BaseException) -> bool:
             return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
         return state[:2] in _TRANSIENT_CLASSES or state == "55P03"  # lock_not_available
     return isinstance(exc, OUTAGES)
+
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# A database outage shorter than this (a PostgreSQL restart, a failover) is waited out by a trigger.
+RIDE_OUT_S = 10.0
+
+
+def waitable(exc: BaseException) -> bool:
+    """A database outage to wait out; a statement timeout is not one (the database is slow, not gone)."""
+    return is_outage(exc) and not isinstance(exc, psycopg.errors.QueryCanceled)
+
+
+def ride_out(call: Callable[[float], T], what: str, seconds: float = RIDE_OUT_S) -> T:
+    """`call(time_left)`, made again with backoff while it fails with an outage, for at most `seconds`;
+    then its last failure is raised."""
+    deadline = time.monotonic() + seconds
+    delay = 0.05
+    while True:
+        try:
+            return call(max(0.1, deadline - time.monotonic()))
+        except Exception as exc:
+            if not (waitable(exc) and time.monotonic() + delay < deadline):
+                raise
+            log.info("%s wait for the database (%s): again in %.2fs", what, exc, delay)
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)

@@ -186,6 +186,62 @@ PROGRESS_RECORDS = Counter(
     "legato_progress_records_total", "Progress records from workers (protocol v2)", ["kind"]
 )
 
+SCHEDULE_FIRES = Counter(
+    "legato_schedule_fires_total",
+    "Schedule fire times handled, by outcome (started, skipped, buffered, failed)",
+    ["outcome"],
+)
+SCHEDULE_MISSED = Counter(
+    "legato_schedule_missed_fires_total",
+    "Schedule fire times skipped for being older than their catch-up window (no orchestrator ran)",
+)
+TRIGGER_RECORDS = Counter(
+    "legato_trigger_records_total",
+    "Kafka-topic trigger records taken, by outcome (started, duplicate, deadLettered, queued)",
+    ["trigger", "outcome"],
+)
+TRIGGER_LAG = Gauge(
+    "legato_trigger_lag",
+    "Records of a Kafka-topic trigger's topic not yet taken (sum over partitions, last sample)",
+    ["trigger"],
+    multiprocess_mode="livemostrecent",
+)
+
+# --- flow control -----------------------------------------------------------------------------------
+THROTTLED_JOBS = Gauge(
+    "legato_throttled_jobs",
+    "Jobs of a limited action waiting in PostgreSQL for a slot or a token (last sample)",
+    ["action"],
+    multiprocess_mode="livemostrecent",
+)
+ACTION_IN_FLIGHT = Gauge(
+    "legato_action_in_flight",
+    "Jobs of a limited action published (or being published) and not ended (last sample)",
+    ["action"],
+    multiprocess_mode="livemostrecent",
+)
+ACTION_TOKENS = Gauge(
+    "legato_action_tokens",
+    "Rate tokens left in a limited action's bucket (last sample; absent without a rate)",
+    ["action"],
+    multiprocess_mode="livemostrecent",
+)
+PENDING_RUNS = Gauge(
+    "legato_pending_runs",
+    "Runs PENDING behind their concurrency key (last sample)",
+    multiprocess_mode="livemostrecent",
+)
+BACKLOG = Gauge(
+    "legato_backlog",
+    "Work not started: PENDING runs and jobs no worker has started (the API's last sample)",
+    multiprocess_mode="livemostrecent",
+)
+ADMISSION_REFUSALS = Counter(
+    "legato_admission_refusals_total",
+    "Triggers refused with 429 because too much work had not started, by limit (global, workflow)",
+    ["workflow", "scope"],
+)
+
 M = TypeVar("M", Counter, Gauge, Histogram)
 _children: dict[tuple[int, tuple[str, ...]], Any] = {}
 _error_types: set[str] = set()

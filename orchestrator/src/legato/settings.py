@@ -57,6 +57,9 @@ class ApiSettings(_Group):
     max_body_bytes: Annotated[int, Integer(1)] = Field(
         default=1024 * 1024, validation_alias="LEGATO_MAX_BODY_BYTES"
     )
+    # Admission control: while this much work has not started (PENDING runs, jobs no worker has
+    # started), a trigger answers 429 with Retry-After and stores nothing (flow.backlog). 0: no limit.
+    max_backlog: Annotated[int, Integer(0)] = Field(default=1_000_000, validation_alias="LEGATO_MAX_BACKLOG")
     idempotency_ttl_seconds: Annotated[int, Integer(1)] = Field(
         default=86400, validation_alias="LEGATO_IDEMPOTENCY_TTL_SECONDS"
     )

@@ -33,3 +33,15 @@ def worker_group(group_prefix: str, action: str) -> str:
 def action_of_group(group_prefix: str, group: str) -> str | None:
     head = group_prefix + "."
     return group[len(head) :] if group.startswith(head) else None
+
+
+def trigger_group(orchestrator_group: str, trigger_id: str) -> str:
+    """The consumer group of a Kafka-topic trigger, under the orchestrator's group (one Kafka
+    cluster may serve several Legato installations): it spreads the topic's partitions over the
+    orchestrators (the offsets that count are in PostgreSQL, written with the runs)."""
+    return f"{orchestrator_group}.trigger.{trigger_id}"
+
+
+def trigger_dlt_topic(orchestrator_group: str, trigger_id: str) -> str:
+    """Where a trigger's records that cannot start a run go (not JSON, an input that fails the checks)."""
+    return f"{trigger_group(orchestrator_group, trigger_id)}.DLT"

@@ -1,17 +1,18 @@
 import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { getAttempts, getRun } from "../../api/runs";
-import type { Run } from "../../api/types";
+import type { Run, RunStep } from "../../api/types";
 import { getDefinition } from "../../api/workflows";
 import { ErrorView } from "../../components/ErrorView";
 import { JsonValue } from "../../components/JsonValue";
 import { Problem } from "../../components/Problem";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Timeline } from "../../components/Timeline";
+import { WaitingFor } from "../../components/WaitingFor";
 import { WorkflowGraph } from "../../components/WorkflowGraph";
 import { useResource } from "../../hooks/useResource";
 import { definitionGraph, stepsOnlyGraph } from "../../lib/graph";
-import { durationBetween, formatDuration, formatTime } from "../../lib/format";
+import { durationBetween, formatDuration, formatTime, priorityText } from "../../lib/format";
 import { isActive } from "../../lib/status";
 import { EventHistory } from "./EventHistory";
 import { RunActions } from "./RunActions";
@@ -40,6 +41,12 @@ export function RunDetailView() {
 /** Step statuses that mean "this is where the run went wrong": shown first. */
 const FAILED_STEP = new Set(["FAILED", "DEAD_LETTERED"]);
 
+/** The step shown until one is picked: where the run went wrong, else where it waits, else the first. */
+function firstShown(steps: RunStep[]): string | null {
+  const step = steps.find((s) => FAILED_STEP.has(s.status)) ?? steps.find((s) => s.waitingFor) ?? steps[0];
+  return step?.id ?? null;
+}
+
 function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () => void }) {
   const definition = useResource(
     () => getDefinition(run.workflowId, run.version),
@@ -56,9 +63,8 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
     [definition.data, run.steps],
   );
   const steps = useMemo(() => new Map(run.steps.map((s) => [s.id, s])), [run.steps]);
-  const firstFailed = run.steps.find((s) => FAILED_STEP.has(s.status))?.id ?? run.steps[0]?.id ?? null;
   const [picked, setPicked] = useState<string | null>(null);
-  const selected = picked ?? firstFailed;
+  const selected = picked ?? firstShown(run.steps);
   const hasSignals = graph.nodes.some((n) => n.kind === "signal");
   // Bumped by each signal sent from the page, so the list of signals is read again at once.
   const [signalsSent, setSignalsSent] = useState(0);
@@ -72,6 +78,7 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
           </span>
         )}
       </h2>
+      <WaitingFor reason={run.waitingFor} testId="run-waiting-for" />
       <dl className="facts">
         <dt>Workflow</dt>
         <dd>
@@ -100,6 +107,36 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
             </dd>
           </>
         )}
+        {run.scheduleId && (
+          <>
+            <dt>Schedule</dt>
+            <dd>
+              <Link
+                to={`/schedules/${encodeURIComponent(run.scheduleId)}`}
+                className="mono"
+                data-testid="run-schedule-link"
+              >
+                {run.scheduleId}
+              </Link>{" "}
+              <span data-testid="run-scheduled-at">(fire time {formatTime(run.scheduledAt)})</span>
+            </dd>
+          </>
+        )}
+        {run.triggerId && (
+          <>
+            <dt>Trigger</dt>
+            <dd>
+              <Link
+                to={`/triggers/${encodeURIComponent(run.triggerId)}`}
+                className="mono"
+                data-testid="run-trigger-link"
+              >
+                {run.triggerId}
+              </Link>
+            </dd>
+          </>
+        )}
+        <RunFlowControl run={run} />
         <dt>Created</dt>
         <dd>{formatTime(run.createdAt)}</dd>
         <dt>Ended</dt>
@@ -162,5 +199,25 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
       <h3>History</h3>
       <EventHistory runId={run.runId} live={live} version={`${run.updatedAt}|${run.status}`} />
     </section>
+  );
+}
+
+/** The run's priority and, when its workflow limits concurrency, its concurrency key. */
+function RunFlowControl({ run }: { run: Run }) {
+  return (
+    <>
+      <dt>Priority</dt>
+      <dd data-testid="run-priority" data-priority={run.priority}>
+        {priorityText(run.priority)}
+      </dd>
+      {run.concurrencyKey && (
+        <>
+          <dt>Concurrency key</dt>
+          <dd className="mono" data-testid="run-concurrency-key">
+            {run.concurrencyKey}
+          </dd>
+        </>
+      )}
+    </>
   );
 }

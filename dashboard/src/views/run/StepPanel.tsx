@@ -3,6 +3,7 @@ import type { RunStep } from "../../api/types";
 import { ErrorView } from "../../components/ErrorView";
 import { JsonValue } from "../../components/JsonValue";
 import { StatusBadge } from "../../components/StatusBadge";
+import { WaitingFor } from "../../components/WaitingFor";
 import { durationBetween, formatDuration, formatTime } from "../../lib/format";
 import type { GraphNode } from "../../lib/graph";
 import { runStepKind, workflowRef } from "../../lib/graph";
@@ -32,6 +33,7 @@ export function StepPanel({
       <h3>
         Step <span className="mono">{step.id}</span> <StatusBadge status={step.status} testId="step-status" />
       </h3>
+      <WaitingFor reason={step.waitingFor} testId="step-waiting-for" />
       <dl className="facts">
         {kind === "signal" ? (
           <>
@@ -86,8 +88,8 @@ export function StepPanel({
         {live && (
           <>
             <dt>Live attempt</dt>
-            <dd data-testid="step-live-attempt">
-              {live.state}
+            <dd data-testid="step-live-attempt" data-state={live.state}>
+              {liveStateText(live.state)}
               {live.workerId ? ` on ${live.workerId}` : ""}
               {live.heartbeatAt ? `, last heartbeat ${formatTime(live.heartbeatAt)}` : ""}
               {live.deadline ? `, ${live.deadline.kind} deadline ${formatTime(live.deadline.at)}` : ""}
@@ -122,4 +124,9 @@ export function StepPanel({
       <JsonValue value={step.output} testId="step-output" />
     </div>
   );
+}
+
+/** A live attempt's state; a throttled one waits for a slot or a rate token of its action. */
+function liveStateText(state: string): string {
+  return state === "throttled" ? "throttled (held until its action has a free slot or rate token)" : state;
 }

@@ -15,6 +15,8 @@ const TEXT_INPUTS: {
   { field: "runId", label: "Run id", wide: true },
   { field: "idempotencyKey", label: "Idempotency key" },
   { field: "correlationId", label: "Correlation id" },
+  { field: "scheduleId", label: "Schedule" },
+  { field: "triggerId", label: "Trigger" },
   { field: "q", label: "Text in input", wide: true },
 ];
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from legato import __version__, tracing
 from legato.api import (
+    action_limits,
     attempts,
     dead_letter_topics,
     dead_letters,
@@ -14,8 +15,10 @@ from legato.api import (
     health,
     run_list,
     runs,
+    schedules,
     session,
     stats,
+    triggers,
     ui,
     workers,
     workflows,
@@ -77,5 +80,8 @@ def _include_routes(app: FastAPI) -> None:
     app.include_router(runs.router)
     app.include_router(workers.router)
     app.include_router(workflows.router)
+    app.include_router(schedules.router)
+    app.include_router(triggers.router)
+    app.include_router(action_limits.router)
     app.include_router(ui.router)
     app.include_router(session.router)

@@ -21,17 +21,24 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.headers = headers
+        self.extra = extra  # more fields of the problem body
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, exc.status, headers=exc.headers)
+        return JSONResponse({"detail": exc.detail, **(exc.extra or {})}, exc.status, headers=exc.headers)
 
     @app.exception_handler(DefinitionError)
     async def bad_definition(_: Request, exc: DefinitionError) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""Liveness, readiness (database, Redis, Kafka) and Prometheus metrics."""
+"""Liveness, readiness (database, Redis, Kafka, the engine and intake processes) and Prometheus
+metrics."""
 
 import os
 
@@ -42,6 +43,7 @@ def readyz(request: Request, response: Response) -> Readiness:
     except Exception as exc:
         checks["kafka"] = f"down: {type(exc).__name__}"
     checks["engine"] = "ok" if s.engine_ready() else "paused"
+    checks["intake"] = "ok" if s.intake_ready() else "down"
     ready = all(v == "ok" for v in checks.values())
     response.status_code = 200 if ready else 503
     return Readiness.model_validate({"status": "ready" if ready else "not ready", **checks})

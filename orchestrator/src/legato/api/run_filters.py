@@ -34,6 +34,8 @@ def base_filter(
     runId: UUID | None = None,  # noqa: N803
     idempotencyKey: TextParam = None,  # noqa: N803
     correlationId: TextParam = None,  # noqa: N803
+    scheduleId: TextParam = None,  # noqa: N803
+    triggerId: TextParam = None,  # noqa: N803
     q: Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_NUL, description=Q_DOC)] = None,
 ) -> RunFilter:
     return RunFilter(
@@ -44,6 +46,8 @@ def base_filter(
         run_id=runId,
         idempotency_key=idempotencyKey,
         correlation_id=correlationId,
+        schedule_id=scheduleId,
+        trigger_id=triggerId,
         q=q,
     )
 
@@ -78,6 +82,8 @@ class FilterBody(BaseModel):
     runId: UUID | None = None  # noqa: N815
     idempotencyKey: Text | None = None  # noqa: N815
     correlationId: Text | None = None  # noqa: N815
+    scheduleId: Text | None = None  # noqa: N815
+    triggerId: Text | None = None  # noqa: N815
     q: SearchText | None = Field(None, description=Q_DOC)
 
     def to_filter(self) -> RunFilter:
@@ -91,5 +97,7 @@ class FilterBody(BaseModel):
             run_id=self.runId,
             idempotency_key=self.idempotencyKey,
             correlation_id=self.correlationId,
+            schedule_id=self.scheduleId,
+            trigger_id=self.triggerId,
             q=self.q,
         )

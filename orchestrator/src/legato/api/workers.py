@@ -61,7 +61,7 @@ def language(client_id: str) -> str | None:
 def workers(request: Request) -> Workers:
     s = services(request)
     try:
-        actions = live_workers(s.admin, s.settings.kafka.group_prefix)
+        actions = live_workers(s.groups, s.settings.kafka.group_prefix)
     except Exception as exc:  # the broker could not answer: say so
         raise ApiError(503, f"Kafka did not answer: {type(exc).__name__}") from exc
     lag: dict[str, int] = {}

@@ -16,6 +16,7 @@ from legato.api.inputs import copied_header, json_body, payload_size
 from legato.api.models import Definition, Definitions, DefinitionSchema, RunStarted, problem
 from legato.api.services import Services
 from legato.definitions import SCHEMA, DefinitionError, parse_definition
+from legato.faults import ride_out
 from legato.idempotency.keys import Decision, Reservation
 from legato.idempotency.record import KeyBusy, KeyReused, Replayed
 from legato.kafka.topics import ensure_job_topics
@@ -96,15 +97,19 @@ def get_definition(request: Request, workflow_id: str, version: int | None = Non
     return Definition.model_validate(stored.to_json())
 
 
-def _trigger_input(body: Any) -> Any:
+def _trigger_body(body: Any) -> tuple[Any, int | None]:
+    """The run's input, and its priority (None: the workflow's)."""
     if body is None:
-        return None
+        return None, None
     if not isinstance(body, dict):
         raise ApiError(422, 'body must be a JSON object like {"input": ...}')
-    extra = set(body) - {"input"}
+    extra = set(body) - {"input", "priority"}
     if extra:
-        raise ApiError(422, f"unknown field(s) {sorted(extra)}; the body takes only 'input'")
-    return body.get("input")
+        raise ApiError(422, f"unknown field(s) {sorted(extra)}; the body takes 'input' and 'priority'")
+    priority = body.get("priority")
+    if priority is not None and (type(priority) is not int or not 1 <= priority <= 5):
+        raise ApiError(422, "body.priority: must be an integer from 1 (highest) to 5")
+    return body.get("input"), priority
 
 
 TRIGGER_DOC: dict[str, Any] = {
@@ -116,7 +121,19 @@ TRIGGER_DOC: dict[str, Any] = {
         "required": False,
         "content": {
             "application/json": {
-                "schema": {"type": "object", "properties": {"input": {}}, "additionalProperties": False},
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "input": {},
+                        "priority": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 5,
+                            "description": "1 highest",
+                        },
+                    },
+                    "additionalProperties": False,
+                },
                 "example": {"input": "Hello World"},
             }
         },
@@ -129,6 +146,7 @@ TRIGGER_ANSWERS: dict[int | str, dict[str, Any]] = {
     },
     404: problem("workflow not defined"),
     409: problem("a request with this Idempotency-Key is still being processed (Retry-After)"),
+    429: problem("too much work has not started yet (Retry-After); nothing was stored"),
 }
 
 
@@ -158,19 +176,28 @@ async def _trigger(request: Request, workflow_id: str, trace_context: str | None
     started = time.perf_counter()
     s = services(request)
     body = await json_body(request, s.settings.api.max_body_bytes)
-    value = _trigger_input(body)
+    value, priority = _trigger_body(body)
     payload_size(value, "body.input")
     idempotency_key = copied_header(request, "Idempotency-Key")
     correlation_id = copied_header(request, "X-Correlation-Id")
     if idempotency_key is None:
-        req = TriggerRequest(workflow_id, value, correlation_id=correlation_id, trace_context=trace_context)
+        _admit(s, workflow_id)
+        req = TriggerRequest(
+            workflow_id, value, correlation_id=correlation_id, trace_context=trace_context, priority=priority
+        )
         run_id = await _start(s, req)
+        s.backlog.accepted(workflow_id)
         metrics.child(metrics.TRIGGER_SECONDS, workflow_id).observe(time.perf_counter() - started)
         return _run_response(run_id)
     fingerprint = _fingerprint(body)
     reservation = await run_in_threadpool(_reserve, s, workflow_id, idempotency_key, fingerprint)
     if reservation.decision is not Decision.NEW:
         return _answer_from_redis(reservation, workflow_id)
+    try:
+        _admit(s, workflow_id)  # after the key's answer: a retry of a request that made its run gets it
+    except ApiError:
+        await run_in_threadpool(s.keys.release, reservation)
+        raise
     assert reservation.run_id is not None
     req = TriggerRequest(
         workflow_id,
@@ -180,6 +207,7 @@ async def _trigger(request: Request, workflow_id: str, trace_context: str | None
         correlation_id or idempotency_key,
         fingerprint,
         trace_context,
+        priority=priority,
     )
     try:
         outcome = await asyncio.wrap_future(s.triggers.submit(req))
@@ -204,6 +232,7 @@ async def _trigger(request: Request, workflow_id: str, trace_context: str | None
         )
         return _run_response(outcome.run_id, replayed=True)
     assert isinstance(outcome, UUID)
+    s.backlog.accepted(workflow_id)
     metrics.IDEMPOTENCY_DECISIONS.labels("new", "postgres").inc()
     await run_in_threadpool(s.keys.complete, reservation, fingerprint, outcome)
     metrics.child(metrics.TRIGGER_SECONDS, workflow_id).observe(time.perf_counter() - started)
@@ -225,8 +254,25 @@ def _answer_from_redis(reservation: Reservation, workflow_id: str) -> Response:
     return _run_response(reservation.run_id, replayed=True)
 
 
+def _admit(s: Services, workflow_id: str) -> None:
+    """429 with Retry-After while too much work has not started (flow.backlog); nothing is stored."""
+    refusal = s.backlog.check(workflow_id)
+    if refusal is None:
+        return
+    metrics.child(metrics.ADMISSION_REFUSALS, workflow_id, refusal.scope).inc()
+    raise ApiError(
+        429,
+        refusal.message(workflow_id),
+        {"Retry-After": str(refusal.retry_after_s)},
+        {"backlog": refusal.backlog, "maxBacklog": refusal.limit, "scope": refusal.scope},
+    )
+
+
 async def _start(s: Services, request: TriggerRequest) -> UUID:
-    run_id = await asyncio.wrap_future(s.triggers.submit(request))
+    try:
+        run_id = await asyncio.wrap_future(s.triggers.submit(request))
+    except RunAlreadyExists:  # written again after an outage hid its commit (runs.batcher): it is made
+        return request.run_id
     assert isinstance(run_id, UUID)
     return run_id
 
@@ -237,5 +283,7 @@ def _fingerprint(body: Any) -> str:
 
 
 def _reserve(s: Services, workflow_id: str, key: str, fingerprint: str) -> Reservation:
-    s.registry.latest(workflow_id)  # 404 before a key is reserved for an unknown workflow
+    # 404 before a key is reserved for an unknown workflow; a trigger waits out a short database
+    # outage here as its write does (runs.batcher)
+    ride_out(lambda _: s.registry.latest(workflow_id), "trigger reads")
     return s.keys.reserve(workflow_id, key, fingerprint)

@@ -1,5 +1,5 @@
-"""The `legato` command: an API client (workflows, runs, trigger, dlt, workers, keys) and the server
-itself (serve, migrate). docs/cli.md describes every command and exit code."""
+"""The `legato` command: an API client (workflows, runs, trigger, dlt, schedules, triggers, actions,
+workers, keys) and the server itself (serve, migrate). docs/cli.md describes every command and exit code."""
 
 import sys
 

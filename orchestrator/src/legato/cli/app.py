@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from legato import redaction
-from legato.cli import dlt, keys, runs, serve, trigger, workers, workflows
+from legato.cli import actions, dlt, keys, runs, schedules, serve, trigger, triggers, workers, workflows
 from legato.cli.client import DEFAULT_API, CliError, ExitCode, Globals
 from legato.cli.output import console
 from legato.redaction import redact
@@ -57,6 +57,9 @@ app.add_typer(workflows.app, name="workflows")
 app.add_typer(runs.app, name="runs")
 app.command("trigger", help=trigger.HELP)(trigger.trigger)
 app.add_typer(dlt.app, name="dlt")
+app.add_typer(schedules.app, name="schedules")
+app.add_typer(triggers.app, name="triggers")
+app.add_typer(actions.app, name="actions")
 app.command("workers", help=workers.HELP)(workers.workers)
 app.add_typer(keys.app, name="keys")
 app.command("serve", help="Run the API, and the engine in a child process.")(serve.serve)

@@ -2,7 +2,11 @@
 a one-line error with the exit code of its kind (docs/cli.md)."""
 
 import json
+import sys
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import IntEnum
 from typing import Any
 from urllib.parse import quote
@@ -14,6 +18,9 @@ from legato import __version__
 
 DEFAULT_API = "http://localhost:8080"
 TIMEOUT_S = 30.0
+MAX_WAIT_S = 60.0  # how long, in all, a request the API refused as busy (429) is retried
+BUSY_DEFAULT_S = 1.0  # the wait when a 429 names none (or none the CLI can read)
+BUSY_MIN_S = 0.1  # `Retry-After: 0` must not turn into a busy loop
 
 
 class ExitCode(IntEnum):
@@ -85,14 +92,60 @@ def _code(status: int) -> ExitCode:
         return ExitCode.UNAVAILABLE
     if status in (400, 413, 422):
         return ExitCode.USAGE
+    if status == 429:
+        return ExitCode.UNAVAILABLE  # busy: the same request may succeed later
     return ExitCode.FAILED  # 409 (the run already ended, a request in flight), anything else
 
 
-class Client:
-    """Requests to one API. Every method answers the response's JSON or raises CliError."""
+def _busy(response: httpx.Response) -> str:
+    """A 429's words, and the backlog that caused it when the API says (flow-control spec)."""
+    message = _message(response)
+    try:
+        body = response.json()
+    except ValueError:
+        return message
+    if isinstance(body, dict) and "backlog" in body and "maxBacklog" in body:
+        scope = f", {body['scope']}" if body.get("scope") else ""
+        message += f"; backlog {body['backlog']} of at most {body['maxBacklog']}{scope}"
+    return message
 
-    def __init__(self, base_url: str, api_key: str | None, timeout: float = TIMEOUT_S) -> None:
+
+def retry_after(value: str | None) -> float:
+    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date."""
+    if value is None:
+        return BUSY_DEFAULT_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            at = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return BUSY_DEFAULT_S
+        if at.tzinfo is None:
+            return BUSY_DEFAULT_S
+        seconds = (at - datetime.now(UTC)).total_seconds()
+    if seconds != seconds:  # NaN
+        return BUSY_DEFAULT_S
+    return max(BUSY_MIN_S, seconds)
+
+
+def repeatable(headers: dict[str, str] | None) -> bool:
+    """A request the API answers once whatever the number of tries: it carries an Idempotency-Key."""
+    return any(k.lower() == "idempotency-key" and v for k, v in (headers or {}).items())
+
+
+class Client:
+    """Requests to one API. Every method answers the response's JSON or raises CliError.
+
+    A request the API refuses as busy (429) is sent again after the Retry-After the API names, as
+    long as it carries an Idempotency-Key (a repeat cannot start a second run) and the waits stay
+    within `max_wait` seconds in all; then the 429 is the error."""
+
+    def __init__(
+        self, base_url: str, api_key: str | None, timeout: float = TIMEOUT_S, max_wait: float = MAX_WAIT_S
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.max_wait = max_wait
         headers = {"User-Agent": f"legato-cli/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
@@ -120,14 +173,50 @@ class Client:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         query = {k: v for k, v in (params or {}).items() if v is not None}
+        content = None if body is None else json.dumps(body)
+        waited = 0.0
+        while True:
+            response = self._send(method, path, query, content, headers)
+            if response.status_code != 429 or not repeatable(headers):
+                break
+            delay = retry_after(response.headers.get("Retry-After"))
+            if waited + delay > self.max_wait:
+                raise CliError(
+                    f"the API is busy: {_busy(response)} (HTTP 429); still refused after waiting "
+                    f"{waited:g}s, and the next try (in {delay:g}s) would pass --max-wait "
+                    f"{self.max_wait:g}s: try again later",
+                    ExitCode.UNAVAILABLE,
+                )
+            waited += delay
+            sys.stderr.write(
+                f"legato: the API is busy ({_busy(response)}); trying again in {delay:g}s with the "
+                f"same Idempotency-Key ({waited:g}s of --max-wait {self.max_wait:g}s)\n"
+            )
+            sys.stderr.flush()
+            time.sleep(delay)
+        if response.status_code >= 400:
+            message = _message(response)
+            if response.status_code == 401:
+                message += " (give a key with --api-key or LEGATO_API_KEY)"
+            raise CliError(f"{message} (HTTP {response.status_code})", _code(response.status_code))
+        return response
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any],
+        content: str | None,
+        headers: dict[str, str] | None,
+    ) -> httpx.Response:
         try:
-            response = self._http.request(
+            return self._http.request(
                 method,
                 path,
                 params=query,
-                content=None if body is None else json.dumps(body),
+                content=content,
                 headers={
-                    **({"Content-Type": "application/json"} if body is not None else {}),
+                    **({"Content-Type": "application/json"} if content is not None else {}),
                     **(headers or {}),
                 },
             )
@@ -143,12 +232,6 @@ class Client:
                 "is `legato serve` running? (set --api or LEGATO_API_URL)",
                 ExitCode.UNAVAILABLE,
             ) from None
-        if response.status_code >= 400:
-            message = _message(response)
-            if response.status_code == 401:
-                message += " (give a key with --api-key or LEGATO_API_KEY)"
-            raise CliError(f"{message} (HTTP {response.status_code})", _code(response.status_code))
-        return response
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
@@ -171,9 +254,9 @@ class Client:
         return self.json("DELETE", path)
 
 
-def connect(ctx: typer.Context) -> Client:
+def connect(ctx: typer.Context, max_wait: float = MAX_WAIT_S) -> Client:
     g = globals_of(ctx)
-    return Client(g.api, g.api_key)
+    return Client(g.api, g.api_key, max_wait=max_wait)
 
 
 def seg(value: str) -> str:

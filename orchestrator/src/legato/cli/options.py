@@ -1,11 +1,13 @@
 """Option values the commands share, checked before any request: times (`--since`), JSON given
-inline or as `@file`, and `--filter key=value` selections of runs."""
+inline or as `@file`, JSON objects from `--file`, and `--filter key=value` selections of runs."""
 
 import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from legato.cli.client import CliError, ExitCode
 from legato.payloads import InvalidValue, JsonLimits, parse_checked
@@ -29,6 +31,10 @@ RUN_FILTER_KEYS = {
     "idempotencyKey": "idempotencyKey",
     "correlation": "correlationId",
     "correlationId": "correlationId",
+    "schedule": "scheduleId",
+    "scheduleId": "scheduleId",
+    "trigger": "triggerId",
+    "triggerId": "triggerId",
     "q": "q",
 }
 TIME_FIELDS = {"createdAfter", "createdBefore"}
@@ -78,6 +84,22 @@ def json_value(raw: str, option: str) -> Any:
     except InvalidValue as exc:
         where = f"{raw[1:]}: " if raw.startswith("@") else ""
         raise usage(f"{exc.path}: {where}{exc.problem}") from None
+
+
+def json_object_file(path: str, option: str = "--file") -> dict[str, Any]:
+    """A JSON object read from a file (`-`: standard input), through the same checks as `json_value`
+    (a spec's `input` reaches the API exactly as written)."""
+    text = read_text(path, option)
+    where = "stdin" if path == "-" else path
+    try:
+        value = parse_checked(text, CLIENT_JSON_LIMITS, "")
+    except InvalidValue as exc:
+        field = exc.path.lstrip(".")  # `input.items[3]`, or nothing for the whole text
+        raise usage(f"{option} {where}: {field + ': ' if field else ''}{exc.problem}") from None
+    if not isinstance(value, dict):
+        kind = "an array" if isinstance(value, list) else orjson.dumps(value).decode()[:40]
+        raise usage(f"{option} {where}: give a JSON object ({{...}}), not {kind}")
+    return value
 
 
 def run_filter(pairs: list[str]) -> dict[str, Any]:

@@ -47,6 +47,12 @@ def list_runs(
     correlation_id: Annotated[str | None, typer.Option(help="Only runs with this correlation id.")] = None,
     idempotency_key: Annotated[str | None, typer.Option(help="Only the run triggered with this key.")] = None,
     search: Annotated[str | None, typer.Option("--search", "-q", help="Text in the run's input.")] = None,
+    schedule: Annotated[
+        str | None, typer.Option("--schedule", help="Only runs this schedule started.")
+    ] = None,
+    trigger: Annotated[
+        str | None, typer.Option("--trigger", help="Only runs this Kafka-topic trigger started.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many (one page).")] = 50,
     cursor: Annotated[str | None, typer.Option(help="The next page: the cursor the last page gave.")] = None,
 ) -> None:
@@ -61,6 +67,8 @@ def list_runs(
         "correlationId": correlation_id,
         "idempotencyKey": idempotency_key,
         "q": search,
+        "scheduleId": schedule,
+        "triggerId": trigger,
         "limit": limit,
         "cursor": cursor,
     }
@@ -77,11 +85,12 @@ def list_runs(
             out.status(r["status"]),
             when(r.get("createdAt")),
             when(r.get("endedAt")),
+            cell(r.get("priority")),
             _error_text(r.get("error")) if r.get("error") else "-",
         ]
         for r in body.get("runs", [])
     ]
-    out.table(["RUN", "WORKFLOW", "V", "STATUS", "CREATED", "ENDED", "ERROR"], rows, marked=[3])
+    out.table(["RUN", "WORKFLOW", "V", "STATUS", "CREATED", "ENDED", "PRIORITY", "ERROR"], rows, marked=[3])
     if body.get("nextCursor"):
         out.note(f"more: legato runs list ... --cursor {body['nextCursor']}")
 
@@ -96,6 +105,7 @@ def print_run(out: Output, run: dict[str, Any]) -> None:
         ("run", run["runId"]),
         ("workflow", f"{run['workflowId']} (version {run['version']})"),
         ("status", out.status(run["status"])),
+        *([("waiting for", run["waitingFor"])] if run.get("waitingFor") else []),
         ("created", when(run.get("createdAt"))),
         ("ended", when(run.get("endedAt"))),
         ("input", cell(run.get("input"))),
@@ -103,26 +113,40 @@ def print_run(out: Output, run: dict[str, Any]) -> None:
     ]
     if run.get("error"):
         pairs.append(("error", _error_text(run["error"])))
+    if run.get("priority") is not None:
+        pairs.append(("priority", f"{run['priority']} (1 first, 5 last)"))
+    if run.get("concurrencyKey"):
+        pairs.append(("concurrency key", run["concurrencyKey"]))
     if run.get("correlationId"):
         pairs.append(("correlation", run["correlationId"]))
+    if run.get("scheduleId"):
+        pairs.append(("schedule", f"{run['scheduleId']} (fire time {when(run.get('scheduledAt'))})"))
+    if run.get("triggerId"):
+        pairs.append(("trigger", run["triggerId"]))
     out.fields(pairs, marked=["status"])
     if run.get("steps"):
         out.line()
-        rows = [
-            [
-                s["id"],
-                cell(s.get("action")),
-                out.status(s.get("status")),
-                cell(s.get("attempts")),
-                when(s.get("startedAt")),
-                when(s.get("endedAt")),
-                _error_text(s["error"]) if s.get("error") else cell(s.get("output")),
-            ]
-            for s in run["steps"]
+        print_steps(out, run["steps"])
+
+
+def print_steps(out: Output, steps: list[dict[str, Any]]) -> None:
+    """The steps' table; a last WAITING FOR column when a step waits (a throttled job: flow control)."""
+    waiting = any(s.get("waitingFor") for s in steps)
+    rows = [
+        [
+            s["id"],
+            cell(s.get("action")),
+            out.status(s.get("status")),
+            cell(s.get("attempts")),
+            when(s.get("startedAt")),
+            when(s.get("endedAt")),
+            _error_text(s["error"]) if s.get("error") else cell(s.get("output")),
+            *([cell(s.get("waitingFor"))] if waiting else []),
         ]
-        out.table(
-            ["STEP", "ACTION", "STATUS", "ATTEMPTS", "STARTED", "ENDED", "OUTPUT / ERROR"], rows, marked=[2]
-        )
+        for s in steps
+    ]
+    columns = ["STEP", "ACTION", "STATUS", "ATTEMPTS", "STARTED", "ENDED", "OUTPUT / ERROR"]
+    out.table([*columns, *(["WAITING FOR"] if waiting else [])], rows, marked=[2])
 
 
 @app.command("show")
@@ -243,7 +267,10 @@ FilterOption = Annotated[
     list[str] | None,
     typer.Option(
         "--filter",
-        help="key=value, repeatable: status, workflow, version, since, before, correlation, key, q.",
+        help=(
+            "key=value, repeatable: status, workflow, version, since, before, correlation, key, "
+            "schedule, trigger, q."
+        ),
     ),
 ]
 DryRunOption = Annotated[

@@ -88,10 +88,13 @@ def _serve() -> int:
     from legato.auth import policy
     from legato.auth.browser import allowed_hosts
     from legato.definitions.registry import DefinitionRegistry
-    from legato.engine.process import EngineProcess
+    from legato.engine.process import engine_process
+    from legato.flow.backlog import Backlog
     from legato.idempotency.keys import IdempotencyKeys
+    from legato.intake.process import intake_process
     from legato.kafka import clients
     from legato.kafka.committed import GroupOffsets
+    from legato.kafka.isolated import GroupAdmin
     from legato.kafka.topics import ensure_core_topics, ensure_job_topics
     from legato.runs.batcher import Batcher
     from legato.runs.trigger import Triggers
@@ -125,8 +128,13 @@ def _serve() -> int:
         ensure_job_topics(admin, settings, registry.actions())
     except Exception as exc:  # report any failure in one line
         return _fail(f"Kafka at {settings.kafka.bootstrap_servers} is not usable: {exc}")
-    engine = EngineProcess(settings)
+    engine = engine_process(settings)
     engine.start()
+    intake = intake_process(settings)
+    intake.start()
+    writer = Triggers(registry, settings.kafka.jobs_topic, settings.api.idempotency_ttl_seconds)
+    backlog = Backlog(pool, settings.api.max_backlog)
+    backlog.start()
     services = Services(
         settings=settings,
         pool=pool,
@@ -135,10 +143,12 @@ def _serve() -> int:
         keys=IdempotencyKeys(client, settings.api.idempotency_ttl_seconds),
         admin=admin,
         group_offsets=GroupOffsets(clients.connection(settings.kafka.bootstrap_servers)),
+        groups=GroupAdmin(clients.connection(settings.kafka.bootstrap_servers)),
         engine_ready=engine.ready,
-        triggers=Batcher(
-            pool, Triggers(registry, settings.kafka.jobs_topic, settings.api.idempotency_ttl_seconds).write
-        ),
+        intake_ready=intake.ready,
+        triggers=Batcher(pool, writer.write),
+        writer=writer,
+        backlog=backlog,
         auth_mode=auth_mode,
     )
     log.info("Legato API on http://%s:%d (auth %s)", settings.api.host, settings.api.port, auth_mode.value)
@@ -151,8 +161,11 @@ def _serve() -> int:
             access_log=False,
         )
     finally:
+        backlog.stop()
         services.triggers.close()
         services.group_offsets.close()
+        services.groups.close()
+        intake.stop()
         engine.stop()
         pool.close()
     return 0

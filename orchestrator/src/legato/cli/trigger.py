@@ -1,18 +1,22 @@
-"""`legato trigger WORKFLOW`: start a run, and with --wait, await its end."""
+"""`legato trigger WORKFLOW`: start a run, and with --wait, await its end. A trigger the API refuses
+as busy (429) is tried again after its Retry-After, with the same Idempotency-Key (cli.client)."""
 
+import uuid
 from typing import Annotated, Any
 
 import typer
 
-from legato.cli.client import CliError, ExitCode, connect, seg
+from legato.cli.client import MAX_WAIT_S, CliError, ExitCode, connect, seg
 from legato.cli.options import json_value
 from legato.cli.output import output
 from legato.cli.runs import print_run, wait_for_end
 
 HELP = (
     "Start a run of WORKFLOW. With --wait, await its end: exit 0 if it COMPLETED, 1 if it FAILED "
-    "or was CANCELLED (or --timeout passed first)."
+    "or was CANCELLED (or --timeout passed first). When the API is busy (429), try again after the "
+    "wait it names, up to --max-wait seconds in all."
 )
+GENERATED_KEY = "legato-cli-"  # the prefix of the Idempotency-Key the CLI makes when given none
 
 
 def trigger(
@@ -23,8 +27,20 @@ def trigger(
     ] = None,
     idempotency_key: Annotated[
         str | None,
-        typer.Option("--idempotency-key", "-k", help="The same key and input again answer the same run."),
+        typer.Option(
+            "--idempotency-key",
+            "-k",
+            help="The same key and input again answer the same run (none: the CLI makes one).",
+        ),
     ] = None,
+    priority: Annotated[
+        int | None,
+        typer.Option(min=1, max=5, help="1 (first) to 5 (last); default: the workflow's, else 3."),
+    ] = None,
+    max_wait: Annotated[
+        float,
+        typer.Option(min=0, help="While the API is busy (429): retry for at most this many seconds in all."),
+    ] = MAX_WAIT_S,
     wait: Annotated[bool, typer.Option("--wait", help="Await the run's end; print it.")] = False,
     timeout: Annotated[
         float | None, typer.Option(min=0.1, help="With --wait: give up after this many seconds (exit 1).")
@@ -34,11 +50,13 @@ def trigger(
     if timeout is not None and not wait:
         raise CliError("--timeout goes with --wait", ExitCode.USAGE)
     value: Any = None if input_ is None else json_value(input_, "--input")
-    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-    with connect(ctx) as api:
-        response = api.request(
-            "POST", f"/workflow/{seg(workflow)}/trigger", body={"input": value}, headers=headers
-        )
+    body: dict[str, Any] = {"input": value}
+    if priority is not None:
+        body["priority"] = priority
+    # with a key, a retry after a 429 cannot start a second run
+    headers = {"Idempotency-Key": idempotency_key or f"{GENERATED_KEY}{uuid.uuid4()}"}
+    with connect(ctx, max_wait=max_wait) as api:
+        response = api.request("POST", f"/workflow/{seg(workflow)}/trigger", body=body, headers=headers)
         started: dict[str, Any] = response.json()
         replayed = response.headers.get("Idempotent-Replayed") == "true"
         run_id = started["runId"]

@@ -13,10 +13,14 @@ from legato.definitions.errors import DefinitionError
 from legato.definitions.expressions import MAX_EXPRESSION
 from legato.definitions.limits import (
     ACTION,
+    DEFAULT_PRIORITY,
+    MAX_BACKLOG,
+    MAX_CONCURRENCY_LIMIT,
     MAX_PARALLEL,
     MAX_STEPS,
     MAX_TIMEOUT_S,
     MAX_WAIT_S,
+    ON_LIMIT,
     RESERVED_IDS,
     SIGNAL_NAME,
     STEP_ID,
@@ -191,6 +195,34 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "id": {"type": "string", "pattern": WORKFLOW_ID.pattern, "not": {"enum": sorted(RESERVED_IDS)}},
         "steps": {"type": "array", "minItems": 1, "maxItems": MAX_STEPS, "items": STEP},
+        "concurrency": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["key"],
+            "description": "At most `limit` open runs per key; over it: queue, cancelNewest, cancelOldest",
+            "properties": {
+                "key": {
+                    "type": "string",
+                    "pattern": "^\\$\\{.+\\}$",
+                    "description": "${<JMESPath over input>}: the run's key",
+                },
+                "limit": {"type": "integer", "minimum": 1, "maximum": MAX_CONCURRENCY_LIMIT, "default": 1},
+                "onLimit": {"enum": list(ON_LIMIT), "default": "queue"},
+            },
+        },
+        "maxBacklog": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_BACKLOG,
+            "description": "Work not started (PENDING runs, jobs) beyond which a trigger gets 429",
+        },
+        "priority": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 5,
+            "default": DEFAULT_PRIORITY,
+            "description": "Its runs' priority (1 highest) when a trigger gives none",
+        },
     },
     "oneOf": [
         {"properties": {"steps": {"items": {"required": ["stepIndex"]}}}},

@@ -19,3 +19,7 @@ STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SIGNAL_NAME = STEP_ID  # the same rule: it is a path segment of the signal API
 MAX_CHILD_DEPTH = 16  # a child of a child ... at most this deep: a workflow that starts itself stops
 ACTION = r"^[A-Za-z][A-Za-z0-9_-]{0,99}$"
+MAX_CONCURRENCY_LIMIT = 10_000
+MAX_BACKLOG = 1_000_000_000
+DEFAULT_PRIORITY = 3  # priorities run from 1 (highest) to 5
+ON_LIMIT = ("queue", "cancelNewest", "cancelOldest")

@@ -69,6 +69,17 @@ class ChildWorkflow:
 
 
 @dataclass(frozen=True, slots=True)
+class Concurrency:
+    """At most `limit` runs of the workflow RUNNING (or PAUSED) per value of `key` (an expression over
+    the input); over it a new run waits PENDING (`queue`), is cancelled (`cancelNewest`), or the
+    oldest open run of its key is cancelled instead (`cancelOldest`)."""
+
+    key: Expression
+    limit: int
+    on_limit: str
+
+
+@dataclass(frozen=True, slots=True)
 class StepDef:
     id: str
     action: str | None  # None for a step that runs no job (wait, signal, workflow)
@@ -105,6 +116,9 @@ class StepDef:
 class Definition:
     workflow_id: str
     steps: tuple[StepDef, ...]
+    concurrency: Concurrency | None = None
+    max_backlog: int | None = None  # work not started beyond which a trigger answers 429
+    priority: int = 3  # its runs' priority when a trigger gives none
     by_id: dict[str, StepDef] = field(init=False, repr=False, compare=False)
     dependants: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     roots: tuple[str, ...] = field(init=False, repr=False, compare=False)

@@ -18,6 +18,7 @@ from legato.definitions.errors import DefinitionError, Loc
 from legato.definitions.expressions import (
     MAP_NAMES,
     ROOT_NAMES,
+    TEMPLATE,
     Expression,
     ExpressionError,
     TemplateError,
@@ -27,7 +28,10 @@ from legato.definitions.expressions import (
 from legato.definitions.json_schema import check_schema
 from legato.definitions.limits import (
     DEFAULT_MAX_PARALLEL,
+    DEFAULT_PRIORITY,
     DEFAULT_TIMEOUT_S,
+    MAX_BACKLOG,
+    MAX_CONCURRENCY_LIMIT,
     MAX_ERROR_NAME,
     MAX_ERROR_NAMES,
     MAX_PARALLEL,
@@ -36,12 +40,21 @@ from legato.definitions.limits import (
     MAX_TIMEOUT_S,
     MAX_UNTIL_MS,
     MAX_WAIT_S,
+    ON_LIMIT,
     RESERVED_IDS,
     SIGNAL_NAME,
     STEP_ID,
     WORKFLOW_ID,
 )
-from legato.definitions.model import ChildWorkflow, Definition, RetryPolicy, Signal, StepDef, Wait
+from legato.definitions.model import (
+    ChildWorkflow,
+    Concurrency,
+    Definition,
+    RetryPolicy,
+    Signal,
+    StepDef,
+    Wait,
+)
 from legato_protocol.topics import valid_action
 
 STEP_FIELDS = {
@@ -439,8 +452,8 @@ def parse_definition(body: Any) -> Definition:
     if not isinstance(body, dict):
         raise DefinitionError((), "the body must be a JSON object")
     for key in body:
-        if key not in ("id", "steps"):
-            raise DefinitionError((key,), "unknown field; allowed: ['id', 'steps']")
+        if key not in TOP_FIELDS:
+            raise DefinitionError((key,), f"unknown field; allowed: {list(TOP_FIELDS)}")
     workflow_id = body.get("id")
     if workflow_id in RESERVED_IDS:
         raise DefinitionError(("id",), f"{workflow_id!r} is reserved by the API; choose another id")
@@ -475,5 +488,45 @@ def parse_definition(body: Any) -> Definition:
         _check_references(p, ancestors[p["id"]], known)
     check_schema(body)
     return Definition(
-        workflow_id=workflow_id, steps=tuple(_build(p, ancestors[p["id"]], order) for p in steps)
+        workflow_id=workflow_id,
+        steps=tuple(_build(p, ancestors[p["id"]], order) for p in steps),
+        concurrency=_concurrency(body.get("concurrency")),
+        max_backlog=_max_backlog(body.get("maxBacklog")),
+        priority=int(_number(body.get("priority", DEFAULT_PRIORITY), ("priority",), 1, 5, True)),
     )
+
+
+TOP_FIELDS = ("id", "steps", "concurrency", "maxBacklog", "priority")
+CONCURRENCY_FIELDS = ("key", "limit", "onLimit")
+
+
+def _max_backlog(raw: Any) -> int | None:
+    return None if raw is None else int(_number(raw, ("maxBacklog",), 1, MAX_BACKLOG, True))
+
+
+def _concurrency(raw: Any) -> Concurrency | None:
+    """`{"key": "${input.customerId}", "limit": 1, "onLimit": "queue"}`: the key is an expression
+    over the trigger input only (a run has no step output when it starts)."""
+    if raw is None:
+        return None
+    loc: Loc = ("concurrency",)
+    if not isinstance(raw, dict):
+        raise DefinitionError(loc, 'must be an object like {"key": "${input.customerId}", "limit": 1}')
+    for key in raw:
+        if key not in CONCURRENCY_FIELDS:
+            raise DefinitionError((*loc, key), f"unknown field; allowed: {list(CONCURRENCY_FIELDS)}")
+    source = raw.get("key")
+    m = TEMPLATE.match(source) if isinstance(source, str) else None
+    if m is None:
+        raise DefinitionError(
+            (*loc, "key"), "must be a template string: exactly one ${<JMESPath over input>}"
+        )
+    try:
+        key = compile_expression(m.group(1), ("input",))
+    except ExpressionError as exc:
+        raise DefinitionError((*loc, "key"), str(exc)) from None
+    limit = int(_number(raw.get("limit", 1), (*loc, "limit"), 1, MAX_CONCURRENCY_LIMIT, True))
+    on_limit = raw.get("onLimit", "queue")
+    if on_limit not in ON_LIMIT:
+        raise DefinitionError((*loc, "onLimit"), f"must be one of {list(ON_LIMIT)}")
+    return Concurrency(key, limit, on_limit)

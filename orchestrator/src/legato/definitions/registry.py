@@ -35,6 +35,7 @@ class Stored:
             "id": self.workflow_id,
             "version": self.version,
             "steps": self.body["steps"],
+            **{k: self.body[k] for k in ("concurrency", "maxBacklog", "priority") if k in self.body},
             "createdAt": self.created_at.isoformat(),
         }
 

@@ -3,7 +3,9 @@
 - attempt deadlines claimed (only once every worker report written before them has been read:
   engine.caught_up, engine.unreported) and due waits fired, in one transaction, then published
   like a batch (engine.publication);
-- the jobs outbox relayed (retries whose delay is over, jobs the API and operations wrote);
+- PENDING runs whose concurrency key has a free slot started (workflow.concurrency);
+- the jobs outbox relayed (retries whose delay is over, jobs the API and operations wrote), and
+  throttled jobs admitted as their actions' slots and tokens allow (workflow.limits);
 - Cancel records of withdrawn attempts published (engine.withdrawals);
 - child runs that ended close their parents' steps, and runs that ended cancel their open
   children (workflow.children);
@@ -39,8 +41,10 @@ from legato.store import engine_sql
 from legato.store.engine_sql import AnyDueRow
 from legato.store.rows import fetch_one
 from legato.workflow.children import cancel_orphans, close_children
+from legato.workflow.concurrency import release as release_pending
 from legato.workflow.dead_letters import dead_letter
 from legato.workflow.deadlines import claim_timeouts, fire_timers
+from legato.workflow.limits import LIMITED, admit, release_unlimited
 from legato.workflow.model import Plan
 from legato.workflow.outbox import lease_due_jobs, outgoing
 from legato.workflow.outcomes import Outcomes
@@ -51,6 +55,7 @@ from legato_protocol.topics import jobs_dlt_topic
 log = logging.getLogger(__name__)
 
 KEY_BATCH = 1000
+SWEEP_S = 5.0  # how often throttled jobs of actions without a limit are looked for
 STUCK_AFTER_MS = 5_000  # a run must have been still for this long to count as stuck
 
 
@@ -79,6 +84,7 @@ class Housekeeping:
         self.publication = Publication(pool, producer, publisher, observer)
         self._jobs_dlt = jobs_dlt_topic(settings.kafka.jobs_topic)
         self._reconcile_at = 0.0
+        self._sweep_at = 0.0
 
     def tick(self) -> None:
         outcomes = Outcomes()
@@ -103,6 +109,7 @@ class Housekeeping:
             log.info("cancelled %d child run(s) whose parent ended", len(cancelled))
         self.observer.decided(outcomes)
         self.publication.after_commit(plan, dead, 0)
+        self.release()
         self.relay()
         self.withdraw()
         if time.monotonic() >= self._reconcile_at:
@@ -113,12 +120,41 @@ class Housekeeping:
                 self.observer.dead_lettered("job", published)
         retention.run_due(self.pool, self.settings, self.stop)  # low cadence, in the background
 
+    def release(self) -> None:
+        """Start the PENDING runs whose concurrency keys have free slots (workflow.concurrency)."""
+        jobs_topic = self.settings.kafka.jobs_topic
+        with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+            planner, released = release_pending(cur, self.lookup, jobs_topic)
+            if not released:
+                return
+            plan = settle(cur, planner.plan, self.lookup, jobs_topic)
+        self.publication.after_commit(plan, [], 0)
+
     def relay(self) -> None:
-        """Publish the outbox's due jobs: scheduled retries, and jobs the API and operations wrote."""
+        """Publish the outbox's due jobs (scheduled retries, jobs the API and operations wrote) and
+        the throttled jobs that free slots and tokens admit now (workflow.limits)."""
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             due = lease_due_jobs(cur)
         if due:
             self.observer.jobs_published(self.publisher.publish(outgoing(due)))
+        self.admit()
+
+    def admit(self) -> None:
+        """Publish the throttled jobs admitted now; at the sweep's cadence, release the throttled
+        jobs of actions whose limit was cleared (a job written while a process still knew the limit)."""
+        if time.monotonic() >= self._sweep_at:
+            self._sweep_at = time.monotonic() + SWEEP_S
+            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                release_unlimited(cur)
+        if LIMITED.stale():
+            with self.pool.connection() as conn, conn.cursor() as cur:
+                LIMITED.get(cur)
+        if not LIMITED.known():
+            return
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            admitted = admit(cur)
+        if admitted:
+            self.observer.jobs_published(self.publisher.publish(outgoing(admitted)))
 
     def withdraw(self) -> None:
         """Publish the Cancel records of withdrawn attempts (the job_withdrawals outbox)."""

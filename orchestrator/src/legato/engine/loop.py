@@ -37,6 +37,7 @@ from legato.kafka.publisher import JobPublisher
 from legato.payloads import configured
 from legato.settings import Settings
 from legato.store import engine_sql
+from legato.workflow.limits import LIMITED
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,8 @@ class Engine:
                     # committed: what publish does not confirm, the outboxes publish later
                     self._until_done(self.results.publish)
                     self.offsets.applied(msgs)
+                    if msgs and LIMITED.known():  # results free slots: admit throttled jobs at once
+                        self._until_done(self.housekeeping.admit)
                 self._commit_offsets(consumer)
                 channels = self._notified()
                 if engine_sql.JOBS_CHANNEL in channels:

@@ -1,6 +1,6 @@
 """Data lifecycle: finished runs older than LEGATO_RETENTION_DAYS are deleted with every row that
-belongs to them, and payloads of attempts finished more than LEGATO_JOB_PAYLOAD_RETENTION_HOURS
-ago are emptied.
+belongs to them (schedule fire times that started no run go at the same age), and payloads of
+attempts finished more than LEGATO_JOB_PAYLOAD_RETENTION_HOURS ago are emptied.
 
 The engine asks for a sweep on every tick (`run_due`); at most one sweep runs at a time per engine,
 every LEGATO_RETENTION_INTERVAL_S, in a thread of its own so result batches never wait for it. A
@@ -85,6 +85,17 @@ class Retention:
             metrics.RETENTION_ROWS.labels(table).inc(n)
         return swept
 
+    def drop_fires_batch(self) -> int:
+        """One transaction: delete up to batch_runs * 10 old fire times that started no run."""
+        if self.run_age_s <= 0:
+            return 0
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(LOCK_TIMEOUT)
+            cur.execute(retention_sql.DROP_OLD_FIRES, (self.run_age_s, self.batch_runs * PAYLOADS_PER_RUN))
+            dropped: int = cur.rowcount
+        metrics.RETENTION_ROWS.labels("schedule_fires").inc(dropped)
+        return dropped
+
     def drop_payload_batch(self) -> int:
         """One transaction: empty the payloads of up to batch_runs * 10 long-finished jobs."""
         if self.payload_age_s <= 0:
@@ -108,6 +119,8 @@ class Retention:
             if batch.runs < self.batch_runs:
                 break
         limit = self.batch_runs * PAYLOADS_PER_RUN
+        while not self.stop.is_set() and self.drop_fires_batch() == limit:
+            pass
         while not self.stop.is_set():
             dropped = self.drop_payload_batch()
             total.payloads += dropped

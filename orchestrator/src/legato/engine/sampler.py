@@ -7,6 +7,7 @@ time (the gauges keep their last values). Group members, lag and the outbox are 
 one that fails or is slow never blanks the others.
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -18,11 +19,13 @@ from psycopg_pool import ConnectionPool
 from legato import metrics
 from legato.kafka.clients import HANDOVER_MS
 from legato.kafka.committed import GroupOffsets
+from legato.kafka.isolated import GroupAdmin
 from legato.kafka.lag import consumer_lag, group_members, job_topics, topic_lag
 from legato.settings import Settings
-from legato.store import metrics_sql
-from legato.store.metrics_sql import OutboxRow, WaitsRow
-from legato.store.rows import fetch_one
+from legato.store import limits_sql, metrics_sql
+from legato.store.limits_sql import LimitRow
+from legato.store.metrics_sql import OutboxRow, PendingRunsRow, WaitsRow
+from legato.store.rows import fetch_all, fetch_one
 from legato_protocol.topics import job_topic, worker_group
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ class Sampler:
         pool: ConnectionPool,
         admin: AdminClient,
         offsets: GroupOffsets,
+        groups: GroupAdmin,
         stop: threading.Event,
         interval_s: float = SAMPLE_INTERVAL_S,
     ) -> None:
@@ -45,9 +49,11 @@ class Sampler:
         self.pool = pool
         self.admin = admin
         self.offsets = offsets
+        self.groups = groups
         self.stop = stop
         self.interval_s = interval_s
         self._failing: set[str] = set()
+        self._limited: set[str] = set()
         self._thread = threading.Thread(target=self._run, name="legato-metrics-sampler", daemon=True)
 
     def start(self) -> None:
@@ -61,6 +67,7 @@ class Sampler:
         while True:
             started = time.monotonic()
             self._guarded("outbox", self.sample_outbox)
+            self._guarded("flow control", self.sample_limits)
             self._guarded("consumer group", self.sample_members)
             self._guarded("consumer lag", self.sample_lag)
             if self.stop.wait(max(0.0, self.interval_s - (time.monotonic() - started))):
@@ -92,6 +99,25 @@ class Sampler:
             metrics.SIGNAL_WAITS.set(waits.signal_waits)
             metrics.RUNS_PAUSED.set(waits.paused_runs)
 
+    def sample_limits(self) -> None:
+        """Each limited action's jobs in flight and throttled and its tokens; runs behind their keys.
+        A cleared limit's series go."""
+        with self.pool.connection() as conn:
+            limits = fetch_all(conn, LimitRow, limits_sql.GET_LIMITS, (None, None))
+            pending = fetch_one(conn, PendingRunsRow, metrics_sql.PENDING_RUNS)
+        actions = {r.action for r in limits}
+        for gone in self._limited - actions:
+            for gauge in (metrics.THROTTLED_JOBS, metrics.ACTION_IN_FLIGHT, metrics.ACTION_TOKENS):
+                with contextlib.suppress(KeyError):
+                    gauge.remove(gone)
+        self._limited = actions
+        for r in limits:
+            metrics.THROTTLED_JOBS.labels(r.action).set(r.throttled)
+            metrics.ACTION_IN_FLIGHT.labels(r.action).set(r.in_flight)
+            if r.tokens is not None:
+                metrics.ACTION_TOKENS.labels(r.action).set(r.tokens)
+        metrics.PENDING_RUNS.set(pending.runs if pending else 0)
+
     def sample_lag(self) -> None:
         s = self.settings.kafka
         lag = consumer_lag(self.admin, self.offsets, s.jobs_topic, s.group_prefix, KAFKA_TIMEOUT_S)
@@ -105,7 +131,7 @@ class Sampler:
         s = self.settings.kafka
         actions = sorted(job_topics(self.admin, s.jobs_topic, KAFKA_TIMEOUT_S))
         members = group_members(
-            self.admin, [worker_group(s.group_prefix, a) for a in actions], KAFKA_TIMEOUT_S
+            self.groups, [worker_group(s.group_prefix, a) for a in actions], KAFKA_TIMEOUT_S
         )
         for action in actions:
             metrics.child(metrics.ACTION_CONSUMERS, action).set(

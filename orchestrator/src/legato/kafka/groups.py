@@ -2,24 +2,24 @@
 
 from typing import Any
 
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import KafkaError, KafkaException
 
+from legato.kafka.isolated import GroupAdmin
 from legato_protocol.topics import action_of_group
 
 
-def live_workers(admin: AdminClient, group_prefix: str, timeout: float = 5) -> dict[str, dict[str, Any]]:
-    listed = admin.list_consumer_groups(request_timeout=timeout).result(timeout)
-    groups = [g.group_id for g in listed.valid if action_of_group(group_prefix, g.group_id)]
-    if not groups:
-        return {}
+def live_workers(groups: GroupAdmin, group_prefix: str, timeout: float = 5) -> dict[str, dict[str, Any]]:
+    """Raises KafkaException when Kafka did not answer for some group."""
+    names = [g for g in groups.list_groups(timeout) if action_of_group(group_prefix, g)]
     out: dict[str, dict[str, Any]] = {}
-    for group_id, future in admin.describe_consumer_groups(groups, request_timeout=timeout).items():
-        desc = future.result(timeout)
+    for group_id, desc in groups.describe(names, timeout).items():
+        if desc.error is not None:
+            raise KafkaException(KafkaError(KafkaError._TIMED_OUT, f"group {group_id}: {desc.error}"))
         action = action_of_group(group_prefix, group_id)
         assert action is not None
         out[action] = {
             "group": group_id,
-            "state": str(desc.state).rsplit(".", 1)[-1],
+            "state": desc.state,
             "workers": sorted(
                 # Kafka reports a member's address as "/127.0.0.1"
                 ({"clientId": m.client_id, "host": m.host.lstrip("/")} for m in desc.members),

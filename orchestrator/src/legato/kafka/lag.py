@@ -7,12 +7,12 @@ End offsets come from the admin API (ListOffsets), committed offsets from a grou
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from legato.kafka.committed import GroupOffsets
+from legato.kafka.isolated import GroupAdmin
 from legato_protocol.topics import job_topic, jobs_dlt_topic, worker_group
 
 CACHE_SECONDS = 2.0
@@ -102,6 +102,25 @@ def _offsets(
     return {(tp.topic, tp.partition): f.result(_left(deadline)).offset for tp, f in futures.items()}
 
 
+def ends(admin: AdminClient, partitions: list[TopicPartition], timeout: float) -> dict[tuple[str, int], int]:
+    """The end (high watermark) of each partition that exists: one of a topic never created (or
+    deleted) has none, and is left out rather than failing the others."""
+    if not partitions:
+        return {}
+    deadline = time.monotonic() + timeout
+    futures = admin.list_offsets(
+        {tp: OffsetSpec.latest() for tp in partitions}, request_timeout=_left(deadline)
+    )
+    found: dict[tuple[str, int], int] = {}
+    for tp, future in futures.items():
+        try:
+            found[(tp.topic, tp.partition)] = future.result(_left(deadline)).offset
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+                raise
+    return found
+
+
 def topic_lag(admin: AdminClient, offsets: GroupOffsets, topic: str, group: str, timeout: float) -> int:
     """Records of `topic` that `group` has not committed yet, summed over its partitions."""
     deadline = time.monotonic() + timeout
@@ -120,20 +139,7 @@ def topic_lag(admin: AdminClient, offsets: GroupOffsets, topic: str, group: str,
     )
 
 
-def group_members(admin: AdminClient, groups: list[str], timeout: float) -> dict[str, int]:
-    """Members of each consumer group now (0 for a group that is empty or does not exist).
-    DescribeConsumerGroups does not share ListConsumerGroupOffsets' crash: its answer is parsed
-    without the client's own group handle (librdkafka's rdkafka_admin.c)."""
-    if not groups:
-        return {}
-    deadline = time.monotonic() + timeout
-    futures = admin.describe_consumer_groups(groups, request_timeout=_left(deadline))
-    members: dict[str, int] = {}
-    for group, future in futures.items():
-        try:
-            description: Any = future.result(_left(deadline))
-        except KafkaException:  # unknown group: nobody consumes
-            members[group] = 0
-            continue
-        members[group] = len(description.members or [])
-    return members
+def group_members(admin: GroupAdmin, groups: list[str], timeout: float) -> dict[str, int]:
+    """Members of each consumer group now (0 for a group that is empty, does not exist or did not
+    answer). Described in the admin child process (kafka.isolated: librdkafka may abort on it)."""
+    return {group: len(desc.members) for group, desc in admin.describe(groups, timeout).items()}

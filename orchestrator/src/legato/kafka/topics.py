@@ -1,4 +1,8 @@
-"""Create topics idempotently (job topics per action, results and dead-letter topics)."""
+"""Create topics idempotently (job topics per action, results and dead-letter topics).
+
+Their replication is the cluster's (`default.replication.factor`, and `min.insync.replicas` with
+it): 3 and 2 on a cluster that must survive a broker's loss (docs/operations.md), as the worker SDKs
+create theirs."""
 
 from collections.abc import Iterable
 
@@ -28,7 +32,7 @@ def ensure_topics(
     if not missing:
         return
     futures = admin.create_topics(
-        [NewTopic(n, num_partitions=partitions, replication_factor=1, config=config or {}) for n in missing],
+        [NewTopic(n, num_partitions=partitions, replication_factor=-1, config=config or {}) for n in missing],
         operation_timeout=timeout,
         request_timeout=timeout,
     )

@@ -3,6 +3,11 @@
 Requests wait in a queue; each writer thread takes whatever has queued up (at most `max_batch`)
 and hands it to `write` in one go. Nothing waits on a timer: under light load a batch is a single
 request, under heavy load batches grow by themselves while the previous one is being written.
+
+A database outage shorter than faults.RIDE_OUT_S (a PostgreSQL restart, a failover) is waited out:
+the batch is written again, with backoff, until it commits or the time is up; its callers wait
+rather than get a 503. Writing it again is safe even when a commit's answer was lost: every request's run
+id is made here, so a run that did commit answers RunAlreadyExists, which its caller takes as made.
 """
 
 import logging
@@ -14,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from psycopg_pool import ConnectionPool
+
+from legato.faults import RIDE_OUT_S, ride_out
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +38,15 @@ class _Pending(Generic[Req]):
 
 class Batcher(Generic[Req]):
     def __init__(
-        self, pool: ConnectionPool, write: Writer[Req], threads: int = 2, max_batch: int = 256
+        self,
+        pool: ConnectionPool,
+        write: Writer[Req],
+        threads: int = 2,
+        max_batch: int = 256,
+        ride_out_s: float = RIDE_OUT_S,
     ) -> None:
         self._pool = pool
+        self._ride_out_s = ride_out_s
         self._write = write
         self._queue: queue.SimpleQueue[_Pending[Req] | None] = queue.SimpleQueue()
         self._max = max_batch
@@ -73,10 +86,15 @@ class Batcher(Generic[Req]):
             self._flush(batch)
 
     def _flush(self, batch: list[_Pending[Req]]) -> None:
+        requests = [p.request for p in batch]
+
+        def write(time_left: float) -> Sequence[object]:
+            with self._pool.connection(timeout=time_left) as conn:
+                return self._write(conn, requests)
+
         try:
-            with self._pool.connection() as conn:
-                outcomes = self._write(conn, [p.request for p in batch])
-        except BaseException as exc:  # the whole batch failed (e.g. the database is down)
+            outcomes = ride_out(write, "trigger writes", self._ride_out_s)
+        except BaseException as exc:  # the whole batch failed (e.g. the database stayed down)
             for p in batch:
                 p.future.set_exception(exc)
             return

@@ -179,6 +179,12 @@ def _events(cur: psycopg.Cursor[Any], kind: str, data: dict[UUID, dict[str, Any]
 
 
 def _cancel_batch(cur: psycopg.Cursor[Any], ids: list[UUID]) -> list[UUID]:
+    return cancel_batch(cur, ids, {"bulk": True})
+
+
+def cancel_batch(cur: psycopg.Cursor[Any], ids: list[UUID], marks: dict[str, Any]) -> list[UUID]:
+    """Cancel the runs of `ids` still cancellable (locked here, in run_id order); each one's
+    RUN_CANCELLED event carries `marks`. Answers the runs cancelled."""
     previous = {
         r.run_id: r.status
         for r in fetch_all(cur, bulk_sql.BatchRunRow, bulk_sql.LOCK_RUNS, (ids, list(CANCELLABLE)))
@@ -198,7 +204,7 @@ def _cancel_batch(cur: psycopg.Cursor[Any], ids: list[UUID]) -> list[UUID]:
         cur,
         "RUN_CANCELLED",
         {
-            r: {"previousStatus": previous[r], "steps": steps[r], "jobs": jobs.get(r, 0), "bulk": True}
+            r: {"previousStatus": previous[r], "steps": steps[r], "jobs": jobs.get(r, 0), **marks}
             for r in locked
         },
     )

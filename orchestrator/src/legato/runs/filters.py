@@ -32,6 +32,8 @@ class RunFilter:
     run_id: UUID | None = None
     idempotency_key: str | None = None
     correlation_id: str | None = None
+    schedule_id: str | None = None
+    trigger_id: str | None = None
     q: str | None = None
 
     def only(self, allowed: tuple[str, ...]) -> "RunFilter | None":
@@ -111,5 +113,7 @@ def _values(f: RunFilter, after: tuple[datetime, UUID] | None) -> dict[str, Any]
         "run_id": f.run_id,
         "idempotency_key": f.idempotency_key,
         "correlation_id": f.correlation_id,
+        "schedule_id": f.schedule_id,
+        "trigger_id": f.trigger_id,
         "after": after,
     }

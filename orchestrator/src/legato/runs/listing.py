@@ -41,6 +41,10 @@ def _run(r: run_list_sql.ListedRunRow) -> dict[str, Any]:
         "correlationId": r.correlation_id,
         "idempotencyKey": r.idempotency_key,
         "error": error if r.status == "FAILED" else None,
+        "scheduleId": r.schedule_id,
+        "scheduledAt": iso(r.scheduled_at),
+        "triggerId": r.trigger_id,
+        "priority": r.priority,
     }
 
 

@@ -41,8 +41,21 @@ def get_run(pool: ConnectionPool, run_id: UUID, lookup: Lookup) -> dict[str, Any
         "endedAt": iso(row.ended_at),
         "parentRunId": None if row.parent_run_id is None else str(row.parent_run_id),
         "parentStepId": row.parent_step_id,
+        "scheduleId": row.schedule_id,
+        "scheduledAt": iso(row.scheduled_at),
+        "triggerId": row.trigger_id,
+        "priority": row.priority,
+        "concurrencyKey": row.concurrency_key,
+        "waitingFor": _run_waits_for(row, definition),
         "steps": [_step(s, definition.by_id.get(s.step_id)) for s in steps],
     }
+
+
+def _run_waits_for(row: runs_sql.RunRow, definition: Definition) -> str | None:
+    """A PENDING run waits for a run of its concurrency key to end."""
+    if row.status != "PENDING" or definition.concurrency is None:
+        return None
+    return f"a free slot of concurrency key {row.concurrency_key!r} (limit {definition.concurrency.limit})"
 
 
 def _step(s: runs_sql.StepRow, step: StepDef | None) -> dict[str, Any]:
@@ -57,6 +70,7 @@ def _step(s: runs_sql.StepRow, step: StepDef | None) -> dict[str, Any]:
         "error": s.error,
         "startedAt": iso(s.started_at),
         "endedAt": iso(s.ended_at),
+        "waitingFor": f"a slot of action {s.action}" if s.throttled else None,
     }
     if step is not None and step.signal is not None:
         out["signal"] = {"name": step.signal.name}
@@ -72,7 +86,7 @@ def _step(s: runs_sql.StepRow, step: StepDef | None) -> dict[str, Any]:
         deadline = None if s.deadline_at is None else {"at": iso(s.deadline_at), "kind": s.deadline_kind}
         out["liveAttempt"] = {
             "jobId": str(s.live_job_id),
-            "state": "running" if s.live_started_at else "queued",
+            "state": "running" if s.live_started_at else "throttled" if s.live_throttled else "queued",
             "startedAt": iso(s.live_started_at),
             "heartbeatAt": iso(s.heartbeat_at),
             "progress": None if s.details is None else orjson.loads(s.details),

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,12 +23,14 @@ import psycopg
 from uuid_utils.compat import uuid7
 
 from legato import metrics
+from legato.definitions import Definition
 from legato.definitions.registry import DefinitionRegistry, Stored, UnknownWorkflow
 from legato.faults import is_outage
 from legato.idempotency import record
+from legato.runs.bulk import cancel_batch
 from legato.store import definitions_sql, engine_sql, runs_sql
 from legato.store.rows import fetch_all
-from legato.workflow import starts
+from legato.workflow import concurrency, starts
 from legato.workflow.children import step_rows
 from legato.workflow.model import Event, Plan, RunRef
 from legato.workflow.settle import settle
@@ -44,8 +47,8 @@ class InvalidTrigger(Exception):
     """This request's run could not be stored (a value the database refused): its caller gets a 4xx."""
 
 
-class _Conflict(Exception):
-    """A run id of the batch exists already: undo the batch and write its runs one by one."""
+class RunConflict(Exception):
+    """A run id of the batch exists already: undo the batch (and write its runs one by one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,27 @@ class TriggerRequest:
     correlation_id: str | None = None
     fingerprint: str = ""  # of the request body, with idempotency_key
     trace_context: str | None = None  # the trigger span's, when tracing is on (legato.tracing)
+    schedule_id: str | None = None  # a schedule's run: the schedule ...
+    scheduled_at: datetime | None = None  # ... and its fire time
+    trigger_id: str | None = None  # a Kafka-topic trigger's run: the trigger ...
+    ordering_key: str | None = None  # ... and the key that orders its runs (ordering perKey)
+    origin: dict[str, object] | None = None  # more of where it came from, in its RUN_CREATED event
+    priority: int | None = None  # 1 (highest) .. 5; None: the workflow's default
+
+
+@dataclass(slots=True)
+class Written:
+    """What one group of trigger requests wrote: an outcome per request (see Triggers.write)."""
+
+    results: list[object]
+    new: list[TriggerRequest]
+    plan: Plan | None
+
+    def count(self) -> None:
+        """Once committed: the runs started, and those that ended at once."""
+        if self.plan is not None:
+            metrics.runs_started(r.workflow_id for r in self.new)
+            metrics.runs_settled(((r.workflow_id, r.status) for r in self.plan.runs), self.plan.started)
 
 
 class Triggers:
@@ -73,12 +97,8 @@ class Triggers:
         time, so only the request at fault gets an error; nothing else in its group fails."""
         try:
             with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-                latest = self._latest(cur, {r.workflow_id for r in requests})
-                valid = [r for r in requests if r.workflow_id in latest]
-                answered = self._claim(cur, valid)
-                new = [r for n, r in enumerate(valid) if answered[n] is None]
-                plan = self._write(cur, new, latest) if new else None
-        except _Conflict:
+                written = self.write_in(cur, requests)
+        except RunConflict:
             if len(requests) == 1:
                 return [RunAlreadyExists(str(requests[0].run_id))]
             return [self.write(conn, [r])[0] for r in requests]
@@ -90,9 +110,17 @@ class Triggers:
                 return [InvalidTrigger(f"the run could not be stored: {type(exc).__name__}: {exc}")]
             metrics.TRIGGERS_ISOLATED.inc()
             return [self.write(conn, [r])[0] for r in requests]
-        if plan is not None:
-            metrics.runs_started(r.workflow_id for r in new)
-            metrics.runs_settled(((r.workflow_id, r.status) for r in plan.runs), plan.started)
+        written.count()
+        return written.results
+
+    def write_in(self, cur: psycopg.Cursor[Any], requests: Sequence[TriggerRequest]) -> Written:
+        """`write` inside the caller's transaction (a schedule's fire, a topic's records): raises
+        RunConflict if a run id exists already; the caller calls `count` once it has committed."""
+        latest = self._latest(cur, {r.workflow_id for r in requests})
+        valid = [r for r in requests if r.workflow_id in latest]
+        answered = self._claim(cur, valid)
+        new = [r for n, r in enumerate(valid) if answered[n] is None]
+        plan = self._write(cur, new, latest) if new else None
         outcomes = iter(answered)
         results: list[object] = []
         for r in requests:
@@ -102,7 +130,7 @@ class Triggers:
                 results.append(answer)
             else:
                 results.append(r.run_id)
-        return results
+        return Written(results, new, plan)
 
     def _claim(self, cur: psycopg.Cursor[Any], requests: list[TriggerRequest]) -> list[record.Outcome]:
         """The keys of the keyed requests: None for a request that makes its run."""
@@ -128,18 +156,33 @@ class Triggers:
         self, cur: psycopg.Cursor[Any], requests: list[TriggerRequest], latest: dict[str, Stored]
     ) -> Plan:
         planner = Planner(self.jobs_prefix, int(time.time() * 1000), grace_ms=0)  # the relay's at once
+        definitions = {r.run_id: self.registry.parsed(latest[r.workflow_id]) for r in requests}
+        keys: dict[UUID, str | None] = {}
+        keyed: list[concurrency.Keyed] = []
+        for r in requests:
+            policy = definitions[r.run_id].concurrency
+            keys[r.run_id] = None if policy is None else concurrency.render_key(policy, r.input_value)
+            if policy is not None and (key := keys[r.run_id]) is not None:
+                keyed.append(concurrency.Keyed(r.run_id, r.workflow_id, key, policy))
+        decided = concurrency.decide(cur, keyed)
         runs: list[tuple[Any, ...]] = []
         steps: list[tuple[Any, ...]] = []
         for r in requests:
-            stored = latest[r.workflow_id]
-            definition = self.registry.parsed(stored)
+            stored, definition = latest[r.workflow_id], definitions[r.run_id]
             run = RunRef(r.run_id, r.workflow_id, stored.version, r.correlation_id, r.trace_context)
-            planner.plan.events.append(
-                Event(r.run_id, "RUN_CREATED", data=orjson.dumps({"version": stored.version}).decode())
-            )
-            ctx = starts.context(r.input_value, {})
-            for root in definition.roots:
-                starts.start(planner, run, definition.by_id[root], ctx)
+            created: dict[str, object] = {"version": stored.version, **(r.origin or {})}
+            status, error = "RUNNING", None
+            if keys[r.run_id] is not None:
+                created["concurrencyKey"] = keys[r.run_id]
+            if r.run_id in decided.pending:
+                status = "PENDING"
+            elif r.run_id in decided.cancelled:
+                status, error = "CANCELLED", _over_limit(definition, keys[r.run_id])
+            planner.plan.events.append(Event(r.run_id, "RUN_CREATED", data=orjson.dumps(created).decode()))
+            if status == "RUNNING":
+                starts.start_run(planner, run, definition, r.input_value)
+            elif status == "CANCELLED":
+                planner.plan.events.append(Event(r.run_id, "RUN_CANCELLED", data=error))
             runs.append(
                 (
                     r.run_id,
@@ -150,12 +193,34 @@ class Triggers:
                     r.correlation_id,
                     len(definition.sinks),
                     r.trace_context,
+                    r.schedule_id,
+                    r.scheduled_at,
+                    r.trigger_id,
+                    r.ordering_key,
+                    status,
+                    error,
+                    r.priority or definition.priority,
+                    keys[r.run_id],
                 )
             )
             steps += step_rows(r.run_id, definition)
         cur.execute(runs_sql.INSERT_RUNS, [list(col) for col in zip(*runs, strict=True)])
         if len(cur.fetchall()) != len(runs):
-            raise _Conflict
+            raise RunConflict
         cur.execute(runs_sql.INSERT_STEPS, [list(col) for col in zip(*steps, strict=True)])
+        if decided.displaced:
+            cancel_batch(cur, decided.displaced, {"reason": "ConcurrencyLimit", "onLimit": "cancelOldest"})
         cur.execute(engine_sql.NOTIFY_JOBS)
         return settle(cur, planner.plan, self.registry.get, self.jobs_prefix, grace_ms=0)
+
+
+def _over_limit(definition: Definition, key: str | None) -> str:
+    """The error of a run cancelled on arrival (cancelNewest): its key was at its limit."""
+    assert definition.concurrency is not None
+    return orjson.dumps(
+        {
+            "type": "ConcurrencyLimit",
+            "message": f"concurrency key {key!r} already had {definition.concurrency.limit} open run(s) "
+            "(onLimit: cancelNewest)",
+        }
+    ).decode()

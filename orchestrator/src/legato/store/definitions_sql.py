@@ -76,3 +76,12 @@ class ActionRow:
     """An action some stored version's steps name (ALL_ACTIONS)."""
 
     action: str
+
+
+# Whether a workflow is defined (what a schedule or a trigger starts must be).
+WORKFLOW_DEFINED = "SELECT EXISTS (SELECT 1 FROM workflow_definitions WHERE workflow_id = %s) AS defined"
+
+
+@dataclass(frozen=True, slots=True)
+class DefinedRow:
+    defined: bool

@@ -186,7 +186,7 @@ UPDATE jobs AS j SET not_before = now() + %s * interval '1 millisecond', {START_
 FROM runs AS r
 WHERE j.job_id IN (
     SELECT q.job_id FROM jobs AS q
-    WHERE q.state = 'PENDING' AND q.not_before <= now()
+    WHERE q.state = 'PENDING' AND NOT q.throttled AND q.not_before <= now()
       AND NOT EXISTS (SELECT 1 FROM runs AS p WHERE p.run_id = q.run_id AND p.status = 'PAUSED')
     ORDER BY q.not_before LIMIT %s FOR UPDATE OF q SKIP LOCKED)
   AND r.run_id = j.run_id
@@ -298,18 +298,22 @@ WHERE r.run_id = v.run_id AND r.status IN ('RUNNING', 'PAUSED')
 
 # A job belongs to the current generation of its step (or map item); its due times are computed by
 # the database's clock, like every due time (no application clock is compared with them). The
-# start-by time is set again when the scheduler leases the job for publication (LEASE_DUE_JOBS).
+# start-by time is set again when the scheduler leases the job for publication (LEASE_DUE_JOBS), or
+# admits it (limits_sql.ADMIT). A job of a limited action is written throttled, with its run's priority.
 INSERT_JOBS = """
 INSERT INTO jobs (job_id, run_id, step_id, attempt, action, topic, payload, state, timeout_ms, not_before,
-                  item_index, generation, schedule_to_start_ms, heartbeat_ms, details, requeues, start_by)
+                  item_index, generation, schedule_to_start_ms, heartbeat_ms, details, requeues, start_by,
+                  limited, throttled, priority)
 SELECT v.job_id, v.run_id, v.step_id, v.attempt, v.action, v.topic, v.payload, 'PENDING', v.timeout_ms,
        now() + v.delay_ms * interval '1 millisecond', v.item_index,
        COALESCE(i.generation, s.generation), v.sts_ms, v.hb_ms, v.details, v.requeues,
-       now() + v.sts_ms * interval '1 millisecond'
+       now() + v.sts_ms * interval '1 millisecond',
+       v.limited, v.limited,
+       CASE WHEN v.limited THEN (SELECT r.priority FROM runs AS r WHERE r.run_id = v.run_id) ELSE 3 END
 FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
-            %s::int[], %s::bigint[], %s::int[], %s::int[], %s::int[], %s::text[], %s::int[])
+            %s::int[], %s::bigint[], %s::int[], %s::int[], %s::int[], %s::text[], %s::int[], %s::bool[])
      AS v(job_id, run_id, step_id, attempt, action, topic, payload, timeout_ms, delay_ms, item_index,
-          sts_ms, hb_ms, details, requeues)
+          sts_ms, hb_ms, details, requeues, limited)
 JOIN steps AS s ON s.run_id = v.run_id AND s.step_id = v.step_id
 LEFT JOIN step_items AS i ON i.run_id = v.run_id AND i.step_id = v.step_id AND i.item_index = v.item_index
 """

@@ -56,15 +56,17 @@ class HolderRow:
     ttl_seconds: int
 
 
-# Expired rows, a small batch at a time; rows a trigger is replacing right now are skipped.
+# Expired rows, a small batch at a time; rows a trigger is replacing right now are skipped. The batch
+# is MATERIALIZED: picked once (a subquery joined to the DELETE could be scanned again, and with
+# SKIP LOCKED and ties in expires_at each scan may pick other rows: more than `batch` deleted).
 DELETE_EXPIRED = """
-DELETE FROM idempotency_keys k
-USING (
+WITH old AS MATERIALIZED (
     SELECT workflow_id, key FROM idempotency_keys
     WHERE expires_at <= now()
     ORDER BY expires_at
     LIMIT %s
     FOR UPDATE SKIP LOCKED
-) AS old
+)
+DELETE FROM idempotency_keys AS k USING old
 WHERE k.workflow_id = old.workflow_id AND k.key = old.key AND k.expires_at <= now()
 """

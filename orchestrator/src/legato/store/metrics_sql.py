@@ -5,15 +5,16 @@ from dataclasses import dataclass
 # The outbox: PENDING jobs that are due or being handed to Kafka (an immediate job is written with
 # its not_before one hand-over grace ahead; a retry still waiting out a longer delay is not in it).
 # A job's age counts from when it became due: GREATEST(written, due - grace). Served by the
-# partial index jobs_outbox (not_before WHERE state = 'PENDING'). A paused run's jobs wait on purpose:
-# they are not counted (legato_runs_paused counts their runs).
+# partial index jobs_outbox (not_before WHERE state = 'PENDING' AND NOT throttled). A paused run's jobs
+# wait on purpose: they are not counted (legato_runs_paused counts their runs), nor are throttled
+# jobs (legato_throttled_jobs).
 OUTBOX = """
 SELECT count(*) AS depth,
        COALESCE(GREATEST(0, EXTRACT(EPOCH FROM
            now() - min(GREATEST(created_at, not_before - %(grace)s * interval '1 millisecond'))))::float8, 0)
            AS oldest_age_s
 FROM jobs AS j
-WHERE j.state = 'PENDING' AND j.not_before <= now() + %(grace)s * interval '1 millisecond'
+WHERE j.state = 'PENDING' AND NOT j.throttled AND j.not_before <= now() + %(grace)s * interval '1 millisecond'
   AND NOT EXISTS (SELECT 1 FROM runs AS r WHERE r.run_id = j.run_id AND r.status = 'PAUSED')
 """
 
@@ -35,3 +36,12 @@ SELECT (SELECT count(*) FROM steps WHERE status = 'WAITING' AND signal_name IS N
 class WaitsRow:
     signal_waits: int
     paused_runs: int
+
+
+# Runs PENDING behind their concurrency key (runs_status_created).
+PENDING_RUNS = "SELECT count(*) AS runs FROM runs WHERE status = 'PENDING'"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRunsRow:
+    runs: int

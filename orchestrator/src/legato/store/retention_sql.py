@@ -38,6 +38,7 @@ DELETE_RUN_ROWS: tuple[tuple[str, str], ...] = (
     ("dead_letters", "DELETE FROM dead_letters WHERE run_id = ANY(%s)"),
     ("dlt_replays", "DELETE FROM dlt_replays WHERE run_id = ANY(%s)"),
     ("idempotency_keys", "DELETE FROM idempotency_keys WHERE run_id = ANY(%s)"),
+    ("schedule_fires", "DELETE FROM schedule_fires WHERE run_id = ANY(%s)"),
     ("runs", "DELETE FROM runs WHERE run_id = ANY(%s)"),
 )
 
@@ -53,4 +54,15 @@ WHERE job_id = ANY(ARRAY(
       AND state NOT IN ('PENDING', 'DISPATCHED')
     LIMIT %s
     FOR UPDATE SKIP LOCKED))
+"""
+
+# Fire times that started no run (skipped, failed) and are older than the retention age. The
+# scheduler never fires a time again that it passed, so their rows are only history.
+DROP_OLD_FIRES = """
+DELETE FROM schedule_fires
+WHERE ctid = ANY(ARRAY(
+    SELECT ctid FROM schedule_fires
+    WHERE run_id IS NULL AND outcome IN ('skipped', 'failed')
+      AND recorded_at < now() - make_interval(secs => %s)
+    LIMIT %s))
 """

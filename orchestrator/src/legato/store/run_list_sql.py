@@ -27,6 +27,8 @@ CONDITIONS = {
     "run_id": "run_id = %(run_id)s",
     "idempotency_key": "idempotency_key = %(idempotency_key)s",
     "correlation_id": "correlation_id = %(correlation_id)s",
+    "schedule_id": "schedule_id = %(schedule_id)s",
+    "trigger_id": "trigger_id = %(trigger_id)s",
     # The keyset: everything after the last row of the previous page (newest first).
     "after": "(created_at, run_id) < (%(after_at)s, %(after_id)s)",
 }
@@ -34,7 +36,7 @@ CONDITIONS = {
 COLUMNS = """
 run_id, workflow_id, version, status, created_at, ended_at, correlation_id, idempotency_key,
 error ->> 'stepId' AS error_step, error ->> 'type' AS error_type,
-left(error ->> 'message', 1000) AS error_message
+left(error ->> 'message', 1000) AS error_message, schedule_id, scheduled_at, trigger_id, priority
 """
 
 ORDER = "ORDER BY created_at DESC, run_id DESC"
@@ -64,12 +66,16 @@ class ListedRunRow:
     error_step: str | None
     error_type: str | None
     error_message: str | None
+    schedule_id: str | None
+    scheduled_at: datetime | None
+    trigger_id: str | None
+    priority: int
 
 
 # The columns of a listed run (those COLUMNS names), read again from a search's window.
 LISTED = (
     "run_id, workflow_id, version, status, created_at, ended_at, correlation_id, idempotency_key, "
-    "error_step, error_type, error_message"
+    "error_step, error_type, error_message, schedule_id, scheduled_at, trigger_id, priority"
 )
 
 # The input bytes (as stored) of the runs before each one of the window, newest first.

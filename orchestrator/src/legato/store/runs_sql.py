@@ -15,13 +15,19 @@ FROM workflow_definitions WHERE workflow_id = ANY(%s) ORDER BY workflow_id, vers
 """
 
 # A run id that exists already is skipped, and the caller sees fewer rows come back (only counted).
+# A run starts RUNNING, PENDING (behind its concurrency key) or CANCELLED (cancelNewest).
 INSERT_RUNS = """
 INSERT INTO runs (run_id, workflow_id, version, status, input, idempotency_key, correlation_id,
-                  open_sinks, trace_context)
-SELECT run_id, workflow_id, version, 'RUNNING', input::jsonb, idempotency_key, correlation_id,
-       open_sinks, trace_context
-FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::int[], %s::text[])
-     AS v(run_id, workflow_id, version, input, idempotency_key, correlation_id, open_sinks, trace_context)
+                  open_sinks, trace_context, schedule_id, scheduled_at, trigger_id, ordering_key,
+                  error, ended_at, priority, concurrency_key)
+SELECT run_id, workflow_id, version, status, input::jsonb, idempotency_key, correlation_id,
+       open_sinks, trace_context, schedule_id, scheduled_at, trigger_id, ordering_key,
+       error::jsonb, CASE WHEN status = 'CANCELLED' THEN now() END, priority, concurrency_key
+FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::int[], %s::text[],
+            %s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[], %s::smallint[],
+            %s::text[])
+     AS v(run_id, workflow_id, version, input, idempotency_key, correlation_id, open_sinks, trace_context,
+          schedule_id, scheduled_at, trigger_id, ordering_key, status, error, priority, concurrency_key)
 ON CONFLICT (run_id) DO NOTHING
 RETURNING run_id
 """
@@ -35,7 +41,8 @@ FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::int[], %s::text[]
 
 GET_RUN = """
 SELECT run_id, workflow_id, version, status, input, output, error, correlation_id,
-       created_at, updated_at, ended_at, parent_run_id, parent_step_id
+       created_at, updated_at, ended_at, parent_run_id, parent_step_id, schedule_id, scheduled_at,
+       trigger_id, priority, concurrency_key
 FROM runs WHERE run_id = %s
 """
 
@@ -57,6 +64,11 @@ class RunRow:
     ended_at: datetime | None
     parent_run_id: UUID | None
     parent_step_id: str | None
+    schedule_id: str | None
+    scheduled_at: datetime | None
+    trigger_id: str | None
+    priority: int
+    concurrency_key: str | None
 
 
 # With each task step's live attempt (queued or running): what its worker last reported.
@@ -64,10 +76,14 @@ GET_STEPS = """
 SELECT s.step_id, s.action, s.status, s.attempts, s.input, s.output, s.error, s.started_at, s.ended_at,
        s.wake_at, s.items_total, s.items_open, s.child_run_id,
        live.job_id AS live_job_id, live.started_at AS live_started_at, live.heartbeat_at, live.details,
-       live.worker_id, live.deadline_at, live.deadline_kind
+       live.worker_id, live.deadline_at, live.deadline_kind, live.throttled AS live_throttled,
+       (s.status = 'RUNNING' AND EXISTS (
+           SELECT 1 FROM jobs AS t WHERE t.run_id = s.run_id AND t.step_id = s.step_id
+             AND t.throttled AND t.state = 'PENDING')) AS throttled
 FROM steps AS s
 LEFT JOIN LATERAL (
-    SELECT j.job_id, j.started_at, j.heartbeat_at, j.details, j.worker_id, j.deadline_at, j.deadline_kind
+    SELECT j.job_id, j.started_at, j.heartbeat_at, j.details, j.worker_id, j.deadline_at, j.deadline_kind,
+           j.throttled
     FROM jobs AS j
     WHERE j.run_id = s.run_id AND j.step_id = s.step_id AND j.item_index IS NULL
       AND j.state IN ('PENDING', 'DISPATCHED')
@@ -100,6 +116,8 @@ class StepRow:
     worker_id: str | None
     deadline_at: datetime | None
     deadline_kind: str | None
+    live_throttled: bool | None
+    throttled: bool  # an attempt of the step (or of an item) waits for a slot of its action
 
 
 GET_EVENTS = """

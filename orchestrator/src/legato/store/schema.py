@@ -6,6 +6,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -13,8 +14,10 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     Table,
     Text,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -54,6 +57,12 @@ runs = Table(
     Column("parent_run_id", UUID(as_uuid=True)),  # a child run: the run whose workflow step started it
     Column("parent_step_id", Text),
     Column("depth", Integer, nullable=False, server_default=text("0")),  # a child's is its parent's + 1
+    Column("schedule_id", Text),  # started by this schedule ...
+    Column("scheduled_at", DateTime(timezone=True)),  # ... for this fire time
+    Column("trigger_id", Text),  # started by a record of this Kafka-topic trigger ...
+    Column("ordering_key", Text),  # ... whose key orders its runs (ordering perKey)
+    Column("priority", SmallInteger, nullable=False, server_default=text("3")),  # 1 highest .. 5
+    Column("concurrency_key", Text),  # its workflow's concurrency key (PENDING while over its limit)
     CheckConstraint("open_sinks >= 0", name="runs_open_sinks_nonnegative"),
     Index("runs_status_created", "status", "created_at"),
     Index("runs_ended", "ended_at", postgresql_where=text("ended_at IS NOT NULL")),
@@ -65,6 +74,21 @@ runs = Table(
         "runs_children",
         "parent_run_id",
         postgresql_where=text("parent_run_id IS NOT NULL AND status IN ('RUNNING', 'PAUSED')"),
+    ),
+    Index("runs_schedule", "schedule_id", postgresql_where=text("schedule_id IS NOT NULL")),
+    Index("runs_trigger", "trigger_id", postgresql_where=text("trigger_id IS NOT NULL")),
+    Index(
+        "runs_ordering_open",
+        "trigger_id",
+        "ordering_key",
+        postgresql_where=text("ordering_key IS NOT NULL AND status IN ('RUNNING', 'PAUSED')"),
+    ),
+    Index(
+        "runs_concurrency_open",
+        "workflow_id",
+        "concurrency_key",
+        "status",
+        postgresql_where=text("concurrency_key IS NOT NULL AND status IN ('PENDING', 'RUNNING', 'PAUSED')"),
     ),
     # Migration 0008 also creates STATISTICS runs_workflow_status (mcv) ON workflow_id, status.
 )
@@ -128,6 +152,93 @@ signals = Table(
     Index("signals_unconsumed", "run_id", "name", "id", postgresql_where=text("consumed_at IS NULL")),
 )
 
+# Schedules: `next_fire_at` is the next fire time not yet handled, `due_at` when it is taken (+ jitter).
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("schedule_id", Text, primary_key=True),
+    Column("workflow_id", Text, nullable=False),
+    Column("cron", Text),
+    Column("every", Text),
+    Column("timezone", Text, nullable=False),
+    Column("start_at", DateTime(timezone=True)),
+    Column("end_at", DateTime(timezone=True)),
+    Column("input", JSONB),
+    Column("overlap", Text, nullable=False),
+    Column("catchup_window_s", Integer, nullable=False),
+    Column("jitter_s", Integer, nullable=False),
+    Column("paused", Boolean, nullable=False, server_default=text("false")),
+    Column("note", Text),
+    Column("next_fire_at", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True)),
+    Column("missed", BigInteger, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Index("schedules_due", "due_at", postgresql_where=text("NOT paused AND due_at IS NOT NULL")),
+)
+
+# One row per fire time handled: the primary key makes a fire time start at most one run.
+schedule_fires = Table(
+    "schedule_fires",
+    metadata,
+    Column("schedule_id", Text, nullable=False),
+    Column("fire_time", DateTime(timezone=True), nullable=False),
+    Column("source", Text, nullable=False),  # schedule | catchup | manual | backfill
+    Column("outcome", Text, nullable=False),  # started | skipped | buffered | failed
+    Column("run_id", UUID(as_uuid=True)),
+    Column("message", Text),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    PrimaryKeyConstraint("schedule_id", "fire_time"),
+    Index(
+        "schedule_fires_buffered", "schedule_id", "fire_time", postgresql_where=text("outcome = 'buffered'")
+    ),
+    Index("schedule_fires_recorded", "recorded_at"),
+)
+
+# Kafka-topic triggers, with their counters.
+triggers = Table(
+    "triggers",
+    metadata,
+    Column("trigger_id", Text, primary_key=True),
+    Column("workflow_id", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("from_beginning", Boolean, nullable=False),
+    Column("input", JSONB),  # the template of a run's input
+    Column("idempotency_key", Text),  # the template of a run's key
+    Column("ordering", Text, nullable=False),  # none | perKey
+    Column("paused", Boolean, nullable=False, server_default=text("false")),
+    Column("started", BigInteger, nullable=False, server_default=text("0")),
+    Column("duplicates", BigInteger, nullable=False, server_default=text("0")),
+    Column("dead_lettered", BigInteger, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+# The next record of each partition a trigger takes: written with the records' runs (exactly once).
+trigger_offsets = Table(
+    "trigger_offsets",
+    metadata,
+    Column("trigger_id", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("next_offset", BigInteger, nullable=False),
+    Column("high_watermark", BigInteger),  # the partition's end when last sampled
+    PrimaryKeyConstraint("trigger_id", "partition"),
+)
+
+# Records of a perKey trigger waiting for the open run of their key to end.
+trigger_queue = Table(
+    "trigger_queue",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("trigger_id", Text, nullable=False),
+    Column("ordering_key", Text, nullable=False),
+    Column("input", JSONB),
+    Column("idempotency_key", Text),
+    Column("source", JSONB, nullable=False),  # topic, partition, offset
+    Column("queued_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Index("trigger_queue_key", "trigger_id", "ordering_key", "id"),
+)
+
 # One row per item of a forEach step: its payload, state and output (gathered in item order).
 step_items = Table(
     "step_items",
@@ -186,11 +297,16 @@ jobs = Table(
     Column("worker_id", Text),
     # The start-by time its record carries (deadlineAt), on the database's clock (migration 0011).
     Column("start_by", DateTime(timezone=True)),
+    # Flow control (migration 0015): its action had a limit when it was made; it waits for a slot or
+    # a token (never published yet); its run's priority, the order of admission.
+    Column("limited", Boolean, nullable=False, server_default=false()),
+    Column("throttled", Boolean, nullable=False, server_default=false()),
+    Column("priority", SmallInteger, nullable=False, server_default=text("3")),
     Index("jobs_run_step", "run_id", "step_id"),
     Index(
         "jobs_outbox",
         "not_before",
-        postgresql_where=text("state = 'PENDING'"),
+        postgresql_where=text("state = 'PENDING' AND NOT throttled"),  # throttled jobs wait for admission
     ),
     Index(
         "jobs_payload_kept",
@@ -202,6 +318,27 @@ jobs = Table(
         "deadline_at",
         postgresql_where=text("state = 'DISPATCHED'"),
     ),
+    Index(
+        "jobs_limited_live",
+        "action",
+        "throttled",
+        "priority",
+        "created_at",
+        postgresql_where=text("limited AND state IN ('PENDING', 'DISPATCHED')"),
+    ),
+)
+
+# Per-action limits (PUT /actions/{action}/limits): every orchestrator admits jobs under the row's lock.
+action_limits = Table(
+    "action_limits",
+    metadata,
+    Column("action", Text, primary_key=True),
+    Column("max_concurrent", Integer),
+    Column("rate_limit", Integer),  # tokens per period, also the bucket's size
+    Column("rate_period_ms", BigInteger),
+    Column("tokens", Float, nullable=False, server_default=text("0")),  # as of refilled_at
+    Column("refilled_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
 )
 
 # The outbox of Cancel records: attempts the orchestrator no longer wants, published to the control

@@ -76,6 +76,7 @@ class NewJob:
     # Its record's deadlineAt (epoch ms), the start-by time the database set (jobs.start_by); None
     # without scheduleToStartSeconds.
     start_by_ms: int | None = None
+    limited: bool = False  # its action has a limit: written throttled, published once admitted
 
 
 @dataclass(slots=True)

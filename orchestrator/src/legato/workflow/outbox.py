@@ -22,12 +22,17 @@ BATCH = 500
 
 def lease_due_jobs(cur: Cursor) -> list[NewJob]:
     """Jobs to publish now; jobs of runs that ended are closed instead."""
+    rows = fetch_all(cur, DueJobRow, engine_sql.LEASE_DUE_JOBS, (HANDOVER_MS, BATCH))
+    dead = [r.job_id for r in rows if r.status != "RUNNING"]
+    if dead:
+        cur.execute(engine_sql.CANCEL_JOBS, (dead,))
+    return due_jobs(r for r in rows if r.status == "RUNNING")
+
+
+def due_jobs(rows: Iterable[DueJobRow]) -> list[NewJob]:
+    """Leased job rows, as the jobs to publish."""
     due: list[NewJob] = []
-    dead = []
-    for r in fetch_all(cur, DueJobRow, engine_sql.LEASE_DUE_JOBS, (HANDOVER_MS, BATCH)):
-        if r.status != "RUNNING":
-            dead.append(r.job_id)
-            continue
+    for r in rows:
         due.append(
             NewJob(
                 job_id=r.job_id,
@@ -51,8 +56,6 @@ def lease_due_jobs(cur: Cursor) -> list[NewJob]:
                 start_by_ms=r.start_by_ms,
             )
         )
-    if dead:
-        cur.execute(engine_sql.CANCEL_JOBS, (dead,))
     return due
 
 

@@ -44,6 +44,13 @@ class StepFailed(Exception):
     pass
 
 
+def start_run(planner: Planner, run: RunRef, definition: Definition, run_input: Any) -> None:
+    """A run starts: each of its root steps does."""
+    ctx = context(run_input, {})
+    for root in definition.roots:
+        start(planner, run, definition.by_id[root], ctx)
+
+
 def start(planner: Planner, run: RunRef, step: StepDef, ctx: Context, payload: str | None = None) -> None:
     """`payload`: the step's input as checked JSON text, instead of rendering its template."""
     try:

@@ -11,6 +11,7 @@ import psycopg
 from legato.store import attempts_sql, engine_sql
 from legato.store.engine_sql import StartByRow
 from legato.store.rows import fetch_all
+from legato.workflow.limits import hold_limited
 from legato.workflow.model import Plan
 
 
@@ -67,6 +68,7 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
         )
     if plan.jobs:
         j = plan.jobs
+        hold_limited(cur, j)
         start_by = any(x.schedule_to_start_ms is not None for x in j)
         jobs = (
             [x.job_id for x in j],
@@ -83,6 +85,7 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
             [x.heartbeat_ms for x in j],
             [x.details for x in j],
             [x.requeues for x in j],
+            [x.limited for x in j],
         )
         if start_by:  # the records of these jobs carry the start-by times the database set
             written = fetch_all(cur, StartByRow, engine_sql.INSERT_JOBS_RETURNING_START_BY, jobs)

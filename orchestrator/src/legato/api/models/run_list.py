@@ -28,6 +28,10 @@ class RunSummary(Answer):
     correlationId: str | None
     idempotencyKey: str | None
     error: RunError | None  # null unless FAILED
+    scheduleId: str | None  # the schedule that started it, and for which fire time
+    scheduledAt: Timestamp | None
+    triggerId: str | None  # the Kafka-topic trigger whose record started it
+    priority: int  # 1 (highest) .. 5
 
 
 class RunPage(Answer):

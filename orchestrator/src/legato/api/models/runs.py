@@ -18,7 +18,7 @@ class LiveAttempt(Answer):
     """The step's newest attempt not ended: `queued` until a worker reports its start."""
 
     jobId: Uuid
-    state: Literal["queued", "running"]
+    state: Literal["throttled", "queued", "running"]  # throttled: waits for a slot of its action
     startedAt: Timestamp | None
     heartbeatAt: Timestamp | None
     progress: Json
@@ -58,6 +58,7 @@ class RunStep(Answer):
     error: Json
     startedAt: Timestamp | None
     endedAt: Timestamp | None
+    waitingFor: str | None  # e.g. "a slot of action charge-card": an attempt is throttled
     wakeAt: Timestamp | MISSING = MISSING
     items: StepItems | MISSING = MISSING
     liveAttempt: LiveAttempt | MISSING = MISSING
@@ -68,7 +69,8 @@ class RunStep(Answer):
 
 class Run(Answer):
     """`parentRunId` and `parentStepId`: the run and workflow step that started this one as a
-    child run (None for a run started otherwise)."""
+    child run (None for a run started otherwise). `scheduleId` and `scheduledAt`: the schedule and
+    fire time that started it; `triggerId`: the Kafka-topic trigger whose record started it."""
 
     runId: Uuid
     workflowId: str
@@ -83,6 +85,12 @@ class Run(Answer):
     endedAt: Timestamp | None
     parentRunId: Uuid | None
     parentStepId: str | None
+    scheduleId: str | None
+    scheduledAt: Timestamp | None
+    triggerId: str | None
+    priority: int  # 1 (highest) .. 5: the order in which throttled work is admitted
+    concurrencyKey: str | None  # its workflow's concurrency key, as its input rendered it
+    waitingFor: str | None  # why a PENDING run has not started (its concurrency key is at its limit)
     steps: list[RunStep]
 
 

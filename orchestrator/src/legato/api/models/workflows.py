@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from pydantic import GetJsonSchemaHandler, RootModel
+from pydantic import MISSING, GetJsonSchemaHandler, RootModel
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -20,10 +20,21 @@ class WorkflowStep(RootModel[dict[str, Any]]):
         return {k: v for k, v in STEP.items() if k != "allOf"}
 
 
+class Concurrency(Answer):
+    key: str
+    limit: int = 1
+    onLimit: str = "queue"
+
+
 class Definition(Answer):
+    """`concurrency`, `maxBacklog` and `priority` only when the definition sets them."""
+
     id: str
     version: int
     steps: list[WorkflowStep]
+    concurrency: Concurrency | MISSING = MISSING
+    maxBacklog: int | MISSING = MISSING
+    priority: int | MISSING = MISSING
     createdAt: Timestamp
 
 

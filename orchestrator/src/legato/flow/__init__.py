@@ -1,0 +1,1 @@
+"""Flow control the operator sets: per-action limits, and admission control (backpressure)."""
