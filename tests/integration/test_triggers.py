@@ -1,7 +1,6 @@
 """Kafka-topic triggers: one run per record, its input and key from templates, bad records to the
 dead-letter topic, perKey ordering, pause and resume (real Kafka and PostgreSQL)."""
 
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
@@ -274,22 +273,21 @@ def test_records_wait_in_kafka_while_the_workflow_has_too_much_work_not_started(
     define(api, {"id": wid, "maxBacklog": 5, "steps": [{"id": "a", "action": unique("nobody")}]})
     tid = create(api, kafka={"topic": topic}, workflowId=wid)["id"]
 
-    def lag() -> int:
-        found: int = api.get(f"/triggers/{tid}").json()["lag"] or 0
+    def trigger() -> dict[str, Any]:
+        found: dict[str, Any] = api.get(f"/triggers/{tid}").json()
         return found
 
-    produced = 0
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # until a batch is held (the maxBacklog is read every second)
-        produce(orchestrator, topic, as_json(range(produced, produced + 10)))
-        produced += 10
-        until(
-            lambda n=produced: len(runs_of(orchestrator, tid)) + lag() == n, 20, "every record taken or held"
-        )
-        if lag():
-            break
-    held = lag()
-    assert held > 0 and len(runs_of(orchestrator, tid)) == produced - held
+    # At maxBacklog 5 once a batch took 5 or more (the runs a batch starts count at once): held.
+    produce(orchestrator, topic, as_json(range(10)))
+    until(lambda: trigger()["held"] is not None, 30, "the trigger holding its records")
+    assert "the maxBacklog of workflow " + wid + " is 5" in trigger()["held"]
+    taken = len(runs_of(orchestrator, tid))
+    assert 5 <= taken <= 10
+    # Held: what comes now waits in Kafka (the lag, sampled, counts it) and starts nothing.
+    produce(orchestrator, topic, as_json(range(10, 20)))
+    produced = 20
+    until(lambda: trigger()["lag"] == produced - taken, 30, "the held records in the lag")
+    assert len(runs_of(orchestrator, tid)) == taken and trigger()["held"] is not None
 
     def drained() -> int:
         """Cancel the trigger's open runs (the work drains); how many runs it has."""
@@ -301,3 +299,4 @@ def test_records_wait_in_kafka_while_the_workflow_has_too_much_work_not_started(
 
     until(lambda: drained() == produced, 30, "the held records taken")
     assert sorted(r[1] for r in runs_of(orchestrator, tid)) == list(range(produced))
+    until(lambda: drained() == produced and trigger()["held"] is None, 30, "the trigger no longer held")

@@ -1787,8 +1787,10 @@ export interface components {
     };
     /**
      * Trigger
-     * @description `lag`: records of the topic not yet taken (None before the first sample). `queued`: records
-     *     of a `perKey` trigger waiting for the open run of their key to end.
+     * @description `lag`: records of the topic not yet taken (None before the first sample). `held`: why the
+     *     trigger holds its records in Kafka (too much work of its workflow has not started: backpressure),
+     *     None while it takes them. `queued`: records of a `perKey` trigger waiting for the open run of
+     *     their key to end.
      */
     Trigger: {
       id: string;
@@ -1806,6 +1808,7 @@ export interface components {
       consumerGroup: string;
       deadLetterTopic: string;
       lag: number | null;
+      held: string | null;
       queued: number;
       counts: components["schemas"]["TriggerCounts"];
     };

@@ -69,6 +69,14 @@ export function TriggerDetail({ id, onChanged }: { id: string; onChanged: () => 
         <dd data-testid="trigger-detail-lag" data-lag={t.lag ?? ""}>
           {lagText(t.lag)} <span className="dim">records not taken yet</span>
         </dd>
+        {t.held != null && (
+          <>
+            <dt>Held</dt>
+            <dd data-testid="trigger-detail-held" className="waiting">
+              {t.held}
+            </dd>
+          </>
+        )}
         <dt>Started / duplicates / dead-lettered</dt>
         <dd>
           <TriggerCounts t={t} />

@@ -76,6 +76,7 @@ def print_trigger(out: Output, t: dict[str, Any]) -> None:
             ("consumer group", cell(t.get("consumerGroup"))),
             ("dead letters to", cell(t.get("deadLetterTopic"))),
             ("lag", cell(t.get("lag"))),
+            ("held", cell(t.get("held"))),
             ("queued", cell(t.get("queued"))),
             ("started", _count(t, "started")),
             ("duplicates", _count(t, "duplicates")),

@@ -210,6 +210,7 @@ triggers = Table(
     Column("started", BigInteger, nullable=False, server_default=text("0")),
     Column("duplicates", BigInteger, nullable=False, server_default=text("0")),
     Column("dead_lettered", BigInteger, nullable=False, server_default=text("0")),
+    Column("held", Text),  # why its records wait in Kafka (too much work not started), or NULL
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
 )

@@ -11,7 +11,7 @@ from typing import Any
 
 TRIGGER_COLUMNS = """
 trigger_id, workflow_id, topic, from_beginning, input, idempotency_key, ordering, paused, started,
-duplicates, dead_lettered, created_at, updated_at
+duplicates, dead_lettered, held, created_at, updated_at
 """
 
 
@@ -28,6 +28,7 @@ class TriggerRow:
     started: int
     duplicates: int
     dead_lettered: int
+    held: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -49,6 +50,10 @@ RETURNING """
 SET_PAUSED = (
     "UPDATE triggers SET paused = %s, updated_at = now() WHERE trigger_id = %s RETURNING " + TRIGGER_COLUMNS
 )
+
+# Why a consumer holds the trigger's records in Kafka (backpressure), or NULL when it takes them.
+# `updated_at` stays: it is the spec's, and a change of it makes the intake start the consumer anew.
+SET_HELD = "UPDATE triggers SET held = %s WHERE trigger_id = %s AND held IS DISTINCT FROM %s"
 
 DELETE = "DELETE FROM triggers WHERE trigger_id = %s"
 DELETE_OFFSETS = "DELETE FROM trigger_offsets WHERE trigger_id = %s"

@@ -154,6 +154,7 @@ def _json(settings: Settings, row: TriggerRow, state: StateRow | None) -> dict[s
         "consumerGroup": trigger_group(settings.kafka.orchestrator_group, row.trigger_id),
         "deadLetterTopic": trigger_dlt_topic(settings.kafka.orchestrator_group, row.trigger_id),
         "lag": None if state is None else state.lag,
+        "held": row.held,
         "queued": 0 if state is None else state.queued,
         "counts": {"started": row.started, "duplicates": row.duplicates, "deadLettered": row.dead_lettered},
     }

@@ -70,7 +70,8 @@ class TriggerConsumer:
         self._thread = threading.Thread(target=self._run, name=f"legato-trigger-{self.id}", daemon=True)
         self.consumer: Consumer | None = None
         self.backlog = backlog
-        self._held = False  # its partitions paused: too much work has not started (flow.backlog)
+        # its partitions paused: too much work has not started (flow.backlog); None: not looked yet
+        self._held: bool | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -111,7 +112,7 @@ class TriggerConsumer:
         )
         self.consumer = consumer
         self.expected = {}
-        self._held = False
+        self._held = None  # the first look writes `held` (a stale one, of a consumer before, goes)
         try:
             consumer.subscribe([self.row.topic], on_assign=self._assigned, on_revoke=self._revoked)
             while not self.stop.is_set():
@@ -127,15 +128,19 @@ class TriggerConsumer:
     def _hold(self, consumer: Consumer) -> None:
         """Backpressure: while too much work has not started (LEGATO_MAX_BACKLOG, the workflow's
         maxBacklog) the partitions are paused and the records wait in Kafka; taken again after."""
+        held_before = self._held
         refusal = None if self.backlog is None else self.backlog.check(self.row.workflow_id)
         if (refusal is not None) == self._held:
             return
+        reason = None if refusal is None else refusal.message(self.row.workflow_id)
+        with self.pool.connection() as conn:  # in view (the trigger's `held`) before it shows in the lag
+            conn.execute(triggers_sql.SET_HELD, (reason, self.id, reason))
         self._held = refusal is not None
         assigned = consumer.assignment()
         if refusal is not None:
             consumer.pause(assigned)
-            log.warning("trigger %s: held in Kafka: %s", self.id, refusal.message(self.row.workflow_id))
-        else:
+            log.warning("trigger %s: held in Kafka: %s", self.id, reason)
+        elif held_before is not None:  # None: this consumer's first look (a stale reason was cleared)
             consumer.resume(assigned)
             log.info("trigger %s: taking records again", self.id)
 

@@ -91,8 +91,10 @@ class TriggerCounts(Answer):
 
 
 class Trigger(Answer):
-    """`lag`: records of the topic not yet taken (None before the first sample). `queued`: records
-    of a `perKey` trigger waiting for the open run of their key to end."""
+    """`lag`: records of the topic not yet taken (None before the first sample). `held`: why the
+    trigger holds its records in Kafka (too much work of its workflow has not started: backpressure),
+    None while it takes them. `queued`: records of a `perKey` trigger waiting for the open run of
+    their key to end."""
 
     id: str
     kafka: KafkaSource
@@ -106,6 +108,7 @@ class Trigger(Answer):
     consumerGroup: str
     deadLetterTopic: str
     lag: int | None
+    held: str | None
     queued: int
     counts: TriggerCounts
 
