@@ -21,6 +21,8 @@ from harness.workers import await_members, running_worker
 
 pytestmark = pytest.mark.integration
 
+TOGETHER_S = 20  # how long the first jobs wait for one another (Tally.handler)
+
 
 class Tally:
     """What a handler saw: how many ran at once (overall and per key), and when each started."""
@@ -34,7 +36,12 @@ class Tally:
         self.starts: list[float] = []
         self.order: list[Any] = []
 
-    def handler(self, hold_s: float) -> Any:
+    def handler(self, hold_s: float, together: int = 1) -> Any:
+        """Each job holds `hold_s`; the first ones wait (at most TOGETHER_S) until `together` of them
+        run at once, so that reaching a limit does not depend on how jobs happen to overlap on a
+        slow machine (more than the limit still shows in `most`)."""
+        full = threading.Event()
+
         def run(payload: Any) -> Any:
             key = str(payload.get("k")) if isinstance(payload, dict) else ""
             with self.lock:
@@ -44,6 +51,10 @@ class Tally:
                 self.most_per_key[key] = max(self.most_per_key[key], self.per_key[key])
                 self.starts.append(time.monotonic())
                 self.order.append(payload)
+                if self.now >= together:
+                    full.set()
+            if not full.wait(TOGETHER_S):
+                full.set()  # never that many at once: `most` says so, and no other job waits
             time.sleep(hold_s)  # the work itself
             with self.lock:
                 self.now -= 1
@@ -88,7 +99,7 @@ def test_a_limit_holds_across_three_workers_and_two_orchestrators(
     set_limits(api, action, {"maxConcurrent": 4})
     wid = one_step(api, action)
     tally = Tally()
-    handlers = {action: tally.handler(0.15)}
+    handlers = {action: tally.handler(0.15, together=4)}
     with (
         httpx.Client(base_url=twin.url, timeout=30) as other,
         running_worker(orchestrator, handlers, concurrency=20),
@@ -171,7 +182,7 @@ def test_clearing_a_limit_publishes_what_it_held(api: httpx.Client, orchestrator
     assert api.get(f"/actions/{action}/limits").status_code == 404
     assert api.delete(f"/actions/{action}/limits").status_code == 404
     tally = Tally()
-    with running_worker(orchestrator, {action: tally.handler(0.3)}, concurrency=4):
+    with running_worker(orchestrator, {action: tally.handler(0.3, together=3)}, concurrency=4):
         for run_id in runs:
             assert wait_run(api, run_id)["status"] == "COMPLETED"
     assert tally.most == 3  # no limit any more
