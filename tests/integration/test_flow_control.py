@@ -117,20 +117,24 @@ def test_a_limit_holds_across_three_workers_and_two_orchestrators(
 
 def test_a_rate_holds(api: httpx.Client, orchestrator: Orchestrator) -> None:
     action = unique("rated")
-    set_limits(api, action, {"rate": {"limit": 40, "periodSeconds": 1}})
+    # one token, then one a day: the runs wait throttled however fast (or slowly) they are triggered
+    set_limits(api, action, {"rate": {"limit": 1, "periodSeconds": 86_400}})
     wid = one_step(api, action)
     tally = Tally()
     with running_worker(orchestrator, {action: tally.handler(0)}, concurrency=20):
+        first = trigger(api, wid, {"n": -1})  # the oldest: it takes the token
+        with ThreadPoolExecutor(8) as pool:
+            runs = list(pool.map(lambda n: trigger(api, wid, {"n": n}), range(160)))
         # the worker consumes before the measure (jobs queued while it joins would start in a burst)
-        assert wait_run(api, trigger(api, wid, {"n": -1}))["status"] == "COMPLETED"
-        with ThreadPoolExecutor(8) as pool:  # faster than the rate: the jobs wait for tokens
-            runs = list(pool.map(lambda n: trigger(api, wid, {"n": n}), range(200)))
+        assert wait_run(api, first)["status"] == "COMPLETED"
+        assert limits_of(api, action)["throttled"] == 160
+        set_limits(api, action, {"rate": {"limit": 40, "periodSeconds": 1}})
         for run_id in runs:
             assert wait_run(api, run_id)["status"] == "COMPLETED"
-    starts = sorted(tally.starts)
-    # The bucket starts full, and refills while the runs are triggered; once it is empty (by the
-    # 80th job at the latest) jobs wait for tokens, which come at 40 a second.
-    steady = starts[80:]
+    starts = sorted(t for t, p in zip(tally.starts, tally.order, strict=True) if p["n"] >= 0)
+    # Raised, the rate's bucket holds at most 40 tokens (what it refilled since the last admission),
+    # so at most 40 jobs start at once; the others wait for tokens, which come at 40 a second.
+    steady = starts[40:]
     rate = (len(steady) - 1) / (steady[-1] - steady[0])
     assert 34 <= rate <= 44, f"{rate:.1f} jobs/s against a rate of 40/s"
 
