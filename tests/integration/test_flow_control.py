@@ -5,6 +5,7 @@ accepted completes."""
 
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -162,6 +163,9 @@ def test_throttled_work_says_why_goes_by_priority_and_slots_free_on_cancel(
     assert api.post(f"/workflow/run/{first}/cancel").status_code == 200  # a cancel frees the slot
     until(lambda: limits_of(api, action)["throttled"] == 1, 10, "the high-priority job admitted")
     assert step_of(api, high, "work")["waitingFor"] is None
+    # The first job was published before its cancel: a worker that starts before the Cancel record
+    # is out would run it (it reads the control topic to its end first, then takes jobs).
+    until(lambda: not _withdrawing(orchestrator, first), 10, "the Cancel of the first job published")
     tally = Tally()
     with running_worker(orchestrator, {action: tally.handler(0)}, concurrency=4):
         assert wait_run(api, high)["status"] == "COMPLETED"
@@ -169,6 +173,12 @@ def test_throttled_work_says_why_goes_by_priority_and_slots_free_on_cancel(
     # scheduleToStartSeconds counts from admission, not from while it was throttled
     assert low_run["status"] == "COMPLETED", low_run["error"]
     assert [p["n"] for p in tally.order] == ["high", "low"]
+
+
+def _withdrawing(orchestrator: Orchestrator, run_id: str) -> bool:
+    """Whether a Cancel record of the run's jobs is still in the outbox (deleted once Kafka has it)."""
+    found = orchestrator.sql("SELECT 1 FROM job_withdrawals WHERE run_id = %s", uuid.UUID(run_id))
+    return bool(found)
 
 
 def _older_than(api: httpx.Client, run_id: str, seconds: float) -> bool:
