@@ -191,13 +191,23 @@ def test_missed_fire_times_are_caught_up_within_the_window_and_older_ones_counte
         "UPDATE schedules SET paused = false, next_fire_at = date_bin('10 seconds', now(), "
         f"'2000-01-01') - interval '1000 seconds', due_at = NULL WHERE schedule_id = '{sid}'"
     )
+    late = orchestrator.sql("SELECT next_fire_at FROM schedules WHERE schedule_id = %s", sid)[0][0]
     orchestrator.sql_script(f"UPDATE schedules SET due_at = next_fire_at WHERE schedule_id = '{sid}'")
     until(lambda: api.get(f"/schedules/{sid}").json()["missedFires"] > 0, 20, "the catch-up")
     shown = api.get(f"/schedules/{sid}").json()
-    caught = [f for f in shown["recentFires"] if f["source"] == "catchup"]
-    assert 5 <= len(caught) <= 7 and all(f["outcome"] == "started" for f in caught)  # 60 s of 10 s
-    assert 94 <= shown["missedFires"] <= 96  # the other ~940 s
-    times = sorted(datetime.fromisoformat(f["fireTime"]) for f in shown["recentFires"])
+    fired = sorted(shown["recentFires"], key=lambda f: datetime.fromisoformat(f["fireTime"]))
+    # The window counts back from the catch-up tick (its fires' recordedAt, the database's clock),
+    # however long after the UPDATE it came: 60 s of 10 s fire times, and the older ones counted.
+    tick = fired[0]["recordedAt"]
+    window = datetime.fromisoformat(tick) - timedelta(seconds=60)
+    oldest = datetime.fromisoformat(fired[0]["fireTime"])
+    assert window <= oldest < window + timedelta(seconds=10), (tick, oldest)
+    at_tick = [f for f in fired if f["recordedAt"] == tick]
+    caught = [f for f in at_tick if f["source"] == "catchup"]  # all but those of its last 2 s
+    assert 5 <= len(caught) <= 6 and all(f["outcome"] == "started" for f in at_tick), at_tick
+    assert shown["missedFires"] == (oldest - late) // timedelta(seconds=10)  # those before the window
+    assert shown["missedFires"] >= 94  # the other ~940 s
+    times = [datetime.fromisoformat(f["fireTime"]) for f in fired]
     assert all(b - a == timedelta(seconds=10) for a, b in pairwise(times))
 
 
