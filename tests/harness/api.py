@@ -32,13 +32,14 @@ def wait_run(
     api: httpx.Client, run_id: str, statuses: set[str] = TERMINAL, timeout: float = 30
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
-    run: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        run = api.get(f"/workflow/run/{run_id}").json()
+    while True:
+        last = time.monotonic() >= deadline  # read once more at the deadline (waiting.until)
+        run: dict[str, Any] = api.get(f"/workflow/run/{run_id}").json()
         if run.get("status") in statuses:
             return run
+        if last:
+            raise AssertionError(f"run {run_id} not in {statuses} after {timeout}s: {run}")
         time.sleep(0.05)
-    raise AssertionError(f"run {run_id} not in {statuses} after {timeout}s: {run}")
 
 
 def events(api: httpx.Client, run_id: str) -> list[dict[str, Any]]:

@@ -2,9 +2,12 @@
 
 The workflows here wait for a signal, so a schedule's run stays open until the test ends it: the
 overlap policies are seen with no worker and no timing. Fire times come from `trigger` (one fire
-now) and `backfill`; the clock's own ticks are seen with an `every` of a few seconds.
+now) and `backfill`, on schedules whose clock fires nothing while the test runs (they start in
+NOT_YET, or ended before now); the clock's own ticks are seen with an `every` of a few seconds.
+The orchestrator is the session's: each test deletes the schedules it made (none fires on).
 """
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -18,6 +21,19 @@ from harness.waiting import until
 
 pytestmark = pytest.mark.integration
 
+NOT_YET = "2999-01-01T00:00:00Z"  # the default schedule's start: its clock fires nothing in a test
+
+
+@pytest.fixture(autouse=True)
+def schedules_deleted(api: httpx.Client) -> Iterator[None]:
+    """The schedules a test made are deleted after it: none keeps firing (a schedule of `every 1s`
+    would start a run a second) while the session's other tests run on this orchestrator."""
+    before = {s["id"] for s in api.get("/schedules").json()["schedules"]}
+    yield
+    for made in api.get("/schedules").json()["schedules"]:
+        if made["id"] not in before:
+            assert api.delete(f"/schedules/{made['id']}").status_code == 204
+
 
 def gated(api: httpx.Client) -> str:
     """A workflow whose run stays open until it is sent the signal `go`."""
@@ -27,12 +43,10 @@ def gated(api: httpx.Client) -> str:
 
 
 def schedule(api: httpx.Client, wid: str, **fields: Any) -> dict[str, Any]:
-    body = {
-        "id": unique("sched"),
-        "workflowId": wid,
-        **({} if "cron" in fields else {"every": "1h"}),
-        **fields,
-    }
+    """A schedule; without cron or every, hourly from NOT_YET: only `trigger` and `backfill` fire it
+    (an hourly one that started already would fire, under its overlap policy, at the hour)."""
+    clock = {} if "cron" in fields or "every" in fields else {"every": "1h", "startAt": NOT_YET}
+    body = {"id": unique("sched"), "workflowId": wid, **clock, **fields}
     r = api.post("/schedules", json=body)
     assert r.status_code == 201, r.text
     created: dict[str, Any] = r.json()
@@ -132,9 +146,10 @@ def test_cancel_other_cancels_the_open_run_and_starts_the_new_one(api: httpx.Cli
 
 def test_backfill_fires_each_time_of_a_range_once(api: httpx.Client) -> None:
     wid = gated(api)
-    sid = schedule(api, wid, cron="0 * * * *", timezone="Europe/Paris", overlap="allowAll")["id"]
     start = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)  # the night Paris moves to summer time
-    body = {"startAt": start.isoformat(), "endAt": (start + timedelta(hours=4)).isoformat()}
+    ended = (start + timedelta(hours=4)).isoformat()  # its clock fires nothing now: only the backfill
+    sid = schedule(api, wid, cron="0 * * * *", timezone="Europe/Paris", overlap="allowAll", endAt=ended)["id"]
+    body = {"startAt": start.isoformat(), "endAt": ended}
     done = api.post(f"/schedules/{sid}/backfill", json=body).json()
     assert (done["fires"], done["started"], done["alreadyFired"]) == (4, 4, 0)
     times = sorted(datetime.fromisoformat(f["fireTime"]) for f in fires(api, sid))
@@ -151,7 +166,8 @@ def test_backfill_fires_each_time_of_a_range_once(api: httpx.Client) -> None:
 
 
 def test_backfill_with_buffer_all_runs_each_fire_after_the_other(api: httpx.Client) -> None:
-    sid = schedule(api, gated(api), every="10m", overlap="skip")["id"]
+    # ended at the range's end: no fire of the clock (skipped, the backfill's run being open) comes in
+    sid = schedule(api, gated(api), every="10m", overlap="skip", endAt="2026-01-01T00:30:00Z")["id"]
     body = {"startAt": "2026-01-01T00:00:00Z", "endAt": "2026-01-01T00:30:00Z", "overlap": "bufferAll"}
     done = api.post(f"/schedules/{sid}/backfill", json=body).json()
     assert (done["fires"], done["started"], done["buffered"]) == (3, 1, 2)
@@ -175,13 +191,23 @@ def test_missed_fire_times_are_caught_up_within_the_window_and_older_ones_counte
         "UPDATE schedules SET paused = false, next_fire_at = date_bin('10 seconds', now(), "
         f"'2000-01-01') - interval '1000 seconds', due_at = NULL WHERE schedule_id = '{sid}'"
     )
+    late = orchestrator.sql("SELECT next_fire_at FROM schedules WHERE schedule_id = %s", sid)[0][0]
     orchestrator.sql_script(f"UPDATE schedules SET due_at = next_fire_at WHERE schedule_id = '{sid}'")
     until(lambda: api.get(f"/schedules/{sid}").json()["missedFires"] > 0, 20, "the catch-up")
     shown = api.get(f"/schedules/{sid}").json()
-    caught = [f for f in shown["recentFires"] if f["source"] == "catchup"]
-    assert 5 <= len(caught) <= 7 and all(f["outcome"] == "started" for f in caught)  # 60 s of 10 s
-    assert 94 <= shown["missedFires"] <= 96  # the other ~940 s
-    times = sorted(datetime.fromisoformat(f["fireTime"]) for f in shown["recentFires"])
+    fired = sorted(shown["recentFires"], key=lambda f: datetime.fromisoformat(f["fireTime"]))
+    # The window counts back from the catch-up tick (its fires' recordedAt, the database's clock),
+    # however long after the UPDATE it came: 60 s of 10 s fire times, and the older ones counted.
+    tick = fired[0]["recordedAt"]
+    window = datetime.fromisoformat(tick) - timedelta(seconds=60)
+    oldest = datetime.fromisoformat(fired[0]["fireTime"])
+    assert window <= oldest < window + timedelta(seconds=10), (tick, oldest)
+    at_tick = [f for f in fired if f["recordedAt"] == tick]
+    caught = [f for f in at_tick if f["source"] == "catchup"]  # all but those of its last 2 s
+    assert 5 <= len(caught) <= 6 and all(f["outcome"] == "started" for f in at_tick), at_tick
+    assert shown["missedFires"] == (oldest - late) // timedelta(seconds=10)  # those before the window
+    assert shown["missedFires"] >= 94  # the other ~940 s
+    times = [datetime.fromisoformat(f["fireTime"]) for f in fired]
     assert all(b - a == timedelta(seconds=10) for a, b in pairwise(times))
 
 
