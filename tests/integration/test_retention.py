@@ -94,7 +94,11 @@ def _full_sweep_after_now(orch: Orchestrator) -> None:
     deleted, is deleted too, the sweep that deleted the first has finished."""
     for n in range(SENTINELS):
         sentinel = _add(orch, "sentinel", 1, 400)
-        until(lambda sentinel=sentinel: not _run_ids(orch, sentinel), 30, f"sentinel run {n + 1} deleted")
+
+        def deleted(workflow_id: str = sentinel) -> bool:
+            return not _run_ids(orch, workflow_id)
+
+        until(deleted, 30, f"sentinel run {n + 1} deleted")
 
 
 def _finish_real_runs(orch: Orchestrator) -> dict[str, str]:
