@@ -84,11 +84,21 @@ def _added(orch: Orchestrator, wid: str, runs: int, ended_days_ago: float) -> li
     return ids
 
 
+SENTINELS = 2  # the expired runs each `_full_sweep_after_now` adds (and a sweep deletes)
+
+
 def _full_sweep_after_now(orch: Orchestrator) -> None:
-    """A sweep that started after this call has finished: a sentinel expired run is deleted (sweeps
-    run one at a time, runs before payloads), so everything eligible before it has been handled."""
-    sentinel = _add(orch, "sentinel", 1, 400)
-    until(lambda: not _run_ids(orch, sentinel), 30, "the sentinel run deleted")
+    """A sweep that started after this call has finished: a sentinel expired run is deleted, so a
+    sweep deleted the runs eligible before it; but that sweep empties payloads and drops fires only
+    after its deletions. Sweeps run one at a time: once a second sentinel, added after the first was
+    deleted, is deleted too, the sweep that deleted the first has finished."""
+    for n in range(SENTINELS):
+        sentinel = _add(orch, "sentinel", 1, 400)
+
+        def deleted(workflow_id: str = sentinel) -> bool:
+            return not _run_ids(orch, workflow_id)
+
+        until(deleted, 30, f"sentinel run {n + 1} deleted")
 
 
 def _finish_real_runs(orch: Orchestrator) -> dict[str, str]:
@@ -190,10 +200,15 @@ def test_expired_runs_are_deleted_with_all_their_rows_and_the_rest_is_kept(tmp_p
         assert not any(any(payloads[r]) for r in recent_synthetic)  # finished 12 hours ago: emptied
         assert all(payloads[real["recent_done"]])  # finished just now: kept
         assert all(payloads[real["running"]])  # not finished (however old it is): kept
-        metrics = httpx.get(f"{orch.url}/metrics").text
-        deleted = len(old_real) + len(old_synthetic) + 1  # and the sentinel
-        assert _metric(metrics, "legato_retention_deleted_runs_total") == deleted
-        assert _metric(metrics, "legato_retention_errors_total") == 0
+        deleted = len(old_real) + len(old_synthetic) + SENTINELS
+        # a batch is counted once it has committed (the rows are gone a moment before)
+        until(
+            lambda: _metric(httpx.get(f"{orch.url}/metrics").text, "legato_retention_deleted_runs_total")
+            == deleted,
+            10,
+            f"{deleted} deleted runs counted",
+        )
+        assert _metric(httpx.get(f"{orch.url}/metrics").text, "legato_retention_errors_total") == 0
 
 
 def test_a_run_an_idempotency_key_still_answers_for_outlives_the_retention_age(tmp_path: Path) -> None:
@@ -255,13 +270,21 @@ def test_two_orchestrators_share_the_deletion(tmp_path: Path) -> None:
                 " + (SELECT count(*) FROM run_events)"
             )
             assert leftovers == [(0,)]
-            counts = [
-                {
-                    name: _metric(httpx.get(f"{o.url}/metrics").text, name)
-                    for name in ("legato_retention_deleted_runs_total", "legato_retention_errors_total")
-                }
-                for o in (first, second)
-            ]
+            counts: list[dict[str, float]] = []
+
+            def counted() -> bool:
+                """Each orchestrator's retention counters: a batch is counted once it has committed
+                (its runs are gone a moment before)."""
+                counts[:] = [
+                    {
+                        name: _metric(httpx.get(f"{o.url}/metrics").text, name)
+                        for name in ("legato_retention_deleted_runs_total", "legato_retention_errors_total")
+                    }
+                    for o in (first, second)
+                ]
+                return sum(c["legato_retention_deleted_runs_total"] for c in counts) == total
+
+            until(counted, 10, f"{total} deleted runs counted")
             print("deleted by each orchestrator:", [c["legato_retention_deleted_runs_total"] for c in counts])
             assert sum(c["legato_retention_deleted_runs_total"] for c in counts) == total, counts
             assert all(c["legato_retention_errors_total"] == 0 for c in counts), counts
