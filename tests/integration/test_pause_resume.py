@@ -94,7 +94,9 @@ def test_a_timer_due_while_paused_fires_on_resume(api: httpx.Client, control: st
         {
             "id": wid,
             "steps": [
-                {"id": "nap", "wait": {"seconds": 0.5}},
+                # long enough for the pause to come first on a loaded machine (a run that ended
+                # cannot be paused)
+                {"id": "nap", "wait": {"seconds": 2}},
                 {"id": "after", "wait": {"seconds": 0}, "dependsOn": ["nap"]},
             ],
         },
@@ -102,7 +104,7 @@ def test_a_timer_due_while_paused_fires_on_resume(api: httpx.Client, control: st
     run_id = trigger(api, wid, None)
     change(api, run_id, "pause")
     wake = datetime.fromisoformat(step_of(api, run_id, "nap")["wakeAt"])
-    until(lambda: datetime.now(UTC) > wake, 5, "the wake time")
+    until(lambda: datetime.now(UTC) > wake, 10, "the wake time")
     engine_went_on(api, control, after=wake)
     assert step_of(api, run_id, "nap")["status"] == "WAITING"
     change(api, run_id, "resume")
