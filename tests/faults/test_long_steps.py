@@ -130,10 +130,12 @@ def test_heartbeating_steps_outlive_an_orchestrator_that_lags() -> None:
             runs = [trigger(api, wid, {"beats": 80}) for _ in range(3)]
             until(lambda: all(progress(orch, r) > 0 for r in runs), 60, "every step heartbeating")
             written = reports_written(orch)
-            for candidate in (orch, twin):
-                seen, at = {r: progress(orch, r) for r in runs}, written()
+            # Freeze each in turn until one stops the progress. Read after the freeze: a batch
+            # committed as it landed can still look like progress, so each is asked twice.
+            for candidate in (orch, twin, orch, twin):
                 candidate.freeze(True)
                 frozen = candidate
+                seen, at = {r: progress(orch, r) for r in runs}, written()
 
                 def moved() -> bool:
                     return any(progress(orch, r) > seen[r] for r in runs)  # noqa: B023

@@ -34,7 +34,13 @@ def wait_run(
     deadline = time.monotonic() + timeout
     while True:
         last = time.monotonic() >= deadline  # read once more at the deadline (waiting.until)
-        run: dict[str, Any] = api.get(f"/workflow/run/{run_id}").json()
+        try:
+            run: dict[str, Any] = api.get(f"/workflow/run/{run_id}").json()
+        except httpx.RemoteProtocolError:
+            # A keep-alive connection the server closed (its 5 s idle timer, run late on a loaded
+            # box) as this GET went out: a poll, so asked again on a new connection, as urllib3
+            # retries idempotent requests. Any other error, and a 5xx, still fail.
+            run = api.get(f"/workflow/run/{run_id}").json()
         if run.get("status") in statuses:
             return run
         if last:

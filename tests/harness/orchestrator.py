@@ -14,6 +14,7 @@ import httpx
 import psycopg
 
 from harness.services import KAFKA, PG_URL, REDIS_HOST, REDIS_PORT
+from harness.waiting import until
 from legato_protocol.kafka_security import KafkaSecurity
 
 REPO = Path(__file__).resolve().parents[2]
@@ -119,8 +120,11 @@ class Orchestrator:
         session has not expired yet, and reading nothing (a lagging orchestrator)."""
         assert self.process is not None
         sig = signal.SIGSTOP if frozen else signal.SIGCONT
-        for pid in [self.process.pid, *_children(self.process.pid)]:
+        pids = [self.process.pid, *_children(self.process.pid)]
+        for pid in pids:
             os.kill(pid, sig)
+        if frozen:  # a signal is delivered asynchronously: return once every process is stopped
+            until(lambda: all(_stopped(pid) for pid in pids), 10, "the orchestrator's processes stopped")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -174,3 +178,12 @@ def _children(pid: int) -> list[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
             found.append(int(entry.name))
     return found
+
+
+def _stopped(pid: int) -> bool:
+    """Whether the process is stopped by a signal (state T in /proc/PID/stat), or gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2] in "Tt"
