@@ -47,8 +47,10 @@ RETURNING """
     + TRIGGER_COLUMNS
 )
 
+# A pause stops the consumers, so no reason to hold stays (a resumed consumer writes its own).
 SET_PAUSED = (
-    "UPDATE triggers SET paused = %s, updated_at = now() WHERE trigger_id = %s RETURNING " + TRIGGER_COLUMNS
+    "UPDATE triggers SET paused = %s, held = NULL, updated_at = now() WHERE trigger_id = %s RETURNING "
+    + TRIGGER_COLUMNS
 )
 
 # Why a consumer holds the trigger's records in Kafka (backpressure), or NULL when it takes them.
