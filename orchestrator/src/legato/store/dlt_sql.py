@@ -37,9 +37,11 @@ RECORDS_PUBLISHED = "UPDATE dead_letters SET record = NULL, record_due_at = NULL
 # DLT records whose engine did not confirm them in time (it crashed, or Kafka was away): leased for
 # another grace by one engine (SKIP LOCKED), which publishes them and then marks them published.
 LEASE_PENDING_RECORDS = f"""
+WITH due AS MATERIALIZED (  -- picked once (engine_sql.LEASE_DUE_JOBS says why)
+    SELECT job_id FROM dead_letters WHERE record_due_at <= now()
+    ORDER BY record_due_at LIMIT %s FOR UPDATE SKIP LOCKED)
 UPDATE dead_letters AS d SET record_due_at = now() + {RECORD_GRACE}
-FROM (SELECT job_id FROM dead_letters WHERE record_due_at <= now()
-      ORDER BY record_due_at LIMIT %s FOR UPDATE SKIP LOCKED) AS due
+FROM due
 WHERE d.job_id = due.job_id
 RETURNING d.job_id, d.run_id, d.record, d.headers
 """

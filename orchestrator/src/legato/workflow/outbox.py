@@ -22,7 +22,7 @@ BATCH = 500
 
 def lease_due_jobs(cur: Cursor) -> list[NewJob]:
     """Jobs to publish now; jobs of runs that ended are closed instead."""
-    rows = fetch_all(cur, DueJobRow, engine_sql.LEASE_DUE_JOBS, (HANDOVER_MS, BATCH))
+    rows = fetch_all(cur, DueJobRow, engine_sql.LEASE_DUE_JOBS, (BATCH, HANDOVER_MS))
     dead = [r.job_id for r in rows if r.status != "RUNNING"]
     if dead:
         cur.execute(engine_sql.CANCEL_JOBS, (dead,))
