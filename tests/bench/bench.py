@@ -18,7 +18,12 @@ from urllib.parse import urlsplit
 
 import httpx
 import psycopg
+from cpu import CpuMeter, per_step_rows
 from fleet import await_runs_ended, noop_workers, print_table, warm_up
+from hops import hop_rows
+
+from legato.settings import Settings
+from legato_protocol.topics import job_topic
 
 ACTIONS = ("bench-a", "bench-b", "bench-c")
 
@@ -92,6 +97,8 @@ def main() -> int:
         psycopg.connect(args.database_url, autocommit=True) as conn,
     ):
         warm_up(api, conn, wid, {"warmup": True})
+        since_ms = int(time.time() * 1000)
+        cpu = CpuMeter()
         started = time.monotonic()
         with ThreadPoolExecutor(args.clients) as pool:
             slices = [
@@ -102,7 +109,11 @@ def main() -> int:
                 s.result()
         trigger_s = time.monotonic() - started
         await_runs_ended(conn, wid, args.runs, args.timeout)
+        used = cpu.seconds()
         stats: Any = conn.execute(STATS, {"wid": wid}).fetchone()
+        kafka = Settings.load().kafka
+        topics = {job_topic(kafka.jobs_topic, a) for a in actions}
+        hops = hop_rows(conn, kafka.bootstrap_servers, wid, topics, kafka.results_topic, since_ms)
     ended, span, s50, s99, r50, r99, step_count, failed = stats
     print_table(
         f"Legato bench: {args.runs} runs x {len(ACTIONS)} no-op steps, {args.clients} HTTP connections, "
@@ -117,6 +128,8 @@ def main() -> int:
             ("step latency p99", f"{s99 * 1000:.1f} ms"),
             ("run latency p50", f"{r50 * 1000:.1f} ms"),
             ("run latency p99", f"{r99 * 1000:.1f} ms"),
+            *per_step_rows(used, step_count),
+            *hops,
         ],
     )
     return 0 if failed == 0 else 1

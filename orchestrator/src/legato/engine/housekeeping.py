@@ -131,13 +131,18 @@ class Housekeeping:
         self.publication.after_commit(plan, [], 0)
 
     def relay(self) -> None:
-        """Publish the outbox's due jobs (scheduled retries, jobs the API and operations wrote) and
-        the throttled jobs that free slots and tokens admit now (workflow.limits)."""
+        """Publish the outbox's due jobs and the throttled jobs that free slots and tokens admit
+        now (workflow.limits)."""
+        self.relay_outbox()
+        self.admit()
+
+    def relay_outbox(self) -> None:
+        """Publish the outbox's due jobs (scheduled retries, jobs the API and operations wrote).
+        Thread-safe: engine.notifications calls it from its own thread."""
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             due = lease_due_jobs(cur)
         if due:
             self.observer.jobs_published(self.publisher.publish(outgoing(due)))
-        self.admit()
 
     def admit(self) -> None:
         """Publish the throttled jobs admitted now; at the sweep's cadence, release the throttled

@@ -17,9 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
-import psycopg
 from confluent_kafka import Consumer, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient
 from psycopg_pool import ConnectionPool
@@ -28,6 +26,7 @@ from legato.definitions import Definition
 from legato.engine.apply import ResultApplier
 from legato.engine.caught_up import ResultsCaughtUp
 from legato.engine.housekeeping import Housekeeping
+from legato.engine.notifications import Notifications
 from legato.engine.observer import EngineObserver
 from legato.engine.offsets import AppliedOffsets
 from legato.engine.unreported import LostAttempts
@@ -78,7 +77,6 @@ class Engine:
         self.offsets = AppliedOffsets()
         self.observer = observer or EngineObserver()
         self._on_health = on_health or (lambda _: None)
-        self._listen: psycopg.Connection[Any] | None = None
         self._committed_at = 0.0
         self.caught_up = ResultsCaughtUp(
             admin,
@@ -112,9 +110,13 @@ class Engine:
             self.lost,
             self.stop_event,
         )
+        self.notifications = Notifications(
+            settings.store.database_url, self.housekeeping.relay_outbox, self.stop_event
+        )
 
     def run(self) -> None:
         self.caught_up.start()
+        self.notifications.start()
         if self.lost is not None:
             self.lost.start()
         consumer = self.consumer_factory()
@@ -136,9 +138,9 @@ class Engine:
                     if msgs and LIMITED.known():  # results free slots: admit throttled jobs at once
                         self._until_done(self.housekeeping.admit)
                 self._commit_offsets(consumer)
-                channels = self._notified()
-                if engine_sql.JOBS_CHANNEL in channels:
-                    self._until_done(self.housekeeping.relay)
+                channels = self.notifications.take()
+                if engine_sql.JOBS_CHANNEL in channels and LIMITED.known():  # relayed already
+                    self._until_done(self.housekeeping.admit)
                 if engine_sql.WITHDRAWALS_CHANNEL in channels:
                     self._until_done(self.housekeeping.withdraw)
                 now = time.monotonic()
@@ -149,24 +151,7 @@ class Engine:
                 self.offsets.commit(consumer, synchronous=True)
         finally:
             consumer.close()
-            if self._listen is not None:
-                self._listen.close()
-
-    def _notified(self) -> set[str]:
-        """The channels someone notified since we last looked (jobs written to the outbox, attempts
-        withdrawn by an operation). Never blocks."""
-        try:
-            if self._listen is None:
-                self._listen = psycopg.connect(self.settings.store.database_url, autocommit=True)
-                self._listen.execute(engine_sql.LISTEN)
-                # we may have missed some while not listening
-                return {engine_sql.JOBS_CHANNEL, engine_sql.WITHDRAWALS_CHANNEL, engine_sql.WAKE_CHANNEL}
-            return {n.channel for n in self._listen.notifies(timeout=0)}
-        except psycopg.Error:
-            if self._listen is not None:
-                self._listen.close()
-            self._listen = None
-            return set()  # the scheduler's tick still publishes due jobs and withdrawals
+            self.notifications.join(5)
 
     def _until_done(self, work: Callable[[], None], skip_on_bug: bool = True) -> bool:
         """Run `work` until it succeeds (True). An outage pauses the engine, never skips work.

@@ -49,7 +49,7 @@ def results_consumer(settings: Settings) -> Consumer:
             "client.id": "legato-orchestrator",
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
-            "fetch.wait.max.ms": 5,
+            "fetch.wait.max.ms": 100,
             "session.timeout.ms": 10000,
             "heartbeat.interval.ms": 1000,
         }
