@@ -11,6 +11,8 @@ A statement that answers rows has its row type beside it (read with store.rows.f
 from dataclasses import dataclass
 from uuid import UUID
 
+from legato.store.live import live_run
+
 # A worker never starts an attempt at or after its start-by time (the job's deadlineAt). It reports a
 # start at most 1 s after the start (STARTED), or answers sooner; the grace lets that report arrive
 # before the attempt counts as never started, so an attempt that did start is not queued twice.
@@ -107,10 +109,10 @@ class SkippedRow:
 # A start reported for an attempt that expired in its queue (a worker whose clock is behind started it
 # after its start-by time) wins while the copy queued in its place has not started: that copy is
 # closed and withdrawn, the first one lives again (APPLY_PROGRESS then records its start).
-REVIVE_LATE_STARTS = """
+REVIVE_LATE_STARTS = f"""
 WITH late AS (
     SELECT j.job_id, j.run_id, j.step_id, j.item_index, j.attempt, j.generation
-    FROM jobs AS j JOIN runs AS r ON r.run_id = j.run_id AND r.status IN ('RUNNING', 'PAUSED')
+    FROM jobs AS j JOIN runs AS r ON r.run_id = j.run_id AND {live_run('r')}
     WHERE j.job_id = ANY(%s) AND j.state = 'TIMED_OUT' AND j.deadline_kind = 'ScheduleToStart'
       AND j.started_at IS NULL
 ), replaced AS (

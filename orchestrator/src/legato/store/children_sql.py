@@ -11,6 +11,8 @@ for a parent while it holds a child, or the other way round.
 from dataclasses import dataclass
 from uuid import UUID
 
+from legato.store.live import live_run, running_run
+
 # The version each child step runs: the one it names, or the latest now; none: unknown workflow.
 RESOLVE_VERSIONS = """
 SELECT v.n, d.version
@@ -89,13 +91,13 @@ WHERE r.run_id IN (
 ORDER BY r.run_id FOR UPDATE OF r SKIP LOCKED
 """
 
-ENDED_CHILDREN = """
+ENDED_CHILDREN = f"""
 SELECT s.run_id, s.step_id, s.attempts, c.run_id AS child_run_id, c.status AS child_status,
        c.output::text AS child_output, c.error::text AS child_error,
        r.workflow_id, r.version, r.correlation_id, r.trace_context
 FROM steps AS s
 JOIN runs AS c ON c.run_id = s.child_run_id
-JOIN runs AS r ON r.run_id = s.run_id AND r.status IN ('RUNNING', 'PAUSED')
+JOIN runs AS r ON r.run_id = s.run_id AND {live_run('r')}
 WHERE s.run_id = ANY(%s) AND s.status = 'RUNNING' AND s.child_run_id IS NOT NULL
   AND c.status IN ('COMPLETED', 'FAILED', 'CANCELLED')
 ORDER BY s.run_id, s.step_id
@@ -139,11 +141,11 @@ class OrphanRow:
 # Signal waits and child runs whose retry delay is over, in runs the caller locked: RUNNING again
 # (the caller plans what each one does), with their input; the ended child of the attempt before
 # is unlinked (the new attempt's child is linked when it starts).
-DUE_RESTARTS = """
+DUE_RESTARTS = f"""
 UPDATE steps AS s SET status = 'RUNNING', wake_at = NULL, child_run_id = NULL
 FROM runs AS r
 WHERE s.run_id = ANY(%s) AND s.status = 'RETRYING' AND s.wake_at <= now()
-  AND r.run_id = s.run_id AND r.status = 'RUNNING'
+  AND r.run_id = s.run_id AND {running_run('r')}
 RETURNING s.run_id, s.step_id, s.attempts, s.input::text AS input,
           r.workflow_id, r.version, r.correlation_id, r.trace_context
 """

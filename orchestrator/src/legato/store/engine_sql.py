@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from legato.store.attempts_sql import START_BY, START_BY_MS, START_GRACE_MS, UNREPORTED, reported_start
+from legato.store.live import live_run
 
 # Lock order everywhere (engine, operations, replay): run -> steps -> items -> jobs. A batch first
 # locks the runs its results and acknowledgements touch, in run id order (no deadlock between
@@ -26,7 +27,7 @@ UPDATE jobs AS j SET state = v.state, finished_at = now(),
        started_at = COALESCE(j.started_at, {reported_start('v.ran_ms')})
 FROM unnest(%s::uuid[], %s::text[], %s::bigint[]) AS v(job_id, state, ran_ms), runs AS r, steps AS s
 WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
-  AND r.run_id = j.run_id AND r.status IN ('RUNNING', 'PAUSED')
+  AND r.run_id = j.run_id AND {live_run('r')}
   AND s.run_id = j.run_id AND s.step_id = j.step_id
   AND j.generation = COALESCE(
       (SELECT i.generation FROM step_items AS i
@@ -292,11 +293,11 @@ UPDATE steps SET status = 'CANCELLED', ended_at = now(), wake_at = NULL
 WHERE run_id = ANY(%s) AND status IN ('RUNNING', 'RETRYING', 'WAITING')
 """
 
-UPDATE_RUNS = """
+UPDATE_RUNS = f"""
 UPDATE runs AS r SET status = v.status, output = v.output::jsonb, error = v.error::jsonb,
        updated_at = now(), ended_at = now()
 FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[]) AS v(run_id, status, output, error)
-WHERE r.run_id = v.run_id AND r.status IN ('RUNNING', 'PAUSED')
+WHERE r.run_id = v.run_id AND {live_run('r')}
 """
 
 # A job belongs to the current generation of its step (or map item); its due times are computed by

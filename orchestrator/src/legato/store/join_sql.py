@@ -7,12 +7,14 @@ statement that answers rows has its row type beside it (read with store.rows.fet
 from dataclasses import dataclass
 from uuid import UUID
 
+from legato.store.live import live_run
+
 # A dependant waits for pending_deps more steps; the one that brings it to 0 makes it ready.
-DECREMENT_DEPS = """
+DECREMENT_DEPS = f"""
 UPDATE steps AS s SET pending_deps = s.pending_deps - v.n
 FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS v(run_id, step_id, n), runs AS r
 WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND r.run_id = s.run_id
-  AND r.status IN ('RUNNING', 'PAUSED')
+  AND {live_run('r')}
 RETURNING s.run_id, s.step_id, s.pending_deps, s.status
 """
 
@@ -28,10 +30,10 @@ class DependantRow:
 
 
 # A run completes when its last open sink ends (every step is an ancestor of some sink).
-CLOSE_SINKS = """
+CLOSE_SINKS = f"""
 UPDATE runs AS r SET open_sinks = r.open_sinks - v.n
 FROM unnest(%s::uuid[], %s::int[]) AS v(run_id, n)
-WHERE r.run_id = v.run_id AND r.status IN ('RUNNING', 'PAUSED')
+WHERE r.run_id = v.run_id AND {live_run('r')}
 RETURNING r.run_id, r.open_sinks
 """
 
@@ -72,11 +74,11 @@ class InputRow:
     input: str | None
 
 
-ITEMS_DONE = """
+ITEMS_DONE = f"""
 UPDATE steps AS s SET items_open = s.items_open - v.n
 FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS v(run_id, step_id, n), runs AS r
 WHERE s.run_id = v.run_id AND s.step_id = v.step_id AND s.status = 'RUNNING'
-  AND r.run_id = s.run_id AND r.status IN ('RUNNING', 'PAUSED')
+  AND r.run_id = s.run_id AND {live_run('r')}
 RETURNING s.run_id, s.step_id, s.items_open, s.items_total
 """
 
