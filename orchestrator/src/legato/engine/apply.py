@@ -42,6 +42,11 @@ from legato_protocol.topics import results_dlt_topic
 
 log = logging.getLogger(__name__)
 
+# Kafka's acknowledgements of published jobs ride with the next batch of results; with no results
+# they are written on their own at most this often (each write is a transaction: at light load,
+# one per step saved). A job's dispatch time is when Kafka acknowledged it, whenever it is written.
+ACKS_ALONE_EVERY_S = 0.1
+
 Decoded = list[tuple[Message, Result | Progress]]
 
 
@@ -73,8 +78,11 @@ class ResultApplier:
         self._results_dlt = results_dlt_topic(settings.kafka.results_topic)
         # What the last committed batch still has to publish (`publish`).
         self._committed: tuple[Plan, list[Record], int] | None = None
+        self._acks_due = 0.0  # when acknowledgements are written even with no results
 
-    def write(self, msgs: list[Message]) -> None:
+    def write(self, msgs: list[Message], all_acks: bool = False) -> None:
+        """Write `msgs` (and the acknowledgements heard since the last write) in one transaction;
+        `all_acks`: write the acknowledgements now even with no results (at shutdown)."""
         self._committed = None  # a publication given up on: the outboxes have what it did not send
         decoded: Decoded = []
         poison: list[Record] = []
@@ -86,10 +94,12 @@ class ResultApplier:
                 decoded.append((m, decode_results_record(m.value())))
             except DecodeError as exc:
                 poison.append(undecodable_result(m, str(exc), self._results_dlt))
-        acks = self.publisher.take_acked()
         refused = self.publisher.take_refused()
+        with_acks = decoded or poison or refused or all_acks or time.monotonic() >= self._acks_due
+        acks = self.publisher.take_acked() if with_acks else []
         if not decoded and not acks and not poison and not refused:
             return
+        self._acks_due = time.monotonic() + ACKS_ALONE_EVERY_S
         if poison:
             produce_confirmed(self.producer, poison)
             self.observer.dead_lettered("result", len(poison))

@@ -147,6 +147,10 @@ class Engine:
                 if now >= next_tick or engine_sql.WAKE_CHANNEL in channels:
                     self._until_done(self.housekeeping.tick)
                     next_tick = now + self.settings.engine.scheduler_interval_ms / 1000
+            try:  # Kafka's last acknowledgements, or their jobs are published again after the hand-over
+                self.results.write([], all_acks=True)
+            except Exception as exc:
+                log.warning("acknowledgements not recorded at shutdown (published again later): %s", exc)
             with contextlib.suppress(KafkaException):
                 self.offsets.commit(consumer, synchronous=True)
         finally:

@@ -7,6 +7,7 @@ with its next batch.
 """
 
 import logging
+import time
 from collections import deque
 from collections.abc import Iterable
 from typing import Any, NamedTuple, Protocol
@@ -31,11 +32,13 @@ class Outgoing(NamedTuple):
 
 
 class Acked(NamedTuple):
-    """Kafka took a job: where its record is. The engine marks the job DISPATCHED."""
+    """Kafka took a job: where its record is, and when we heard (time.monotonic()). The engine
+    marks the job DISPATCHED, as of then."""
 
     job_id: UUID
     partition: int
     offset: int
+    at: float
 
 
 class Refused(NamedTuple):
@@ -122,7 +125,7 @@ class JobPublisher:
             if tracer is not None:
                 tracer.delivered(token, err, msg)
             if err is None:
-                self._acked.append(Acked(job_id, msg.partition() or 0, msg.offset() or 0))
+                self._acked.append(Acked(job_id, msg.partition() or 0, msg.offset() or 0, time.monotonic()))
             elif err.code() in PERMANENT:
                 self._refuse(job_id, err, key, token)
             else:

@@ -235,7 +235,8 @@ CANCEL_JOBS = (
 # (it is then DISPATCHED already: attempts_sql.APPLY_PROGRESS, EXPIRE_SKIPPED): its deadline is
 # kept and only the record's place is noted.
 MARK_DISPATCHED = f"""
-UPDATE jobs AS j SET state = 'DISPATCHED', dispatched_at = COALESCE(j.dispatched_at, now()),
+UPDATE jobs AS j SET state = 'DISPATCHED',
+       dispatched_at = COALESCE(j.dispatched_at, now() - v.age_ms * interval '1 millisecond'),
        deadline_at = CASE
            WHEN j.state = 'DISPATCHED' OR j.started_at IS NOT NULL THEN j.deadline_at
            WHEN j.schedule_to_start_ms IS NOT NULL
@@ -247,7 +248,7 @@ UPDATE jobs AS j SET state = 'DISPATCHED', dispatched_at = COALESCE(j.dispatched
            WHEN j.schedule_to_start_ms IS NOT NULL THEN 'ScheduleToStart'
            WHEN %s::bigint IS NOT NULL THEN '{UNREPORTED}' END,
        kafka_partition = v.p, kafka_offset = v.o
-FROM unnest(%s::uuid[], %s::int[], %s::bigint[]) AS v(job_id, p, o)
+FROM unnest(%s::uuid[], %s::int[], %s::bigint[], %s::int[]) AS v(job_id, p, o, age_ms)
 WHERE j.job_id = v.job_id
   AND (j.state = 'PENDING' OR (j.state = 'DISPATCHED' AND j.kafka_offset IS NULL))
 """

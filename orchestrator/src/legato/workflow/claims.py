@@ -74,10 +74,12 @@ def lock_runs(
 
 
 def mark_dispatched(cur: Cursor, acks: list[Acked], unreported_timeout_ms: int) -> None:
-    """Jobs Kafka acknowledged are queued; one without scheduleToStartSeconds gets the backstop
-    deadline (`unreported_timeout_ms`; 0: none)."""
+    """Jobs Kafka acknowledged are queued, as of when Kafka said so (an acknowledgement may wait
+    for the next batch); one without scheduleToStartSeconds gets the backstop deadline
+    (`unreported_timeout_ms`; 0: none)."""
     if acks:
         backstop = unreported_timeout_ms or None
+        now = time.monotonic()
         cur.execute(
             engine_sql.MARK_DISPATCHED,
             (
@@ -86,6 +88,7 @@ def mark_dispatched(cur: Cursor, acks: list[Acked], unreported_timeout_ms: int) 
                 [a.job_id for a in acks],
                 [a.partition for a in acks],
                 [a.offset for a in acks],
+                [max(0, int((now - a.at) * 1000)) for a in acks],
             ),
         )
 
