@@ -16,6 +16,7 @@ from legato.payloads import (
     clean_text,
     dumps_checked,
     parse_checked,
+    parse_items_checked,
 )
 
 pytestmark = pytest.mark.unit
@@ -123,3 +124,53 @@ def test_clean_text_is_always_storable_and_bounded(text: str, limit: int) -> Non
     cleaned.encode("utf-8")  # no lone surrogate left
     if len(text) <= limit and "\x00" not in text and text == text.encode("utf-8", "replace").decode():
         assert cleaned == text
+
+
+def test_nesting_past_the_parsers_recursion_is_named_not_raised() -> None:
+    deep = "[" * 1010 + "]" * 1010  # within orjson's 1024 levels, past Python's json recursion
+    with pytest.raises(InvalidValue, match="deeper than 16"):
+        parse_checked(deep, LIMITS, "body")
+    (item, fine) = parse_items_checked(f"[{deep}, 1]", LIMITS, "body")
+    assert isinstance(item, InvalidValue) and "deeper than 16" in str(item) and fine == 1
+
+
+# Texts whose value the whole array can hold but that an item may not be (a batch's bad items).
+UNSTORABLE_ITEMS = [
+    '{"a": 0.1000000000000000000001}',
+    '{"a": 12345678901234567890}',
+    '{"a": "\\u0000"}',
+    '{"a\\u0000": 1}',
+    "[" * 17 + "]" * 17,
+    "[" * 300 + "]" * 300,
+]
+
+
+@given(
+    st.lists(st.one_of(storable.map(lambda v: orjson.dumps(v).decode()), st.sampled_from(UNSTORABLE_ITEMS)))
+)
+def test_each_item_of_an_array_is_checked_as_its_own_value(texts: list[str]) -> None:
+    items = parse_items_checked("[" + ", ".join(texts) + "]", LIMITS, "body")
+    assert len(items) == len(texts)
+    for n, (text, item) in enumerate(zip(texts, items, strict=True)):
+        alone = _alone(text, f"body[{n}]")
+        if isinstance(alone, InvalidValue):
+            assert isinstance(item, InvalidValue) and (item.path, item.problem) == (alone.path, alone.problem)
+        else:
+            assert item == alone
+
+
+def _alone(text: str, where: str) -> Any:
+    """What parse_checked makes of the text alone: its value or its InvalidValue."""
+    try:
+        return parse_checked(text, LIMITS, where)
+    except InvalidValue as exc:
+        return exc
+
+
+@pytest.mark.parametrize("text", ['{"input": 1}', "[1, ", '[{"a": NaN}]', '["\\ud800"]', "[1e400]"])
+def test_what_is_no_json_array_fails_the_whole_text(text: str) -> None:
+    with pytest.raises(InvalidValue) as err:
+        parse_items_checked(text, LIMITS, "body")
+    assert err.value.path == "body"
+    with pytest.raises(PayloadTooLarge):
+        parse_items_checked("[" + ", ".join(["1"] * 100) + "]", JsonLimits(100, 4), "body")

@@ -43,26 +43,36 @@ SELECT
 """
 
 
-def _trigger_slice(api: str, wid: str, first: int, step: int, runs: int, rate: float) -> None:
+def _trigger_slice(api: str, wid: str, first: int, step: int, runs: int, rate: float, batch: int = 0) -> None:
     """One keep-alive connection triggering runs first, first + step, ... (cheap on the CPU).
 
     With a rate (runs/s over all connections), each connection keeps to its share of the schedule.
+    With a batch size, requests of `batch` runs (POST /workflow/{id}/trigger/batch): the connection
+    sends requests first, first + step, ... of them.
     """
     url = urlsplit(api)
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=30)
     start = time.monotonic()
+    size = max(batch, 1)
     try:
-        for i in range(first, runs, step):
+        for n in range(first, -(-runs // size), step):
+            chunk = range(n * size, min((n + 1) * size, runs))
             if rate:
-                pause = start + i / rate - time.monotonic()
+                pause = start + chunk[0] / rate - time.monotonic()
                 if pause > 0:
                     time.sleep(pause)  # pacing to the requested rate
-            body = b'{"input": {"i": %d}}' % i
-            conn.request("POST", f"/workflow/{wid}/trigger", body, {"Content-Type": "application/json"})
+            if batch:
+                body = b"[%s]" % b",".join(b'{"input": {"i": %d}}' % i for i in chunk)
+                path = f"/workflow/{wid}/trigger/batch"
+            else:
+                body, path = b'{"input": {"i": %d}}' % chunk[0], f"/workflow/{wid}/trigger"
+            conn.request("POST", path, body, {"Content-Type": "application/json"})
             response = conn.getresponse()
-            response.read()
+            answer = response.read()
             if response.status != 200:
                 raise RuntimeError(f"trigger answered {response.status}")
+            if batch and b'"failed":0,' not in answer:
+                raise RuntimeError(f"a batch's item was refused: {answer[:300]!r}")
     finally:
         conn.close()
 
@@ -84,6 +94,9 @@ def main() -> int:
     parser.add_argument("--sdk", choices=("python", "node", "java"), default="python", help="worker SDK")
     parser.add_argument("--rate", type=float, default=0, help="runs/s to offer (0: as fast as possible)")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument(
+        "--batch", type=int, default=0, help="runs per request through /trigger/batch (0: one per /trigger)"
+    )
     args = parser.parse_args()
 
     wid = f"bench-{uuid.uuid4().hex[:6]}"
@@ -102,7 +115,16 @@ def main() -> int:
         started = time.monotonic()
         with ThreadPoolExecutor(args.clients) as pool:
             slices = [
-                pool.submit(_trigger_slice, apis[c % len(apis)], wid, c, args.clients, args.runs, args.rate)
+                pool.submit(
+                    _trigger_slice,
+                    apis[c % len(apis)],
+                    wid,
+                    c,
+                    args.clients,
+                    args.runs,
+                    args.rate,
+                    args.batch,
+                )
                 for c in range(args.clients)
             ]
             for s in slices:
@@ -118,7 +140,8 @@ def main() -> int:
     print_table(
         f"Legato bench: {args.runs} runs x {len(ACTIONS)} no-op steps, {args.clients} HTTP connections, "
         f"{args.workers} {args.sdk} worker process(es), {len(apis)} orchestrator(s), {os.cpu_count()} cores"
-        + (f", offered {args.rate:g} runs/s" if args.rate else ", as fast as possible"),
+        + (f", offered {args.rate:g} runs/s" if args.rate else ", as fast as possible")
+        + (f", {args.batch} runs per request (/trigger/batch)" if args.batch else ""),
         [
             ("runs completed", f"{ended - failed} of {args.runs}"),
             ("triggers/s (HTTP)", f"{args.runs / trigger_s:,.0f}"),

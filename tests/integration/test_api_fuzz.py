@@ -1,9 +1,11 @@
 """Fuzz every operation of the API from its own OpenAPI document: no input ever gets a 5xx."""
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from harness.api import define, unique
 from harness.orchestrator import Orchestrator
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -24,6 +26,16 @@ def api_schema(orchestrator: Orchestrator) -> schemathesis.BaseSchema:
 schema = schemathesis.pytest.from_fixture("api_schema")
 # Reading a DLT topic waits on Kafka (about a second a call): fuzzed apart, with fewer examples.
 SLOW = "/dead-letters/topics/{which}"
+# A batch trigger's items are read only for a workflow that exists: fuzzed again against one.
+BATCH = "/workflow/{workflow_id}/trigger/batch"
+
+
+@pytest.fixture(scope="module")
+def defined(orchestrator: Orchestrator) -> str:
+    wid = unique("fuzzed")
+    with httpx.Client(base_url=orchestrator.url, timeout=30) as api:
+        define(api, {"id": wid, "steps": [{"action": unique("fuzzed-step"), "stepIndex": 0}]})
+    return wid
 
 
 @schema.exclude(path=SLOW).parametrize()
@@ -35,6 +47,13 @@ def test_no_request_gets_a_5xx(case: schemathesis.Case) -> None:
 @schema.include(path=SLOW).parametrize()
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_request_to_a_dlt_topic_gets_a_5xx(case: schemathesis.Case) -> None:
+    _no_5xx(case)
+
+
+@schema.include(path=BATCH).parametrize()
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_batch_of_a_defined_workflow_gets_a_5xx(case: schemathesis.Case, defined: str) -> None:
+    case.path_parameters = {**(case.path_parameters or {}), "workflow_id": defined}
     _no_5xx(case)
 
 

@@ -66,8 +66,11 @@ def test_scopes_nest_read_trigger_operate_admin(secured: Orchestrator) -> None:
         assert read.get(f"/workflow/{wid}").status_code == 200
         refused = read.post(f"/workflow/{wid}/trigger", json={"input": 1})
         assert refused.status_code == 403 and "'read'" in refused.json()["detail"]
+        assert read.post(f"/workflow/{wid}/trigger/batch", json=[{"input": 1}]).status_code == 403
     with client(secured, keys["trigger"]) as trigger:
         run_id = trigger.post(f"/workflow/{wid}/trigger", json={"input": 1}).json()["runId"]
+        batched = trigger.post(f"/workflow/{wid}/trigger/batch", json=[{"input": 2}, {"input": 3}])
+        assert batched.status_code == 200 and batched.json()["started"] == 2
         assert trigger.post("/workflow/", json=body).status_code == 403
         assert trigger.post(f"/workflow/run/{run_id}/cancel").status_code == 403
     with client(secured, keys["admin"]) as admin:
@@ -242,6 +245,8 @@ def test_unsafe_or_unknown_auth_settings_are_refused(setting: str, host: str) ->
 def test_each_route_needs_the_scope_its_action_implies() -> None:
     assert required_scope("GET", "/workflow/runs") == "read"
     assert required_scope("POST", "/workflow/w-1/trigger") == "trigger"
+    assert required_scope("POST", "/workflow/w-1/trigger/batch") == "trigger"
+    assert required_scope("POST", "/workflow/w-1/trigger/batches") == "operate"
     assert required_scope("POST", "/workflow/") == "operate"
     assert required_scope("POST", "/workflow/run/x/retry") == "operate"
     assert required_scope("POST", "/dead-letters/replay") == "operate"

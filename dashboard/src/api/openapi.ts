@@ -600,6 +600,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/workflow/{workflow_id}/trigger/batch": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start up to 1000 runs: one answer per item */
+    post: operations["trigger_batch_workflow__workflow_id__trigger_batch_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/schedules": {
     parameters: {
       query?: never;
@@ -989,6 +1006,17 @@ export interface components {
       overlap?: ("skip" | "bufferOne" | "allowAll" | "cancelOther" | "bufferAll") | null;
     };
     /**
+     * BatchStarted
+     * @description The answer of each item, in the order of the request; `started` new runs, `replayed` items
+     *     answered with an earlier run, `failed` items answered with an error.
+     */
+    BatchStarted: {
+      started: number;
+      replayed: number;
+      failed: number;
+      results: components["schemas"]["ItemStarted"][];
+    };
+    /**
      * BulkBody
      * @description Either `runIds` or `filter` (the list's filters; every matching run, newest first, up to
      *     `limit`).
@@ -1235,6 +1263,22 @@ export interface components {
     Health: {
       /** @constant */
       status: "ok";
+    };
+    /**
+     * ItemStarted
+     * @description One item of a batch trigger, answered as a single trigger with its body would have been:
+     *     `status` is that trigger's status. 200: `runId`, and `replayed` (its Idempotent-Replayed: the
+     *     item's idempotencyKey had made the run, in an earlier request or an earlier item of this one).
+     *     Otherwise `error`, the body of that answer, and `retryAfter` (s) when it would have had a
+     *     Retry-After header (409: the key's first request is still in flight).
+     */
+    ItemStarted: {
+      status: number;
+      /** Format: uuid */
+      runId?: string;
+      replayed?: boolean;
+      error?: components["schemas"]["Problem"];
+      retryAfter?: number;
     };
     /** KafkaBody */
     KafkaBody: {
@@ -3521,6 +3565,96 @@ export interface operations {
         };
       };
       /** @description too much work has not started yet (Retry-After); nothing was stored */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  trigger_batch_workflow__workflow_id__trigger_batch_post: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description the correlation id of the items that have none of their own */
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        workflow_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example [
+         *       {
+         *         "input": {
+         *           "orderId": 41
+         *         },
+         *         "idempotencyKey": "order-41"
+         *       },
+         *       {
+         *         "input": {
+         *           "orderId": 42
+         *         },
+         *         "idempotencyKey": "order-42",
+         *         "priority": 1
+         *       }
+         *     ]
+         */
+        "application/json": {
+          input?: unknown;
+          /** @description 1 highest */
+          priority?: number;
+          /** @description the item's Idempotency-Key */
+          idempotencyKey?: string | null;
+          /** @description the item's X-Correlation-Id */
+          correlationId?: string | null;
+        }[];
+      };
+    };
+    responses: {
+      /** @description one answer per item, in order (an item's error is in its answer) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["BatchStarted"];
+        };
+      };
+      /** @description workflow not defined */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description the body is over LEGATO_MAX_BODY_BYTES */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description the body is not a JSON array of 1 to 1000 items, or the request has an Idempotency-Key header (an item has its own idempotencyKey) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description too much work has not started yet (Retry-After); nothing of the batch was stored */
       429: {
         headers: {
           [name: string]: unknown;

@@ -18,6 +18,7 @@ from legato.api import (
     schedules,
     session,
     stats,
+    trigger_batch,
     triggers,
     ui,
     workers,
@@ -80,6 +81,7 @@ def _include_routes(app: FastAPI) -> None:
     app.include_router(runs.router)
     app.include_router(workers.router)
     app.include_router(workflows.router)
+    app.include_router(trigger_batch.router)
     app.include_router(schedules.router)
     app.include_router(triggers.router)
     app.include_router(action_limits.router)

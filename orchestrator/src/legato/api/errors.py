@@ -35,6 +35,20 @@ class ApiError(Exception):
         self.extra = extra  # more fields of the problem body
 
 
+def client_error(exc: BaseException) -> ApiError | None:
+    """The 4xx answer of a domain error that is the request's fault (an item of a batch trigger gets
+    it as its own answer); None for anything else."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, UnknownWorkflow):
+        return ApiError(404, f"workflow {exc.args[0]!s} is not defined")
+    if isinstance(exc, InvalidTrigger):
+        return ApiError(422, str(exc))
+    if isinstance(exc, InvalidValue):
+        return ApiError(413 if isinstance(exc, PayloadTooLarge) else 422, str(exc))
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -60,8 +74,12 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": errors}, 422)
 
     @app.exception_handler(UnknownWorkflow)
-    async def unknown(_: Request, exc: UnknownWorkflow) -> JSONResponse:
-        return JSONResponse({"detail": f"workflow {exc.args[0]!s} is not defined"}, 404)
+    @app.exception_handler(InvalidTrigger)
+    @app.exception_handler(InvalidValue)
+    async def client_fault(_: Request, exc: Exception) -> JSONResponse:
+        error = client_error(exc)
+        assert error is not None
+        return JSONResponse({"detail": error.detail}, error.status)
 
     @app.exception_handler(RunNotFound)
     async def unknown_run(_: Request, exc: RunNotFound) -> JSONResponse:
@@ -70,14 +88,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WrongState)
     async def wrong_state(_: Request, exc: WrongState) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 409)
-
-    @app.exception_handler(InvalidTrigger)
-    async def invalid_trigger(_: Request, exc: InvalidTrigger) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, 422)
-
-    @app.exception_handler(InvalidValue)
-    async def invalid_value(_: Request, exc: InvalidValue) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, 413 if isinstance(exc, PayloadTooLarge) else 422)
 
     @app.exception_handler(psycopg.DataError)
     async def bad_data(_: Request, exc: psycopg.DataError) -> JSONResponse:

@@ -29,7 +29,10 @@ async def json_body(request: Request, max_bytes: int) -> Any:
 def payload_size(value: Any, where: str) -> None:
     """A value that becomes a job's payload must fit the payload limit (LEGATO_MAX_PAYLOAD_BYTES)."""
     limit = configured().max_bytes
-    size = len(orjson.dumps(value))
+    try:
+        size = len(orjson.dumps(value))
+    except orjson.JSONEncodeError as exc:  # e.g. an integer past 64 bits that a pydantic body let in
+        raise ApiError(422, f"{where}: cannot be stored as JSON ({exc})") from None
     if size > limit:
         raise ApiError(413, f"{where}: {size} bytes is over the payload limit of {limit} bytes")
 
@@ -38,6 +41,11 @@ def copied_header(request: Request, name: str) -> str | None:
     value = request.headers.get(name)
     if value is None:
         return None
-    if not 0 < len(value) <= MAX_HEADER_CHARS or not value.isprintable():
-        raise ApiError(422, f"header {name} must be 1-{MAX_HEADER_CHARS} printable characters")
+    return copied_text(value, f"header {name}")
+
+
+def copied_text(value: object, where: str) -> str:
+    """A text the API copies into a run (a key, a correlation id): 1-255 printable characters."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_HEADER_CHARS or not value.isprintable():
+        raise ApiError(422, f"{where} must be 1-{MAX_HEADER_CHARS} printable characters")
     return value

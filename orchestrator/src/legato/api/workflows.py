@@ -1,12 +1,10 @@
 """Define, list, read and trigger workflows."""
 
 import asyncio
-import hashlib
 import time
 from typing import Any
 from uuid import UUID
 
-import orjson
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +13,15 @@ from legato.api.errors import ApiError
 from legato.api.inputs import copied_header, json_body, payload_size
 from legato.api.models import Definition, Definitions, DefinitionSchema, RunStarted, problem
 from legato.api.services import Services
+from legato.api.triggering import (
+    BODY_PROPERTIES,
+    BUSY,
+    BUSY_RETRY_AFTER_S,
+    REUSED,
+    admit,
+    body_fingerprint,
+    trigger_body,
+)
 from legato.definitions import SCHEMA, DefinitionError, parse_definition
 from legato.faults import ride_out
 from legato.idempotency.keys import Decision, Reservation
@@ -97,21 +104,6 @@ def get_definition(request: Request, workflow_id: str, version: int | None = Non
     return Definition.model_validate(stored.to_json())
 
 
-def _trigger_body(body: Any) -> tuple[Any, int | None]:
-    """The run's input, and its priority (None: the workflow's)."""
-    if body is None:
-        return None, None
-    if not isinstance(body, dict):
-        raise ApiError(422, 'body must be a JSON object like {"input": ...}')
-    extra = set(body) - {"input", "priority"}
-    if extra:
-        raise ApiError(422, f"unknown field(s) {sorted(extra)}; the body takes 'input' and 'priority'")
-    priority = body.get("priority")
-    if priority is not None and (type(priority) is not int or not 1 <= priority <= 5):
-        raise ApiError(422, "body.priority: must be an integer from 1 (highest) to 5")
-    return body.get("input"), priority
-
-
 TRIGGER_DOC: dict[str, Any] = {
     "parameters": [
         {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}},
@@ -123,15 +115,7 @@ TRIGGER_DOC: dict[str, Any] = {
             "application/json": {
                 "schema": {
                     "type": "object",
-                    "properties": {
-                        "input": {},
-                        "priority": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 5,
-                            "description": "1 highest",
-                        },
-                    },
+                    "properties": BODY_PROPERTIES,
                     "additionalProperties": False,
                 },
                 "example": {"input": "Hello World"},
@@ -176,12 +160,12 @@ async def _trigger(request: Request, workflow_id: str, trace_context: str | None
     started = time.perf_counter()
     s = services(request)
     body = await json_body(request, s.settings.api.max_body_bytes)
-    value, priority = _trigger_body(body)
+    value, priority = trigger_body(body)
     payload_size(value, "body.input")
     idempotency_key = copied_header(request, "Idempotency-Key")
     correlation_id = copied_header(request, "X-Correlation-Id")
     if idempotency_key is None:
-        _admit(s, workflow_id)
+        admit(s, workflow_id)
         req = TriggerRequest(
             workflow_id, value, correlation_id=correlation_id, trace_context=trace_context, priority=priority
         )
@@ -189,12 +173,12 @@ async def _trigger(request: Request, workflow_id: str, trace_context: str | None
         s.backlog.accepted(workflow_id)
         metrics.child(metrics.TRIGGER_SECONDS, workflow_id).observe(time.perf_counter() - started)
         return _run_response(run_id)
-    fingerprint = _fingerprint(body)
+    fingerprint = body_fingerprint(body)
     reservation = await run_in_threadpool(_reserve, s, workflow_id, idempotency_key, fingerprint)
     if reservation.decision is not Decision.NEW:
         return _answer_from_redis(reservation, workflow_id)
     try:
-        _admit(s, workflow_id)  # after the key's answer: a retry of a request that made its run gets it
+        admit(s, workflow_id)  # after the key's answer: a retry of a request that made its run gets it
     except ApiError:
         await run_in_threadpool(s.keys.release, reservation)
         raise
@@ -217,10 +201,10 @@ async def _trigger(request: Request, workflow_id: str, trace_context: str | None
     except KeyReused as exc:  # PostgreSQL holds the key for another body
         metrics.IDEMPOTENCY_DECISIONS.labels("conflict", "postgres").inc()
         await run_in_threadpool(s.keys.remember, reservation, exc.fingerprint, exc.run_id, exc.ttl_seconds)
-        raise ApiError(422, _REUSED) from None
+        raise ApiError(422, REUSED) from None
     except KeyBusy:
         await run_in_threadpool(s.keys.release, reservation)
-        raise ApiError(409, _BUSY, {"Retry-After": "1"}) from None
+        raise ApiError(409, BUSY, {"Retry-After": str(BUSY_RETRY_AFTER_S)}) from None
     except BaseException:
         await run_in_threadpool(s.keys.release, reservation)
         raise
@@ -239,33 +223,15 @@ async def _trigger(request: Request, workflow_id: str, trace_context: str | None
     return _run_response(outcome)
 
 
-_REUSED = "Idempotency-Key was already used with a different request body"
-_BUSY = "a request with this Idempotency-Key is still being processed"
-
-
 def _answer_from_redis(reservation: Reservation, workflow_id: str) -> Response:
     metrics.IDEMPOTENCY_DECISIONS.labels(reservation.decision.value.replace("-", "_"), "redis").inc()
     if reservation.decision is Decision.CONFLICT:
-        raise ApiError(422, _REUSED)
+        raise ApiError(422, REUSED)
     if reservation.decision is Decision.IN_FLIGHT:
-        raise ApiError(409, _BUSY, {"Retry-After": "1"})
+        raise ApiError(409, BUSY, {"Retry-After": str(BUSY_RETRY_AFTER_S)})
     assert reservation.run_id is not None
     metrics.child(metrics.IDEMPOTENT_REPLAYS, workflow_id).inc()
     return _run_response(reservation.run_id, replayed=True)
-
-
-def _admit(s: Services, workflow_id: str) -> None:
-    """429 with Retry-After while too much work has not started (flow.backlog); nothing is stored."""
-    refusal = s.backlog.check(workflow_id)
-    if refusal is None:
-        return
-    metrics.child(metrics.ADMISSION_REFUSALS, workflow_id, refusal.scope).inc()
-    raise ApiError(
-        429,
-        refusal.message(workflow_id),
-        {"Retry-After": str(refusal.retry_after_s)},
-        {"backlog": refusal.backlog, "maxBacklog": refusal.limit, "scope": refusal.scope},
-    )
 
 
 async def _start(s: Services, request: TriggerRequest) -> UUID:
@@ -275,11 +241,6 @@ async def _start(s: Services, request: TriggerRequest) -> UUID:
         return request.run_id
     assert isinstance(run_id, UUID)
     return run_id
-
-
-def _fingerprint(body: Any) -> str:
-    """sha256 of the canonical body (keys sorted): the same JSON in any key order is the same body."""
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _reserve(s: Services, workflow_id: str, key: str, fingerprint: str) -> Reservation:

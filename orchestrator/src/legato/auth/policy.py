@@ -44,9 +44,9 @@ def resolve(setting: str, host: str) -> AuthMode:
 PUBLIC = re.compile(
     r"^/(healthz|readyz|docs|docs/.*|redoc|openapi\.json|ui|ui/.*|auth/session|favicon\.ico)$"
 )
-# Starting a run, sending one a signal (a webhook, a human's approval), firing a schedule now: what a
-# trigger key may do.
-TRIGGER = re.compile(r"^/(workflow/([^/]+/trigger|run/[^/]+/signal/[^/]+)|schedules/[^/]+/trigger)$")
+# Starting a run (or a batch of runs), sending one a signal (a webhook, a human's approval), firing a
+# schedule now: what a trigger key may do.
+TRIGGER = re.compile(r"^/(workflow/([^/]+/trigger(/batch)?|run/[^/]+/signal/[^/]+)|schedules/[^/]+/trigger)$")
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -12,7 +12,7 @@ Redis errors never fail a trigger: after one, Redis is skipped for a second and 
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from uuid import UUID
@@ -89,29 +89,70 @@ class IdempotencyKeys:
             self._failed(exc)
             return Reservation(Decision.NEW, uuid7(), rkey)
 
+    def reserve_many(self, workflow_id: str, wanted: Sequence[tuple[str, str]]) -> list[Reservation]:
+        """`reserve` for many (key, fingerprint) of one workflow, distinct keys, in order: one round
+        trip reserves every free key (SET NX, pipelined), a second reads the held ones."""
+        rkeys = [redis_key(workflow_id, key) for key, _ in wanted]
+        if time.monotonic() < self._skip_until:
+            return [Reservation(Decision.NEW, uuid7(), rkey) for rkey in rkeys]
+        try:
+            if not self._checked:
+                self._check_settings()
+            return self._reserve_many(rkeys, [fingerprint for _, fingerprint in wanted])
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return [Reservation(Decision.NEW, uuid7(), rkey) for rkey in rkeys]
+
+    def _reserve_many(self, rkeys: list[str], fingerprints: list[str]) -> list[Reservation]:
+        run_ids = [uuid7() for _ in rkeys]
+        values = [_value(fp, run_id, done=False) for fp, run_id in zip(fingerprints, run_ids, strict=True)]
+        pipe = self.client.pipeline(transaction=False)
+        for rkey, value in zip(rkeys, values, strict=True):
+            pipe.set(rkey, value, nx=True, ex=self.ttl)
+        reserved = pipe.execute()
+        held = [n for n, ok in enumerate(reserved) if not ok]
+        for n in held:
+            pipe.get(rkeys[n])
+        raws = dict(zip(held, pipe.execute() if held else [], strict=True))
+        out: list[Reservation] = []
+        for n, rkey in enumerate(rkeys):
+            if n not in raws:
+                out.append(Reservation(Decision.NEW, run_ids[n], rkey, values[n]))
+            else:
+                found = self._held(rkey, fingerprints[n], raws[n])
+                out.append(found if found is not None else self._reserve(rkey, fingerprints[n]))
+        return out
+
     def _reserve(self, rkey: str, fingerprint: str) -> Reservation:
         for _ in range(3):
             run_id = uuid7()
             value = _value(fingerprint, run_id, done=False)
             if self.client.set(rkey, value, nx=True, ex=self.ttl):
                 return Reservation(Decision.NEW, run_id, rkey, value)
-            raw = self.client.get(rkey)
-            assert raw is None or isinstance(raw, bytes)
-            if raw is None:
-                continue  # expired or released in between: try to reserve again
-            held = orjson.loads(raw)
-            held_id = UUID(held["runId"])
-            if held["fp"] != fingerprint:
-                return Reservation(Decision.CONFLICT, held_id, rkey)
-            if held["done"]:
-                return Reservation(Decision.REPLAY, held_id, rkey)
-            if _now_ms() - int(held["at"]) < STALE_RESERVATION_MS:
-                return Reservation(Decision.IN_FLIGHT, held_id, rkey)
-            # Abandoned (or slow): take it over with the same run id; PostgreSQL settles it.
-            mine = _value(fingerprint, held_id, done=False)
-            if self._take_over(keys=[rkey], args=[raw, mine]) == 1:
-                return Reservation(Decision.NEW, held_id, rkey, mine)
+            found = self._held(rkey, fingerprint, self.client.get(rkey))
+            if found is not None:
+                return found
         return Reservation(Decision.NEW, uuid7(), rkey)  # the key keeps changing: PostgreSQL decides
+
+    def _held(self, rkey: str, fingerprint: str, raw: object) -> Reservation | None:
+        """The answer of a key another request reserved; None: reserve it again (it expired or was
+        released in between, or changed while being taken over)."""
+        assert raw is None or isinstance(raw, bytes)
+        if raw is None:
+            return None
+        held = orjson.loads(raw)
+        held_id = UUID(held["runId"])
+        if held["fp"] != fingerprint:
+            return Reservation(Decision.CONFLICT, held_id, rkey)
+        if held["done"]:
+            return Reservation(Decision.REPLAY, held_id, rkey)
+        if _now_ms() - int(held["at"]) < STALE_RESERVATION_MS:
+            return Reservation(Decision.IN_FLIGHT, held_id, rkey)
+        # Abandoned (or slow): take it over with the same run id; PostgreSQL settles it.
+        mine = _value(fingerprint, held_id, done=False)
+        if self._take_over(keys=[rkey], args=[raw, mine]) == 1:
+            return Reservation(Decision.NEW, held_id, rkey, mine)
+        return None
 
     def _check_settings(self) -> None:
         """Warn once if Redis may evict reservations (docs/failure-handling.md, Redis settings)."""
@@ -133,6 +174,18 @@ class IdempotencyKeys:
             done = _value(fingerprint, run_id, True)
             self._quietly(lambda: self.client.set(r.key, done, xx=True, keepttl=True))
 
+    def complete_many(self, done: Sequence[tuple[Reservation, str, UUID]]) -> None:
+        """`complete` for many (reservation, fingerprint, run id) in one round trip."""
+
+        def write() -> None:
+            pipe = self.client.pipeline(transaction=False)
+            for r, fingerprint, run_id in done:
+                if r.value is not None:
+                    pipe.set(r.key, _value(fingerprint, run_id, True), xx=True, keepttl=True)
+            pipe.execute()
+
+        self._quietly(write)
+
     def remember(self, r: Reservation, fingerprint: str, run_id: UUID, ttl_seconds: int) -> None:
         """Put what PostgreSQL holds for the key back in Redis (after a flush, a failover, a miss)."""
         if ttl_seconds < 1:
@@ -144,6 +197,18 @@ class IdempotencyKeys:
         if r.value is not None:
             value = r.value
             self._quietly(lambda: self._release(keys=[r.key], args=[value]))
+
+    def release_many(self, reservations: Sequence[Reservation]) -> None:
+        """`release` for many reservations in one round trip."""
+
+        def write() -> None:
+            pipe = self.client.pipeline(transaction=False)
+            for r in reservations:
+                if r.value is not None:
+                    self._release(keys=[r.key], args=[r.value], client=pipe)
+            pipe.execute()
+
+        self._quietly(write)
 
     def _quietly(self, write: Callable[[], object]) -> None:
         if time.monotonic() < self._skip_until:

@@ -5,7 +5,7 @@ storable by PostgreSQL's jsonb (no NUL character, no lone surrogate), numbers th
 trip exactly, bounded nesting depth and bounded size.
 """
 
-from legato.payloads.check import dumps_checked, parse_checked
+from legato.payloads.check import dumps_checked, parse_checked, parse_items_checked
 from legato.payloads.errors import InvalidValue, PayloadTooLarge
 from legato.payloads.limits import JsonLimits, configure, configured
 from legato.payloads.text import clean_text
@@ -19,4 +19,5 @@ __all__ = [
     "configured",
     "dumps_checked",
     "parse_checked",
+    "parse_items_checked",
 ]

@@ -21,18 +21,63 @@ _SUSPECT_NUMBER = re.compile(r"[0-9.]{16,}|[eE][+-]?[0-9]{3}")
 
 def parse_checked(text: str | bytes, limits: JsonLimits, where: str) -> Any:
     """The value of JSON `text`, or InvalidValue naming the field under `where`."""
+    value = _parse(text, limits, where)
+    raw = text if isinstance(text, str) else text.decode("utf-8")
+    if _needs_walk(raw, limits):
+        _walk(_as_written(raw, where, limits), where, limits.max_depth)
+    return value
+
+
+def parse_items_checked(text: str | bytes, limits: JsonLimits, where: str) -> list[Any]:
+    """The items of the JSON array `text`, each checked as `parse_checked` checks a value (its depth
+    counted from the item): an item that fails is its InvalidValue, in its place, named
+    `where[n]...`. The text as a whole must be a valid JSON array within `limits.max_bytes`, else
+    InvalidValue (PayloadTooLarge) for all of it."""
+    value = _parse(text, limits, where)
+    if not isinstance(value, list):
+        raise InvalidValue(where, "must be a JSON array")
+    raw = text if isinstance(text, str) else text.decode("utf-8")
+    if "u0000" in raw or _SUSPECT_NUMBER.search(raw) is not None:
+        exact = _as_written(raw, where, limits)
+    else:  # only depth to check, and only in an item with more brackets than the limit
+        exact = [item if _deep(item, limits) else None for item in value]
+    items: list[Any] = []
+    for n, (item, checked) in enumerate(zip(value, exact, strict=True)):
+        try:
+            _walk(checked, f"{where}[{n}]", limits.max_depth)
+        except InvalidValue as exc:
+            item = exc
+        items.append(item)
+    return items
+
+
+def _parse(text: str | bytes, limits: JsonLimits, where: str) -> Any:
     size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
     if size > limits.max_bytes:
         raise PayloadTooLarge(where, f"{size} bytes is over the limit of {limits.max_bytes} bytes")
     try:
-        value = orjson.loads(text)
+        return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise InvalidValue(where, f"not valid JSON ({exc})") from None
-    raw = text if isinstance(text, str) else text.decode("utf-8")
-    if _needs_walk(raw, limits):
-        exact = json.loads(raw, parse_float=Decimal, parse_int=int)
-        _walk(exact, where, limits.max_depth)
-    return value
+
+
+def _as_written(raw: str, where: str, limits: JsonLimits) -> Any:
+    """The value with its numbers as written (Decimal), to check they survive a round trip."""
+    try:
+        return json.loads(raw, parse_float=Decimal, parse_int=int)
+    except RecursionError:  # deeper than Python's parser goes (orjson goes deeper): far over the limit
+        raise InvalidValue(where, f"nested deeper than {limits.max_depth} levels") from None
+
+
+def _deep(item: Any, limits: JsonLimits) -> bool:
+    """Whether an item may nest deeper than the limit: it has more brackets than the limit."""
+    if not isinstance(item, dict | list):
+        return False
+    try:
+        text = orjson.dumps(item)
+    except orjson.JSONEncodeError:  # deeper than orjson writes (254): walk it
+        return True
+    return text.count(b"[") + text.count(b"{") > limits.max_depth
 
 
 def dumps_checked(value: Any, limits: JsonLimits, where: str) -> str:

@@ -3,6 +3,8 @@
 Requests wait in a queue; each writer thread takes whatever has queued up (at most `max_batch`)
 and hands it to `write` in one go. Nothing waits on a timer: under light load a batch is a single
 request, under heavy load batches grow by themselves while the previous one is being written.
+Requests submitted together (`submit_all`, a batch trigger's runs) are taken together, never split:
+their batch may pass `max_batch` by their number.
 
 A database outage shorter than faults.RIDE_OUT_S (a PostgreSQL restart, a failover) is waited out:
 the batch is written again, with backoff, until it commits or the time is up; its callers wait
@@ -48,7 +50,7 @@ class Batcher(Generic[Req]):
         self._pool = pool
         self._ride_out_s = ride_out_s
         self._write = write
-        self._queue: queue.SimpleQueue[_Pending[Req] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Pending[Req]] | None] = queue.SimpleQueue()
         self._max = max_batch
         self._threads = [
             threading.Thread(target=self._run, name=f"legato-trigger-writer-{n}", daemon=True)
@@ -58,9 +60,14 @@ class Batcher(Generic[Req]):
             t.start()
 
     def submit(self, request: Req) -> "Future[object]":
-        pending = _Pending(request)
-        self._queue.put(pending)
-        return pending.future
+        return self.submit_all([request])[0]
+
+    def submit_all(self, requests: Sequence[Req]) -> "list[Future[object]]":
+        """One future per request, in order; the requests are written in one batch."""
+        group = [_Pending(r) for r in requests]
+        if group:
+            self._queue.put(group)
+        return [p.future for p in group]
 
     def close(self) -> None:
         for _ in self._threads:
@@ -73,7 +80,7 @@ class Batcher(Generic[Req]):
             first = self._queue.get()
             if first is None:
                 return
-            batch = [first]
+            batch = first
             while len(batch) < self._max:
                 try:
                     more = self._queue.get_nowait()
@@ -82,7 +89,7 @@ class Batcher(Generic[Req]):
                 if more is None:
                     self._queue.put(None)  # let this thread finish the batch, then stop
                     break
-                batch.append(more)
+                batch += more
             self._flush(batch)
 
     def _flush(self, batch: list[_Pending[Req]]) -> None:

@@ -16,21 +16,22 @@ from legato.tracing import propagation
 from legato_protocol import Job, Progress, Result, is_progress
 
 TRIGGER = "POST /workflow/{workflow_id}/trigger"
+TRIGGER_BATCH = "POST /workflow/{workflow_id}/trigger/batch"  # its context is stored with every run
 _tracer = trace.get_tracer("legato")
 
 Trigger = Callable[[Request, str, str | None], Awaitable[Response]]
 
 
-async def trigger(request: Request, workflow_id: str, handle: Trigger) -> Response:
-    """The SERVER span of a trigger, continuing the caller's `traceparent`; `handle` gets the
-    span's context to store with the run."""
+async def trigger(request: Request, workflow_id: str, handle: Trigger, name: str = TRIGGER) -> Response:
+    """The SERVER span of a trigger (TRIGGER) or a batch trigger (TRIGGER_BATCH), continuing the
+    caller's `traceparent`; `handle` gets the span's context to store with the run(s)."""
     span = _tracer.start_span(
-        TRIGGER,
+        name,
         context=propagation.extract(request.headers),
         kind=SpanKind.SERVER,
         attributes={
             "http.request.method": "POST",
-            "http.route": "/workflow/{workflow_id}/trigger",
+            "http.route": name.removeprefix("POST "),
             "url.path": request.url.path,
             "legato.workflow.id": workflow_id,
         },
@@ -47,7 +48,7 @@ async def trigger(request: Request, workflow_id: str, handle: Trigger) -> Respon
         span.end()
         raise
     span.set_attribute("http.response.status_code", response.status_code)
-    if response.status_code == 200:
+    if response.status_code == 200 and name == TRIGGER:
         run_id = orjson.loads(bytes(response.body)).get("runId")
         span.set_attribute("legato.run.id", str(run_id))
     span.end()

@@ -57,7 +57,15 @@ from legato.api.models.stats import (
     WorkflowVersions,
 )
 from legato.api.models.workers import ActionWithoutWorker, ActionWorkers, WorkerMember, Workers
-from legato.api.models.workflows import Definition, Definitions, DefinitionSchema, RunStarted, WorkflowStep
+from legato.api.models.workflows import (
+    BatchStarted,
+    Definition,
+    Definitions,
+    DefinitionSchema,
+    ItemStarted,
+    RunStarted,
+    WorkflowStep,
+)
 
 __all__ = [
     "ActionWithoutWorker",
@@ -67,6 +75,7 @@ __all__ = [
     "Attempt",
     "AttemptPage",
     "Backfill",
+    "BatchStarted",
     "BulkResult",
     "DeadLetter",
     "DeadLetterDetail",
@@ -82,6 +91,7 @@ __all__ = [
     "DltRecordPage",
     "DltRecordSummary",
     "Health",
+    "ItemStarted",
     "KafkaSource",
     "Latency",
     "LiveAttempt",
