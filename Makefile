@@ -135,7 +135,9 @@ demo: install
 	@$(WITH_KAFKA_ENV) $(PY) examples/demo.py --api $(API_URL)
 
 bench: up node-build java-build
+	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench.py --api $(API_URL) --runs 600 --rate 20
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench.py --api $(API_URL)
+	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench.py --api $(API_URL) --runs 6000 --batch 100
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_fanout.py --api $(API_URL)
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_topic.py --api $(API_URL)
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_flow.py --api $(API_URL)
