@@ -505,6 +505,9 @@ port = $PG_PORT
 unix_socket_directories = ''
 max_connections = 200
 shared_buffers = 256MB
+# Legato's working set is in memory: an index lookup costs about what a sequential read does, so
+# a batch of results is applied through its keys rather than a scan (docs/performance.md).
+random_page_cost = 1.1
 fsync = on
 synchronous_commit = on
 logging_collector = off

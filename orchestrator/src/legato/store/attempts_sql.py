@@ -11,7 +11,7 @@ A statement that answers rows has its row type beside it (read with store.rows.f
 from dataclasses import dataclass
 from uuid import UUID
 
-from legato.store.live import live_run
+from legato.store.live import live_job, live_run
 
 # A worker never starts an attempt at or after its start-by time (the job's deadlineAt). It reports a
 # start at most 1 s after the start (STARTED), or answers sooner; the grace lets that report arrive
@@ -65,7 +65,7 @@ UPDATE jobs AS j SET
         THEN 'Heartbeat' ELSE 'StartToClose' END
 FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::text[], %s::bigint[])
      AS v(job_id, details, elapsed_ms, worker_id, sent_ms)
-WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
+WHERE j.job_id = v.job_id AND {live_job('j')}
 RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.item_index
 """
 

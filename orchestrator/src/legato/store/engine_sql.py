@@ -8,7 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from legato.store.attempts_sql import START_BY, START_BY_MS, START_GRACE_MS, UNREPORTED, reported_start
-from legato.store.live import live_run
+from legato.store.live import live_job, live_run, undispatched_job
 
 # Lock order everywhere (engine, operations, replay): run -> steps -> items -> jobs. A batch first
 # locks the runs its results and acknowledgements touch, in run id order (no deadlock between
@@ -26,7 +26,7 @@ CLAIM_RESULTS = f"""
 UPDATE jobs AS j SET state = v.state, finished_at = now(),
        started_at = COALESCE(j.started_at, {reported_start('v.ran_ms')})
 FROM unnest(%s::uuid[], %s::text[], %s::bigint[]) AS v(job_id, state, ran_ms), runs AS r, steps AS s
-WHERE j.job_id = v.job_id AND j.state IN ('PENDING', 'DISPATCHED')
+WHERE j.job_id = v.job_id AND {live_job('j')}
   AND r.run_id = j.run_id AND {live_run('r')}
   AND s.run_id = j.run_id AND s.step_id = j.step_id
   AND j.generation = COALESCE(
@@ -250,7 +250,7 @@ UPDATE jobs AS j SET state = 'DISPATCHED',
        kafka_partition = v.p, kafka_offset = v.o
 FROM unnest(%s::uuid[], %s::int[], %s::bigint[], %s::int[]) AS v(job_id, p, o, age_ms)
 WHERE j.job_id = v.job_id
-  AND (j.state = 'PENDING' OR (j.state = 'DISPATCHED' AND j.kafka_offset IS NULL))
+  AND {undispatched_job('j')}
 """
 
 UPDATE_STEPS = """
