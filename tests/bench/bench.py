@@ -8,6 +8,7 @@ processes it starts are stopped at the end.
 
 import argparse
 import http.client
+import json
 import os
 import sys
 import time
@@ -79,6 +80,7 @@ def main() -> int:
     parser.add_argument("--sdk", choices=("python", "node", "java"), default="python", help="worker SDK")
     parser.add_argument("--rate", type=float, default=0, help="runs/s to offer (0: as fast as possible)")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--json", metavar="PATH", help="also write the figures here (make bench-compare)")
     args = parser.parse_args()
 
     wid = f"bench-{uuid.uuid4().hex[:6]}"
@@ -93,6 +95,7 @@ def main() -> int:
     ):
         warm_up(api, conn, wid, {"warmup": True})
         started = time.monotonic()
+        started_wall = time.time()
         with ThreadPoolExecutor(args.clients) as pool:
             slices = [
                 pool.submit(_trigger_slice, apis[c % len(apis)], wid, c, args.clients, args.runs, args.rate)
@@ -102,6 +105,7 @@ def main() -> int:
                 s.result()
         trigger_s = time.monotonic() - started
         await_runs_ended(conn, wid, args.runs, args.timeout)
+        ended_wall = time.time()
         stats: Any = conn.execute(STATS, {"wid": wid}).fetchone()
     ended, span, s50, s99, r50, r99, step_count, failed = stats
     print_table(
@@ -119,6 +123,24 @@ def main() -> int:
             ("run latency p99", f"{r99 * 1000:.1f} ms"),
         ],
     )
+    if args.json:
+        figures = {
+            "runs": args.runs,
+            "rate": args.rate,
+            "completed": ended - failed,
+            "failed": failed,
+            "steps": step_count,
+            "span_s": float(span),
+            "runs_per_s": ended / float(span),
+            "steps_per_s": step_count / float(span),
+            "step_p50_ms": float(s50) * 1000,
+            "step_p99_ms": float(s99) * 1000,
+            "run_p50_ms": float(r50) * 1000,
+            "run_p99_ms": float(r99) * 1000,
+            "window": [started_wall, ended_wall],  # first trigger -> all runs ended, wall clock
+        }
+        with open(args.json, "w") as f:
+            json.dump(figures, f, indent=2)
     return 0 if failed == 0 else 1
 
 
