@@ -208,8 +208,8 @@ def stack_pids() -> dict[int, str]:
 
 def labeller(sampler: Sampler, system_pid: int) -> Callable[[Process], str]:
     """A process's label: within the system's process group by its command line (the nearest
-    ancestor that has a marker), the dev stack by its pid files, else "other" (the rest of the
-    box: anything else running on it shows here)."""
+    ancestor that has a marker), the dev stack by its pid files, else "other: <its name>" (the
+    rest of the box: anything else running on it shows here)."""
     stack = stack_pids()
     me = os.getpid()
 
@@ -226,7 +226,7 @@ def labeller(sampler: Sampler, system_pid: int) -> Callable[[Process], str]:
                 return stack[q.pid]
             if q.pid == me:
                 return "compare driver"
-        return "other"
+        return f"other: {p.comm}"
 
     return label
 
@@ -234,13 +234,23 @@ def labeller(sampler: Sampler, system_pid: int) -> Callable[[Process], str]:
 def cpu_figures(sampler: Sampler, system_pid: int, window: list[float], steps: int) -> dict[str, Any]:
     t0, t1 = window
     box = sampler.box_seconds(t0, t1)
-    by_process = sampler.process_seconds(t0, t1, labeller(sampler, system_pid))
+    by_label = sampler.process_seconds(t0, t1, labeller(sampler, system_pid))
+    others = {k.removeprefix("other: "): v for k, v in by_label.items() if k.startswith("other: ")}
+    mine = {k: v for k, v in by_label.items() if not k.startswith("other: ")}
+    if others:
+        mine["other"] = sum(others.values())
+
+    def per_step(seconds: dict[str, float]) -> dict[str, float]:
+        ranked = sorted(seconds.items(), key=lambda kv: -kv[1])
+        return {k: v / steps * 1000 if steps else math.nan for k, v in ranked}
+
     return {
         "window_s": t1 - t0,
         "box_cpu_s": box,
         "box_cores_busy": box / (t1 - t0),
         "box_ms_per_step": box / steps * 1000 if steps else math.nan,
-        "ms_per_step": {k: v / steps * 1000 for k, v in sorted(by_process.items(), key=lambda kv: -kv[1])},
+        "ms_per_step": per_step(mine),
+        "other_ms_per_step": dict(list(per_step(others).items())[:5]),  # what else ran, by name
     }
 
 
@@ -261,6 +271,13 @@ def _ms(value: float) -> str:
         if value < 100
         else f"{value:,.0f} ms"
     )
+
+
+def _cpu(c: dict[str, Any]) -> str:
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in c["ms_per_step"].items() if v >= 0.005)
+    text = f"{c['box_cores_busy']:.2f} of {os.cpu_count()} cores busy; ms per step by process: {parts}"
+    others = ", ".join(f"{k} {v:.2f}" for k, v in c["other_ms_per_step"].items() if v >= 0.005)
+    return text + (f" (other: {others})" if others else "")
 
 
 def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
@@ -296,13 +313,9 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
                 f"({p['failed']} failed) in {p['span_s']:.1f} s, {_n(p['runs_per_s'])} runs/s; "
                 f"run latency p50 {_ms(p['run_p50_ms'])}, p99 {_ms(p['run_p99_ms'])}"
             )
-        if "cpu" in r:
-            c = r["cpu"]
-            parts = ", ".join(f"{k} {v:.2f}" for k, v in c["ms_per_step"].items() if v >= 0.005)
-            lines.append(
-                f"  CPU over the saturation phase: {c['box_cores_busy']:.2f} of {os.cpu_count()} cores busy; "
-                f"ms per step by process: {parts}"
-            )
+        for key, name in (("cpu", "the saturation phase"), ("light_cpu", "light load")):
+            if key in r:
+                lines.append(f"  CPU over {name}: {_cpu(r[key])}")
         if "idle_cores_busy" in r:
             lines.append(
                 f"  box before it, idle ({args.idle_seconds:g} s): {r['idle_cores_busy']:.2f} cores busy"
@@ -405,9 +418,10 @@ def main() -> int:
                         f"Temporal dev server {entry.get('server', '?')} "
                         f"(CLI {TEMPORAL_CLI_VERSION}, SQLite {STORE_NAMES[args.temporal_store]})"
                     )
-                sat = entry.get("saturation")
-                if sat:
-                    entry["cpu"] = cpu_figures(sampler, entry["pid"], sat["window"], sat["steps"])
+                for phase, key in (("saturation", "cpu"), ("light", "light_cpu")):
+                    if phase in entry:
+                        p = entry[phase]
+                        entry[key] = cpu_figures(sampler, entry["pid"], p["window"], p["steps"])
             except (RuntimeError, subprocess.SubprocessError, OSError) as e:
                 entry["error"] = str(e)
                 print(f"{system}: {e}", file=sys.stderr, flush=True)
