@@ -27,7 +27,7 @@ DASHBOARD_SRC := $(shell find $(DASHBOARD)/src -type f 2>/dev/null) $(DASHBOARD)
 
 .PHONY: all up python node java demo test test-python test-node test-java bench chaos chaos-ha stop clean lint \
         format install node-build java-build timer-start timer-report urls dashboard-build test-dashboard \
-        browser-deps test-browser api-types lint-helm helm-tools
+        browser-deps test-browser api-types lint-helm helm-tools bench-compare
 
 # ---- installation (first run only; each step is skipped once done) ----------------------------
 install: $(VENV)/.installed
@@ -144,6 +144,13 @@ bench: up node-build java-build
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/bench_history.py
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/sdk_throughput.py
 	@$(WITH_KAFKA_ENV) $(PY) tests/bench/backlog.py --timeouts '{"startToCloseSeconds": 2, "scheduleToStartSeconds": 2}'
+
+# The same 3-step no-op workflow on Legato (this stack), a Temporal dev server and DBOS, side by side
+# (docs/performance.md). The peers are installed on first use under $(LEGATO_HOME)/peers/ (the
+# Temporal CLI is built with Go: several minutes, once). Options: BENCH_COMPARE_ARGS, e.g.
+# "--systems temporal,dbos --temporal-runs 500" (see tests/bench/compare/compare.py --help).
+bench-compare: up
+	@$(WITH_KAFKA_ENV) $(PY) tests/bench/compare/compare.py --api $(API_URL) $(BENCH_COMPARE_ARGS)
 
 # A bounded soak (~2-4 min): kill -9 of the orchestrator and workers, poison, bad requests.
 chaos: install

@@ -8,6 +8,7 @@ processes it starts are stopped at the end.
 
 import argparse
 import http.client
+import json
 import os
 import sys
 import time
@@ -97,6 +98,7 @@ def main() -> int:
     parser.add_argument(
         "--batch", type=int, default=0, help="runs per request through /trigger/batch (0: one per /trigger)"
     )
+    parser.add_argument("--json", metavar="PATH", help="also write the figures here (make bench-compare)")
     args = parser.parse_args()
 
     wid = f"bench-{uuid.uuid4().hex[:6]}"
@@ -113,6 +115,7 @@ def main() -> int:
         since_ms = int(time.time() * 1000)
         cpu = CpuMeter()
         started = time.monotonic()
+        started_wall = time.time()
         with ThreadPoolExecutor(args.clients) as pool:
             slices = [
                 pool.submit(
@@ -132,6 +135,7 @@ def main() -> int:
         trigger_s = time.monotonic() - started
         await_runs_ended(conn, wid, args.runs, args.timeout)
         used = cpu.seconds()
+        ended_wall = time.time()
         stats: Any = conn.execute(STATS, {"wid": wid}).fetchone()
         kafka = Settings.load().kafka
         topics = {job_topic(kafka.jobs_topic, a) for a in actions}
@@ -155,6 +159,24 @@ def main() -> int:
             *hops,
         ],
     )
+    if args.json:
+        figures = {
+            "runs": args.runs,
+            "rate": args.rate,
+            "completed": ended - failed,
+            "failed": failed,
+            "steps": step_count,
+            "span_s": float(span),
+            "runs_per_s": ended / float(span),
+            "steps_per_s": step_count / float(span),
+            "step_p50_ms": float(s50) * 1000,
+            "step_p99_ms": float(s99) * 1000,
+            "run_p50_ms": float(r50) * 1000,
+            "run_p99_ms": float(r99) * 1000,
+            "window": [started_wall, ended_wall],  # first trigger -> all runs ended, wall clock
+        }
+        with open(args.json, "w") as f:
+            json.dump(figures, f, indent=2)
     return 0 if failed == 0 else 1
 
 
