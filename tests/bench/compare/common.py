@@ -5,6 +5,7 @@ Every system module writes one JSON document of the same shape (see `phase`), wh
 (compare.py) reads. Latencies are each system's own record of a run's start and end.
 """
 
+import argparse
 import json
 import math
 import signal
@@ -77,3 +78,13 @@ def exit_on_sigterm() -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, _raise)
+
+
+def add_phase_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
+    """The arguments every system's runner takes: the two phases, the clients, the output."""
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--light-runs", type=int, default=600)
+    parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--timeout", type=float, default=300, help="seconds, per phase")
+    parser.add_argument("--out", required=True)

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from common import STEPS, due, exit_on_sigterm, phase, write_result
+from common import STEPS, add_phase_arguments, due, exit_on_sigterm, phase, write_result
 from dbos import DBOS, SetWorkflowID, WorkflowHandle
 
 SPANS = """
@@ -129,12 +129,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True, help="a role that may CREATE DATABASE")
     parser.add_argument("--database", default="dbos_bench", help="created here, dropped at the end")
-    parser.add_argument("--runs", type=int, default=2000)
-    parser.add_argument("--light-runs", type=int, default=600)
-    parser.add_argument("--rate", type=float, default=20)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--timeout", type=float, default=300, help="seconds, per phase")
-    parser.add_argument("--out", required=True)
+    add_phase_arguments(parser, 2000)
     args = parser.parse_args()
     exit_on_sigterm()
     if not args.database.isidentifier():

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import exit_on_sigterm, write_result
+from common import add_phase_arguments, exit_on_sigterm, write_result
 
 BENCH = Path(__file__).parents[1] / "bench.py"
 
@@ -36,12 +36,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--api", default="http://127.0.0.1:8080")
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--runs", type=int, default=2000)
-    parser.add_argument("--light-runs", type=int, default=600)
-    parser.add_argument("--rate", type=float, default=20)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--timeout", type=float, default=300, help="seconds, per phase")
-    parser.add_argument("--out", required=True)
+    add_phase_arguments(parser, 2000)
     args = parser.parse_args()
     exit_on_sigterm()
     result: dict[str, Any] = {"system": "Legato"}

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from common import STEPS, exit_on_sigterm, phase, write_result
+from common import STEPS, add_phase_arguments, exit_on_sigterm, phase, write_result
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
 HERE = Path(__file__).parent
@@ -162,12 +162,7 @@ def main() -> int:
         help="SQLite: a file in WAL mode, each commit synced (durable, as Legato's PostgreSQL is); "
         "a file with the dev server's own pragmas; or in memory",
     )
-    parser.add_argument("--runs", type=int, default=1000)
-    parser.add_argument("--light-runs", type=int, default=600)
-    parser.add_argument("--rate", type=float, default=20)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--timeout", type=float, default=300, help="seconds, per phase")
-    parser.add_argument("--out", required=True)
+    add_phase_arguments(parser, 1000)
     args = parser.parse_args()
     exit_on_sigterm()
     state = Path(args.state)
