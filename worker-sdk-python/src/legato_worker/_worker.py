@@ -37,6 +37,20 @@ _CONSUMER_JOIN_S = 5.0
 _RESULT_OVERHEAD_BYTES = 200_000  # ids, timestamps, and a capped failure envelope
 _CANCEL_GRACE_S = 2.0  # after the drain limit: how long cancelled handlers get to answer
 
+# Low-latency client settings, the same in every SDK (docs/protocol.md "Worker behaviour"); under
+# the caller's `kafka_config`, which may change them. Nagle's algorithm off, as the Java and Node
+# clients always have it: a small request behind an unacknowledged one waits for the broker's
+# delayed ACK otherwise.
+_EVERY_CLIENT: dict[str, Any] = {"socket.nagle.disable": True}
+_JOB_CONSUMER: dict[str, Any] = {
+    # A fetch returns as soon as one byte is there: a lone job is handed out at once.
+    "fetch.min.bytes": 1,
+    # The longest a fetch waits at the broker when there is nothing to fetch. Every other request
+    # on that connection (the consumer watch's end offsets, ...) queues behind it at the broker, so
+    # 100 ms rather than librdkafka's 500; with records waiting it never waits at all.
+    "fetch.wait.max.ms": 100,
+}
+
 
 class Worker:
     """Runs registered handlers for jobs from Kafka; see docs/protocol.md "Worker behaviour"."""
@@ -111,6 +125,7 @@ class Worker:
     def _run(self) -> None:
         s = self.settings
         base: dict[str, Any] = {
+            **_EVERY_CLIENT,
             **s.kafka_base_config(),
             "logger": logging.getLogger("legato_worker.kafka"),  # librdkafka logs, via logging
         }
@@ -169,6 +184,7 @@ class Worker:
             ActionConsumer(
                 topic,
                 {
+                    **_JOB_CONSUMER,
                     **base,
                     "group.id": topics.worker_group(s.group_prefix, action),
                     "client.id": client_id,
