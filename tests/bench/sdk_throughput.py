@@ -4,6 +4,10 @@ For each language: N `echo` jobs are produced to fresh topics first, then the SD
 worker (`worker-sdk-<lang>/conformance/run-worker`) starts; the figure is N divided by the time from
 its start to the last result read back (so it includes start-up and the consumer-group join).
 Bounded: N jobs and a deadline per language; the worker is stopped at the end.
+
+The worker process's CPU time (user + system, from /proc/<pid>/stat) is read when its first and
+its last result arrive: CPU per job is that difference over the jobs in between, so the start-up
+(imports, JIT, group join) is left out, as in the "first to last result" rate.
 """
 
 import argparse
@@ -13,6 +17,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
@@ -21,9 +26,26 @@ from legato_protocol import Job, decode_result, encode_job
 
 REPO = Path(__file__).resolve().parents[2]
 PARTITIONS = 6
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def measure(language: str, bootstrap: str, jobs: int, timeout: float) -> tuple[float, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (its threads included)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+class Figures(NamedTuple):
+    with_start: float
+    """jobs/s, process start to last result"""
+    steady: float
+    """jobs/s, first to last result"""
+    cpu_ms_per_job: float
+    """the worker's CPU ms per job, first to last result"""
+
+
+def measure(language: str, bootstrap: str, jobs: int, timeout: float) -> Figures:
     tag = f"sdkbench-{language}-{uuid.uuid4().hex[:6]}"
     env = {
         **os.environ,
@@ -83,14 +105,20 @@ def measure(language: str, bootstrap: str, jobs: int, timeout: float) -> tuple[f
     )
     started = time.monotonic()
     seen = 0
-    first = 0.0
+    first = last = 0.0
+    cpu_first = cpu_last = 0.0
     try:
         deadline = started + timeout
         while seen < jobs and time.monotonic() < deadline:
             for m in consumer.consume(1000, timeout=0.2):
                 if m.error() is None and decode_result(m.value())["status"] == "COMPLETED":
                     seen += 1
-                    first = first or time.monotonic()
+                    if not first:
+                        first = time.monotonic()
+                        cpu_first = cpu_seconds(worker.pid)
+            if seen >= jobs:
+                last = time.monotonic()
+                cpu_last = cpu_seconds(worker.pid)
         elapsed = time.monotonic() - started
     finally:
         worker.terminate()
@@ -98,7 +126,12 @@ def measure(language: str, bootstrap: str, jobs: int, timeout: float) -> tuple[f
         consumer.close()
     if seen < jobs:
         raise RuntimeError(f"{language}: only {seen} of {jobs} results in {timeout}s")
-    return jobs / elapsed, jobs / max(time.monotonic() - first, 1e-9) if first else 0.0
+    # the first result is one of the jobs: jobs - 1 were answered between the two readings
+    return Figures(
+        jobs / elapsed,
+        (jobs - 1) / max(last - first, 1e-9),
+        (cpu_last - cpu_first) * 1000 / (jobs - 1),
+    )
 
 
 def main() -> int:
@@ -112,12 +145,15 @@ def main() -> int:
         f"\nWorker SDK no-op throughput: {args.jobs} pre-produced echo jobs, {PARTITIONS} partitions, "
         f"concurrency 16, one worker process, {os.cpu_count()} cores"
     )
-    print("-" * 72)
-    print(f"{'SDK':<8}{'jobs/s, process start to last result':>38}{'first to last result':>26}")
+    print("-" * 88)
+    print(
+        f"{'SDK':<8}{'jobs/s, process start to last result':>38}{'first to last result':>24}"
+        f"{'CPU ms/job':>18}"
+    )
     for language in args.languages.split(","):
-        with_start, steady = measure(language, bootstrap, args.jobs, args.timeout)
-        print(f"{language:<8}{with_start:>38,.0f}{steady:>26,.0f}")
-    print("-" * 72)
+        f = measure(language, bootstrap, args.jobs, args.timeout)
+        print(f"{language:<8}{f.with_start:>38,.0f}{f.steady:>24,.0f}{f.cpu_ms_per_job:>18.3f}")
+    print("-" * 88)
     return 0
 
 

@@ -101,6 +101,10 @@ export function createConsumer(base: ClientBase, settings: Settings, groupId: st
     // Version 0: what @platformatic/kafka actually encodes (it writes no v1 owned_partitions field).
     protocols: [{ name: "roundrobin", version: 0 }],
     ...groupTiming(settings),
+    // As in every SDK (docs/protocol.md "Worker behaviour"): a fetch returns as soon as one byte
+    // is there, and waits at most 500 ms at the broker when there is nothing to fetch (librdkafka's
+    // fetch.min.bytes=1, fetch.wait.max.ms=500). The client always sets TCP_NODELAY.
+    minBytes: 1,
     maxWaitTime: 500,
     // A small buffer: messages fetched but not yet taken are dropped after a rebalance.
     highWaterMark: Math.max(16, settings.concurrency),

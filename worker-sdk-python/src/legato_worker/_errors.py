@@ -66,9 +66,14 @@ class WorkerFatalError(RuntimeError):
     """
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+"""What `json.dumps` with these options builds on every call; made once (it keeps no state between
+calls, so threads can share it)."""
+
+
 def to_json(value: Any) -> str:
     """The one JSON dialect on the wire: compact, UTF-8, no NaN/Infinity."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 def failure_from_exception(exc: BaseException) -> Failure:

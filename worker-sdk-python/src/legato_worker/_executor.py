@@ -30,13 +30,11 @@ from legato_worker._shutdown import WORKER_SHUTDOWN, released, still_running
 
 log = logging.getLogger("legato_worker")
 
-_RELEASE_LOCK = threading.Lock()
-
 
 class Task:
     """One decoded job on its way through a handler."""
 
-    __slots__ = ("duplicate", "entry", "job", "offset", "released", "source", "span", "state")
+    __slots__ = ("duplicate", "entry", "job", "offset", "source", "span", "state")
 
     def __init__(
         self,
@@ -50,7 +48,6 @@ class Task:
         self.job = job
         self.state = state
         self.offset = offset
-        self.released = False
         self.duplicate = False
         self.source = source  # where it was read, when tracing is on
         self.span: _tracing.AttemptSpan | None = None
@@ -73,11 +70,8 @@ class Task:
     def release_once(self) -> None:
         """The job is finished for offset storage by whichever comes first: its Result
         acknowledged, a Cancel for it read while it runs, or (heartbeating steps) its STARTED
-        acknowledged (docs/protocol.md, items 15 and 16)."""
-        with _RELEASE_LOCK:
-            if self.released:
-                return
-            self.released = True
+        acknowledged (docs/protocol.md, items 15 and 16). The tracker counts an offset marked
+        done more than once only once (`_offsets.py`), so the later ones change nothing."""
         self.state.done(self.offset)
 
 
@@ -144,8 +138,10 @@ class Executor:
         self._pending_async: list[Task] = []
         self._pending_lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._running: dict[Task, JobContext] = {}  # handlers running now (for the shutdown)
-        self._running_lock = threading.Lock()
+        self._running: dict[Task, JobContext] = {}
+        """Handlers running now (for the shutdown). Single dict operations, atomic under the GIL:
+        no lock on the per-job path; `release_running` reads a snapshot."""
+        self._count_lock = threading.Lock()
         self.released_at_shutdown = 0
         """Attempts answered FAILED WorkerShutdown (queued again without using an attempt)."""
 
@@ -205,14 +201,12 @@ class Executor:
                 task.span.span.end()
             self.gate.release()
         else:
-            with self._running_lock:
-                self._running[task] = ctx
+            self._running[task] = ctx
             self.metrics.handler_started(task.job["action"])
         return ctx
 
     def _complete(self, task: Task, ctx: JobContext, result: Result, began: float) -> None:
-        with self._running_lock:
-            self._running.pop(task, None)
+        self._running.pop(task, None)
         self.metrics.handler_ended(
             task.job["action"], time.perf_counter() - began, result["status"] == "FAILED"
         )
@@ -231,7 +225,7 @@ class Executor:
             result["traceparent"] = task.span.traceparent
             task.span.end(result)
         if shutdown:
-            with self._running_lock:
+            with self._count_lock:
                 self.released_at_shutdown += 1
         self._finish(task, result)
 
@@ -239,8 +233,8 @@ class Executor:
         """Answer FAILED WorkerShutdown for every handler still running since its WorkerShutdown
         cancellation (pending heartbeat details first); what they return or raise later is
         discarded. Returns how many were answered."""
-        with self._running_lock:
-            running = [(t, c) for t, c in self._running.items() if c.cancel_reason == WORKER_SHUTDOWN]
+        snapshot = self._running.copy()  # one C call: never sees the dict change size
+        running = [(t, c) for t, c in snapshot.items() if c.cancel_reason == WORKER_SHUTDOWN]
         answered = 0
         for task, ctx in running:
             if not self._attempts.end(ctx, failed=True):  # its handler has just ended

@@ -146,6 +146,10 @@ def unknown_action(job: Job, worker_id: str, clock: Clock = system_clock) -> Res
     return make_result(job, worker_id, clock(), "FAILED", None, failure, clock)
 
 
+_PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
+"""What handlers return most: never awaitable (`inspect.isawaitable` tries the Awaitable ABC)."""
+
+
 def _call(handler: Handler, payload: Any, ctx: JobContext, with_context: bool) -> Any:
     return handler(payload, ctx) if with_context else handler(payload)  # type: ignore[call-arg]
 
@@ -163,7 +167,7 @@ def run_sync(
     token = _current_job.set(ctx)
     try:
         value = _call(handler, parse_payload(job), ctx, with_context)
-        if inspect.isawaitable(value):
+        if type(value) not in _PLAIN and inspect.isawaitable(value):
             value = run_awaitable(value)
     except Exception as exc:
         return failed(job, worker_id, ctx.started_at, exc, ctx.clock)

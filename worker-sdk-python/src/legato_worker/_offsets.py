@@ -1,9 +1,11 @@
 """At-least-once offset bookkeeping: which offset of each partition may be stored.
 
 A consumer thread registers every message it hands on (`track`), in the order it received them.
-Whoever finishes a message (the delivery callback of its result or DLT copy, on another thread)
-marks it done. The storable offset of a partition only moves past a contiguous run of done
-messages, so it never skips a job still in flight, whatever order jobs finish in.
+Whoever finishes a message (the acknowledgement of its result or DLT copy, a Cancel, ...; any
+thread) marks it done: an append to the partition's `finished` queue, nothing more. The consumer
+thread folds those in, a batch at a time, when it asks what may be stored (`take_storable`). The
+storable offset of a partition only moves past a contiguous run of done messages, so it never skips
+a job still in flight, whatever order jobs finish in. An offset marked done twice counts once.
 """
 
 from __future__ import annotations
@@ -15,83 +17,88 @@ from collections import deque
 class PartitionOffsets:
     """The in-flight offsets of one assigned partition (one assignment generation)."""
 
-    __slots__ = ("_done", "_lock", "_pending", "_tracker", "next_offset", "partition")
+    __slots__ = ("_done", "_finished", "_pending", "next_offset", "partition")
 
-    def __init__(self, tracker: OffsetTracker, partition: int) -> None:
+    def __init__(self, partition: int) -> None:
         self.partition = partition
         self.next_offset: int | None = None
         """Offset to store (last contiguous done offset + 1), None until the first one is done."""
-        self._tracker = tracker
-        self._lock = tracker.lock
         self._pending: deque[int] = deque()
+        """Tracked offsets not yet storable, in arrival order (the consumer thread's)."""
         self._done: set[int] = set()
+        """Done offsets still behind an earlier pending one (the consumer thread's)."""
+        self._finished: deque[int] = deque()
+        """Offsets marked done and not folded in yet: appended by any thread."""
 
     def track(self, offset: int) -> None:
-        with self._lock:
-            self._pending.append(offset)
+        self._pending.append(offset)
 
     def done(self, offset: int) -> None:
-        """Mark one tracked offset finished; may advance `next_offset`."""
-        with self._lock:
-            pending = self._pending
-            if pending and pending[0] == offset:
-                pending.popleft()
-                last = offset
-                done = self._done
-                while pending and pending[0] in done:
-                    last = pending.popleft()
-                    done.discard(last)
-                self.next_offset = last + 1
-                self._tracker.mark_dirty(self)
-            else:
-                self._done.add(offset)
+        """Mark one tracked offset finished (thread-safe: a deque append)."""
+        self._finished.append(offset)
+
+    def advance(self) -> bool:
+        """Fold the finished offsets in; True when `next_offset` moved. One thread at a time."""
+        finished, pending, done = self._finished, self._pending, self._done
+        while finished:
+            offset = finished.popleft()
+            if pending and offset >= pending[0]:  # else passed already: a second mark
+                done.add(offset)
+        if not pending or pending[0] not in done:
+            return False
+        last = pending.popleft()
+        done.discard(last)
+        while pending and pending[0] in done:
+            last = pending.popleft()
+            done.discard(last)
+        self.next_offset = last + 1
+        return True
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending)
 
 
 class OffsetTracker:
-    """Partition states of one consumer; rebuilt per partition on every (re)assignment."""
+    """Partition states of one consumer; rebuilt per partition on every (re)assignment.
+
+    Assignments change on the consumer thread (rebalance callbacks run inside its poll), which is
+    also the one that looks states up; the lock only keeps `take_storable` to one caller at a time
+    (the consumer thread, or the final commit after it stopped)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self._partitions: dict[int, PartitionOffsets] = {}
-        self._dirty: dict[int, PartitionOffsets] = {}
 
     def assign(self, partitions: list[int]) -> None:
         with self.lock:
             for partition in partitions:
-                self._partitions[partition] = PartitionOffsets(self, partition)
+                self._partitions[partition] = PartitionOffsets(partition)
 
     def revoke(self, partitions: list[int]) -> None:
         """Forget partitions; late completions on their old state objects are then ignored."""
         with self.lock:
             for partition in partitions:
                 self._partitions.pop(partition, None)
-                self._dirty.pop(partition, None)
 
     def get(self, partition: int) -> PartitionOffsets | None:
         """The state of an assigned partition; None for one this consumer does not own."""
-        with self.lock:
-            return self._partitions.get(partition)
+        return self._partitions.get(partition)
 
     def owns(self, state: PartitionOffsets) -> bool:
         """Whether `state` is still the current assignment of its partition."""
-        with self.lock:
-            return self._partitions.get(state.partition) is state
-
-    def mark_dirty(self, state: PartitionOffsets) -> None:
-        """Called with the lock held by a partition whose `next_offset` advanced."""
-        if self._partitions.get(state.partition) is state:
-            self._dirty[state.partition] = state
+        return self._partitions.get(state.partition) is state
 
     def take_storable(self) -> list[tuple[int, int]]:
         """(partition, offset to store) for every partition that advanced since the last call."""
-        if not self._dirty:
-            return []
+        storable: list[tuple[int, int]] = []
         with self.lock:
-            advanced = [(p, s.next_offset) for p, s in self._dirty.items() if s.next_offset is not None]
-            self._dirty.clear()
-        return advanced
+            for partition, state in self._partitions.items():
+                if state._finished and state.advance() and state.next_offset is not None:
+                    storable.append((partition, state.next_offset))
+        return storable
 
     def in_flight(self) -> int:
         """Tracked offsets not yet storable (running, or done behind one still running)."""
         with self.lock:
-            return sum(len(s._pending) for s in self._partitions.values())
+            return sum(s.in_flight for s in self._partitions.values())

@@ -1,4 +1,11 @@
-"""The worker's one idempotent producer: results and dead letters, acknowledged by callback.
+"""The worker's one idempotent producer: results and dead letters, produced in batches by one thread.
+
+`publish()` only queues a write (any thread, no lock) and wakes the producer thread if it sleeps.
+That thread, in one pass: produces everything queued (and the re-sends now due), serves the
+delivery reports with one `poll(0)`, then runs the acknowledged writes' `on_ack`s. Everything past
+the queue (the writes in flight, the re-send schedule, the acknowledgements) belongs to that thread
+alone, so it needs no lock; its `_Write` objects are their own delivery callbacks (no closure per
+write).
 
 A write is never given up while the worker runs, so a handler never runs again because its result
 could not be published:
@@ -17,6 +24,7 @@ import itertools
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,7 +41,11 @@ Replacement = Callable[[], tuple[bytes, Headers | None]]
 
 BACKOFF_FIRST_S = 0.1
 BACKOFF_MAX_S = 5.0
-POLL_S = 0.1
+IDLE_S = 0.1
+"""The producer thread's longest sleep: with nothing queued or in flight (its error callbacks)."""
+ACK_POLL_S = 0.005
+"""Its sleep while writes are in flight and nothing is queued: how late an acknowledgement may be
+served (offsets are stored from acknowledgements; a result itself is never held back by this)."""
 
 
 def backoff_s(attempt: int) -> float:
@@ -42,10 +54,13 @@ def backoff_s(attempt: int) -> float:
 
 
 class _Write:
-    __slots__ = ("attempt", "headers", "key", "on_ack", "on_too_large", "topic", "value")
+    """One record to produce, and its own delivery callback (run on the producer thread)."""
+
+    __slots__ = ("attempt", "headers", "key", "on_ack", "on_too_large", "publisher", "topic", "value")
 
     def __init__(
         self,
+        publisher: Publisher,
         topic: str,
         value: bytes,
         key: bytes | str | None,
@@ -53,6 +68,7 @@ class _Write:
         on_ack: OnAck,
         on_too_large: Replacement | None,
     ) -> None:
+        self.publisher = publisher
         self.topic = topic
         self.value = value
         self.key = key
@@ -61,21 +77,36 @@ class _Write:
         self.on_too_large = on_too_large
         self.attempt = 0
 
+    def __call__(self, err: KafkaError | None, _msg: Message) -> None:
+        if err is None:
+            self.publisher._acked.append(self)
+        else:
+            self.publisher._failed_write(self, err)
+
 
 class Publisher:
-    """Produces asynchronously; `on_ack` runs (on a polling thread) once Kafka acknowledged a write."""
+    """Produces asynchronously; `on_ack` runs (on the producer thread) once Kafka acknowledged a write."""
 
     def __init__(self, config: dict[str, Any], on_fatal: Callable[[WorkerFatalError], None]) -> None:
         self._on_fatal = on_fatal
         self._warn = RateLimitedLog(log)
         self._producer = Producer({**config, "error_cb": self._on_client_error})
-        self._lock = threading.Lock()
-        self._outstanding = 0
-        self._due: list[tuple[float, int, _Write]] = []
+        self._queue: deque[_Write] = deque()
+        """Writes not produced yet: appended by any thread, taken by the producer thread."""
+        self._acked: list[_Write] = []
+        """Acknowledged by the delivery reports of the current poll (producer thread)."""
+        self._in_flight = 0
+        """Taken from the queue and not finished: produced, or waiting for a re-send (producer
+        thread). It goes up before a write leaves the queue, so `outstanding` never misses one."""
+        self._due: list[tuple[float, int, _Write]] = []  # re-sends by due time (producer thread)
         self._seq = itertools.count()
+        self._asleep = False
+        self._wake = threading.Event()
+        self._flushing = False
+        self._settled = threading.Condition()
         self._failed = threading.Event()
         self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._poll_loop, name="legato-producer", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="legato-producer", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -83,6 +114,11 @@ class Publisher:
     @property
     def failed(self) -> bool:
         return self._failed.is_set()
+
+    @property
+    def outstanding(self) -> int:
+        """Writes queued, in flight or waiting for a re-send."""
+        return len(self._queue) + self._in_flight
 
     def publish(
         self,
@@ -93,25 +129,51 @@ class Publisher:
         headers: Headers | None = None,
         on_too_large: Replacement | None = None,
     ) -> None:
-        """Produce `value`; `on_too_large` gives the (value, headers) to send if Kafka refuses its size."""
-        write = _Write(topic, value, key, headers, on_ack, on_too_large)
-        with self._lock:
-            self._outstanding += 1
-        self._send(write)
+        """Queue `value`; `on_too_large` gives the (value, headers) to send if Kafka refuses its size."""
+        self._queue.append(_Write(self, topic, value, key, headers, on_ack, on_too_large))
+        # after the append: a producer thread going to sleep checks the queue after saying so
+        if self._asleep:
+            self._wake.set()
+
+    # --- the producer thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        poll = self._producer.poll
+        while True:
+            try:
+                self._produce_queued()
+                poll(0)  # delivery reports: into self._acked, or re-scheduled
+                if self._acked:
+                    self._acknowledge()
+            except Exception:  # never let publishing die; the next pass tries again
+                log.exception("producing results failed")
+            if self._flushing:
+                self._notify_settled()
+            if self._closed.is_set():
+                return
+            self._sleep()
+
+    def _produce_queued(self) -> None:
+        queue = self._queue
+        if queue:
+            send = self._send
+            while queue:
+                self._in_flight += 1  # before it leaves the queue: `outstanding` stays whole
+                send(queue.popleft())
+        if self._due and self._due[0][0] <= time.monotonic():
+            now = time.monotonic()
+            due = self._due
+            while due and due[0][0] <= now:
+                self._send(heapq.heappop(due)[2])
 
     def _send(self, write: _Write) -> None:
         if self._failed.is_set():
-            self._finish(write, acked=False)
+            self._in_flight -= 1  # dropped unacknowledged: the job is redelivered
             return
+        produce = self._producer.produce
         while True:
             try:
-                self._producer.produce(
-                    write.topic,
-                    write.value,
-                    write.key,
-                    on_delivery=lambda err, msg: self._delivered(write, err, msg),
-                    headers=None if write.headers is None else list(write.headers),
-                )
+                produce(write.topic, write.value, write.key, on_delivery=write, headers=write.headers)
                 return
             except BufferError:  # local queue full: let deliveries drain, then retry
                 self._producer.poll(0.05)
@@ -119,17 +181,33 @@ class Publisher:
                 self._failed_write(write, exc.args[0])
                 return
 
-    def _delivered(self, write: _Write, err: KafkaError | None, _msg: Message) -> None:
-        if err is None:
-            self._finish(write, acked=True)
-        else:
-            self._failed_write(write, err)
+    def _acknowledge(self) -> None:
+        """The acknowledged writes of one pass: counted off together, then their `on_ack`s."""
+        acked, self._acked = self._acked, []
+        self._in_flight -= len(acked)
+        for write in acked:
+            try:
+                write.on_ack()
+            except Exception:
+                log.exception("acknowledging a write to %s failed", write.topic)
+
+    def _sleep(self) -> None:
+        """Until a write is queued, a re-send is due, or (writes in flight) ACK_POLL_S has passed."""
+        timeout = ACK_POLL_S if self._in_flight > len(self._due) else IDLE_S
+        if self._due:
+            timeout = min(timeout, max(self._due[0][0] - time.monotonic(), 0.0))
+        self._wake.clear()
+        self._asleep = True  # before looking at the queue: see publish()
+        if not self._queue and timeout > 0:
+            self._wake.wait(timeout)
+        self._asleep = False
 
     def _failed_write(self, write: _Write, err: KafkaError) -> None:
+        """On the producer thread (a delivery report or a refused produce call)."""
         kind = kind_of(err)
         if kind is Kind.FATAL:
             self.fail(f"Kafka refused a write to {write.topic}: {err.str()} ({err.name()})")
-            self._finish(write, acked=False)
+            self._in_flight -= 1
         elif kind is Kind.TOO_LARGE and write.on_too_large is not None:
             log.error(
                 "Kafka refused a %d-byte write to %s as too large (%s); sending a smaller stand-in",
@@ -149,14 +227,7 @@ class Publisher:
             self._schedule(write, delay)
 
     def _schedule(self, write: _Write, delay_s: float) -> None:
-        with self._lock:
-            heapq.heappush(self._due, (time.monotonic() + delay_s, next(self._seq), write))
-
-    def _finish(self, write: _Write, *, acked: bool) -> None:
-        with self._lock:
-            self._outstanding -= 1
-        if acked:
-            write.on_ack()
+        heapq.heappush(self._due, (time.monotonic() + delay_s, next(self._seq), write))
 
     def fail(self, reason: str) -> None:
         """Stop publishing for good and report the fatal error (once)."""
@@ -165,6 +236,7 @@ class Publisher:
         self._failed.set()
         log.error("fatal Kafka producer error, stopping the worker: %s", reason)
         self._on_fatal(WorkerFatalError(reason))
+        self._wake.set()
 
     def _on_client_error(self, err: KafkaError) -> None:
         if kind_of(err) is Kind.FATAL:
@@ -172,35 +244,32 @@ class Publisher:
         else:
             self._warn.warning(err.code(), "Kafka producer: %s", err.str())
 
-    def _take_due(self) -> tuple[list[_Write], float]:
-        """Writes due for re-sending now, and the seconds until the next one."""
-        now = time.monotonic()
-        ready: list[_Write] = []
-        with self._lock:
-            while self._due and self._due[0][0] <= now:
-                ready.append(heapq.heappop(self._due)[2])
-            wait = self._due[0][0] - now if self._due else POLL_S
-        return ready, min(max(wait, 0.0), POLL_S)
+    def _notify_settled(self) -> None:
+        with self._settled:
+            self._settled.notify_all()
 
-    def _poll_loop(self) -> None:
-        while not self._closed.is_set():
-            ready, wait = self._take_due()
-            for write in ready:
-                self._send(write)
-            self._producer.poll(wait)
+    # --- shutdown ----------------------------------------------------------------------------
 
     def flush(self, timeout_s: float) -> int:
         """Wait for every write (re-sends included); returns how many are still unacknowledged."""
         deadline = time.monotonic() + max(timeout_s, 0.0)
-        while True:
-            with self._lock:
-                outstanding = self._outstanding
-            remaining = deadline - time.monotonic()
-            if outstanding == 0 or remaining <= 0 or self._failed.is_set():
-                return outstanding
-            self._producer.poll(min(remaining, POLL_S / 2))  # serves delivery callbacks
+        self._flushing = True
+        try:
+            with self._settled:
+                while True:
+                    outstanding = self.outstanding
+                    remaining = deadline - time.monotonic()
+                    if outstanding == 0 or remaining <= 0 or self._failed.is_set():
+                        return outstanding
+                    if not self._thread.is_alive():  # never started, or closed: nobody produces
+                        return outstanding
+                    self._wake.set()
+                    self._settled.wait(min(remaining, IDLE_S))
+        finally:
+            self._flushing = False
 
     def close(self) -> None:
         self._closed.set()
+        self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2)

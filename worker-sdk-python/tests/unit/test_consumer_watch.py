@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
 from prometheus_client import CollectorRegistry
 
 from legato_worker._consumer_watch import ConsumerWatch
@@ -33,6 +33,7 @@ class ScriptedConsumer:
         self.committed_offsets: dict[int, int] = {}
         self.ends: dict[int, int] = {}
         self.committed_reads = 0
+        self.end_queries = 0
         self.failure: KafkaException | None = None
         self.timed_out = False
 
@@ -50,16 +51,16 @@ class ScriptedConsumer:
             for tp in partitions
         ]
 
-    def get_watermark_offsets(
-        self, partition: TopicPartition, timeout: float, cached: bool
-    ) -> tuple[int, int] | None:
-        assert not cached, "the end offset must come fresh from the broker"
+    def offsets_for_times(self, partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        """The end offsets (OFFSET_END: the broker's latest), all partitions in one request."""
+        assert all(tp.offset == OFFSET_END for tp in partitions), "the end offset, fresh from the broker"
         assert 0 < timeout <= 5
+        self.end_queries += 1
         if self.failure is not None:
             raise self.failure
         if self.timed_out:
-            return None
-        return 0, self.ends[partition.partition]
+            raise KafkaException(KafkaError(KafkaError._TIMED_OUT))
+        return [TopicPartition(tp.topic, tp.partition, self.ends[tp.partition]) for tp in partitions]
 
 
 class Setup:
@@ -109,6 +110,7 @@ def test_records_behind_from_positions_then_the_committed_offset() -> None:
     setup.consumer.ends = {0: 100, 1: 95}
     setup.check()
     assert setup.value("legato_worker_records_behind") == 60 + 5
+    assert setup.consumer.end_queries == 1, "both partitions' end offsets in one request"
     setup.check()
     assert setup.consumer.committed_reads == 1  # read once per assignment, not per check
     setup.watch.reset()  # a rebalance: read again
