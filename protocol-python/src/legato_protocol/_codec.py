@@ -2,11 +2,6 @@
 
 Every schema version under schemas/ is loaded, so a message written by any known version decodes
 (resolved to the newest version of its record); anything else raises DecodeError.
-
-The newest version of each record is also compiled into plain Python code (`_compiled.py`): that
-writes every message and reads those written with it, about twice as fast as fastavro. Whatever
-the compiled code does not take (a value of another type, a message written with an older version,
-corrupt bytes) goes through fastavro as before.
 """
 
 import io
@@ -17,7 +12,6 @@ from typing import Any, TypeGuard, cast
 import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
-from legato_protocol._compiled import Decoder, Encoder, compile_codec
 from legato_protocol._messages import Cancel, Job, Progress, Result
 
 MAGIC = b"\xc3\x01"
@@ -32,7 +26,6 @@ class _Registry:
     def __init__(self) -> None:
         self.writers: dict[bytes, tuple[str, Any]] = {}
         self.latest: dict[str, tuple[int, Any, bytes]] = {}
-        raw: dict[str, tuple[int, Any]] = {}
         root = resources.files("legato_protocol") / "schemas"
         for version_dir in sorted(root.iterdir(), key=lambda p: p.name):
             if not (version_dir.name.startswith("v") and version_dir.name[1:].isdigit()):
@@ -41,31 +34,14 @@ class _Registry:
             for file in version_dir.iterdir():
                 if not file.name.endswith(".avsc"):
                     continue
-                document = json.loads(file.read_text())
-                schema = fastavro.parse_schema(document)
+                schema = fastavro.parse_schema(json.loads(file.read_text()))
                 fp = bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
                 name = file.name.removesuffix(".avsc")
                 self.writers[fp] = (name, schema)
                 if name not in self.latest or self.latest[name][0] < version:
                     self.latest[name] = (version, schema, fp)
-                    raw[name] = (version, document)
-        self.encoders: dict[str, Encoder] = {}
-        """The compiled writer of each record's newest version (the single-object header included)."""
-        self.decoders: dict[bytes, Decoder] = {}
-        """The compiled reader of messages written with a newest version, by its fingerprint."""
-        for name, (_, document) in raw.items():
-            fp = self.latest[name][2]
-            compiled = compile_codec(document, MAGIC + fp)
-            if compiled is not None:
-                self.encoders[name], self.decoders[fp] = compiled
 
     def encode(self, name: str, datum: Any) -> bytes:
-        compiled = self.encoders.get(name)
-        if compiled is not None:
-            try:
-                return compiled(datum)
-            except Exception:  # not the plain case: fastavro decides, as it always did
-                pass
         _, schema, fp = self.latest[name]
         buf = io.BytesIO()
         buf.write(MAGIC)
@@ -86,12 +62,6 @@ class _Registry:
         if name not in names:
             raise DecodeError(f"expected a {' or '.join(names)} message, got a {name}")
         assert data is not None
-        compiled = self.decoders.get(data[2:HEADER_LEN])
-        if compiled is not None:
-            try:
-                return name, compiled(data, HEADER_LEN)
-            except Exception:  # not the plain case (corrupt?): fastavro decides, as it always did
-                pass
         try:
             return name, fastavro.schemaless_reader(
                 io.BytesIO(data[HEADER_LEN:]), writer, self.latest[name][1]
