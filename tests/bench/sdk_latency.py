@@ -18,15 +18,12 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+from sdk_throughput import PARTITIONS, REPO, worker_topics
 
 from legato_protocol import Job, decode_result, encode_job
 
-REPO = Path(__file__).resolve().parents[2]
-PARTITIONS = 6
 WARM_UP_S = 60.0
 
 
@@ -56,21 +53,7 @@ def percentile(sorted_ms: list[float], q: float) -> float:
 def measure(language: str, bootstrap: str, jobs: int, rate: float) -> list[float]:
     """Latencies (ms) of `jobs` lone jobs sent at `rate` per second to a fresh worker of `language`."""
     tag = f"sdklat-{language}-{uuid.uuid4().hex[:6]}"
-    env = {
-        **os.environ,
-        "LEGATO_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "LEGATO_JOBS_TOPIC": f"{tag}-jobs",
-        "LEGATO_RESULTS_TOPIC": f"{tag}-results",
-        "LEGATO_GROUP_PREFIX": f"{tag}-workers",
-        "LEGATO_JOB_PARTITIONS": str(PARTITIONS),
-        "LEGATO_LOG_LEVEL": "WARNING",
-    }
-    topic, results = f"{tag}-jobs.echo", f"{tag}-results"
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    for f in admin.create_topics(
-        [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in (topic, results)]
-    ).values():
-        f.result(30)
+    env, topic, results = worker_topics(tag, bootstrap)
     producer = Producer(
         {
             "bootstrap.servers": bootstrap,

@@ -45,8 +45,9 @@ class Figures(NamedTuple):
     """the worker's CPU ms per job, first to last result"""
 
 
-def measure(language: str, bootstrap: str, jobs: int, timeout: float) -> Figures:
-    tag = f"sdkbench-{language}-{uuid.uuid4().hex[:6]}"
+def worker_topics(tag: str, bootstrap: str) -> tuple[dict[str, str], str, str]:
+    """A conformance worker's environment on topics of its own (created here, named after `tag`):
+    (env, the `echo` action's job topic, the results topic)."""
     env = {
         **os.environ,
         "LEGATO_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
@@ -62,6 +63,12 @@ def measure(language: str, bootstrap: str, jobs: int, timeout: float) -> Figures
         [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in (topic, results)]
     ).values():
         f.result(30)
+    return env, topic, results
+
+
+def measure(language: str, bootstrap: str, jobs: int, timeout: float) -> Figures:
+    tag = f"sdkbench-{language}-{uuid.uuid4().hex[:6]}"
+    env, topic, results = worker_topics(tag, bootstrap)
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "enable.idempotence": True})
     now = int(time.time() * 1000)
     for i in range(jobs):
