@@ -511,6 +511,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/workflow/run/{run_id}/events/stream": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The run's history as Server-Sent Events, live; Last-Event-ID resumes */
+    get: operations["stream_events_workflow_run__run_id__events_stream_get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/workers": {
     parameters: {
       query?: never;
@@ -3302,6 +3319,52 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  stream_events_workflow_run__run_id__events_stream_get: {
+    parameters: {
+      query?: {
+        /** @description send only events after this id */
+        after?: number;
+      };
+      header?: {
+        /** @description resume after this event id */
+        "last-event-id"?: string | null;
+      };
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description `text/event-stream`: one message per event (`id`, `event` = its type, `data` = the event as JSON), then `event: end` with `{"runId", "status"}` once the run has ended */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/event-stream": string;
+        };
+      };
+      /** @description unknown run */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description runId is not a UUID, or Last-Event-ID / after is not an event id */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Problem"];
         };
       };
     };

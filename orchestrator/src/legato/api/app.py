@@ -12,6 +12,7 @@ from legato.api import (
     dead_letters,
     docs,
     errors,
+    event_stream,
     health,
     run_list,
     runs,
@@ -79,6 +80,7 @@ def _include_routes(app: FastAPI) -> None:
     app.include_router(dead_letter_topics.router)
     app.include_router(dead_letters.router)
     app.include_router(runs.router)
+    app.include_router(event_stream.router)
     app.include_router(workers.router)
     app.include_router(workflows.router)
     app.include_router(trigger_batch.router)

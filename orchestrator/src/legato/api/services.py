@@ -14,6 +14,7 @@ from legato.idempotency.keys import IdempotencyKeys
 from legato.kafka.committed import GroupOffsets
 from legato.kafka.isolated import GroupAdmin
 from legato.runs.batcher import Batcher
+from legato.runs.feed import RunFeed
 from legato.runs.trigger import TriggerRequest, Triggers
 from legato.settings import Settings
 
@@ -33,4 +34,5 @@ class Services:
     triggers: "Batcher[TriggerRequest]"
     writer: Triggers  # what `triggers` writes with; schedules fire with it in their own transactions
     backlog: Backlog  # admission control: the work not started, sampled
+    feed: RunFeed  # who watches which run's history (the event streams)
     auth_mode: AuthMode = AuthMode.OPTIONAL

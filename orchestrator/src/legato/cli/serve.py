@@ -97,6 +97,7 @@ def _serve() -> int:
     from legato.kafka.isolated import GroupAdmin
     from legato.kafka.topics import ensure_core_topics, ensure_job_topics
     from legato.runs.batcher import Batcher
+    from legato.runs.feed import RunFeed
     from legato.runs.trigger import Triggers
 
     settings = load_settings()
@@ -135,6 +136,8 @@ def _serve() -> int:
     writer = Triggers(registry, settings.kafka.jobs_topic, settings.api.idempotency_ttl_seconds)
     backlog = Backlog(pool, settings.api.max_backlog)
     backlog.start()
+    feed = RunFeed(settings.store.database_url)
+    feed.start()
     services = Services(
         settings=settings,
         pool=pool,
@@ -149,6 +152,7 @@ def _serve() -> int:
         triggers=Batcher(pool, writer.write),
         writer=writer,
         backlog=backlog,
+        feed=feed,
         auth_mode=auth_mode,
     )
     log.info("Legato API on http://%s:%d (auth %s)", settings.api.host, settings.api.port, auth_mode.value)
@@ -162,6 +166,7 @@ def _serve() -> int:
         )
     finally:
         backlog.stop()
+        feed.stop()
         services.triggers.close()
         services.group_offsets.close()
         services.groups.close()

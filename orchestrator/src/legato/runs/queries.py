@@ -9,7 +9,7 @@ import orjson
 from psycopg_pool import ConnectionPool
 
 from legato.definitions import Definition, StepDef
-from legato.store import runs_sql
+from legato.store import feed_sql, runs_sql
 from legato.store.rows import fetch_all, fetch_one
 
 Lookup = Callable[[str, int], Definition]
@@ -101,14 +101,28 @@ def get_events(pool: ConnectionPool, run_id: UUID, after: int, limit: int) -> li
         if conn.execute(runs_sql.RUN_EXISTS, (run_id,)).fetchone() is None:
             return None
         rows = fetch_all(conn, runs_sql.EventRow, runs_sql.GET_EVENTS, (run_id, after, min(limit, 1000)))
-    return [
-        {
-            "id": r.id,
-            "at": iso(r.at),
-            "type": r.type,
-            "stepId": r.step_id,
-            "attempt": r.attempt,
-            "data": r.data,
-        }
-        for r in rows
-    ]
+    return [_event(r) for r in rows]
+
+
+def status_and_events(
+    pool: ConnectionPool, run_id: UUID, after: int, limit: int
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """The run's status (None: no such run), then its events after `after`: read in this order, a
+    status that says the run ended comes with every event up to its end (feed_sql.RUN_STATUS)."""
+    with pool.connection() as conn:
+        status = conn.execute(feed_sql.RUN_STATUS, (run_id,)).fetchone()
+        if status is None:
+            return None, []
+        rows = fetch_all(conn, runs_sql.EventRow, runs_sql.GET_EVENTS, (run_id, after, limit))
+    return str(status[0]), [_event(r) for r in rows]
+
+
+def _event(r: runs_sql.EventRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "at": iso(r.at),
+        "type": r.type,
+        "stepId": r.step_id,
+        "attempt": r.attempt,
+        "data": r.data,
+    }
