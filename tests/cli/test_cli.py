@@ -38,7 +38,7 @@ def test_workflows_define_list_show_and_graph(cli: Cli, orchestrator: Orchestrat
     path = tmp_path / "wf.json"
     path.write_bytes(orjson.dumps(_graph_workflow(wid, action)))
 
-    defined = legato(orchestrator, "workflows", "define", "-f", str(path))  # a real subprocess
+    defined = legato(orchestrator, "workflows", "apply", "-f", str(path))  # a real subprocess
     assert defined.stdout.strip() == f"{wid} version 1: defined"
     assert "unchanged" in legato(orchestrator, "workflows", "define", "-f", str(path)).stdout
 

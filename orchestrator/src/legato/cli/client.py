@@ -4,6 +4,7 @@ a one-line error with the exit code of its kind (docs/cli.md)."""
 import json
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -13,12 +14,16 @@ from urllib.parse import quote
 
 import httpx
 import typer
+from httpx_sse import connect_sse
 
 from legato import __version__
 
 DEFAULT_API = "http://localhost:8080"
 TIMEOUT_S = 30.0
 MAX_WAIT_S = 60.0  # how long, in all, a request the API refused as busy (429) is retried
+# an event stream sends a keepalive every 15 s: a read that waits this long has lost its connection
+STREAM_TIMEOUT = httpx.Timeout(TIMEOUT_S, read=45.0)
+RECONNECT_S = 1.0  # before an event stream that dropped is opened again
 BUSY_DEFAULT_S = 1.0  # the wait when a 429 names none (or none the CLI can read)
 BUSY_MIN_S = 0.1  # `Retry-After: 0` must not turn into a busy loop
 
@@ -194,12 +199,41 @@ class Client:
             )
             sys.stderr.flush()
             time.sleep(delay)
-        if response.status_code >= 400:
-            message = _message(response)
-            if response.status_code == 401:
-                message += " (give a key with --api-key or LEGATO_API_KEY)"
-            raise CliError(f"{message} (HTTP {response.status_code})", _code(response.status_code))
+        _raise_for(response)
         return response
+
+    def stream(self, path: str, after: int) -> Iterator[dict[str, Any]]:
+        """The events of a Server-Sent Events stream (api.event_stream) as JSON objects, oldest
+        first, until its `end` message. A connection that drops is opened again with the last id
+        seen (Last-Event-ID), so nothing is missed or repeated."""
+        while True:
+            try:
+                yield from self._stream_once(path, after)
+                return
+            except _Dropped as dropped:
+                after = dropped.after
+                time.sleep(RECONNECT_S)
+
+    def _stream_once(self, path: str, after: int) -> Iterator[dict[str, Any]]:
+        try:
+            with connect_sse(
+                self._http, "GET", path, headers={"Last-Event-ID": str(after)}, timeout=STREAM_TIMEOUT
+            ) as source:
+                if source.response.status_code >= 400:
+                    source.response.read()
+                    _raise_for(source.response)
+                for sse in source.iter_sse():
+                    if sse.event == "end":
+                        return
+                    if sse.data:
+                        event: dict[str, Any] = json.loads(sse.data)
+                        after = int(event["id"])
+                        yield event
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.ReadTimeout):
+            raise _Dropped(after) from None
+        except httpx.HTTPError as exc:
+            raise _unreachable(self.base_url, exc) from None
+        raise _Dropped(after)  # closed without `end`: the server stopped
 
     def _send(
         self,
@@ -227,11 +261,7 @@ class Client:
                 f"the API at {self.base_url} did not answer in time", ExitCode.UNAVAILABLE
             ) from None
         except httpx.HTTPError as exc:
-            raise CliError(
-                f"cannot reach the API at {self.base_url} ({type(exc).__name__}: {exc}); "
-                "is `legato serve` running? (set --api or LEGATO_API_URL)",
-                ExitCode.UNAVAILABLE,
-            ) from None
+            raise _unreachable(self.base_url, exc) from None
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
@@ -252,6 +282,27 @@ class Client:
 
     def delete(self, path: str) -> Any:
         return self.json("DELETE", path)
+
+
+class _Dropped(Exception):
+    def __init__(self, after: int) -> None:
+        self.after = after
+
+
+def _unreachable(base_url: str, exc: httpx.HTTPError) -> CliError:
+    return CliError(
+        f"cannot reach the API at {base_url} ({type(exc).__name__}: {exc}); "
+        "is `legato serve` running? (set --api or LEGATO_API_URL)",
+        ExitCode.UNAVAILABLE,
+    )
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        message = _message(response)
+        if response.status_code == 401:
+            message += " (give a key with --api-key or LEGATO_API_KEY)"
+        raise CliError(f"{message} (HTTP {response.status_code})", _code(response.status_code))
 
 
 def connect(ctx: typer.Context, max_wait: float = MAX_WAIT_S) -> Client:

@@ -1,6 +1,6 @@
 """`legato runs list | show | events | cancel | retry | pause | resume | signal`: runs, one or many."""
 
-import time
+import threading
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +17,6 @@ app = typer.Typer(
 
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
 DONE = {"cancel": "cancelled", "retry": "retried", "pause": "paused", "resume": "resumed"}
-POLL_S = 0.5
 BULK_MAX = 10_000  # the API's largest bulk limit
 BULK_BATCH = 200  # runs per request when changing many (one progress step each)
 RunId = Annotated[str, typer.Argument(metavar="RUN_ID", help="The run's id (a UUID).")]
@@ -192,19 +191,9 @@ def events(
                 for e in body.get("events", []):
                     _event_row(out, e)
             return
-        while True:
-            # Read the status first: events written before the run ended are then all read below.
-            ended = get_run(api, run_id)["status"] in TERMINAL
-            while True:
-                page = api.get(path, after=after, limit=1000).get("events", [])
-                for e in page:
-                    out.json_line(e) if out.as_json else _event_row(out, e)
-                    after = max(after, int(e["id"]))
-                if len(page) < 1000:
-                    break
-            if ended:
-                return
-            time.sleep(POLL_S)
+        # the event stream (api.event_stream): each event as it is written, until the run ends
+        for e in api.stream(f"{path}/stream", after):
+            out.json_line(e) if out.as_json else _event_row(out, e)
 
 
 def _bulk(ctx: typer.Context, operation: str, filters: list[str], dry_run: bool, limit: int | None) -> None:
@@ -384,12 +373,26 @@ def signal(
 
 
 def wait_for_end(api: Client, run_id: str, timeout: float | None) -> dict[str, Any]:
-    """Poll the run until it ends; CliError (exit 1) when `timeout` seconds pass first."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
+    """Follow the run's event stream until it ends; CliError (exit 1) when `timeout` seconds pass
+    first. The stream is read on a thread of its own, so the timeout holds between keepalives."""
+    ended = threading.Event()
+    failed: list[BaseException] = []
+
+    def follow() -> None:
+        try:
+            for _ in api.stream(f"/workflow/run/{seg(run_id)}/events/stream", 0):
+                pass
+        except BaseException as exc:  # handed to the waiting thread, raised there
+            failed.append(exc)
+        finally:
+            ended.set()
+
+    threading.Thread(target=follow, name="legato-follow", daemon=True).start()
+    if not ended.wait(timeout):
         run = get_run(api, run_id)
-        if run["status"] in TERMINAL:
-            return run
-        if deadline is not None and time.monotonic() >= deadline:
+        if run["status"] not in TERMINAL:
             raise CliError(f"run {run_id} is still {run['status']} after {timeout:g}s", ExitCode.FAILED)
-        time.sleep(POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - time.monotonic())))
+        return run
+    if failed:
+        raise failed[0]
+    return get_run(api, run_id)

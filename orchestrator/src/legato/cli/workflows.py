@@ -68,13 +68,18 @@ def show(
     out.table(["STEP", "ACTION", "AFTER", "WITH"], rows)
 
 
-@app.command("define")
-def define(
+@app.command("apply")
+def apply(
     ctx: typer.Context,
-    file: Annotated[str, typer.Option("--file", "-f", help="The definition (JSON); `-` reads stdin.")],
+    file: Annotated[
+        str,
+        typer.Option("--file", "-f", help="A definition, or a list of them (JSON); `-` reads stdin."),
+    ],
 ) -> None:
-    """Define a workflow from a JSON file. The same body again changes nothing; a different body for
-    the same id makes a new version (runs keep the version they started with)."""
+    """Define workflows from a JSON file: one definition or a list (defined in order).
+
+    The same body again changes nothing; a different body for the same id makes a new version
+    (runs keep the version they started with)."""
     out = output(ctx)
     text = read_text(file, "--file")
     try:
@@ -83,14 +88,23 @@ def define(
         raise usage(
             f"--file {file}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
+    bodies = body if isinstance(body, list) else [body]
+    if not bodies:
+        raise usage(f"--file {file}: an empty list defines nothing")
     with connect(ctx) as api:
-        response = api.request("POST", "/workflow/", body=body)
-    stored = response.json()
-    if out.as_json:
-        out.json(stored)
-        return
-    what = "defined" if response.status_code == 201 else "unchanged (the latest version has this body)"
-    out.line(f"{stored['id']} version {stored['version']}: {what}")
+        for one in bodies:
+            response = api.request("POST", "/workflow/", body=one)
+            stored = response.json()
+            if out.as_json:
+                out.json_line(stored) if isinstance(body, list) else out.json(stored)
+                continue
+            what = (
+                "defined" if response.status_code == 201 else "unchanged (the latest version has this body)"
+            )
+            out.line(f"{stored['id']} version {stored['version']}: {what}")
+
+
+app.command("define", help="The same as `apply` (its first name).")(apply)
 
 
 class Step:
