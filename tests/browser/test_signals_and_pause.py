@@ -29,7 +29,7 @@ def test_pause_resume_and_approve_a_run_through_its_signal_form(
     sign_in(page, operator_key, path=f"/ui/runs/{run_id}")
     detail = by_id(page, "run-detail")
     approve = step_node(page, "approve")
-    expect(approve).to_have_attribute("data-status", "WAITING")  # the page polls the running run
+    expect(approve).to_have_attribute("data-status", "WAITING")  # the page follows the running run
     expect(by_id(approve, "step-node-kind")).to_have_text("‖ signal: approval")
     expect(detail).to_have_attribute("data-status", "RUNNING")
     expect(by_id(page, "run-resume")).to_be_disabled()
@@ -72,3 +72,27 @@ def test_pause_resume_and_approve_a_run_through_its_signal_form(
     expect(received).to_have_attribute("data-consumed", "true")
     expect(by_id(received, "signal-step")).to_have_text("approve")
     assert wait_run(api, run_id)["status"] == "COMPLETED"
+
+
+def test_a_live_run_page_follows_the_runs_event_stream(
+    page: Page, api: httpx.Client, operator_key: str
+) -> None:
+    """The page opens the run's event stream (signed in: the session cookie goes with it) and shows
+    what happens elsewhere (a signal sent through the API) as the stream tells it."""
+    define(api, {"id": "streamed-approval", "steps": [{"id": "approve", "signal": {"name": "approval"}}]})
+    run_id = trigger(api, "streamed-approval", {"expense": 7})
+    streams: list[str] = []
+    stream = f"/workflow/run/{run_id}/events/stream"
+    page.on("request", lambda r: streams.append(r.url) if r.url.endswith(stream) else None)
+
+    sign_in(page, operator_key, path=f"/ui/runs/{run_id}")
+    approve = step_node(page, "approve")
+    expect(approve).to_have_attribute("data-status", "WAITING")
+    assert streams, "the run's page did not open its event stream"
+
+    sent = api.post(f"/workflow/run/{run_id}/signal/approval", json={"payload": {"ok": True}})
+    assert sent.status_code == 200, sent.text
+    expect(by_id(page, "run-detail")).to_have_attribute("data-status", "COMPLETED", timeout=30_000)
+    expect(approve).to_have_attribute("data-status", "COMPLETED")
+    expect(page.locator('[data-testid="event-row"][data-event-type="SIGNAL_CONSUMED"]')).to_have_count(1)
+    expect(by_id(page, "live-indicator")).to_have_count(0)  # an ended run is not followed any more

@@ -62,3 +62,38 @@ export function childRunOf(event: Pick<RunEvent, "type" | "data">): string | nul
   if (event.type !== "CHILD_STARTED" && event.type !== "CHILD_ENDED") return null;
   return text(record(event.data), "childRunId");
 }
+
+/** The SSE event names of a run's event stream: each history event is sent under its type, and
+ * `end` closes the stream. A type missing here delays a live view's refresh to the next event. */
+export const STREAM_EVENT_TYPES: readonly string[] = [
+  "RUN_CREATED",
+  "RUN_STARTED",
+  "STEP_SCHEDULED",
+  "ATTEMPT_STARTED",
+  "STEP_COMPLETED",
+  "STEP_FAILED",
+  "STEP_TIMED_OUT",
+  "STEP_REQUEUED",
+  "STEP_DEAD_LETTERED",
+  "STEP_SKIPPED",
+  "STEP_REPLAYED",
+  "ITEM_COMPLETED",
+  "ITEM_DEAD_LETTERED",
+  "TIMER_CREATED",
+  "TIMER_FIRED",
+  "SIGNAL_WAITING",
+  "SIGNAL_RECEIVED",
+  "SIGNAL_CONSUMED",
+  "SIGNAL_TIMED_OUT",
+  "CHILD_STARTED",
+  "CHILD_ENDED",
+  "RESULT_IGNORED",
+  "RUN_PAUSED",
+  "RUN_RESUMED",
+  "RUN_RETRIED",
+  "RUN_REPLAYED",
+  "RUN_COMPLETED",
+  "RUN_FAILED",
+  "RUN_CANCELLED",
+  "end",
+];

@@ -10,16 +10,12 @@ import { formatTime } from "../../lib/format";
 
 const PAGE = 100;
 
-/** The run's history a page at a time (by event id), never all of it at once. Polled while the run
- * is live, and read again whenever the run changed (`version`), so its last events always show. */
-export function EventHistory({ runId, live, version }: { runId: string; live: boolean; version: string }) {
+/** The run's history a page at a time (by event id), never all of it at once. Read again whenever
+ * the run changed (`version`: its event stream, while live), so its last events always show. */
+export function EventHistory({ runId, version }: { runId: string; version: string }) {
   const [starts, setStarts] = useState<number[]>([0]);
   const after = starts[starts.length - 1] ?? 0;
-  const page = useResource(
-    () => getEvents(runId, after, PAGE),
-    `${runId}|${after}|${version}`,
-    live ? 3000 : null,
-  );
+  const page = useResource(() => getEvents(runId, after, PAGE), `${runId}|${after}|${version}`);
   const events = page.data?.events ?? [];
   const lastId = events[events.length - 1]?.id;
   return (

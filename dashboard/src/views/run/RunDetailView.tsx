@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { getAttempts, getRun } from "../../api/runs";
 import type { Run, RunStep } from "../../api/types";
@@ -11,6 +11,7 @@ import { Timeline } from "../../components/Timeline";
 import { WaitingFor } from "../../components/WaitingFor";
 import { WorkflowGraph } from "../../components/WorkflowGraph";
 import { useResource } from "../../hooks/useResource";
+import { useRunStream } from "../../hooks/useRunStream";
 import { definitionGraph, stepsOnlyGraph } from "../../lib/graph";
 import { durationBetween, formatDuration, formatTime, priorityText } from "../../lib/format";
 import { isActive } from "../../lib/status";
@@ -24,17 +25,26 @@ const POLL_MS = 2000;
 /** One run: its graph with step states, the attempts timeline, a step's values, the history. */
 export function RunDetailView() {
   const { runId = "" } = useParams();
-  // Polled while it runs; a run that ended stops polling (its page reloads after cancel/retry).
-  const run = useResource(
-    () => getRun(runId),
-    runId,
-    (r) => (r && !isActive(r.status) ? null : POLL_MS),
-  );
+  // Read again whenever its event stream says it changed, while it runs (useRunStream); a run that
+  // ended is not followed (its page reloads after cancel/retry).
+  const [active, setActive] = useState(true);
+  const changed = useRunStream(runId, active, POLL_MS);
+  const run = useResource(() => getRun(runId), `${runId}|${changed}`);
+  const status = run.data?.status;
+  useEffect(() => {
+    if (status !== undefined) setActive(isActive(status));
+  }, [status]);
   if (run.error !== null && !run.data) return <Problem error={run.error} what={`Run ${runId}`} />;
   if (!run.data) return <p className="note">Loading…</p>;
   // Keyed: another run (a parent or child link) starts with its own selection and history pages.
   return (
-    <RunDetail key={run.data.runId} run={run.data} live={isActive(run.data.status)} reload={run.reload} />
+    <RunDetail
+      key={run.data.runId}
+      run={run.data}
+      live={isActive(run.data.status)}
+      changed={changed}
+      reload={run.reload}
+    />
   );
 }
 
@@ -47,16 +57,25 @@ function firstShown(steps: RunStep[]): string | null {
   return step?.id ?? null;
 }
 
-function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () => void }) {
+function RunDetail({
+  run,
+  live,
+  changed,
+  reload,
+}: {
+  run: Run;
+  live: boolean;
+  changed: number;
+  reload: () => void;
+}) {
   const definition = useResource(
     () => getDefinition(run.workflowId, run.version),
     `${run.workflowId}@${run.version}`,
   );
-  // Polled while live, and read again whenever the run changed.
+  // Read again whenever the run changed (its event stream, while live).
   const attempts = useResource(
     () => getAttempts(run.runId),
-    `${run.runId}|${run.updatedAt}|${run.status}`,
-    live ? POLL_MS : null,
+    `${run.runId}|${run.updatedAt}|${run.status}|${changed}`,
   );
   const graph = useMemo(
     () => (definition.data ? definitionGraph(definition.data.steps) : stepsOnlyGraph(run.steps)),
@@ -197,7 +216,7 @@ function RunDetail({ run, live, reload }: { run: Run; live: boolean; reload: () 
         </div>
       </div>
       <h3>History</h3>
-      <EventHistory runId={run.runId} live={live} version={`${run.updatedAt}|${run.status}`} />
+      <EventHistory runId={run.runId} version={`${run.updatedAt}|${run.status}|${changed}`} />
     </section>
   );
 }
