@@ -15,6 +15,25 @@ worker.start()     # blocks; SIGTERM/SIGINT drain in-flight jobs, then return;
                    # raises WorkerFatalError if Kafka makes going on impossible
 """
 
+from legato_worker._async_client import AsyncClient, AsyncRunHandle
+from legato_worker._builder import Concurrency, Retry, Workflow
+from legato_worker._client import Client, RunHandle
+from legato_worker._client_errors import (
+    ApiError,
+    AwaitTimeout,
+    Conflict,
+    ConnectionFailed,
+    Forbidden,
+    InvalidRequest,
+    LegatoError,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    RunCancelled,
+    RunFailed,
+    ServerError,
+    Unauthorized,
+)
 from legato_worker._context import JobContext
 from legato_worker._errors import (
     ApplicationError,
@@ -24,20 +43,47 @@ from legato_worker._errors import (
     WorkerFatalError,
 )
 from legato_worker._handlers import Handler, current_job
+from legato_worker._refs import ref, step_ref
+from legato_worker._runs import Run, RunSummary
 from legato_worker._settings import WorkerSettings
 from legato_worker._version import __version__
 from legato_worker._worker import Worker
 
 __all__ = [
+    "ApiError",
     "ApplicationError",
+    "AsyncClient",
+    "AsyncRunHandle",
     "AttemptCancelled",
+    "AwaitTimeout",
+    "Client",
+    "Concurrency",
+    "Conflict",
+    "ConnectionFailed",
+    "Forbidden",
     "Handler",
+    "InvalidRequest",
     "JobContext",
+    "LegatoError",
     "NonRetryableError",
+    "NotFound",
+    "PayloadTooLarge",
+    "RateLimited",
+    "Retry",
+    "Run",
+    "RunCancelled",
+    "RunFailed",
+    "RunHandle",
+    "RunSummary",
     "SerializationError",
+    "ServerError",
+    "Unauthorized",
     "Worker",
     "WorkerFatalError",
     "WorkerSettings",
+    "Workflow",
     "__version__",
     "current_job",
+    "ref",
+    "step_ref",
 ]
