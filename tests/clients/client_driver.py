@@ -89,5 +89,7 @@ class ClientDriver:
             self._process.kill()
             code = self._process.wait()
         self._log.close()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
         if code != 0:
             raise DriverError(f"{self.language} driver exited with {code} at end of input")
