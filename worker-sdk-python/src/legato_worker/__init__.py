@@ -25,6 +25,7 @@ from legato_worker._errors import (
 )
 from legato_worker._handlers import Handler, current_job
 from legato_worker._settings import WorkerSettings
+from legato_worker._typed import InvalidPayload
 from legato_worker._version import __version__
 from legato_worker._worker import Worker
 
@@ -32,6 +33,7 @@ __all__ = [
     "ApplicationError",
     "AttemptCancelled",
     "Handler",
+    "InvalidPayload",
     "JobContext",
     "NonRetryableError",
     "SerializationError",
