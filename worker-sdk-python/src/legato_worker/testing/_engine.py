@@ -150,13 +150,15 @@ class Engine:
 
     # --- timers: waits, signal timeouts, restarts after a retry delay (workflow.deadlines) -----
 
-    def next_timer_ms(self, signal_timeouts: bool = True) -> int | None:
+    def next_timer_ms(self, signal_timeouts: bool | None = None) -> int | None:
+        """The next timer of a live run: any (None), only signal timeouts (True), or the others."""
         times = [
             s.wake_at_ms
             for r in self.store.runs.values()
             if r.status == "RUNNING"
             for s in r.steps.values()
-            if s.wake_at_ms is not None and (signal_timeouts or not _signal_timeout(s.kind, s.status))
+            if s.wake_at_ms is not None
+            and (signal_timeouts is None or signal_timeouts == (s.kind == "signal" and s.status == "WAITING"))
         ]
         return min(times, default=None)
 
@@ -290,7 +292,3 @@ class Engine:
             run.status = "RUNNING"
             planner.plan.events.append(Event(run.run_id, "RUN_STARTED", data=dumps({"concurrencyKey": key})))
             starts.start_run(planner, run.ref, run.definition, run.input)
-
-
-def _signal_timeout(kind: str, status: str) -> bool:
-    return kind == "signal" and status == "WAITING"

@@ -236,7 +236,7 @@ class TestEnvironment:
     def _next_ms(self) -> int | None:
         """The next time something that is not a signal timeout is due (a job, timer, signal)."""
         scheduled = self._scheduled[0].at_ms if self._scheduled else None
-        return _min(self._store.next_job_ms(), self._engine.next_timer_ms(False), scheduled)
+        return _min(self._store.next_job_ms(), self._engine.next_timer_ms(signal_timeouts=False), scheduled)
 
     def _run(self, until_ms: int | None = None) -> None:
         store = self._store
@@ -248,7 +248,7 @@ class TestEnvironment:
             if self._engine.fire_timers() or self._fire_scheduled():
                 continue
             auto = self._next_ms()
-            timeout = self._engine.next_timer_ms()
+            timeout = self._engine.next_timer_ms(signal_timeouts=True)
             every = _min(auto, timeout)
             if until_ms is not None and every is not None and every <= until_ms:
                 store.now_ms = max(store.now_ms, every)
