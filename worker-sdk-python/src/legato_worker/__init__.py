@@ -46,6 +46,7 @@ from legato_worker._handlers import Handler, current_job
 from legato_worker._refs import ref, step_ref
 from legato_worker._runs import Run, RunSummary
 from legato_worker._settings import WorkerSettings
+from legato_worker._typed import InvalidPayload
 from legato_worker._version import __version__
 from legato_worker._worker import Worker
 
@@ -62,6 +63,7 @@ __all__ = [
     "ConnectionFailed",
     "Forbidden",
     "Handler",
+    "InvalidPayload",
     "InvalidRequest",
     "JobContext",
     "LegatoError",

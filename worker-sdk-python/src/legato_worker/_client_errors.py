@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from legato_worker._runs import Run
+
+class EndedRun(Protocol):
+    """What RunFailed and RunCancelled carry: a client's `Run`, or the test kit's `TestRun`."""
+
+    @property
+    def run_id(self) -> str: ...
+
+    @property
+    def error(self) -> Any: ...
 
 
 class LegatoError(Exception):
@@ -68,7 +75,7 @@ class ConnectionFailed(LegatoError):
 class RunFailed(LegatoError):
     """The awaited run ended FAILED. `error`: the run's error object; `run`: the run."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: EndedRun) -> None:
         error = run.error if isinstance(run.error, dict) else {}
         where = f" at step {error['stepId']}" if error.get("stepId") else ""
         super().__init__(f"run {run.run_id} failed{where}: {error.get('type')}: {error.get('message')}")
@@ -79,7 +86,7 @@ class RunFailed(LegatoError):
 class RunCancelled(LegatoError):
     """The awaited run ended CANCELLED."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: EndedRun) -> None:
         super().__init__(f"run {run.run_id} was cancelled")
         self.run = run
 

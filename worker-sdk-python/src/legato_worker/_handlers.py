@@ -18,6 +18,7 @@ from legato_worker._errors import (
     simple_failure,
     to_json,
 )
+from legato_worker._typed import converter, typed
 from legato_worker._version import SDK
 
 Handler = (
@@ -63,7 +64,13 @@ def takes_context(handler: Handler) -> bool:
 
 
 def registered(handler: Handler) -> Registered:
-    return Registered(handler, is_async(handler), takes_context(handler))
+    """How the worker calls `handler`; a typed handler (legato_worker._typed) is wrapped once, here,
+    in its input and output conversion. Raises TypeError for type hints pydantic cannot validate."""
+    entry = Registered(handler, is_async(handler), takes_context(handler))
+    convert = converter(handler)
+    if convert is None:
+        return entry
+    return entry._replace(handler=typed(handler, convert, entry.is_async))
 
 
 def check_action(action: str) -> None:

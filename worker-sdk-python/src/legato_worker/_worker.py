@@ -76,6 +76,12 @@ class Worker:
 
         A handler that declares a second positional parameter without a default is called as
         `handler(payload, ctx)` with the attempt's `JobContext` (also `current_job()`).
+
+        Typed handlers: when the first parameter or the return is annotated with a pydantic model,
+        a dataclass, a TypedDict or any type pydantic's TypeAdapter takes, the payload is validated
+        into it before the handler runs and the output validated and dumped to JSON after; either
+        failing fails the attempt, non-retryably, with error type `InvalidPayload`. Unannotated,
+        `Any` and plain JSON types convert nothing. Raises TypeError for hints pydantic cannot take.
         """
         check_action(action)
         if not callable(handler):
