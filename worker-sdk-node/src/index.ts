@@ -19,6 +19,7 @@ export type { WorkerOptions } from "./worker/worker.js";
 export { systemClock } from "./worker/clock.js";
 export type { Clock, TimerHandle, WallClock } from "./worker/clock.js";
 export type { Handler, JobContext } from "./worker/execute.js";
+export type { HandlerSchemas, Schema } from "./worker/typed.js";
 export { SDK, SDK_VERSION } from "./_package.js";
 export { Client } from "./client/client.js";
 export type {
