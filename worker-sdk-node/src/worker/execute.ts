@@ -8,8 +8,14 @@ import { failureFrom, sdkFailure, serializeOutput, unknownActionFailure } from "
 
 export type { ExecutionIdentity, JobContext };
 
-/** A step implementation: gets the step input (parsed JSON), returns its output (a JSON value). */
-export type Handler<P = unknown> = (payload: P, context: JobContext) => unknown;
+/**
+ * A step implementation: gets the step input (parsed JSON), returns its output (a JSON value), or
+ * a promise of it.
+ */
+export type Handler<P = unknown, R = unknown> = (
+  payload: P,
+  context: JobContext,
+) => R | PromiseLike<R>;
 
 /** The Result of `job`'s attempt, finished `finishedAt` (epoch ms). */
 export function resultOf(

@@ -14,6 +14,7 @@ import { isValidAction, jobTopic, jobsDltTopic } from "../protocol/topics.js";
 import { type Settings, loadSettings } from "../settings.js";
 import { ActionConsumer } from "./action-consumer.js";
 import type { Handler } from "./execute.js";
+import { type HandlerSchemas, typedHandler } from "./typed.js";
 import { ThrottledWarning, backoffMs, delay, within } from "./backoff.js";
 import { type Clock, type WallClock, completeClock } from "./clock.js";
 import { ControlReader } from "./control.js";
@@ -99,8 +100,16 @@ export class Worker {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
-  /** Registers the handler of `action` (a name matching ^[A-Za-z][A-Za-z0-9_-]{0,99}$, not DLT). */
-  register<P = unknown>(action: string, handler: Handler<P>): this {
+  /**
+   * Registers the handler of `action` (a name matching ^[A-Za-z][A-Za-z0-9_-]{0,99}$, not DLT).
+   * With `schemas`, its input and output are validated and converted at the boundary (a refused
+   * value fails the attempt, non-retryably, as InvalidPayload); without, they are not checked.
+   */
+  register<In = unknown, Out = unknown>(
+    action: string,
+    handler: Handler<In, Out>,
+    schemas?: HandlerSchemas<In, Out>,
+  ): this {
     if (!isValidAction(action)) {
       throw new LegatoError(
         `invalid action name "${action}": it must match ^[A-Za-z][A-Za-z0-9_-]{0,99}$ and not be DLT`,
@@ -109,7 +118,7 @@ export class Worker {
     if (this.state !== "new") throw new LegatoError("register() must be called before start()");
     if (this.handlers.has(action))
       throw new LegatoError(`action "${action}" is already registered`);
-    this.handlers.set(action, handler as Handler);
+    this.handlers.set(action, typedHandler(handler, schemas));
     return this;
   }
 
