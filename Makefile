@@ -182,8 +182,9 @@ test-python:
 	$(VENV)/bin/pytest --ignore=tests/browser --durations=30
 	$(VENV)/bin/pytest tests/browser
 
-test-node:
+test-node: node-build
 	cd $(NODE_SDK) && npm test --silent
+	cd $(NODE_EXAMPLE) && npm test --silent
 
 # The dashboard in real Chromium against an isolated orchestrator (also part of test-python).
 test-browser: install dashboard-build browser-deps

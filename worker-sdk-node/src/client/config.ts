@@ -13,7 +13,7 @@ export const DEFAULT_TIMEOUT_SECONDS = 30;
 
 export interface ClientOptions {
   /** The API's base URL (default: LEGATO_API_URL, else http://localhost:8080). */
-  baseUrl?: string;
+  apiUrl?: string;
   /** Sent as `Authorization: Bearer <key>` (default: LEGATO_API_KEY; none when unset). */
   apiKey?: string | null;
   /** How many times a retryable failure is retried before its error is raised (default 5). */
@@ -29,7 +29,7 @@ export interface ClientOptions {
 }
 
 export interface ClientConfig {
-  baseUrl: string;
+  apiUrl: string;
   apiKey: string | null;
   maxRetries: number;
   timeoutMs: number;
@@ -39,12 +39,12 @@ export interface ClientConfig {
 
 export function clientConfig(options: ClientOptions = {}): ClientConfig {
   const env = options.env ?? process.env;
-  const baseUrl = (options.baseUrl ?? optional(env, "LEGATO_API_URL") ?? DEFAULT_API_URL).replace(
+  const apiUrl = (options.apiUrl ?? optional(env, "LEGATO_API_URL") ?? DEFAULT_API_URL).replace(
     /\/+$/,
     "",
   );
-  if (!/^https?:\/\/[^/]/.test(baseUrl)) {
-    throw new SettingsError(`the API URL must start with http:// or https://, got "${baseUrl}"`);
+  if (!/^https?:\/\/[^/]/.test(apiUrl)) {
+    throw new SettingsError(`the API URL must start with http:// or https://, got "${apiUrl}"`);
   }
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   if (!Number.isInteger(maxRetries) || maxRetries < 0) {
@@ -55,7 +55,7 @@ export function clientConfig(options: ClientOptions = {}): ClientConfig {
     throw new SettingsError(`timeoutSeconds must be > 0, got ${timeoutSeconds}`);
   }
   return {
-    baseUrl,
+    apiUrl,
     apiKey: options.apiKey === undefined ? optional(env, "LEGATO_API_KEY") : options.apiKey,
     maxRetries,
     timeoutMs: timeoutSeconds * 1000,

@@ -39,7 +39,7 @@ export class Transport {
 
   url(call: Pick<Call, "path" | "query">): string {
     const query = call.query === undefined ? "" : call.query.toString();
-    return `${this.config.baseUrl}${call.path}${query === "" ? "" : `?${query}`}`;
+    return `${this.config.apiUrl}${call.path}${query === "" ? "" : `?${query}`}`;
   }
 
   /** The parsed JSON answer of a 2xx, after the retries the call allows; else its typed error. */

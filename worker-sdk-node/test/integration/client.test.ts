@@ -15,22 +15,25 @@ import {
   Workflow,
 } from "../../src/index.js";
 
-const API = process.env.LEGATO_API_URL ?? "http://127.0.0.1:8080";
+// The API a developer started with `make up`: this test runs only when LEGATO_API_URL names it. In
+// CI the shared client conformance suite (tests/clients) runs this client against an orchestrator
+// of its own, with the same operations.
+const API = process.env.LEGATO_API_URL;
 
-/** Skips on a laptop when the API is down; fails when CI is set. */
 async function requireApi(t: { skip: (message: string) => void }): Promise<boolean> {
+  if (API === undefined) {
+    t.skip("set LEGATO_API_URL to run against `make up` (tests/clients covers this client in CI)");
+    return false;
+  }
   const ready = await fetch(`${API}/readyz`).then(
     (r) => r.ok,
     () => false,
   );
-  if (ready) return true;
-  const message = `the Legato API is not ready at ${API} (start it with make up)`;
-  if (process.env.CI) throw new Error(message);
-  t.skip(message);
-  return false;
+  if (!ready) throw new Error(`the Legato API is not ready at ${API} (start it with make up)`);
+  return true;
 }
 
-const client = new Client({ baseUrl: API });
+const client = new Client({ apiUrl: API });
 
 /** A workflow that waits briefly, then for the signal `approve`, whose payload is its output. */
 function approval(): Workflow {

@@ -22,7 +22,7 @@ let delays: number[];
 /** A client of the scripted server whose waits are recorded, not slept. */
 function client(options: { apiKey?: string; maxRetries?: number } = {}): Client {
   return new Client({
-    baseUrl: url,
+    apiUrl: url,
     env: {},
     sleep: (ms) => {
       delays.push(ms);

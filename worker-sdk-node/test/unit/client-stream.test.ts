@@ -12,7 +12,7 @@ let delays: number[];
 
 function client(): Client {
   return new Client({
-    baseUrl: url,
+    apiUrl: url,
     env: {},
     sleep: (ms) => {
       delays.push(ms);
