@@ -1,5 +1,9 @@
 """`make demo`: define every example workflow, trigger each of its sample inputs, print how each run ended.
 
+It is written with the Python SDK's API client (`legato_worker.Client`, docs/clients.md): define,
+trigger with an idempotency key, await a run through its event stream, signal. Schedules and
+Kafka-topic triggers, which the client does not cover, go through the REST API (httpx).
+
 A workflow is `examples/workflows/<id>.json`; its sample triggers are `<id>.trigger.json` and
 `<id>.<variant>.trigger.json`. A workflow whose actions have no live worker is skipped with the
 make target that starts one (live workers come from GET /workers). A workflow with no sample trigger
@@ -13,11 +17,11 @@ at the end. Their names carry the demo's batch id, so the demo can run again.
 """
 
 import argparse
+import contextlib
 import json
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,8 @@ import httpx
 import kafka_trigger_demo
 import resume_demo
 import schedule_demo
+
+from legato_worker import AwaitTimeout, Client, RunCancelled, RunFailed
 
 WORKFLOWS = Path(__file__).parent / "workflows"
 # The data-import showcase runs its own workers: its actions need no live worker beforehand.
@@ -59,20 +65,20 @@ def live_actions(api: httpx.Client, wanted: set[str], timeout: float) -> set[str
         time.sleep(0.5)
 
 
-def poll(
-    api: httpx.Client, run_id: str, done: Callable[[dict[str, Any]], bool], timeout: float
-) -> dict[str, Any]:
-    """The run once `done(run)` holds, or it has ended, or `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        run: dict[str, Any] = api.get(f"/workflow/run/{run_id}").json()
-        if done(run) or run["status"] in ENDED or time.monotonic() > deadline:
-            return run
-        time.sleep(0.1)
+def wait(client: Client, run_id: str, timeout: float) -> dict[str, Any]:
+    """The run once it has ended (awaited through its event stream), or as it is after `timeout`."""
+    with contextlib.suppress(RunFailed, RunCancelled, AwaitTimeout):  # described from the run below
+        client.result(run_id, timeout=timeout)
+    return client.get(run_id).raw
 
 
-def wait(api: httpx.Client, run_id: str, timeout: float) -> dict[str, Any]:
-    return poll(api, run_id, lambda run: False, timeout)
+def wait_for_signal_step(client: Client, run_id: str, step_id: str, timeout: float) -> dict[str, Any]:
+    """The run once `step_id` waits for its signal (SIGNAL_WAITING in its event stream), or has ended."""
+    with contextlib.closing(client.events(run_id)) as events:  # it ends by itself if the run ends
+        for event in events:
+            if event["type"] == "SIGNAL_WAITING" and event["stepId"] == step_id:
+                break
+    return client.get(run_id).raw
 
 
 def step_of(run: dict[str, Any], step_id: str) -> dict[str, Any]:
@@ -89,19 +95,16 @@ def describe(run: dict[str, Any]) -> str:
     return f"{run['status']} (still going after the demo's wait; see /workflow/run/{run['runId']})"
 
 
-def import_showcase(api: httpx.Client, definition: dict[str, Any], batch: str, timeout: float) -> int:
+def import_showcase(
+    api: httpx.Client, client: Client, definition: dict[str, Any], batch: str, timeout: float
+) -> int:
     """data-import: its worker is killed mid-step and the retry resumes from the last progress."""
     wid = definition["id"]
-    api.post("/workflow/", json=definition).raise_for_status()
+    client.define(definition)
     body = json.loads((WORKFLOWS / f"{wid}.trigger.json").read_text())
 
     def trigger() -> str:
-        r = api.post(
-            f"/workflow/{wid}/trigger", json=body, headers={"Idempotency-Key": f"demo-{batch}-{wid}"}
-        )
-        r.raise_for_status()
-        run_id: str = r.json()["runId"]
-        return run_id
+        return client.trigger(wid, body["input"], idempotency_key=f"demo-{batch}-{wid}").run_id
 
     run = resume_demo.run(api, trigger, timeout)
     killed = run["killed"]
@@ -117,7 +120,7 @@ def skipped(wid: str, missing: list[str]) -> None:
 
 
 def approval_showcase(
-    api: httpx.Client,
+    client: Client,
     definition: dict[str, Any],
     definitions: dict[str, dict[str, Any]],
     live: set[str],
@@ -133,30 +136,26 @@ def approval_showcase(
         skipped(wid, missing)
         return 0
     for child in children:  # a workflow step fails with UnknownWorkflow if its child is not defined
-        api.post("/workflow/", json=child).raise_for_status()
-    api.post("/workflow/", json=definition).raise_for_status()
+        client.define(child)
+    client.define(definition)
     waiter = next(s for s in definition["steps"] if "signal" in s)
     parent = next(s for s in definition["steps"] if "workflow" in s)
     name = waiter["signal"]["name"]
     body = json.loads((WORKFLOWS / f"{wid}.trigger.json").read_text())
-    r = api.post(f"/workflow/{wid}/trigger", json=body, headers={"Idempotency-Key": f"demo-{batch}-{wid}"})
-    r.raise_for_status()
-    run_id: str = r.json()["runId"]
+    run_id = client.trigger(wid, body["input"], idempotency_key=f"demo-{batch}-{wid}").run_id
 
-    run = poll(api, run_id, lambda run: step_of(run, waiter["id"])["status"] == "WAITING", timeout)
+    run = wait_for_signal_step(client, run_id, waiter["id"], timeout)
     if step_of(run, waiter["id"])["status"] != "WAITING":
         print(f"{wid:<32} {describe(run)}")
         return 1
     print(f"{wid:<32} RUNNING    step {waiter['id']} is WAITING for the signal {name!r}")
 
     signal_id = f"demo-{batch}-{name}"
-    r = api.post(f"/workflow/run/{run_id}/signal/{name}", json={"payload": APPROVAL, "signalId": signal_id})
-    r.raise_for_status()
-    sent = r.json()
+    sent = client.signal(run_id, name, APPROVAL, signal_id=signal_id)
     print(f"{'':<32} signal {name!r} sent: {json.dumps(APPROVAL)}")
     print(f"{'':<32} (signalId {signal_id}; taken by step {sent['consumedBy']})")
 
-    run = wait(api, run_id, timeout)
+    run = wait(client, run_id, timeout)
     print(f"{wid:<32} {describe(run)}")
     if run["status"] != "COMPLETED":
         return 1
@@ -164,7 +163,7 @@ def approval_showcase(
     if child_id is None:
         print(f"{'':<32} (step {parent['id']} started no child run)")
         return 1
-    child = api.get(f"/workflow/run/{child_id}").json()
+    child = client.get(child_id).raw
     same = child["output"] == run["output"]
     whose = "the output of" if same else "NOT the output of"
     print(f"{'':<32} ({whose} child run {child_id},")
@@ -173,7 +172,7 @@ def approval_showcase(
 
 
 def intake_showcases(
-    api: httpx.Client, definition: dict[str, Any], live: set[str], batch: str, timeout: float
+    api: httpx.Client, client: Client, definition: dict[str, Any], live: set[str], batch: str, timeout: float
 ) -> int:
     """Runs that start on their own: a schedule, then a Kafka-topic trigger, on one workflow."""
     wid = definition["id"]
@@ -181,10 +180,10 @@ def intake_showcases(
     if missing:
         skipped(f"schedule and Kafka-topic trigger of {wid}", missing)
         return 0
-    api.post("/workflow/", json=definition).raise_for_status()
+    client.define(definition)
 
     def ended(run_id: str) -> dict[str, Any]:
-        return wait(api, run_id, timeout)
+        return wait(client, run_id, timeout)
 
     failures = schedule_demo.run(api, wid, f"demo-{batch}-every-2s", ended, describe, timeout)
     failures += kafka_trigger_demo.run(api, wid, batch, ended, describe, timeout)
@@ -198,6 +197,7 @@ def main() -> int:
     parser.add_argument("--worker-wait", type=float, default=20, help="seconds to wait for workers to join")
     args = parser.parse_args()
     api = httpx.Client(base_url=args.api, timeout=30)
+    client = Client(api_url=args.api)
     definitions = [
         json.loads(p.read_text())
         for p in sorted(WORKFLOWS.glob("*.json"))
@@ -215,16 +215,16 @@ def main() -> int:
     for definition in definitions:
         wid = definition["id"]
         if wid == "data-import":
-            failures += import_showcase(api, definition, batch, args.timeout)
+            failures += import_showcase(api, client, definition, batch, args.timeout)
             continue
         if wid == "order-approval":
-            failures += approval_showcase(api, definition, by_id, live, batch, args.timeout)
+            failures += approval_showcase(client, definition, by_id, live, batch, args.timeout)
             continue
         missing = sorted(actions_of(definition) - live)
         if missing:
             skipped(wid, missing)
             continue
-        api.post("/workflow/", json=definition).raise_for_status()
+        client.define(definition)
         triggers = [WORKFLOWS / f"{wid}.trigger.json", *sorted(WORKFLOWS.glob(f"{wid}.*.trigger.json"))]
         triggers = [t for t in triggers if t.exists()]
         if not triggers:
@@ -234,14 +234,11 @@ def main() -> int:
         for trigger in triggers:
             variant = trigger.name.removesuffix(".trigger.json")
             body = json.loads(trigger.read_text())
-            r = api.post(
-                f"/workflow/{wid}/trigger", json=body, headers={"Idempotency-Key": f"demo-{batch}-{variant}"}
-            )
-            r.raise_for_status()
-            run = wait(api, r.json()["runId"], args.timeout)
+            run_id = client.trigger(wid, body["input"], idempotency_key=f"demo-{batch}-{variant}").run_id
+            run = wait(client, run_id, args.timeout)
             print(f"{variant:<32} {describe(run)}")
             failures += run["status"] not in ("COMPLETED", "FAILED")
-    failures += intake_showcases(api, by_id[INTAKE_WORKFLOW], live, batch, args.timeout)
+    failures += intake_showcases(api, client, by_id[INTAKE_WORKFLOW], live, batch, args.timeout)
     return 1 if failures else 0
 
 

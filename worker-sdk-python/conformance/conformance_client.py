@@ -82,7 +82,7 @@ def answer(client: Client, line: str) -> dict[str, Any]:
 def main() -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with Client() as client:
-        log.info("client conformance driver for %s", client.config.base_url)
+        log.info("client conformance driver for %s", client.config.api_url)
         for line in sys.stdin:
             if not line.strip():
                 continue

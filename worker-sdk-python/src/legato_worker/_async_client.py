@@ -27,15 +27,15 @@ class AsyncClient:
 
     def __init__(
         self,
-        base_url: str | None = None,
+        api_url: str | None = None,
         api_key: str | None = None,
         *,
         max_retries: int = 5,
         timeout: float = 30.0,
     ) -> None:
-        self.config = ClientConfig.resolve(base_url, api_key, max_retries, timeout)
+        self.config = ClientConfig.resolve(api_url, api_key, max_retries, timeout)
         self._http = httpx.AsyncClient(
-            base_url=self.config.base_url, headers=self.config.headers(), timeout=timeout
+            base_url=self.config.api_url, headers=self.config.headers(), timeout=timeout
         )
 
     async def __aenter__(self) -> AsyncClient:

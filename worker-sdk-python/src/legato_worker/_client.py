@@ -24,22 +24,22 @@ log = logging.getLogger("legato_worker.client")
 
 
 class Client:
-    """`with Client() as client:` - the Legato API at `base_url` (else LEGATO_API_URL, else
+    """`with Client() as client:` - the Legato API at `api_url` (else LEGATO_API_URL, else
     http://localhost:8080) with `api_key` (else LEGATO_API_KEY). Busy answers (429, 503) and
     connection errors of safe requests are retried up to `max_retries` times; every error is a
     `LegatoError`. Thread-safe."""
 
     def __init__(
         self,
-        base_url: str | None = None,
+        api_url: str | None = None,
         api_key: str | None = None,
         *,
         max_retries: int = 5,
         timeout: float = 30.0,
     ) -> None:
-        self.config = ClientConfig.resolve(base_url, api_key, max_retries, timeout)
+        self.config = ClientConfig.resolve(api_url, api_key, max_retries, timeout)
         self._http = httpx.Client(
-            base_url=self.config.base_url, headers=self.config.headers(), timeout=timeout
+            base_url=self.config.api_url, headers=self.config.headers(), timeout=timeout
         )
 
     def __enter__(self) -> Client:

@@ -29,18 +29,18 @@ NO_BODY: Any = object()
 class ClientConfig:
     """Where the API is and how hard to try; arguments win over LEGATO_API_URL / LEGATO_API_KEY."""
 
-    base_url: str
+    api_url: str
     api_key: str | None
     max_retries: int = 5
     timeout: float = 30.0
 
     @classmethod
     def resolve(
-        cls, base_url: str | None, api_key: str | None, max_retries: int, timeout: float
+        cls, api_url: str | None, api_key: str | None, max_retries: int, timeout: float
     ) -> ClientConfig:
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries}")
-        url = base_url or os.environ.get("LEGATO_API_URL") or DEFAULT_API_URL
+        url = api_url or os.environ.get("LEGATO_API_URL") or DEFAULT_API_URL
         key = api_key if api_key is not None else os.environ.get("LEGATO_API_KEY") or None
         return cls(url.rstrip("/"), key, max_retries, timeout)
 
@@ -105,7 +105,7 @@ class Attempts:
             return self._next(None)
         detail = str(exc) or type(exc).__name__
         raise ConnectionFailed(
-            f"{self.call.method} {self.config.base_url}{self.call.path} failed after "
+            f"{self.call.method} {self.config.api_url}{self.call.path} failed after "
             f"{self.retries + 1} attempt(s): {detail}"
         ) from exc
 

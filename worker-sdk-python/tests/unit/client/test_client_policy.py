@@ -47,9 +47,9 @@ def test_retry_after_is_the_delay_then_the_backoff_without_it() -> None:
 def test_env_gives_the_url_and_key_and_arguments_win(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LEGATO_API_URL", raising=False)
     monkeypatch.delenv("LEGATO_API_KEY", raising=False)
-    assert ClientConfig.resolve(None, None, 5, 30).base_url == "http://localhost:8080"
+    assert ClientConfig.resolve(None, None, 5, 30).api_url == "http://localhost:8080"
     assert "Authorization" not in ClientConfig.resolve(None, None, 5, 30).headers()
     monkeypatch.setenv("LEGATO_API_URL", "http://env:1/")
     monkeypatch.setenv("LEGATO_API_KEY", "k")
-    assert ClientConfig.resolve(None, None, 5, 30).base_url == "http://env:1"
+    assert ClientConfig.resolve(None, None, 5, 30).api_url == "http://env:1"
     assert ClientConfig.resolve("http://arg:2", "a", 5, 30).headers()["Authorization"] == "Bearer a"
