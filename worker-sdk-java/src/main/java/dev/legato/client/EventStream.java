@@ -229,6 +229,7 @@ final class EventStream implements Iterator<SseParser.Message>, AutoCloseable {
   private HttpRequest request() {
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(URI.create(url()))
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
             .header("Accept", "text/event-stream")
             .header("Cache-Control", "no-cache")
             .timeout(OPEN_TIMEOUT) // until the answer's headers; the stream itself has none

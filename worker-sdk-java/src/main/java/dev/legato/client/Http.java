@@ -123,7 +123,9 @@ final class Http {
   /** The request of {@code call}, with the key and, for a JSON body, its Content-Type. */
   HttpRequest request(Call call) {
     HttpRequest.Builder builder =
-        HttpRequest.newBuilder(URI.create(url(call))).timeout(requestTimeout);
+        HttpRequest.newBuilder(URI.create(url(call)))
+            .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade: uvicorn then drops the body
+            .timeout(requestTimeout);
     authorize(builder);
     call.headers().forEach(builder::header);
     if (call.body() == null) {

@@ -70,6 +70,7 @@ class ClientRetryTest {
     assertEquals("{\"input\":{\"n\":1},\"priority\":2}", seen.get(0).body());
     assertEquals(seen.get(0).body(), seen.get(1).body());
     assertEquals("application/json", seen.get(0).header("Content-Type"));
+    assertNull(seen.get(0).header("Upgrade")); // HTTP/1.1: uvicorn drops the body of an h2c upgrade
   }
 
   @Test
@@ -199,6 +200,7 @@ class ClientRetryTest {
     FakeApi.Seen seen = api.seen(RUN + "/pause").get(0);
     assertNull(seen.header("Authorization"));
     assertNull(seen.header("Content-Type")); // no body
+    assertNull(seen.header("Upgrade")); // HTTP/1.1: uvicorn drops the body of an h2c upgrade
   }
 
   @Test
