@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * The client conformance driver (conformance/run-client): one JSON command per stdin line, one JSON
  * answer per command on stdout ({@code {"ok": ...}} or {@code {"error": {"type", "status",
  * "message"}}}), logs on stderr only, exit 0 at EOF. Configured by LEGATO_API_URL and
- * LEGATO_API_KEY; the client's default retries. The commands: docs in tests/conformance/README.md.
+ * LEGATO_API_KEY; the client's default retries. The commands: worker-sdk-java/README.md,
+ * "Conformance".
  */
 public final class ConformanceClient {
   private static final ObjectMapper MAPPER = new ObjectMapper();
