@@ -13,8 +13,9 @@ import java.util.List;
  * object keys sorted by Unicode code point, no whitespace, non-ASCII characters as themselves,
  * {@code /} not escaped, integers without a fraction ({@code 30}, never {@code 30.0}) and other
  * numbers in their shortest round-tripping form, written as ECMAScript writes them ({@code 2.5},
- * {@code 1e-7}, {@code 1e+21}). Control characters and unpaired surrogates are {@code \}{@code
- * u00xx} escapes (lowercase hex); {@code \b \f \n \r \t} their short escapes.
+ * {@code 1e-7}, {@code 1e+21}; a double above 2^53 as {@code 18014398509481990}, which reads back
+ * as the same double). Control characters and unpaired surrogates are {@code \}{@code u00xx}
+ * escapes (lowercase hex); {@code \b \f \n \r \t} their short escapes.
  *
  * <p>Written here rather than by Jackson's {@code ORDER_MAP_ENTRIES_BY_KEYS}: that sorts keys by
  * UTF-16 code unit (not code point), only sorts Maps (not a {@link JsonNode} input), writes {@code
