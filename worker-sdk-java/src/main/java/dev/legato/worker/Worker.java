@@ -1,5 +1,6 @@
 package dev.legato.worker;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.legato.worker.internal.ShutdownSignals;
 import dev.legato.worker.internal.consume.ActionConsumer;
 import dev.legato.worker.internal.control.ControlConsumer;
@@ -168,6 +169,36 @@ public final class Worker {
       }
     }
     return this;
+  }
+
+  /**
+   * Runs {@code handler} for jobs of {@code action} with its input converted by Jackson to {@code
+   * inputType} (records supported; an unknown property, a missing or null primitive, or a fraction
+   * for an integer is an error) and its return value converted to JSON. A payload or output that
+   * does not convert fails the attempt, not retryably, with error type {@code InvalidPayload} and a
+   * message naming the side and the field ({@code input: total: Cannot deserialize ...}). The
+   * handler gets the attempt's {@link JobContext} as its second argument.
+   *
+   * @throws IllegalArgumentException as {@link #register(String, Handler)}
+   * @throws IllegalStateException once the worker has started
+   */
+  public <I> Worker register(String action, Class<I> inputType, TypedHandler<I, ?> handler) {
+    Objects.requireNonNull(inputType, "inputType");
+    Objects.requireNonNull(handler, "handler");
+    return register(
+        action, TypedPayloads.bind(TypedPayloads.MAPPER.constructType(inputType), handler));
+  }
+
+  /**
+   * {@link #register(String, Class, TypedHandler)} for a generic input type, e.g. {@code new
+   * TypeReference<List<Order>>() {}}.
+   */
+  public <I> Worker register(
+      String action, TypeReference<I> inputType, TypedHandler<I, ?> handler) {
+    Objects.requireNonNull(inputType, "inputType");
+    Objects.requireNonNull(handler, "handler");
+    return register(
+        action, TypedPayloads.bind(TypedPayloads.MAPPER.constructType(inputType), handler));
   }
 
   /**

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The SDK's packages form no cycle: the API ({@code dev.legato.worker}) sits on top of the
- * internals, which never use it, and no two internal packages depend on each other both ways.
+ * internals, which never use it, and no two internal packages depend on each other both ways. The
+ * API client ({@code dev.legato.client}) and the workflow builders ({@code dev.legato.workflow})
+ * stand beside the worker: the client uses the builders, neither uses the worker.
  */
 class ArchitectureTest {
   private static final JavaClasses SDK =
@@ -31,6 +33,37 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAPackage("dev.legato.worker")
+        .check(SDK);
+  }
+
+  /** The builders are plain data: usable without the client or the worker. */
+  @Test
+  void theBuildersStandAlone() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.legato.workflow..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("dev.legato.client..", "dev.legato.worker..")
+        .check(SDK);
+  }
+
+  /** The API client needs no Kafka: it never uses the worker, nor the worker it. */
+  @Test
+  void theClientAndTheWorkerAreApart() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.legato.client..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("dev.legato.worker..", "org.apache.kafka..")
+        .check(SDK);
+    noClasses()
+        .that()
+        .resideInAPackage("dev.legato.worker..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("dev.legato.client..")
         .check(SDK);
   }
 }
