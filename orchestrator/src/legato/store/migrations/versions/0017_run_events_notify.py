@@ -20,12 +20,14 @@ down_revision = "0016"
 CREATE_FUNCTION = """
 CREATE FUNCTION legato_notify_run_events() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    ids text;
-    n int;
+    ids text[];
 BEGIN
-    SELECT string_agg(DISTINCT run_id::text, ','), count(DISTINCT run_id) INTO ids, n FROM appended;
-    IF n > 0 THEN
-        PERFORM pg_notify('legato_events', CASE WHEN n <= 200 THEN ids ELSE '' END);
+    -- one hashed DISTINCT, stopped at 201 runs: the payload names at most 200
+    ids := ARRAY(SELECT DISTINCT run_id::text FROM appended LIMIT 201);
+    IF cardinality(ids) > 0 THEN
+        PERFORM pg_notify(
+            'legato_events', CASE WHEN cardinality(ids) <= 200 THEN array_to_string(ids, ',') ELSE '' END
+        );
     END IF;
     RETURN NULL;
 END $$
