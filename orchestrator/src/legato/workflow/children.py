@@ -145,11 +145,13 @@ def close_children(cur: Cursor, lookup: Lookup, jobs_prefix: str) -> Plan:
     if not parents:
         return planner.plan
     for row in fetch_all(cur, EndedChildRow, children_sql.ENDED_CHILDREN, (parents,)):
-        _child_ended(planner, row, lookup)
+        child_ended(planner, row, lookup)
     return planner.plan
 
 
-def _child_ended(planner: Planner, row: EndedChildRow, lookup: Lookup) -> None:
+def child_ended(planner: Planner, row: EndedChildRow, lookup: Lookup) -> None:
+    """What one ended child run does to its parent's workflow step (also the test kit's rule:
+    legato_worker.testing)."""
     run = RunRef(row.run_id, row.workflow_id, row.version, row.correlation_id, row.trace_context)
     step = lookup(row.workflow_id, row.version).by_id[row.step_id]
     child = str(row.child_run_id)

@@ -21,7 +21,7 @@ from legato.definitions import Definition
 from legato.definitions.limits import MAX_CHILD_DEPTH
 from legato.store.children_sql import EndedChildRow
 from legato.workflow import starts
-from legato.workflow.children import _child_ended
+from legato.workflow.children import child_ended
 from legato.workflow.model import Ended, Event, NewChild, Plan, RunRef, StepUpdate
 from legato.workflow.transitions import Planner
 from legato_worker.testing._store import Run, Store
@@ -265,7 +265,7 @@ class Engine:
                     parent.ref.correlation_id,
                     None,
                 )
-                _child_ended(planner, row, self.definition)
+                child_ended(planner, row, self.definition)
         if run.status in ("FAILED", "CANCELLED"):
             for other in list(self.store.runs.values()):
                 if other.parent is not None and other.parent[0] == run.run_id and other.status == "RUNNING":
