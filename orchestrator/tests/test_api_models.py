@@ -13,7 +13,10 @@ from legato.runs.filters import STATUSES
 pytestmark = pytest.mark.unit
 
 # The operations whose answer is not JSON: (method, path) -> the media type they declare instead.
-NOT_JSON = {("get", "/metrics"): "text/plain"}
+NOT_JSON = {
+    ("get", "/metrics"): "text/plain",
+    ("get", "/workflow/run/{run_id}/events/stream"): "text/event-stream",
+}
 # Error statuses whose body FastAPI describes itself (`HTTPValidationError`).
 FASTAPI_OWN = {"422"}
 
