@@ -76,10 +76,6 @@ class RunFeed:
                 if not watchers:
                     del self._watchers[watcher.run_id]
 
-    def watching(self) -> int:
-        with self._lock:
-            return sum(len(w) for w in self._watchers.values())
-
     def _listen(self) -> None:
         while not self._stop.is_set():
             try:
@@ -99,10 +95,10 @@ class RunFeed:
             self._wake_all()
             return
         heard.extend(n.payload for n in conn.notifies(timeout=0))
-        if "" in heard:
+        runs = runs_named(heard)
+        if runs is None:
             self._wake_all()
             return
-        runs = {UUID(run_id) for payload in heard for run_id in payload.split(",")}
         with self._lock:
             woken = [w for run_id in runs for w in self._watchers.get(run_id, ())]
         for watcher in woken:
@@ -113,3 +109,18 @@ class RunFeed:
             woken = [w for watchers in self._watchers.values() for w in watchers]
         for watcher in woken:
             watcher.wake()
+
+
+def runs_named(payloads: list[str]) -> set[UUID] | None:
+    """The runs the notifications name; None for "any run": an empty payload (too many to name),
+    or one that is not a list of run ids (anyone may NOTIFY the channel: it must not stop the feed)."""
+    runs: set[UUID] = set()
+    for payload in payloads:
+        if not payload:
+            return None
+        try:
+            runs.update(UUID(run_id) for run_id in payload.split(","))
+        except ValueError:
+            log.warning("a notification on %s that names no runs: %.80r", feed_sql.EVENTS_CHANNEL, payload)
+            return None
+    return runs
