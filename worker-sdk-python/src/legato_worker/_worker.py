@@ -153,7 +153,7 @@ class Worker:
                 "client.id": client_id,
                 "enable.idempotence": True,
                 "acks": "all",
-                "linger.ms": 2,
+                "linger.ms": 0,
                 # Java's default for keyed records, so every SDK puts a run's results on one partition
                 "partitioner": "murmur2_random",
                 # room for an output of max_payload_bytes plus the result's other fields

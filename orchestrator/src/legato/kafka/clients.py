@@ -41,7 +41,7 @@ def producer(settings: Settings) -> Producer:
             "client.id": "legato-orchestrator",
             "enable.idempotence": True,
             "acks": "all",
-            "linger.ms": 1,
+            "linger.ms": 0,
             "compression.type": "lz4",
             "message.timeout.ms": DELIVERY_TIMEOUT_MS,
             # A job of LEGATO_MAX_PAYLOAD_BYTES plus its envelope fits; the broker takes 1048588.
