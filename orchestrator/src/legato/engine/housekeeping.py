@@ -1,4 +1,5 @@
-"""Housekeeping: what the engine does on its scheduler tick and when it is notified, between batches.
+"""Housekeeping: what the engine does on its scheduler tick and when it is notified, on its housekeeping
+thread (engine.housekeeper), beside the results loop.
 
 - attempt deadlines claimed (only once every worker report written before them has been read:
   engine.caught_up, engine.unreported) and due waits fired, in one transaction, then published
