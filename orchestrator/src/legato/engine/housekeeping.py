@@ -1,5 +1,4 @@
-"""Housekeeping: what the engine does on its scheduler tick and when it is notified, on its housekeeping
-thread (engine.housekeeper), beside the results loop.
+"""Housekeeping: what the engine does on its scheduler tick and when it is notified, between batches.
 
 - attempt deadlines claimed (only once every worker report written before them has been read:
   engine.caught_up, engine.unreported) and due waits fired, in one transaction, then published

@@ -2,10 +2,10 @@
 
 A thread of its own blocks on the LISTEN connection, so a trigger's jobs are published as soon as
 its transaction commits (the API writes them to the outbox and NOTIFYs `legato_jobs`) instead of
-waiting for the scheduler's tick. That thread relays the outbox itself (`relay`: the lease is SKIP
-LOCKED, so it and the tick never take the same job); every channel heard is also handed to the
-housekeeping thread (`on_heard`, engine.housekeeper: withdrawals, wake-ups, and the admission of
-throttled jobs the notified write made).
+waiting for the engine's loop to come round between result batches. That thread relays the outbox
+itself (`relay`: the lease is SKIP LOCKED, so it and the scheduler's tick never take the same job);
+every channel heard is also handed to the engine's loop, which takes them with `take()` between
+batches (withdrawals, wake-ups, and the admission of throttled jobs the notified write made).
 
 While the connection is down nothing is heard: the scheduler's tick still relays due jobs and
 publishes withdrawals, and on reconnecting every channel counts as notified (some may have been
@@ -30,17 +30,12 @@ RECONNECT_S = 1.0
 
 
 class Notifications:
-    def __init__(
-        self,
-        database_url: str,
-        relay: Callable[[], None],
-        on_heard: Callable[[frozenset[str]], None],
-        stop: threading.Event,
-    ) -> None:
+    def __init__(self, database_url: str, relay: Callable[[], None], stop: threading.Event) -> None:
         self._url = database_url
         self._relay = relay
-        self._on_heard = on_heard
         self._stop = stop
+        self._lock = threading.Lock()
+        self._heard: set[str] = set()
         self._thread = threading.Thread(target=self._listen, name="legato-notifications", daemon=True)
 
     def start(self) -> None:
@@ -48,6 +43,12 @@ class Notifications:
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
+
+    def take(self) -> set[str]:
+        """The channels notified since the last call. Never blocks."""
+        with self._lock:
+            heard, self._heard = self._heard, set()
+        return heard
 
     def _listen(self) -> None:
         while not self._stop.is_set():
@@ -63,14 +64,14 @@ class Notifications:
                 self._stop.wait(RECONNECT_S)
 
     @staticmethod
-    def _wait(conn: psycopg.Connection[Any]) -> frozenset[str]:
+    def _wait(conn: psycopg.Connection[Any]) -> set[str]:
         """Block until a notification (or WAIT_S), then take every one already queued."""
         channels = {n.channel for n in conn.notifies(timeout=WAIT_S, stop_after=1)}
         if channels:
             channels.update(n.channel for n in conn.notifies(timeout=0))
-        return frozenset(channels)
+        return channels
 
-    def _heard_on(self, channels: frozenset[str]) -> None:
+    def _heard_on(self, channels: set[str] | frozenset[str]) -> None:
         if engine_sql.JOBS_CHANNEL in channels:
             try:
                 self._relay()
@@ -80,4 +81,5 @@ class Notifications:
                 else:
                     log.exception("relaying the outbox on notification failed (the tick will)")
         if channels:
-            self._on_heard(channels)
+            with self._lock:
+                self._heard |= channels

@@ -3,7 +3,6 @@
 
 import logging
 import signal
-import sys
 from multiprocessing.sharedctypes import Synchronized
 
 from psycopg_pool import ConnectionPool
@@ -24,14 +23,9 @@ from legato.tracing import ENABLED as TRACING
 
 log = logging.getLogger(__name__)
 
-SWITCH_INTERVAL_S = 0.001
-
 
 def engine_main(settings: Settings, healthy: "Synchronized[int]") -> None:
     die_with_parent()
-    # A thread woken by its socket (a result, a notification) waits for the GIL at most this long
-    # behind another thread's Python work, instead of CPython's 5 ms.
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.basicConfig(
         level=settings.log.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -42,7 +36,7 @@ def engine_main(settings: Settings, healthy: "Synchronized[int]") -> None:
 
         setup.start("legato-engine")
     pool = ConnectionPool(
-        settings.store.database_url, min_size=2, max_size=6, open=True, name="legato-engine"
+        settings.store.database_url, min_size=1, max_size=4, open=True, name="legato-engine"
     )
     producer = clients.producer(settings)
     counted = MetricsObserver()
