@@ -34,7 +34,7 @@ from legato.settings import Settings
 from legato.store import engine_sql
 from legato.workflow.claims import claim_results, lock_runs, mark_dispatched, plan_outcomes
 from legato.workflow.dead_letters import dead_letter
-from legato.workflow.model import Plan
+from legato.workflow.model import Claimed, Plan
 from legato.workflow.outcomes import Outcomes
 from legato.workflow.progress import RanAnyway, Reported, apply_progress, record_ran
 from legato.workflow.settle import settle
@@ -145,6 +145,7 @@ class ResultApplier:
     ) -> tuple[Plan, list[Record]]:
         plan = Plan()
         dead: list[Record] = []
+        claimed: list[Claimed] = []
         started = time.perf_counter()
         outcomes = Outcomes()
         jobs_topic = self.settings.kafka.jobs_topic
@@ -163,7 +164,8 @@ class ResultApplier:
                 dead = dead_letter(cur, plan, jobs_topic)
             plan.events[:0] = events
             if results or refused or events:
-                plan = settle(cur, plan, self.lookup, jobs_topic)
+                statuses = {c.run_id: c.run_status for c in claimed}
+                plan = settle(cur, plan, self.lookup, jobs_topic, statuses=statuses)
         self.observer.decided(outcomes)
         if results or refused:
             self.observer.batch_written(len(results) + len(refused), time.perf_counter() - started)

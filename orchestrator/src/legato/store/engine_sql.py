@@ -45,7 +45,8 @@ RETURNING j.job_id, j.run_id, j.step_id, j.attempt, j.action, j.payload,
           r.workflow_id, r.version, r.correlation_id, j.kafka_partition, j.kafka_offset, j.item_index,
           j.details, j.requeues, r.trace_context,
           EXTRACT(EPOCH FROM GREATEST(j.started_at - j.dispatched_at, interval '0'))::float8 AS queue_s,
-          EXTRACT(EPOCH FROM GREATEST(j.finished_at - j.started_at, interval '0'))::float8 AS execution_s
+          EXTRACT(EPOCH FROM GREATEST(j.finished_at - j.started_at, interval '0'))::float8 AS execution_s,
+          r.status
 """
 
 
@@ -70,6 +71,7 @@ class ResultClaimRow:
     trace_context: str | None
     queue_s: float | None  # queued for (s); None: its dispatch (or start) is not recorded
     execution_s: float | None  # ran for (s); None: its start is not recorded
+    status: str  # its run's (RUNNING or PAUSED; locked, so it holds until the batch commits)
 
 
 # Results that lost (duplicates, late results of timed-out attempts) are recorded, not applied.

@@ -51,6 +51,7 @@ def claimed_from_row(row: ResultClaimRow | TimeoutClaimRow, status: str) -> Clai
         details=row.details,
         requeues=row.requeues,
         trace_context=row.trace_context,
+        run_status=row.status,
     )
 
 

@@ -28,6 +28,7 @@ class Claimed:
     requeues: int = 0  # how often this attempt expired in its queue before a worker started it
     requeue: bool = False  # expired in its queue: run it again without using an execution attempt
     trace_context: str | None = None  # its run's (runs.trace_context)
+    run_status: str = "RUNNING"  # its run's, as of the claim (the run is locked until commit)
 
 
 @dataclass(frozen=True, slots=True)

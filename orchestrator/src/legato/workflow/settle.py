@@ -13,7 +13,7 @@ round ends nothing; the rounds are bounded by the graph's depth. Nothing is read
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -46,12 +46,19 @@ def _load(text: str | None) -> Any:
 
 
 def settle(
-    cur: Cursor, plan: Plan, lookup: Lookup, jobs_prefix: str, grace_ms: int = OWNERSHIP_GRACE_MS
+    cur: Cursor,
+    plan: Plan,
+    lookup: Lookup,
+    jobs_prefix: str,
+    grace_ms: int = OWNERSHIP_GRACE_MS,
+    statuses: Mapping[UUID, str] | None = None,
 ) -> Plan:
     """Write `plan` and everything it leads to; returns all of it (jobs to publish, runs ended).
 
     `grace_ms`: how long the jobs it leads to are the caller's to publish (transitions.Planner); 0
-    for a caller that does not publish after its commit (the API, operations): the relay does, at once."""
+    for a caller that does not publish after its commit (the API, operations): the relay does, at once.
+    `statuses`: the status of runs the caller locked (read in one of its own statements), so that
+    whether they are paused is not asked again."""
     total = Plan()
     current = plan
     while True:
@@ -68,17 +75,21 @@ def settle(
     stopped = {r.run_id for r in total.runs if r.status != "COMPLETED"}
     if stopped:  # their queued jobs were cancelled in SQL; do not publish them either
         total.jobs = [j for j in total.jobs if j.run_id not in stopped]
-    _hold_paused(cur, total)
+    _hold_paused(cur, total, statuses or {})
     return total
 
 
-def _hold_paused(cur: Cursor, plan: Plan) -> None:
+def _hold_paused(cur: Cursor, plan: Plan, statuses: Mapping[UUID, str]) -> None:
     """A paused run dispatches no job: its new jobs stay in the outbox (due at once, so the relay
-    publishes them as soon as the run is resumed; it skips paused runs' jobs until then)."""
+    publishes them as soon as the run is resumed; it skips paused runs' jobs until then). The status
+    of runs in `statuses` is known; only the others' is read."""
     runs = sorted({j.run_id for j in plan.jobs if j.immediate})
     if not runs:
         return
-    paused = {r.run_id for r in fetch_all(cur, RunIdRow, join_sql.PAUSED_AMONG, (runs,))}
+    paused = {r for r in runs if statuses.get(r) == "PAUSED"}
+    unknown = [r for r in runs if r not in statuses]
+    if unknown:
+        paused.update(r.run_id for r in fetch_all(cur, RunIdRow, join_sql.PAUSED_AMONG, (unknown,)))
     if paused:
         held = [j for j in plan.jobs if j.run_id in paused]
         cur.execute(join_sql.RELEASE_JOBS, ([j.job_id for j in held],))
