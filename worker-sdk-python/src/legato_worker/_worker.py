@@ -153,6 +153,9 @@ class Worker:
                 "client.id": client_id,
                 "enable.idempotence": True,
                 "acks": "all",
+                # Sent at once: the producer thread produces every finished job's result in one pass,
+                # so under load they share requests anyway; a linger only held a lone result back
+                # (docs/protocol.md, "Worker behaviour", item 1).
                 "linger.ms": 0,
                 # Java's default for keyed records, so every SDK puts a run's results on one partition
                 "partitioner": "murmur2_random",
