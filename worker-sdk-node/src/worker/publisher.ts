@@ -1,6 +1,7 @@
 /**
- * Sends results and dead letters through one idempotent producer. Records that arrive within
- * `lingerMs`, or while the previous request is in flight, go out together in one request (at
+ * Sends results and dead letters through one idempotent producer. Records that arrive in the same
+ * turn of the event loop (or within `lingerMs`, when given), or while the previous request is in
+ * flight, go out together in one request (at
  * most MAX_BATCH records and about MAX_BATCH_BYTES bytes); only one request is in flight at a
  * time (the idempotent producer's sequence numbers stay ordered). `publish()` resolves once
  * Kafka acknowledged the record.
@@ -55,7 +56,7 @@ function sizeOf(message: OutgoingMessage): number {
 export class Publisher {
   private queue: Pending[] = [];
   private readonly waiting = new Set<Pending>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: { cancel(): void } | undefined;
   private sending: Promise<void> | undefined;
   private producer: RawProducer;
   private fatal: WorkerFatalError | undefined;
@@ -66,7 +67,7 @@ export class Publisher {
     private readonly createProducer: () => RawProducer,
     private readonly logger: Logger,
     private readonly onFatal: (error: WorkerFatalError) => void = () => undefined,
-    private readonly lingerMs = 2,
+    private readonly lingerMs = 0,
   ) {
     this.producer = createProducer();
     this.warnings = new ThrottledWarning(logger);
@@ -105,11 +106,22 @@ export class Publisher {
     this.queue.push(pending);
     // The batch is every job's: its timer (and the sends and warnings it leads to) carry no
     // one job's log fields.
-    this.timer ??= withoutLogFields(() => setTimeout(() => this.flush(), this.lingerMs));
+    this.timer ??= withoutLogFields(() => this.flushSoon());
+  }
+
+  /** No linger by default: a lone result is sent once this turn of the event loop ends, with
+   * every other result finished in it (docs/protocol.md, "Worker behaviour", item 1). */
+  private flushSoon(): { cancel(): void } {
+    if (this.lingerMs > 0) {
+      const timeout = setTimeout(() => this.flush(), this.lingerMs);
+      return { cancel: () => clearTimeout(timeout) };
+    }
+    const immediate = setImmediate(() => this.flush());
+    return { cancel: () => clearImmediate(immediate) };
   }
 
   private flush(): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     if (this.sending !== undefined || this.queue.length === 0) return;
     const batch = this.takeBatch();

@@ -37,12 +37,15 @@ public final class KafkaClients {
     this.clientId = "legato-" + language + "-" + settings.workerId();
   }
 
-  /** Idempotent producer, acks=all, small batching. */
+  /**
+   * Idempotent producer, acks=all, no linger: a lone result is sent at once, and under load records
+   * still share requests while earlier ones are in flight (docs/protocol.md, "Worker behaviour").
+   */
   public Producer<byte[], byte[]> producer() {
     Map<String, Object> config = common();
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     // Room for the largest output allowed plus the rest of the result; the broker's own limit
     // (message.max.bytes) still applies, and a result it refuses becomes a ResultTooLarge.
     config.put(
