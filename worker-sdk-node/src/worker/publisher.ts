@@ -1,10 +1,9 @@
 /**
  * Sends results and dead letters through one idempotent producer. Records that arrive in the same
  * turn of the event loop (or within `lingerMs`, when given), or while the previous request is in
- * flight, go out together in one request (at
- * most MAX_BATCH records and about MAX_BATCH_BYTES bytes); only one request is in flight at a
- * time (the idempotent producer's sequence numbers stay ordered). `publish()` resolves once
- * Kafka acknowledged the record.
+ * flight, go out together in one request (at most MAX_BATCH records and about MAX_BATCH_BYTES
+ * bytes); only one request is in flight at a time (the idempotent producer's sequence numbers stay
+ * ordered). `publish()` resolves once Kafka acknowledged the record.
  *
  * A failed request never stalls the others and never makes anything re-run: each of its records
  * is re-sent on its own schedule (100 ms doubling, at most 5 s) while new records keep flowing.
