@@ -1,5 +1,7 @@
 """Housekeeping: what the engine does on its scheduler tick and when it is notified, between batches.
 
+- one statement first (engine_sql.DUE_WORK) says which of the work below is due: an idle tick
+  costs one round trip;
 - attempt deadlines claimed (only once every worker report written before them has been read:
   engine.caught_up, engine.unreported) and due waits fired, in one transaction, then published
   like a batch (engine.publication);
@@ -38,7 +40,7 @@ from legato.idempotency import record as idempotency_record
 from legato.kafka.publisher import JobPublisher
 from legato.settings import Settings
 from legato.store import engine_sql
-from legato.store.engine_sql import AnyDueRow
+from legato.store.engine_sql import DueWorkRow
 from legato.store.rows import fetch_one
 from legato.workflow.children import cancel_orphans, close_children
 from legato.workflow.concurrency import release as release_pending
@@ -87,8 +89,32 @@ class Housekeeping:
         self._sweep_at = 0.0
 
     def tick(self) -> None:
+        with self.pool.connection() as conn:  # one round trip says which of the tick's work is due
+            due = fetch_one(conn, DueWorkRow, engine_sql.DUE_WORK)
+        if due is not None and due.in_tick:
+            self._decide(due.deadlines)
+        elif due is not None:
+            self.caught_up.idle()
+        if due is None or due.pending:
+            self.release()
+        if due is None or due.outbox:
+            self.relay_outbox()
+        self.admit()
+        if due is None or due.withdrawals:
+            self.withdraw()
+        if time.monotonic() >= self._reconcile_at:
+            self._reconcile_at = time.monotonic() + self.settings.engine.reconcile_interval_ms / 1000
+            self._reconcile()
+            published = publish_pending(self.pool, self.producer, self._jobs_dlt)
+            if published:
+                self.observer.dead_lettered("job", published)
+        retention.run_due(self.pool, self.settings, self.stop)  # low cadence, in the background
+
+    def _decide(self, deadlines_due: bool) -> None:
+        """Claim the attempts past their deadlines, fire due timers, close the steps of children
+        that ended and cancel orphans, in one transaction; then publish what that decided."""
         outcomes = Outcomes()
-        held_ms, lost = self._claimable()
+        held_ms, lost = self._claimable(deadlines_due)
         jobs_topic = self.settings.kafka.jobs_topic
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             if held_ms is None:
@@ -109,16 +135,6 @@ class Housekeeping:
             log.info("cancelled %d child run(s) whose parent ended", len(cancelled))
         self.observer.decided(outcomes)
         self.publication.after_commit(plan, dead, 0)
-        self.release()
-        self.relay()
-        self.withdraw()
-        if time.monotonic() >= self._reconcile_at:
-            self._reconcile_at = time.monotonic() + self.settings.engine.reconcile_interval_ms / 1000
-            self._reconcile()
-            published = publish_pending(self.pool, self.producer, self._jobs_dlt)
-            if published:
-                self.observer.dead_lettered("job", published)
-        retention.run_due(self.pool, self.settings, self.stop)  # low cadence, in the background
 
     def release(self) -> None:
         """Start the PENDING runs whose concurrency keys have free slots (workflow.concurrency)."""
@@ -129,12 +145,6 @@ class Housekeeping:
                 return
             plan = settle(cur, planner.plan, self.lookup, jobs_topic)
         self.publication.after_commit(plan, [], 0)
-
-    def relay(self) -> None:
-        """Publish the outbox's due jobs and the throttled jobs that free slots and tokens admit
-        now (workflow.limits)."""
-        self.relay_outbox()
-        self.admit()
 
     def relay_outbox(self) -> None:
         """Publish the outbox's due jobs (scheduled retries, jobs the API and operations wrote).
@@ -168,14 +178,12 @@ class Housekeeping:
         if withdrawn:
             self.observer.withdrawn(withdrawn)
 
-    def _claimable(self) -> tuple[int | None, list[uuid.UUID]]:
-        """Whether attempt deadlines may be claimed now (engine.caught_up): None while some are due
-        and the worker reports written before them are not all read; else how long ago a moment
-        was that they were all read before (ms), with the lost attempts (engine.unreported) found
-        before it."""
-        with self.pool.connection() as conn:
-            row = fetch_one(conn, AnyDueRow, engine_sql.ANY_DUE)
-        if not (row and row.due):
+    def _claimable(self, due: bool) -> tuple[int | None, list[uuid.UUID]]:
+        """Whether attempt deadlines may be claimed now (engine.caught_up): None while none is
+        `due`, or while some are and the worker reports written before them are not all read; else
+        how long ago a moment was that they were all read before (ms), with the lost attempts
+        (engine.unreported) found before it."""
+        if not due:
             self.caught_up.idle()
             return None, []
         if self.lost is not None:

@@ -89,14 +89,49 @@ FROM unnest(%s::uuid[], %s::text[]) AS v(job_id, status) JOIN jobs AS j ON j.job
 _DUE = f"""j.state = 'DISPATCHED' AND j.deadline_at < now() - %(held_ms)s * interval '1 millisecond'
   AND (j.deadline_kind IS DISTINCT FROM '{UNREPORTED}' OR j.job_id = ANY(%(lost)s::uuid[]))"""
 
-# Is any attempt past its deadline? (Cheap, on the jobs_deadline index: asked every tick, before the
-# engine pays for finding out whether it has read every report.)
-ANY_DUE = "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now()) AS due"
+# What the scheduler's tick has to do now: one cheap statement (each EXISTS on a partial index) so
+# an idle tick costs one round trip instead of a transaction per kind of work. Each flag covers at
+# least what its work selects (a flag may be true with nothing for that work to take: a paused
+# run's due timer, a key another orchestrator is releasing), so no due work is ever skipped.
+# - deadlines: an attempt past its deadline (jobs_deadline), before the engine pays for finding out
+#   whether it has read every report (engine.caught_up);
+# - timers: a durable wait or retry delay that is over (join_sql.LOCK_TIMER_RUNS);
+# - children: a child run that ended while its parent's step waits (children_sql.LOCK_PARENTS_OF_ENDED);
+# - orphans: an open child run whose parent ended (children_sql.LOCK_ORPHANS);
+# - pending: a PENDING run with a concurrency key (concurrency_sql.PENDING_KEYS);
+# - outbox: a job due for publication (LEASE_DUE_JOBS);
+# - withdrawals: a Cancel record to publish (attempts_sql.TAKE_WITHDRAWALS).
+DUE_WORK = """
+SELECT
+  EXISTS (SELECT 1 FROM jobs WHERE state = 'DISPATCHED' AND deadline_at < now()) AS deadlines,
+  EXISTS (SELECT 1 FROM steps WHERE status = 'WAITING' AND wake_at <= now())
+    OR EXISTS (SELECT 1 FROM steps WHERE status = 'RETRYING' AND wake_at <= now()) AS timers,
+  EXISTS (SELECT 1 FROM steps AS s JOIN runs AS c ON c.run_id = s.child_run_id
+          WHERE s.status = 'RUNNING' AND s.child_run_id IS NOT NULL
+            AND c.status IN ('COMPLETED', 'FAILED', 'CANCELLED')) AS children,
+  EXISTS (SELECT 1 FROM runs AS o JOIN runs AS p ON p.run_id = o.parent_run_id
+          WHERE o.parent_run_id IS NOT NULL AND o.status IN ('RUNNING', 'PAUSED')
+            AND p.status IN ('COMPLETED', 'FAILED', 'CANCELLED')) AS orphans,
+  EXISTS (SELECT 1 FROM runs WHERE status = 'PENDING' AND concurrency_key IS NOT NULL) AS pending,
+  EXISTS (SELECT 1 FROM jobs WHERE state = 'PENDING' AND NOT throttled AND not_before <= now()) AS outbox,
+  EXISTS (SELECT 1 FROM job_withdrawals) AS withdrawals
+"""
 
 
 @dataclass(frozen=True, slots=True)
-class AnyDueRow:
-    due: bool
+class DueWorkRow:
+    deadlines: bool
+    timers: bool
+    children: bool
+    orphans: bool
+    pending: bool
+    outbox: bool
+    withdrawals: bool
+
+    @property
+    def in_tick(self) -> bool:
+        """Whether the tick's transaction has anything to take."""
+        return self.deadlines or self.timers or self.children or self.orphans
 
 
 # Runs with an attempt past its deadline, locked first (lock order); runs another engine or an
