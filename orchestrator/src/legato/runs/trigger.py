@@ -211,7 +211,8 @@ class Triggers:
         if decided.displaced:
             cancel_batch(cur, decided.displaced, {"reason": "ConcurrencyLimit", "onLimit": "cancelOldest"})
         cur.execute(engine_sql.NOTIFY_JOBS)
-        return settle(cur, planner.plan, self.registry.get, self.jobs_prefix, grace_ms=0)
+        statuses = {r[0]: r[12] for r in runs}  # written just now: whether they are paused is known
+        return settle(cur, planner.plan, self.registry.get, self.jobs_prefix, grace_ms=0, statuses=statuses)
 
 
 def _over_limit(definition: Definition, key: str | None) -> str:

@@ -35,7 +35,7 @@ from legato.store.rows import fetch_all
 from legato.workflow import children, signals, starts
 from legato.workflow.model import Ended, Plan, RunRef
 from legato.workflow.transitions import OWNERSHIP_GRACE_MS, Planner
-from legato.workflow.writes import write_plan
+from legato.workflow.writes import write_events, write_plan
 
 Cursor = psycopg.Cursor[Any]
 Lookup = Callable[[str, int], Definition]
@@ -62,7 +62,7 @@ def settle(
     total = Plan()
     current = plan
     while True:
-        write_plan(cur, current)
+        write_plan(cur, current, events=False)  # all rounds' events in one statement, at the end
         total.extend(current)
         if not (current.ended or current.items_done or current.children or current.signal_waits):
             break
@@ -72,6 +72,7 @@ def settle(
         _advance_maps(cur, planner, current.items_done, lookup)
         _advance_dependants(cur, planner, current.ended, lookup)
         current = planner.plan
+    write_events(cur, total.events)
     stopped = {r.run_id for r in total.runs if r.status != "COMPLETED"}
     if stopped:  # their queued jobs were cancelled in SQL; do not publish them either
         total.jobs = [j for j in total.jobs if j.run_id not in stopped]

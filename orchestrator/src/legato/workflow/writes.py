@@ -12,14 +12,16 @@ from legato.store import attempts_sql, engine_sql
 from legato.store.engine_sql import StartByRow
 from legato.store.rows import fetch_all
 from legato.workflow.limits import hold_limited
-from legato.workflow.model import Plan
+from legato.workflow.model import Event, Plan
 
 
 def ms_to_datetime(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
+def write_plan(cur: psycopg.Cursor[Any], plan: Plan, events: bool = True) -> None:
+    """Write `plan`; its events too unless `events` is False (the caller writes them with
+    write_events, once for several plans: one statement fewer per plan)."""
     if plan.steps:
         s = plan.steps
         cur.execute(
@@ -110,15 +112,20 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
             attempts_sql.WITHDRAW_JOBS,
             ([x.job_id for x in w], [x.reason for x in w], [x.message for x in w]),
         )
-    if plan.events:
-        e = plan.events
+    if events:
+        write_events(cur, plan.events)
+
+
+def write_events(cur: psycopg.Cursor[Any], events: list[Event]) -> None:
+    """Append `events` to their runs' histories, in this order."""
+    if events:
         cur.execute(
             engine_sql.INSERT_EVENTS,
             (
-                [x.run_id for x in e],
-                [x.type for x in e],
-                [x.step_id for x in e],
-                [x.attempt for x in e],
-                [x.data for x in e],
+                [x.run_id for x in events],
+                [x.type for x in events],
+                [x.step_id for x in events],
+                [x.attempt for x in events],
+                [x.data for x in events],
             ),
         )
