@@ -83,7 +83,7 @@ STATEMENTS: list[tuple[str | sql.Composed, type[Any], Any]] = [
         engine_sql.TimeoutClaimRow,
         {"held_ms": 0, "lost": [], "limit": 0, "runs": []},
     ),
-    (engine_sql.ANY_DUE, engine_sql.AnyDueRow, None),
+    (engine_sql.DUE_WORK, engine_sql.DueWorkRow, None),
     (engine_sql.DUE_UNREPORTED, engine_sql.UnreportedRow, (0,)),
     (engine_sql.LEASE_DUE_JOBS, engine_sql.DueJobRow, (0, 0)),
     (engine_sql.INSERT_JOBS_RETURNING_START_BY, engine_sql.StartByRow, tuple([] for _ in range(15))),

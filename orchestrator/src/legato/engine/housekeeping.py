@@ -148,10 +148,10 @@ class Housekeeping:
 
     def relay_outbox(self) -> None:
         """Publish the outbox's due jobs (scheduled retries, jobs the API and operations wrote).
-        Thread-safe: engine.notifications calls it from its own thread. In a pipeline: BEGIN goes with
-        the lease, one round trip fewer before a trigger's first job is published."""
-        with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-            due = lease_due_jobs(cur)
+        Thread-safe: engine.notifications calls it from its own thread. One round trip before a
+        trigger's first job is published (workflow.outbox.lease_due_jobs)."""
+        with self.pool.connection() as conn, conn.pipeline():
+            due = lease_due_jobs(conn)
         if due:
             self.observer.jobs_published(self.publisher.publish(outgoing(due)))
 

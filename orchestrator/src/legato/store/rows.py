@@ -24,18 +24,20 @@ On = psycopg.Connection[Any] | psycopg.Cursor[Any]
 
 def fetch_all(on: On, row: type[Row], query: Query, params: Params | None = None) -> list[Row]:
     """Run `query` and read its rows as `row`."""
-    with _cursor(on, row) as typed:
+    with typed_cursor(on, row) as typed:
         typed.execute(query, params)
         return typed.fetchall()
 
 
 def fetch_one(on: On, row: type[Row], query: Query, params: Params | None = None) -> Row | None:
     """Run `query`, which answers one row at most, and read it as `row`."""
-    with _cursor(on, row) as typed:
+    with typed_cursor(on, row) as typed:
         typed.execute(query, params)
         return typed.fetchone()
 
 
-def _cursor(on: On, row: type[Row]) -> psycopg.Cursor[Row]:
+def typed_cursor(on: On, row: type[Row]) -> psycopg.Cursor[Row]:
+    """A cursor of `on`'s connection that reads rows as `row` (for a statement whose rows are read
+    later, as after the commit of its pipelined transaction)."""
     conn = on if isinstance(on, psycopg.Connection) else on.connection
     return conn.cursor(row_factory=class_row(row))

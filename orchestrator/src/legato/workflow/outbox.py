@@ -8,24 +8,35 @@ housekeeping. The publisher takes wire jobs: `outgoing` is where a job row becom
 
 import time
 from collections.abc import Iterable
+from typing import Any
+
+import psycopg
 
 from legato.kafka.clients import HANDOVER_MS
 from legato.kafka.publisher import Outgoing
 from legato.store import engine_sql
 from legato.store.engine_sql import DueJobRow
-from legato.store.rows import fetch_all
-from legato.workflow.claims import Cursor
+from legato.store.rows import typed_cursor
 from legato.workflow.model import NewJob
 
 BATCH = 500
 
+Connection = psycopg.Connection[Any]
 
-def lease_due_jobs(cur: Cursor) -> list[NewJob]:
-    """Jobs to publish now; jobs of runs that ended are closed instead."""
-    rows = fetch_all(cur, DueJobRow, engine_sql.LEASE_DUE_JOBS, (BATCH, HANDOVER_MS))
+
+def lease_due_jobs(conn: Connection) -> list[NewJob]:
+    """Jobs to publish now, leased in a transaction of one round trip (`conn` is in pipeline mode:
+    BEGIN, the lease and COMMIT travel together, its rows are read once it committed). Leased jobs
+    of runs that ended are closed instead, in a second transaction (rare: their lease keeps them
+    from being leased again meanwhile, and a crash in between only leases them again later)."""
+    with typed_cursor(conn, DueJobRow) as cur:
+        with conn.transaction():
+            cur.execute(engine_sql.LEASE_DUE_JOBS, (BATCH, HANDOVER_MS))
+        rows = cur.fetchall()
     dead = [r.job_id for r in rows if r.status != "RUNNING"]
     if dead:
-        cur.execute(engine_sql.CANCEL_JOBS, (dead,))
+        with conn.transaction():
+            conn.execute(engine_sql.CANCEL_JOBS, (dead,))
     return due_jobs(r for r in rows if r.status == "RUNNING")
 
 
