@@ -31,7 +31,6 @@ from legato.kafka.confirmed import Record, produce_confirmed
 from legato.kafka.publisher import Acked, JobPublisher, Refused
 from legato.payloads import JsonLimits
 from legato.settings import Settings
-from legato.store import engine_sql
 from legato.workflow.claims import claim_results, lock_runs, mark_dispatched, plan_outcomes
 from legato.workflow.dead_letters import dead_letter
 from legato.workflow.model import Claimed, Plan
@@ -150,7 +149,6 @@ class ResultApplier:
         outcomes = Outcomes()
         jobs_topic = self.settings.kafka.jobs_topic
         with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-            cur.execute(engine_sql.GENERIC_PLANS)
             lock_runs(cur, acks, results, [p.record for p in progress], refused)
             mark_dispatched(cur, acks, self.settings.engine.unreported_timeout_ms)
             # Progress before results: details a worker flushed just before failing are kept.

@@ -68,7 +68,10 @@ class Engine:
         group_offsets: GroupOffsets,
         on_health: Callable[[bool], None] | None = None,
         observer: EngineObserver | None = None,
+        results_pool: ConnectionPool | None = None,
     ) -> None:
+        """`results_pool`: the connections result batches are written on (engine.process sets
+        them up for it); `pool` if None."""
         self.settings = settings
         self.publisher = publisher
         self.consumer_factory = consumer_factory
@@ -98,7 +101,9 @@ class Engine:
             if settings.engine.unreported_timeout_ms
             else None
         )
-        self.results = ResultApplier(settings, pool, producer, publisher, lookup, configured(), self.observer)
+        self.results = ResultApplier(
+            settings, results_pool or pool, producer, publisher, lookup, configured(), self.observer
+        )
         self.housekeeping = Housekeeping(
             settings,
             pool,

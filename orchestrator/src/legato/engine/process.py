@@ -4,7 +4,9 @@
 import logging
 import signal
 from multiprocessing.sharedctypes import Synchronized
+from typing import Any
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from legato import metrics, payloads, redaction
@@ -18,10 +20,16 @@ from legato.kafka.committed import GroupOffsets
 from legato.kafka.isolated import GroupAdmin
 from legato.kafka.publisher import JobPublisher
 from legato.settings import Settings
+from legato.store import engine_sql
 from legato.supervision import ChildProcess, die_with_parent
 from legato.tracing import ENABLED as TRACING
 
 log = logging.getLogger(__name__)
+
+
+def _generic_plans(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(engine_sql.GENERIC_PLANS)
+    conn.commit()  # the pool takes a connection back only when idle
 
 
 def engine_main(settings: Settings, healthy: "Synchronized[int]") -> None:
@@ -37,6 +45,14 @@ def engine_main(settings: Settings, healthy: "Synchronized[int]") -> None:
         setup.start("legato-engine")
     pool = ConnectionPool(
         settings.store.database_url, min_size=1, max_size=4, open=True, name="legato-engine"
+    )
+    results_pool = ConnectionPool(  # the loop writes one batch at a time; a second for _ran_anyway
+        settings.store.database_url,
+        min_size=1,
+        max_size=2,
+        open=True,
+        name="legato-engine-results",
+        configure=_generic_plans,
     )
     producer = clients.producer(settings)
     counted = MetricsObserver()
@@ -66,6 +82,7 @@ def engine_main(settings: Settings, healthy: "Synchronized[int]") -> None:
         offsets,
         on_health=report,
         observer=observer,
+        results_pool=results_pool,
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: engine.stop_event.set())
@@ -81,6 +98,7 @@ def engine_main(settings: Settings, healthy: "Synchronized[int]") -> None:
         offsets.close()
         groups.close()
         producer.flush(10)
+        results_pool.close()
         pool.close()
         if TRACING:
             setup.stop()

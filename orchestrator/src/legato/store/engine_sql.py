@@ -10,13 +10,14 @@ from uuid import UUID
 from legato.store.attempts_sql import START_BY, START_BY_MS, START_GRACE_MS, UNREPORTED, reported_start
 from legato.store.live import live_job, live_run, undispatched_job
 
-# First in each result batch's transaction. Its statements are prepared (psycopg, from a statement's
-# fifth use on a connection) and look their rows up by the batch's keys whatever it holds (store.live
-# says why), so one plan serves every batch; PostgreSQL's default plans a statement whose parameters
-# are arrays again at each execution: 0.2-0.5 ms of planning per statement, most of a one-result
-# batch's time in PostgreSQL at light load. Scoped to the transaction: other statements keep the
-# default.
-GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
+# Set once on each of the engine's result connections (engine.process), which write the result
+# batches. Their statements are prepared (psycopg, from a statement's fifth use on a connection) and
+# look their rows up by the batch's keys whatever it holds (store.live says why), so one plan serves
+# every batch; PostgreSQL's default plans a statement whose parameters are arrays again at each
+# execution: 0.2-0.5 ms of planning per statement, most of a one-result batch's time in PostgreSQL
+# at light load. Per connection rather than SET LOCAL per transaction: one statement fewer in each
+# batch. The engine's other connections (housekeeping, retention) keep the default.
+GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
 
 # Lock order everywhere (engine, operations, replay): run -> steps -> items -> jobs. A batch first
 # locks the runs its results and acknowledgements touch, in run id order (no deadlock between
