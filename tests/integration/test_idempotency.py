@@ -251,6 +251,34 @@ def test_one_group_commit_with_repeated_keys_makes_one_run_per_key(orchestrator:
     assert sorted(r[0] for r in made) == sorted([requests[0].run_id, requests[3].run_id, requests[4].run_id])
 
 
+def test_a_run_id_written_again_answers_run_already_exists_and_spares_its_group(
+    orchestrator: Orchestrator,
+) -> None:
+    """A group written again after an outage hid its commit (runs.batcher): the run that exists is
+    answered as made once, and the rest of its group is still written."""
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+    from legato.definitions.registry import DefinitionRegistry
+    from legato.runs.trigger import RunAlreadyExists, TriggerRequest, Triggers
+
+    with httpx.Client(base_url=orchestrator.url, timeout=30) as api:
+        wid = _flow(api)
+    made, fresh = TriggerRequest(wid, 1), TriggerRequest(wid, 2)
+    with ConnectionPool(orchestrator.database_url, min_size=1, max_size=1, open=True) as pool:
+        triggers = Triggers(DefinitionRegistry(pool), orchestrator.env["LEGATO_JOBS_TOPIC"], 3600)
+        with psycopg.connect(orchestrator.database_url) as conn:
+            assert triggers.write(conn, [made]) == [made.run_id]
+            alone = triggers.write(conn, [made])
+            grouped = triggers.write(conn, [made, fresh])
+    assert isinstance(alone[0], RunAlreadyExists) and isinstance(grouped[0], RunAlreadyExists)
+    assert grouped[1] == fresh.run_id
+    runs = orchestrator.sql("SELECT run_id, input::text FROM runs WHERE workflow_id = %s ORDER BY input", wid)
+    assert runs == [(made.run_id, "1"), (fresh.run_id, "2")]
+    created = "SELECT count(*) FROM run_events WHERE run_id = %s AND type = 'RUN_CREATED'"
+    assert orchestrator.sql(created, made.run_id) == [(1,)]  # the writes that failed left nothing
+
+
 def test_delete_expired_takes_small_batches_and_spares_live_keys(orchestrator: Orchestrator) -> None:
     import psycopg
 

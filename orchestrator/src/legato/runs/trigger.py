@@ -47,8 +47,10 @@ class InvalidTrigger(Exception):
     """This request's run could not be stored (a value the database refused): its caller gets a 4xx."""
 
 
-class RunConflict(Exception):
-    """A run id of the batch exists already: undo the batch (and write its runs one by one)."""
+def run_exists(exc: BaseException) -> bool:
+    """Whether `exc` says a run id of the batch exists already (then the batch is undone, and its
+    runs written one by one)."""
+    return isinstance(exc, psycopg.errors.UniqueViolation) and exc.diag.constraint_name == runs_sql.RUNS_KEY
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +100,11 @@ class Triggers:
         try:
             with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
                 written = self.write_in(cur, requests)
-        except RunConflict:
-            if len(requests) == 1:
-                return [RunAlreadyExists(str(requests[0].run_id))]
-            return [self.write(conn, [r])[0] for r in requests]
         except Exception as exc:
+            if run_exists(exc):
+                if len(requests) == 1:
+                    return [RunAlreadyExists(str(requests[0].run_id))]
+                return [self.write(conn, [r])[0] for r in requests]
             if is_outage(exc):
                 raise
             if len(requests) == 1:
@@ -114,8 +116,10 @@ class Triggers:
         return written.results
 
     def write_in(self, cur: psycopg.Cursor[Any], requests: Sequence[TriggerRequest]) -> Written:
-        """`write` inside the caller's transaction (a schedule's fire, a topic's records): raises
-        RunConflict if a run id exists already; the caller calls `count` once it has committed."""
+        """`write` inside the caller's transaction (a schedule's fire, a topic's records): a run id
+        that exists already fails that transaction (`run_exists`); the caller calls `count` once it
+        has committed. For an unkeyed request, one round trip before the commit's: the latest
+        definitions."""
         latest = self._latest(cur, {r.workflow_id for r in requests})
         valid = [r for r in requests if r.workflow_id in latest]
         answered = self._claim(cur, valid)
@@ -205,8 +209,6 @@ class Triggers:
             )
             steps += step_rows(r.run_id, definition)
         cur.execute(runs_sql.INSERT_RUNS, [list(col) for col in zip(*runs, strict=True)])
-        if len(cur.fetchall()) != len(runs):
-            raise RunConflict
         cur.execute(runs_sql.INSERT_STEPS, [list(col) for col in zip(*steps, strict=True)])
         if decided.displaced:
             cancel_batch(cur, decided.displaced, {"reason": "ConcurrencyLimit", "onLimit": "cancelOldest"})

@@ -28,9 +28,11 @@ FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[
             %s::text[])
      AS v(run_id, workflow_id, version, input, idempotency_key, correlation_id, open_sinks, trace_context,
           schedule_id, scheduled_at, trigger_id, ordering_key, status, error, priority, concurrency_key)
-ON CONFLICT (run_id) DO NOTHING
-RETURNING run_id
 """
+
+# A run id that exists already fails INSERT_RUNS on this constraint (runs.trigger.run_exists): the
+# statement answers nothing, so it rides in the pipeline with the rest of the trigger's transaction.
+RUNS_KEY = "runs_pkey"
 
 INSERT_STEPS = """
 INSERT INTO steps (run_id, step_id, action, status, pending_deps, position, signal_name)
