@@ -90,17 +90,17 @@ class Housekeeping:
 
     def tick(self) -> None:
         with self.pool.connection() as conn:  # one round trip says which of the tick's work is due
-            due = fetch_one(conn, DueWorkRow, engine_sql.DUE_WORK)
-        if due is not None and due.in_tick:
+            due = fetch_one(conn, DueWorkRow, engine_sql.DUE_WORK) or DueWorkRow.everything()
+        if due.in_tick:
             self._decide(due.deadlines)
-        elif due is not None:
+        else:
             self.caught_up.idle()
-        if due is None or due.pending:
+        if due.pending:
             self.release()
-        if due is None or due.outbox:
+        if due.outbox:
             self.relay_outbox()
         self.admit()
-        if due is None or due.withdrawals:
+        if due.withdrawals:
             self.withdraw()
         if time.monotonic() >= self._reconcile_at:
             self._reconcile_at = time.monotonic() + self.settings.engine.reconcile_interval_ms / 1000

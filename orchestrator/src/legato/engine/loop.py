@@ -66,12 +66,12 @@ class Engine:
         consumer_factory: Callable[[], Consumer],
         admin: AdminClient,
         group_offsets: GroupOffsets,
+        results_pool: ConnectionPool,
         on_health: Callable[[bool], None] | None = None,
         observer: EngineObserver | None = None,
-        results_pool: ConnectionPool | None = None,
     ) -> None:
         """`results_pool`: the connections result batches are written on (engine.process sets
-        them up for it); `pool` if None."""
+        them up for it); `pool`: everything else."""
         self.settings = settings
         self.publisher = publisher
         self.consumer_factory = consumer_factory
@@ -102,7 +102,7 @@ class Engine:
             else None
         )
         self.results = ResultApplier(
-            settings, results_pool or pool, producer, publisher, lookup, configured(), self.observer
+            settings, results_pool, producer, publisher, lookup, configured(), self.observer
         )
         self.housekeeping = Housekeeping(
             settings,

@@ -80,9 +80,9 @@ def engine_main(settings: Settings, healthy: "Synchronized[int]") -> None:
         lambda: clients.results_consumer(settings),
         admin,
         offsets,
+        results_pool,
         on_health=report,
         observer=observer,
-        results_pool=results_pool,
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: engine.stop_event.set())

@@ -171,6 +171,7 @@ class Triggers:
         decided = concurrency.decide(cur, keyed)
         runs: list[tuple[Any, ...]] = []
         steps: list[tuple[Any, ...]] = []
+        statuses: dict[UUID, str] = {}  # written just now: whether they are paused is known
         for r in requests:
             stored, definition = latest[r.workflow_id], definitions[r.run_id]
             run = RunRef(r.run_id, r.workflow_id, stored.version, r.correlation_id, r.trace_context)
@@ -182,6 +183,7 @@ class Triggers:
                 status = "PENDING"
             elif r.run_id in decided.cancelled:
                 status, error = "CANCELLED", _over_limit(definition, keys[r.run_id])
+            statuses[r.run_id] = status
             planner.plan.events.append(Event(r.run_id, "RUN_CREATED", data=orjson.dumps(created).decode()))
             if status == "RUNNING":
                 starts.start_run(planner, run, definition, r.input_value)
@@ -213,7 +215,6 @@ class Triggers:
         if decided.displaced:
             cancel_batch(cur, decided.displaced, {"reason": "ConcurrencyLimit", "onLimit": "cancelOldest"})
         cur.execute(engine_sql.NOTIFY_JOBS)
-        statuses = {r[0]: r[12] for r in runs}  # written just now: whether they are paused is known
         return settle(cur, planner.plan, self.registry.get, self.jobs_prefix, grace_ms=0, statuses=statuses)
 
 

@@ -62,7 +62,7 @@ def settle(
     total = Plan()
     current = plan
     while True:
-        write_plan(cur, current, events=False)  # all rounds' events in one statement, at the end
+        write_plan(cur, current)  # its events: all rounds' in one statement, at the end
         total.extend(current)
         if not (current.ended or current.items_done or current.children or current.signal_waits):
             break

@@ -19,9 +19,9 @@ def ms_to_datetime(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def write_plan(cur: psycopg.Cursor[Any], plan: Plan, events: bool = True) -> None:
-    """Write `plan`; its events too unless `events` is False (the caller writes them with
-    write_events, once for several plans: one statement fewer per plan)."""
+def write_plan(cur: psycopg.Cursor[Any], plan: Plan) -> None:
+    """Write `plan`, but not its events: the caller writes those with write_events, once for all
+    the plans of its transaction (workflow.settle)."""
     if plan.steps:
         s = plan.steps
         cur.execute(
@@ -112,8 +112,6 @@ def write_plan(cur: psycopg.Cursor[Any], plan: Plan, events: bool = True) -> Non
             attempts_sql.WITHDRAW_JOBS,
             ([x.job_id for x in w], [x.reason for x in w], [x.message for x in w]),
         )
-    if events:
-        write_events(cur, plan.events)
 
 
 def write_events(cur: psycopg.Cursor[Any], events: list[Event]) -> None:
