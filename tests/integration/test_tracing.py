@@ -139,14 +139,16 @@ def test_one_run_is_one_trace(
     assert server.attributes.get("legato.workflow.id") == workflow_id
     assert server.attributes.get("legato.run.id") == run_id
 
-    # one PRODUCER span per job, each a child of the trigger span (the run's stored context)
+    # one PRODUCER span per job, each a child of the trigger span (the run's stored context); the
+    # first job's is the API's (it publishes a trigger's first jobs), the later ones the engine's
+    first_action = definition["steps"][0]["action"]
     sends = [s for s in spans if s.kind == "PRODUCER"]
     assert len(sends) == len(steps), [(s.name, s.attributes) for s in sends]
     for language, (_, action) in EXAMPLES.items():
         job_topic = f"{prefix}.{action}"
         (send,) = [s for s in sends if s.attributes.get("legato.action") == action]
         assert (send.service, send.name, send.parent_id) == (
-            "legato-engine",
+            "legato-api" if action == first_action else "legato-engine",
             f"send {job_topic}",
             server.span_id,
         )

@@ -104,6 +104,7 @@ def _serve() -> int:
     from legato.kafka.topics import ensure_core_topics, ensure_job_topics
     from legato.runs.batcher import Batcher
     from legato.runs.feed import RunFeed
+    from legato.runs.first_jobs import FirstJobs, api_publisher
     from legato.runs.trigger import Triggers
 
     settings = load_settings()
@@ -139,7 +140,9 @@ def _serve() -> int:
     engine.start()
     intake = intake_process(settings)
     intake.start()
-    writer = Triggers(registry, settings.kafka.jobs_topic, settings.api.idempotency_ttl_seconds)
+    first_jobs = FirstJobs(pool, api_publisher(settings), settings.engine.unreported_timeout_ms)
+    first_jobs.start()
+    writer = Triggers(registry, settings.kafka.jobs_topic, settings.api.idempotency_ttl_seconds, first_jobs)
     backlog = Backlog(pool, settings.api.max_backlog)
     backlog.start()
     feed = RunFeed(settings.store.database_url)
@@ -175,6 +178,7 @@ def _serve() -> int:
         backlog.stop()
         feed.stop()
         services.triggers.close()
+        first_jobs.close()
         services.group_offsets.close()
         services.groups.close()
         intake.stop()

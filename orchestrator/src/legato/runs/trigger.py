@@ -2,9 +2,11 @@
 
 `Triggers.write` is what the trigger Batcher calls: one round of set-based statements for the
 whole batch (the latest definition of each workflow, the Idempotency-Keys of the keyed requests,
-the runs, their steps, the first jobs and events) and a NOTIFY that wakes the engine, which
-publishes the new jobs from the outbox. A single trigger is a batch of one. The API never talks to
-Kafka on this path.
+the runs, their steps, the first jobs and events). A single trigger is a batch of one. Given its
+`first_jobs` (the API's), it publishes the new jobs itself once they committed (runs.first_jobs);
+otherwise, and for whatever it cannot publish (throttled jobs), a NOTIFY wakes the engine, which
+publishes them from the outbox. `write_in`, inside a caller's transaction (schedules, topic
+triggers), always leaves them to the engine.
 
 A keyed request's key row (idempotency.record) is claimed in the same transaction as its run: a
 request whose key is held already makes no run and is answered from the row (its run, or 422).
@@ -27,7 +29,9 @@ from legato.definitions import Definition
 from legato.definitions.registry import DefinitionRegistry, Stored, UnknownWorkflow
 from legato.faults import is_outage
 from legato.idempotency import record
+from legato.kafka.clients import HANDOVER_MS
 from legato.runs.bulk import cancel_batch
+from legato.runs.first_jobs import FirstJobs
 from legato.store import definitions_sql, engine_sql, runs_sql
 from legato.store.rows import fetch_all
 from legato.workflow import concurrency, starts
@@ -86,10 +90,17 @@ class Written:
 
 
 class Triggers:
-    def __init__(self, registry: DefinitionRegistry, jobs_prefix: str, idempotency_ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        registry: DefinitionRegistry,
+        jobs_prefix: str,
+        idempotency_ttl_seconds: int,
+        first_jobs: FirstJobs | None = None,
+    ) -> None:
         self.registry = registry
         self.jobs_prefix = jobs_prefix
         self.key_ttl = idempotency_ttl_seconds
+        self.first_jobs = first_jobs
 
     def write(self, conn: psycopg.Connection[Any], requests: Sequence[TriggerRequest]) -> list[object]:
         """One outcome per request: its run id, a record.Replayed (its key's run existed), or the
@@ -99,7 +110,7 @@ class Triggers:
         time, so only the request at fault gets an error; nothing else in its group fails."""
         try:
             with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-                written = self.write_in(cur, requests)
+                written = self.write_in(cur, requests, publishing=self.first_jobs is not None)
         except Exception as exc:
             if run_exists(exc):
                 if len(requests) == 1:
@@ -112,19 +123,24 @@ class Triggers:
                 return [InvalidTrigger(f"the run could not be stored: {type(exc).__name__}: {exc}")]
             metrics.TRIGGERS_ISOLATED.inc()
             return [self.write(conn, [r])[0] for r in requests]
+        if self.first_jobs is not None and written.plan is not None:
+            self.first_jobs.publish(written.plan.jobs)
         written.count()
         return written.results
 
-    def write_in(self, cur: psycopg.Cursor[Any], requests: Sequence[TriggerRequest]) -> Written:
+    def write_in(
+        self, cur: psycopg.Cursor[Any], requests: Sequence[TriggerRequest], publishing: bool = False
+    ) -> Written:
         """`write` inside the caller's transaction (a schedule's fire, a topic's records): a run id
         that exists already fails that transaction (`run_exists`); the caller calls `count` once it
         has committed. For an unkeyed request, one round trip before the commit's: the latest
-        definitions."""
+        definitions. `publishing`: the caller publishes the plan's immediate jobs once committed
+        (they are its own for the hand-over grace); otherwise the engine is woken to."""
         latest = self._latest(cur, {r.workflow_id for r in requests})
         valid = [r for r in requests if r.workflow_id in latest]
         answered = self._claim(cur, valid)
         new = [r for n, r in enumerate(valid) if answered[n] is None]
-        plan = self._write(cur, new, latest) if new else None
+        plan = self._write(cur, new, latest, publishing) if new else None
         outcomes = iter(answered)
         results: list[object] = []
         for r in requests:
@@ -157,9 +173,14 @@ class Triggers:
         return {r.workflow_id: Stored.of(r) for r in rows}
 
     def _write(
-        self, cur: psycopg.Cursor[Any], requests: list[TriggerRequest], latest: dict[str, Stored]
+        self,
+        cur: psycopg.Cursor[Any],
+        requests: list[TriggerRequest],
+        latest: dict[str, Stored],
+        publishing: bool,
     ) -> Plan:
-        planner = Planner(self.jobs_prefix, int(time.time() * 1000), grace_ms=0)  # the relay's at once
+        grace_ms = HANDOVER_MS if publishing else 0  # 0: the relay's at once
+        planner = Planner(self.jobs_prefix, int(time.time() * 1000), grace_ms)
         definitions = {r.run_id: self.registry.parsed(latest[r.workflow_id]) for r in requests}
         keys: dict[UUID, str | None] = {}
         keyed: list[concurrency.Keyed] = []
@@ -214,8 +235,10 @@ class Triggers:
         cur.execute(runs_sql.INSERT_STEPS, [list(col) for col in zip(*steps, strict=True)])
         if decided.displaced:
             cancel_batch(cur, decided.displaced, {"reason": "ConcurrencyLimit", "onLimit": "cancelOldest"})
-        cur.execute(engine_sql.NOTIFY_JOBS)
-        return settle(cur, planner.plan, self.registry.get, self.jobs_prefix, grace_ms=0, statuses=statuses)
+        plan = settle(cur, planner.plan, self.registry.get, self.jobs_prefix, grace_ms, statuses=statuses)
+        if not publishing or any(not j.immediate for j in plan.jobs):
+            cur.execute(engine_sql.NOTIFY_JOBS)  # delivered at commit
+        return plan
 
 
 def _over_limit(definition: Definition, key: str | None) -> str:

@@ -284,24 +284,28 @@ CANCEL_JOBS = (
 # time its record carries plus a grace; without scheduleToStartSeconds, the backstop
 # (attempts_sql.UNREPORTED). A worker may report on a job before its acknowledgement is recorded
 # (it is then DISPATCHED already: attempts_sql.APPLY_PROGRESS, EXPIRE_SKIPPED): its deadline is
-# kept and only the record's place is noted.
+# kept and only the record's place is noted. A job whose result was applied first (the API records
+# its acknowledgements apart from the engine's batches: runs.first_jobs) keeps its end state and
+# gets only its dispatch time and the record's place.
 MARK_DISPATCHED = f"""
-UPDATE jobs AS j SET state = 'DISPATCHED',
+UPDATE jobs AS j SET state = CASE WHEN {undispatched_job('j')} THEN 'DISPATCHED' ELSE j.state END,
        dispatched_at = COALESCE(j.dispatched_at, now() - v.age_ms * interval '1 millisecond'),
        deadline_at = CASE
-           WHEN j.state = 'DISPATCHED' OR j.started_at IS NOT NULL THEN j.deadline_at
+           WHEN NOT {undispatched_job('j')} OR j.state = 'DISPATCHED' OR j.started_at IS NOT NULL
+           THEN j.deadline_at
            WHEN j.schedule_to_start_ms IS NOT NULL
            THEN COALESCE(j.start_by, now() + j.schedule_to_start_ms * interval '1 millisecond')
                 + {START_GRACE_MS} * interval '1 millisecond'
            ELSE now() + %s::bigint * interval '1 millisecond' END,
        deadline_kind = CASE
-           WHEN j.state = 'DISPATCHED' OR j.started_at IS NOT NULL THEN j.deadline_kind
+           WHEN NOT {undispatched_job('j')} OR j.state = 'DISPATCHED' OR j.started_at IS NOT NULL
+           THEN j.deadline_kind
            WHEN j.schedule_to_start_ms IS NOT NULL THEN 'ScheduleToStart'
            WHEN %s::bigint IS NOT NULL THEN '{UNREPORTED}' END,
        kafka_partition = v.p, kafka_offset = v.o
 FROM unnest(%s::uuid[], %s::int[], %s::bigint[], %s::int[]) AS v(job_id, p, o, age_ms)
 WHERE j.job_id = v.job_id
-  AND {undispatched_job('j')}
+  AND ({undispatched_job('j')} OR j.dispatched_at IS NULL)
 """
 
 UPDATE_STEPS = """
