@@ -66,9 +66,20 @@ def main() -> int:
     parser.add_argument("--before", required=True, help="a git revision")
     parser.add_argument("--after", default="HEAD", help="a git revision (default: this tree)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--warmup",
+        action="store_true",
+        help="run the bench once first, on the 'before' side, and discard it: a fresh stack's broker "
+        "and PostgreSQL are slower in their first minutes, which round 1's 'before' would pay alone",
+    )
     parser.add_argument("bench_args", nargs="*", help="arguments of bench.py, after --")
     args = parser.parse_args()
     sides = {"before": _tree(args.before), "after": _tree(args.after)}
+    if args.warmup:
+        env = {**os.environ, "PYTHONPATH": _pythonpath(sides["before"])}
+        _restart(env)
+        _bench(env, args.bench_args)
+        print("warm-up done", flush=True)
     rounds: list[dict[str, dict[str, str]]] = []
     for n in range(args.rounds):
         rounds.append({})
