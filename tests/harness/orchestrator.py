@@ -115,12 +115,16 @@ class Orchestrator:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
 
-    def freeze(self, frozen: bool) -> None:
+    def freeze(self, frozen: bool, only: str | None = None) -> None:
         """SIGSTOP (or SIGCONT) `legato serve` and its engine process: alive, a group member whose
-        session has not expired yet, and reading nothing (a lagging orchestrator)."""
+        session has not expired yet, and reading nothing (a lagging orchestrator). `only`: just the
+        child process of that name (legato.supervision: legato-engine, legato-intake)."""
         assert self.process is not None
         sig = signal.SIGSTOP if frozen else signal.SIGCONT
         pids = [self.process.pid, *_children(self.process.pid)]
+        if only is not None:
+            pids = [pid for pid in pids[1:] if _comm(pid) == only]
+            assert pids, f"no {only} process under the orchestrator"
         for pid in pids:
             os.kill(pid, sig)
         if frozen:  # a signal is delivered asynchronously: return once every process is stopped
@@ -178,6 +182,15 @@ def _children(pid: int) -> list[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
             found.append(int(entry.name))
     return found
+
+
+def _comm(pid: int) -> str | None:
+    """The process's name (its comm in /proc/PID/stat), or None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.index("(") + 1 : stat.rindex(")")]
 
 
 def _stopped(pid: int) -> bool:

@@ -2,12 +2,7 @@
 the engine's relay is the fallback: a job the API could not get to Kafka goes out once the
 hand-over grace has passed."""
 
-import os
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,32 +13,6 @@ from harness.waiting import until
 from harness.wire import WireWorker
 
 pytestmark = pytest.mark.integration
-
-
-def _engine_pid(orch: Orchestrator) -> int:
-    assert orch.process is not None
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
-        if comm == "legato-engine" and parent == orch.process.pid:
-            return int(entry.name)
-    raise AssertionError("no engine process under the orchestrator")
-
-
-@contextmanager
-def _engine_frozen(orch: Orchestrator) -> Iterator[None]:
-    pid = _engine_pid(orch)
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.kill(pid, signal.SIGCONT)
 
 
 def _job_row(orch: Orchestrator, run_id: str) -> tuple[str, int | None]:
@@ -60,13 +29,16 @@ def test_a_first_job_goes_out_and_is_recorded_while_the_engine_is_stopped(
     define(own_api, {"id": wid, "steps": [{"id": "only", "action": action}]})
     worker = WireWorker(fresh_orchestrator, action)
     try:
-        with _engine_frozen(fresh_orchestrator):
+        fresh_orchestrator.freeze(True, only="legato-engine")
+        try:
             run_id = trigger(own_api, wid, {"n": 1})
             job = worker.next_job(timeout=10)
             assert job["runId"] == run_id
             # Kafka's acknowledgement is recorded by the API itself: the job is queued, in its place.
             until(lambda: _job_row(fresh_orchestrator, run_id)[0] == "DISPATCHED", 10, "the job DISPATCHED")
             assert _job_row(fresh_orchestrator, run_id)[1] is not None
+        finally:
+            fresh_orchestrator.freeze(False, only="legato-engine")
         worker.complete(job, '{"ok": true}')
         assert wait_run(own_api, run_id)["status"] == "COMPLETED"
         worker.no_job(2)  # published once: the relay did not send it again
