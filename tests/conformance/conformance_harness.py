@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
+from confluent_kafka.cimpl import NewPartitions, NewTopic
 
 from legato_protocol import (
     Cancel,
@@ -237,6 +237,18 @@ class Wire:
         singles += (self.results_topic,) if results else ()
         new += [NewTopic(n, num_partitions=1, replication_factor=1) for n in singles]
         self._create(new)
+
+    def add_partitions(self, action: str, total: int) -> None:
+        """Grow `action`'s job topic to `total` partitions, and make this wire's producer see them."""
+        topic = topics.job_topic(self.jobs_topic, action)
+        admin = AdminClient(self.config())  # referenced until the futures resolve
+        for future in admin.create_partitions([NewPartitions(topic, total)]).values():
+            future.result(timeout=DEADLINE_S)
+        wait_until(
+            lambda: len(self.producer.list_topics(topic, timeout=5).topics[topic].partitions) == total,
+            DEADLINE_S,
+            f"{topic} has {total} partitions in the producer's metadata",
+        )
 
     def create_results_topic(self) -> None:
         self._create([NewTopic(self.results_topic, num_partitions=1, replication_factor=1)])

@@ -8,6 +8,10 @@
  * and the ActionConsumer replaces the whole session.
  * For the consumer watch it tells which partitions it holds, the next offset it hands out in
  * each, and their latest offsets fresh from the broker.
+ * Every PARTITIONS_CHECK_MS it asks the broker how many partitions its topic has: the client never
+ * rejoins for a partition count that changed, so a session that sees one fails and the
+ * ActionConsumer's new session joins again, and the group is assigned every partition
+ * (docs/protocol.md "Worker behaviour"; librdkafka and the Java client do this themselves).
  */
 
 import { performance } from "node:perf_hooks";
@@ -56,6 +60,8 @@ export interface Holding {
 }
 
 const CLOSE_TIMEOUT_MS = 5_000;
+/** How often the topic's partition count is asked for: the other SDKs' metadata refresh. */
+export const PARTITIONS_CHECK_MS = 10_000;
 const LATEST = -1n;
 
 export class GroupSession {
@@ -72,6 +78,9 @@ export class GroupSession {
   private waiters: (() => void)[] = [];
   private committing: Promise<void> = Promise.resolve();
   private readonly membership: MembershipWatch;
+  /** The topic's partition count when the current generation began (undefined: not known yet). */
+  private partitions: number | undefined;
+  private partitionsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly base: ClientBase,
@@ -99,6 +108,9 @@ export class GroupSession {
     consumer.on("consumer:heartbeat:end", alive);
     consumer.on("consumer:heartbeat:error", alive);
     this.current = await this.openStream(consumer);
+    this.partitions = await this.partitionCount().catch(() => undefined);
+    this.partitionsTimer = setInterval(() => void this.checkPartitions(), PARTITIONS_CHECK_MS);
+    this.partitionsTimer.unref();
   }
 
   /** The next message of the current generation, or undefined once broken or `signal` aborted. */
@@ -194,6 +206,7 @@ export class GroupSession {
   async close(commit: boolean): Promise<void> {
     if (commit && this.failed === undefined) await within(this.commit(), CLOSE_TIMEOUT_MS);
     this.closed = true;
+    clearInterval(this.partitionsTimer);
     this.tracker.reset(); // the tickets of jobs still running hold nothing now
     this.wake();
     const state = this.current;
@@ -302,6 +315,7 @@ export class GroupSession {
           void previous.stream.close().catch(() => undefined);
         }
       } while (this.swapAgain && !this.closed);
+      this.partitions = await this.partitionCount().catch(() => undefined);
       this.revoking = false;
       this.logger.debug("new group generation", {
         group: this.groupId,
@@ -314,8 +328,38 @@ export class GroupSession {
     }
   }
 
+  /** The topic's partition count, asked of the cluster now (not the client's cached metadata). */
+  private async partitionCount(): Promise<number | undefined> {
+    const consumer = this.consumer;
+    if (consumer === undefined) return undefined;
+    const metadata = await consumer.metadata({ topics: [this.topic], forceUpdate: true });
+    return metadata.topics.get(this.topic)?.partitionsCount;
+  }
+
+  /** Fails the session when the topic's partition count is no longer the one it joined with. */
+  private async checkPartitions(): Promise<void> {
+    if (this.closed || this.failed !== undefined || this.revoking) return;
+    let count: number | undefined;
+    try {
+      count = await this.partitionCount();
+    } catch (error) {
+      this.logger.debug("partition count unavailable", { topic: this.topic, error });
+      return;
+    }
+    if (count === undefined || this.revoking || this.failed !== undefined) return;
+    const known = this.partitions;
+    this.partitions = count;
+    if (known === undefined || known === count) return;
+    this.fail(
+      new Error(
+        `${this.topic} now has ${count} partitions (${known} when the group formed): joining again`,
+      ),
+    );
+  }
+
   private fail(error: Error): void {
     if (this.closed) return;
+    clearInterval(this.partitionsTimer);
     this.failed ??= error;
     this.current?.stop.abort();
     this.wake();

@@ -50,6 +50,10 @@ _JOB_CONSUMER: dict[str, Any] = {
     # CPU per no-op job for Java in three paired runs, and Python's one paired run pointed the same
     # way.
     "fetch.wait.max.ms": 500,
+    # The topic's metadata is asked again every 10 s (librdkafka's default: 5 minutes), so added
+    # partitions, or a new topic a broker did not know yet when the group formed, get a consumer
+    # within seconds (conformance test_added_partitions).
+    "topic.metadata.refresh.interval.ms": 10_000,
 }
 
 

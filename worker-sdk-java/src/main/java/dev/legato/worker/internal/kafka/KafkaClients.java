@@ -80,6 +80,10 @@ public final class KafkaClients {
     // lone-job latency). The client always sets TCP_NODELAY.
     config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
     config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
+    // The topic's metadata is asked again every 10 s (the client's default: 5 minutes), so added
+    // partitions, or a new topic a broker did not know yet when the group formed, get a consumer
+    // within seconds (conformance test_added_partitions).
+    config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 10_000);
     // A poll hands over at most one slot's worth per handler: the records beyond the free slots
     // wait (paused) in a buffer of at most this size, dropped if the partition is revoked.
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.concurrency());
