@@ -13,6 +13,10 @@
   finish and publish, but their offsets are never stored: the new owner owns the partition.
 - Every WATCH_INTERVAL the loop asks its `ConsumerWatch` how many records wait unfetched and
   whether the consumer has stalled (`_consumer_watch.py`); never per message.
+- A partition whose start position could not be looked up because its leader did not know the
+  topic (a topic just created on a multi-broker cluster) is given up on by librdkafka: it never
+  fetches it again. The loop starts that partition's fetch again (a seek to where it stands)
+  RESTART_AFTER_S later, and again after each such error, until the leader knows the topic.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from legato_protocol import DecodeError, decode_job
 from legato_worker import _tracing
@@ -45,6 +49,8 @@ log = logging.getLogger("legato_worker")
 
 POLL_TIMEOUT_S = 0.1
 PAUSE_AFTER_S = 1.0
+RESTART_AFTER_S = 1.0
+COMMITTED_TIMEOUT_S = 5.0
 
 
 class ActionConsumer:
@@ -85,6 +91,8 @@ class ActionConsumer:
         """Jobs received (and tracked) but not started: no slot was free. Only the consumer thread."""
         self._assigned: set[int] = set()
         self._paused: set[int] = set()
+        self._restarts: dict[int, float] = {}
+        """Partitions whose fetch librdkafka gave up on -> when to start it again (monotonic)."""
         self._full_since: float | None = None
         self._records = 0
         """Records received so far (for the watch: a record arrived since its last check)."""
@@ -126,6 +134,8 @@ class ActionConsumer:
             while not self._stopping.is_set():
                 self._store()
                 self._start_waiting()
+                if self._restarts:
+                    self._restart_fetches()
                 if self._watch.due():
                     self._watch.check(
                         self._consumer,
@@ -180,7 +190,7 @@ class ActionConsumer:
             return
         err = msg.error()
         if err is not None:
-            self._consumer_error(err)
+            self._consumer_error(err, msg.partition())
             return
         self._records += 1
         partition: int = msg.partition()
@@ -223,11 +233,13 @@ class ActionConsumer:
         else:
             self._waiting.append(task)
 
-    def _consumer_error(self, err: KafkaError) -> None:
+    def _consumer_error(self, err: KafkaError, partition: int | None = None) -> None:
         if kind_of(err) is Kind.FATAL:
             reason = f"consumer of {self.topic}: {err.str()} ({err.name()})"
             log.error("fatal Kafka consumer error, stopping the worker: %s", reason)
             raise WorkerFatalError(reason)
+        if err.code() == KafkaError.UNKNOWN_TOPIC_OR_PART and partition in self._assigned:
+            self._restarts.setdefault(partition, time.monotonic() + RESTART_AFTER_S)
         if err.code() != KafkaError._PARTITION_EOF:
             self._warn.warning(err.code(), "consumer error on %s: %s", self.topic, err.str())
 
@@ -238,6 +250,31 @@ class ActionConsumer:
             self._on_fatal(WorkerFatalError(reason))
         else:
             self._warn.warning(err.code(), "Kafka consumer of %s: %s", self.topic, err.str())
+
+    def _restart_fetches(self) -> None:
+        """Seek each due partition to where it stands: its position, else its committed offset,
+        else the beginning (auto.offset.reset=earliest); librdkafka then fetches it again."""
+        now = time.monotonic()
+        for partition in [p for p, at in self._restarts.items() if at <= now]:
+            del self._restarts[partition]
+            if partition not in self._assigned:
+                continue
+            tp = TopicPartition(self.topic, partition)
+            try:
+                offset: int = self._consumer.position([tp])[0].offset
+                if offset < 0:
+                    offset = self._consumer.committed([tp], timeout=COMMITTED_TIMEOUT_S)[0].offset
+                start = offset if offset >= 0 else OFFSET_BEGINNING
+                self._consumer.seek(TopicPartition(self.topic, partition, start))
+                log.info(
+                    "%s [%d]: fetching again (from %s)",
+                    self.topic,
+                    partition,
+                    offset if offset >= 0 else "the beginning",
+                )
+            except KafkaException as exc:
+                self._restarts[partition] = now + RESTART_AFTER_S
+                log.debug("%s [%d]: fetch not restarted yet: %s", self.topic, partition, exc)
 
     def _partitions(self, partitions: set[int]) -> list[TopicPartition]:
         return [TopicPartition(self.topic, p) for p in sorted(partitions)]
@@ -280,6 +317,8 @@ class ActionConsumer:
                 self._consumer.resume(stale)
         self._paused -= numbers
         self._assigned -= numbers
+        for partition in numbers:
+            self._restarts.pop(partition, None)
         self._watch.reset()
         self._tracker.revoke(sorted(numbers))
         self._waiting = deque(t for t in self._waiting if t.state.partition not in numbers)
