@@ -1,5 +1,6 @@
 """Results: a handler error is a failure (never a success); a duplicate result never advances a run twice."""
 
+import threading
 import time
 import uuid
 
@@ -7,7 +8,7 @@ import httpx
 import pytest
 from confluent_kafka import Producer
 
-from harness.api import define, events, trigger, unique, wait_run
+from harness.api import define, events, step_of, trigger, unique, wait_run
 from harness.orchestrator import Orchestrator
 from harness.waiting import until
 from harness.workers import running_worker
@@ -123,3 +124,79 @@ def test_duplicate_result_never_advances_a_run_twice(api: httpx.Client, orchestr
     assert any(e["type"] == "RESULT_IGNORED" for e in history)
     after = api.get(f"/workflow/run/{run_id}").json()
     assert after["output"] == 20 and after["steps"][0]["output"] == 2
+
+
+def test_a_duplicate_result_while_the_run_goes_on_counts_no_dependency_down(
+    api: httpx.Client, orchestrator: Orchestrator
+) -> None:
+    """The engine counts a result's dependants down ahead of its claim (workflow.countdown): a
+    result whose claim then loses must give the count back, or the fan-in would start early, or
+    never (its count below zero once its real last dependency ends)."""
+    wid = unique("dup-fan-in")
+    a, b, c = unique("a"), unique("b"), unique("c")
+    steps = [
+        {"id": "a", "action": a},
+        {"id": "b", "action": b},
+        {
+            "id": "c",
+            "action": c,
+            "dependsOn": ["a", "b"],
+            "input": {"a": "${steps.a.output}", "b": "${steps.b.output}"},
+        },
+    ]
+    define(api, {"id": wid, "steps": steps})
+    release = threading.Event()
+    ran_c: list[object] = []
+
+    def slow_b(payload: int) -> int:
+        assert release.wait(60)
+        return payload + 2
+
+    def fan_in(payload: object) -> object:
+        ran_c.append(payload)
+        return payload
+
+    run_id = trigger(api, wid, 1)
+    with running_worker(orchestrator, {a: lambda p: p + 1, b: slow_b, c: fan_in}):
+        until(lambda: _step_status(api, run_id, "a") == "COMPLETED", 30, "step a completed")
+        job_id = orchestrator.sql(
+            "SELECT job_id FROM jobs WHERE run_id = %s AND step_id = 'a'", uuid.UUID(run_id)
+        )[0][0]
+        _produce_result(orchestrator, run_id, str(job_id), "a", a, "999")
+        until(lambda: any(e["type"] == "RESULT_IGNORED" for e in events(api, run_id)), 20, "RESULT_IGNORED")
+        assert _step_status(api, run_id, "c") == "PENDING"  # still waiting for b
+        release.set()
+        run = wait_run(api, run_id)
+    assert run["status"] == "COMPLETED", run
+    assert run["output"] == {"a": 2, "b": 3}
+    assert ran_c == [{"a": 2, "b": 3}]
+
+
+def _step_status(api: httpx.Client, run_id: str, step_id: str) -> str:
+    status: str = step_of(api, run_id, step_id)["status"]
+    return status
+
+
+def _produce_result(
+    orchestrator: Orchestrator, run_id: str, job_id: str, step_id: str, action: str, output: str
+) -> None:
+    now = int(time.time() * 1000)
+    result: Result = {
+        "jobId": job_id,
+        "runId": run_id,
+        "stepId": step_id,
+        "attempt": 1,
+        "action": action,
+        "status": "COMPLETED",
+        "output": output,
+        "failure": None,
+        "workerId": "test",
+        "sdk": "test/0",
+        "traceparent": None,
+        "correlationId": None,
+        "startedAt": now,
+        "finishedAt": now,
+    }
+    producer = Producer(orchestrator.kafka_config())
+    producer.produce(orchestrator.env["LEGATO_RESULTS_TOPIC"], encode_result(result), run_id.encode())
+    assert producer.flush(10) == 0

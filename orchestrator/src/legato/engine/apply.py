@@ -32,6 +32,7 @@ from legato.kafka.publisher import Acked, JobPublisher, Refused
 from legato.payloads import JsonLimits
 from legato.settings import Settings
 from legato.workflow.claims import claim_results, lock_runs, mark_dispatched, plan_outcomes
+from legato.workflow.countdown import Countdown, count_down
 from legato.workflow.dead_letters import dead_letter
 from legato.workflow.model import Claimed, Plan
 from legato.workflow.outcomes import Outcomes
@@ -46,6 +47,9 @@ log = logging.getLogger(__name__)
 # they are written on their own at most this often (each write is a transaction: at light load,
 # one per step saved). A job's dispatch time is when Kafka acknowledged it, whenever it is written.
 ACKS_ALONE_EVERY_S = 0.1
+# Runs whose workflow the engine knows (from a claim), so that the next results of a run count its
+# dependants down in the claim's round trip (workflow.countdown); forgotten all at once beyond this.
+KNOWN_RUNS = 100_000
 
 Decoded = list[tuple[Message, Result | Progress]]
 
@@ -79,6 +83,7 @@ class ResultApplier:
         # What the last committed batch still has to publish (`publish`).
         self._committed: tuple[Plan, list[Record], int] | None = None
         self._acks_due = 0.0  # when acknowledgements are written even with no results
+        self._workflows: dict[uuid.UUID, tuple[str, int]] = {}  # run -> workflow id, version
 
     def write(self, msgs: list[Message], all_acks: bool = False) -> None:
         """Write `msgs` (and the acknowledgements heard since the last write) in one transaction;
@@ -153,21 +158,31 @@ class ResultApplier:
             mark_dispatched(cur, acks, self.settings.engine.unreported_timeout_ms)
             # Progress before results: details a worker flushed just before failing are kept.
             events = apply_progress(cur, list(progress), self.limits, outcomes) if progress else []
+            countdown: Countdown | None = None
+            if results and not refused:
+                countdown = count_down(cur, results, self._workflows, self.lookup)
             if results or refused:
                 claimed = claim_results(
                     cur, results, self.limits, outcomes, self.settings.engine.max_requeues, refused
                 )
+                self._remember(claimed)
                 plan = plan_outcomes(claimed, self.lookup, jobs_topic)
                 outcomes.decided(claimed, plan.dead_letters)
                 dead = dead_letter(cur, plan, jobs_topic)
             plan.events[:0] = events
             if results or refused or events:
                 statuses = {c.run_id: c.run_status for c in claimed}
-                plan = settle(cur, plan, self.lookup, jobs_topic, statuses=statuses)
+                plan = settle(cur, plan, self.lookup, jobs_topic, statuses=statuses, countdown=countdown)
         self.observer.decided(outcomes)
         if results or refused:
             self.observer.batch_written(len(results) + len(refused), time.perf_counter() - started)
         return plan, dead
+
+    def _remember(self, claimed: list[Claimed]) -> None:
+        if len(self._workflows) > KNOWN_RUNS:
+            self._workflows.clear()
+        for c in claimed:
+            self._workflows[c.run_id] = (c.workflow_id, c.version)
 
     def _write_one_by_one(
         self, acks: list[Acked], decoded: Decoded, refused: list[Refused]

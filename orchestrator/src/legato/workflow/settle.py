@@ -9,6 +9,7 @@ steps that just ended and the map items that just completed make happen:
 - a run whose last open sink ended completes with its sinks' outputs.
 What that decides (skipped steps, empty maps) can end more steps, so settle repeats until a
 round ends nothing; the rounds are bounded by the graph's depth. Nothing is read per result.
+The first round's count-down may have been sent ahead, with the batch's claim (workflow.countdown).
 """
 
 import time
@@ -23,16 +24,15 @@ import psycopg
 from legato.definitions import Definition
 from legato.store import join_sql
 from legato.store.join_sql import (
-    DependantRow,
     InputRow,
     MapCountRow,
     NextItemRow,
     RunIdRow,
-    SinksRow,
     StepRow,
 )
 from legato.store.rows import fetch_all
 from legato.workflow import children, signals, starts
+from legato.workflow.countdown import Countdown, close_sinks, decrement_deps, ended_counts
 from legato.workflow.model import Ended, Plan, RunRef
 from legato.workflow.transitions import OWNERSHIP_GRACE_MS, Planner
 from legato.workflow.writes import write_events, write_plan
@@ -52,13 +52,18 @@ def settle(
     jobs_prefix: str,
     grace_ms: int = OWNERSHIP_GRACE_MS,
     statuses: Mapping[UUID, str] | None = None,
+    countdown: Countdown | None = None,
 ) -> Plan:
     """Write `plan` and everything it leads to; returns all of it (jobs to publish, runs ended).
 
     `grace_ms`: how long the jobs it leads to are the caller's to publish (transitions.Planner); 0
     for a caller that does not publish after its commit (the API, operations): the relay does, at once.
     `statuses`: the status of runs the caller locked (read in one of its own statements), so that
-    whether they are paused is not asked again."""
+    whether they are paused is not asked again.
+    `countdown`: the first round's count-down, sent ahead (used if `plan` confirms it, else given back)."""
+    if countdown is not None and not countdown.confirmed(plan, lookup):
+        countdown.give_back(cur)
+        countdown = None
     total = Plan()
     current = plan
     while True:
@@ -70,7 +75,8 @@ def settle(
         children.start_children(cur, planner, current.children, lookup)
         signals.deliver(cur, planner, [r.run_id for r in current.signal_waits])
         _advance_maps(cur, planner, current.items_done, lookup)
-        _advance_dependants(cur, planner, current.ended, lookup)
+        _advance_dependants(cur, planner, current.ended, lookup, countdown)
+        countdown = None
         current = planner.plan
     write_events(cur, total.events)
     stopped = {r.run_id for r in total.runs if r.status != "COMPLETED"}
@@ -133,37 +139,23 @@ def _advance_maps(cur: Cursor, planner: Planner, done: list[Ended], lookup: Look
             planner.new_job(run, step, 1, i.input, item_index=i.item_index)
 
 
-def _advance_dependants(cur: Cursor, planner: Planner, ended: list[Ended], lookup: Lookup) -> None:
+def _advance_dependants(
+    cur: Cursor, planner: Planner, ended: list[Ended], lookup: Lookup, countdown: Countdown | None
+) -> None:
     if not ended:
         return
     runs = {e.run.run_id: e.run for e in ended}
-    deps: Counter[tuple[UUID, str]] = Counter()
-    sinks: Counter[UUID] = Counter()
-    for e in ended:
-        definition = lookup(e.run.workflow_id, e.run.version)
-        dependants = definition.dependants[e.step_id]
-        if not dependants:
-            sinks[e.run.run_id] += 1
-        for d in dependants:
-            deps[(e.run.run_id, d)] += 1
     known = {(e.run.run_id, e.step_id): e for e in ended if e.output is not None}
-    ready: list[tuple[RunRef, str]] = []
-    if deps:
-        keys = sorted(deps)
-        counted = fetch_all(
-            cur,
-            DependantRow,
-            join_sql.DECREMENT_DEPS,
-            ([k[0] for k in keys], [k[1] for k in keys], [deps[k] for k in keys]),
-        )
-        ready = [
-            (runs[d.run_id], d.step_id) for d in counted if d.pending_deps == 0 and d.status == "PENDING"
-        ]
-    finishing: list[RunRef] = []
-    if sinks:
-        ids = sorted(sinks)
-        closed = fetch_all(cur, SinksRow, join_sql.CLOSE_SINKS, (ids, [sinks[i] for i in ids]))
-        finishing = [runs[r.run_id] for r in closed if r.open_sinks <= 0]
+    if countdown is not None:  # confirmed: the same counts, sent with the claim
+        counted, closed = countdown.dependants(), countdown.sinks()
+    else:
+        counts = ended_counts(ended, lookup)
+        deps = decrement_deps(cur, counts.deps) if counts.deps else None
+        sinks = close_sinks(cur, counts.sinks) if counts.sinks else None
+        counted = deps.fetchall() if deps is not None else []
+        closed = sinks.fetchall() if sinks is not None else []
+    ready = [(runs[d.run_id], d.step_id) for d in counted if d.pending_deps == 0 and d.status == "PENDING"]
+    finishing = [runs[r.run_id] for r in closed if r.open_sinks <= 0]
     if ready:
         start_ready(cur, planner, ready, lookup, known)
     if finishing:
