@@ -26,6 +26,7 @@ from legato.faults import is_outage
 from legato.kafka import clients
 from legato.kafka.publisher import JobPublisher
 from legato.settings import Settings
+from legato.store import engine_sql
 from legato.tracing import ENABLED as TRACING
 from legato.workflow.claims import lock_runs, mark_dispatched
 from legato.workflow.model import NewJob
@@ -107,6 +108,7 @@ class FirstJobs:
             return True
         try:
             with self._pool.connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+                cur.execute(engine_sql.GENERIC_PLANS_HERE)
                 lock_runs(cur, acks, [], [])  # in run order, as the engine's batches lock them
                 mark_dispatched(cur, acks, self._unreported_ms)
         except Exception as exc:

@@ -110,6 +110,7 @@ class Triggers:
         time, so only the request at fault gets an error; nothing else in its group fails."""
         try:
             with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+                cur.execute(engine_sql.GENERIC_PLANS_HERE)
                 written = self.write_in(cur, requests, publishing=self.first_jobs is not None)
         except Exception as exc:
             if run_exists(exc):
