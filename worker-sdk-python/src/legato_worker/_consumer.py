@@ -17,6 +17,11 @@
   topic (a topic just created on a multi-broker cluster) is given up on by librdkafka: it never
   fetches it again. The loop starts that partition's fetch again (a seek to where it stands)
   RESTART_AFTER_S later, and again after each such error, until the leader knows the topic.
+- A group can also form while the broker its leader asked does not list the new topic yet: every
+  member is assigned nothing, and librdkafka does not rebalance once the topic shows up. A consumer
+  assigned nothing for EMPTY_RECHECK_S while its topic has partitions joins the group again (a new
+  subscription), at most EMPTY_REJOINS times in its life: a worker that is one too many for the
+  topic's partitions costs its group that many rebalances, early in its life, and no more.
 """
 
 from __future__ import annotations
@@ -51,6 +56,9 @@ POLL_TIMEOUT_S = 0.1
 PAUSE_AFTER_S = 1.0
 RESTART_AFTER_S = 1.0
 COMMITTED_TIMEOUT_S = 5.0
+EMPTY_RECHECK_S = 10.0
+EMPTY_REJOINS = 2
+METADATA_TIMEOUT_S = 5.0
 
 
 class ActionConsumer:
@@ -92,6 +100,9 @@ class ActionConsumer:
         self._assigned: set[int] = set()
         self._paused: set[int] = set()
         self._restarts: dict[int, float] = {}
+        self._empty_since: float | None = None
+        """When the consumer was last assigned no partition (None: it holds some, or not joined)."""
+        self._rejoins = 0
         """Partitions whose fetch librdkafka gave up on -> when to start it again (monotonic)."""
         self._full_since: float | None = None
         self._records = 0
@@ -103,13 +114,16 @@ class ActionConsumer:
         self._thread = threading.Thread(target=self._run, name=f"legato-{topic}", daemon=True)
 
     def start(self) -> None:
+        self._subscribe()
+        self._thread.start()
+
+    def _subscribe(self) -> None:
         self._consumer.subscribe(
             [self.topic],
             on_assign=self._on_assign,
             on_revoke=self._on_revoke,
             on_lost=self._on_lost,
         )
-        self._thread.start()
 
     def stop_fetching(self) -> None:
         self._stopping.set()
@@ -136,6 +150,8 @@ class ActionConsumer:
                 self._start_waiting()
                 if self._restarts:
                     self._restart_fetches()
+                if self._empty_since is not None:
+                    self._rejoin_if_nothing_assigned()
                 if self._watch.due():
                     self._watch.check(
                         self._consumer,
@@ -276,6 +292,32 @@ class ActionConsumer:
                 self._restarts[partition] = now + RESTART_AFTER_S
                 log.debug("%s [%d]: fetch not restarted yet: %s", self.topic, partition, exc)
 
+    def _rejoin_if_nothing_assigned(self) -> None:
+        """Join the group again when it assigned this consumer nothing for EMPTY_RECHECK_S while
+        the topic has partitions (see the module's docstring)."""
+        assert self._empty_since is not None
+        if time.monotonic() - self._empty_since < EMPTY_RECHECK_S or self._assigned:
+            return
+        self._empty_since = None
+        if self._rejoins >= EMPTY_REJOINS:
+            return
+        try:
+            topic = self._consumer.list_topics(self.topic, timeout=METADATA_TIMEOUT_S).topics.get(self.topic)
+        except KafkaException as exc:
+            self._empty_since = time.monotonic()  # asked again after EMPTY_RECHECK_S
+            log.debug("%s: partitions unknown: %s", self.topic, exc)
+            return
+        count = 0 if topic is None or topic.error is not None else len(topic.partitions)
+        if count == 0:
+            self._empty_since = time.monotonic()
+            return
+        self._rejoins += 1
+        log.info(
+            "%s: no partition assigned while the topic has %d; joining the group again", self.topic, count
+        )
+        self._consumer.unsubscribe()
+        self._subscribe()
+
     def _partitions(self, partitions: set[int]) -> list[TopicPartition]:
         return [TopicPartition(self.topic, p) for p in sorted(partitions)]
 
@@ -303,6 +345,7 @@ class ActionConsumer:
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         numbers = {p.partition for p in partitions}
+        self._empty_since = None if numbers else time.monotonic()
         self._tracker.assign(sorted(numbers))
         consumer.assign(partitions)
         self._assigned |= numbers
