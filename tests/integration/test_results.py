@@ -96,27 +96,7 @@ def test_duplicate_result_never_advances_a_run_twice(api: httpx.Client, orchestr
     job_id, step_id = orchestrator.sql(
         "SELECT job_id, step_id FROM jobs WHERE run_id = %s AND action = %s", uuid.UUID(run_id), a
     )[0]
-    now = int(time.time() * 1000)
-    replayed: Result = {
-        "jobId": str(job_id),
-        "runId": run_id,
-        "stepId": step_id,
-        "attempt": 1,
-        "action": a,
-        "status": "COMPLETED",
-        "output": "999",
-        "failure": None,
-        "workerId": "test",
-        "sdk": "test/0",
-        "traceparent": None,
-        "correlationId": None,
-        "startedAt": now,
-        "finishedAt": now,
-    }
-    producer = Producer(orchestrator.kafka_config())
-    for _ in range(3):
-        producer.produce(orchestrator.env["LEGATO_RESULTS_TOPIC"], encode_result(replayed), run_id.encode())
-    assert producer.flush(10) == 0
+    _produce_result(orchestrator, run_id, str(job_id), step_id, a, "999", copies=3)
     until(lambda: any(e["type"] == "RESULT_IGNORED" for e in events(api, run_id)), 20, "RESULT_IGNORED")
     history = events(api, run_id)
     assert [e["type"] for e in history].count("STEP_COMPLETED") == 2
@@ -178,8 +158,15 @@ def _step_status(api: httpx.Client, run_id: str, step_id: str) -> str:
 
 
 def _produce_result(
-    orchestrator: Orchestrator, run_id: str, job_id: str, step_id: str, action: str, output: str
+    orchestrator: Orchestrator,
+    run_id: str,
+    job_id: str,
+    step_id: str,
+    action: str,
+    output: str,
+    copies: int = 1,
 ) -> None:
+    """A COMPLETED result of attempt 1 of `job_id`, produced `copies` times (a worker's duplicates)."""
     now = int(time.time() * 1000)
     result: Result = {
         "jobId": job_id,
@@ -198,5 +185,6 @@ def _produce_result(
         "finishedAt": now,
     }
     producer = Producer(orchestrator.kafka_config())
-    producer.produce(orchestrator.env["LEGATO_RESULTS_TOPIC"], encode_result(result), run_id.encode())
+    for _ in range(copies):
+        producer.produce(orchestrator.env["LEGATO_RESULTS_TOPIC"], encode_result(result), run_id.encode())
     assert producer.flush(10) == 0

@@ -3,22 +3,17 @@ group formed before its leader's broker listed the new topic): at most EMPTY_REJ
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from action_consumers import TOPIC, action_consumer
 from confluent_kafka import TopicPartition
 
 from legato_worker import _consumer
 from legato_worker._consumer import ActionConsumer
-from legato_worker._executor import Executor
-from legato_worker._metrics import NO_METRICS
-from legato_worker._publisher import Publisher
 
 pytestmark = pytest.mark.unit
-
-TOPIC = "workflow-jobs.charge"
 
 
 class GroupConsumer:
@@ -45,22 +40,7 @@ class GroupConsumer:
 def consumer_with(
     monkeypatch: pytest.MonkeyPatch, partitions: int
 ) -> tuple[ActionConsumer, GroupConsumer, list[float]]:
-    now = [100.0]
-    monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    action = ActionConsumer(
-        TOPIC,
-        {"bootstrap.servers": "127.0.0.1:1", "group.id": "g"},
-        {},
-        cast(Executor, SimpleNamespace(metrics=NO_METRICS)),
-        cast(Publisher, None),
-        action="charge",
-        stall_timeout_ms=0,
-        results_topic="workflow-results",
-        dlt_topic="workflow-jobs.DLT",
-        worker_id="w",
-        max_payload_bytes=1_000_000,
-        on_fatal=lambda _: None,
-    )
+    action, now = action_consumer(monkeypatch)
     fake = GroupConsumer(partitions)
     action._consumer = cast(Any, fake)
     return action, fake, now
